@@ -1,0 +1,109 @@
+"""The `s3why` command line (CONTRACT.md). Thin: read input, call the core, render, pick the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import __version__
+from bot.errors import S3whyError, UsageError
+from bot.render import dumps, parse_text_report
+
+MAX_STDIN_BYTES = 8 * 1024 * 1024
+
+
+def _read_text(arg: str | None) -> str:
+    """The TEXT argument, or standard input when it is absent or `-`."""
+    if arg is not None and arg != "-":
+        return arg
+    if sys.stdin is None or sys.stdin.isatty():
+        raise UsageError("no text given: pass the error as an argument or pipe it on standard input")
+    data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+    if len(data) > MAX_STDIN_BYTES:
+        raise UsageError(f"standard input is larger than {MAX_STDIN_BYTES // (1024 * 1024)} MiB; paste the error only")
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _cmd_parse(args: argparse.Namespace) -> int:
+    from bot.parse import parse_text
+
+    text = _read_text(args.text)
+    if not text.strip():
+        raise UsageError("the text is empty: paste the error message")
+    result = parse_text(text)
+    if any(w.kind == "binary" for w in result.warnings):
+        raise UsageError("the input looks like binary data, not an error message")
+    if args.json:
+        sys.stdout.write(dumps(result.to_json()) + "\n")
+    else:
+        sys.stdout.write(parse_text_report(result))
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from bot.simulate_cli import run_simulate
+
+    return run_simulate(args)
+
+
+def _not_built(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        raise UsageError(f"'s3why {name}' is not built yet in this version ({__version__})")
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="s3why",
+        description="Explain S3 Access Denied errors, layer by layer, and propose verified fixes.",
+    )
+    parser.add_argument("--version", action="version", version=f"s3why {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("parse", help="parse pasted text into the denied requests it describes")
+    p.add_argument("text", nargs="?", metavar="TEXT", help="the pasted text (default: standard input)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=_cmd_parse)
+
+    from bot.simulate_cli import add_simulate_arguments
+
+    s = sub.add_parser("simulate", help="evaluate one request (or --cases) against policy files")
+    add_simulate_arguments(s)
+    s.set_defaults(func=_cmd_simulate)
+
+    for name, help_text in (
+        ("diagnose", "parse, collect and diagnose a denied request"),
+        ("snapshot", "record the account data a diagnosis reads"),
+        ("serve", "run the Slack app"),
+        ("demo", "run the whole pipeline on an emulated account"),
+    ):
+        q = sub.add_parser(name, help=f"{help_text} (not built yet)")
+        q.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        q.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+        q.set_defaults(func=_not_built(name))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except S3whyError as exc:
+        print(f"s3why: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("s3why: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: never a traceback for a user
+        print(f"s3why: internal error ({type(exc).__name__}); please report it", file=sys.stderr)
+        if os.environ.get("S3WHY_DEBUG"):
+            raise
+        return 1

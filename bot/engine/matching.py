@@ -1,0 +1,89 @@
+"""Wildcard matchers compiled once: actions (case-insensitive), ARNs (case-sensitive, segment by segment).
+
+IAM wildcards: `*` matches any run of characters, `?` exactly one. In ARNs the first five colon-separated
+parts (arn, partition, service, region, account) are matched part by part, and the resource part as one
+string in which `*` may span `/` and `:` (IAM User Guide, "IAM JSON policy elements: Resource").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from bot.engine.variables import LITERAL_QMARK, LITERAL_STAR
+
+Matcher = Callable[[str], bool]
+
+
+def _wildcard_regex(pattern: str) -> str:
+    out: list[str] = []
+    for ch in pattern:
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == LITERAL_STAR:
+            out.append(re.escape("*"))
+        elif ch == LITERAL_QMARK:
+            out.append(re.escape("?"))
+        else:
+            out.append(re.escape(ch))
+    return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def wildcard(pattern: str, ignore_case: bool = False) -> Matcher:
+    """A matcher for a `*`/`?` pattern over a whole string."""
+    if pattern == "*":
+        return lambda _s: True
+    if "*" not in pattern and "?" not in pattern:
+        pattern = pattern.replace(LITERAL_STAR, "*").replace(LITERAL_QMARK, "?")
+        if ignore_case:
+            low = pattern.lower()
+            return lambda s: s.lower() == low
+        return lambda s: s == pattern
+    rx = re.compile(_wildcard_regex(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return lambda s: rx.fullmatch(s) is not None
+
+
+@lru_cache(maxsize=65536)
+def action_matcher(pattern: str) -> Matcher:
+    """`s3:Get*` style: service prefix and name are case-insensitive."""
+    return wildcard(pattern, True)
+
+
+@lru_cache(maxsize=65536)
+def arn_matcher(pattern: str) -> Matcher:
+    """Resource-element ARN matching: `*` alone matches everything, including the non-ARN resource `*`."""
+    if pattern == "*":
+        return lambda _s: True
+    parts = pattern.split(":", 5)
+    if len(parts) < 6:
+        # Not a six-part ARN: AWS compares it as a plain wildcard string (e.g. a trailing `*` spanning parts).
+        return wildcard(pattern)
+    segment_matchers = [wildcard(p) for p in parts[:5]]
+    tail = wildcard(parts[5])
+
+    def match(value: str) -> bool:
+        vparts = value.split(":", 5)
+        if len(vparts) < 6:
+            return False
+        return all(m(v) for m, v in zip(segment_matchers, vparts, strict=False)) and tail(vparts[5])
+
+    return match
+
+
+@lru_cache(maxsize=65536)
+def arn_condition_matcher(pattern: str) -> Matcher:
+    """`ArnEquals`/`ArnLike`: each of the six colon-separated parts is matched separately."""
+    parts = pattern.split(":", 5)
+    if len(parts) < 6:
+        return lambda _s: False
+    matchers = [wildcard(p) for p in parts]
+
+    def match(value: str) -> bool:
+        vparts = value.split(":", 5)
+        return len(vparts) == 6 and all(m(v) for m, v in zip(matchers, vparts, strict=True))
+
+    return match

@@ -1,0 +1,153 @@
+"""Who makes a request, as IAM sees it, and how a Principal element names them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from bot.arn import Arn
+from bot.engine.policy import PrincipalSpec
+
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+
+class PrincipalKind(StrEnum):
+    ROOT = "root"
+    USER = "user"
+    ROLE = "role"  # an IAM role (as the caller: any session of it)
+    ROLE_SESSION = "role-session"
+    FEDERATED_USER = "federated-user"
+    SERVICE = "service"
+    ANONYMOUS = "anonymous"
+
+
+class MatchLevel(StrEnum):
+    """How a Principal element named the caller; decides the same-account rules (CONTRACT: evaluation)."""
+
+    WILDCARD = "wildcard"
+    ACCOUNT = "account"
+    USER = "user"
+    ROLE = "role"
+    SESSION = "session"
+    FEDERATED = "federated"
+    SERVICE = "service"
+    CANONICAL = "canonical"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    kind: PrincipalKind
+    arn: str | None  # the caller's ARN as given (session ARN for a session)
+    account: str | None
+    partition: str = "aws"
+    role_arn: str | None = None  # for roles and their sessions: the role's ARN (path kept when known)
+    name: str | None = None  # user name, role name, federated user name
+    service: str | None = None
+    canonical_id: str | None = None
+
+    @property
+    def principal_arn(self) -> str | None:
+        """The value of `aws:PrincipalArn`: a session's role ARN, the user's ARN, the root ARN."""
+        if self.kind in (PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION):
+            return self.role_arn
+        if self.kind is PrincipalKind.ROOT:
+            return f"arn:{self.partition}:iam::{self.account}:root"
+        if self.kind in (PrincipalKind.USER, PrincipalKind.FEDERATED_USER):
+            return self.arn
+        return None
+
+    @property
+    def is_iam_identity(self) -> bool:
+        """An IAM user or role (session): the kinds that have identity policies and boundaries."""
+        return self.kind in (PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION)
+
+    @property
+    def is_service_linked_role(self) -> bool:
+        arn = self.role_arn or ""
+        return "/aws-service-role/" in arn or (self.name or "").startswith("AWSServiceRoleFor")
+
+
+@lru_cache(maxsize=4096)
+def parse_principal(text: str) -> Principal:
+    """Parse what `--principal` names: an ARN, an account id, a service principal, or `anonymous`."""
+    t = text.strip()
+    if t in ("anonymous", "*", ""):
+        return Principal(PrincipalKind.ANONYMOUS, None, None)
+    if _ACCOUNT_RE.match(t):
+        return Principal(PrincipalKind.ROOT, f"arn:aws:iam::{t}:root", t)
+    arn = Arn.parse(t)
+    if arn is None:
+        if t.endswith((".amazonaws.com", ".amazonaws.com.cn")) or "." in t:
+            return Principal(PrincipalKind.SERVICE, None, None, service=t)
+        return Principal(PrincipalKind.SERVICE, None, None, service=t)
+    account = arn.account or None
+    if arn.service == "iam":
+        if arn.resource == "root":
+            return Principal(PrincipalKind.ROOT, t, account, arn.partition)
+        if arn.resource_type == "user":
+            return Principal(PrincipalKind.USER, t, account, arn.partition, name=arn.resource.rsplit("/", 1)[-1])
+        if arn.resource_type == "role":
+            return Principal(
+                PrincipalKind.ROLE,
+                t,
+                account,
+                arn.partition,
+                role_arn=t,
+                name=arn.resource.rsplit("/", 1)[-1],
+            )
+    if arn.service == "sts":
+        if arn.is_role_session and arn.role_name_of_session:
+            role = arn.role_name_of_session
+            # A session ARN drops the role's path; the role ARN is rebuilt without it (pass the role ARN,
+            # with its path, as --principal or aws:PrincipalArn when the path matters).
+            role_arn = f"arn:{arn.partition}:iam::{arn.account}:role/{role}"
+            return Principal(PrincipalKind.ROLE_SESSION, t, account, arn.partition, role_arn=role_arn, name=role)
+        if arn.resource_type == "federated-user":
+            return Principal(
+                PrincipalKind.FEDERATED_USER, t, account, arn.partition, name=arn.resource.split("/", 1)[-1]
+            )
+    return Principal(PrincipalKind.USER, t, account, arn.partition, name=arn.resource.rsplit("/", 1)[-1])
+
+
+def _account_of_entry(entry: str) -> str | None:
+    if _ACCOUNT_RE.match(entry):
+        return entry
+    arn = Arn.parse(entry)
+    if arn is not None and arn.service == "iam" and arn.resource == "root":
+        return arn.account
+    return None
+
+
+def match_level(spec: PrincipalSpec, who: Principal) -> MatchLevel | None:
+    """How (if at all) the Principal element names the caller.
+
+    An exact user, session or federated-user ARN wins; then `*`; then a role ARN (any session of the role);
+    then the account (which, in the same account, only delegates to the account's IAM policies).
+    """
+    best: MatchLevel | None = None
+    if spec.wildcard:
+        best = MatchLevel.WILDCARD
+    if who.kind is PrincipalKind.SERVICE:
+        return MatchLevel.SERVICE if who.service in spec.service else best
+    if who.kind is PrincipalKind.ANONYMOUS:
+        return best
+    for entry in spec.aws:
+        account = _account_of_entry(entry)
+        if account is not None:
+            if who.account == account and best is None:
+                best = MatchLevel.ACCOUNT
+            continue
+        if who.kind is PrincipalKind.USER and entry == who.arn:
+            return MatchLevel.USER
+        is_role = who.kind in (PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION) and entry == who.role_arn
+        if is_role and (best is None or best is MatchLevel.ACCOUNT):
+            best = MatchLevel.ROLE
+        if who.kind is PrincipalKind.ROLE_SESSION and entry == who.arn:
+            return MatchLevel.SESSION
+        if who.kind is PrincipalKind.FEDERATED_USER and entry == who.arn:
+            return MatchLevel.FEDERATED
+    if who.canonical_id and who.canonical_id in spec.canonical_user:
+        return MatchLevel.CANONICAL
+    return best

@@ -1,0 +1,146 @@
+"""Pasted text -> the denied requests it describes (`s3why parse`).
+
+The text may hold several errors, each spread over several lines (tracebacks, wrapped messages, an XML body
+after a log line). Lines that start an error ("anchor" lines) cut the text into chunks; neighbouring chunks
+that describe the same request (no conflicting code, operation, request id, bucket, key or principal) are
+merged, and each merged group is read once more as a whole. Total work stays linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.parse.extract import KNOWN_CODES, extract_request
+from bot.parse.lookalikes import LOOKALIKES
+from bot.parse.model import DeniedRequest, ParseResult, ParseWarning
+from bot.parse.normalize import looks_binary, normalize
+from bot.parse.secrets import find_secrets, redact, secret_warnings
+
+__all__ = ["MAX_INPUT_CHARS", "DeniedRequest", "ParseResult", "ParseWarning", "parse_text"]
+
+MAX_INPUT_CHARS = 2_000_000  # beyond this, the rest of the text is not read (and a warning says so)
+
+_ANCHOR = re.compile(
+    "|".join(
+        [
+            r"An error occurred \(",
+            r"\) when calling the ",
+            r"\(Service: ",
+            r"operation error ",
+            r"(?i:status code): \d{3}, (?i:request id)",
+            r"is not authorized to perform",
+            r"<Code>",
+            r"Error Code",
+            r"Error executing \"",
+            r"S3::\w{1,64}\(\)",
+            r"AccessDeniedException",
+            r"(?<![.\w])(?:"
+            + "|".join(re.escape(c) for c in sorted(KNOWN_CODES, key=len, reverse=True))
+            + r")(?::| \(client\))",
+            r"(?<![A-Za-z])[Cc]ode: ?'",
+            r"\{Code: ",
+            r"S3 error: ",
+            r"HTTP/[123](?:\.[01])? [45]\d\d",
+            r"S3Exception",
+            r"AmazonServiceException",
+            r"Request has expired",
+            r"Access to bucket '",
+            r"Insufficient permissions",
+            r"You don't have permissions? to",
+            r"\bAccess Denied\b",
+        ]
+    )
+)
+_GENERIC_DENIAL = frozenset({"AccessDenied", "AccessDeniedException", "Forbidden", "403", "403 Forbidden"})
+_COMPARED = ("operation", "request_id", "bucket", "key", "principal_arn", "resource_arn")
+
+
+def _compatible(a: DeniedRequest, b: DeniedRequest) -> bool:
+    """Could these two chunks describe the same request?"""
+    for name in _COMPARED:
+        va, vb = getattr(a, name), getattr(b, name)
+        if va is not None and vb is not None and va != vb:
+            return False
+    ca, cb = a.error_code, b.error_code
+    if ca is not None and cb is not None and ca != cb:
+        return ca in _GENERIC_DENIAL and cb in _GENERIC_DENIAL
+    return True
+
+
+def _merge_fields(a: DeniedRequest, b: DeniedRequest) -> DeniedRequest:
+    """What two compatible chunks say together (used only to check the next chunk against)."""
+    values = {name: getattr(a, name) if getattr(a, name) is not None else getattr(b, name) for name in _COMPARED}
+    return DeniedRequest(error_code=a.error_code or b.error_code, **values)
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Cut the lines at anchor lines; lines before the first anchor belong to the first chunk."""
+    starts = [i for i, line in enumerate(lines) if _ANCHOR.search(line)]
+    if not starts:
+        return []
+    starts[0] = 0
+    bounds = [*starts, len(lines)]
+    return ["\n".join(lines[bounds[i] : bounds[i + 1]]) for i in range(len(starts))]
+
+
+def parse_text(text: str) -> ParseResult:
+    """Parse pasted text into the denied requests it describes, with warnings; never raises on any str."""
+    warnings: list[ParseWarning] = []
+    if len(text) > MAX_INPUT_CHARS:
+        warnings.append(
+            ParseWarning(
+                kind="truncated",
+                message=f"the text is {len(text):,} characters long; only the first {MAX_INPUT_CHARS:,} were read",
+            )
+        )
+        text = text[:MAX_INPUT_CHARS]
+    spans = find_secrets(text)
+    warnings.extend(secret_warnings(spans))
+    redacted = redact(text, spans) if spans else text
+
+    if looks_binary(redacted):
+        warnings.append(ParseWarning(kind="binary", message="the input looks like binary data, not an error message"))
+        return ParseResult((), tuple(warnings), redacted)
+
+    chunks = _chunks(normalize(redacted).split("\n"))
+    groups: list[list[str]] = []
+    summary: DeniedRequest | None = None
+    for chunk in chunks:
+        fields = extract_request(chunk)
+        if groups and summary is not None and _compatible(summary, fields):
+            groups[-1].append(chunk)
+            summary = _merge_fields(summary, fields)
+        else:
+            groups.append([chunk])
+            summary = fields
+    requests = tuple(extract_request("\n".join(group)) for group in groups)
+
+    if not requests:
+        warnings.append(ParseWarning(kind="no-error", message="no AWS error found in the text"))
+    for i, req in enumerate(requests):
+        look = LOOKALIKES.get(req.error_code or "")
+        if look is not None:
+            warnings.append(
+                ParseWarning(
+                    kind="lookalike",
+                    message=f"{look.code} is not an access denial: {look.title}. {look.explanation}",
+                    request_index=i,
+                    error_code=look.code,
+                )
+            )
+        elif req.error_code == "AccessDenied" and _is_expired_presign(groups[i]):
+            warnings.append(
+                ParseWarning(
+                    kind="lookalike",
+                    message="'Request has expired' is not a policy problem: the presigned URL's lifetime ran out "
+                    "(or its temporary credentials expired). Presign it again, with a longer X-Amz-Expires if "
+                    "needed (at most 7 days, and never longer than the signing credentials live).",
+                    request_index=i,
+                    error_code="AccessDenied",
+                )
+            )
+    return ParseResult(requests, tuple(warnings), redacted)
+
+
+def _is_expired_presign(group: list[str]) -> bool:
+    return any("Request has expired" in chunk for chunk in group)

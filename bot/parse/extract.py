@@ -1,0 +1,519 @@
+"""Field extraction from one error's text.
+
+Every pattern begins with a literal (so the regex engine skips ahead with a fast scan) and every variable
+repetition is bounded, so no pattern can backtrack catastrophically: work is linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from bot.arn import Arn
+from bot.parse.model import DeniedRequest
+from bot.s3ops import action_for_operation, canonical_operation
+
+# ---------------------------------------------------------------------------------------------------------
+# Error codes
+# ---------------------------------------------------------------------------------------------------------
+KNOWN_CODES: tuple[str, ...] = (
+    "AccessDenied",
+    "AccessDeniedException",
+    "AllAccessDisabled",
+    "AccountProblem",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidToken",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "TokenRefreshRequired",
+    "RequestTimeTooSkewed",
+    "RequestExpired",
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NoSuchBucketPolicy",
+    "NoSuchUpload",
+    "NoSuchVersion",
+    "PermanentRedirect",
+    "TemporaryRedirect",
+    "AuthorizationHeaderMalformed",
+    "AuthorizationQueryParametersError",
+    "AccessControlListNotSupported",
+    "InvalidObjectState",
+    "MethodNotAllowed",
+    "MissingSecurityHeader",
+    "InvalidBucketName",
+    "KMS.NotFoundException",
+    "KMS.DisabledException",
+    "KMS.KMSInvalidStateException",
+    "KMS.AccessDeniedException",
+    "NotFoundException",
+    "DisabledException",
+    "KMSInvalidStateException",
+    "InvalidCiphertextException",
+    "IncorrectKeyException",
+)
+_CODE_ALT = "|".join(re.escape(c) for c in sorted(KNOWN_CODES, key=len, reverse=True))
+_CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
+
+# Explicit code fields, in no particular order: the earliest occurrence in the text wins.
+_EXPLICIT_CODES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"\((" + _CODE + r"|\d{3})\) when calling the "),
+    re.compile(r"Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)"),
+    re.compile(r"Error Code ?[:=]? ?(" + _CODE + r")(?: and Http Status Code|[;,)\s]|$)"),
+    re.compile(r"<Code>\s?(" + _CODE + r"|\d{3})\s?</Code>"),
+    re.compile(r"api error (" + _CODE + r"):"),
+    re.compile(r"S3 error: \d{3} \((" + _CODE + r")\)"),
+    re.compile(r"(?<![A-Za-z])[Cc]ode: ?'(" + _CODE + r")'"),
+    re.compile(r"\{Code: (" + _CODE + r"),"),
+    re.compile(r"S3::\w{1,64}\(\): \[(" + _CODE + r")\]"),
+    re.compile(r"\b(" + _CODE + r") \(client\): "),
+    re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): "),
+)
+
+# Messages that name their code (SDKs that print only the message: Java v2, some wrappers).
+_MESSAGE_CODES: tuple[tuple[str, str], ...] = (
+    ("Access Denied", "AccessDenied"),
+    ("Request has expired", "AccessDenied"),
+    ("The AWS Access Key Id you provided does not exist in our records", "InvalidAccessKeyId"),
+    ("The request signature we calculated does not match", "SignatureDoesNotMatch"),
+    ("The provided token has expired", "ExpiredToken"),
+    ("The specified key does not exist", "NoSuchKey"),
+    ("The specified bucket does not exist", "NoSuchBucket"),
+    ("The difference between the request time and the current time is too large", "RequestTimeTooSkewed"),
+    ("must be addressed using the specified endpoint", "PermanentRedirect"),
+    ("All access to this object has been disabled", "AllAccessDisabled"),
+    ("The bucket does not allow ACLs", "AccessControlListNotSupported"),
+    ("There is a problem with your AWS account", "AccountProblem"),
+)
+_EXCEPTION_CONTEXT = re.compile(r"S3Exception|ServiceException|ClientError|AmazonS3|S3Error")
+
+# ---------------------------------------------------------------------------------------------------------
+# HTTP status, request id, operation
+# ---------------------------------------------------------------------------------------------------------
+_REASONS = {
+    "Forbidden": 403,
+    "BadRequest": 400,
+    "NotFound": 404,
+    "MovedPermanently": 301,
+    "Unauthorized": 401,
+}
+_STATUS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b"),
+    re.compile(r"HTTP/[123](?:\.[01])? (\d{3})\b"),
+    re.compile(r"\b([1-5]\d\d) (?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
+    re.compile(r"S3 error: (\d{3})\b"),
+    re.compile(r"An error occurred \((\d{3})\)"),
+    re.compile(r"Http Status Code (Forbidden|BadRequest|NotFound|MovedPermanently|Unauthorized)\b"),
+)
+_REQUEST_ID: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?<!Extended )(?<!extended )(?i:request ?id)[\"']?[:=] ?['\"]?([^\s;,)'\"]{0,128})"),
+    re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>"),
+    re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})"),
+)
+_OPERATIONS: tuple[tuple[re.Pattern[str], bool], ...] = (
+    # (pattern, must be a known S3 operation or SDK alias)
+    (re.compile(r"when calling the (\w{1,64}) operation"), False),
+    (re.compile(r"operation error [\w ]{1,40}: (\w{1,64}),"), False),
+    (re.compile(r"Error executing \"(\w{1,64})\""), False),
+    (re.compile(r"S3::(\w{1,64})\(\)"), True),
+    (re.compile(r"\.s3\.model\.(\w{1,64})Request\b"), True),
+    (re.compile(r"\b(\w{1,64})OperationDeserializer"), True),
+    (re.compile(r"\b(?:de_|deserializeAws_restXml)?(\w{1,64})Command(?:Error)?\b"), True),
+)
+_KMS_OPERATIONS = frozenset(
+    {"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt", "DescribeKey"}
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# The enriched message: "User: ARN is not authorized to perform: ACTION on resource: "ARN" because ..."
+# ---------------------------------------------------------------------------------------------------------
+_ENRICHED = re.compile(
+    r"User: (\S{1,2048}) is not authorized to perform: ?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*]{1,128})"
+    r"(?: on (?:resource: ?(\"[^\"]{0,4096}\"|\S{1,4096})|this resource))?"
+    r"(?: ?(because|with) (.{0,600}))?"
+)
+_POLICY_TYPES: tuple[tuple[str, str], ...] = (
+    ("identity-based polic", "identity"),
+    ("resource-based polic", "resource"),
+    ("service control polic", "scp"),
+    ("resource control polic", "rcp"),
+    ("VPC endpoint polic", "vpc-endpoint"),
+    ("permissions boundar", "permissions-boundary"),
+    ("session polic", "session"),
+)
+_POLICY_ARN = re.compile(r"^(?:an? )?[\w -]{1,40}polic(?:y|ies): (arn:\S{1,2048})")
+_KMS_KEY_MISSING = re.compile(r"Key '(arn:[^'\s]{1,2048})' does not exist")
+_KMS_MARKERS = re.compile(
+    r"\(Service: AWSKMS|ciphertext refers to a customer master key|\bKMS\.\w{1,64}Exception|Service: KMS\b"
+)
+
+# ---------------------------------------------------------------------------------------------------------
+# Bucket and key
+# ---------------------------------------------------------------------------------------------------------
+_P_STRONG, _P_CLI, _P_MENTION = 1, 2, 3
+_PHP_URL = re.compile(r"Error executing \"\w{1,64}\" on \"(https?://[^\"\s]{1,4096})\"")
+_REQUEST_URL = re.compile(r"request: [A-Z]{3,7} (https?://[^\s\"'`<>]{1,4096})")
+_XML_BUCKET = re.compile(r"<BucketName>\s?([^<\s]{1,255})\s?</BucketName>")
+_XML_KEY = re.compile(r"<Key>([^<]{1,2048})</Key>")
+_XML_RESOURCE = re.compile(r"<Resource>\s?/([^<\s]{1,2048})\s?</Resource>")
+_CLI_FAILED = re.compile(r"(upload|download|copy|move) failed: (\S{1,4096}) to (\S{1,4096})")
+_CLI_DELETE = re.compile(r"delete failed: (s3://\S{1,4096})")
+_BOTO_UPLOAD = re.compile(r"Failed to upload \S{1,4096} to ([^/\s:]{1,255})/(\S{1,2048}?): ")
+_S3_URI = re.compile(r"\bs3[an]?://([^/\s\"'`<>]{1,255})(?:/([^\s\"'`<>]{0,2048}))?")
+_TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
+_TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
+_TF_BUCKET_QUOTED = re.compile(r"S3 [Bb]ucket \"([^\"\s]{1,255})\"")
+_S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
+_OSS_HOST = re.compile(r"<HostId>\s?([a-z0-9][a-z0-9.-]{1,62})\.oss-[a-z0-9-]{1,40}\.aliyuncs\.com")
+_REGION = re.compile(r"^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d)$")
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_{}")
+_PATH_STOP = frozenset(" \t\n\"'`<>")
+_NOT_S3_HOST_LABELS = ("s3-accesspoint", "s3-control", "s3-object-lambda", "s3-outposts", "s3express-control")
+
+
+@dataclass(frozen=True, slots=True)
+class _Location:
+    priority: int
+    pos: int
+    bucket: str | None
+    key: str | None
+    region: str | None = None
+
+
+def is_placeholder(value: str) -> bool:
+    """True for redacted or elided values: `…`, `...`, `<bucket>`, `{BUCKETNAME}`, `*`."""
+    v = value.strip()
+    if not v or v.strip(".…") == "" or v.lower() in {"null", "none", "undefined", "-"}:
+        return True
+    return any(ch in v for ch in "…<>{}*") or v.endswith("...")
+
+
+def _is_elided_id(value: str) -> bool:
+    """Request ids elided by the poster (`<reqid>`, `...`, truncated `ABC...`); masked ones (`12**34`) are kept."""
+    v = value.strip()
+    return (
+        not v
+        or v.lower() in {"null", "none", "undefined", "-"}
+        or (v.startswith("<") and v.endswith(">"))
+        or v.endswith(("...", "…"))
+    )
+
+
+def _clean_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.rstrip(".,;:)]")
+    if key.endswith("..") and not key.strip("."):
+        return key
+    return key or None
+
+
+def parse_s3_host(host: str) -> tuple[str | None, str | None, bool] | None:
+    """For an S3 endpoint host: (bucket or None for path style, region, is_path_style); None otherwise."""
+    h = host.lower().rstrip(".")
+    if h.endswith(".amazonaws.com.cn"):
+        labels = h[: -len(".amazonaws.com.cn")].split(".")
+    elif h.endswith(".amazonaws.com"):
+        labels = h[: -len(".amazonaws.com")].split(".")
+    else:
+        return None
+    for i, label in enumerate(labels):
+        if label.startswith(_NOT_S3_HOST_LABELS):
+            return None
+        if label == "s3" or label.startswith(("s3-", "s3.")):
+            region = None
+            if label.startswith("s3-") and _REGION.match(label[3:]):
+                region = label[3:]
+            for rest in labels[i + 1 :]:
+                if _REGION.match(rest):
+                    region = rest
+            bucket = ".".join(host.rstrip(".").split(".")[:i]) if i else None
+            return bucket, region, i == 0
+    return None
+
+
+def _url_location(url_host: str, path: str, priority: int, pos: int) -> _Location | None:
+    parsed = parse_s3_host(url_host)
+    if parsed is None:
+        return None
+    bucket, region, path_style = parsed
+    path = path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
+    if path_style:
+        if not path:
+            return None
+        first, _, rest = path.partition("/")
+        return _Location(priority, pos, unquote(first), unquote(rest) or None, region)
+    return _Location(priority, pos, bucket, unquote(path) or None, region)
+
+
+def _split_url(url: str) -> tuple[str, str]:
+    rest = url.split("://", 1)[1] if "://" in url else url
+    host, slash, path = rest.partition("/")
+    return host.split(":", 1)[0], slash + path
+
+
+def _host_locations(flat: str, priority: int) -> list[_Location]:
+    """Every S3 endpoint host in the text (with or without a scheme), found from the `amazonaws.com` literal."""
+    out: list[_Location] = []
+    start = 0
+    while True:
+        idx = flat.find("amazonaws.com", start)
+        if idx < 0:
+            return out
+        end = idx + len("amazonaws.com")
+        if flat.startswith(".cn", end):
+            end += 3
+        j = idx
+        while j > 0 and idx - j < 300 and flat[j - 1] in _HOST_CHARS:
+            j -= 1
+        k = end
+        if k < len(flat) and flat[k] == "/":
+            while k < len(flat) and k - end < 4096 and flat[k] not in _PATH_STOP:
+                k += 1
+        host, path = flat[j:end], flat[end:k]
+        loc = _url_location(host, path, priority, j)
+        if loc is not None:
+            out.append(loc)
+        start = end
+
+
+def _locations(flat: str, operation: str | None) -> list[_Location]:
+    locs: list[_Location] = []
+    for m in _PHP_URL.finditer(flat):
+        host, path = _split_url(m.group(1))
+        if (loc := _url_location(host, path, _P_STRONG, m.start())) is not None:
+            locs.append(loc)
+    for m in _REQUEST_URL.finditer(flat):
+        host, path = _split_url(m.group(1))
+        if (loc := _url_location(host, path, _P_STRONG, m.start())) is not None:
+            locs.append(loc)
+    if "<" in flat:
+        key_match = _XML_KEY.search(flat)
+        xml_key = key_match.group(1).strip() if key_match else None
+        for m in _XML_BUCKET.finditer(flat):
+            locs.append(_Location(_P_STRONG, m.start(), m.group(1), xml_key))
+        for m in _XML_RESOURCE.finditer(flat):
+            bucket, _, key = m.group(1).partition("/")
+            locs.append(_Location(_P_STRONG, m.start(), bucket, key or None))
+        for m in _OSS_HOST.finditer(flat):
+            locs.append(_Location(_P_STRONG, m.start(), m.group(1), None))
+    for m in _CLI_FAILED.finditer(flat):
+        verb, src, dst = m.groups()
+        sides = [s for s in (src, dst) if s.startswith("s3://")]
+        if not sides:
+            continue
+        if len(sides) == 2:
+            reading = (operation or "").lower() in {"getobject", "headobject"} or verb == "download"
+            chosen = src if reading else dst
+        else:
+            chosen = sides[0]
+        if (um := _S3_URI.match(chosen)) is not None:
+            locs.append(_Location(_P_CLI, m.start(), um.group(1), _clean_key(um.group(2))))
+    for m in _CLI_DELETE.finditer(flat):
+        if (um := _S3_URI.match(m.group(1))) is not None:
+            locs.append(_Location(_P_CLI, m.start(), um.group(1), _clean_key(um.group(2))))
+    for m in _BOTO_UPLOAD.finditer(flat):
+        locs.append(_Location(_P_CLI, m.start(), m.group(1), m.group(2)))
+    for m in _S3_URI.finditer(flat):
+        locs.append(_Location(_P_MENTION, m.start(), m.group(1), _clean_key(m.group(2))))
+    for m in _TF_OBJECT.finditer(flat):
+        locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
+    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET):
+        for m in pattern.finditer(flat):
+            locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
+    if "amazonaws.com" in flat:
+        locs.extend(_host_locations(flat, _P_MENTION))
+    return locs
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One error's fields
+# ---------------------------------------------------------------------------------------------------------
+def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    best: re.Match[str] | None = None
+    for p in patterns:
+        m = p.search(text)
+        if m is not None and (best is None or m.start() < best.start()):
+            best = m
+    return best
+
+
+def _request_id(flat: str) -> str | None:
+    candidates: list[tuple[int, str]] = []
+    for p in _REQUEST_ID:
+        for m in p.finditer(flat):
+            value = m.group(1).strip()
+            if value and not _is_elided_id(value):
+                candidates.append((m.start(), value))
+                break
+    return min(candidates)[1] if candidates else None
+
+
+def _error_code(flat: str, enriched: bool) -> str | None:
+    m = _first(_EXPLICIT_CODES, flat)
+    if m is not None:
+        return m.group(1)
+    best: tuple[int, str] | None = None
+    for message, code in _MESSAGE_CODES:
+        idx = flat.find(message)
+        if idx >= 0 and (best is None or idx < best[0]):
+            best = (idx, code)
+    if best is not None:
+        return best[1]
+    if enriched and _EXCEPTION_CONTEXT.search(flat):
+        return "AccessDenied"
+    return None
+
+
+def _http_status(flat: str) -> int | None:
+    m = _first(_STATUS, flat)
+    if m is None:
+        return None
+    value = m.group(1)
+    return _REASONS[value] if value in _REASONS else int(value)
+
+
+def _operation(flat: str) -> str | None:
+    for pattern, must_be_known in _OPERATIONS:
+        for m in pattern.finditer(flat):
+            name = m.group(1)
+            canon = canonical_operation(name)
+            if canon is not None:
+                return canon
+            if not must_be_known:
+                return name
+    return None
+
+
+def _source_format(flat: str) -> str:
+    checks: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("s3a", ("s3a://", "fs.s3a.")),
+        ("php", ('Error executing "', "S3::", "aws-sdk-php")),
+        ("java-v2", ("software.amazon.awssdk", "(Service: S3,")),
+        ("kotlin", ("aws.sdk.kotlin",)),
+        ("java-v1", ("com.amazonaws", "(Service: Amazon S3;", "(Service: AWSKMS;")),
+        ("dotnet", ("Amazon.S3.", "Amazon.Runtime", "AmazonS3Exception")),
+        ("terraform", ("Error: Error ", "in S3 bucket", "backend", ".terraform", "aws_s3_")),
+        ("rclone", ("rclone",)),
+        ("s3cmd", ("s3cmd", "S3 error: ")),
+        ("aws-cli", ("upload failed:", "download failed:", "copy failed:", "move failed:", "delete failed:")),
+        ("aws-cli", ("fatal error: An error occurred",)),
+        ("botocore", ("An error occurred (", "botocore", "boto3")),
+        ("go", ("operation error ", "status code: ", "aws-sdk-go")),
+        ("js-v3", ("@aws-sdk", "$metadata", "$fault")),
+        ("js-v2", ("aws-sdk/lib", "code: '", "Error: ")),
+        ("xml", ("<Error>", "<Code>")),
+        ("http", ("HTTP/1.", "HTTP/2")),
+        ("enriched", ("is not authorized to perform",)),
+        ("console", ("Insufficient permissions", "You don't have permission")),
+    )
+    for name, needles in checks:
+        if any(n in flat for n in needles):
+            return name
+    return "other"
+
+
+def extract_request(text: str) -> DeniedRequest:
+    """Every field one error's text states. `text` is normalized (see `normalize`) but may span lines."""
+    flat = " ".join(text.split())
+    enriched = _ENRICHED.search(flat) if "is not authorized to perform" in flat else None
+
+    principal = action = resource_arn = deny_kind = policy_type = policy_arn = None
+    anonymous = False
+    if enriched is not None:
+        who, action, resource, joiner, reason = enriched.groups()
+        if who == "anonymous":
+            anonymous = True
+        else:
+            principal = who
+        if resource:
+            resource_arn = resource.strip('"') or None
+        reason = reason or ""
+        for phrase, kind in _POLICY_TYPES:
+            if phrase in reason:
+                policy_type = kind
+                break
+        if joiner == "with" and reason.startswith("an explicit deny"):
+            deny_kind = "explicit"
+            if (pm := _POLICY_ARN.match(reason.removeprefix("an explicit deny in "))) is not None:
+                policy_arn = pm.group(1).rstrip(".,;")
+        elif joiner == "because" and reason.startswith("no ") and policy_type is not None:
+            deny_kind = "implicit"
+        elif policy_type is not None and "does not exist" in reason and "explicitly denies" in reason:
+            deny_kind = None  # AWS's three-way "does not exist / no policy allows / a policy denies"
+        if policy_type is None and joiner == "because":
+            deny_kind = None
+    if resource_arn is None and (km := _KMS_KEY_MISSING.search(flat)) is not None:
+        resource_arn = km.group(1)
+
+    error_code = _error_code(flat, enriched is not None)
+    operation = _operation(flat)
+
+    if "aliyuncs.com" in flat:
+        service = "oss"
+    elif action is not None and ":" in action:
+        service = action.split(":", 1)[0].lower()
+    else:
+        service = "s3"
+    if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
+        service = "kms"
+
+    if action is None and operation is not None and not (error_code or "").startswith("KMS."):
+        action = action_for_operation(operation)
+        if action is None and service == "kms" and operation in _KMS_OPERATIONS:
+            action = f"kms:{operation}"
+
+    bucket = key = region = None
+    arn = Arn.parse(resource_arn) if resource_arn else None
+    if arn is not None and arn.s3_bucket and not is_placeholder(arn.s3_bucket):
+        bucket, key = arn.s3_bucket, arn.s3_key
+    else:
+        locs = sorted(
+            (loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)),
+            key=lambda loc: (loc.priority, loc.pos),
+        )
+        if locs:
+            bucket = locs[0].bucket
+            key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
+            region = next((loc.region for loc in locs if loc.region), None)
+    if region is None:
+        region = _region(flat, resource_arn, principal)
+
+    return DeniedRequest(
+        source_format=_source_format(flat),
+        service=service,
+        error_code=error_code,
+        http_status=_http_status(flat),
+        operation=operation,
+        action=action,
+        bucket=bucket,
+        key=key,
+        principal_arn=principal,
+        resource_arn=resource_arn,
+        deny_kind=deny_kind,
+        policy_type=policy_type,
+        request_id=_request_id(flat),
+        region=region,
+        anonymous=anonymous,
+        policy_arn=policy_arn,
+    )
+
+
+_BUCKET_REGION = re.compile(r"(?i:x-amz-bucket-region|bucket-region|Region): ?['\"]?([a-z]{2}(?:-gov)?-[a-z]{4,10}-\d)")
+
+
+def _region(flat: str, *arns: str | None) -> str | None:
+    for text in arns:
+        arn = Arn.parse(text) if text else None
+        if arn is not None and _REGION.match(arn.region):
+            return arn.region
+    if "amazonaws.com" in flat:
+        for loc in _host_locations(flat, _P_MENTION):
+            if loc.region:
+                return loc.region
+    m = _BUCKET_REGION.search(flat)
+    return m.group(1) if m else None

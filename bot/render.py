@@ -1,0 +1,50 @@
+"""Terminal rendering of s3why's results (JSON output is each value's `to_json`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.parse.model import REQUEST_KEYS, ParseResult
+
+_LABELS = {
+    "source_format": "format",
+    "service": "service",
+    "error_code": "error code",
+    "http_status": "HTTP status",
+    "operation": "operation",
+    "action": "IAM action",
+    "bucket": "bucket",
+    "key": "key",
+    "principal_arn": "principal",
+    "resource_arn": "resource",
+    "deny_kind": "deny",
+    "policy_type": "policy type",
+    "request_id": "request id",
+    "region": "region",
+}
+
+
+def dumps(data: Any) -> str:
+    """The one JSON encoder for s3why's output."""
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def parse_text_report(result: ParseResult) -> str:
+    lines: list[str] = []
+    for i, req in enumerate(result.requests, 1):
+        data = req.to_json()
+        lines.append(
+            f"Request {i}: {data['error_code'] or 'unknown error'}"
+            + (f" on {data['operation']}" if data["operation"] else "")
+        )
+        width = max(len(v) for v in _LABELS.values())
+        for key in REQUEST_KEYS:
+            if data[key] is not None:
+                lines.append(f"  {_LABELS[key]:<{width}}  {data[key]}")
+        lines.append("")
+    for w in result.warnings:
+        marker = {"secret": "SECRET", "lookalike": "NOTE", "no-error": "NOTE"}.get(w.kind, "WARNING")
+        where = f" (characters {w.start}-{w.end})" if w.start is not None else ""
+        lines.append(f"{marker}: {w.message}{where}")
+    return "\n".join(lines).rstrip() + "\n"

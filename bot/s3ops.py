@@ -1,0 +1,274 @@
+"""The one place that maps S3 API operations to the IAM actions S3 checks.
+
+Source: the S3 API reference's "Permissions" paragraphs and the Service Authorization Reference for S3
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html), summarised in
+shared/reference/S3_AUTHZ.md §1.2–1.3. A request naming a version id checks the versioned action *instead
+of* the plain one. KMS actions are the ones S3 asks KMS for, on the caller's behalf, when the object (or the
+upload) uses SSE-KMS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+
+class ResourceKind(StrEnum):
+    BUCKET = "bucket"
+    OBJECT = "object"
+    ACCOUNT = "account"  # Resource "*": account-level actions
+    DIRECTORY_BUCKET = "directory-bucket"  # S3 Express One Zone, authorized through s3express:CreateSession
+    OBJECT_LAMBDA = "object-lambda"
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec:
+    """What S3 checks for one API operation."""
+
+    operation: str
+    actions: tuple[str, ...]
+    resource: ResourceKind
+    versioned_actions: tuple[str, ...] = ()
+    source_actions: tuple[str, ...] = ()  # copies: checked on the source object
+    kms_actions: tuple[str, ...] = ()  # on the target object's key when it is SSE-KMS
+    source_kms_actions: tuple[str, ...] = ()  # on the source object's key (copies)
+
+    def actions_for(self, *, versioned: bool = False) -> tuple[str, ...]:
+        return self.versioned_actions if versioned and self.versioned_actions else self.actions
+
+    @property
+    def primary_action(self) -> str:
+        return self.actions[0]
+
+
+B, OBJ, A = ResourceKind.BUCKET, ResourceKind.OBJECT, ResourceKind.ACCOUNT
+_GDK, _DEC = "kms:GenerateDataKey", "kms:Decrypt"
+
+
+def _op(
+    name: str,
+    actions: str | tuple[str, ...],
+    resource: ResourceKind,
+    versioned: str | tuple[str, ...] = (),
+    *,
+    source: tuple[str, ...] = (),
+    kms: tuple[str, ...] = (),
+    source_kms: tuple[str, ...] = (),
+) -> OperationSpec:
+    acts = (actions,) if isinstance(actions, str) else actions
+    vers = (versioned,) if isinstance(versioned, str) else versioned
+    return OperationSpec(name, acts, resource, vers, source, kms, source_kms)
+
+
+_BUCKET_OPS: dict[str, str] = {
+    # bucket-level operations: operation -> action (the names often differ, e.g. encryption, CORS, lifecycle)
+    "CreateBucket": "s3:CreateBucket",
+    "CreateBucketMetadataConfiguration": "s3:CreateBucketMetadataTableConfiguration",
+    "CreateBucketMetadataTableConfiguration": "s3:CreateBucketMetadataTableConfiguration",
+    "DeleteBucket": "s3:DeleteBucket",
+    "DeleteBucketAnalyticsConfiguration": "s3:PutAnalyticsConfiguration",
+    "DeleteBucketCors": "s3:PutBucketCORS",
+    "DeleteBucketEncryption": "s3:PutEncryptionConfiguration",
+    "DeleteBucketIntelligentTieringConfiguration": "s3:PutIntelligentTieringConfiguration",
+    "DeleteBucketInventoryConfiguration": "s3:PutInventoryConfiguration",
+    "DeleteBucketLifecycle": "s3:PutLifecycleConfiguration",
+    "DeleteBucketMetadataConfiguration": "s3:DeleteBucketMetadataTableConfiguration",
+    "DeleteBucketMetadataTableConfiguration": "s3:DeleteBucketMetadataTableConfiguration",
+    "DeleteBucketMetricsConfiguration": "s3:PutMetricsConfiguration",
+    "DeleteBucketOwnershipControls": "s3:PutBucketOwnershipControls",
+    "DeleteBucketPolicy": "s3:DeleteBucketPolicy",
+    "DeleteBucketReplication": "s3:PutReplicationConfiguration",
+    "DeleteBucketTagging": "s3:PutBucketTagging",
+    "DeleteBucketWebsite": "s3:DeleteBucketWebsite",
+    "DeletePublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "GetBucketAbac": "s3:GetBucketAbac",
+    "GetBucketAccelerateConfiguration": "s3:GetAccelerateConfiguration",
+    "GetBucketAcl": "s3:GetBucketAcl",
+    "GetBucketAnalyticsConfiguration": "s3:GetAnalyticsConfiguration",
+    "GetBucketCors": "s3:GetBucketCORS",
+    "GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "GetBucketIntelligentTieringConfiguration": "s3:GetIntelligentTieringConfiguration",
+    "GetBucketInventoryConfiguration": "s3:GetInventoryConfiguration",
+    "GetBucketLifecycle": "s3:GetLifecycleConfiguration",
+    "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+    "GetBucketLocation": "s3:GetBucketLocation",
+    "GetBucketLogging": "s3:GetBucketLogging",
+    "GetBucketMetadataConfiguration": "s3:GetBucketMetadataTableConfiguration",
+    "GetBucketMetadataTableConfiguration": "s3:GetBucketMetadataTableConfiguration",
+    "GetBucketMetricsConfiguration": "s3:GetMetricsConfiguration",
+    "GetBucketNotification": "s3:GetBucketNotification",
+    "GetBucketNotificationConfiguration": "s3:GetBucketNotification",
+    "GetBucketOwnershipControls": "s3:GetBucketOwnershipControls",
+    "GetBucketPolicy": "s3:GetBucketPolicy",
+    "GetBucketPolicyStatus": "s3:GetBucketPolicyStatus",
+    "GetBucketReplication": "s3:GetReplicationConfiguration",
+    "GetBucketRequestPayment": "s3:GetBucketRequestPayment",
+    "GetBucketTagging": "s3:GetBucketTagging",
+    "GetBucketVersioning": "s3:GetBucketVersioning",
+    "GetBucketWebsite": "s3:GetBucketWebsite",
+    "GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "HeadBucket": "s3:ListBucket",
+    "ListBucketAnalyticsConfigurations": "s3:GetAnalyticsConfiguration",
+    "ListBucketIntelligentTieringConfigurations": "s3:GetIntelligentTieringConfiguration",
+    "ListBucketInventoryConfigurations": "s3:GetInventoryConfiguration",
+    "ListBucketMetricsConfigurations": "s3:GetMetricsConfiguration",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "ListObjects": "s3:ListBucket",
+    "ListObjectsV2": "s3:ListBucket",
+    "PutBucketAbac": "s3:PutBucketAbac",
+    "PutBucketAccelerateConfiguration": "s3:PutAccelerateConfiguration",
+    "PutBucketAcl": "s3:PutBucketAcl",
+    "PutBucketAnalyticsConfiguration": "s3:PutAnalyticsConfiguration",
+    "PutBucketCors": "s3:PutBucketCORS",
+    "PutBucketEncryption": "s3:PutEncryptionConfiguration",
+    "PutBucketIntelligentTieringConfiguration": "s3:PutIntelligentTieringConfiguration",
+    "PutBucketInventoryConfiguration": "s3:PutInventoryConfiguration",
+    "PutBucketLifecycle": "s3:PutLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+    "PutBucketLogging": "s3:PutBucketLogging",
+    "PutBucketMetricsConfiguration": "s3:PutMetricsConfiguration",
+    "PutBucketNotification": "s3:PutBucketNotification",
+    "PutBucketNotificationConfiguration": "s3:PutBucketNotification",
+    "PutBucketOwnershipControls": "s3:PutBucketOwnershipControls",
+    "PutBucketPolicy": "s3:PutBucketPolicy",
+    "PutBucketReplication": "s3:PutReplicationConfiguration",
+    "PutBucketRequestPayment": "s3:PutBucketRequestPayment",
+    "PutBucketTagging": "s3:PutBucketTagging",
+    "PutBucketVersioning": "s3:PutBucketVersioning",
+    "PutBucketWebsite": "s3:PutBucketWebsite",
+    "PutObjectLockConfiguration": "s3:PutBucketObjectLockConfiguration",
+    "PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
+    "UpdateBucketMetadataAnnotationTableConfiguration": "s3:UpdateBucketMetadataAnnotationTableConfiguration",
+    "UpdateBucketMetadataInventoryTableConfiguration": "s3:UpdateBucketMetadataInventoryTableConfiguration",
+    "UpdateBucketMetadataJournalTableConfiguration": "s3:UpdateBucketMetadataJournalTableConfiguration",
+}
+
+_OBJECT_OPS: list[OperationSpec] = [
+    _op("AbortMultipartUpload", "s3:AbortMultipartUpload", OBJ),
+    _op("CompleteMultipartUpload", "s3:PutObject", OBJ, kms=(_DEC,)),
+    _op(
+        "CopyObject",
+        "s3:PutObject",
+        OBJ,
+        source=("s3:GetObject",),
+        kms=(_GDK, _DEC),
+        source_kms=(_DEC,),
+    ),
+    _op("CreateMultipartUpload", "s3:PutObject", OBJ, kms=(_GDK, _DEC)),
+    _op("DeleteObject", "s3:DeleteObject", OBJ, "s3:DeleteObjectVersion"),
+    _op("DeleteObjectAnnotation", "s3:DeleteObjectAnnotation", OBJ),
+    _op("DeleteObjectTagging", "s3:DeleteObjectTagging", OBJ, "s3:DeleteObjectVersionTagging"),
+    _op("DeleteObjects", "s3:DeleteObject", OBJ, "s3:DeleteObjectVersion"),
+    _op("GetObject", "s3:GetObject", OBJ, "s3:GetObjectVersion", kms=(_DEC,)),
+    _op("GetObjectAcl", "s3:GetObjectAcl", OBJ, "s3:GetObjectVersionAcl"),
+    _op("GetObjectAnnotation", "s3:GetObjectAnnotation", OBJ),
+    _op(
+        "GetObjectAttributes",
+        ("s3:GetObject", "s3:GetObjectAttributes"),
+        OBJ,
+        ("s3:GetObjectVersion", "s3:GetObjectVersionAttributes"),
+    ),
+    _op("GetObjectLegalHold", "s3:GetObjectLegalHold", OBJ),
+    _op("GetObjectRetention", "s3:GetObjectRetention", OBJ),
+    _op("GetObjectTagging", "s3:GetObjectTagging", OBJ, "s3:GetObjectVersionTagging"),
+    _op("GetObjectTorrent", "s3:GetObject", OBJ),
+    _op("HeadObject", "s3:GetObject", OBJ, "s3:GetObjectVersion"),
+    _op("ListObjectAnnotations", "s3:ListObjectAnnotations", OBJ),
+    _op("ListParts", "s3:ListMultipartUploadParts", OBJ, kms=(_DEC,)),
+    _op("PutObject", "s3:PutObject", OBJ, kms=(_GDK,)),
+    _op("PutObjectAcl", "s3:PutObjectAcl", OBJ, "s3:PutObjectVersionAcl"),
+    _op("PutObjectAnnotation", "s3:PutObjectAnnotation", OBJ),
+    _op("PutObjectLegalHold", "s3:PutObjectLegalHold", OBJ),
+    _op("PutObjectRetention", "s3:PutObjectRetention", OBJ),
+    _op("PutObjectTagging", "s3:PutObjectTagging", OBJ, "s3:PutObjectVersionTagging"),
+    _op("RestoreObject", "s3:RestoreObject", OBJ),
+    _op("SelectObjectContent", "s3:GetObject", OBJ, kms=(_DEC,)),
+    _op(
+        "UpdateObjectEncryption",
+        "s3:UpdateObjectEncryption",
+        OBJ,
+        kms=("kms:Encrypt", _DEC, _GDK, "kms:ReEncryptFrom", "kms:ReEncryptTo"),
+    ),
+    _op("UploadPart", "s3:PutObject", OBJ, kms=(_DEC, _GDK)),
+    _op(
+        "UploadPartCopy",
+        "s3:PutObject",
+        OBJ,
+        source=("s3:GetObject",),
+        kms=(_DEC, _GDK),
+        source_kms=(_DEC,),
+    ),
+]
+
+_OTHER_OPS: list[OperationSpec] = [
+    _op("ListBuckets", "s3:ListAllMyBuckets", A),
+    _op("ListDirectoryBuckets", "s3express:ListAllMyDirectoryBuckets", A),
+    _op("CreateSession", "s3express:CreateSession", ResourceKind.DIRECTORY_BUCKET),
+    _op("RenameObject", "s3express:CreateSession", ResourceKind.DIRECTORY_BUCKET),
+    _op("WriteGetObjectResponse", "s3-object-lambda:WriteGetObjectResponse", ResourceKind.OBJECT_LAMBDA),
+]
+
+S3_OPERATIONS: dict[str, OperationSpec] = {
+    **{name: _op(name, action, B) for name, action in _BUCKET_OPS.items()},
+    **{spec.operation: spec for spec in _OBJECT_OPS},
+    **{spec.operation: spec for spec in _OTHER_OPS},
+}
+
+# Names SDKs and tools print instead of the API operation name (Java SDK v1 method and request-class names,
+# older API names). Each maps to the API operation whose permissions it needs.
+SDK_ALIASES: dict[str, str] = {
+    "GetObjectMetadata": "HeadObject",
+    "DoesObjectExist": "HeadObject",
+    "DoesBucketExist": "HeadBucket",
+    "DoesBucketExistV2": "HeadBucket",
+    "InitiateMultipartUpload": "CreateMultipartUpload",
+    "ListNextBatchOfObjects": "ListObjects",
+    "ListVersions": "ListObjectVersions",
+    "ListNextBatchOfVersions": "ListObjectVersions",
+    "GetS3AccountOwner": "ListBuckets",
+    "DeleteVersion": "DeleteObject",
+    "SetBucketPolicy": "PutBucketPolicy",
+    "SetBucketAcl": "PutBucketAcl",
+    "SetObjectAcl": "PutObjectAcl",
+    "SetObjectTagging": "PutObjectTagging",
+    "SetBucketTaggingConfiguration": "PutBucketTagging",
+    "SetBucketVersioningConfiguration": "PutBucketVersioning",
+    "SetBucketLifecycleConfiguration": "PutBucketLifecycleConfiguration",
+    "SetBucketEncryption": "PutBucketEncryption",
+    "GetBucketTaggingConfiguration": "GetBucketTagging",
+    "GetBucketVersioningConfiguration": "GetBucketVersioning",
+    "GetBucketLifecycleConfiguration": "GetBucketLifecycleConfiguration",
+    "SetPublicAccessBlock": "PutPublicAccessBlock",
+    "Upload": "PutObject",
+    "UploadFile": "PutObject",
+    "UploadFileobj": "PutObject",
+    "DownloadFile": "GetObject",
+    "DownloadFileobj": "GetObject",
+}
+
+
+@lru_cache(maxsize=4096)
+def canonical_operation(name: str) -> str | None:
+    """The spelling of an operation as S3 or the SDK writes it (`putObject` -> `PutObject`), or None."""
+    return _CANONICAL.get(name.lower())
+
+
+@lru_cache(maxsize=4096)
+def lookup_operation(name: str) -> OperationSpec | None:
+    """The spec for an API operation or an SDK alias, case-insensitively."""
+    canon = canonical_operation(name)
+    if canon is None:
+        return None
+    return S3_OPERATIONS.get(SDK_ALIASES.get(canon, canon))
+
+
+def action_for_operation(name: str) -> str | None:
+    """The (first) IAM action an operation needs: `ListObjectsV2` -> `s3:ListBucket`."""
+    spec = lookup_operation(name)
+    return spec.primary_action if spec else None
+
+
+_CANONICAL: dict[str, str] = {n.lower(): n for n in [*S3_OPERATIONS, *SDK_ALIASES]}

@@ -1,0 +1,229 @@
+"""`s3why simulate`: evaluate requests against policy files, like `aws iam simulate-custom-policy`.
+
+Thin: read files, build `AuthzRequest`/`PolicySet`, call `bot.engine.evaluate`, render.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate, parse_policy
+from bot.errors import PolicyError, UsageError
+from bot.render import dumps
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--principal", metavar="ARN", help="who makes the request (ARN, account id, service, anonymous)")
+    p.add_argument("--action", metavar="ACTION", help="the IAM action, e.g. s3:GetObject")
+    p.add_argument("--resource", metavar="ARN", help="the resource ARN (or *)")
+    p.add_argument("--identity-policy", metavar="FILE", action="append", default=[], help="repeatable")
+    p.add_argument("--resource-policy", metavar="FILE")
+    p.add_argument("--resource-owner", metavar="ACCOUNT")
+    p.add_argument("--permissions-boundary", metavar="FILE")
+    p.add_argument("--session-policy", metavar="FILE")
+    p.add_argument("--scp", metavar="FILE", action="append", default=None, help="one per level, root first")
+    p.add_argument("--rcp", metavar="FILE", action="append", default=None, help="one per level, root first")
+    p.add_argument("--vpc-endpoint-policy", metavar="FILE")
+    p.add_argument("--context", metavar="KEY=VALUE", action="append", default=[], help="repeatable")
+    p.add_argument("--cases", metavar="FILE", help="a JSON list of cases, evaluated in one process")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _read_json(path: str, what: str) -> Any:
+    file = Path(path)
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            raise UsageError(f"{what} {path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"{what} {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{what} {path}: cannot read it ({type(exc).__name__})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{what} {path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+class _PolicyCache:
+    """Cases often share policies: parse and compile each distinct document once."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], Policy] = {}
+
+    def get(self, doc: Any, *, name: str, kind: PolicyKind) -> Policy:
+        try:
+            key = (kind.value, json.dumps(doc, sort_keys=True))
+        except (TypeError, ValueError):
+            return parse_policy(doc, name=name, kind=kind)
+        found = self._cache.get(key)
+        if found is None or found.name != name:
+            found = parse_policy(doc, name=name, kind=kind)
+            self._cache[key] = found
+        return found
+
+
+def _levels(raw: Any, *, what: str, kind: PolicyKind, cache: _PolicyCache) -> tuple[tuple[Policy, ...], ...]:
+    if not isinstance(raw, list):
+        raise UsageError(f"{what}: expected a list of levels (each a list of policies)")
+    levels: list[tuple[Policy, ...]] = []
+    for i, level in enumerate(raw):
+        docs = level if isinstance(level, list) else [level]
+        levels.append(tuple(cache.get(d, name=f"{what}[{i}][{j}]", kind=kind) for j, d in enumerate(docs)))
+    return tuple(levels)
+
+
+def _context_from_flags(items: list[str]) -> dict[str, list[str]]:
+    ctx: dict[str, list[str]] = {}
+    for item in items:
+        if "=" not in item:
+            raise UsageError(f"--context {item!r}: expected KEY=VALUE")
+        key, value = item.split("=", 1)
+        if not key:
+            raise UsageError(f"--context {item!r}: the key is empty")
+        ctx.setdefault(key, []).append(value)
+    return ctx
+
+
+def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]:
+    missing = [f"--{n}" for n in ("principal", "action", "resource") if not getattr(args, n)]
+    if missing:
+        raise UsageError(f"simulate needs {', '.join(missing)} (or --cases FILE)")
+    cache = _PolicyCache()
+
+    def one(path: str | None, kind: PolicyKind, what: str) -> Policy | None:
+        if path is None:
+            return None
+        return cache.get(_read_json(path, what), name=path, kind=kind)
+
+    identity = tuple(
+        cache.get(_read_json(f, "identity policy"), name=f, kind=PolicyKind.IDENTITY) for f in args.identity_policy
+    )
+
+    def levels(paths: list[str] | None, kind: PolicyKind, what: str) -> tuple[tuple[Policy, ...], ...] | None:
+        if paths is None:
+            return None
+        out: list[tuple[Policy, ...]] = []
+        for path in paths:
+            raw = _read_json(path, what)
+            docs = raw if isinstance(raw, list) else [raw]
+            out.append(tuple(cache.get(d, name=path, kind=kind) for d in docs))
+        return tuple(out)
+
+    policies = PolicySet(
+        identity=identity,
+        resource=one(args.resource_policy, PolicyKind.RESOURCE, "resource policy"),
+        boundary=one(args.permissions_boundary, PolicyKind.PERMISSIONS_BOUNDARY, "permissions boundary"),
+        session=one(args.session_policy, PolicyKind.SESSION, "session policy"),
+        scps=levels(args.scp, PolicyKind.SCP, "SCP"),
+        rcps=levels(args.rcp, PolicyKind.RCP, "RCP"),
+        vpc_endpoint=one(args.vpc_endpoint_policy, PolicyKind.VPC_ENDPOINT, "VPC endpoint policy"),
+    )
+    request = AuthzRequest.build(
+        principal=args.principal,
+        action=args.action,
+        resource=args.resource,
+        resource_owner=args.resource_owner,
+        context=dict(_context_from_flags(args.context)),
+    )
+    return request, policies
+
+
+def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzRequest, PolicySet]:
+    """One case of `--cases` (CONTRACT.md) -> request and policies."""
+    where = f"case {index}"
+    if not isinstance(case, dict):
+        raise UsageError(f"{where}: must be an object")
+    for name in ("principal", "action", "resource"):
+        if not isinstance(case.get(name), str) or not case[name]:
+            raise UsageError(f"{where}: needs {name!r} (a string)")
+
+    def one(name: str, kind: PolicyKind) -> Policy | None:
+        doc = case.get(name)
+        return None if doc is None else cache.get(doc, name=f"{where}.{name}", kind=kind)
+
+    idp = case.get("identity_policies") or []
+    if not isinstance(idp, list):
+        raise UsageError(f"{where}: identity_policies must be a list")
+    context = case.get("context") or {}
+    if not isinstance(context, dict) or not all(
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v)) for v in context.values()
+    ):
+        raise UsageError(f"{where}: context must map keys to a string or a list of strings")
+    policies = PolicySet(
+        identity=tuple(
+            cache.get(d, name=f"{where}.identity_policies[{i}]", kind=PolicyKind.IDENTITY) for i, d in enumerate(idp)
+        ),
+        resource=one("resource_policy", PolicyKind.RESOURCE),
+        boundary=one("permissions_boundary", PolicyKind.PERMISSIONS_BOUNDARY),
+        session=one("session_policy", PolicyKind.SESSION),
+        scps=None
+        if case.get("scps") is None
+        else _levels(case["scps"], what=f"{where}.scps", kind=PolicyKind.SCP, cache=cache),
+        rcps=None
+        if case.get("rcps") is None
+        else _levels(case["rcps"], what=f"{where}.rcps", kind=PolicyKind.RCP, cache=cache),
+        vpc_endpoint=one("vpc_endpoint_policy", PolicyKind.VPC_ENDPOINT),
+    )
+    owner = case.get("resource_owner")
+    request = AuthzRequest.build(
+        principal=case["principal"],
+        action=case["action"],
+        resource=case["resource"],
+        resource_owner=str(owner) if owner is not None else None,
+        context=context,
+    )
+    return request, policies
+
+
+def result_text(result: EvaluationResult) -> str:
+    marks = {"allow": "ok  ", "deny": "DENY", "no-allow": "no  ", "not-applicable": "  - "}
+    lines = [f"Decision: {result.decision.value} — {result.reason}", ""]
+    for layer in result.layers:
+        lines.append(
+            f"  [{marks[layer.verdict.value]}] {layer.layer.value:<22} {layer.verdict.value:<15} {layer.detail}"
+        )
+        for ref in layer.statements:
+            lines.append(f"         {ref.effect} {ref.policy} {ref.sid or f'Statement[{ref.index}]'}")
+            for c in ref.conditions:
+                got = "absent" if c.request_values is None else ", ".join(c.request_values)
+                verdict = "passed" if c.passed else "failed"
+                lines.append(
+                    f"           {c.operator} {c.key}: policy {list(c.policy_values)}, request {got} ({verdict})"
+                )
+    if result.absent_keys:
+        lines.append("")
+        lines.append("The outcome hinged on keys absent from the request: " + ", ".join(result.absent_keys))
+    return "\n".join(lines) + "\n"
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    if args.cases:
+        raw = _read_json(args.cases, "cases file")
+        if not isinstance(raw, list):
+            raise UsageError(f"cases file {args.cases}: expected a JSON list of cases")
+        cache = _PolicyCache()
+        results: list[dict[str, Any]] = []
+        for i, case in enumerate(raw):
+            try:
+                request, policies = case_from_json(case, i, cache)
+                results.append(evaluate(request, policies).to_json())
+            except (UsageError, PolicyError) as exc:
+                print(f"s3why: {exc}", file=sys.stderr)
+                results.append({"error": str(exc)})
+        if args.json:
+            sys.stdout.write(dumps({"results": results}) + "\n")
+        else:
+            for i, res in enumerate(results):
+                sys.stdout.write(f"case {i}: {res.get('decision', 'error: ' + str(res.get('error')))}\n")
+        return 0
+    request, policies = _case_from_flags(args)
+    result = evaluate(request, policies)
+    sys.stdout.write(dumps(result.to_json()) + "\n" if args.json else result_text(result))
+    return 0
