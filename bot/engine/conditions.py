@@ -62,6 +62,22 @@ _VARIABLE_FAMILIES = frozenset({"string", "string-ci", "string-like", "arn", "bo
 _PATTERN_FAMILIES = frozenset({"string-like", "arn"})
 SET_OPERATORS = ("ForAllValues", "ForAnyValue")
 
+# Context keys whose type is ArrayOf... (IAM global condition keys; Service Authorization Reference for S3
+# and KMS). "Multivalued context keys require a condition set operator": a plain operator never matches them.
+MULTIVALUED_KEYS = frozenset(
+    {
+        "aws:tagkeys",
+        "aws:principalorgpaths",
+        "aws:resourceorgpaths",
+        "aws:sourceorgpaths",
+        "aws:calledvia",
+        "aws:principalservicenameslist",
+        "s3:requestobjecttagkeys",
+        "kms:encryptioncontextkeys",
+        "kms:grantoperations",
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionOutcome:
@@ -258,8 +274,11 @@ class Condition:
             return all(one(v) for v in present)
         if self.set_operator == "ForAnyValue":
             return any(one(v) for v in present)
-        # A plain operator: single-valued keys hold one value. For a multivalued key used without a set
-        # operator, a positive operator holds if any value matches and a negated one if no value matches.
+        # A plain operator on a multivalued key (an ArrayOf... key) does not match, negated or not.
+        if self.key_lower in MULTIVALUED_KEYS:
+            return False
+        # A single-valued key given several values: a positive operator holds if any value matches, a
+        # negated one if none does.
         if not present:
             return self.negated
         if self.negated:

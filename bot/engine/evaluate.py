@@ -36,7 +36,7 @@ RCP_FULL_AWS_ACCESS = parse_policy(
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
     },
     name="RCPFullAWSAccess",
-    kind=PolicyKind.RCP,
+    kind=PolicyKind.RESOURCE,  # the one RCP allowed to Allow; parsed as a plain resource-style document
 )
 
 
@@ -209,7 +209,11 @@ def _resource_matches(stmt: Statement, policy: Policy, resource: str, ctx: Reque
         if pattern.segments is not None:
             rendered = render(pattern.segments, ctx.single, for_pattern=True)
             if rendered is None:
-                continue  # an unresolvable variable: the ARN matches nothing
+                # A variable with no value "causes the statement to be invalid" (IAM User Guide, policy
+                # variables): the ARN matches nothing, and a NotResource statement does not take effect.
+                if stmt.not_resource:
+                    return False
+                continue
             if arn_matcher(rendered)(resource):
                 hit = True
                 break

@@ -278,6 +278,18 @@ def _parse_statement(raw: Any, index: int, *, kind: PolicyKind, variables: bool,
             )
         if kind is PolicyKind.RCP and (not_principal or not principal.wildcard or principal.aws):
             raise PolicyError('an RCP statement\'s Principal must be "*"', source=source, where=f"{where}.{el}")
+    if kind is PolicyKind.RCP:
+        # Organizations, "RCP syntax": custom RCPs deny only, name actions (no NotAction, no bare "*").
+        if effect != "Allow" and action_key == "NotAction":
+            raise PolicyError("NotAction is not supported in an RCP", source=source, where=f"{where}.NotAction")
+        if effect == "Allow":
+            raise PolicyError(
+                "an RCP may only Deny (Allow is reserved to RCPFullAWSAccess, which AWS attaches itself)",
+                source=source,
+                where=f"{where}.Effect",
+            )
+        if "*" in actions:
+            raise PolicyError('an RCP cannot use Action "*"; name the service', source=source, where=f"{where}.Action")
 
     cond_raw = raw.get("Condition")
     conditions = parse_condition_block(cond_raw, variables=variables, source=source, where=f"{where}.Condition")
@@ -326,6 +338,8 @@ def parse_policy(document: Any, *, name: str = "policy", kind: PolicyKind = Poli
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list):
         raise PolicyError("Statement must be an object or a list of objects", source=name, where="Statement")
+    if kind is PolicyKind.RCP and version != "2012-10-17":
+        raise PolicyError('an RCP needs "Version": "2012-10-17"', source=name, where="Version")
     variables = version == "2012-10-17"
     statements = tuple(
         _parse_statement(raw, i, kind=kind, variables=variables, source=name, where=f"Statement[{i}]")
