@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -52,21 +53,26 @@ def _read_json(path: str, what: str) -> Any:
 
 
 class _PolicyCache:
-    """Cases often share policies: parse and compile each distinct document once."""
+    """Cases often share policies: parse and compile each distinct document once.
+
+    A cached policy reached under another name is a renamed shallow copy, sharing the compiled statements
+    and the evaluator's memo.
+    """
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str], Policy] = {}
 
     def get(self, doc: Any, *, name: str, kind: PolicyKind) -> Policy:
         try:
-            key = (kind.value, json.dumps(doc, sort_keys=True))
+            key = (kind.value, json.dumps(doc, separators=(",", ":")))
         except (TypeError, ValueError):
             return parse_policy(doc, name=name, kind=kind)
         found = self._cache.get(key)
-        if found is None or found.name != name:
+        if found is None:
             found = parse_policy(doc, name=name, kind=kind)
-            self._cache[key] = found
-        return found
+            if len(self._cache) < 100_000:
+                self._cache[key] = found
+        return found if found.name == name else replace(found, name=name)
 
 
 def _levels(raw: Any, *, what: str, kind: PolicyKind, cache: _PolicyCache) -> tuple[tuple[Policy, ...], ...]:
@@ -218,7 +224,8 @@ def run_simulate(args: argparse.Namespace) -> int:
                 print(f"s3why: {exc}", file=sys.stderr)
                 results.append({"error": str(exc)})
         if args.json:
-            sys.stdout.write(dumps({"results": results}) + "\n")
+            # Compact: thousands of results (the one-document contract holds either way).
+            sys.stdout.write(json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":")) + "\n")
         else:
             for i, res in enumerate(results):
                 sys.stdout.write(f"case {i}: {res.get('decision', 'error: ' + str(res.get('error')))}\n")

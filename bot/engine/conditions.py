@@ -227,23 +227,18 @@ class Condition:
     key_lower: str
     values: tuple[str, ...]
     templates: tuple[tuple[Segment, ...] | None, ...]  # per value, when it holds policy variables
+    family: str
+    negated: bool
+    multivalued_key: bool
 
-    @property
-    def family(self) -> str:
-        return _OPERATORS[self.base][0]
-
-    @property
-    def negated(self) -> bool:
-        return _OPERATORS[self.base][1]
-
-    def _policy_values(self, lookup: Lookup) -> list[str | None]:
+    def _policy_values(self, lookup: Lookup) -> tuple[str | None, ...]:
         if not any(self.templates):
-            return list(self.values)
+            return self.values
         pattern = self.family in _PATTERN_FAMILIES
-        return [
+        return tuple(
             v if t is None else render(t, lookup, for_pattern=pattern)
             for v, t in zip(self.values, self.templates, strict=True)
-        ]
+        )
 
     def evaluate(self, ctx: RequestValues, lookup: Lookup) -> ConditionOutcome:
         present = ctx.get(self.key_lower)
@@ -251,39 +246,42 @@ class Condition:
         return ConditionOutcome(self.operator, self.key, self.values, present, passed)
 
     def _evaluate(self, present: tuple[str, ...] | None, lookup: Lookup) -> bool:
-        if self.family == "null":
+        family = self.family
+        if family == "null":
             want_absent = [v.lower() == "true" for v in self.values]
             return any(w == (present is None) for w in want_absent)
         if present is None:
-            if self.if_exists:
-                return True
-            if self.set_operator == "ForAllValues":
+            if self.if_exists or self.set_operator == "ForAllValues":
                 return True
             if self.set_operator == "ForAnyValue":
                 return False
             return self.negated
-        compare = _COMPARATORS[self.family]
+        set_op = self.set_operator
+        if set_op is None:
+            # A plain operator on a multivalued key (an ArrayOf... key) does not match, negated or not.
+            if self.multivalued_key:
+                return False
+            if not present:
+                return self.negated
+        compare = _COMPARATORS[family]
         policy_values = self._policy_values(lookup)
-
-        def one(value: str) -> bool:
+        negated = self.negated
+        results = []
+        for value in present:
             # An unresolvable variable leaves a policy value that matches nothing.
-            hit = any(p is not None and compare(value, p) for p in policy_values)
-            return not hit if self.negated else hit
-
-        if self.set_operator == "ForAllValues":
-            return all(one(v) for v in present)
-        if self.set_operator == "ForAnyValue":
-            return any(one(v) for v in present)
-        # A plain operator on a multivalued key (an ArrayOf... key) does not match, negated or not.
-        if self.key_lower in MULTIVALUED_KEYS:
-            return False
+            hit = False
+            for p in policy_values:
+                if p is not None and compare(value, p):
+                    hit = True
+                    break
+            results.append(not hit if negated else hit)
+        if set_op == "ForAllValues":
+            return all(results)
+        if set_op == "ForAnyValue":
+            return any(results)
         # A single-valued key given several values: a positive operator holds if any value matches, a
         # negated one if none does.
-        if not present:
-            return self.negated
-        if self.negated:
-            return all(one(v) for v in present)
-        return any(one(v) for v in present)
+        return all(results) if negated else any(results)
 
 
 def _stringify(value: Any, *, source: str, where: str) -> str:
@@ -344,5 +342,20 @@ def parse_condition_block(raw: Any, *, variables: bool, source: str, where: str)
                 split_template(v) if variables and family in _VARIABLE_FAMILIES and has_variables(v) else None
                 for v in values
             )
-            out.append(Condition(op_text, base, set_op, if_exists, key, key.lower(), values, templates))
+            family, negated = _OPERATORS[base]
+            out.append(
+                Condition(
+                    op_text,
+                    base,
+                    set_op,
+                    if_exists,
+                    key,
+                    key.lower(),
+                    values,
+                    templates,
+                    family,
+                    negated,
+                    key.lower() in MULTIVALUED_KEYS,
+                )
+            )
     return tuple(out)

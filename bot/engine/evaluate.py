@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from bot.arn import Arn
@@ -118,11 +119,42 @@ class StatementRef:
 
 
 @dataclass(frozen=True, slots=True)
+class _StatementEval:
+    statement: Statement
+    policy: Policy
+    applies: bool
+    reached_conditions: bool  # action, resource and principal matched
+    outcomes: tuple[ConditionOutcome, ...]
+    level: MatchLevel | None
+    scp_level: int | None = None
+
+    def ref(self) -> StatementRef:
+        shown = self.outcomes if not self.applies or any(o.key_absent for o in self.outcomes) else ()
+        if not self.applies:
+            shown = tuple(o for o in self.outcomes if not o.passed)
+        return StatementRef(
+            policy=self.policy.name,
+            index=self.statement.index,
+            sid=self.statement.sid,
+            effect=self.statement.effect,
+            matched=self.applies,
+            conditions=shown,
+            principal_level=self.level.value if self.level else None,
+            level=self.scp_level,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class LayerResult:
     layer: LayerId
     verdict: Verdict
-    statements: tuple[StatementRef, ...] = ()
+    evals: tuple[_StatementEval, ...] = ()
     detail: str = ""
+
+    @property
+    def statements(self) -> tuple[StatementRef, ...]:
+        """The statements that decided the layer (built on demand: most evaluations never print them)."""
+        return tuple(e.ref() for e in self.evals)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -176,37 +208,11 @@ def build_context(req: AuthzRequest) -> RequestValues:
 # -----------------------------------------------------------------------------------------------------------
 # Statements
 # -----------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _StatementEval:
-    statement: Statement
-    policy: Policy
-    applies: bool
-    reached_conditions: bool  # action, resource and principal matched
-    outcomes: tuple[ConditionOutcome, ...]
-    level: MatchLevel | None
-    scp_level: int | None = None
-
-    def ref(self) -> StatementRef:
-        shown = self.outcomes if not self.applies or any(o.key_absent for o in self.outcomes) else ()
-        if not self.applies:
-            shown = tuple(o for o in self.outcomes if not o.passed)
-        return StatementRef(
-            policy=self.policy.name,
-            index=self.statement.index,
-            sid=self.statement.sid,
-            effect=self.statement.effect,
-            matched=self.applies,
-            conditions=shown,
-            principal_level=self.level.value if self.level else None,
-            level=self.scp_level,
-        )
-
-
-def _resource_matches(stmt: Statement, policy: Policy, resource: str, ctx: RequestValues) -> bool:
-    assert stmt.resources is not None
-    hit = False
-    for pattern in stmt.resources:
-        if pattern.segments is not None:
+def _resource_matches(stmt: Statement, resource: str, ctx: RequestValues) -> bool:
+    hit = stmt.static_resources is not None and stmt.static_resources(resource)
+    if not hit:
+        for pattern in stmt.templated_resources:
+            assert pattern.segments is not None
             rendered = render(pattern.segments, ctx.single, for_pattern=True)
             if rendered is None:
                 # A variable with no value "causes the statement to be invalid" (IAM User Guide, policy
@@ -217,10 +223,40 @@ def _resource_matches(stmt: Statement, policy: Policy, resource: str, ctx: Reque
             if arn_matcher(rendered)(resource):
                 hit = True
                 break
-        elif arn_matcher(pattern.text)(resource):
-            hit = True
-            break
     return hit != stmt.not_resource
+
+
+_Candidate = tuple[Statement, MatchLevel | None]
+
+
+def _candidates(policy: Policy, req: AuthzRequest, has_boundary: bool) -> tuple[_Candidate, ...]:
+    """The statements of a policy whose Action and Principal cover the request, with how the principal matched.
+
+    Both depend only on (action, principal), which repeat across requests: memoized on the policy.
+    """
+    p = req.principal
+    key = (req.action.lower(), p, has_boundary)
+    found: tuple[_Candidate, ...] | None = policy.memo.get(key)
+    if found is not None:
+        return found
+    out: list[_Candidate] = []
+    for stmt in policy.statements_for_action(req.action):
+        level: MatchLevel | None = None
+        if stmt.principal is not None:
+            level = match_level(stmt.principal, p)
+            if stmt.not_principal:
+                # Deny + NotPrincipal always denies a principal that has a permissions boundary
+                # (IAM User Guide, NotPrincipal, "Key points").
+                if level is not None and not (has_boundary and p.is_iam_identity):
+                    continue
+                level = None
+            elif level is None:
+                continue
+        out.append((stmt, level))
+    found = tuple(out)
+    if len(policy.memo) < 8192:
+        policy.memo[key] = found
+    return found
 
 
 def _evaluate_policy(
@@ -232,23 +268,15 @@ def _evaluate_policy(
     scp_level: int | None = None,
 ) -> list[_StatementEval]:
     out: list[_StatementEval] = []
-    for stmt in policy.statements_for_action(req.action):
-        if not _resource_matches(stmt, policy, req.resource, ctx):
+    resource = req.resource
+    for stmt, level in _candidates(policy, req, has_boundary):
+        if not _resource_matches(stmt, resource, ctx):
             continue
-        level: MatchLevel | None = None
-        if stmt.principal is not None:
-            level = match_level(stmt.principal, req.principal)
-            if stmt.not_principal:
-                # Deny + NotPrincipal always denies a principal that has a permissions boundary
-                # (IAM User Guide, NotPrincipal, "Key points").
-                exempt = level is not None and not (has_boundary and req.principal.is_iam_identity)
-                if exempt:
-                    continue
-                level = None
-            elif level is None:
-                continue
-        outcomes = tuple(c.evaluate(ctx, ctx.single) for c in stmt.conditions)
-        applies = all(o.passed for o in outcomes)
+        if stmt.conditions:
+            outcomes = tuple(c.evaluate(ctx, ctx.single) for c in stmt.conditions)
+            applies = all(o.passed for o in outcomes)
+        else:
+            outcomes, applies = (), True
         out.append(_StatementEval(stmt, policy, applies, True, outcomes, level, scp_level))
     return out
 
@@ -287,14 +315,20 @@ def _layer_result(
         return LayerResult(
             layer_id,
             Verdict.DENY,
-            tuple(e.ref() for e in data.denies),
+            tuple(data.denies),
             f"explicit Deny in {first.policy.name} ({first.statement.label})",
         )
     if allowed:
-        return LayerResult(layer_id, Verdict.ALLOW, tuple(e.ref() for e in data.allows), detail_allow)
-    return LayerResult(layer_id, Verdict.NO_ALLOW, tuple(e.ref() for e in data.misses), detail_no_allow)
+        return LayerResult(layer_id, Verdict.ALLOW, tuple(data.allows), detail_allow)
+    return LayerResult(layer_id, Verdict.NO_ALLOW, tuple(data.misses), detail_no_allow)
 
 
+@lru_cache(maxsize=256)
+def _resource_layer_id_cached(resource: str) -> LayerId:
+    return _resource_layer_id(resource)
+
+
+@lru_cache(maxsize=256)
 def _not_applicable(layer_id: LayerId, why: str) -> LayerResult:
     return LayerResult(layer_id, Verdict.NOT_APPLICABLE, (), why)
 
@@ -358,13 +392,13 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
         scp = _not_applicable(LayerId.SCP, "no SCPs given (not in an organization, or the management account)")
     elif p.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
         scp = _not_applicable(LayerId.SCP, "SCPs apply only to principals of member accounts")
-    elif p.is_service_linked_role:
+    elif p.service_linked:
         scp = _not_applicable(LayerId.SCP, "SCPs do not apply to service-linked roles")
     else:
         scp = _org_layer(LayerId.SCP, policies.scps, req, ctx, implicit_full_access=False, all_evals=all_evals)
     if policies.rcps is None:
         rcp = _not_applicable(LayerId.RCP, "no RCPs given")
-    elif p.is_service_linked_role:
+    elif p.service_linked:
         rcp = _not_applicable(LayerId.RCP, "RCPs do not apply to service-linked roles")
     else:
         rcp = _org_layer(LayerId.RCP, policies.rcps, req, ctx, implicit_full_access=True, all_evals=all_evals)
@@ -443,7 +477,7 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
         session = cap(policies.session, LayerId.SESSION_POLICY, "session policy")
 
     # --- Resource side -----------------------------------------------------------------------------------------
-    resource_layer = _resource_layer_id(req.resource)
+    resource_layer = _resource_layer_id_cached(req.resource)
     resource_data = _Layer()
     if policies.resource is None:
         resource = _not_applicable(resource_layer, "no resource-based policy given")

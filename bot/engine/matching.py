@@ -16,13 +16,13 @@ from bot.engine.variables import LITERAL_QMARK, LITERAL_STAR
 Matcher = Callable[[str], bool]
 
 
-def _wildcard_regex(pattern: str) -> str:
+def _wildcard_regex(pattern: str, any_char: str = ".") -> str:
     out: list[str] = []
     for ch in pattern:
         if ch == "*":
-            out.append(".*")
+            out.append(any_char + "*")
         elif ch == "?":
-            out.append(".")
+            out.append(any_char)
         elif ch == LITERAL_STAR:
             out.append(re.escape("*"))
         elif ch == LITERAL_QMARK:
@@ -53,25 +53,35 @@ def action_matcher(pattern: str) -> Matcher:
     return wildcard(pattern, True)
 
 
-@lru_cache(maxsize=65536)
-def arn_matcher(pattern: str) -> Matcher:
-    """Resource-element ARN matching: `*` alone matches everything, including the non-ARN resource `*`."""
-    if pattern == "*":
-        return lambda _s: True
+def _segment_regex(pattern: str) -> str:
+    """A wildcard pattern for one ARN part: `*` and `?` never cross a colon."""
+    return _wildcard_regex(pattern, any_char="[^:]")
+
+
+def _arn_pattern_regex(pattern: str) -> str:
     parts = pattern.split(":", 5)
     if len(parts) < 6:
         # Not a six-part ARN: AWS compares it as a plain wildcard string (e.g. a trailing `*` spanning parts).
-        return wildcard(pattern)
-    segment_matchers = [wildcard(p) for p in parts[:5]]
-    tail = wildcard(parts[5])
+        return _wildcard_regex(pattern)
+    return ":".join(_segment_regex(p) for p in parts[:5]) + ":" + _wildcard_regex(parts[5])
 
-    def match(value: str) -> bool:
-        vparts = value.split(":", 5)
-        if len(vparts) < 6:
-            return False
-        return all(m(v) for m, v in zip(segment_matchers, vparts, strict=False)) and tail(vparts[5])
 
-    return match
+@lru_cache(maxsize=65536)
+def arn_matcher(pattern: str) -> Matcher:
+    """Resource-element ARN matching: `*` alone matches everything, including the non-ARN resource `*`."""
+    return any_arn_matcher((pattern,))
+
+
+@lru_cache(maxsize=65536)
+def any_arn_matcher(patterns: tuple[str, ...]) -> Matcher:
+    """Does a resource match any of these Resource-element patterns? One compiled regular expression.
+
+    The first five ARN parts take colon-bounded wildcards; in the resource part `*` may span `/` and `:`.
+    """
+    if "*" in patterns:
+        return lambda _s: True
+    rx = re.compile("|".join(f"(?:{_arn_pattern_regex(p)})" for p in patterns), re.DOTALL)
+    return lambda value: rx.fullmatch(value) is not None
 
 
 @lru_cache(maxsize=65536)
@@ -80,10 +90,9 @@ def arn_condition_matcher(pattern: str) -> Matcher:
     parts = pattern.split(":", 5)
     if len(parts) < 6:
         return lambda _s: False
-    matchers = [wildcard(p) for p in parts]
+    rx = re.compile(_arn_pattern_regex(pattern), re.DOTALL)
 
     def match(value: str) -> bool:
-        vparts = value.split(":", 5)
-        return len(vparts) == 6 and all(m(v) for m, v in zip(matchers, vparts, strict=True))
+        return value.count(":") >= 5 and rx.fullmatch(value) is not None
 
     return match

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.engine.conditions import Condition, parse_condition_block
-from bot.engine.matching import Matcher, action_matcher
+from bot.engine.matching import Matcher, action_matcher, any_arn_matcher
 from bot.engine.variables import Segment, has_variables, split_template
 from bot.errors import PolicyError
 
@@ -96,6 +96,9 @@ class Statement:
     conditions: tuple[Condition, ...]
     raw: dict[str, Any] = field(compare=False, repr=False)
     _action_matchers: tuple[Matcher, ...] = field(compare=False, repr=False, default=())
+    # Resource patterns without variables, compiled into one matcher; patterns with variables are kept apart.
+    static_resources: Matcher | None = field(compare=False, repr=False, default=None)
+    templated_resources: tuple[ResourcePattern, ...] = field(compare=False, repr=False, default=())
 
     @property
     def is_allow(self) -> bool:
@@ -120,6 +123,8 @@ class Policy:
     statements: tuple[Statement, ...]
     document: dict[str, Any] = field(compare=False, repr=False)
     _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, compare=False, repr=False)
+    # Per-policy memo for the evaluator (statements that apply to an action and a principal); bounded.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def variables_enabled(self) -> bool:
@@ -307,6 +312,10 @@ def _parse_statement(raw: Any, index: int, *, kind: PolicyKind, variables: bool,
         conditions=conditions,
         raw=raw,
         _action_matchers=tuple(action_matcher(a) for a in actions),
+        static_resources=any_arn_matcher(static)
+        if (static := tuple(r.text for r in resources if r.segments is None))
+        else None,
+        templated_resources=tuple(r for r in resources if r.segments is not None),
     )
 
 

@@ -46,6 +46,7 @@ class Principal:
     name: str | None = None  # user name, role name, federated user name
     service: str | None = None
     canonical_id: str | None = None
+    service_linked: bool = False  # a service-linked role (path /aws-service-role/): outside SCPs and RCPs
 
     @property
     def principal_arn(self) -> str | None:
@@ -62,11 +63,6 @@ class Principal:
     def is_iam_identity(self) -> bool:
         """An IAM user or role (session): the kinds that have identity policies and boundaries."""
         return self.kind in (PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION)
-
-    @property
-    def is_service_linked_role(self) -> bool:
-        arn = self.role_arn or ""
-        return "/aws-service-role/" in arn or (self.name or "").startswith("AWSServiceRoleFor")
 
 
 @lru_cache(maxsize=4096)
@@ -89,13 +85,10 @@ def parse_principal(text: str) -> Principal:
         if arn.resource_type == "user":
             return Principal(PrincipalKind.USER, t, account, arn.partition, name=arn.resource.rsplit("/", 1)[-1])
         if arn.resource_type == "role":
+            name = arn.resource.rsplit("/", 1)[-1]
+            linked = "/aws-service-role/" in t or name.startswith("AWSServiceRoleFor")
             return Principal(
-                PrincipalKind.ROLE,
-                t,
-                account,
-                arn.partition,
-                role_arn=t,
-                name=arn.resource.rsplit("/", 1)[-1],
+                PrincipalKind.ROLE, t, account, arn.partition, role_arn=t, name=name, service_linked=linked
             )
     if arn.service == "sts":
         if arn.is_role_session and arn.role_name_of_session:
@@ -103,7 +96,16 @@ def parse_principal(text: str) -> Principal:
             # A session ARN drops the role's path; the role ARN is rebuilt without it (pass the role ARN,
             # with its path, as --principal or aws:PrincipalArn when the path matters).
             role_arn = f"arn:{arn.partition}:iam::{arn.account}:role/{role}"
-            return Principal(PrincipalKind.ROLE_SESSION, t, account, arn.partition, role_arn=role_arn, name=role)
+            linked = role.startswith("AWSServiceRoleFor")
+            return Principal(
+                PrincipalKind.ROLE_SESSION,
+                t,
+                account,
+                arn.partition,
+                role_arn=role_arn,
+                name=role,
+                service_linked=linked,
+            )
         if arn.resource_type == "federated-user":
             return Principal(
                 PrincipalKind.FEDERATED_USER, t, account, arn.partition, name=arn.resource.split("/", 1)[-1]

@@ -59,19 +59,20 @@ KNOWN_CODES: tuple[str, ...] = (
 _CODE_ALT = "|".join(re.escape(c) for c in sorted(KNOWN_CODES, key=len, reverse=True))
 _CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
 
-# Explicit code fields, in no particular order: the earliest occurrence in the text wins.
-_EXPLICIT_CODES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"\((" + _CODE + r"|\d{3})\) when calling the "),
-    re.compile(r"Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)"),
-    re.compile(r"Error Code ?[:=]? ?(" + _CODE + r")(?: and Http Status Code|[;,)\s]|$)"),
-    re.compile(r"<Code>\s?(" + _CODE + r"|\d{3})\s?</Code>"),
-    re.compile(r"api error (" + _CODE + r"):"),
-    re.compile(r"S3 error: \d{3} \((" + _CODE + r")\)"),
-    re.compile(r"(?<![A-Za-z])[Cc]ode: ?'(" + _CODE + r")'"),
-    re.compile(r"\{Code: (" + _CODE + r"),"),
-    re.compile(r"S3::\w{1,64}\(\): \[(" + _CODE + r")\]"),
-    re.compile(r"\b(" + _CODE + r") \(client\): "),
-    re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): "),
+# Explicit code fields, in no particular order: the earliest occurrence in the text wins. Each pattern comes
+# with literals it cannot match without (a C-speed substring test skips it on texts that lack them all).
+_EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    ((") when calling the ",), re.compile(r"\((" + _CODE + r"|\d{3})\) when calling the ")),
+    (("Error Code",), re.compile(r"Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)")),
+    (("Error Code",), re.compile(r"Error Code ?[:=]? ?(" + _CODE + r")(?: and Http Status Code|[;,)\s]|$)")),
+    (("<Code>",), re.compile(r"<Code>\s?(" + _CODE + r"|\d{3})\s?</Code>")),
+    (("api error ",), re.compile(r"api error (" + _CODE + r"):")),
+    (("S3 error: ",), re.compile(r"S3 error: \d{3} \((" + _CODE + r")\)")),
+    (("ode: '",), re.compile(r"(?<![A-Za-z])[Cc]ode: ?'(" + _CODE + r")'")),
+    (("{Code: ",), re.compile(r"\{Code: (" + _CODE + r"),")),
+    (("S3::",), re.compile(r"S3::\w{1,64}\(\): \[(" + _CODE + r")\]")),
+    ((" (client): ",), re.compile(r"\b(" + _CODE + r") \(client\): ")),
+    (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),
 )
 
 # Messages that name their code (SDKs that print only the message: Java v2, some wrappers).
@@ -101,28 +102,34 @@ _REASONS = {
     "MovedPermanently": 301,
     "Unauthorized": 401,
 }
-_STATUS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b"),
-    re.compile(r"HTTP/[123](?:\.[01])? (\d{3})\b"),
-    re.compile(r"\b([1-5]\d\d) (?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
-    re.compile(r"S3 error: (\d{3})\b"),
-    re.compile(r"An error occurred \((\d{3})\)"),
-    re.compile(r"Http Status Code (Forbidden|BadRequest|NotFound|MovedPermanently|Unauthorized)\b"),
+_STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (("tatus", "TATUS"), re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b")),
+    (("HTTP/",), re.compile(r"HTTP/[123](?:\.[01])? (\d{3})\b")),
+    (
+        ("Forbidden", "Bad Request", "Not Found", "Moved Permanently", "Unauthorized"),
+        re.compile(r"\b([1-5]\d\d) (?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
+    ),
+    (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
+    (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
+    (
+        ("Http Status Code ",),
+        re.compile(r"Http Status Code (Forbidden|BadRequest|NotFound|MovedPermanently|Unauthorized)\b"),
+    ),
 )
-_REQUEST_ID: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?<!Extended )(?<!extended )(?i:request ?id)[\"']?[:=] ?['\"]?([^\s;,)'\"]{0,128})"),
-    re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>"),
-    re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})"),
+_REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("", re.compile(r"(?<!Extended )(?<!extended )(?i:request ?id)[\"']?[:=] ?['\"]?([^\s;,)'\"]{0,128})")),
+    ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
+    ("", re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})")),
 )
-_OPERATIONS: tuple[tuple[re.Pattern[str], bool], ...] = (
-    # (pattern, must be a known S3 operation or SDK alias)
-    (re.compile(r"when calling the (\w{1,64}) operation"), False),
-    (re.compile(r"operation error [\w ]{1,40}: (\w{1,64}),"), False),
-    (re.compile(r"Error executing \"(\w{1,64})\""), False),
-    (re.compile(r"S3::(\w{1,64})\(\)"), True),
-    (re.compile(r"\.s3\.model\.(\w{1,64})Request\b"), True),
-    (re.compile(r"\b(\w{1,64})OperationDeserializer"), True),
-    (re.compile(r"\b(?:de_|deserializeAws_restXml)?(\w{1,64})Command(?:Error)?\b"), True),
+_OPERATIONS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    # (needle, pattern, must be a known S3 operation or SDK alias)
+    ("when calling the", re.compile(r"when calling the (\w{1,64}) operation"), False),
+    ("operation error ", re.compile(r"operation error [\w ]{1,40}: (\w{1,64}),"), False),
+    ("Error executing", re.compile(r"Error executing \"(\w{1,64})\""), False),
+    ("S3::", re.compile(r"S3::(\w{1,64})\(\)"), True),
+    (".s3.model.", re.compile(r"\.s3\.model\.(\w{1,64})Request\b"), True),
+    ("OperationDeserializer", re.compile(r"\b(\w{1,64})OperationDeserializer"), True),
+    ("Command", re.compile(r"\b(?:de_|deserializeAws_restXml)?(\w{1,64})Command(?:Error)?\b"), True),
 )
 _KMS_OPERATIONS = frozenset(
     {"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncrypt", "DescribeKey"}
@@ -333,9 +340,12 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
 # ---------------------------------------------------------------------------------------------------------
 # One error's fields
 # ---------------------------------------------------------------------------------------------------------
-def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+def _first(patterns: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...], text: str) -> re.Match[str] | None:
+    """The earliest match of any pattern; a pattern runs only when one of its literals is in the text."""
     best: re.Match[str] | None = None
-    for p in patterns:
+    for needles, p in patterns:
+        if needles and not any(n in text for n in needles):
+            continue
         m = p.search(text)
         if m is not None and (best is None or m.start() < best.start()):
             best = m
@@ -343,8 +353,13 @@ def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | 
 
 
 def _request_id(flat: str) -> str | None:
+    low = flat.lower()
+    if "request" not in low and "<requestid>" not in low:
+        return None
     candidates: list[tuple[int, str]] = []
-    for p in _REQUEST_ID:
+    for needle, p in _REQUEST_ID:
+        if needle and needle not in flat:
+            continue
         for m in p.finditer(flat):
             value = m.group(1).strip()
             if value and not _is_elided_id(value):
@@ -378,7 +393,9 @@ def _http_status(flat: str) -> int | None:
 
 
 def _operation(flat: str) -> str | None:
-    for pattern, must_be_known in _OPERATIONS:
+    for needle, pattern, must_be_known in _OPERATIONS:
+        if needle not in flat:
+            continue
         for m in pattern.finditer(flat):
             name = m.group(1)
             canon = canonical_operation(name)

@@ -46,5 +46,7 @@ def looks_binary(text: str) -> bool:
     if not text:
         return False
     sample = text[:65536]
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\n\r\t"))
-    return bad / len(sample) > 0.10
+    return len(_NOT_TEXT.findall(sample)) / len(sample) > 0.10
+
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")

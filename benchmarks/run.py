@@ -1,0 +1,104 @@
+"""s3why's benchmarks: one command, one table. `python -m benchmarks.run` (or `scripts/bench`).
+
+Each figure is the median of several timed rounds on this machine; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.workloads import generated_cases, realistic_case, slack_message_40k
+from bot.parse import parse_text
+from bot.simulate_cli import _PolicyCache, case_from_json
+
+Row = tuple[str, str, str]
+
+
+def _median_seconds(fn: Callable[[], object], *, rounds: int = 7, inner: int = 1) -> float:
+    fn()  # warm up
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        samples.append((time.perf_counter() - start) / inner)
+    return statistics.median(samples)
+
+
+def bench_parse() -> list[Row]:
+    from tests.conftest import FIXTURES, SHARED, load_jsonl
+
+    big = slack_message_40k()
+    worst = _median_seconds(lambda: parse_text(big), rounds=9)
+    texts = [s["text"] for s in load_jsonl(SHARED / "samples" / "errors.jsonl")]
+    texts += [s["text"] for s in load_jsonl(FIXTURES / "errors_own.jsonl")]
+    per_batch = _median_seconds(lambda: [parse_text(t) for t in texts], rounds=7)
+    return [
+        ("parse", "40,000-character Slack message", f"{worst * 1000:.1f} ms"),
+        ("parse", f"real pasted errors ({len(texts)} samples)", f"{len(texts) / per_batch:,.0f} messages/s"),
+    ]
+
+
+def bench_engine() -> list[Row]:
+    from bot.engine import evaluate
+
+    cache = _PolicyCache()
+    request, policies = case_from_json(realistic_case(), 0, cache)
+    n = 2000
+    per = _median_seconds(lambda: [evaluate(request, policies) for _ in range(n)], rounds=5) / n
+    cases = [case_from_json(c, i, cache) for i, c in enumerate(generated_cases(3000))]
+    varied = _median_seconds(lambda: [evaluate(r, p) for r, p in cases], rounds=5) / len(cases)
+    return [
+        (
+            "engine",
+            "realistic set (3 identity, boundary, 2 SCP levels, 30-stmt bucket policy)",
+            f"{1 / per:,.0f} evaluations/s",
+        ),
+        ("engine", "3,000 generated requests over that set, in process", f"{1 / varied:,.0f} evaluations/s"),
+    ]
+
+
+def bench_simulate_cases() -> list[Row]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cases.json"
+        path.write_text(json.dumps(generated_cases(3000)))
+        cmd = [sys.executable, "-m", "bot", "simulate", "--cases", str(path), "--json"]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
+            times.append(time.perf_counter() - start)
+    best = statistics.median(times)
+    return [
+        (
+            "simulate --cases",
+            "3,000 cases, whole process (start, read, evaluate, print)",
+            f"{best:.2f} s = {3000 / best:,.0f} cases/s",
+        )
+    ]
+
+
+def main() -> int:
+    rows: list[Row] = []
+    for bench in (bench_parse, bench_engine, bench_simulate_cases):
+        rows.extend(bench())
+    widths = [max(len(r[i]) for r in [("area", "what", "figure"), *rows]) for i in range(3)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(("area", "what", "figure"), widths, strict=True)) + " |"
+    print(line)
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
