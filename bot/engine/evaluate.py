@@ -235,7 +235,7 @@ def _candidates(policy: Policy, req: AuthzRequest, has_boundary: bool) -> tuple[
     Both depend only on (action, principal), which repeat across requests: memoized on the policy.
     """
     p = req.principal
-    key = (req.action.lower(), p, has_boundary)
+    key = (req.action.lower(), p.key, has_boundary)
     found: tuple[_Candidate, ...] | None = policy.memo.get(key)
     if found is not None:
         return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
@@ -47,6 +47,12 @@ class Principal:
     service: str | None = None
     canonical_id: str | None = None
     service_linked: bool = False  # a service-linked role (path /aws-service-role/): outside SCPs and RCPs
+
+    key: str = field(default="", compare=False)  # tells principals apart in memo keys (set on creation)
+
+    def __post_init__(self) -> None:
+        key = f"{self.kind.value}|{self.arn or self.service or ''}|{self.role_arn or ''}|{self.canonical_id or ''}"
+        object.__setattr__(self, "key", key)
 
     @property
     def principal_arn(self) -> str | None:
