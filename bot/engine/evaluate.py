@@ -252,6 +252,14 @@ def _candidates(policy: Policy, req: AuthzRequest, has_boundary: bool) -> tuple[
                 level = None
             elif level is None:
                 continue
+            if (
+                level is MatchLevel.ACCOUNT
+                and policy.kind is PolicyKind.VPC_ENDPOINT
+                and p.kind is not PrincipalKind.ROOT
+            ):
+                # S3 endpoints are gateway endpoints: there an account principal means that account's root user
+                # only ("Principals for gateway endpoints", AWS PrivateLink guide); use aws:PrincipalArn instead.
+                continue
         out.append((stmt, level))
     found = tuple(out)
     if len(policy.memo) < 8192:

@@ -264,3 +264,11 @@ def test_explicit_deny_names_the_policy_and_statement() -> None:
     bucket = result.to_json()["layers"][6]
     assert bucket["verdict"] == "deny"
     assert bucket["statements"][0]["sid"] == "DenyAll"
+
+
+def test_an_account_principal_in_a_gateway_endpoint_policy_means_its_root_user_only() -> None:
+    vpce = doc(stmt(Principal={"AWS": ACCT}))
+    assert d(identity=[ALLOW_ALL_S3], vpce=vpce) == "implicit-deny"
+    assert d(principal=f"arn:aws:iam::{ACCT}:root", vpce=vpce) == "allow"
+    scoped = doc(stmt(Principal="*", Condition={"StringEquals": {"aws:PrincipalAccount": ACCT}}))
+    assert d(identity=[ALLOW_ALL_S3], vpce=scoped) == "allow"
