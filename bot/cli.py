@@ -48,6 +48,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return run_simulate(args)
 
 
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from bot.account_cli import run_snapshot
+
+    return run_snapshot(args, _read_text)
+
+
 def _not_built(name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         raise UsageError(f"'s3why {name}' is not built yet in this version ({__version__})")
@@ -75,9 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_simulate_arguments(s)
     s.set_defaults(func=_cmd_simulate)
 
+    from bot.account_cli import add_snapshot_arguments
+
+    snap = sub.add_parser("snapshot", help="record the account data a diagnosis reads, for offline use")
+    add_snapshot_arguments(snap)
+    snap.set_defaults(func=_cmd_snapshot)
+
     for name, help_text in (
         ("diagnose", "parse, collect and diagnose a denied request"),
-        ("snapshot", "record the account data a diagnosis reads"),
         ("serve", "run the Slack app"),
         ("demo", "run the whole pipeline on an emulated account"),
     ):

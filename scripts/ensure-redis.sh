@@ -9,19 +9,20 @@ except Exception:
     sys.exit(1)
 PY
 }
+# The binary is needed even when a server runs: the reliability tests start and stop their own.
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "== installing redis-server" >&2
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    sudo apt-get update -qq >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+fi
 if [ -n "${REDIS_URL:-}" ] && redis_ping "$REDIS_URL"; then
   :
 elif redis_ping "redis://127.0.0.1:6379/0"; then
   export REDIS_URL="redis://127.0.0.1:6379/0"
 else
-  if ! command -v redis-server >/dev/null 2>&1; then
-    echo "== installing redis-server" >&2
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-    else
-      sudo apt-get update -qq >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-    fi
-  fi
   port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   rdir=$(mktemp -d)
   redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$rdir" \

@@ -1,0 +1,414 @@
+"""Live collection: the AWS calls one request needs, made concurrently, cached, and written as a snapshot.
+
+The snapshot (see `bot.account.snapshot`) keeps each call's answer as AWS returned it (or its error), so a
+live collection and a hand-written snapshot give the diagnosis the same objects. Independent lookups run in
+parallel; only real dependencies wait (bucket owner -> bucket region -> bucket configuration; head object ->
+key policy; the organization path -> its policies), so a cold collection costs about the depth of that chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bot.account.calls import DENIED_CODES, spec_for
+from bot.account.sessions import SessionProvider
+from bot.arn import Arn
+from bot.cache import Cache, MemoryCache
+
+log = logging.getLogger("s3why.collector")
+SNAPSHOT_VERSION = 1
+Answer = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one diagnosis needs to see."""
+
+    principal_arn: str | None = None
+    bucket: str | None = None
+    key: str | None = None
+    version_id: str | None = None
+    vpce_id: str | None = None
+    access_point_arn: str | None = None
+    kms_key_arns: tuple[str, ...] = ()
+
+
+def _json_safe(value: Any) -> Any:
+    """AWS answers as plain JSON: datetimes as ISO 8601, bytes dropped, ResponseMetadata removed."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items() if k != "ResponseMetadata" and not hasattr(v, "read")}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return None
+    return value
+
+
+def error_answer(code: str, message: str = "") -> Answer:
+    return {"Error": {"Code": code, "Message": message}}
+
+
+def is_error(answer: Answer | None) -> bool:
+    return isinstance(answer, dict) and "Error" in answer
+
+
+def error_code(answer: Answer | None) -> str | None:
+    return str(answer["Error"].get("Code")) if is_error(answer) and answer else None
+
+
+class Collector:
+    """Collects a `Target` through boto3 (one session per account), caching every answer."""
+
+    def __init__(self, sessions: SessionProvider, cache: Cache | None = None, *, workers: int = 16) -> None:
+        self.sessions = sessions
+        self.cache = cache if cache is not None else MemoryCache(sessions.config.cache_ttls)
+        self.workers = workers
+
+    # --- one call ----------------------------------------------------------------------------------------
+    def call(
+        self, account: str | None, service: str, operation: str, region: str | None = None, **params: Any
+    ) -> Answer:
+        """One AWS read, through the cache. Errors come back as `{"Error": {...}}`; denials are never cached."""
+        spec = spec_for(service, operation)
+        if account is None:
+            return error_answer("AccountUnknown", f"the account that owns this {spec.kind} is not known")
+        region = region or self.sessions.default_region
+        key = f"{account}:{region}:{spec.kind}:{service}.{operation}:{json.dumps(params, sort_keys=True)}"
+
+        def load() -> tuple[Answer, bool]:
+            client = self.sessions.client(account, service, region)
+            if client is None:
+                return error_answer("AccountNotConfigured", f"account {account} is not in S3WHY_CONFIG"), False
+            method = getattr(client, _snake(operation))
+            try:
+                answer = _json_safe(method(**params))
+            except ClientError as exc:
+                err = exc.response.get("Error", {})
+                code = str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
+                answer = error_answer(code, str(err.get("Message", "")))
+                return answer, code in spec.absent  # an absent policy is an answer; a denial is not
+            except BotoCoreError as exc:
+                return error_answer("ClientError", f"{type(exc).__name__}: {exc}"), False
+            return answer, True
+
+        result: Answer = self.cache.get_or_load(key, spec.kind, load)
+        return result
+
+    def invalidate(self, *, account: str | None, resource: str) -> int:
+        """Forget every cached answer about a resource (after s3why itself changed it): bucket, key ARN, role."""
+        return self.cache.invalidate([f"{account or '*'}:*:*:*{_glob_escape(resource)}*"])
+
+    # --- a whole target ---------------------------------------------------------------------------------
+    def collect(self, target: Target) -> dict[str, Any]:
+        snapshot: dict[str, Any] = {
+            "s3why_snapshot": SNAPSHOT_VERSION,
+            "collected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "target": {k: v for k, v in asdict(target).items() if v not in (None, ())},
+        }
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="s3why-collect") as pool:
+            own = self.sessions.own_account()
+            snapshot["caller"] = {"Account": own}
+            futures: dict[str, Future[Any]] = {}
+            if target.principal_arn:
+                futures["principal"] = pool.submit(self._principal, pool, target.principal_arn)
+            if target.bucket:
+                futures["bucket"] = pool.submit(self._bucket_and_object, pool, target)
+            if target.vpce_id:
+                acct = _account_of(target.principal_arn) or own
+                futures["vpc_endpoint"] = pool.submit(self._vpc_endpoint, acct, target.vpce_id)
+            if target.access_point_arn:
+                futures["access_point"] = pool.submit(self._access_point, target.access_point_arn)
+            results = {name: f.result() for name, f in futures.items()}
+
+            principal_account = _account_of(target.principal_arn)
+            bucket_account = (results.get("bucket") or {}).get("account")
+            keys = list(target.kms_key_arns)
+            for found in (results.get("bucket") or {}).get("kms_keys", []):
+                if found not in keys:
+                    keys.append(found)
+            org_futures = {
+                "principal_account": pool.submit(self._organization, principal_account) if principal_account else None,
+                "resource_account": pool.submit(self._organization, bucket_account)
+                if bucket_account and bucket_account != principal_account
+                else None,
+            }
+            kms_futures = {k: pool.submit(self._kms_key, k, principal_account) for k in keys}
+            snapshot["kms"] = {k: f.result() for k, f in kms_futures.items()}
+            snapshot["organization"] = {k: f.result() for k, f in org_futures.items() if f is not None}
+        for name, value in results.items():
+            if name == "bucket":
+                value = {k: v for k, v in value.items() if k != "kms_keys"}
+            snapshot[name] = value
+        return snapshot
+
+    # --- parts ----------------------------------------------------------------------------------------------
+    def _principal(self, pool: ThreadPoolExecutor, arn_text: str) -> dict[str, Any]:
+        arn = Arn.parse(arn_text)
+        out: dict[str, Any] = {"arn": arn_text, "account": arn.account if arn else None, "calls": {}}
+        if arn is None or not arn.account:
+            return out
+        account, calls = arn.account, out["calls"]
+        if arn.service == "sts" and arn.is_role_session:
+            role = arn.role_name_of_session or ""
+            kind = "role"
+        elif arn.service == "iam" and arn.resource_type in ("role", "user"):
+            role = arn.resource.rsplit("/", 1)[-1]
+            kind = arn.resource_type
+        else:
+            return out  # root, federated users, services: no IAM entity to read
+        out["kind"] = kind
+        if kind == "role":
+            f_get = pool.submit(self.call, account, "iam", "GetRole", RoleName=role)
+            f_inline = pool.submit(self.call, account, "iam", "ListRolePolicies", RoleName=role)
+            f_attached = pool.submit(self.call, account, "iam", "ListAttachedRolePolicies", RoleName=role)
+            get_inline: Callable[[str], Answer] = lambda n: self.call(  # noqa: E731
+                account, "iam", "GetRolePolicy", RoleName=role, PolicyName=n
+            )
+        else:
+            f_get = pool.submit(self.call, account, "iam", "GetUser", UserName=role)
+            f_inline = pool.submit(self.call, account, "iam", "ListUserPolicies", UserName=role)
+            f_attached = pool.submit(self.call, account, "iam", "ListAttachedUserPolicies", UserName=role)
+            get_inline = lambda n: self.call(account, "iam", "GetUserPolicy", UserName=role, PolicyName=n)  # noqa: E731
+            f_groups = pool.submit(self.call, account, "iam", "ListGroupsForUser", UserName=role)
+        entity = f_get.result()
+        calls["GetRole" if kind == "role" else "GetUser"] = entity
+        inline = f_inline.result()
+        attached = f_attached.result()
+        calls["ListRolePolicies" if kind == "role" else "ListUserPolicies"] = inline
+        calls["ListAttachedRolePolicies" if kind == "role" else "ListAttachedUserPolicies"] = attached
+        inline_docs = {n: pool.submit(get_inline, n) for n in inline.get("PolicyNames", [])}
+        managed = [p["PolicyArn"] for p in attached.get("AttachedPolicies", [])]
+        boundary = ((entity.get("Role") or entity.get("User") or {}).get("PermissionsBoundary") or {}).get(
+            "PermissionsBoundaryArn"
+        )
+        if boundary and boundary not in managed:
+            managed.append(boundary)
+        groups: dict[str, Any] = {}
+        if kind == "user":
+            group_list = f_groups.result()
+            calls["ListGroupsForUser"] = group_list
+            for g in group_list.get("Groups", []):
+                name = g["GroupName"]
+                groups[name] = {
+                    "ListGroupPolicies": pool.submit(self.call, account, "iam", "ListGroupPolicies", GroupName=name),
+                    "ListAttachedGroupPolicies": pool.submit(
+                        self.call, account, "iam", "ListAttachedGroupPolicies", GroupName=name
+                    ),
+                }
+            for name, fs in groups.items():
+                listing = fs["ListGroupPolicies"].result()
+                att = fs["ListAttachedGroupPolicies"].result()
+                groups[name] = {
+                    "ListGroupPolicies": listing,
+                    "ListAttachedGroupPolicies": att,
+                    "GroupPolicies": {
+                        n: self.call(account, "iam", "GetGroupPolicy", GroupName=name, PolicyName=n)
+                        for n in listing.get("PolicyNames", [])
+                    },
+                }
+                managed.extend(p["PolicyArn"] for p in att.get("AttachedPolicies", []) if p["PolicyArn"] not in managed)
+            calls["Groups"] = groups
+        policy_futures = {p: pool.submit(self._managed_policy, account, p) for p in managed}
+        calls["RolePolicies" if kind == "role" else "UserPolicies"] = {n: f.result() for n, f in inline_docs.items()}
+        calls["Policies"] = {p: f.result() for p, f in policy_futures.items()}
+        return out
+
+    def _managed_policy(self, account: str, policy_arn: str) -> dict[str, Any]:
+        meta = self.call(account, "iam", "GetPolicy", PolicyArn=policy_arn)
+        out: dict[str, Any] = {"GetPolicy": meta}
+        version = (meta.get("Policy") or {}).get("DefaultVersionId")
+        if version:
+            out["GetPolicyVersion"] = self.call(
+                account, "iam", "GetPolicyVersion", PolicyArn=policy_arn, VersionId=version
+            )
+        return out
+
+    def _bucket_owner(self, bucket: str) -> str | None:
+        for account in self.sessions.readable_accounts():
+            listing = self.call(account, "s3", "ListBuckets")
+            if any(b.get("Name") == bucket for b in listing.get("Buckets", [])):
+                return account
+        return None
+
+    def _bucket_and_object(self, pool: ThreadPoolExecutor, target: Target) -> dict[str, Any]:
+        bucket = target.bucket or ""
+        owner = self._bucket_owner(bucket)
+        out: dict[str, Any] = {"name": bucket, "account": owner, "calls": {}, "kms_keys": []}
+        reader = owner or self.sessions.own_account()  # another account's bucket: try, and record what fails
+        location = self.call(reader, "s3", "GetBucketLocation", Bucket=bucket)
+        region = _bucket_region(location) or self.sessions.default_region
+        out["region"] = region
+        calls = out["calls"]
+        calls["GetBucketLocation"] = location
+        names = [
+            "GetBucketPolicy",
+            "GetBucketPolicyStatus",
+            "GetBucketAcl",
+            "GetBucketOwnershipControls",
+            "GetPublicAccessBlock",
+            "GetBucketEncryption",
+            "GetObjectLockConfiguration",
+            "GetBucketRequestPayment",
+            "GetBucketVersioning",
+        ]
+        fs = {n: pool.submit(self.call, reader, "s3", n, region, Bucket=bucket) for n in names}
+        f_account_pab = (
+            pool.submit(self.call, owner, "s3control", "GetPublicAccessBlock", None, AccountId=owner) if owner else None
+        )
+        obj: dict[str, Any] | None = None
+        if target.key is not None:
+            extra = {"VersionId": target.version_id} if target.version_id else {}
+            # HeadObject also returns the version's retention and legal hold (ObjectLockMode,
+            # ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus) to a caller allowed s3:GetObjectRetention and
+            # s3:GetObjectLegalHold, which the read role is: two calls fewer on every cold diagnosis.
+            head = pool.submit(self.call, reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
+            acl = pool.submit(self.call, reader, "s3", "GetObjectAcl", region, Bucket=bucket, Key=target.key, **extra)
+            obj = {"key": target.key, "calls": {"HeadObject": head.result(), "GetObjectAcl": acl.result()}}
+            if target.version_id:
+                obj["version_id"] = target.version_id
+            key_id = obj["calls"]["HeadObject"].get("SSEKMSKeyId")
+            if key_id:
+                out["kms_keys"].append(key_id)
+        for name, f in fs.items():
+            calls[name] = f.result()
+        for rule in (calls["GetBucketEncryption"].get("ServerSideEncryptionConfiguration") or {}).get("Rules", []):
+            key_id = (rule.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID")
+            if key_id and key_id not in out["kms_keys"]:
+                out["kms_keys"].append(_key_arn(key_id, region, owner))
+        if f_account_pab is not None:
+            out["account_calls"] = {"GetPublicAccessBlock": f_account_pab.result()}
+        if obj is not None:
+            out["object"] = obj
+        return out
+
+    def _kms_key(self, key: str, principal_account: str | None) -> dict[str, Any]:
+        arn = Arn.parse(key)
+        account = arn.account if arn else principal_account
+        region = arn.region if arn and arn.region else None
+        key_id = key
+        out: dict[str, Any] = {"account": account, "calls": {}}
+        out["calls"]["DescribeKey"] = self.call(account, "kms", "DescribeKey", region, KeyId=key_id)
+        out["calls"]["GetKeyPolicy"] = self.call(
+            account, "kms", "GetKeyPolicy", region, KeyId=key_id, PolicyName="default"
+        )
+        out["calls"]["ListGrants"] = self.call(account, "kms", "ListGrants", region, KeyId=key_id)
+        return out
+
+    def _vpc_endpoint(self, account: str, vpce_id: str) -> dict[str, Any]:
+        answer = self.call(account, "ec2", "DescribeVpcEndpoints", VpcEndpointIds=[vpce_id])
+        return {"id": vpce_id, "account": account, "calls": {"DescribeVpcEndpoints": answer}}
+
+    def _access_point(self, ap_arn: str) -> dict[str, Any]:
+        arn = Arn.parse(ap_arn)
+        account = arn.account if arn else None
+        name = arn.resource.split("/", 2)[1] if arn and "/" in arn.resource else ap_arn
+        region = arn.region if arn and arn.region else None
+        out: dict[str, Any] = {"arn": ap_arn, "name": name, "account": account, "calls": {}}
+        out["calls"]["GetAccessPoint"] = self.call(
+            account, "s3control", "GetAccessPoint", region, AccountId=account, Name=name
+        )
+        out["calls"]["GetAccessPointPolicy"] = self.call(
+            account, "s3control", "GetAccessPointPolicy", region, AccountId=account, Name=name
+        )
+        return out
+
+    def _organization(self, account: str | None) -> dict[str, Any]:
+        """The chain of parents from the account to the root, with the SCPs and RCPs attached at each level."""
+        if account is None:
+            return {}
+        reader = self._org_reader(account)
+        out: dict[str, Any] = {"account": account, "calls": {}}
+        org = self.call(reader, "organizations", "DescribeOrganization")
+        out["calls"]["DescribeOrganization"] = org
+        if is_error(org):
+            return out
+        chain = [account]
+        current = account
+        for _ in range(8):  # root, up to 5 OU levels, account
+            parents = self.call(reader, "organizations", "ListParents", ChildId=current)
+            if is_error(parents) or not parents.get("Parents"):
+                out["calls"]["ListParents"] = parents
+                break
+            parent = parents["Parents"][0]
+            chain.append(parent["Id"])
+            if parent.get("Type") == "ROOT":
+                break
+            current = parent["Id"]
+        chain.reverse()  # root first
+        levels = []
+        for target_id in chain:
+            level: dict[str, Any] = {"target": target_id}
+            for kind in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+                listing = self.call(reader, "organizations", "ListPoliciesForTarget", TargetId=target_id, Filter=kind)
+                if is_error(listing):
+                    level[kind] = listing
+                    continue
+                level[kind] = [
+                    self.call(reader, "organizations", "DescribePolicy", PolicyId=p["Id"])
+                    for p in listing.get("Policies", [])
+                ]
+            levels.append(level)
+        out["levels"] = levels
+        return out
+
+    def _org_reader(self, account: str) -> str:
+        """Organizations data is read from the account whose role is configured for it, else the bot's own."""
+        role = self.sessions.config.organization_role_arn
+        if role:
+            arn = Arn.parse(role)
+            if arn is not None and arn.account:
+                return arn.account
+        return self.sessions.own_account()
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in text)
+
+
+def _snake(operation: str) -> str:
+    out = []
+    for i, ch in enumerate(operation):
+        if (
+            ch.isupper()
+            and i
+            and (not operation[i - 1].isupper() or (i + 1 < len(operation) and operation[i + 1].islower()))
+        ):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _account_of(arn_text: str | None) -> str | None:
+    arn = Arn.parse(arn_text) if arn_text else None
+    return arn.account or None if arn else None
+
+
+def _bucket_region(location: Answer) -> str | None:
+    if is_error(location):
+        return None
+    constraint = location.get("LocationConstraint")
+    if constraint in (None, ""):
+        return "us-east-1"
+    if constraint == "EU":
+        return "eu-west-1"
+    return str(constraint)
+
+
+def _key_arn(key_id: str, region: str, account: str | None) -> str:
+    if key_id.startswith("arn:") or account is None:
+        return key_id
+    return f"arn:aws:kms:{region}:{account}:key/{key_id}" if not key_id.startswith("alias/") else key_id
+
+
+def denied(answer: Answer) -> bool:
+    return error_code(answer) in DENIED_CODES

@@ -1,0 +1,39 @@
+"""From a parsed request (and what the person adds) to what must be collected."""
+
+from __future__ import annotations
+
+from bot.account.collector import Target
+from bot.arn import Arn
+from bot.parse.model import DeniedRequest
+
+
+def target_for(
+    request: DeniedRequest | None,
+    *,
+    principal: str | None = None,
+    bucket: str | None = None,
+    key: str | None = None,
+    vpce_id: str | None = None,
+    access_point_arn: str | None = None,
+    kms_key_arns: tuple[str, ...] = (),
+    version_id: str | None = None,
+) -> Target:
+    keys = list(kms_key_arns)
+    if request is not None:
+        principal = principal or request.principal_arn
+        bucket = bucket or request.bucket
+        key = key if key is not None else request.key
+        resource = Arn.parse(request.resource_arn) if request.resource_arn else None
+        if resource is not None and resource.service == "kms" and str(resource) not in keys:
+            keys.append(str(resource))
+        if resource is not None and resource.service == "s3" and resource.resource.startswith("accesspoint/"):
+            access_point_arn = access_point_arn or str(resource)
+    return Target(
+        principal_arn=principal,
+        bucket=bucket,
+        key=key,
+        version_id=version_id,
+        vpce_id=vpce_id,
+        access_point_arn=access_point_arn,
+        kms_key_arns=tuple(keys),
+    )
