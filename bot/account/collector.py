@@ -69,7 +69,7 @@ def error_code(answer: Answer | None) -> str | None:
 class Collector:
     """Collects a `Target` through boto3 (one session per account), caching every answer."""
 
-    def __init__(self, sessions: SessionProvider, cache: Cache | None = None, *, workers: int = 16) -> None:
+    def __init__(self, sessions: SessionProvider, cache: Cache | None = None, *, workers: int = 32) -> None:
         self.sessions = sessions
         self.cache = cache if cache is not None else MemoryCache(sessions.config.cache_ttls)
         self.workers = workers
@@ -118,37 +118,35 @@ class Collector:
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="s3why-collect") as pool:
             own = self.sessions.own_account()
             snapshot["caller"] = {"Account": own}
+            principal_account = _account_of(target.principal_arn)
             futures: dict[str, Future[Any]] = {}
+            org: dict[str, Future[Any]] = {}
             if target.principal_arn:
                 futures["principal"] = pool.submit(self._principal, pool, target.principal_arn)
-            if target.bucket:
-                futures["bucket"] = pool.submit(self._bucket_and_object, pool, target)
+            if principal_account:
+                org["principal_account"] = pool.submit(self._organization, pool, principal_account)
             if target.vpce_id:
-                acct = _account_of(target.principal_arn) or own
-                futures["vpc_endpoint"] = pool.submit(self._vpc_endpoint, acct, target.vpce_id)
+                futures["vpc_endpoint"] = pool.submit(self._vpc_endpoint, principal_account or own, target.vpce_id)
             if target.access_point_arn:
                 futures["access_point"] = pool.submit(self._access_point, target.access_point_arn)
-            results = {name: f.result() for name, f in futures.items()}
-
-            principal_account = _account_of(target.principal_arn)
-            bucket_account = (results.get("bucket") or {}).get("account")
-            keys = list(target.kms_key_arns)
-            for found in (results.get("bucket") or {}).get("kms_keys", []):
-                if found not in keys:
-                    keys.append(found)
-            org_futures = {
-                "principal_account": pool.submit(self._organization, principal_account) if principal_account else None,
-                "resource_account": pool.submit(self._organization, bucket_account)
-                if bucket_account and bucket_account != principal_account
-                else None,
+            kms: dict[str, Future[Any]] = {
+                k: pool.submit(self._kms_key, k, principal_account) for k in target.kms_key_arns
             }
-            kms_futures = {k: pool.submit(self._kms_key, k, principal_account) for k in keys}
-            snapshot["kms"] = {k: f.result() for k, f in kms_futures.items()}
-            snapshot["organization"] = {k: f.result() for k, f in org_futures.items() if f is not None}
-        for name, value in results.items():
-            if name == "bucket":
-                value = {k: v for k, v in value.items() if k != "kms_keys"}
-            snapshot[name] = value
+            if target.bucket:
+                # The bucket's answers decide what else to read (its owner's organization, the keys it uses):
+                # start those as soon as it is known, while the other lookups carry on.
+                bucket = self._bucket_and_object(pool, target)
+                for key in bucket.pop("kms_keys"):
+                    if key not in kms:
+                        kms[key] = pool.submit(self._kms_key, key, principal_account)
+                owner = bucket.get("account")
+                if owner and owner != principal_account:
+                    org["resource_account"] = pool.submit(self._organization, pool, owner)
+                snapshot["bucket"] = bucket
+            for name, future in futures.items():
+                snapshot[name] = future.result()
+            snapshot["kms"] = {k: f.result() for k, f in kms.items()}
+            snapshot["organization"] = {k: f.result() for k, f in org.items()}
         return snapshot
 
     # --- parts ----------------------------------------------------------------------------------------------
@@ -233,16 +231,17 @@ class Collector:
             )
         return out
 
-    def _bucket_owner(self, bucket: str) -> str | None:
-        for account in self.sessions.readable_accounts():
-            listing = self.call(account, "s3", "ListBuckets")
-            if any(b.get("Name") == bucket for b in listing.get("Buckets", [])):
+    def _bucket_owner(self, pool: ThreadPoolExecutor, bucket: str) -> str | None:
+        """The configured account whose bucket list holds the bucket (all lists read at once, and cached)."""
+        listings = {a: pool.submit(self.call, a, "s3", "ListBuckets") for a in self.sessions.readable_accounts()}
+        for account, listing in listings.items():
+            if any(b.get("Name") == bucket for b in listing.result().get("Buckets", [])):
                 return account
         return None
 
     def _bucket_and_object(self, pool: ThreadPoolExecutor, target: Target) -> dict[str, Any]:
         bucket = target.bucket or ""
-        owner = self._bucket_owner(bucket)
+        owner = self._bucket_owner(pool, bucket)
         out: dict[str, Any] = {"name": bucket, "account": owner, "calls": {}, "kms_keys": []}
         reader = owner or self.sessions.own_account()  # another account's bucket: try, and record what fails
         location = self.call(reader, "s3", "GetBucketLocation", Bucket=bucket)
@@ -296,13 +295,12 @@ class Collector:
         account = arn.account if arn else principal_account
         region = arn.region if arn and arn.region else None
         key_id = key
-        out: dict[str, Any] = {"account": account, "calls": {}}
-        out["calls"]["DescribeKey"] = self.call(account, "kms", "DescribeKey", region, KeyId=key_id)
-        out["calls"]["GetKeyPolicy"] = self.call(
-            account, "kms", "GetKeyPolicy", region, KeyId=key_id, PolicyName="default"
-        )
-        out["calls"]["ListGrants"] = self.call(account, "kms", "ListGrants", region, KeyId=key_id)
-        return out
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="s3why-kms") as pool:
+            describe = pool.submit(self.call, account, "kms", "DescribeKey", region, KeyId=key_id)
+            policy = pool.submit(self.call, account, "kms", "GetKeyPolicy", region, KeyId=key_id, PolicyName="default")
+            grants = pool.submit(self.call, account, "kms", "ListGrants", region, KeyId=key_id)
+            calls = {"DescribeKey": describe.result(), "GetKeyPolicy": policy.result(), "ListGrants": grants.result()}
+        return {"account": account, "calls": calls}
 
     def _vpc_endpoint(self, account: str, vpce_id: str) -> dict[str, Any]:
         answer = self.call(account, "ec2", "DescribeVpcEndpoints", VpcEndpointIds=[vpce_id])
@@ -322,7 +320,7 @@ class Collector:
         )
         return out
 
-    def _organization(self, account: str | None) -> dict[str, Any]:
+    def _organization(self, pool: ThreadPoolExecutor, account: str | None) -> dict[str, Any]:
         """The chain of parents from the account to the root, with the SCPs and RCPs attached at each level."""
         if account is None:
             return {}
@@ -345,18 +343,28 @@ class Collector:
                 break
             current = parent["Id"]
         chain.reverse()  # root first
+        kinds = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
+        listings = {
+            (t, k): pool.submit(self.call, reader, "organizations", "ListPoliciesForTarget", TargetId=t, Filter=k)
+            for t in chain
+            for k in kinds
+        }
+        described: dict[str, Future[Answer]] = {}
+        for pending in listings.values():
+            answer = pending.result()
+            for p in [] if is_error(answer) else answer.get("Policies", []):
+                if p["Id"] not in described:
+                    described[p["Id"]] = pool.submit(
+                        self.call, reader, "organizations", "DescribePolicy", PolicyId=p["Id"]
+                    )
         levels = []
         for target_id in chain:
             level: dict[str, Any] = {"target": target_id}
-            for kind in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
-                listing = self.call(reader, "organizations", "ListPoliciesForTarget", TargetId=target_id, Filter=kind)
-                if is_error(listing):
-                    level[kind] = listing
-                    continue
-                level[kind] = [
-                    self.call(reader, "organizations", "DescribePolicy", PolicyId=p["Id"])
-                    for p in listing.get("Policies", [])
-                ]
+            for kind in kinds:
+                answer = listings[(target_id, kind)].result()
+                level[kind] = (
+                    answer if is_error(answer) else [described[p["Id"]].result() for p in answer.get("Policies", [])]
+                )
             levels.append(level)
         out["levels"] = levels
         return out
