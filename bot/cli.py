@@ -48,6 +48,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return run_simulate(args)
 
 
+def _cmd_diagnose(args: argparse.Namespace) -> int:
+    from bot.diagnose_cli import run_diagnose
+
+    text = _read_text(args.text)
+    if not text.strip():
+        raise UsageError("the text is empty: paste the error message")
+    return run_diagnose(args, text)
+
+
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from bot.account_cli import run_snapshot
 
@@ -87,8 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_snapshot_arguments(snap)
     snap.set_defaults(func=_cmd_snapshot)
 
+    from bot.diagnose_cli import add_diagnose_arguments
+
+    diag = sub.add_parser("diagnose", help="parse, collect and diagnose a denied request")
+    add_diagnose_arguments(diag)
+    diag.set_defaults(func=_cmd_diagnose)
+
     for name, help_text in (
-        ("diagnose", "parse, collect and diagnose a denied request"),
         ("serve", "run the Slack app"),
         ("demo", "run the whole pipeline on an emulated account"),
     ):

@@ -126,6 +126,8 @@ CALLS: dict[tuple[str, str], CallSpec] = {
         _c("kms", "DescribeKey", "kms:DescribeKey", "kms", "NotFoundException"),
         _c("kms", "GetKeyPolicy", "kms:GetKeyPolicy", "kms", "NotFoundException"),
         _c("kms", "ListGrants", "kms:ListGrants", "kms", "NotFoundException"),
+        _c("kms", "ListAliases", "kms:ListAliases", "kms", "NotFoundException"),
+        _c("kms", "ListResourceTags", "kms:ListResourceTags", "kms", "NotFoundException"),
         # Network
         _c("ec2", "DescribeVpcEndpoints", "ec2:DescribeVpcEndpoints", "network", "InvalidVpcEndpointId.NotFound"),
         # Organizations

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -128,7 +128,11 @@ class Collector:
             if target.vpce_id:
                 futures["vpc_endpoint"] = pool.submit(self._vpc_endpoint, principal_account or own, target.vpce_id)
             if target.access_point_arn:
-                futures["access_point"] = pool.submit(self._access_point, target.access_point_arn)
+                access_point = self._access_point(target.access_point_arn)
+                snapshot["access_point"] = access_point
+                ap_bucket = (access_point["calls"].get("GetAccessPoint") or {}).get("Bucket")
+                if ap_bucket and not target.bucket:
+                    target = replace(target, bucket=ap_bucket)
             kms: dict[str, Future[Any]] = {
                 k: pool.submit(self._kms_key, k, principal_account) for k in target.kms_key_arns
             }
@@ -295,11 +299,16 @@ class Collector:
         account = arn.account if arn else principal_account
         region = arn.region if arn and arn.region else None
         key_id = key
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="s3why-kms") as pool:
-            describe = pool.submit(self.call, account, "kms", "DescribeKey", region, KeyId=key_id)
-            policy = pool.submit(self.call, account, "kms", "GetKeyPolicy", region, KeyId=key_id, PolicyName="default")
-            grants = pool.submit(self.call, account, "kms", "ListGrants", region, KeyId=key_id)
-            calls = {"DescribeKey": describe.result(), "GetKeyPolicy": policy.result(), "ListGrants": grants.result()}
+        with ThreadPoolExecutor(max_workers=5, thread_name_prefix="s3why-kms") as pool:
+            names = {
+                "DescribeKey": {"KeyId": key_id},
+                "GetKeyPolicy": {"KeyId": key_id, "PolicyName": "default"},
+                "ListGrants": {"KeyId": key_id},
+                "ListAliases": {"KeyId": key_id},
+                "ListResourceTags": {"KeyId": key_id},
+            }
+            pending = {n: pool.submit(self.call, account, "kms", n, region, **params) for n, params in names.items()}
+            calls = {n: f.result() for n, f in pending.items()}
         return {"account": account, "calls": calls}
 
     def _vpc_endpoint(self, account: str, vpce_id: str) -> dict[str, Any]:

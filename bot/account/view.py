@@ -60,7 +60,7 @@ def fact(answer: Any, service: str, operation: str, account: str | None, *, what
     return Fact(ERROR, detail=f"{what}: {code}: {message}".rstrip(": "), account=account)
 
 
-def _policy_doc(value: Any) -> Any:
+def policy_doc(value: Any) -> Any:
     """Policy documents arrive as JSON strings (S3, KMS, Organizations), URL-encoded strings, or dicts (IAM)."""
     if isinstance(value, str):
         text = value
@@ -118,7 +118,7 @@ class BucketView:
     @property
     def policy(self) -> Fact:
         f = self.get("GetBucketPolicy")
-        return Fact(f.status, _policy_doc(f.value["Policy"]), f.detail, f.permission, f.account) if f.present else f
+        return Fact(f.status, policy_doc(f.value["Policy"]), f.detail, f.permission, f.account) if f.present else f
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,14 @@ class KeyView:
     metadata: Fact
     policy: Fact
     grants: Fact
+    aliases: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def aws_managed(self) -> bool:
+        """An AWS managed key (aws/s3 and kin): its key policy admits only its own account, through the service."""
+        manager = self.metadata.value.get("KeyManager") if self.metadata.present else None
+        return manager == "AWS" or any(a.startswith("alias/aws/") for a in self.aliases)
 
 
 @dataclass(frozen=True)
@@ -201,7 +209,7 @@ def _principal_view(data: dict[str, Any]) -> PrincipalView:
             f = fact(answer, "iam", inline_get, account, what=f"inline policy {name}")
             facts[f"{inline_get}:{name}"] = f
             if f.present:
-                policies.append(NamedPolicy(f"inline:{name}", _policy_doc(f.value.get("PolicyDocument"))))
+                policies.append(NamedPolicy(f"inline:{name}", policy_doc(f.value.get("PolicyDocument"))))
         attached_list = "ListAttachedRolePolicies" if kind == "role" else "ListAttachedUserPolicies"
         attached = fact(calls.get(attached_list), "iam", attached_list, account, what=f"the {kind}'s managed policies")
         facts[attached_list] = attached
@@ -212,7 +220,7 @@ def _principal_view(data: dict[str, Any]) -> PrincipalView:
                 f = fact(answer, "iam", "GetGroupPolicy", account, what=f"group {group} policy {name}")
                 facts[f"GetGroupPolicy:{group}:{name}"] = f
                 if f.present:
-                    policies.append(NamedPolicy(f"group:{group}:{name}", _policy_doc(f.value.get("PolicyDocument"))))
+                    policies.append(NamedPolicy(f"group:{group}:{name}", policy_doc(f.value.get("PolicyDocument"))))
             listing = gdata.get("ListAttachedGroupPolicies") or {}
             group_managed += [p["PolicyArn"] for p in listing.get("AttachedPolicies", [])]
         for policy_arn, pdata in (calls.get("Policies") or {}).items():
@@ -222,7 +230,7 @@ def _principal_view(data: dict[str, Any]) -> PrincipalView:
             facts[f"GetPolicyVersion:{policy_arn}"] = version
             if not version.present:
                 continue
-            doc = _policy_doc((version.value.get("PolicyVersion") or {}).get("Document"))
+            doc = policy_doc((version.value.get("PolicyVersion") or {}).get("Document"))
             named = NamedPolicy(policy_arn, doc)
             if policy_arn == boundary_arn:
                 boundary = named
@@ -278,14 +286,24 @@ def _key_view(arn: str, data: dict[str, Any]) -> KeyView:
     calls = data.get("calls") or {}
     policy = fact(calls.get("GetKeyPolicy"), "kms", "GetKeyPolicy", account, what=f"key policy of {arn}")
     if policy.present:
-        policy = Fact(PRESENT, _policy_doc(policy.value.get("Policy")), account=account)
+        policy = Fact(PRESENT, policy_doc(policy.value.get("Policy")), account=account)
     grants = fact(calls.get("ListGrants"), "kms", "ListGrants", account, what=f"grants of {arn}")
     if grants.present:
         grants = Fact(PRESENT, tuple(grants.value.get("Grants", [])), account=account)
     meta = fact(calls.get("DescribeKey"), "kms", "DescribeKey", account, what=f"key {arn}")
     if meta.present:
         meta = Fact(PRESENT, meta.value.get("KeyMetadata", {}), account=account)
-    return KeyView(arn, account, meta, policy, grants)
+    aliases_answer = calls.get("ListAliases")
+    aliases = tuple(
+        a.get("AliasName", "") for a in (aliases_answer or {}).get("Aliases", []) if isinstance(aliases_answer, dict)
+    )
+    tags_answer = calls.get("ListResourceTags") or {}
+    tags = (
+        {t["TagKey"]: t["TagValue"] for t in tags_answer.get("Tags", []) if "TagKey" in t}
+        if isinstance(tags_answer, dict)
+        else {}
+    )
+    return KeyView(arn, account, meta, policy, grants, aliases, tags)
 
 
 def _org_view(data: dict[str, Any]) -> OrgView:
@@ -315,7 +333,7 @@ def _org_view(data: dict[str, Any]) -> OrgView:
                     return f
                 summary = (f.value.get("Policy") or {}).get("PolicySummary") or {}
                 content = (f.value.get("Policy") or {}).get("Content")
-                named.append(NamedPolicy(summary.get("Name") or summary.get("Id") or "policy", _policy_doc(content)))
+                named.append(NamedPolicy(summary.get("Name") or summary.get("Id") or "policy", policy_doc(content)))
             return Fact(PRESENT, tuple(named))
 
         levels.append(
@@ -347,7 +365,7 @@ def account_view(snapshot: dict[str, Any]) -> AccountView:
             endpoints = f.value.get("VpcEndpoints") or []
             f = Fact(
                 PRESENT,
-                _policy_doc(endpoints[0].get("PolicyDocument")) if endpoints else None,
+                policy_doc(endpoints[0].get("PolicyDocument")) if endpoints else None,
                 account=v.get("account"),
             )
         vpce = f

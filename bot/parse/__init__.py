@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import replace
 
 from bot.parse.extract import KNOWN_CODES, extract_request
 from bot.parse.lookalikes import LOOKALIKES
@@ -139,7 +140,10 @@ def parse_text(text: str) -> ParseResult:
         else:
             groups.append([chunk])
             summary = fields
-    requests = tuple(extract_request("\n".join(group)) for group in groups)
+    requests = tuple(
+        replace(req, presigned_expired=True) if _is_expired_presign(group) else req
+        for group, req in ((g, extract_request("\n".join(g))) for g in groups)
+    )
 
     if not requests:
         warnings.append(ParseWarning(kind="no-error", message="no AWS error found in the text"))

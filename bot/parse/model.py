@@ -45,6 +45,7 @@ class DeniedRequest:
     # Not part of the JSON contract: what the diagnosis may still use.
     anonymous: bool = field(default=False, compare=False)
     policy_arn: str | None = field(default=None, compare=False)
+    presigned_expired: bool = field(default=False, compare=False)  # "Request has expired"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,0 +1,95 @@
+"""`s3why diagnose`: parse, collect (live or from a snapshot), diagnose, render. Thin."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from bot.errors import S3whyError, UsageError
+
+
+def add_diagnose_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", metavar="TEXT", help="the pasted error (default: standard input)")
+    p.add_argument("--principal", metavar="ARN", help="who made the request, when the text does not say")
+    p.add_argument("--snapshot", metavar="FILE", help="read the account data from this snapshot (offline)")
+    p.add_argument("--context", metavar="KEY=VALUE", action="append", default=[], help="what the text cannot tell")
+    p.add_argument("--session-policy", metavar="FILE", help="the session policy passed when the role was assumed")
+    p.add_argument("--no-cache", action="store_true", help="read everything live and refresh the cache")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _context(items: list[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for item in items:
+        if "=" not in item:
+            raise UsageError(f"--context {item!r}: expected KEY=VALUE")
+        k, v = item.split("=", 1)
+        out.setdefault(k, []).append(v)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def run_diagnose(args: argparse.Namespace, text: str) -> int:
+    from bot.account.snapshot import load_snapshot
+    from bot.account.target import target_for
+    from bot.account.view import account_view
+    from bot.diagnose import DiagnoseOptions, diagnose
+    from bot.diagnose.render import diagnosis_text
+    from bot.parse import parse_text
+    from bot.render import dumps
+
+    parsed = parse_text(text)
+    if not parsed.requests:
+        raise UsageError("no AWS error found in the text: paste the error message")
+    ctx = _context(args.context)
+    session_policy: Any = None
+    if args.session_policy:
+        try:
+            session_policy = json.loads(Path(args.session_policy).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise UsageError(f"session policy {args.session_policy}: {exc}") from None
+    options = DiagnoseOptions(principal=args.principal, context=ctx, session_policy=session_policy)
+    snapshot = load_snapshot(args.snapshot) if args.snapshot else None
+    collector = None if snapshot is not None else _live_collector(args.no_cache)
+    diagnoses = []
+    for req in parsed.requests:
+        if snapshot is None:
+            assert collector is not None
+            target = target_for(
+                req,
+                principal=args.principal,
+                vpce_id=(ctx.get("aws:SourceVpce") or (None,))[0],
+                version_id=(ctx.get("s3:versionid") or (None,))[0],
+            )
+            try:
+                data = collector.collect(target)
+            except NoCredentialsError:
+                raise S3whyError("no AWS credentials found (set AWS_PROFILE or the usual AWS_* variables)") from None
+            except (ClientError, BotoCoreError) as exc:
+                raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
+        else:
+            data = snapshot
+        diagnoses.append(diagnose(req, account_view(data), options))
+    for w in parsed.secrets:
+        print(f"s3why: warning: {w.message}", file=sys.stderr)
+    if args.json:
+        sys.stdout.write(dumps({"diagnoses": [d.to_json() for d in diagnoses]}) + "\n")
+    else:
+        sys.stdout.write("\n".join(diagnosis_text(d) for d in diagnoses))
+    return 0
+
+
+def _live_collector(no_cache: bool) -> Any:
+    from bot.account.collector import Collector
+    from bot.account.sessions import SessionProvider
+    from bot.cache import NoCache, cache_from_env
+    from bot.config import load_config
+
+    config = load_config(os.environ.get("S3WHY_CONFIG"))
+    cache = NoCache() if no_cache else cache_from_env(os.environ.get("REDIS_URL"), config.cache_ttls)
+    return Collector(SessionProvider(config), cache)
