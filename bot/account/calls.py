@@ -138,7 +138,14 @@ CALLS: dict[tuple[str, str], CallSpec] = {
             "organization",
             "AWSOrganizationsNotInUseException",
         ),
-        _c("organizations", "ListParents", "organizations:ListParents", "organization", "ChildNotFoundException"),
+        _c(
+            "organizations",
+            "ListParents",
+            "organizations:ListParents",
+            "organization",
+            "ChildNotFoundException",
+            "AccountNotFoundException",
+        ),
         _c(
             "organizations",
             "ListPoliciesForTarget",

@@ -345,7 +345,7 @@ class Collector:
             parents = self.call(reader, "organizations", "ListParents", ChildId=current)
             if is_error(parents) or not parents.get("Parents"):
                 out["calls"]["ListParents"] = parents
-                break
+                return out  # not in this organization (or its path cannot be read): no levels to evaluate
             parent = parents["Parents"][0]
             chain.append(parent["Id"])
             if parent.get("Type") == "ROOT":

@@ -28,6 +28,8 @@ def target_for(
             keys.append(str(resource))
         if resource is not None and resource.service == "s3" and resource.resource.startswith("accesspoint/"):
             access_point_arn = access_point_arn or str(resource)
+            if key is None and "/object/" in resource.resource:
+                key = resource.resource.split("/object/", 1)[1]
     return Target(
         principal_arn=principal,
         bucket=bucket,

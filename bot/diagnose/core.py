@@ -121,6 +121,8 @@ def _single(ctx: dict[str, tuple[str, ...]], key: str) -> str | None:
 def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | None = None) -> Diagnosis:
     options = options or DiagnoseOptions()
     work = _Work()
+    if req.key is None and req.resource_arn and ":accesspoint/" in req.resource_arn and "/object/" in req.resource_arn:
+        req = replace(req, key=req.resource_arn.split("/object/", 1)[1])
     principal_arn = options.principal or req.principal_arn
     spec = _operation(req)
     bucket = view.bucket
@@ -465,7 +467,16 @@ def _authorize(
     if bucket_layer_unknown and bucket_report.verdict != "deny":
         bucket_report = LayerReport(LayerId.BUCKET_POLICY, UNKNOWN, bucket_layer_unknown)
     elif bucket is not None and bucket.policy.status == ABSENT:
-        bucket_report = LayerReport(LayerId.BUCKET_POLICY, NOT_APPLICABLE, f"bucket {bucket.name} has no bucket policy")
+        if who.account is not None and owner is not None and who.account != owner:
+            bucket_report = LayerReport(
+                LayerId.BUCKET_POLICY,
+                NO_ALLOW,
+                f"bucket {bucket.name} has no bucket policy: nothing grants another account",
+            )
+        else:
+            bucket_report = LayerReport(
+                LayerId.BUCKET_POLICY, NOT_APPLICABLE, f"bucket {bucket.name} has no bucket policy"
+            )
     work.layers.setdefault(LayerId.BUCKET_POLICY, bucket_report)
 
     # Root causes from the engine's decision, in AWS's order.
@@ -514,6 +525,34 @@ def _authorize(
         if main.decision.value != "explicit-deny":
             _missing_object(view, spec, who, owner, policies, ctx, work, main)
     _cloudfront(who, bucket_policy, main, work, documents)
+
+
+def _resource_near_miss(policies: tuple[Policy, ...], result: EvaluationResult) -> dict[str, Any] | None:
+    """An Allow that names the action but another resource: the classic bucket-ARN/object-ARN mix-up."""
+    action = result.action
+    resource = result.resource
+    for policy in policies:
+        for st in policy.statements_for_action(action):
+            if not st.is_allow or st.resources is None or st.not_resource:
+                continue
+            patterns = [r.text for r in st.resources]
+            hint = f"statement {st.label} of {policy.name} allows {action} on {', '.join(patterns)}, not on {resource}"
+            arn = Arn.parse(resource)
+            if arn is not None and arn.is_s3_bucket_or_object:
+                if arn.s3_key is None and any(p.startswith(resource + "/") for p in patterns):
+                    hint += f" ({action} acts on the bucket ARN {resource}, not on its objects)"
+                elif arn.s3_key is not None and any(p == s3_arn(arn.s3_bucket or "") for p in patterns):
+                    hint += (
+                        f" ({action} acts on objects: {s3_arn(arn.s3_bucket or '')}/* or a prefix, not the bucket ARN)"
+                    )
+            return {
+                "policy": policy.name,
+                "sid": st.sid,
+                "statement_index": st.index,
+                "statement": st.raw,
+                "hint": hint,
+            }
+    return None
 
 
 def _worst(results: list[EvaluationResult]) -> EvaluationResult:
@@ -723,6 +762,11 @@ def _implicit_causes(
         ev = _evidence(result, LayerId.IDENTITY, documents)
         identity_layer = result.layer(LayerId.IDENTITY)
         summary = identity_layer.detail if identity_layer else "no identity-based policy allows the request"
+        if not ev:
+            miss = _resource_near_miss(inputs.identity, result)
+            if miss is not None:
+                summary += f"; {miss.pop('hint')}"
+                ev = miss
         if ev.get("condition"):
             c = ev["condition"]
             got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
@@ -1219,6 +1263,21 @@ def _kms(
             **{n.name: n.document for n in (view.principal.policies if view.principal else ())},
         }
         layer_id = LayerId.KMS
+        if result.decision.value == "explicit-deny":
+            for guard in (LayerId.SCP, LayerId.RCP):
+                guard_layer = result.layer(guard)
+                if guard_layer is not None and guard_layer.verdict.value == "deny":
+                    ev = _evidence(
+                        result,
+                        guard,
+                        {p.name: p.document for lvl in (inputs.scps or ()) + (inputs.rcps or ()) for p in lvl},
+                    )
+                    ev.update(key=key.arn, action=action)
+                    summary = f"an {guard.value.upper()} denies {action} on the key {key.arn} ({guard_layer.detail})"
+                    work.set(LayerId.KMS, DENY, summary)
+                    work.set(guard, DENY, guard_layer.detail + f" (for {action} on the key)")
+                    work.cause(guard, "explicit", summary, **ev)
+                    return
         kms_layer = result.layer(LayerId.KMS)
         source = (
             LayerId.KMS

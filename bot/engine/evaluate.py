@@ -171,6 +171,8 @@ class EvaluationResult:
     layers: tuple[LayerResult, ...]
     reason: str
     absent_keys: tuple[str, ...] = ()
+    action: str = ""
+    resource: str = ""
 
     def layer(self, layer: LayerId) -> LayerResult | None:
         return next((r for r in self.layers if r.layer is layer), None)
@@ -507,10 +509,14 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
     # --- Decision ---------------------------------------------------------------------------------------------
     for layer in layers:
         if layer.verdict is Verdict.DENY:
-            return EvaluationResult(Decision.EXPLICIT_DENY, tuple(layers), layer.detail, absent)
+            return EvaluationResult(
+                Decision.EXPLICIT_DENY, tuple(layers), layer.detail, absent, req.action, req.resource
+            )
     for layer in (rcp, scp, vpce):
         if layer.verdict is Verdict.NO_ALLOW:
-            return EvaluationResult(Decision.IMPLICIT_DENY, tuple(layers), layer.detail, absent)
+            return EvaluationResult(
+                Decision.IMPLICIT_DENY, tuple(layers), layer.detail, absent, req.action, req.resource
+            )
 
     caps_ok = all(layer.verdict in (Verdict.ALLOW, Verdict.NOT_APPLICABLE) for layer in (boundary, session))
     identity_ok = identity.verdict is Verdict.ALLOW and caps_ok
@@ -558,5 +564,5 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
         else:
             why = "cross-account: " + (boundary.detail if boundary.verdict is Verdict.NO_ALLOW else session.detail)
     if allowed:
-        return EvaluationResult(Decision.ALLOW, tuple(layers), "allowed", absent)
-    return EvaluationResult(Decision.IMPLICIT_DENY, tuple(layers), why, absent)
+        return EvaluationResult(Decision.ALLOW, tuple(layers), "allowed", absent, req.action, req.resource)
+    return EvaluationResult(Decision.IMPLICIT_DENY, tuple(layers), why, absent, req.action, req.resource)
