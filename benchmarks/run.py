@@ -90,8 +90,9 @@ def bench_simulate_cases() -> list[Row]:
 def main() -> int:
     rows: list[Row] = []
     from benchmarks.collect import bench_collect
+    from benchmarks.diagnose import bench_diagnose
 
-    for bench in (bench_parse, bench_engine, bench_simulate_cases, bench_collect):
+    for bench in (bench_parse, bench_engine, bench_simulate_cases, bench_collect, bench_diagnose):
         rows.extend(bench())
     widths = [max(len(r[i]) for r in [("area", "what", "figure"), *rows]) for i in range(3)]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(("area", "what", "figure"), widths, strict=True)) + " |"

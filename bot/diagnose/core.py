@@ -27,6 +27,7 @@ from bot.diagnose.model import (
 )
 from bot.diagnose.public import is_public_policy
 from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate, parse_policy
+from bot.engine.policy import compiled_policy
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.errors import PolicyError
 from bot.layers import LayerId
@@ -101,7 +102,7 @@ def _operation(req: DeniedRequest) -> OperationSpec | None:
 
 def _parse(named: NamedPolicy, kind: PolicyKind, work: _Work, layer: LayerId) -> Policy | None:
     try:
-        return parse_policy(named.document, name=named.name, kind=kind)
+        return compiled_policy(named.document, name=named.name, kind=kind)
     except PolicyError as exc:
         work.notes.append(f"{named.name} could not be evaluated: {exc.reason} ({exc.where or 'document'})")
         work.set(layer, UNKNOWN, f"{named.name} is malformed: {exc.reason}")
@@ -370,8 +371,21 @@ def _evidence(result: EvaluationResult, layer_id: LayerId, documents: dict[str, 
     return out
 
 
+_NOT_IN_ORG = {
+    LayerId.SCP: "not in an organization, or the management account (SCPs do not apply)",
+    LayerId.RCP: "the resource's account is not in an organization, or is the management account (RCPs do not apply)",
+}
+
+
 def _engine_to_report(result: EvaluationResult, layer_id: LayerId, unknown: dict[LayerId, str]) -> LayerReport:
     layer = result.layer(layer_id)
+    if (
+        layer is not None
+        and layer.verdict.value == "not-applicable"
+        and layer_id in _NOT_IN_ORG
+        and "given" in layer.detail
+    ):
+        return LayerReport(layer_id, NOT_APPLICABLE, _NOT_IN_ORG[layer_id])
     if layer_id in unknown and (layer is None or layer.verdict.value != "deny"):
         return LayerReport(layer_id, UNKNOWN, unknown[layer_id])
     if layer is None:
@@ -449,7 +463,7 @@ def _authorize(
         rcps=inputs.rcps,
         vpc_endpoint=inputs.vpce,
     )
-    main = _worst([evaluate(AuthzRequest(who, action, resource, owner, dict(ctx)), policies) for action in actions])
+    main = _authorize_core(who, actions, resource, owner, ctx, policies)
 
     ap_result = _access_point(
         req, view, spec, who, owner, actions, inputs, ctx, work, documents, policies, bucket_policy
@@ -553,6 +567,12 @@ def _resource_near_miss(policies: tuple[Policy, ...], result: EvaluationResult) 
                 "hint": hint,
             }
     return None
+
+
+def _authorize_core(who: Any, actions: tuple[str, ...], resource: str, owner: str | None,
+                    ctx: dict[str, tuple[str, ...]], policies: PolicySet) -> EvaluationResult:  # fmt: skip
+    """The core grant for every action the operation needs; the worst decision stands."""
+    return _worst([evaluate(AuthzRequest(who, action, resource, owner, dict(ctx)), policies) for action in actions])
 
 
 def _worst(results: list[EvaluationResult]) -> EvaluationResult:
@@ -947,6 +967,18 @@ def _ownership_and_acls(
         work.set(LayerId.OBJECT_OWNERSHIP, ALLOW, f"Object Ownership: {ownership}")
     # Objects written by another account (ACLs in force): only the object's ACL can grant access to it.
     obj = view.bucket.object
+    reads = (
+        "GetObject",
+        "HeadObject",
+        "GetObjectAcl",
+        "GetObjectTagging",
+        "GetObjectAttributes",
+        "CopyObject",
+        "SelectObjectContent",
+    )
+    if obj is not None and (spec.operation not in reads or not obj.head.present):
+        work.set(LayerId.ACL, NOT_APPLICABLE, "no existing object to read")
+        return
     if obj is None or ownership in (None, "BucketOwnerEnforced") or spec.resource is not ResourceKind.OBJECT:
         work.set(
             LayerId.ACL,
@@ -1223,7 +1255,7 @@ def _kms(
         )
         return
     try:
-        key_policy = parse_policy(key.policy.value, name=f"key policy of {key.arn}", kind=PolicyKind.RESOURCE)
+        key_policy = compiled_policy(key.policy.value, name=f"key policy of {key.arn}", kind=PolicyKind.RESOURCE)
     except PolicyError as exc:
         work.set(LayerId.KMS, UNKNOWN, f"the key policy is malformed: {exc.reason}")
         return
@@ -1286,6 +1318,8 @@ def _kms(
         )
         ev = _evidence(result, source, documents)
         ev.update(key=key.arn, action=action)
+        if source is LayerId.KMS and "statement" not in ev:
+            ev["key_policy"] = key.policy.value
         kind = (
             "explicit"
             if result.decision.value == "explicit-deny"

@@ -355,3 +355,24 @@ def parse_policy(document: Any, *, name: str = "policy", kind: PolicyKind = Poli
         for i, raw in enumerate(raw_statements)
     )
     return Policy(name=name, kind=kind, version=version, statements=statements, document=document)
+
+
+_COMPILED: dict[tuple[str, str], Policy] = {}
+_COMPILED_MAX = 2048
+
+
+def compiled_policy(document: Any, *, name: str, kind: PolicyKind) -> Policy:
+    """`parse_policy`, memoized on the document's content: a diagnosis re-reads the same policies often."""
+    from dataclasses import replace
+
+    try:
+        key = (kind.value, json.dumps(document, sort_keys=True, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return parse_policy(document, name=name, kind=kind)
+    found = _COMPILED.get(key)
+    if found is None:
+        found = parse_policy(document, name=name, kind=kind)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = found
+    return found if found.name == name else replace(found, name=name)
