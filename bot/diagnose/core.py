@@ -359,7 +359,7 @@ def _evidence(result: EvaluationResult, layer_id: LayerId, documents: dict[str, 
     doc = documents.get(ref.policy)
     if doc is not None:
         out["statement"] = _statement_json(doc, ref.index)
-    failing = [c for c in ref.conditions if (not c.passed) or (ref.matched and c.key_absent)]
+    failing = list(ref.conditions) if ref.matched else [c for c in ref.conditions if not c.passed]
     if failing:
         c = failing[0]
         out["condition"] = {

@@ -129,9 +129,8 @@ class _StatementEval:
     scp_level: int | None = None
 
     def ref(self) -> StatementRef:
-        shown = self.outcomes if not self.applies or any(o.key_absent for o in self.outcomes) else ()
-        if not self.applies:
-            shown = tuple(o for o in self.outcomes if not o.passed)
+        # A statement that applied: every condition it met is the evidence; one that did not: the ones it failed.
+        shown = self.outcomes if self.applies else tuple(o for o in self.outcomes if not o.passed)
         return StatementRef(
             policy=self.policy.name,
             index=self.statement.index,
