@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,12 @@ def add_diagnose_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", metavar="KEY=VALUE", action="append", default=[], help="what the text cannot tell")
     p.add_argument("--session-policy", metavar="FILE", help="the session policy passed when the role was assumed")
     p.add_argument("--no-cache", action="store_true", help="read everything live and refresh the cache")
+    p.add_argument(
+        "--fix-format",
+        choices=("cli", "terraform", "cloudformation", "json"),
+        default="cli",
+        help="how the text report shows each fix (default: the diff and AWS CLI commands)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -40,6 +47,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     from bot.account.view import account_view
     from bot.diagnose import DiagnoseOptions, diagnose
     from bot.diagnose.render import diagnosis_text
+    from bot.fixes import propose_fixes
     from bot.parse import parse_text
     from bot.render import dumps
 
@@ -74,13 +82,14 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
         else:
             data = snapshot
-        diagnoses.append(diagnose(req, account_view(data), options))
+        found = diagnose(req, account_view(data), options)
+        diagnoses.append(replace(found, fixes=tuple(propose_fixes(req, data, options, found))))
     for w in parsed.secrets:
         print(f"s3why: warning: {w.message}", file=sys.stderr)
     if args.json:
         sys.stdout.write(dumps({"diagnoses": [d.to_json() for d in diagnoses]}) + "\n")
     else:
-        sys.stdout.write("\n".join(diagnosis_text(d) for d in diagnoses))
+        sys.stdout.write("\n".join(diagnosis_text(d, args.fix_format) for d in diagnoses))
     return 0
 
 

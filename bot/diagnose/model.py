@@ -61,7 +61,7 @@ class Diagnosis:
     decision: str  # allow | implicit-deny | explicit-deny | unknown
     root_causes: tuple[RootCause, ...]
     layers: tuple[LayerReport, ...]
-    fixes: tuple[dict[str, Any], ...] = ()
+    fixes: tuple[Any, ...] = ()  # bot.fixes.Fix values (kept as objects for the text and Slack renderings)
     notes: tuple[str, ...] = ()  # what s3why could not see, other possibilities (shown in the text report)
 
     def layer(self, layer: LayerId) -> LayerReport:
@@ -73,5 +73,5 @@ class Diagnosis:
             "decision": self.decision,
             "root_causes": [c.to_json() for c in self.root_causes],
             "layers": [r.to_json() for r in self.layers],
-            "fixes": list(self.fixes),
+            "fixes": [f.to_json() if hasattr(f, "to_json") else f for f in self.fixes],
         }

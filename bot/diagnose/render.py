@@ -15,7 +15,13 @@ _HEAD = {
 }
 
 
-def diagnosis_text(d: Diagnosis) -> str:
+def _wrap(text: str, width: int = 100) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width) or [""]
+
+
+def diagnosis_text(d: Diagnosis, fix_format: str = "cli") -> str:
     r = d.request.get("resolved") or {}
     lines: list[str] = []
     first = d.root_causes[0] if d.root_causes else None
@@ -58,7 +64,27 @@ def diagnosis_text(d: Diagnosis) -> str:
         lines.append("")
         lines.append("Fixes")
         for fix in d.fixes:
-            lines.append(f"  {fix.get('id')} ({fix.get('risk')} risk{', verified' if fix.get('verified') else ''})")
+            badge = "verified" if fix.verified else ("advice only" if fix.never_automatic else "NOT verified")
+            lines.append(f"  [{fix.risk} risk, {badge}] {fix.title} ({fix.id})")
+            lines.extend("    " + line for line in _wrap(fix.explanation))
+            if fix.never_automatic:
+                lines.extend("    " + line for line in _wrap(fix.never_automatic))
+            if fix.reason and not fix.verified and not fix.never_automatic:
+                lines.append(f"    why not verified: {fix.reason}")
+            for patch in fix.patches:
+                if patch.kind == "request-change":
+                    lines.extend(f"    instead: {c}" for c in patch.commands)
+                    continue
+                lines.append(f"    {patch.kind} of {patch.target}:")
+                if fix_format == "terraform":
+                    lines.extend("      " + x for x in patch.terraform.splitlines())
+                elif fix_format == "cloudformation":
+                    lines.extend("      " + x for x in patch.cloudformation.splitlines())
+                elif fix_format == "json":
+                    lines.extend("      " + x for x in json.dumps(patch.document, indent=2).splitlines())
+                else:
+                    lines.extend("      " + x for x in patch.diff.splitlines())
+                    lines.extend(f"      $ {c}" for c in patch.commands)
     if d.notes:
         lines.append("")
         lines.append("Notes")

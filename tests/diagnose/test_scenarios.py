@@ -127,3 +127,25 @@ def test_from_snapshot(moto: str, scenario: Scenario, tmp_path: Path) -> None:
         assert set(layer) == {"layer", "verdict", "detail"}
         assert layer["verdict"] in ("allow", "deny", "no-allow", "not-applicable", "unknown")
     _check(scenario, d["decision"], d["root_causes"], d["layers"])
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.decision != "allow"], ids=lambda s: s.name)
+def test_every_scenario_gets_a_verified_fix_or_a_reason(moto: str, scenario: Scenario) -> None:
+    from bot.fixes import propose_fixes
+
+    result, snapshot, names = _run_live(scenario)
+    (req,) = parse_text(_fmt(scenario.text, names)).requests
+    context: dict[str, tuple[str, ...]] = {k: (_fmt(v, names),) for k, v in scenario.context.items()}
+    principal = _fmt(scenario.principal, names) if scenario.principal else None
+    options = DiagnoseOptions(principal=principal, context=context, session_policy=scenario.session_policy)
+    fixes = propose_fixes(req, snapshot, options, result)
+    assert fixes, result.to_json()["root_causes"]
+    assert any(f.verified for f in fixes) or all(f.never_automatic for f in fixes), [(f.id, f.reason) for f in fixes]
+    for fix in fixes:
+        if fix.never_automatic:
+            assert len(fix.never_automatic) > 20  # a stated reason, in words
+        for patch in fix.patches:
+            if patch.document is not None:
+                assert "*" not in json.dumps(patch.document["Statement"][-1].get("Action"))  # never s3:* or *
+                principal_el = patch.document["Statement"][-1].get("Principal")
+                assert principal_el != "*" or patch.document["Statement"][-1].get("Condition")
