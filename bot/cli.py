@@ -57,6 +57,12 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     return run_diagnose(args, text)
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from bot.slack.server import serve
+
+    return serve(args.port)
+
+
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from bot.account_cli import run_snapshot
 
@@ -102,10 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_diagnose_arguments(diag)
     diag.set_defaults(func=_cmd_diagnose)
 
-    for name, help_text in (
-        ("serve", "run the Slack app"),
-        ("demo", "run the whole pipeline on an emulated account"),
-    ):
+    srv = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
+    srv.add_argument("--port", type=int, default=3000)
+    srv.set_defaults(func=_cmd_serve)
+
+    for name, help_text in (("demo", "run the whole pipeline on an emulated account"),):
         q = sub.add_parser(name, help=f"{help_text} (not built yet)")
         q.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
         q.add_argument("--json", action="store_true", help=argparse.SUPPRESS)

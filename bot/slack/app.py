@@ -1,0 +1,444 @@
+"""The Slack app (slack-bolt): pasted errors, @mentions, `/s3why`, the message shortcut, and the buttons.
+
+Listeners are thin: they ack at once (Slack's 3-second limit never waits for AWS), then a lazy listener posts
+"Looking at N layers…" in the thread, runs the diagnosis, and updates that message in place. Slack's retries and
+the same event reaching two replicas give one reply (event ids are claimed in Redis with SET NX). Secrets people
+paste are never repeated: only the redacted text is echoed, stored or logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+import redis
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.config import Config
+from bot.diagnose import Diagnosis
+from bot.diagnose.render import diagnosis_text
+from bot.layers import LayerId
+from bot.parse import ParseResult, ParseWarning, parse_text
+from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
+from bot.slack.blocks import diagnosis_blocks, help_text, progress_blocks, verdict_line
+
+log = logging.getLogger("s3why.slack")
+RUN_TTL = 24 * 3600
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+_IGNORED_SUBTYPES = frozenset(
+    {
+        "bot_message",
+        "message_changed",
+        "message_deleted",
+        "channel_join",
+        "channel_leave",
+        "message_replied",
+        "thread_broadcast",
+        "pinned_item",
+        "channel_topic",
+        "channel_purpose",
+    }
+)
+
+
+class Diagnoser(Protocol):
+    def __call__(
+        self, text: str, *, principal: str | None, context: dict[str, tuple[str, ...]], fresh: bool
+    ) -> tuple[ParseResult, list[Diagnosis]]: ...
+
+
+class Store:
+    """Shared state for every replica: Redis when given, else process memory (one replica only)."""
+
+    def __init__(self, client: redis.Redis | None = None, prefix: str = "s3why:slack:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._mem: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, key: str, ttl: int = 3600) -> bool:
+        """True for the first caller only (SET NX EX): de-duplicates Slack's retries across replicas."""
+        if self.client is not None:
+            try:
+                return bool(self.client.set(self.prefix + key, "1", nx=True, ex=ttl))
+            except redis.RedisError:
+                log.warning("redis unavailable: de-duplicating in this process only")
+        with self._lock:
+            now = time.monotonic()
+            if key in self._mem and self._mem[key][0] > now:
+                return False
+            self._mem[key] = (now + ttl, "1")
+            return True
+
+    def put(self, key: str, value: dict[str, Any], ttl: int = RUN_TTL) -> None:
+        data = json.dumps(value)
+        if self.client is not None:
+            try:
+                self.client.set(self.prefix + key, data, ex=ttl)
+                return
+            except redis.RedisError:
+                log.warning("redis unavailable: keeping %s in this process only", key.split(":")[0])
+        with self._lock:
+            self._mem[key] = (time.monotonic() + ttl, data)
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        if self.client is not None:
+            try:
+                raw = self.client.get(self.prefix + key)
+                if raw is not None:
+                    value: dict[str, Any] = json.loads(raw)
+                    return value
+            except redis.RedisError:
+                log.warning("redis unavailable: reading from this process only")
+        with self._lock:
+            entry = self._mem.get(key)
+        return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None
+
+
+@dataclass
+class Run:
+    """One diagnosis request, kept (redacted) so buttons can re-run or re-render it."""
+
+    text: str
+    channel: str
+    thread_ts: str
+    message_ts: str | None = None
+    principal: str | None = None
+    context: dict[str, list[str]] | None = None
+    fix_format: str = "cli"
+    # warnings about credentials found in the original text (type and advice only, never the value)
+    secret_warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, parsed: ParseResult, channel: str, thread_ts: str, **kw: Any) -> Run:
+        """A run from a parse of the original text: keeps only the redacted text and the secret warnings."""
+        warnings = [w.to_json() for w in parsed.secrets]
+        return cls(parsed.redacted_text, channel, thread_ts, secret_warnings=warnings, **kw)
+
+    def warnings(self) -> tuple[ParseWarning, ...]:
+        return tuple(ParseWarning(**w) for w in self.secret_warnings)
+
+    def options_context(self) -> dict[str, tuple[str, ...]]:
+        return {k: tuple(v) for k, v in (self.context or {}).items()}
+
+
+def actionable(parsed: ParseResult) -> bool:
+    """Does the text hold an AWS error worth answering (not chatter that merely says "access denied")?"""
+    for req in parsed.requests:
+        if req.error_code is None:
+            continue
+        if req.error_code not in ACCESS_DENIED_CODES and req.error_code not in LOOKALIKES:
+            continue
+        if any(
+            (
+                req.operation,
+                req.action,
+                req.bucket,
+                req.request_id,
+                req.principal_arn,
+                req.resource_arn,
+                req.http_status,
+            )
+        ):
+            return True
+    return False
+
+
+def create_app(
+    *,
+    client: WebClient,
+    signing_secret: str,
+    config: Config,
+    store: Store,
+    diagnoser: Diagnoser,
+    process_before_response: bool = False,
+) -> App:
+    app = App(client=client, signing_secret=signing_secret, process_before_response=process_before_response)
+    bot_user: dict[str, str | None] = {"id": None}
+    try:
+        bot_user["id"] = client.auth_test().get("user_id")
+    except Exception:
+        log.warning("auth.test failed; own messages are recognised by bot_id only")
+
+    @app.middleware
+    def drop_duplicate_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        event_id = body.get("event_id")
+        if event_id and not store.claim(f"event:{event_id}"):
+            return BoltResponse(status=200, body="")  # a retry, or another replica has it: ack, do nothing
+        return next()
+
+    # --- the work, shared by every entry point ---------------------------------------------------------
+    def run_and_post(run: Run, *, fresh: bool = False, progress_ts: str | None = None) -> None:
+        if progress_ts is None:
+            posted = client.chat_postMessage(
+                channel=run.channel,
+                thread_ts=run.thread_ts,
+                text="Looking at the layers…",
+                blocks=progress_blocks(len(LayerId)),
+            )
+            progress_ts = posted["ts"]
+        run.message_ts = progress_ts
+        run_id = uuid.uuid4().hex
+        store.put(f"run:{run_id}", run.__dict__)
+        try:
+            parsed, diagnoses = diagnoser(run.text, principal=run.principal, context=run.options_context(), fresh=fresh)
+        except Exception as exc:
+            log.exception("diagnosis failed")
+            client.chat_update(
+                channel=run.channel,
+                ts=progress_ts,
+                text=f"s3why could not finish: {type(exc).__name__}",
+                blocks=[
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": f":warning: s3why could not finish this diagnosis ({type(exc).__name__}). "
+                            "Try *Re-run fresh*, "
+                            "or check s3why's AWS access.",
+                        },
+                    }
+                ],
+            )
+            return
+        if not diagnoses:
+            client.chat_update(
+                channel=run.channel,
+                ts=progress_ts,
+                text="No AWS error found in that text.",
+                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "No AWS error found in that text."}}],
+            )
+            return
+        first = diagnoses[0]
+        blocks = diagnosis_blocks(first, run_id, fix_format=run.fix_format, warnings=parsed.secrets or run.warnings())
+        client.chat_update(channel=run.channel, ts=progress_ts, text=verdict_line(first)[:3000], blocks=blocks)
+        for extra in diagnoses[1:5]:
+            client.chat_postMessage(
+                channel=run.channel,
+                thread_ts=run.thread_ts,
+                text=verdict_line(extra)[:3000],
+                blocks=diagnosis_blocks(extra, run_id, fix_format=run.fix_format),
+            )
+
+    def channel_mode(channel: str) -> str:
+        settings = config.channels.get(channel)
+        return settings.mode if settings else "auto"
+
+    # --- pasted errors ---------------------------------------------------------------------------------
+    def ack_event(ack: Callable[..., None]) -> None:
+        ack()
+
+    def on_message(event: dict[str, Any]) -> None:
+        if event.get("bot_id") or event.get("subtype") in _IGNORED_SUBTYPES or event.get("user") == bot_user["id"]:
+            return
+        channel = event.get("channel", "")
+        if event.get("channel_type") != "im" and channel_mode(channel) != "auto":
+            return
+        text = event.get("text") or ""
+        if bot_user["id"] and f"<@{bot_user['id']}>" in text:
+            return  # the app_mention listener answers it
+        parsed = parse_text(text)
+        if not actionable(parsed):
+            return
+        run_and_post(Run.of(parsed, channel, event.get("thread_ts") or event["ts"]))
+
+    app.event("message")(ack=ack_event, lazy=[on_message])
+
+    def on_mention(event: dict[str, Any], client: WebClient) -> None:
+        channel = event.get("channel", "")
+        if channel_mode(channel) == "off":
+            return
+        thread_ts = event.get("thread_ts") or event["ts"]
+        parsed = parse_text(_MENTION.sub("", event.get("text") or ""))
+        if not actionable(parsed) and event.get("thread_ts"):
+            replies = client.conversations_replies(channel=channel, ts=event["thread_ts"], limit=1)
+            messages = replies.get("messages") or []
+            parsed = parse_text(messages[0].get("text", "") if messages else "")
+        if not actionable(parsed):
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=help_text())
+            return
+        run_and_post(Run.of(parsed, channel, thread_ts))
+
+    app.event("app_mention")(ack=ack_event, lazy=[on_mention])
+
+    # --- /s3why ----------------------------------------------------------------------------------------
+    def ack_command(ack: Callable[..., None], command: dict[str, Any], client: WebClient) -> None:
+        text = (command.get("text") or "").strip()
+        if text.lower() in ("help", "-h", "--help"):
+            ack(response_type="ephemeral", text=help_text())
+        elif not text:
+            ack()
+            client.views_open(trigger_id=command["trigger_id"], view=_modal(command.get("channel_id", ""), None, ""))
+        else:
+            ack(response_type="ephemeral", text="Diagnosing… the answer comes in a thread.")
+
+    def on_command(command: dict[str, Any], client: WebClient) -> None:
+        text = (command.get("text") or "").strip()
+        if not text or text.lower() in ("help", "-h", "--help"):
+            return
+        parsed = parse_text(text)
+        channel = command["channel_id"]
+        parent = client.chat_postMessage(
+            channel=channel, text=f"<@{command['user_id']}> asked s3why:\n```{parsed.redacted_text[:2800]}```"
+        )
+        run_and_post(Run.of(parsed, channel, parent["ts"]))
+
+    app.command("/s3why")(ack=ack_command, lazy=[on_command])
+
+    def ack_view(ack: Callable[..., None]) -> None:
+        ack()
+
+    def on_view(view: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        values = view["state"]["values"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        text = values["error"]["value"]["value"] or ""
+        principal = (values.get("principal", {}).get("value", {}).get("value") or "").strip() or None
+        context: dict[str, list[str]] = {}
+        for line in (values.get("context", {}).get("value", {}).get("value") or "").splitlines():
+            if "=" in line:
+                k, v = line.split("=", 1)
+                context.setdefault(k.strip(), []).append(v.strip())
+        parsed = parse_text(text)
+        channel = meta.get("channel") or body["user"]["id"]
+        thread_ts = meta.get("thread_ts")
+        if not thread_ts:
+            parent = client.chat_postMessage(
+                channel=channel, text=f"<@{body['user']['id']}> asked s3why:\n```{parsed.redacted_text[:2800]}```"
+            )
+            thread_ts = parent["ts"]
+        run_and_post(Run.of(parsed, channel, thread_ts, principal=principal, context=context))
+
+    app.view("s3why_modal")(ack=ack_view, lazy=[on_view])
+
+    # --- the message shortcut --------------------------------------------------------------------------
+    def ack_shortcut(ack: Callable[..., None]) -> None:
+        ack()
+
+    def on_shortcut(shortcut: dict[str, Any]) -> None:
+        message = shortcut.get("message") or {}
+        channel = (shortcut.get("channel") or {}).get("id", "")
+        parsed = parse_text(message.get("text") or "")
+        thread_ts = str(message.get("thread_ts") or message.get("ts") or "")
+        if not actionable(parsed):
+            client.chat_postEphemeral(
+                channel=channel, user=shortcut["user"]["id"], text="No AWS error found in that message."
+            )
+            return
+        run_and_post(Run.of(parsed, channel, thread_ts))
+
+    app.shortcut("s3why_diagnose_message")(ack=ack_shortcut, lazy=[on_shortcut])
+
+    # --- buttons -----------------------------------------------------------------------------------------
+    def ack_action(ack: Callable[..., None]) -> None:
+        ack()
+
+    def load_run(value: str) -> tuple[str, Run | None]:
+        run_id = value.split("|", 1)[0]
+        data = store.get(f"run:{run_id}")
+        return run_id, Run(**data) if data else None
+
+    def expired(body: dict[str, Any]) -> None:
+        client.chat_postEphemeral(
+            channel=body["channel"]["id"],
+            user=body["user"]["id"],
+            text="This diagnosis has expired (after 24 hours): paste the error again.",
+        )
+
+    def on_rerun(body: dict[str, Any], action: dict[str, Any]) -> None:
+        _, run = load_run(action["value"])
+        if run is None:
+            expired(body)
+            return
+        client.chat_update(
+            channel=run.channel,
+            ts=run.message_ts or body["container"]["message_ts"],
+            text="Looking again…",
+            blocks=progress_blocks(len(LayerId)),
+        )
+        run_and_post(run, fresh=True, progress_ts=run.message_ts)
+
+    app.action("s3why_rerun")(ack=ack_action, lazy=[on_rerun])
+
+    def on_format(body: dict[str, Any], action: dict[str, Any]) -> None:
+        value = action["selected_option"]["value"]
+        _, run = load_run(value)
+        if run is None:
+            expired(body)
+            return
+        run_and_post(replace(run, fix_format=value.split("|", 1)[1]), progress_ts=run.message_ts)
+
+    app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
+
+    def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
+        _, run = load_run(action["value"])
+        if run is None:
+            expired(body)
+            return
+        _, diagnoses = diagnoser(run.text, principal=run.principal, context=run.options_context(), fresh=False)
+        report = "\n".join(diagnosis_text(d) for d in diagnoses)
+        chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)] or ["(empty)"]
+        for chunk in chunks[:20]:
+            client.chat_postMessage(
+                channel=run.channel,
+                thread_ts=run.thread_ts,
+                text=chunk[:200],
+                blocks=[
+                    {
+                        "type": "section",
+                        "text": {"type": "mrkdwn", "text": f"```{chunk.replace('```', chr(39) * 3)}```"},
+                    }
+                ],
+            )
+
+    app.action("s3why_full_report")(ack=ack_action, lazy=[on_full_report])
+
+    def ask_principal(
+        ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        _, run = load_run(action["value"])
+        if run is None:
+            expired(body)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=_modal(run.channel, run.thread_ts, run.text))
+
+    app.action("s3why_ask_principal")(ask_principal)
+    return app
+
+
+def _modal(channel: str, thread_ts: str | None, text: str) -> dict[str, Any]:
+    def field(
+        block_id: str, label: str, *, multiline: bool = False, initial: str = "", optional: bool = True
+    ) -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
+        if initial:
+            element["initial_value"] = initial[:2900]
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "optional": optional,
+            "label": {"type": "plain_text", "text": label},
+            "element": element,
+        }
+
+    return {
+        "type": "modal",
+        "callback_id": "s3why_modal",
+        "private_metadata": json.dumps({"channel": channel, "thread_ts": thread_ts}),
+        "title": {"type": "plain_text", "text": "s3why"},
+        "submit": {"type": "plain_text", "text": "Diagnose"},
+        "blocks": [
+            field("error", "The error", multiline=True, initial=text, optional=False),
+            field("principal", "Who made the call (role, user or session ARN)"),
+            field("account", "AWS account (when the text does not say)"),
+            field("context", "Request context, one KEY=VALUE a line (e.g. aws:SourceVpce=vpce-1a2b)", multiline=True),
+        ],
+    }

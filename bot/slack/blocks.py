@@ -1,0 +1,190 @@
+"""A diagnosis as Slack Block Kit: the verdict first, then the evidence, the checklist, the fixes.
+
+Slack's limits hold by construction: at most 50 blocks a message, at most 3,000 characters a text block (long
+documents are cut with a pointer to the full report, which the "Full report" button posts in the thread).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.diagnose import Diagnosis
+from bot.parse.model import ParseWarning
+
+MAX_BLOCKS = 50
+MAX_TEXT = 3000
+_MARK = {
+    "allow": ":white_check_mark:",
+    "deny": ":no_entry:",
+    "no-allow": ":x:",
+    "unknown": ":grey_question:",
+    "not-applicable": "·",
+}
+_HEAD = {
+    "allow": "Allowed by everything s3why can see",
+    "implicit-deny": "Denied: nothing allows it",
+    "explicit-deny": "Denied by an explicit Deny",
+    "unknown": "Undecided: s3why could not see everything it needs",
+}
+FORMATS = {
+    "cli": "Diff + AWS CLI",
+    "json": "JSON document",
+    "terraform": "Terraform",
+    "cloudformation": "CloudFormation",
+}
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 60].rstrip() + "\n… (cut: see the full report)"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}
+
+
+def _code(text: str) -> str:
+    body = _cut(text, MAX_TEXT - 10).replace("```", "'''")
+    return f"```{body}```"
+
+
+def verdict_line(d: Diagnosis) -> str:
+    """One line a person can read aloud."""
+    head = _HEAD.get(d.decision, d.decision)
+    if d.root_causes:
+        c = d.root_causes[0]
+        return f"{head} — *{c.layer.value}*: {c.summary}"
+    return head
+
+
+def diagnosis_blocks(
+    d: Diagnosis, run_id: str, *, fix_format: str = "cli", warnings: tuple[ParseWarning, ...] = ()
+) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [_section(f"*{verdict_line(d)}*")]
+    r = d.request.get("resolved") or {}
+    who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
+    what = ", ".join(r.get("actions") or [d.request.get("action") or "?"])
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": _cut(f"`{what}` by `{who}` on `{r.get('resource') or '?'}`", 2000)}
+            ],
+        }
+    )
+    for w in warnings:
+        if w.kind == "secret":
+            blocks.append(
+                _section(f":warning: *A credential was pasted* ({w.secret_type}). s3why did not keep it. {w.message}")
+            )
+    for i, cause in enumerate(d.root_causes[:3]):
+        ev = cause.evidence
+        lines = [f"*{'Root cause' if i == 0 else 'Also blocking'}* — `{cause.layer.value}` ({cause.kind})"]
+        if ev.get("policy"):
+            lines.append(
+                f"Policy: *{ev['policy']}*"
+                + (
+                    f", statement `{ev.get('sid') or ev.get('statement_index')}`"
+                    if ev.get("sid") or ev.get("statement_index") is not None
+                    else ""
+                )
+            )
+        if ev.get("condition"):
+            c = ev["condition"]
+            got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
+            lines.append(
+                f"Condition `{c['operator']}` on `{c['key']}`: "
+                f"the policy wants `{c['policy_values']}`, the request has `{got}`"
+            )
+        for alt in ev.get("alternatives") or []:
+            ((key, value),) = alt["context"].items()
+            lines.append(f"• if `{key}` were `{value if value is not None else 'absent'}`: *{alt['decision']}*")
+        blocks.append(_section("\n".join(lines)))
+        if ev.get("statement") is not None:
+            blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))
+    checklist = [
+        f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {layer.detail}"
+        for layer in d.layers
+        if layer.verdict != "not-applicable"
+    ]
+    if checklist:
+        blocks.append(_section("*Layers*\n" + "\n".join(checklist)))
+    for fix in d.fixes[:5]:
+        badge = (
+            ":white_check_mark: verified"
+            if fix.verified
+            else (":information_source: advice only" if fix.never_automatic else ":warning: not verified")
+        )
+        risk = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}.get(
+            fix.risk, ""
+        )
+        text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{fix.explanation}"
+        if fix.never_automatic:
+            text += f"\n_{fix.never_automatic}_"
+        blocks.append(_section(text))
+        for patch in fix.patches[:2]:
+            if patch.kind == "request-change":
+                blocks.append(_section("Instead: " + "; ".join(patch.commands)))
+                continue
+            body = {
+                "terraform": patch.terraform,
+                "cloudformation": patch.cloudformation,
+                "json": json.dumps(patch.document, indent=2),
+            }.get(fix_format) or (patch.diff + ("\n\n$ " + patch.commands[0] if patch.commands else ""))
+            blocks.append(_section(f"`{patch.kind}` of `{patch.target}`\n" + _code(body)))
+    elements: list[dict[str, Any]] = [
+        {
+            "type": "button",
+            "action_id": "s3why_rerun",
+            "value": run_id,
+            "text": {"type": "plain_text", "text": "Re-run fresh"},
+        },
+        {
+            "type": "button",
+            "action_id": "s3why_full_report",
+            "value": run_id,
+            "text": {"type": "plain_text", "text": "Full report"},
+        },
+    ]
+    if d.fixes:
+        elements.append(
+            {
+                "type": "static_select",
+                "action_id": "s3why_fix_format",
+                "placeholder": {"type": "plain_text", "text": "Fix format"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": label}, "value": f"{run_id}|{key}"}
+                    for key, label in FORMATS.items()
+                ],
+            }
+        )
+    if any("--principal" in n for n in d.notes):
+        elements.append(
+            {
+                "type": "button",
+                "action_id": "s3why_ask_principal",
+                "value": run_id,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Tell s3why who made the call"},
+            }
+        )
+    blocks.append({"type": "actions", "block_id": "s3why_actions", "elements": elements})
+    if len(blocks) > MAX_BLOCKS:
+        blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
+    return blocks
+
+
+def progress_blocks(layers: int) -> list[dict[str, Any]]:
+    return [_section(f":mag: Looking at {layers} layers…")]
+
+
+def help_text() -> str:
+    return (
+        "*s3why* explains S3 *Access Denied* errors.\n"
+        "• Paste the error in a channel s3why is in (or DM it): it answers in the thread.\n"
+        "• `/s3why <error>` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
+        "• Mention `@s3why` in a thread to diagnose the message the thread started with.\n"
+        "• Message menu → *Diagnose with s3why* on any message."
+    )

@@ -1,0 +1,42 @@
+"""The diagnosis the Slack app runs: parse, collect (live, cached), diagnose, propose verified fixes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bot.account.collector import Collector
+from bot.account.target import target_for
+from bot.account.view import account_view
+from bot.cache import NoCache
+from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
+from bot.fixes import propose_fixes
+from bot.parse import ParseResult, parse_text
+
+
+class LiveDiagnoser:
+    """Callable used by the Slack app; `fresh` reads everything live (the "Re-run fresh" button)."""
+
+    def __init__(self, collector: Collector) -> None:
+        self.collector = collector
+
+    def __call__(
+        self, text: str, *, principal: str | None, context: dict[str, tuple[str, ...]], fresh: bool
+    ) -> tuple[ParseResult, list[Diagnosis]]:
+        parsed = parse_text(text)
+        collector = Collector(self.collector.sessions, NoCache()) if fresh else self.collector
+        out: list[Diagnosis] = []
+        options = DiagnoseOptions(principal=principal, context=context)
+        for req in parsed.requests:
+            target = target_for(
+                req,
+                principal=principal,
+                vpce_id=(context.get("aws:SourceVpce") or (None,))[0],
+                version_id=(context.get("s3:versionid") or (None,))[0],
+            )
+            snapshot: dict[str, Any] = (
+                collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
+            )
+            found = diagnose(req, account_view(snapshot), options)
+            out.append(replace(found, fixes=tuple(propose_fixes(req, snapshot, options, found))))
+        return parsed, out

@@ -1,0 +1,94 @@
+"""`s3why serve`: Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP (`/slack/events`, `/healthz`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socketserver
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import redis
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+from bot.account.collector import Collector
+from bot.account.sessions import SessionProvider
+from bot.cache import cache_from_env
+from bot.config import load_config
+from bot.errors import UsageError
+from bot.slack.app import Store, create_app
+from bot.slack.runner import LiveDiagnoser
+
+log = logging.getLogger("s3why.serve")
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    handler = SlackRequestHandler(app)
+
+    def route(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        if path == "/slack/events":
+            return handler(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+
+    return route
+
+
+def build_app_from_env() -> App:
+    token = os.environ.get("SLACK_BOT_TOKEN")
+    secret = os.environ.get("SLACK_SIGNING_SECRET")
+    if not token or not secret:
+        raise UsageError("s3why serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment")
+    base = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
+    client = WebClient(token=token, base_url=base if base.endswith("/") else base + "/")
+    config = load_config(os.environ.get("S3WHY_CONFIG"))
+    url = os.environ.get("REDIS_URL")
+    store = Store(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5) if url else None)
+    collector = Collector(SessionProvider(config), cache_from_env(url, config.cache_ttls))
+    return create_app(
+        client=client, signing_secret=secret, config=config, store=store, diagnoser=LiveDiagnoser(collector)
+    )
+
+
+def serve(port: int) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = build_app_from_env()
+    app_token = os.environ.get("SLACK_APP_TOKEN")
+    if app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("s3why: Socket Mode")
+        SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
+        return 0
+    httpd = make_server("0.0.0.0", port, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    stopping = threading.Event()
+
+    def stop(*_: Any) -> None:  # graceful: stop accepting, let in-flight requests finish
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=httpd.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("s3why: HTTP on port %d (/slack/events, /healthz)", port)
+    httpd.serve_forever(poll_interval=0.2)
+    return 0

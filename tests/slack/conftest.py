@@ -1,0 +1,66 @@
+"""The real Bolt app over HTTP (threaded WSGI, port 0), a fake Slack Web API, moto in server mode, real Redis."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from wsgiref.simple_server import make_server
+
+import pytest
+import redis
+from slack_sdk import WebClient
+
+from bot.account.collector import Collector
+from bot.account.sessions import SessionProvider
+from bot.cache import MemoryCache
+from bot.config import Config
+from bot.slack.app import Store, create_app
+from bot.slack.runner import LiveDiagnoser
+from bot.slack.server import _Quiet, _ThreadingWSGIServer, wsgi_app
+from tests.account.conftest import moto, moto_url
+from tests.slack.fake_slack import FakeSlack, start_fake_slack
+
+__all__ = ["moto", "moto_url"]
+SECRET = "test-signing-secret"
+
+
+@dataclass
+class Harness:
+    fake: FakeSlack
+    slack_url: str
+    endpoint: str
+    store: Store
+    gate: threading.Event  # AWS calls wait on it when a test makes AWS slow
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
+    fake, server, url = start_fake_slack()
+    yield fake, url
+    server.shutdown()
+
+
+def start_app(fake_url: str, store: Store, gate: threading.Event, config: Config | None = None) -> tuple[str, Any]:
+    def slow_aws(made: Any) -> None:
+        made.meta.events.register("before-send.*.*", lambda **_: gate.wait(30) and None)
+
+    client = WebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
+    collector = Collector(SessionProvider(config or Config(), client_hook=slow_aws), MemoryCache())
+    app = create_app(client=client, signing_secret=SECRET, config=config or Config(), store=store, diagnoser=LiveDiagnoser(collector))
+    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_port}/slack/events", httpd
+
+
+@pytest.fixture
+def harness(moto: str, fake_slack: tuple[FakeSlack, str], redis_client: redis.Redis, redis_prefix: str) -> Iterator[Harness]:
+    fake, url = fake_slack
+    store = Store(redis_client, prefix=redis_prefix)
+    gate = threading.Event()
+    gate.set()
+    endpoint, httpd = start_app(url, store, gate)
+    yield Harness(fake, url, endpoint, store, gate)
+    gate.set()
+    httpd.shutdown()

@@ -1,0 +1,88 @@
+"""A small fake of the Slack Web API on 127.0.0.1 (port 0) that records every call and lets a test wait for one."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    thread_parents: dict[str, str] = field(default_factory=dict)  # ts -> text, for conversations.replies
+    _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _cv: threading.Condition = field(default_factory=threading.Condition)
+
+    def handle(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+        for key in ("blocks", "view"):
+            if isinstance(body.get(key), str):
+                body[key] = json.loads(body[key])
+        with self._cv:
+            self.calls.append(Call(method, body))
+            self._cv.notify_all()
+        if method == "auth.test":
+            return {"ok": True, "team_id": "T111", "user_id": "UBOT", "bot_id": "BBOT", "team": "Test", "user": "s3why"}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": body.get("channel"), "ts": f"1800000000.{next(self._ts):06d}"}
+        if method == "chat.update":
+            return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
+        if method == "conversations.replies":
+            return {
+                "ok": True,
+                "messages": [{"ts": body.get("ts"), "text": self.thread_parents.get(str(body.get("ts")), "")}],
+            }
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "V1"}}
+        return {"ok": True}
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 20.0) -> list[Call]:
+        with self._cv:
+            self._cv.wait_for(lambda: len(self.of(method)) >= count, timeout=timeout)
+            got = self.of(method)
+        assert len(got) >= count, f"expected {count} {method}, got {[c.method for c in self.calls]}"
+        return got
+
+    def of(self, method: str) -> list[Call]:
+        with self._cv:
+            return [c for c in self.calls if c.method == method]
+
+    def everything_posted(self) -> str:
+        return json.dumps([c.body for c in self.calls])
+
+
+def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer, str]:
+    fake = FakeSlack()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            body = json.loads(raw) if raw.startswith("{") else {k: v[0] for k, v in parse_qs(raw).items()}
+            path = urlparse(self.path).path
+            out = json.dumps(
+                fake.handle(path.removeprefix("/api/") if path.startswith("/api/") else path.lstrip("/"), body)
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    host, port = server.server_address[:2]
+    return fake, server, f"http://{host}:{port}"

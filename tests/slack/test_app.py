@@ -1,0 +1,201 @@
+"""The Slack app end to end: signed requests to the real Bolt app, a fake Web API, moto and a real Redis."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from bot.slack.app import Store
+from tests.account.conftest import OWN
+from tests.diagnose.scenarios import s_secure_transport, s_sse_kms_header
+from tests.slack.conftest import SECRET, Harness, start_app
+from tests.slack.signed import block_action, event, message, post_signed, shortcut, slash, view_submission
+
+JSON, FORM = "application/json", "application/x-www-form-urlencoded"
+SESSION = f"arn:aws:sts::{OWN}:assumed-role/app/run-1"
+PASTE = (
+    "```upload failed: ./a.txt to s3://secure-drop/in/a.txt An error occurred (AccessDenied) when calling the PutObject "
+    f'operation: User: {SESSION} is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::secure-drop/in/a.txt" '
+    "with an explicit deny in a resource-based policy```"
+)
+
+
+def _final_update(h: Harness) -> dict[str, object]:
+    update = h.fake.wait_for("chat.update")[-1].body
+    return update
+
+
+def test_a_pasted_error_gets_a_threaded_answer_updated_in_place(harness: Harness) -> None:
+    s_sse_kms_header()
+    assert post_signed(harness.endpoint, SECRET, event(message(PASTE)), JSON)[0] == 200
+    progress = harness.fake.wait_for("chat.postMessage")[0].body
+    assert progress["thread_ts"] == "1700000000.000100"
+    assert "Looking at" in json.dumps(progress["blocks"])
+    update = _final_update(harness)
+    assert update["ts"] == "1800000000.000001"  # the progress message, updated in place
+    blocks = update["blocks"]
+    assert isinstance(blocks, list) and len(blocks) <= 50
+    first = blocks[0]["text"]["text"]
+    assert "explicit Deny" in first and "bucket-policy" in first and "RequireKms" in first
+    text = json.dumps(blocks)
+    assert "x-amz-server-side-encryption" in text  # the failing condition, with both sides
+    assert "s3why_rerun" in text and "s3why_full_report" in text
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+
+
+def test_a_retried_event_and_a_second_replica_give_one_answer(harness: Harness, redis_client: object) -> None:
+    s_sse_kms_header()
+    body = event(message(PASTE), event_id="EvRetry")
+    assert post_signed(harness.endpoint, SECRET, body, JSON)[0] == 200
+    harness.fake.wait_for("chat.update")
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert post_signed(harness.endpoint, SECRET, body, JSON, headers=retry)[0] == 200
+    # The same event delivered to another replica that shares the Redis store.
+    other, httpd = start_app(harness.slack_url, Store(harness.store.client, prefix=harness.store.prefix), threading.Event())
+    try:
+        assert post_signed(other, SECRET, body, JSON)[0] == 200
+        time.sleep(0.5)
+    finally:
+        httpd.shutdown()
+    assert len(harness.fake.of("chat.postMessage")) == 1
+
+
+def test_forged_signatures_and_stale_timestamps_are_rejected(harness: Harness) -> None:
+    body = event(message(PASTE), event_id="EvForged")
+    assert post_signed(harness.endpoint, "not-the-secret", body, JSON)[0] == 401
+    assert post_signed(harness.endpoint, SECRET, body, JSON, timestamp=int(time.time()) - 3600)[0] == 401
+    time.sleep(0.3)
+    assert not harness.fake.of("chat.postMessage")
+
+
+def test_the_ack_does_not_wait_for_aws(harness: Harness) -> None:
+    s_sse_kms_header()
+    harness.gate.clear()  # every AWS call now blocks until the test releases it
+    start = time.monotonic()
+    status, _ = post_signed(harness.endpoint, SECRET, event(message(PASTE), event_id="EvSlow"), JSON)
+    elapsed = time.monotonic() - start
+    assert status == 200
+    assert not harness.fake.of("chat.update")  # answered while the AWS lookups were still blocked
+    assert elapsed < 3.0
+    harness.fake.wait_for("chat.postMessage")  # "Looking at ..." arrives before AWS answers
+    harness.gate.set()
+    assert "RequireKms" in json.dumps(_final_update(harness)["blocks"])
+
+
+CHATTER = [
+    "morning all! standup in 5",
+    "access denied to the wiki again, can someone add me?",
+    "the website returns 403 Forbidden for logged out users, expected",
+    "s3 bucket naming conventions doc: https://example.com/naming",
+    "HTTP/1.1 200 OK",
+    "I denied the PR, access patterns look wrong",
+    "```python\nprint('hello')\n```",
+    "AccessDenied is my least favourite error lol",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", CHATTER)
+def test_ordinary_chatter_gets_no_reply(harness: Harness, text: str) -> None:
+    assert post_signed(harness.endpoint, SECRET, event(message(text), event_id=f"Ev{abs(hash(text))}"), JSON)[0] == 200
+    time.sleep(0.4)
+    assert not harness.fake.of("chat.postMessage")
+
+
+def test_bots_edits_and_own_messages_do_not_trigger(harness: Harness) -> None:
+    for i, inner in enumerate(
+        [
+            message(PASTE, bot_id="B999", subtype="bot_message"),
+            message(PASTE, user="UBOT"),
+            {"type": "message", "subtype": "message_changed", "message": message(PASTE), "ts": "1.2"},
+        ]
+    ):
+        assert post_signed(harness.endpoint, SECRET, event(inner, event_id=f"EvIgn{i}"), JSON)[0] == 200
+    time.sleep(0.5)
+    assert not harness.fake.of("chat.postMessage")
+
+
+def test_a_pasted_secret_is_warned_about_and_never_repeated(harness: Harness) -> None:
+    s_sse_kms_header()
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    text = PASTE + f"\naws_secret_access_key = {secret}"
+    assert post_signed(harness.endpoint, SECRET, event(message(text), event_id="EvSecret"), JSON)[0] == 200
+    update = _final_update(harness)
+    assert "credential was pasted" in json.dumps(update["blocks"])
+    assert secret not in harness.fake.everything_posted()
+
+
+def test_mention_in_a_thread_diagnoses_the_thread_parent(harness: Harness) -> None:
+    s_sse_kms_header()
+    harness.fake.thread_parents["1700000000.000500"] = PASTE
+    inner = {"type": "app_mention", "user": "U_BOB", "text": "<@UBOT> why?", "ts": "1700000000.000600",
+             "thread_ts": "1700000000.000500", "event_ts": "1700000000.000600"}  # fmt: skip
+    assert post_signed(harness.endpoint, SECRET, event(inner, event_id="EvMention"), JSON)[0] == 200
+    assert harness.fake.wait_for("conversations.replies")[0].body["ts"] == "1700000000.000500"
+    assert harness.fake.wait_for("chat.postMessage")[0].body["thread_ts"] == "1700000000.000500"
+    assert "RequireKms" in json.dumps(_final_update(harness)["blocks"])
+
+
+def test_slash_command_with_text_answers_in_a_thread(harness: Harness) -> None:
+    s_sse_kms_header()
+    status, ack = post_signed(harness.endpoint, SECRET, slash(PASTE, f"{harness.slack_url}/response/1"), FORM)
+    assert status == 200 and "Diagnosing" in ack
+    posts = harness.fake.wait_for("chat.postMessage", 2)
+    assert "asked s3why" in posts[0].body["text"]
+    assert posts[1].body["thread_ts"] == "1800000000.000001"
+    assert "RequireKms" in json.dumps(_final_update(harness)["blocks"])
+
+
+def test_slash_command_alone_opens_a_form_and_help_explains(harness: Harness) -> None:
+    status, _ = post_signed(harness.endpoint, SECRET, slash("", f"{harness.slack_url}/response/2"), FORM)
+    assert status == 200
+    view = harness.fake.wait_for("views.open")[0].body["view"]
+    assert view["callback_id"] == "s3why_modal"
+    status, body = post_signed(harness.endpoint, SECRET, slash("help", f"{harness.slack_url}/response/3"), FORM)
+    assert status == 200 and "/s3why" in body
+
+
+def test_the_form_submission_diagnoses_with_the_given_principal(harness: Harness) -> None:
+    s_secure_transport()
+    text = "download failed: s3://tls-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
+    body = view_submission({"error": text, "principal": SESSION, "context": "aws:SecureTransport=false"}, {"channel": "C111", "thread_ts": None})
+    assert post_signed(harness.endpoint, SECRET, body, FORM)[0] == 200
+    harness.fake.wait_for("chat.postMessage", 2)
+    final = json.dumps(_final_update(harness)["blocks"])
+    assert "DenyHttp" in final and "aws:SecureTransport" in final
+
+
+def test_the_message_shortcut_answers_in_the_message_thread(harness: Harness) -> None:
+    s_sse_kms_header()
+    assert post_signed(harness.endpoint, SECRET, shortcut(PASTE), FORM)[0] == 200
+    assert harness.fake.wait_for("chat.postMessage")[0].body["thread_ts"] == "1700000000.000300"
+    assert "RequireKms" in json.dumps(_final_update(harness)["blocks"])
+
+
+def test_buttons_rerun_switch_the_fix_format_and_post_the_full_report(harness: Harness) -> None:
+    s_sse_kms_header()
+    assert post_signed(harness.endpoint, SECRET, event(message(PASTE), event_id="EvButtons"), JSON)[0] == 200
+    blocks = _final_update(harness)["blocks"]
+    actions = next(b for b in blocks if b.get("block_id") == "s3why_actions")["elements"]  # type: ignore[union-attr]
+    run_id = actions[0]["value"]
+    message_ts = "1800000000.000001"
+    assert post_signed(harness.endpoint, SECRET, block_action({"type": "button", "action_id": "s3why_rerun", "value": run_id}, message_ts), FORM)[0] == 200
+    harness.fake.wait_for("chat.update", 3)  # "Looking again…", then the fresh answer
+    assert post_signed(harness.endpoint, SECRET, block_action({"type": "button", "action_id": "s3why_full_report", "value": run_id}, message_ts), FORM)[0] == 200
+    report = harness.fake.wait_for("chat.postMessage", 2)[-1].body
+    assert report["thread_ts"] == "1700000000.000100" and "Layers" in json.dumps(report["blocks"])
+    select = next(e for e in actions if e["type"] == "static_select") if any(e["type"] == "static_select" for e in actions) else None
+    if select is not None:
+        option = next(o for o in select["options"] if o["value"].endswith("|terraform"))
+        action = {"type": "static_select", "action_id": "s3why_fix_format", "selected_option": option}
+        assert post_signed(harness.endpoint, SECRET, block_action(action, message_ts), FORM)[0] == 200
+        harness.fake.wait_for("chat.update", 4)
+
+
+def test_an_expired_run_says_so(harness: Harness) -> None:
+    body = block_action({"type": "button", "action_id": "s3why_rerun", "value": "0" * 32}, "1800000000.000009")
+    assert post_signed(harness.endpoint, SECRET, body, FORM)[0] == 200
+    assert "expired" in harness.fake.wait_for("chat.postEphemeral")[0].body["text"]
