@@ -37,6 +37,7 @@ class AccountConfig:
 class ChannelConfig:
     account: str | None = None
     mode: str = "auto"  # auto | mention | off
+    slash_reply: str = "thread"  # thread (a message in the channel, answered in its thread) | ephemeral
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,26 @@ def _str(data: dict[str, Any], key: str, path: str, *, pattern: re.Pattern[str] 
     return value
 
 
+_SECRET_KEY = re.compile(r"(secret|token|password|passwd|access_key|private_key|signing)", re.IGNORECASE)
+
+
+def _refuse_secrets(node: Any, path: str, line: Any = None) -> None:
+    """Secrets come only from the environment: a configuration file that holds one is refused, naming where."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "__line__" and _SECRET_KEY.search(key):
+                raise _err(
+                    path,
+                    node.get("__line__", line),
+                    f"{key!r} looks like a secret: secrets come only from the environment "
+                    "(SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, AWS credentials)",
+                )
+            _refuse_secrets(value, path, node.get("__line__", line))
+    elif isinstance(node, list):
+        for item in node:
+            _refuse_secrets(item, path, line)
+
+
 def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
     try:
         raw = yaml.load(text, Loader=_LineLoader) or {}
@@ -92,6 +113,7 @@ def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
         raise _err(path, line, f"not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     if not isinstance(raw, dict):
         raise _err(path, None, "the top level must be a mapping")
+    _refuse_secrets(raw, path)
     known = {"accounts", "organization", "channels", "approval", "cache", "__line__"}
     for key in raw:
         if key not in known:
@@ -130,7 +152,12 @@ def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
         mode = item.get("mode", "auto")
         if mode not in ("auto", "mention", "off"):
             raise _err(path, item.get("__line__"), f"channel {channel_id}: mode must be auto, mention or off")
-        channels[str(channel_id)] = ChannelConfig(account=_str(item, "account", path, pattern=_ACCOUNT), mode=mode)
+        slash_reply = item.get("slash_reply", "thread")
+        if slash_reply not in ("thread", "ephemeral"):
+            raise _err(path, item.get("__line__"), f"channel {channel_id}: slash_reply must be thread or ephemeral")
+        channels[str(channel_id)] = ChannelConfig(
+            account=_str(item, "account", path, pattern=_ACCOUNT), mode=mode, slash_reply=slash_reply
+        )
     approval = raw.get("approval") or {}
     ttls = dict(DEFAULT_TTLS)
     for kind, seconds in ((raw.get("cache") or {}).get("ttl_seconds") or {}).items():

@@ -39,6 +39,7 @@ class Target:
     vpce_id: str | None = None
     access_point_arn: str | None = None
     kms_key_arns: tuple[str, ...] = ()
+    account: str | None = None  # where the bucket probably lives (a channel's default account, or what a person said)
 
 
 def _json_safe(value: Any) -> Any:
@@ -235,9 +236,19 @@ class Collector:
             )
         return out
 
-    def _bucket_owner(self, pool: ThreadPoolExecutor, bucket: str) -> str | None:
-        """The configured account whose bucket list holds the bucket (all lists read at once, and cached)."""
-        listings = {a: pool.submit(self.call, a, "s3", "ListBuckets") for a in self.sessions.readable_accounts()}
+    def _bucket_owner(self, pool: ThreadPoolExecutor, bucket: str, hint: str | None = None) -> str | None:
+        """The configured account whose bucket list holds the bucket (all lists read at once, and cached).
+
+        With a hint (the channel's account, or what a person said), that account's list is read first and the
+        others only when the bucket is not there.
+        """
+        accounts = self.sessions.readable_accounts()
+        if hint in accounts:
+            hinted = self.call(hint, "s3", "ListBuckets")
+            if any(b.get("Name") == bucket for b in hinted.get("Buckets", [])):
+                return hint
+            accounts = [a for a in accounts if a != hint]
+        listings = {a: pool.submit(self.call, a, "s3", "ListBuckets") for a in accounts}
         for account, listing in listings.items():
             if any(b.get("Name") == bucket for b in listing.result().get("Buckets", [])):
                 return account
@@ -245,7 +256,7 @@ class Collector:
 
     def _bucket_and_object(self, pool: ThreadPoolExecutor, target: Target) -> dict[str, Any]:
         bucket = target.bucket or ""
-        owner = self._bucket_owner(pool, bucket)
+        owner = self._bucket_owner(pool, bucket, target.account)
         out: dict[str, Any] = {"name": bucket, "account": owner, "calls": {}, "kms_keys": []}
         reader = owner or self.sessions.own_account()  # another account's bucket: try, and record what fails
         location = self.call(reader, "s3", "GetBucketLocation", Bucket=bucket)

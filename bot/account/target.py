@@ -17,6 +17,7 @@ def target_for(
     access_point_arn: str | None = None,
     kms_key_arns: tuple[str, ...] = (),
     version_id: str | None = None,
+    account: str | None = None,
 ) -> Target:
     keys = list(kms_key_arns)
     if request is not None:
@@ -38,4 +39,5 @@ def target_for(
         vpce_id=vpce_id,
         access_point_arn=access_point_arn,
         kms_key_arns=tuple(keys),
+        account=account,
     )

@@ -21,7 +21,10 @@ from typing import Any, Protocol
 import redis
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
+from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
@@ -51,7 +54,13 @@ _IGNORED_SUBTYPES = frozenset(
 
 class Diagnoser(Protocol):
     def __call__(
-        self, text: str, *, principal: str | None, context: dict[str, tuple[str, ...]], fresh: bool
+        self,
+        text: str,
+        *,
+        principal: str | None,
+        context: dict[str, tuple[str, ...]],
+        fresh: bool,
+        account: str | None = None,
     ) -> tuple[ParseResult, list[Diagnosis]]: ...
 
 
@@ -103,6 +112,10 @@ class Store:
         return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None
 
 
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
 @dataclass
 class Run:
     """One diagnosis request, kept (redacted) so buttons can re-run or re-render it."""
@@ -114,6 +127,8 @@ class Run:
     principal: str | None = None
     context: dict[str, list[str]] | None = None
     fix_format: str = "cli"
+    account: str | None = None
+    response_url: str | None = None  # set for answers only the asker sees (/s3why in an "ephemeral" channel)
     # warnings about credentials found in the original text (type and advice only, never the value)
     secret_warnings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -176,57 +191,48 @@ def create_app(
         return next()
 
     # --- the work, shared by every entry point ---------------------------------------------------------
-    def run_and_post(run: Run, *, fresh: bool = False, progress_ts: str | None = None) -> None:
-        if progress_ts is None:
-            posted = client.chat_postMessage(
-                channel=run.channel,
-                thread_ts=run.thread_ts,
-                text="Looking at the layers…",
-                blocks=progress_blocks(len(LayerId)),
+    def show(run: Run, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> str:
+        """Post (ts None) or update the answer where this run lives; returns the message's ts."""
+        if run.response_url:  # only the asker sees it: Slack's response_url, replacing the previous answer
+            WebhookClient(run.response_url).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=ts is not None
             )
-            progress_ts = posted["ts"]
+            return ts or "ephemeral"
+        if ts is None:
+            return str(
+                client.chat_postMessage(channel=run.channel, thread_ts=run.thread_ts, text=text, blocks=blocks)["ts"]
+            )
+        client.chat_update(channel=run.channel, ts=ts, text=text, blocks=blocks)
+        return ts
+
+    def run_and_post(run: Run, *, fresh: bool = False, progress_ts: str | None = None) -> None:
+        if run.account is None and run.channel in config.channels:
+            run.account = config.channels[run.channel].account
+        if progress_ts is None:
+            progress_ts = show(run, None, "Looking at the layers…", progress_blocks(len(LayerId)))
         run.message_ts = progress_ts
         run_id = uuid.uuid4().hex
         store.put(f"run:{run_id}", run.__dict__)
         try:
-            parsed, diagnoses = diagnoser(run.text, principal=run.principal, context=run.options_context(), fresh=fresh)
+            parsed, diagnoses = diagnoser(
+                run.text, principal=run.principal, context=run.options_context(), fresh=fresh, account=run.account
+            )
         except Exception as exc:
             log.exception("diagnosis failed")
-            client.chat_update(
-                channel=run.channel,
-                ts=progress_ts,
-                text=f"s3why could not finish: {type(exc).__name__}",
-                blocks=[
-                    {
-                        "type": "section",
-                        "text": {
-                            "type": "mrkdwn",
-                            "text": f":warning: s3why could not finish this diagnosis ({type(exc).__name__}). "
-                            "Try *Re-run fresh*, "
-                            "or check s3why's AWS access.",
-                        },
-                    }
-                ],
+            text = (
+                f":warning: s3why could not finish this diagnosis ({type(exc).__name__}). "
+                "Try *Re-run fresh*, or check s3why's AWS access."
             )
+            show(run, progress_ts, f"s3why could not finish: {type(exc).__name__}", [_mrkdwn(text)])
             return
         if not diagnoses:
-            client.chat_update(
-                channel=run.channel,
-                ts=progress_ts,
-                text="No AWS error found in that text.",
-                blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "No AWS error found in that text."}}],
-            )
+            show(run, progress_ts, "No AWS error found in that text.", [_mrkdwn("No AWS error found in that text.")])
             return
         first = diagnoses[0]
         blocks = diagnosis_blocks(first, run_id, fix_format=run.fix_format, warnings=parsed.secrets or run.warnings())
-        client.chat_update(channel=run.channel, ts=progress_ts, text=verdict_line(first)[:3000], blocks=blocks)
+        show(run, progress_ts, verdict_line(first)[:3000], blocks)
         for extra in diagnoses[1:5]:
-            client.chat_postMessage(
-                channel=run.channel,
-                thread_ts=run.thread_ts,
-                text=verdict_line(extra)[:3000],
-                blocks=diagnosis_blocks(extra, run_id, fix_format=run.fix_format),
-            )
+            show(run, None, verdict_line(extra)[:3000], diagnosis_blocks(extra, run_id, fix_format=run.fix_format))
 
     def channel_mode(channel: str) -> str:
         settings = config.channels.get(channel)
@@ -277,8 +283,14 @@ def create_app(
         elif not text:
             ack()
             client.views_open(trigger_id=command["trigger_id"], view=_modal(command.get("channel_id", ""), None, ""))
+        elif slash_reply(command.get("channel_id", "")) == "ephemeral":
+            ack(response_type="ephemeral", text="Looking at the layers… (only you will see the answer)")
         else:
             ack(response_type="ephemeral", text="Diagnosing… the answer comes in a thread.")
+
+    def slash_reply(channel: str) -> str:
+        settings = config.channels.get(channel)
+        return settings.slash_reply if settings else "thread"
 
     def on_command(command: dict[str, Any], client: WebClient) -> None:
         text = (command.get("text") or "").strip()
@@ -286,6 +298,9 @@ def create_app(
             return
         parsed = parse_text(text)
         channel = command["channel_id"]
+        if slash_reply(channel) == "ephemeral":
+            run_and_post(Run.of(parsed, channel, "", response_url=command["response_url"]), progress_ts="ephemeral")
+            return
         parent = client.chat_postMessage(
             channel=channel, text=f"<@{command['user_id']}> asked s3why:\n```{parsed.redacted_text[:2800]}```"
         )
@@ -293,28 +308,28 @@ def create_app(
 
     app.command("/s3why")(ack=ack_command, lazy=[on_command])
 
-    def ack_view(ack: Callable[..., None]) -> None:
-        ack()
+    def ack_view(ack: Callable[..., None], view: dict[str, Any]) -> None:
+        form = read_form(view)
+        if form.errors:
+            ack(response_action="errors", errors=form.errors)  # Slack shows each under its field
+        else:
+            ack()
 
     def on_view(view: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        values = view["state"]["values"]
+        form = read_form(view)
+        if form.errors:
+            return  # the person was shown the errors and the form stays open
         meta = json.loads(view.get("private_metadata") or "{}")
-        text = values["error"]["value"]["value"] or ""
-        principal = (values.get("principal", {}).get("value", {}).get("value") or "").strip() or None
-        context: dict[str, list[str]] = {}
-        for line in (values.get("context", {}).get("value", {}).get("value") or "").splitlines():
-            if "=" in line:
-                k, v = line.split("=", 1)
-                context.setdefault(k.strip(), []).append(v.strip())
-        parsed = parse_text(text)
         channel = meta.get("channel") or body["user"]["id"]
         thread_ts = meta.get("thread_ts")
         if not thread_ts:
             parent = client.chat_postMessage(
-                channel=channel, text=f"<@{body['user']['id']}> asked s3why:\n```{parsed.redacted_text[:2800]}```"
+                channel=channel, text=f"<@{body['user']['id']}> asked s3why:\n```{form.parsed.redacted_text[:2800]}```"
             )
             thread_ts = parent["ts"]
-        run_and_post(Run.of(parsed, channel, thread_ts, principal=principal, context=context))
+        run = Run.of(form.parsed, channel, thread_ts, principal=form.principal, context=form.context)
+        run.account = form.account
+        run_and_post(run)
 
     app.view("s3why_modal")(ack=ack_view, lazy=[on_view])
 
@@ -382,21 +397,31 @@ def create_app(
         if run is None:
             expired(body)
             return
-        _, diagnoses = diagnoser(run.text, principal=run.principal, context=run.options_context(), fresh=False)
-        report = "\n".join(diagnosis_text(d) for d in diagnoses)
-        chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)] or ["(empty)"]
-        for chunk in chunks[:20]:
-            client.chat_postMessage(
-                channel=run.channel,
-                thread_ts=run.thread_ts,
-                text=chunk[:200],
-                blocks=[
-                    {
-                        "type": "section",
-                        "text": {"type": "mrkdwn", "text": f"```{chunk.replace('```', chr(39) * 3)}```"},
-                    }
-                ],
+        _, diagnoses = diagnoser(
+            run.text, principal=run.principal, context=run.options_context(), fresh=False, account=run.account
+        )
+        report = "\n".join(diagnosis_text(d) for d in diagnoses) or "(no AWS error found)"
+        if not run.response_url:
+            try:  # the whole report as one file in the thread: no truncation, no wall of messages
+                client.files_upload_v2(
+                    channel=run.channel,
+                    thread_ts=run.thread_ts,
+                    content=report,
+                    filename="s3why-report.txt",
+                    title="s3why full report",
+                    initial_comment="The full report: every layer, every statement considered, every fix.",
+                )
+                return
+            except SlackApiError as exc:  # e.g. files:write not granted: fall back to messages
+                log.warning("file upload failed (%s); posting the report as messages", exc.response.get("error"))
+        chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)]
+        limit = 3 if run.response_url else 20  # a response_url takes five posts at most
+        for n, chunk in enumerate(chunks[:limit]):
+            more = n == limit - 1 and len(chunks) > limit
+            text = f"```{chunk.replace('```', chr(39) * 3)}```" + (
+                "\n_… truncated: run `s3why diagnose`_" if more else ""
             )
+            show(run, None, chunk[:200], [_mrkdwn(text)])
 
     app.action("s3why_full_report")(ack=ack_action, lazy=[on_full_report])
 
@@ -412,6 +437,45 @@ def create_app(
 
     app.action("s3why_ask_principal")(ask_principal)
     return app
+
+
+@dataclass
+class Form:
+    """What the /s3why form says, and what is wrong with it (block id -> message)."""
+
+    parsed: ParseResult
+    principal: str | None
+    account: str | None
+    context: dict[str, list[str]]
+    errors: dict[str, str]
+
+
+def read_form(view: dict[str, Any]) -> Form:
+    values = view.get("state", {}).get("values", {})
+
+    def value(block_id: str) -> str:
+        return str((values.get(block_id, {}).get("value", {}) or {}).get("value") or "").strip()
+
+    errors: dict[str, str] = {}
+    parsed = parse_text(value("error"))
+    if not parsed.requests:
+        errors["error"] = "s3why found no AWS error in this text. Paste the whole message, as the tool printed it."
+    principal = value("principal") or None
+    if principal is not None and (Arn.parse(principal) is None or not principal.startswith("arn:")):
+        errors["principal"] = "Give an ARN, e.g. arn:aws:iam::111122223333:role/app or an assumed-role session ARN."
+    account = value("account") or None
+    if account is not None and not re.fullmatch(r"\d{12}", account):
+        errors["account"] = "An AWS account ID is 12 digits."
+    context: dict[str, list[str]] = {}
+    for n, line in enumerate(value("context").splitlines(), 1):
+        if not line.strip():
+            continue
+        if "=" not in line:
+            errors["context"] = f"Line {n}: write KEY=VALUE, e.g. aws:SourceVpce=vpce-1a2b3c4d."
+            break
+        k, v = line.split("=", 1)
+        context.setdefault(k.strip(), []).append(v.strip())
+    return Form(parsed, principal, account, context, errors)
 
 
 def _modal(channel: str, thread_ts: str | None, text: str) -> dict[str, Any]:

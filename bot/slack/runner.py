@@ -21,7 +21,13 @@ class LiveDiagnoser:
         self.collector = collector
 
     def __call__(
-        self, text: str, *, principal: str | None, context: dict[str, tuple[str, ...]], fresh: bool
+        self,
+        text: str,
+        *,
+        principal: str | None,
+        context: dict[str, tuple[str, ...]],
+        fresh: bool,
+        account: str | None = None,
     ) -> tuple[ParseResult, list[Diagnosis]]:
         parsed = parse_text(text)
         collector = Collector(self.collector.sessions, NoCache()) if fresh else self.collector
@@ -33,6 +39,7 @@ class LiveDiagnoser:
                 principal=principal,
                 vpce_id=(context.get("aws:SourceVpce") or (None,))[0],
                 version_id=(context.get("s3:versionid") or (None,))[0],
+                account=account,
             )
             snapshot: dict[str, Any] = (
                 collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}

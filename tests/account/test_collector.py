@@ -166,6 +166,19 @@ def test_another_account_is_read_through_its_configured_role(moto: str) -> None:
     assert ("sts", "AssumeRole") in log.calls
 
 
+def test_an_account_hint_reads_that_account_first_and_falls_back(moto: str) -> None:
+    client("s3", session=session_in(OTHER)).create_bucket(Bucket="partner-only")
+    client("s3").create_bucket(Bucket="own-only")
+    config = Config(accounts=(AccountConfig(id=OTHER, role_arn=f"arn:aws:iam::{OTHER}:role/s3why-read"),))
+    collector, log = make_collector(config)
+    view = account_view(collector.collect(Target(bucket="partner-only", account=OTHER)))
+    assert view.bucket is not None and view.bucket.account == OTHER
+    assert log.count()[("s3", "ListBuckets")] == 1  # found in the hinted account: no other list read
+    wrong_hint = account_view(collector.collect(Target(bucket="own-only", account=OTHER)))
+    assert wrong_hint.bucket is not None and wrong_hint.bucket.account == OWN
+    assert log.count()[("s3", "ListBuckets")] == 2  # the hinted list came from the cache; then the own account's
+
+
 def test_an_unconfigured_account_is_reported_as_not_visible(moto: str) -> None:
     other = session_in(OTHER)
     client("s3", session=other).create_bucket(Bucket="stranger-bucket")

@@ -48,14 +48,18 @@ def start_app(fake_url: str, store: Store, gate: threading.Event, config: Config
 
     client = WebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
     collector = Collector(SessionProvider(config or Config(), client_hook=slow_aws), MemoryCache())
-    app = create_app(client=client, signing_secret=SECRET, config=config or Config(), store=store, diagnoser=LiveDiagnoser(collector))
+    app = create_app(
+        client=client, signing_secret=SECRET, config=config or Config(), store=store, diagnoser=LiveDiagnoser(collector)
+    )
     httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return f"http://127.0.0.1:{httpd.server_port}/slack/events", httpd
 
 
 @pytest.fixture
-def harness(moto: str, fake_slack: tuple[FakeSlack, str], redis_client: redis.Redis, redis_prefix: str) -> Iterator[Harness]:
+def harness(
+    moto: str, fake_slack: tuple[FakeSlack, str], redis_client: redis.Redis, redis_prefix: str
+) -> Iterator[Harness]:
     fake, url = fake_slack
     store = Store(redis_client, prefix=redis_prefix)
     gate = threading.Event()

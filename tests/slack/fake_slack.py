@@ -22,6 +22,9 @@ class Call:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     thread_parents: dict[str, str] = field(default_factory=dict)  # ts -> text, for conversations.replies
+    base_url: str = ""
+    uploads: dict[str, str] = field(default_factory=dict)  # file id -> the bytes uploaded (as text)
+    refuse_uploads: bool = False  # answer files.getUploadURLExternal as Slack does without files:write
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _cv: threading.Condition = field(default_factory=threading.Condition)
 
@@ -43,6 +46,17 @@ class FakeSlack:
                 "ok": True,
                 "messages": [{"ts": body.get("ts"), "text": self.thread_parents.get(str(body.get("ts")), "")}],
             }
+        if method == "files.getUploadURLExternal" and self.refuse_uploads:
+            return {"ok": False, "error": "missing_scope", "needed": "files:write"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):06d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+        if method.startswith("upload/"):
+            self.uploads[method.removeprefix("upload/")] = str(body.get("raw", ""))
+            return {"ok": True}
+        if method == "files.completeUploadExternal":
+            files = json.loads(body["files"]) if isinstance(body.get("files"), str) else body.get("files", [])
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}
@@ -66,10 +80,15 @@ def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer, str]:
     fake = FakeSlack()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-            body = json.loads(raw) if raw.startswith("{") else {k: v[0] for k, v in parse_qs(raw).items()}
             path = urlparse(self.path).path
+            if path.startswith("/upload/"):
+                body: dict[str, Any] = {"raw": raw}
+            elif raw.startswith("{"):
+                body = json.loads(raw)
+            else:
+                body = {k: v[0] for k, v in parse_qs(raw).items()}
             out = json.dumps(
                 fake.handle(path.removeprefix("/api/") if path.startswith("/api/") else path.lstrip("/"), body)
             ).encode()
@@ -84,5 +103,5 @@ def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer, str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    host, port = server.server_address[:2]
-    return fake, server, f"http://{host}:{port}"
+    fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    return fake, server, fake.base_url

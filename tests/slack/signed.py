@@ -22,7 +22,7 @@ def post_signed(
     timestamp: int | None = None,
 ) -> tuple[int, str]:
     ts = str(timestamp if timestamp is not None else int(time.time()))
-    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    sig = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""
     all_headers = {
         "Content-Type": content_type,
         "X-Slack-Request-Timestamp": ts,

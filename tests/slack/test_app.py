@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+from typing import Any
 
 import pytest
 
+from bot.config import ChannelConfig, Config
 from bot.slack.app import Store
 from tests.account.conftest import OWN
-from tests.diagnose.scenarios import s_secure_transport, s_sse_kms_header
+from tests.diagnose.scenarios import s_arn_confusion, s_secure_transport, s_sse_kms_header
 from tests.slack.conftest import SECRET, Harness, start_app
 from tests.slack.signed import block_action, event, message, post_signed, shortcut, slash, view_submission
 
@@ -23,9 +25,13 @@ PASTE = (
 )
 
 
-def _final_update(h: Harness) -> dict[str, object]:
-    update = h.fake.wait_for("chat.update")[-1].body
-    return update
+def _final_update(h: Harness) -> dict[str, Any]:
+    return h.fake.wait_for("chat.update")[-1].body
+
+
+def _actions(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = next(b for b in blocks if b.get("block_id") == "s3why_actions")["elements"]
+    return found
 
 
 def test_a_pasted_error_gets_a_threaded_answer_updated_in_place(harness: Harness) -> None:
@@ -54,7 +60,9 @@ def test_a_retried_event_and_a_second_replica_give_one_answer(harness: Harness, 
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
     assert post_signed(harness.endpoint, SECRET, body, JSON, headers=retry)[0] == 200
     # The same event delivered to another replica that shares the Redis store.
-    other, httpd = start_app(harness.slack_url, Store(harness.store.client, prefix=harness.store.prefix), threading.Event())
+    other, httpd = start_app(
+        harness.slack_url, Store(harness.store.client, prefix=harness.store.prefix), threading.Event()
+    )
     try:
         assert post_signed(other, SECRET, body, JSON)[0] == 200
         time.sleep(0.5)
@@ -161,7 +169,10 @@ def test_slash_command_alone_opens_a_form_and_help_explains(harness: Harness) ->
 def test_the_form_submission_diagnoses_with_the_given_principal(harness: Harness) -> None:
     s_secure_transport()
     text = "download failed: s3://tls-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
-    body = view_submission({"error": text, "principal": SESSION, "context": "aws:SecureTransport=false"}, {"channel": "C111", "thread_ts": None})
+    body = view_submission(
+        {"error": text, "principal": SESSION, "context": "aws:SecureTransport=false"},
+        {"channel": "C111", "thread_ts": None},
+    )
     assert post_signed(harness.endpoint, SECRET, body, FORM)[0] == 200
     harness.fake.wait_for("chat.postMessage", 2)
     final = json.dumps(_final_update(harness)["blocks"])
@@ -179,20 +190,89 @@ def test_buttons_rerun_switch_the_fix_format_and_post_the_full_report(harness: H
     s_sse_kms_header()
     assert post_signed(harness.endpoint, SECRET, event(message(PASTE), event_id="EvButtons"), JSON)[0] == 200
     blocks = _final_update(harness)["blocks"]
-    actions = next(b for b in blocks if b.get("block_id") == "s3why_actions")["elements"]  # type: ignore[union-attr]
+    actions = _actions(blocks)
     run_id = actions[0]["value"]
     message_ts = "1800000000.000001"
-    assert post_signed(harness.endpoint, SECRET, block_action({"type": "button", "action_id": "s3why_rerun", "value": run_id}, message_ts), FORM)[0] == 200
+    assert (
+        post_signed(
+            harness.endpoint,
+            SECRET,
+            block_action({"type": "button", "action_id": "s3why_rerun", "value": run_id}, message_ts),
+            FORM,
+        )[0]
+        == 200
+    )
     harness.fake.wait_for("chat.update", 3)  # "Looking again…", then the fresh answer
-    assert post_signed(harness.endpoint, SECRET, block_action({"type": "button", "action_id": "s3why_full_report", "value": run_id}, message_ts), FORM)[0] == 200
+    assert (
+        post_signed(
+            harness.endpoint,
+            SECRET,
+            block_action({"type": "button", "action_id": "s3why_full_report", "value": run_id}, message_ts),
+            FORM,
+        )[0]
+        == 200
+    )
+    complete = harness.fake.wait_for("files.completeUploadExternal")[0].body
+    assert complete["channel_id"] == "C111" and complete["thread_ts"] == "1700000000.000100"
+    (report,) = harness.fake.uploads.values()
+    assert "bucket-policy" in report and "RequireKms" in report and "Layers" in report
+
+
+def test_the_format_select_rerenders_the_fix_in_place(harness: Harness) -> None:
+    s_arn_confusion()
+    paste = (
+        "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: User: "
+        f"{SESSION} is not authorized to perform: s3:ListBucket on resource: "
+        '"arn:aws:s3:::team-data" because no identity-based policy allows the s3:ListBucket action'
+    )
+    assert post_signed(harness.endpoint, SECRET, event(message(paste), event_id="EvFormat"), JSON)[0] == 200
+    first = _final_update(harness)
+    assert "aws s3api" in json.dumps(first["blocks"]) or "aws iam" in json.dumps(first["blocks"])
+    actions = _actions(first["blocks"])
+    select = next(e for e in actions if e["type"] == "static_select")
+    option = next(o for o in select["options"] if o["value"].endswith("|terraform"))
+    action = {"type": "static_select", "action_id": "s3why_fix_format", "selected_option": option}
+    assert post_signed(harness.endpoint, SECRET, block_action(action, str(first["ts"])), FORM)[0] == 200
+    rerendered = harness.fake.wait_for("chat.update", 2)[-1].body
+    assert rerendered["ts"] == first["ts"] and 'resource \\"aws_' in json.dumps(rerendered["blocks"])
+
+
+def test_the_full_report_falls_back_to_messages_without_files_write(harness: Harness) -> None:
+    s_sse_kms_header()
+    harness.fake.refuse_uploads = True
+    assert post_signed(harness.endpoint, SECRET, event(message(PASTE), event_id="EvNoFiles"), JSON)[0] == 200
+    actions = _actions(_final_update(harness)["blocks"])
+    click = {"type": "button", "action_id": "s3why_full_report", "value": actions[0]["value"]}
+    assert post_signed(harness.endpoint, SECRET, block_action(click, "1800000000.000001"), FORM)[0] == 200
     report = harness.fake.wait_for("chat.postMessage", 2)[-1].body
     assert report["thread_ts"] == "1700000000.000100" and "Layers" in json.dumps(report["blocks"])
-    select = next(e for e in actions if e["type"] == "static_select") if any(e["type"] == "static_select" for e in actions) else None
-    if select is not None:
-        option = next(o for o in select["options"] if o["value"].endswith("|terraform"))
-        action = {"type": "static_select", "action_id": "s3why_fix_format", "selected_option": option}
-        assert post_signed(harness.endpoint, SECRET, block_action(action, message_ts), FORM)[0] == 200
-        harness.fake.wait_for("chat.update", 4)
+    assert all(len(b["text"]["text"]) <= 3000 for b in report["blocks"])
+
+
+def test_slash_answers_only_the_asker_where_the_channel_says_so(harness: Harness) -> None:
+    s_sse_kms_header()
+    config = Config(channels={"C111": ChannelConfig(slash_reply="ephemeral", account=OWN)})
+    endpoint, httpd = start_app(harness.slack_url, harness.store, harness.gate, config)
+    try:
+        status, ack = post_signed(endpoint, SECRET, slash(PASTE, f"{harness.slack_url}/response/9"), FORM)
+        assert status == 200 and "only you" in ack
+        answer = harness.fake.wait_for("response/9")[0].body
+    finally:
+        httpd.shutdown()
+    assert answer["response_type"] == "ephemeral" and answer["replace_original"] is True
+    assert "RequireKms" in json.dumps(answer["blocks"])
+    assert harness.fake.of("chat.postMessage") == []  # nothing in the channel
+
+
+def test_the_form_rejects_what_it_cannot_use_field_by_field(harness: Harness) -> None:
+    values = {"error": "hello there", "principal": "bob", "account": "12345", "context": "aws:SourceVpce"}
+    status, body = post_signed(harness.endpoint, SECRET, view_submission(values, {"channel": "C111"}), FORM)
+    assert status == 200
+    errors = json.loads(body)["errors"]
+    assert set(errors) == {"error", "principal", "account", "context"}
+    assert "12 digits" in errors["account"] and "KEY=VALUE" in errors["context"]
+    time.sleep(0.3)
+    assert harness.fake.of("chat.postMessage") == []
 
 
 def test_an_expired_run_says_so(harness: Harness) -> None:

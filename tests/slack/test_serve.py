@@ -1,0 +1,79 @@
+"""`s3why serve` as it runs in production: a real process, HTTP mode, /healthz, a signed event, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+from tests.diagnose.scenarios import s_sse_kms_header
+from tests.slack.conftest import SECRET
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import event, message, post_signed
+from tests.slack.test_app import JSON, PASTE
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def test_serve_answers_a_signed_event_and_stops_on_sigterm(moto: str, fake_slack: tuple[FakeSlack, str]) -> None:
+    fake, slack_url = fake_slack
+    s_sse_kms_header()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-serve-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": f"{slack_url}/api/",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = _get(f"{base}/healthz")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline, "s3why serve did not start listening"
+                time.sleep(0.1)
+        assert (status, body) == (200, "ok")
+        assert _get(f"{base}/elsewhere")[0] == 404
+        payload = event(message(PASTE), event_id=f"EvServe{uuid.uuid4().hex}")
+        assert post_signed(f"{base}/slack/events", SECRET, payload, JSON)[0] == 200
+        assert post_signed(f"{base}/slack/events", "forged", payload, JSON)[0] == 401
+        update = fake.wait_for("chat.update")[-1].body
+        assert "RequireKms" in json.dumps(update["blocks"])
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr
+    assert "xoxb-serve-test" not in stderr and "Traceback" not in stderr
