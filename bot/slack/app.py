@@ -433,7 +433,7 @@ def create_app(
         if run is None:
             expired(body)
             return
-        client.views_open(trigger_id=body["trigger_id"], view=_modal(run.channel, run.thread_ts, run.text))
+        client.views_open(trigger_id=body["trigger_id"], view=_modal(run.channel, run.thread_ts or None, run.text, run))
 
     app.action("s3why_ask_principal")(ask_principal)
     return app
@@ -478,7 +478,10 @@ def read_form(view: dict[str, Any]) -> Form:
     return Form(parsed, principal, account, context, errors)
 
 
-def _modal(channel: str, thread_ts: str | None, text: str) -> dict[str, Any]:
+def _modal(channel: str, thread_ts: str | None, text: str, known: Run | None = None) -> dict[str, Any]:
+    """The /s3why form; from a "tell s3why" button it comes filled with what the run already knew."""
+    context_text = "\n".join(f"{k}={v}" for k, vs in ((known.context or {}) if known else {}).items() for v in vs)
+
     def field(
         block_id: str, label: str, *, multiline: bool = False, initial: str = "", optional: bool = True
     ) -> dict[str, Any]:
@@ -501,8 +504,15 @@ def _modal(channel: str, thread_ts: str | None, text: str) -> dict[str, Any]:
         "submit": {"type": "plain_text", "text": "Diagnose"},
         "blocks": [
             field("error", "The error", multiline=True, initial=text, optional=False),
-            field("principal", "Who made the call (role, user or session ARN)"),
-            field("account", "AWS account (when the text does not say)"),
-            field("context", "Request context, one KEY=VALUE a line (e.g. aws:SourceVpce=vpce-1a2b)", multiline=True),
+            field(
+                "principal", "Who made the call (role, user or session ARN)", initial=(known and known.principal) or ""
+            ),
+            field("account", "AWS account (when the text does not say)", initial=(known and known.account) or ""),
+            field(
+                "context",
+                "Request context, one KEY=VALUE a line (e.g. aws:SourceVpce=vpce-1a2b)",
+                multiline=True,
+                initial=context_text,
+            ),
         ],
     }

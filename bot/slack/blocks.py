@@ -160,20 +160,39 @@ def diagnosis_blocks(
                 ],
             }
         )
-    if any("--principal" in n for n in d.notes):
+    question = _question(d)
+    if question is not None:
+        text, label = question
+        blocks.append(_section(f":grey_question: {text}"))
         elements.append(
             {
                 "type": "button",
                 "action_id": "s3why_ask_principal",
                 "value": run_id,
                 "style": "primary",
-                "text": {"type": "plain_text", "text": "Tell s3why who made the call"},
+                "text": {"type": "plain_text", "text": label},
             }
         )
     blocks.append({"type": "actions", "block_id": "s3why_actions", "elements": elements})
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
     return blocks
+
+
+def _question(d: Diagnosis) -> tuple[str, str] | None:
+    """What s3why needs to ask, when the text did not say enough to decide (the question, the button's label)."""
+    if any("--principal" in n for n in d.notes):
+        return (
+            "*Which role or user made the call?* The error does not say, and every layer depends on it.",
+            "Tell s3why who made the call",
+        )
+    if any("--context" in n for n in d.notes):
+        return (
+            "*Everything s3why can see allows this request.* Did it come through a VPC endpoint, from a "
+            "particular IP, over plain HTTP, or with other headers? Add what you know and s3why looks again.",
+            "Add request details",
+        )
+    return None
 
 
 def progress_blocks(layers: int) -> list[dict[str, Any]]:

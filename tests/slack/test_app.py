@@ -279,3 +279,25 @@ def test_an_expired_run_says_so(harness: Harness) -> None:
     body = block_action({"type": "button", "action_id": "s3why_rerun", "value": "0" * 32}, "1800000000.000009")
     assert post_signed(harness.endpoint, SECRET, body, FORM)[0] == 200
     assert "expired" in harness.fake.wait_for("chat.postEphemeral")[0].body["text"]
+
+
+def test_when_the_text_does_not_say_who_s3why_asks_and_continues_in_the_thread(harness: Harness) -> None:
+    s_secure_transport()
+    text = "download failed: s3://tls-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
+    assert post_signed(harness.endpoint, SECRET, event(message(text), event_id="EvAsk"), JSON)[0] == 200
+    first = _final_update(harness)
+    assert "Which role or user made the call" in json.dumps(first["blocks"])
+    ask = next(e for e in _actions(first["blocks"]) if e["action_id"] == "s3why_ask_principal")
+    click = {"type": "button", "action_id": "s3why_ask_principal", "value": ask["value"]}
+    assert post_signed(harness.endpoint, SECRET, block_action(click, str(first["ts"])), FORM)[0] == 200
+    view = harness.fake.wait_for("views.open")[0].body["view"]
+    meta = json.loads(view["private_metadata"])
+    assert meta == {"channel": "C111", "thread_ts": "1700000000.000100"}
+    assert view["blocks"][0]["element"]["initial_value"] == text
+    answer = {"error": text, "principal": SESSION, "context": "aws:SecureTransport=false"}
+    assert post_signed(harness.endpoint, SECRET, view_submission(answer, meta), FORM)[0] == 200
+    posts = harness.fake.wait_for("chat.postMessage", 2)
+    assert posts[1].body["thread_ts"] == "1700000000.000100"  # continues in the same thread, no new parent
+    final = harness.fake.wait_for("chat.update", 2)[-1].body
+    assert "DenyHttp" in json.dumps(final["blocks"])
+    assert "Which role" not in json.dumps(final["blocks"])
