@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger("s3why.cache")
 
@@ -118,6 +120,13 @@ class MemoryCache:
         return gone
 
 
+def redis_client(url: str) -> redis.Redis:
+    """A client that fails fast (short timeouts, one immediate retry): callers fall back rather than wait."""
+    return redis.Redis.from_url(
+        url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=10, retry=Retry(NoBackoff(), 1)
+    )
+
+
 class RedisCache:
     """Redis-backed cache shared by every replica, with cross-process single flight."""
 
@@ -140,8 +149,7 @@ class RedisCache:
 
     @classmethod
     def from_url(cls, url: str, ttls: dict[str, int] | None = None, **kw: Any) -> RedisCache:
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=10)
-        return cls(client, ttls, **kw)
+        return cls(redis_client(url), ttls, **kw)
 
     @property
     def hits(self) -> int:

@@ -67,19 +67,30 @@ class Diagnoser(Protocol):
 class Store:
     """Shared state for every replica: Redis when given, else process memory (one replica only)."""
 
+    DOWN_SECONDS = 15.0  # after a failure, Redis is left alone this long so no Slack request waits on it
+
     def __init__(self, client: redis.Redis | None = None, prefix: str = "s3why:slack:") -> None:
         self.client = client
         self.prefix = prefix
         self._mem: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
+        self._down_until = 0.0
+
+    def _redis(self) -> redis.Redis | None:
+        return self.client if self.client is not None and time.monotonic() >= self._down_until else None
+
+    def _failed(self, what: str) -> None:
+        self._down_until = time.monotonic() + self.DOWN_SECONDS
+        log.warning("redis unavailable: %s in this process only (retrying in %.0f s)", what, self.DOWN_SECONDS)
 
     def claim(self, key: str, ttl: int = 3600) -> bool:
         """True for the first caller only (SET NX EX): de-duplicates Slack's retries across replicas."""
-        if self.client is not None:
+        client = self._redis()
+        if client is not None:
             try:
-                return bool(self.client.set(self.prefix + key, "1", nx=True, ex=ttl))
+                return bool(client.set(self.prefix + key, "1", nx=True, ex=ttl))
             except redis.RedisError:
-                log.warning("redis unavailable: de-duplicating in this process only")
+                self._failed("de-duplicating")
         with self._lock:
             now = time.monotonic()
             if key in self._mem and self._mem[key][0] > now:
@@ -89,24 +100,26 @@ class Store:
 
     def put(self, key: str, value: dict[str, Any], ttl: int = RUN_TTL) -> None:
         data = json.dumps(value)
-        if self.client is not None:
+        client = self._redis()
+        if client is not None:
             try:
-                self.client.set(self.prefix + key, data, ex=ttl)
+                client.set(self.prefix + key, data, ex=ttl)
                 return
             except redis.RedisError:
-                log.warning("redis unavailable: keeping %s in this process only", key.split(":")[0])
+                self._failed(f"keeping {key.split(':')[0]}s")
         with self._lock:
             self._mem[key] = (time.monotonic() + ttl, data)
 
     def get(self, key: str) -> dict[str, Any] | None:
-        if self.client is not None:
+        client = self._redis()
+        if client is not None:
             try:
-                raw = self.client.get(self.prefix + key)
+                raw = client.get(self.prefix + key)
                 if raw is not None:
                     value: dict[str, Any] = json.loads(raw)
                     return value
             except redis.RedisError:
-                log.warning("redis unavailable: reading from this process only")
+                self._failed("reading")
         with self._lock:
             entry = self._mem.get(key)
         return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None

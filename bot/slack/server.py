@@ -12,14 +12,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-import redis
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
-from bot.cache import cache_from_env
+from bot.cache import cache_from_env, redis_client
 from bot.config import load_config
 from bot.errors import UsageError
 from bot.slack.app import Store, create_app
@@ -62,7 +61,7 @@ def build_app_from_env() -> App:
     client = WebClient(token=token, base_url=base if base.endswith("/") else base + "/")
     config = load_config(os.environ.get("S3WHY_CONFIG"))
     url = os.environ.get("REDIS_URL")
-    store = Store(redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5) if url else None)
+    store = Store(redis_client(url) if url else None)
     collector = Collector(SessionProvider(config), cache_from_env(url, config.cache_ttls))
     return create_app(
         client=client, signing_secret=secret, config=config, store=store, diagnoser=LiveDiagnoser(collector)

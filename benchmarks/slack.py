@@ -1,0 +1,83 @@
+"""The Slack app end to end: signed event → ack, and → the answer in the thread (chat.update), with a fake Web
+API, moto in process and an injected AWS latency. The ack must never wait for AWS; the answer's time is the
+collection plus diagnosis plus fixes plus two Web API calls.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import threading
+import time
+from typing import Any
+from wsgiref.simple_server import make_server
+
+from moto.server import ThreadedMotoServer
+from slack_sdk import WebClient
+
+from benchmarks.collect import LATENCY
+from benchmarks.run import Row
+
+
+def bench_slack() -> list[Row]:
+    from bot.account.collector import Collector
+    from bot.account.sessions import SessionProvider
+    from bot.cache import MemoryCache
+    from bot.config import Config
+    from bot.slack.app import Store, create_app
+    from bot.slack.runner import LiveDiagnoser
+    from bot.slack.server import _Quiet, _ThreadingWSGIServer, wsgi_app
+    from tests.diagnose.scenarios import s_sse_kms_header
+    from tests.slack.fake_slack import start_fake_slack
+    from tests.slack.signed import event, message, post_signed
+    from tests.slack.test_app import JSON, PASTE
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    saved = dict(os.environ)
+    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="AKIAFAKEFAKEFAKEFAKE",
+                      AWS_SECRET_ACCESS_KEY="fake", AWS_REGION="us-east-1")  # fmt: skip
+    fake, slack_server, slack_url = start_fake_slack()
+    try:
+        s_sse_kms_header()
+
+        def hook(made: Any) -> None:
+            made.meta.events.register("before-send.*.*", lambda **_: time.sleep(LATENCY))
+
+        collector = Collector(SessionProvider(Config(), client_hook=hook), MemoryCache())
+        app = create_app(
+            client=WebClient(token="xoxb-bench", base_url=f"{slack_url}/api/"),
+            signing_secret="bench-secret",
+            config=Config(),
+            store=Store(None),
+            diagnoser=LiveDiagnoser(collector),
+        )
+        httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        endpoint = f"http://127.0.0.1:{httpd.server_port}/slack/events"
+        acks, answers = [], []
+        for i in range(12):
+            before = len(fake.of("chat.update"))
+            start = time.perf_counter()
+            status, _ = post_signed(endpoint, "bench-secret", event(message(PASTE), event_id=f"EvBench{i}"), JSON)
+            acks.append(time.perf_counter() - start)
+            assert status == 200
+            fake.wait_for("chat.update", before + 1, timeout=60)
+            answers.append(time.perf_counter() - start)
+        httpd.shutdown()
+    finally:
+        slack_server.shutdown()
+        server.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+    cold, warm = answers[0], statistics.median(answers[1:])
+    return [
+        (
+            "slack",
+            f"ack of a signed event ({LATENCY * 1000:.0f} ms per AWS call; median, max)",
+            f"{statistics.median(acks) * 1000:.1f} ms, {max(acks) * 1000:.1f} ms",
+        ),
+        ("slack", "pasted error → answer in the thread, first (cold cache, new process)", f"{cold * 1000:.0f} ms"),
+        ("slack", "pasted error → answer in the thread, warm cache", f"{warm * 1000:.0f} ms"),
+    ]
