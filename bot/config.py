@@ -47,6 +47,7 @@ class Config:
     channels: dict[str, ChannelConfig] = field(default_factory=dict)
     self_approval: bool = False
     proposal_ttl_hours: float = 24.0
+    dry_run: bool = False  # every account: check everything, write nothing
     cache_ttls: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TTLS))
 
     def account(self, account_id: str) -> AccountConfig | None:
@@ -172,6 +173,7 @@ def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
         channels=channels,
         self_approval=bool(approval.get("self_approval", False)),
         proposal_ttl_hours=float(approval.get("proposal_ttl_hours", 24)),
+        dry_run=bool(approval.get("dry_run", False)),
         cache_ttls=ttls,
     )
 

@@ -262,7 +262,7 @@ def _bucket_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
                 "cfn_properties": {"Bucket": view.bucket.name, "PolicyDocument": document},
             },
         ),
-        {"where": "bucket"},
+        {"where": "bucket", "bucket": view.bucket.name, "account": view.bucket.account},
     )
 
 
@@ -306,7 +306,7 @@ def _vpce_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
             "cloudformation/patch.json.j2",
             {"cfn_type": "AWS::EC2::VPCEndpoint", "cfn_properties": {"PolicyDocument": document}},
         ),
-        {"where": "vpce"},
+        {"where": "vpce", "id": target, "account": vpce.get("account")},
     )
 
 

@@ -8,9 +8,11 @@ from typing import Any
 from bot.account.collector import Collector
 from bot.account.target import target_for
 from bot.account.view import account_view
+from bot.approve.store import Proposal
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.fixes import propose_fixes
+from bot.fixes.core import Patch, apply_patches
 from bot.parse import ParseResult, parse_text
 
 
@@ -47,3 +49,31 @@ class LiveDiagnoser:
             found = diagnose(req, account_view(snapshot), options)
             out.append(replace(found, fixes=tuple(propose_fixes(req, snapshot, options, found))))
         return parsed, out
+
+    def verify(self, proposal: Proposal, patched: bool) -> str:
+        """The decision for the proposal's request on a fresh read of AWS, with its patch on top or not."""
+        r = proposal.request
+        context = {k: tuple(v) for k, v in (r.get("context") or {}).items()}
+        parsed = parse_text(str(r.get("text", "")))
+        index = int(r.get("index", 0))
+        if index >= len(parsed.requests):
+            return "unknown"
+        req = parsed.requests[index]
+        target = target_for(
+            req,
+            principal=r.get("principal"),
+            vpce_id=(context.get("aws:SourceVpce") or (None,))[0],
+            version_id=(context.get("s3:versionid") or (None,))[0],
+            account=r.get("account"),
+        )
+        snapshot = Collector(self.collector.sessions, NoCache()).collect(target)
+        if patched:
+            patch = Patch(proposal.target, proposal.where, proposal.document, [], proposal.before, apply=proposal.apply)
+            snapshot = apply_patches(snapshot, [patch])
+        options = DiagnoseOptions(principal=r.get("principal"), context=context)
+        return diagnose(req, account_view(snapshot), options).decision
+
+    def invalidate(self, proposal: Proposal) -> None:
+        """Forget what the cache knows about the changed resource, so the next diagnosis reads it again."""
+        for resource in {proposal.target, proposal.target.rsplit("/", 1)[-1]}:
+            self.collector.invalidate(account=proposal.account, resource=resource)

@@ -1,0 +1,1 @@
+"""Approving a proposed fix in the thread: safe apply, rollback and audit."""
