@@ -36,14 +36,25 @@ EDGES: dict[str, tuple[str, ...]] = {
 
 
 @dataclass
-class Proposal:
-    id: str
+class Change:
+    """One policy a proposal writes."""
+
     account: str
-    where: str  # bucket | key | principal-inline | managed | vpce | access-point
-    target: str  # bucket name, key ARN, role/user ARN, policy ARN, vpce id, access point ARN
+    where: str  # bucket | key | principal-inline | managed | vpce
+    target: str  # bucket name, key ARN, role/user ARN, policy ARN, vpce id
     document: dict[str, Any]
     before: dict[str, Any] | None  # the document the fix was computed from (None: there was none)
     apply: dict[str, Any]
+    previous_version: str | None = None  # managed policies: the default version before the apply
+    request_id: str | None = None  # AWS's, for the apply
+
+
+@dataclass
+class Proposal:
+    """One verified fix offered in a thread: every policy it changes, applied together or not at all."""
+
+    id: str
+    changes: list[Change]
     fix_title: str
     risk: str
     requester: str | None
@@ -53,10 +64,21 @@ class Proposal:
     request: dict[str, Any] = field(default_factory=dict)  # redacted text, index, principal, context, account
     state: str = "proposed"
     history: list[dict[str, Any]] = field(default_factory=list)
-    previous_version: str | None = None  # managed policies: the default version before the apply
+
+    @property
+    def accounts(self) -> list[str]:
+        return sorted({c.account for c in self.changes})
+
+    @property
+    def targets(self) -> str:
+        return ", ".join(c.target for c in self.changes)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Proposal:
+        return cls(**{**data, "changes": [Change(**c) for c in data["changes"]]})
 
 
 class PatchStore:
@@ -81,7 +103,7 @@ class PatchStore:
 
     def get(self, proposal_id: str) -> Proposal | None:
         raw = self.client.get(self._key(proposal_id))
-        return Proposal(**json.loads(raw)) if raw else None
+        return Proposal.from_json(json.loads(raw)) if raw else None
 
     def move(self, proposal_id: str, to: str, *, actor: str | None, **changes: Any) -> Proposal | None:
         """Move a proposal along one edge; None when it is gone or another move got there first."""
@@ -94,7 +116,7 @@ class PatchStore:
                     if raw is None:
                         pipe.unwatch()
                         return None
-                    proposal = Proposal(**json.loads(raw))
+                    proposal = Proposal.from_json(json.loads(raw))
                     if to not in EDGES.get(proposal.state, ()):
                         pipe.unwatch()
                         return None
@@ -117,9 +139,8 @@ class PatchStore:
             "actor": actor or "",
             "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "proposal": proposal.id,
-            "account": proposal.account,
-            "target": proposal.target,
-            "where": proposal.where,
+            "accounts": ",".join(proposal.accounts),
+            "targets": proposal.targets,
             "fix": proposal.fix_title,
             **{k: ("" if v is None else str(v)) for k, v in extra.items()},
         }

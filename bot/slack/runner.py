@@ -68,12 +68,13 @@ class LiveDiagnoser:
         )
         snapshot = Collector(self.collector.sessions, NoCache()).collect(target)
         if patched:
-            patch = Patch(proposal.target, proposal.where, proposal.document, [], proposal.before, apply=proposal.apply)
-            snapshot = apply_patches(snapshot, [patch])
+            patches = [Patch(c.target, c.where, c.document, [], c.before, apply=c.apply) for c in proposal.changes]
+            snapshot = apply_patches(snapshot, patches)
         options = DiagnoseOptions(principal=r.get("principal"), context=context)
         return diagnose(req, account_view(snapshot), options).decision
 
     def invalidate(self, proposal: Proposal) -> None:
         """Forget what the cache knows about the changed resource, so the next diagnosis reads it again."""
-        for resource in {proposal.target, proposal.target.rsplit("/", 1)[-1]}:
-            self.collector.invalidate(account=proposal.account, resource=resource)
+        for c in proposal.changes:
+            for resource in {c.target, c.target.rsplit("/", 1)[-1]}:
+                self.collector.invalidate(account=c.account, resource=resource)

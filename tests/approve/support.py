@@ -11,7 +11,7 @@ import redis
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
 from bot.approve.flow import Approvals, proposal_for
-from bot.approve.store import PatchStore, Proposal
+from bot.approve.store import Change, PatchStore, Proposal
 from bot.approve.writer import Writer
 from bot.cache import MemoryCache
 from bot.config import AccountConfig, Config
@@ -56,6 +56,14 @@ class Flow:
     diagnoser: LiveDiagnoser
     proposals: list[Proposal] = field(default_factory=list)
 
+    def changing(self, where: str) -> tuple[Proposal, Change]:
+        """The proposal that writes a policy of this kind, and that change."""
+        for p in self.proposals:
+            for c in p.changes:
+                if c.where == where:
+                    return p, c
+        raise AssertionError(f"no proposal changes a {where} policy: {[p.fix_title for p in self.proposals]}")
+
 
 def make_flow(
     sc: Scenario,
@@ -85,10 +93,7 @@ def make_flow(
     flow = Flow(approvals, store, diagnoser)
     request = {"text": text, "index": 0, "principal": sc.principal, "context": {k: [v] for k, v in sc.context.items()}}
     for fix in diagnoses[0].fixes:
-        for patch in fix.patches:
-            made = proposal_for(
-                fix, patch, requester=REQUESTER, channel="C1", thread_ts="1.1", run_id="r1", request=request
-            )
-            if made is not None:
-                flow.proposals.append(store.propose(made, actor="s3why"))
+        made = proposal_for(fix, requester=REQUESTER, channel="C1", thread_ts="1.1", run_id="r1", request=request)
+        if made is not None:
+            flow.proposals.append(store.propose(made, actor="s3why"))
     return flow

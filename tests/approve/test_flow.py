@@ -27,30 +27,30 @@ def test_approving_an_iam_fix_applies_it_and_the_request_is_allowed(
     moto: str, redis_client: redis.Redis, redis_prefix: str
 ) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    (proposal,) = flow.proposals
-    assert proposal.where == "principal-inline" and proposal.before is None
+    proposal, change = flow.changing("principal-inline")
+    assert len(flow.proposals) == 1 and change.before is None
     assert flow.diagnoser.verify(proposal, False) != "allow"
     outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert outcome.ok, outcome.message
     assert outcome.decision_after == "allow"
     assert outcome.proposal is not None and outcome.proposal.state == "applied"
-    assert policy_hash(_role_policy(proposal.apply["name"])) == policy_hash(proposal.document)
+    assert policy_hash(_role_policy(change.apply["name"])) == policy_hash(change.document)
     assert "+" in outcome.diff
     actions = [e["action"] for e in flow.store.audit_entries() if e["proposal"] == proposal.id]
     assert actions == ["proposed", "approved", "applied"]
     applied = next(e for e in flow.store.audit_entries() if e["action"] == "applied")
-    assert applied["actor"] == APPROVER and applied["account"] == OWN and applied["request_id"] and applied["diff"]
+    assert applied["actor"] == APPROVER and applied["accounts"] == OWN and applied["request_id"] and applied["diff"]
 
 
 def test_strangers_and_the_requester_cannot_approve(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    (proposal,) = flow.proposals
+    proposal, change = flow.changing("principal-inline")
     stranger = flow.approvals.approve(proposal.id, STRANGER)
     assert not stranger.ok and "only the approvers" in stranger.message
     own = flow.approvals.approve(proposal.id, REQUESTER)
     assert not own.ok and "two-person rule" in own.message
     assert flow.store.get(proposal.id).state == "proposed"  # type: ignore[union-attr]
-    assert _role_policy(proposal.apply["name"]) is None
+    assert _role_policy(change.apply["name"]) is None
     assert [e["action"] for e in flow.store.audit_entries()].count("refused") == 2
 
 
@@ -61,7 +61,7 @@ def test_self_approval_when_configured(moto: str, redis_client: redis.Redis, red
 
 def test_concurrent_approvals_apply_once(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    (proposal,) = flow.proposals
+    proposal, change = flow.changing("principal-inline")
     start = threading.Barrier(4)
     results: list[bool] = []
 
@@ -80,34 +80,34 @@ def test_concurrent_approvals_apply_once(moto: str, redis_client: redis.Redis, r
 
 def test_drift_is_refused_and_says_what_changed(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    (proposal,) = flow.proposals
+    proposal, change = flow.changing("principal-inline")
     someone_else = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}],
     }
     client("iam").put_role_policy(
-        RoleName="app", PolicyName=proposal.apply["name"], PolicyDocument=json.dumps(someone_else)
+        RoleName="app", PolicyName=change.apply["name"], PolicyDocument=json.dumps(someone_else)
     )
     outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert not outcome.ok and "changed since the diagnosis" in outcome.message
     assert "s3:ListBucket" in outcome.diff
-    assert _role_policy(proposal.apply["name"]) == someone_else  # nothing written
+    assert _role_policy(change.apply["name"]) == someone_else  # nothing written
     assert flow.store.get(proposal.id).state == "failed"  # type: ignore[union-attr]
 
 
 def test_rollback_restores_the_previous_document(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario("KMS key policy not granting kms:Decrypt"), redis_client, redis_prefix)
-    key_proposal = next(p for p in flow.proposals if p.where == "key")
+    key_proposal, key = flow.changing("key")
     kms = client("kms")
-    before = json.loads(kms.get_key_policy(KeyId=key_proposal.target, PolicyName="default")["Policy"])
+    before = json.loads(kms.get_key_policy(KeyId=key.target, PolicyName="default")["Policy"])
     assert flow.approvals.approve(key_proposal.id, APPROVER).ok
-    assert policy_hash(
-        json.loads(kms.get_key_policy(KeyId=key_proposal.target, PolicyName="default")["Policy"])
-    ) == policy_hash(key_proposal.document)
+    assert policy_hash(json.loads(kms.get_key_policy(KeyId=key.target, PolicyName="default")["Policy"])) == policy_hash(
+        key.document
+    )
     assert not flow.approvals.rollback(key_proposal.id, STRANGER).ok
     outcome = flow.approvals.rollback(key_proposal.id, APPROVER)
     assert outcome.ok, outcome.message
-    restored = json.loads(kms.get_key_policy(KeyId=key_proposal.target, PolicyName="default")["Policy"])
+    restored = json.loads(kms.get_key_policy(KeyId=key.target, PolicyName="default")["Policy"])
     assert policy_hash(restored) == policy_hash(before)
     assert flow.store.get(key_proposal.id).state == "rolled-back"  # type: ignore[union-attr]
     assert not flow.approvals.rollback(key_proposal.id, APPROVER).ok  # once
@@ -115,18 +115,18 @@ def test_rollback_restores_the_previous_document(moto: str, redis_client: redis.
 
 def test_rollback_of_an_added_inline_policy_removes_it(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    (proposal,) = flow.proposals
+    proposal, change = flow.changing("principal-inline")
     assert flow.approvals.approve(proposal.id, APPROVER).ok
     assert flow.approvals.rollback(proposal.id, APPROVER).ok
-    assert _role_policy(proposal.apply["name"]) is None
+    assert _role_policy(change.apply["name"]) is None
 
 
 def test_bucket_and_managed_policy_fixes_apply_and_roll_back(
     moto: str, redis_client: redis.Redis, redis_prefix: str
 ) -> None:
     flow = make_flow(scenario("access point policy without bucket delegation"), redis_client, redis_prefix)
-    (bucket,) = [p for p in flow.proposals if p.where == "bucket"]
-    outcome = flow.approvals.approve(bucket.id, APPROVER)
+    proposal, bucket = flow.changing("bucket")
+    outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert outcome.ok and outcome.decision_after == "allow", outcome.message
     live = json.loads(client("s3").get_bucket_policy(Bucket=bucket.target)["Policy"])
     assert policy_hash(live) == policy_hash(bucket.document)
@@ -136,39 +136,39 @@ def test_a_managed_boundary_fix_rolls_back_to_the_previous_version(
     moto: str, redis_client: redis.Redis, redis_prefix: str
 ) -> None:
     flow = make_flow(scenario("permissions boundary"), redis_client, redis_prefix)
-    (managed,) = [p for p in flow.proposals if p.where == "managed"]
+    proposal, managed = flow.changing("managed")
     iam = client("iam")
     before_version = iam.get_policy(PolicyArn=managed.target)["Policy"]["DefaultVersionId"]
-    assert flow.approvals.approve(managed.id, APPROVER).ok
+    assert flow.approvals.approve(proposal.id, APPROVER).ok
     assert iam.get_policy(PolicyArn=managed.target)["Policy"]["DefaultVersionId"] != before_version
-    assert flow.approvals.rollback(managed.id, APPROVER).ok
+    assert flow.approvals.rollback(proposal.id, APPROVER).ok
     assert iam.get_policy(PolicyArn=managed.target)["Policy"]["DefaultVersionId"] == before_version
 
 
 def test_dry_run_checks_everything_and_writes_nothing(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix, config(dry_run=True))
-    (proposal,) = flow.proposals
+    proposal, change = flow.changing("principal-inline")
     outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert outcome.ok and "Dry run" in outcome.message and outcome.diff
-    assert _role_policy(proposal.apply["name"]) is None
+    assert _role_policy(change.apply["name"]) is None
     assert flow.store.get(proposal.id).state == "dry-run"  # type: ignore[union-attr]
     assert "dry-run" in [e["action"] for e in flow.store.audit_entries()]
 
 
 def test_an_expired_proposal_cannot_be_approved(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    (proposal,) = flow.proposals
+    proposal, change = flow.changing("principal-inline")
     key = f"{redis_prefix}patch:{proposal.id}"
     assert 0 < int(redis_client.ttl(key)) <= 24 * 3600  # proposals carry their TTL
     redis_client.expire(key, 0)  # what the TTL does when it runs out
     outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert not outcome.ok and "expired" in outcome.message
-    assert _role_policy(proposal.apply["name"]) is None
+    assert _role_policy(change.apply["name"]) is None
 
 
 def test_a_rejected_fix_cannot_be_approved(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    (proposal,) = flow.proposals
+    proposal, change = flow.changing("principal-inline")
     assert flow.approvals.reject(proposal.id, REQUESTER).ok
     outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert not outcome.ok and "rejected" in outcome.message

@@ -45,7 +45,7 @@ def _exercise(moto_url: str, redis_client: redis.Redis, prefix: str) -> CallReco
         ("access point policy without bucket delegation", "bucket"),
     ):
         flow = make_flow(scenario(name), redis_client, f"{prefix}{where}:", recorder=recorder)
-        proposal = next(p for p in flow.proposals if p.where == where)
+        proposal, _ = flow.changing(where)
         assert flow.approvals.approve(proposal.id, APPROVER).ok
         assert flow.approvals.rollback(proposal.id, APPROVER).ok
         requests.post(f"{moto_url}/moto-api/reset", timeout=10)  # the next scenario starts clean
