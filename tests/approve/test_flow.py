@@ -61,7 +61,7 @@ def test_self_approval_when_configured(moto: str, redis_client: redis.Redis, red
 
 def test_concurrent_approvals_apply_once(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    proposal, change = flow.changing("principal-inline")
+    proposal, _change = flow.changing("principal-inline")
     start = threading.Barrier(4)
     results: list[bool] = []
 
@@ -168,7 +168,7 @@ def test_an_expired_proposal_cannot_be_approved(moto: str, redis_client: redis.R
 
 def test_a_rejected_fix_cannot_be_approved(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
     flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix)
-    proposal, change = flow.changing("principal-inline")
+    proposal, _change = flow.changing("principal-inline")
     assert flow.approvals.reject(proposal.id, REQUESTER).ok
     outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert not outcome.ok and "rejected" in outcome.message
