@@ -63,6 +63,34 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.port)
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    import json
+
+    import redis
+
+    from bot.approve.store import PatchStore
+    from bot.cache import redis_client
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        raise UsageError("s3why audit reads the audit stream in Redis: set REDIS_URL")
+    try:
+        entries = PatchStore(redis_client(url)).audit_entries(count=args.limit)
+    except redis.RedisError as exc:
+        raise UsageError(f"cannot read the audit stream at REDIS_URL ({type(exc).__name__})") from None
+    if args.json:
+        print(json.dumps({"entries": entries}, indent=2))
+        return 0
+    if not entries:
+        print("no audit entries")
+    for e in entries:
+        line = f"{e.get('at', '')}  {e.get('action', ''):<12} {e.get('actor') or '-':<12} {e.get('accounts', '')}  "
+        print(line + f"{e.get('targets', '')}  {e.get('fix', '')}".rstrip())
+        if args.diffs and e.get("diff"):
+            print("    " + e["diff"].replace("\n", "\n    "))
+    return 0
+
+
 def _cmd_snapshot(args: argparse.Namespace) -> int:
     from bot.account_cli import run_snapshot
 
@@ -111,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     srv.add_argument("--port", type=int, default=3000)
     srv.set_defaults(func=_cmd_serve)
+
+    aud = sub.add_parser("audit", help="list proposals, approvals, applies, failures and rollbacks (REDIS_URL)")
+    aud.add_argument("--limit", type=int, default=1000, help="at most this many entries, oldest first")
+    aud.add_argument("--diffs", action="store_true", help="show each change's diff")
+    aud.add_argument("--json", action="store_true", help="print JSON")
+    aud.set_defaults(func=_cmd_audit)
 
     for name, help_text in (("demo", "run the whole pipeline on an emulated account"),):
         q = sub.add_parser(name, help=f"{help_text} (not built yet)")

@@ -92,10 +92,27 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None, a: str = "
 
 class Approvals:
     def __init__(
-        self, store: PatchStore, writer: Writer, config: Config, verify: Verify, invalidate: Invalidate
+        self,
+        store: PatchStore,
+        writer: Writer,
+        config: Config,
+        verify: Verify,
+        invalidate: Invalidate,
+        group_members: Callable[[str], set[str]] | None = None,
     ) -> None:
         self.store, self.writer, self.config = store, writer, config
         self.verify, self.invalidate = verify, invalidate
+        self.group_members = group_members  # Slack user-group id -> its members (usergroups.users.list)
+
+    def writable(self, proposal: Proposal) -> bool:
+        """Every account the fix touches has a write role (without one, fixes there are advice only)."""
+        return all((a := self.config.account(i)) is not None and bool(a.write_role_arn) for i in proposal.accounts)
+
+    def _is_approver(self, user: str, approvers: tuple[str, ...]) -> bool:
+        if user in approvers:
+            return True
+        groups = [a for a in approvers if a.startswith("S")]
+        return self.group_members is not None and any(user in self.group_members(g) for g in groups)
 
     # --- who may --------------------------------------------------------------------------------------------
     def refusal(self, proposal: Proposal, user: str, *, own_allowed: bool = False) -> str | None:
@@ -104,7 +121,7 @@ class Approvals:
             approvers = account.approvers if account else ()
             if not approvers:
                 return f"nobody is configured to approve changes in account {account_id}"
-            if user not in approvers:
+            if not self._is_approver(user, approvers):
                 return f"only the approvers configured for account {account_id} can do this"
         if user == proposal.requester and not (self.config.self_approval or own_allowed):
             return "the person who asked cannot approve their own fix (two-person rule): ask another approver"

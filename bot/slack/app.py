@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.approve.flow import Approvals, proposal_for
 from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
@@ -31,7 +32,7 @@ from bot.diagnose.render import diagnosis_text
 from bot.layers import LayerId
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
-from bot.slack.blocks import diagnosis_blocks, help_text, progress_blocks, verdict_line
+from bot.slack.blocks import diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
 
 log = logging.getLogger("s3why.slack")
 RUN_TTL = 24 * 3600
@@ -142,6 +143,7 @@ class Run:
     fix_format: str = "cli"
     account: str | None = None
     response_url: str | None = None  # set for answers only the asker sees (/s3why in an "ephemeral" channel)
+    requester: str | None = None  # who asked: they cannot approve their own fix (unless configured)
     # warnings about credentials found in the original text (type and advice only, never the value)
     secret_warnings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -187,6 +189,7 @@ def create_app(
     config: Config,
     store: Store,
     diagnoser: Diagnoser,
+    approvals: Approvals | None = None,
     process_before_response: bool = False,
 ) -> App:
     app = App(client=client, signing_secret=signing_secret, process_before_response=process_before_response)
@@ -242,10 +245,49 @@ def create_app(
             show(run, progress_ts, "No AWS error found in that text.", [_mrkdwn("No AWS error found in that text.")])
             return
         first = diagnoses[0]
-        blocks = diagnosis_blocks(first, run_id, fix_format=run.fix_format, warnings=parsed.secrets or run.warnings())
+        blocks = diagnosis_blocks(
+            first,
+            run_id,
+            fix_format=run.fix_format,
+            warnings=parsed.secrets or run.warnings(),
+            proposals=propose(run, run_id, first, 0),
+        )
         show(run, progress_ts, verdict_line(first)[:3000], blocks)
-        for extra in diagnoses[1:5]:
-            show(run, None, verdict_line(extra)[:3000], diagnosis_blocks(extra, run_id, fix_format=run.fix_format))
+        for index, extra in enumerate(diagnoses[1:5], 1):
+            more = diagnosis_blocks(
+                extra, run_id, fix_format=run.fix_format, proposals=propose(run, run_id, extra, index)
+            )
+            show(run, None, verdict_line(extra)[:3000], more)
+
+    def propose(run: Run, run_id: str, d: Diagnosis, index: int) -> dict[int, str]:
+        """Record each applicable fix as a proposal (Redis, with its TTL); fix index -> proposal id."""
+        if approvals is None or run.response_url:  # approvals happen in a thread everyone can see
+            return {}
+        request = {
+            "text": run.text,
+            "index": index,
+            "principal": run.principal,
+            "context": run.context or {},
+            "account": run.account,
+        }
+        out: dict[int, str] = {}
+        for i, fix in enumerate(d.fixes[:5]):
+            made = proposal_for(
+                fix,
+                requester=run.requester,
+                channel=run.channel,
+                thread_ts=run.thread_ts,
+                run_id=run_id,
+                request=request,
+            )
+            if made is None or not approvals.writable(made):
+                continue
+            try:
+                out[i] = approvals.store.propose(made, actor=None).id
+            except redis.RedisError:
+                log.warning("redis unavailable: fixes are shown without approval buttons")
+                return {}
+        return out
 
     def channel_mode(channel: str) -> str:
         settings = config.channels.get(channel)
@@ -267,7 +309,7 @@ def create_app(
         parsed = parse_text(text)
         if not actionable(parsed):
             return
-        run_and_post(Run.of(parsed, channel, event.get("thread_ts") or event["ts"]))
+        run_and_post(Run.of(parsed, channel, event.get("thread_ts") or event["ts"], requester=event.get("user")))
 
     app.event("message")(ack=ack_event, lazy=[on_message])
 
@@ -284,7 +326,7 @@ def create_app(
         if not actionable(parsed):
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=help_text())
             return
-        run_and_post(Run.of(parsed, channel, thread_ts))
+        run_and_post(Run.of(parsed, channel, thread_ts, requester=event.get("user")))
 
     app.event("app_mention")(ack=ack_event, lazy=[on_mention])
 
@@ -317,7 +359,7 @@ def create_app(
         parent = client.chat_postMessage(
             channel=channel, text=f"<@{command['user_id']}> asked s3why:\n```{parsed.redacted_text[:2800]}```"
         )
-        run_and_post(Run.of(parsed, channel, parent["ts"]))
+        run_and_post(Run.of(parsed, channel, parent["ts"], requester=command.get("user_id")))
 
     app.command("/s3why")(ack=ack_command, lazy=[on_command])
 
@@ -340,7 +382,14 @@ def create_app(
                 channel=channel, text=f"<@{body['user']['id']}> asked s3why:\n```{form.parsed.redacted_text[:2800]}```"
             )
             thread_ts = parent["ts"]
-        run = Run.of(form.parsed, channel, thread_ts, principal=form.principal, context=form.context)
+        run = Run.of(
+            form.parsed,
+            channel,
+            thread_ts,
+            principal=form.principal,
+            context=form.context,
+            requester=body["user"]["id"],
+        )
         run.account = form.account
         run_and_post(run)
 
@@ -360,7 +409,7 @@ def create_app(
                 channel=channel, user=shortcut["user"]["id"], text="No AWS error found in that message."
             )
             return
-        run_and_post(Run.of(parsed, channel, thread_ts))
+        run_and_post(Run.of(parsed, channel, thread_ts, requester=message.get("user") or shortcut["user"]["id"]))
 
     app.shortcut("s3why_diagnose_message")(ack=ack_shortcut, lazy=[on_shortcut])
 
@@ -449,6 +498,60 @@ def create_app(
         client.views_open(trigger_id=body["trigger_id"], view=_modal(run.channel, run.thread_ts or None, run.text, run))
 
     app.action("s3why_ask_principal")(ask_principal)
+
+    # --- approvals ---------------------------------------------------------------------------------------
+    group_cache: dict[str, tuple[float, set[str]]] = {}
+
+    def group_members(group: str) -> set[str]:
+        """Members of a Slack user group (approvers may be groups), cached for a minute."""
+        hit = group_cache.get(group)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        try:
+            members = set(client.usergroups_users_list(usergroup=group).get("users") or [])
+        except SlackApiError as exc:
+            log.warning("cannot list user group %s (%s): its members cannot approve", group, exc.response.get("error"))
+            members = set()
+        group_cache[group] = (time.monotonic() + 60, members)
+        return members
+
+    if approvals is not None and approvals.group_members is None:
+        approvals.group_members = group_members
+
+    def decide(body: dict[str, Any], action: dict[str, Any], verb: str) -> None:
+        user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id", "")
+        if approvals is None:
+            client.chat_postEphemeral(channel=channel, user=user, text="Approvals are not enabled for this s3why.")
+            return
+        try:
+            outcome = getattr(approvals, verb)(action["value"], user)
+        except redis.RedisError:
+            log.warning("redis unavailable: %s refused", verb)
+            client.chat_postEphemeral(
+                channel=channel, user=user, text="s3why cannot reach its state store right now: nothing was changed."
+            )
+            return
+        if outcome.private:
+            client.chat_postEphemeral(channel=channel, user=user, text=outcome.message)
+            return
+        p = outcome.proposal
+        where, thread = (p.channel, p.thread_ts) if p is not None else (channel, None)
+        client.chat_postMessage(
+            channel=where,
+            thread_ts=thread,
+            text=outcome.message[:3000],
+            blocks=outcome_blocks(outcome, p.run_id if p is not None else None),
+        )
+
+    def decider(verb: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
+        def handle(body: dict[str, Any], action: dict[str, Any]) -> None:  # Bolt injects by parameter name
+            decide(body, action, verb)
+
+        return handle
+
+    for verb in ("approve", "reject", "rollback"):
+        app.action(f"s3why_{verb}")(ack=ack_action, lazy=[decider(verb)])
     return app
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
 from bot.parse.model import ParseWarning
 
@@ -60,7 +61,12 @@ def verdict_line(d: Diagnosis) -> str:
 
 
 def diagnosis_blocks(
-    d: Diagnosis, run_id: str, *, fix_format: str = "cli", warnings: tuple[ParseWarning, ...] = ()
+    d: Diagnosis,
+    run_id: str,
+    *,
+    fix_format: str = "cli",
+    warnings: tuple[ParseWarning, ...] = (),
+    proposals: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(f"*{verdict_line(d)}*")]
     r = d.request.get("resolved") or {}
@@ -111,7 +117,7 @@ def diagnosis_blocks(
     ]
     if checklist:
         blocks.append(_section("*Layers*\n" + "\n".join(checklist)))
-    for fix in d.fixes[:5]:
+    for index, fix in enumerate(d.fixes[:5]):
         badge = (
             ":white_check_mark: verified"
             if fix.verified
@@ -134,6 +140,9 @@ def diagnosis_blocks(
                 "json": json.dumps(patch.document, indent=2),
             }.get(fix_format) or (patch.diff + ("\n\n$ " + patch.commands[0] if patch.commands else ""))
             blocks.append(_section(f"`{patch.kind}` of `{patch.target}`\n" + _code(body)))
+        proposal = (proposals or {}).get(index)
+        if proposal is not None:
+            blocks.append(approval_actions(proposal, fix.title))
     elements: list[dict[str, Any]] = [
         {
             "type": "button",
@@ -176,6 +185,74 @@ def diagnosis_blocks(
     blocks.append({"type": "actions", "block_id": "s3why_actions", "elements": elements})
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
+    return blocks
+
+
+def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
+    """Approve / Reject for one proposed fix; approving asks for confirmation first."""
+    return {
+        "type": "actions",
+        "block_id": f"s3why_fix_{proposal_id[:12]}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "s3why_approve",
+                "value": proposal_id,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve"},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Apply this fix?"},
+                    "text": {"type": "mrkdwn", "text": _cut(f"s3why will apply *{title}* to the live account.", 300)},
+                    "confirm": {"type": "plain_text", "text": "Apply"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
+            },
+            {
+                "type": "button",
+                "action_id": "s3why_reject",
+                "value": proposal_id,
+                "text": {"type": "plain_text", "text": "Reject"},
+            },
+        ],
+    }
+
+
+def outcome_blocks(outcome: Outcome, run_id: str | None) -> list[dict[str, Any]]:
+    """What an approval, rejection or rollback did, for the thread."""
+    lines = [outcome.message]
+    if outcome.proposal is not None:
+        lines.insert(0, f"*{outcome.proposal.fix_title}* — `{outcome.proposal.targets}`")
+    if outcome.decision_after is not None:
+        lines.append(
+            ":white_check_mark: The original request is now allowed."
+            if outcome.decision_after == "allow"
+            else f":warning: The original request is still not allowed ({outcome.decision_after})."
+        )
+    blocks = [_section("\n".join(lines))]
+    if outcome.diff:
+        blocks.append(_section(_code(outcome.diff)))
+    elements: list[dict[str, Any]] = []
+    if outcome.proposal is not None and outcome.proposal.state == "applied":
+        elements.append(
+            {
+                "type": "button",
+                "action_id": "s3why_rollback",
+                "value": outcome.proposal.id,
+                "style": "danger",
+                "text": {"type": "plain_text", "text": "Roll back"},
+            }
+        )
+    if not outcome.ok and run_id:
+        elements.append(
+            {
+                "type": "button",
+                "action_id": "s3why_rerun",
+                "value": run_id,
+                "text": {"type": "plain_text", "text": "Diagnose again"},
+            }
+        )
+    if elements:
+        blocks.append({"type": "actions", "block_id": "s3why_outcome", "elements": elements})
     return blocks
 
 

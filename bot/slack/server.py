@@ -18,6 +18,9 @@ from slack_sdk import WebClient
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
+from bot.approve.flow import Approvals
+from bot.approve.store import PatchStore
+from bot.approve.writer import Writer
 from bot.cache import cache_from_env, redis_client
 from bot.config import load_config
 from bot.errors import UsageError
@@ -62,9 +65,16 @@ def build_app_from_env() -> App:
     config = load_config(os.environ.get("S3WHY_CONFIG"))
     url = os.environ.get("REDIS_URL")
     store = Store(redis_client(url) if url else None)
-    collector = Collector(SessionProvider(config), cache_from_env(url, config.cache_ttls))
+    sessions = SessionProvider(config)
+    diagnoser = LiveDiagnoser(Collector(sessions, cache_from_env(url, config.cache_ttls)))
+    approvals = None
+    if url:  # proposals must outlive a process and be seen by every replica: Redis, or no approve buttons
+        patches = PatchStore(redis_client(url), ttl_seconds=int(config.proposal_ttl_hours * 3600))
+        approvals = Approvals(patches, Writer(sessions), config, diagnoser.verify, diagnoser.invalidate)
+    else:
+        log.warning("REDIS_URL is not set: fixes are shown without approve buttons")
     return create_app(
-        client=client, signing_secret=secret, config=config, store=store, diagnoser=LiveDiagnoser(collector)
+        client=client, signing_secret=secret, config=config, store=store, diagnoser=diagnoser, approvals=approvals
     )
 
 

@@ -172,3 +172,27 @@ def test_a_rejected_fix_cannot_be_approved(moto: str, redis_client: redis.Redis,
     assert flow.approvals.reject(proposal.id, REQUESTER).ok
     outcome = flow.approvals.approve(proposal.id, APPROVER)
     assert not outcome.ok and "rejected" in outcome.message
+
+
+def test_s3why_audit_lists_every_step(
+    moto: str, redis_client: redis.Redis, redis_prefix: str, monkeypatch: Any, capsys: Any
+) -> None:
+    import os
+
+    from bot.cli import main
+
+    flow = make_flow(scenario(IDENTITY), redis_client, "s3why:")  # the prefix `s3why audit` reads
+    proposal, _ = flow.changing("principal-inline")
+    start = len(flow.store.audit_entries(count=100_000))
+    assert flow.approvals.approve(proposal.id, APPROVER).ok
+    assert flow.approvals.rollback(proposal.id, APPROVER).ok
+    monkeypatch.setenv("REDIS_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    assert main(["audit", "--json", "--limit", "100000"]) == 0
+    entries = [e for e in json.loads(capsys.readouterr().out)["entries"][start:] if e["proposal"] == proposal.id]
+    assert [e["action"] for e in entries] == ["approved", "applied", "rolled-back"]
+    assert all(e["actor"] == APPROVER and e["at"] for e in entries)
+    assert main(["audit", "--diffs", "--limit", "100000"]) == 0
+    assert "rolled-back" in capsys.readouterr().out
+    monkeypatch.delenv("REDIS_URL")
+    assert main(["audit"]) == 2
+    assert "REDIS_URL" in capsys.readouterr().err

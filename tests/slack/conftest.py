@@ -14,6 +14,9 @@ from slack_sdk import WebClient
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
+from bot.approve.flow import Approvals
+from bot.approve.store import PatchStore
+from bot.approve.writer import Writer
 from bot.cache import MemoryCache
 from bot.config import Config
 from bot.slack.app import Store, create_app
@@ -42,14 +45,25 @@ def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
     server.shutdown()
 
 
-def start_app(fake_url: str, store: Store, gate: threading.Event, config: Config | None = None) -> tuple[str, Any]:
+def start_app(
+    fake_url: str, store: Store, gate: threading.Event, config: Config | None = None, patches: PatchStore | None = None
+) -> tuple[str, Any]:
     def slow_aws(made: Any) -> None:
         made.meta.events.register("before-send.*.*", lambda **_: gate.wait(30) and None)
 
     client = WebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
-    collector = Collector(SessionProvider(config or Config(), client_hook=slow_aws), MemoryCache())
+    sessions = SessionProvider(config or Config(), client_hook=slow_aws)
+    diagnoser = LiveDiagnoser(Collector(sessions, MemoryCache()))
+    approvals = None
+    if patches is not None:
+        approvals = Approvals(patches, Writer(sessions), config or Config(), diagnoser.verify, diagnoser.invalidate)
     app = create_app(
-        client=client, signing_secret=SECRET, config=config or Config(), store=store, diagnoser=LiveDiagnoser(collector)
+        client=client,
+        signing_secret=SECRET,
+        config=config or Config(),
+        store=store,
+        diagnoser=diagnoser,
+        approvals=approvals,
     )
     httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

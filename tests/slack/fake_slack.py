@@ -24,6 +24,7 @@ class FakeSlack:
     thread_parents: dict[str, str] = field(default_factory=dict)  # ts -> text, for conversations.replies
     base_url: str = ""
     uploads: dict[str, str] = field(default_factory=dict)  # file id -> the bytes uploaded (as text)
+    groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> members
     refuse_uploads: bool = False  # answer files.getUploadURLExternal as Slack does without files:write
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _cv: threading.Condition = field(default_factory=threading.Condition)
@@ -57,6 +58,8 @@ class FakeSlack:
         if method == "files.completeUploadExternal":
             files = json.loads(body["files"]) if isinstance(body.get("files"), str) else body.get("files", [])
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+        if method == "usergroups.users.list":
+            return {"ok": True, "users": self.groups.get(str(body.get("usergroup")), [])}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}

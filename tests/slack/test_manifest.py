@@ -31,6 +31,7 @@ def test_the_scopes_cover_every_web_api_call_and_nothing_more() -> None:
     scopes = set(_manifest()["oauth_config"]["scopes"]["bot"])
     # chat.postMessage/update/postEphemeral: chat:write; files_upload_v2: files:write; conversations.replies
     # and message events: the *:history scopes; mentions: app_mentions:read; /s3why: commands.
-    needed = {"chat:write", "files:write", "commands", "app_mentions:read"}
+    # usergroups.users.list: usergroups:read (approvers may be user groups).
+    needed = {"chat:write", "files:write", "commands", "app_mentions:read", "usergroups:read"}
     needed |= {f"{kind}:history" for kind in ("channels", "groups", "im", "mpim")}
     assert scopes == needed
