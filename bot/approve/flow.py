@@ -21,7 +21,7 @@ from bot.arn import Arn
 from bot.config import Config
 from bot.fixes.core import Fix, Patch
 
-APPLICABLE = {"bucket", "key", "principal-inline", "managed", "vpce"}
+APPLICABLE = {"bucket", "key", "principal-inline", "managed", "vpce", "access-point"}
 
 Verify = Callable[[Proposal, bool], str]
 Invalidate = Callable[[Proposal], None]
@@ -74,6 +74,7 @@ def _change(patch: Patch) -> Change | None:
         "key": patch.apply.get("arn"),
         "managed": patch.apply.get("arn"),
         "vpce": patch.apply.get("id"),
+        "access-point": patch.apply.get("arn"),
     }.get(where, patch.target)
     account = patch.apply.get("account")
     if not account:

@@ -87,6 +87,9 @@ class Writer:
             iam = self._client(session, "iam")
             version = iam.get_policy(PolicyArn=target)["Policy"]["DefaultVersionId"]
             return iam.get_policy_version(PolicyArn=target, VersionId=version)["PolicyVersion"]["Document"]
+        if where == "access-point":
+            s3c = self._client(session, "s3control", _region(target))
+            return s3c.get_access_point_policy(AccountId=apply["account"], Name=apply["name"])["Policy"]
         if where == "vpce":
             found = self._client(session, "ec2").describe_vpc_endpoints(VpcEndpointIds=[target])["VpcEndpoints"]
             return found[0].get("PolicyDocument") if found else None
@@ -126,6 +129,13 @@ class Writer:
                 PolicyArn=target, PolicyDocument=text, SetAsDefault=True
             )
             return Written(_request_id(out), out["PolicyVersion"]["VersionId"])
+        elif where == "access-point":
+            s3c, account, name = self._client(session, "s3control", _region(target)), apply["account"], apply["name"]
+            out = (
+                s3c.put_access_point_policy(AccountId=account, Name=name, Policy=text)
+                if text
+                else s3c.delete_access_point_policy(AccountId=account, Name=name)
+            )
         elif where == "vpce":
             ec2 = self._client(session, "ec2")
             out = (

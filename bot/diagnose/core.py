@@ -628,7 +628,6 @@ def _access_point(
             for a in actions
         ]
     )
-    bucket_only = PolicySet(identity=(), resource=bucket_policy, rcps=None, scps=None)
     bucket_resource = (
         s3_arn(view.bucket.name, req.key)
         if spec.resource is ResourceKind.OBJECT and req.key
@@ -643,14 +642,21 @@ def _access_point(
             for a in actions
         ]
     )
-    del bucket_only
     ap_layer = ap_eval.layer(LayerId.ACCESS_POINT_POLICY)
     work.set(
         LayerId.ACCESS_POINT_POLICY,
         ap_layer.verdict.value if ap_layer else NOT_APPLICABLE,
         ap_layer.detail if ap_layer else "",
     )
-    if ap_eval.decision.value == "allow" and bucket_eval.decision.value != "allow":
+    # The bucket's side holds when the request is allowed there, or when the bucket policy itself allows it and
+    # nothing denies (identity policies are checked on the access point ARN, not the bucket's).
+    bucket_layer = bucket_eval.layer(LayerId.BUCKET_POLICY)
+    bucket_side_ok = bucket_eval.decision.value == "allow" or (
+        bucket_layer is not None
+        and bucket_layer.verdict.value == "allow"
+        and bucket_eval.decision.value != "explicit-deny"
+    )
+    if ap_eval.decision.value == "allow" and not bucket_side_ok:
         delegates = bucket_policy is not None and any(
             s.is_allow
             and any(c.key.lower() in ("s3:dataaccesspointaccount", "s3:dataaccesspointarn") for c in s.conditions)
@@ -762,7 +768,10 @@ def _implicit_causes(
             return
     same_account = principal_account is not None and principal_account == owner
     identity_ok = layer_verdict(LayerId.IDENTITY) in ("allow",)
-    bucket_ok = layer_verdict(LayerId.BUCKET_POLICY) == "allow"
+    # Through an access point the resource policy evaluated with the identity side is the access point's.
+    via_access_point = result.layer(LayerId.ACCESS_POINT_POLICY) is not None
+    resource_layer = LayerId.ACCESS_POINT_POLICY if via_access_point else LayerId.BUCKET_POLICY
+    bucket_ok = layer_verdict(resource_layer) == "allow"
     if who.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.SERVICE):
         if bucket_unknown:
             return
@@ -793,7 +802,16 @@ def _implicit_causes(
             which = ev.get("sid") or ev.get("statement_index")
             summary += f" (statement {which} needs {c['operator']} {c['key']} {c['policy_values']}, request: {got})"
         work.cause(LayerId.IDENTITY, "condition" if "condition" in ev else "implicit", summary, **ev)
-    if not same_account and not bucket_ok:
+    if not same_account and not bucket_ok and via_access_point:
+        ev = _evidence(result, resource_layer, documents)
+        work.cause(
+            resource_layer,
+            "condition" if "condition" in ev else "implicit",
+            "cross-account: the access point's policy does not allow this principal (through an access point, "
+            "another account's principal needs the access point policy and the bucket policy to allow it)",
+            **ev,
+        )
+    elif not same_account and not bucket_ok:
         if bucket_unknown:
             work.notes.append(f"the bucket's side is not visible: {bucket_unknown}")
         else:

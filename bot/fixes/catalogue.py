@@ -22,7 +22,7 @@ from bot.errors import S3whyError
 
 _RISKS = ("low", "medium", "high")
 _KINDS = ("explicit", "implicit", "condition", "setting")
-_TARGETS = ("principal", "bucket", "key", "vpc_endpoint", "boundary", None)
+_TARGETS = ("principal", "bucket", "key", "vpc_endpoint", "boundary", "access_point", None)
 
 
 class CatalogueError(S3whyError):

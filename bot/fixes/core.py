@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.account.view import account_view
+from bot.account.view import account_view, policy_doc
 from bot.arn import Arn, s3_arn
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause, diagnose
 from bot.fixes.catalogue import Remediation, catalogue, render_statement, render_text
@@ -162,6 +162,7 @@ def _values(c: _Ctx, cause: RootCause, entry: Remediation) -> dict[str, Any]:
         "actions": c.actions,
         "resources": [arn_literal(c.resource)],
         "resource": c.resource,
+        "access_point_resources": [arn_literal(_access_point_resource(c))],
         "bucket": c.bucket or "",
         "bucket_arn": s3_arn(c.bucket) if c.bucket else "",
         "key": key or "",
@@ -172,6 +173,15 @@ def _values(c: _Ctx, cause: RootCause, entry: Remediation) -> dict[str, Any]:
         "summary": cause.summary,
         "sid": _sid(entry.id, c.actions, c.resource, c.principal_policy_arn, key),
     }
+
+
+def _access_point_resource(c: _Ctx) -> str:
+    """The access point ARN the request was evaluated on (its object form for object operations)."""
+    ap = c.snapshot.get("access_point") or {}
+    arn = str(ap.get("arn") or "")
+    if not arn:
+        return c.resource
+    return f"{arn}/object/{c.req.key}" if c.req.key else arn
 
 
 def _principal_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
@@ -310,6 +320,33 @@ def _vpce_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
     )
 
 
+def _access_point_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
+    view = account_view(c.snapshot)
+    if view.access_point is None:
+        return None
+    info, policy = view.access_point.get("GetAccessPoint"), view.access_point.get("GetAccessPointPolicy")
+    if info is None or not info.present or policy is None or not policy.known:
+        return None
+    ap = c.snapshot.get("access_point") or {}
+    arn, name, account = str(ap.get("arn")), str(ap.get("name")), str(ap.get("account"))
+    current = policy_doc(policy.value.get("Policy")) if policy.present else None
+    document = _merge(current, statement)
+    values = {"target": arn, "account": account, "name": name, "document": document, "resource_name": "s3why_ap"}
+    return Patch(
+        arn,
+        "access-point-policy",
+        document,
+        [render_text("commands/access-point-policy.sh.j2", values)],
+        current,
+        render_text("terraform/access-point-policy.tf.j2", values),
+        render_text(
+            "cloudformation/patch.json.j2",
+            {"cfn_type": "AWS::S3::AccessPoint", "cfn_properties": {"Name": name, "Policy": document}},
+        ),
+        {"where": "access-point", "arn": arn, "name": name, "account": account},
+    )
+
+
 def apply_patches(snapshot: dict[str, Any], patches: list[Patch]) -> dict[str, Any]:
     """The snapshot as it would read after these patches (what verification diagnoses again)."""
     snap = copy.deepcopy(snapshot)
@@ -332,6 +369,8 @@ def apply_patches(snapshot: dict[str, Any], patches: list[Patch]) -> dict[str, A
             snap["bucket"]["calls"]["GetBucketPolicy"] = {"Policy": json.dumps(p.document)}
         elif how == "key":
             snap["kms"][p.apply["arn"]]["calls"]["GetKeyPolicy"] = {"Policy": json.dumps(p.document)}
+        elif how == "access-point":
+            snap["access_point"]["calls"]["GetAccessPointPolicy"] = {"Policy": json.dumps(p.document)}
         elif how == "vpce":
             snap["vpc_endpoint"]["calls"]["DescribeVpcEndpoints"] = {
                 "VpcEndpoints": [{"PolicyDocument": json.dumps(p.document)}]
@@ -370,6 +409,8 @@ def _patches_for(entry: Remediation, cause: RootCause, c: _Ctx) -> list[Patch]:
             patch = _key_patch(c, statement, values["key"])
         elif entry.target == "vpc_endpoint":
             patch = _vpce_patch(c, statement)
+        elif entry.target == "access_point":
+            patch = _access_point_patch(c, statement)
         else:
             patch = None
         if patch is not None:

@@ -16,7 +16,7 @@ from bot.approve.writer import Writer
 from bot.cache import MemoryCache
 from bot.config import AccountConfig, Config
 from bot.slack.runner import LiveDiagnoser
-from tests.account.conftest import OWN, client
+from tests.account.conftest import OTHER, OWN, client, session_in
 from tests.diagnose.scenarios import SCENARIOS, Scenario
 
 WRITE_ROLE = f"arn:aws:iam::{OWN}:role/s3why-write"
@@ -28,8 +28,18 @@ def scenario(name: str) -> Scenario:
 
 
 def config(*, dry_run: bool = False, self_approval: bool = False) -> Config:
+    approvers = (APPROVER, REQUESTER)
     return Config(
-        accounts=(AccountConfig(id=OWN, write_role_arn=WRITE_ROLE, approvers=(APPROVER, REQUESTER), dry_run=dry_run),),
+        accounts=(
+            AccountConfig(id=OWN, write_role_arn=WRITE_ROLE, approvers=approvers, dry_run=dry_run),
+            AccountConfig(
+                id=OTHER,
+                role_arn=f"arn:aws:iam::{OTHER}:role/s3why-read",
+                write_role_arn=f"arn:aws:iam::{OTHER}:role/s3why-write",
+                approvers=approvers,
+                dry_run=dry_run,
+            ),
+        ),
         self_approval=self_approval,
     )
 
@@ -73,9 +83,10 @@ def make_flow(
     recorder: CallRecorder | None = None,
 ) -> Flow:
     cfg = cfg or config()
-    client("iam").create_role(
-        RoleName="s3why-write", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
-    )
+    for session in (None, session_in(OTHER)):  # the write role, in both emulated accounts
+        client("iam", session=session).create_role(
+            RoleName="s3why-write", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+        )
     names = sc.seed()
     sessions = SessionProvider(cfg)
     diagnoser = LiveDiagnoser(Collector(sessions, MemoryCache()))
@@ -88,10 +99,11 @@ def make_flow(
         diagnoser.invalidate,
     )
     text = sc.text.format(**names) if "{" in sc.text else sc.text
-    context: dict[str, tuple[str, ...]] = {k: (v,) for k, v in sc.context.items()}
+    plain = {k: v.format(**names) for k, v in sc.context.items()}
+    context: dict[str, tuple[str, ...]] = {k: (v,) for k, v in plain.items()}
     _, diagnoses = diagnoser(text, principal=sc.principal, context=context, fresh=True)
     flow = Flow(approvals, store, diagnoser)
-    request = {"text": text, "index": 0, "principal": sc.principal, "context": {k: [v] for k, v in sc.context.items()}}
+    request = {"text": text, "index": 0, "principal": sc.principal, "context": {k: [v] for k, v in plain.items()}}
     for fix in diagnoses[0].fixes:
         made = proposal_for(fix, requester=REQUESTER, channel="C1", thread_ts="1.1", run_id="r1", request=request)
         if made is not None:

@@ -196,3 +196,33 @@ def test_s3why_audit_lists_every_step(
     monkeypatch.delenv("REDIS_URL")
     assert main(["audit"]) == 2
     assert "REDIS_URL" in capsys.readouterr().err
+
+
+def test_a_vpc_endpoint_fix_applies_and_rolls_back(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
+    flow = make_flow(scenario("VPC endpoint policy listing other buckets"), redis_client, f"{redis_prefix}vpce:")
+    proposal, endpoint = flow.changing("vpce")
+    outcome = flow.approvals.approve(proposal.id, APPROVER)
+    assert outcome.ok and outcome.decision_after == "allow", outcome.message
+    live = client("ec2").describe_vpc_endpoints(VpcEndpointIds=[endpoint.target])["VpcEndpoints"][0]["PolicyDocument"]
+    assert policy_hash(json.loads(live)) == policy_hash(endpoint.document)
+    assert flow.approvals.rollback(proposal.id, APPROVER).ok
+    live = client("ec2").describe_vpc_endpoints(VpcEndpointIds=[endpoint.target])["VpcEndpoints"][0]["PolicyDocument"]
+    assert policy_hash(json.loads(live)) == policy_hash(endpoint.before)
+
+
+def test_another_accounts_access_point_fix_applies_and_rolls_back(
+    moto: str, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    from tests.account.conftest import OTHER, session_in
+
+    flow = make_flow(scenario("access point policy not granting the principal"), redis_client, f"{redis_prefix}ap:")
+    proposal, ap = flow.changing("access-point")
+    assert ap.account == OTHER
+    outcome = flow.approvals.approve(proposal.id, APPROVER)
+    assert outcome.ok and outcome.decision_after == "allow", outcome.message
+    s3c = client("s3control", session=session_in(OTHER))
+    live = json.loads(s3c.get_access_point_policy(AccountId=OTHER, Name="readers")["Policy"])
+    assert policy_hash(live) == policy_hash(ap.document)
+    assert flow.approvals.rollback(proposal.id, APPROVER).ok
+    restored = json.loads(s3c.get_access_point_policy(AccountId=OTHER, Name="readers")["Policy"])
+    assert policy_hash(restored) == policy_hash(ap.before)

@@ -19,6 +19,8 @@ TAGGED: dict[str, str | list[str] | tuple[str, ...]] = {"aws:ResourceTag/s3why-m
 
 
 def _resource(service: str, params: dict[str, Any]) -> str:
+    if "AccountId" in params and "Name" in params:
+        return f"arn:aws:s3:us-east-1:{params['AccountId']}:accesspoint/{params['Name']}"
     if "Bucket" in params:
         return f"arn:aws:s3:::{params['Bucket']}"
     if "KeyId" in params:
@@ -43,6 +45,8 @@ def _exercise(moto_url: str, redis_client: redis.Redis, prefix: str) -> CallReco
         ("KMS key policy not granting kms:Decrypt", "key"),
         ("permissions boundary", "managed"),
         ("access point policy without bucket delegation", "bucket"),
+        ("VPC endpoint policy listing other buckets", "vpce"),
+        ("access point policy not granting the principal", "access-point"),
     ):
         flow = make_flow(scenario(name), redis_client, f"{prefix}{where}:", recorder=recorder)
         proposal, _ = flow.changing(where)
@@ -60,9 +64,9 @@ def test_the_write_policy_allows_every_apply_and_rollback_call(
     bot = parse_policy(json.loads((POLICIES / "s3why-bot.json").read_text()), name="s3why-bot.json")
     operations = {op for _, op, _ in recorder.calls}
     assert {"PutRolePolicy", "DeleteRolePolicy", "PutKeyPolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion",
-            "PutBucketPolicy", "DeleteBucketPolicy", "AssumeRole"} <= operations  # fmt: skip
+            "PutBucketPolicy", "DeleteBucketPolicy", "AssumeRole", "ModifyVpcEndpoint", "PutAccessPointPolicy"} <= operations  # fmt: skip
     for service, operation, params in recorder.calls:
-        action = f"{'s3' if service == 's3' else service}:{operation}"
+        action = f"{'s3' if service in ('s3', 's3control') else service}:{operation}"
         if operation == "AssumeRole":
             assert params["RoleSessionName"] == f"s3why-{APPROVER}"  # CloudTrail names the human
             request = AuthzRequest.build(
@@ -74,9 +78,10 @@ def test_the_write_policy_allows_every_apply_and_rollback_call(
                  "Action": "sts:AssumeRole", "Resource": "*"}]}, name="trust", kind=PolicyKind.RESOURCE)  # fmt: skip
             decision = evaluate(request, PolicySet(identity=(bot,), resource=trust))
         else:
-            request = AuthzRequest.build(
-                principal=WRITE_ROLE, action=action, resource=_resource(service, params), context=TAGGED
-            )
+            resource = _resource(service, params)
+            account = (resource.split(":")[4] or OWN) if resource.startswith("arn:") else OWN
+            writer = WRITE_ROLE.replace(OWN, account)  # the write role in the account being changed
+            request = AuthzRequest.build(principal=writer, action=action, resource=resource, context=TAGGED)
             decision = evaluate(request, PolicySet(identity=(write,)))
         assert decision.decision.value == "allow", (service, operation, params)
 

@@ -252,6 +252,24 @@ def s_access_point() -> Names:
     return {"ap": ap_arn}
 
 
+def s_access_point_policy_not_granting() -> Names:
+    """Another account's access point whose policy names someone else (its bucket delegates to access points)."""
+    other = session_in(OTHER)
+    ap_arn = f"arn:aws:s3:us-east-1:{OTHER}:accesspoint/readers"
+    role(allow("s3:GetObject", f"{ap_arn}/object/*"))
+    s3 = bucket("shared-store", session=other, objects={"q2.csv": b"a"})
+    s3.put_bucket_policy(Bucket="shared-store", Policy=doc({
+        "Sid": "DelegateToAccessPoints", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*",
+        "Resource": ["arn:aws:s3:::shared-store", "arn:aws:s3:::shared-store/*"],
+        "Condition": {"StringEquals": {"s3:DataAccessPointAccount": OTHER}}}))  # fmt: skip
+    s3c = client("s3control", session=other)
+    s3c.create_access_point(AccountId=OTHER, Name="readers", Bucket="shared-store")
+    s3c.put_access_point_policy(AccountId=OTHER, Name="readers", Policy=doc(
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:role/analyst"}, "Action": "s3:GetObject",
+         "Resource": f"{ap_arn}/object/*"}))  # fmt: skip
+    return {"ap": ap_arn}
+
+
 def _member_account_with_org(scp: dict[str, Any] | None, rcp: dict[str, Any] | None) -> Names:
     org = client("organizations")
     org.create_organization(FeatureSet="ALL")
@@ -392,6 +410,9 @@ SCENARIOS: list[Scenario] = [
     Scenario("access point policy without bucket delegation", s_access_point,
              f'An error occurred (AccessDenied) when calling the GetObject operation: User: {SESSION} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:us-east-1:{OWN}:accesspoint/reports/object/q1.csv"',
              "bucket-policy", summary_has="delegate"),
+    Scenario("access point policy not granting the principal", s_access_point_policy_not_granting,
+             f'An error occurred (AccessDenied) when calling the GetObject operation: User: {SESSION} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:us-east-1:{OTHER}:accesspoint/readers/object/q2.csv"',
+             "access-point-policy", "implicit", other_account=True),
     Scenario("SCP deny", s_scp_deny,
              "delete failed: s3://member-data/x.csv An error occurred (AccessDenied) when calling the DeleteObject operation: Access Denied",
              "scp", "explicit", principal="arn:aws:sts::{member}:assumed-role/app/run-1", org_reader=True),
