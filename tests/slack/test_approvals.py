@@ -12,11 +12,11 @@ import redis
 
 from bot.approve.store import PatchStore
 from bot.config import AccountConfig, Config
-from tests.account.conftest import OWN, client
-from tests.approve.support import APPROVER, REQUESTER, STRANGER, WRITE_ROLE, config
+from tests.account.conftest import OTHER, OWN, client, session_in
+from tests.approve.support import APPROVER, REQUESTER, STRANGER, WRITE_ROLE, config, scenario
 from tests.diagnose.scenarios import s_identity_missing_put
 from tests.slack.conftest import SECRET, Harness, start_app
-from tests.slack.signed import block_action, event, message, post_signed
+from tests.slack.signed import block_action, event, message, post_signed, view_submission
 
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 SESSION = "arn:aws:sts::123456789012:assumed-role/app/run-1"
@@ -121,3 +121,34 @@ def test_a_user_group_can_approve_and_no_write_role_means_advice_only(
         assert "s3why_approve" not in json.dumps(final["blocks"]) and "Allow" in json.dumps(final["blocks"])
     finally:
         httpd.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [
+        ("KMS key policy not granting kms:Decrypt", "key-policy"),
+        ("access point policy without bucket delegation", "bucket-policy"),
+        ("permissions boundary", "iam-policy"),
+        ("VPC endpoint policy listing other buckets", "vpc-endpoint-policy"),
+        ("access point policy not granting the principal", "access-point-policy"),
+    ],
+)
+def test_approve_in_slack_applies_each_kind_of_patch(
+    approving: tuple[Harness, str, PatchStore], name: str, where: str
+) -> None:
+    h, endpoint, _ = approving
+    sc = scenario(name)
+    for session in (None, session_in(OTHER)):
+        client("iam", session=session).create_role(RoleName="s3why-write", AssumeRolePolicyDocument="{}")
+    names = sc.seed()
+    context = "\n".join(f"{k}={v.format(**names)}" for k, v in sc.context.items())
+    text = sc.text.format(**names) if "{" in sc.text else sc.text
+    form = {"error": text, "principal": sc.principal or "", "context": context}
+    meta = {"channel": "C111", "thread_ts": "1700000000.000500"}
+    assert post_signed(endpoint, SECRET, view_submission({k: v for k, v in form.items() if v}, meta), FORM)[0] == 200
+    blocks = h.fake.wait_for("chat.update")[-1].body["blocks"]
+    assert f"`{where}`" in json.dumps(blocks)
+    button = _approve_button(h)
+    _click(endpoint, "s3why_approve", button["value"], APPROVER)
+    outcome = json.dumps(h.fake.wait_for("chat.postMessage", 2)[-1].body["blocks"])
+    assert f"Applied by <@{APPROVER}>" in outcome and "now allowed" in outcome, outcome
