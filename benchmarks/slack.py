@@ -24,10 +24,10 @@ def bench_slack() -> list[Row]:
     from bot.account.sessions import SessionProvider
     from bot.cache import MemoryCache
     from bot.config import Config
+    from bot.demo.scenarios import s_sse_kms_header
     from bot.slack.app import Store, create_app
     from bot.slack.runner import LiveDiagnoser
     from bot.slack.server import _Quiet, _ThreadingWSGIServer, wsgi_app
-    from tests.diagnose.scenarios import s_sse_kms_header
     from tests.slack.fake_slack import start_fake_slack
     from tests.slack.signed import event, message, post_signed
     from tests.slack.test_app import JSON, PASTE

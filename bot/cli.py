@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from bot import __version__
 from bot.errors import S3whyError, UsageError
@@ -63,6 +63,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.port)
 
 
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo.run import run_demo
+
+    return run_demo(only=args.scenario, as_json=args.json)
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     import json
 
@@ -95,13 +101,6 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     from bot.account_cli import run_snapshot
 
     return run_snapshot(args, _read_text)
-
-
-def _not_built(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        raise UsageError(f"'s3why {name}' is not built yet in this version ({__version__})")
-
-    return run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,11 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--json", action="store_true", help="print JSON")
     aud.set_defaults(func=_cmd_audit)
 
-    for name, help_text in (("demo", "run the whole pipeline on an emulated account"),):
-        q = sub.add_parser(name, help=f"{help_text} (not built yet)")
-        q.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        q.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
-        q.set_defaults(func=_not_built(name))
+    demo = sub.add_parser("demo", help="the whole pipeline on an emulated AWS account (no Slack, AWS or Redis)")
+    demo.add_argument("--scenario", help="only the scenarios whose name contains this")
+    demo.add_argument("--json", action="store_true", help="print the summary as JSON")
+    demo.set_defaults(func=_cmd_demo)
     return parser
 
 

@@ -45,10 +45,10 @@ def test_parse_text_output_is_readable() -> None:
     assert "IAM action   s3:ListBucket" in out.stdout
 
 
-def test_unbuilt_commands_say_so_and_exit_2() -> None:
-    out = run("demo")
+def test_demo_names_the_scenarios_when_none_matches() -> None:
+    out = run("demo", "--scenario", "no such setup")
     assert out.returncode == 2
-    assert "not built yet" in out.stderr
+    assert "no scenario matches" in out.stderr and "session policy" in out.stderr
 
 
 def test_bad_usage_exits_2() -> None:

@@ -7,15 +7,13 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from bot.account.sessions import make_client
+from bot.demo.emulator import OTHER, OWN, client, session_in
 
-OWN = "123456789012"  # moto's default account
-OTHER = "222222222222"
+__all__ = ["OTHER", "OWN", "client", "session_in"]
 
 
 @pytest.fixture(scope="session")
@@ -50,29 +48,6 @@ def moto(moto_url: str) -> Iterator[str]:
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     yield moto_url
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-
-
-def client(service: str, region: str = "us-east-1", session: boto3.Session | None = None) -> Any:
-    return make_client(session or boto3.Session(), service, region)
-
-
-def session_in(account: str) -> boto3.Session:
-    """A session in another emulated account (moto maps assumed-role credentials to the role's account)."""
-    iam = client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
-    }
-    creds = client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/s3why-read", RoleSessionName="seed")[
-        "Credentials"
-    ]
-    del iam, trust
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name="us-east-1",
-    )
 
 
 def policy_json(*statements: dict[str, Any]) -> str:

@@ -15,9 +15,9 @@ from bot.approve.store import Change, PatchStore, Proposal
 from bot.approve.writer import Writer
 from bot.cache import MemoryCache
 from bot.config import AccountConfig, Config
+from bot.demo.scenarios import SCENARIOS, Scenario
 from bot.slack.runner import LiveDiagnoser
 from tests.account.conftest import OTHER, OWN, client, session_in
-from tests.diagnose.scenarios import SCENARIOS, Scenario
 
 WRITE_ROLE = f"arn:aws:iam::{OWN}:role/s3why-write"
 APPROVER, REQUESTER, STRANGER = "U_BOB", "U_ALICE", "U_EVE"

@@ -17,39 +17,25 @@ from bot.account.sessions import SessionProvider
 from bot.account.target import target_for
 from bot.account.view import account_view
 from bot.cache import MemoryCache
-from bot.config import AccountConfig, Config
+from bot.config import Config
+from bot.demo.scenarios import SCENARIOS, Names, Scenario, fmt
 from bot.diagnose import DiagnoseOptions, diagnose
 from bot.layers import LayerId
 from bot.parse import parse_text
-from tests.account.conftest import OTHER, OWN
-from tests.diagnose.scenarios import SCENARIOS, Names, Scenario
 
 CONTRACT_LAYERS = {layer.value for layer in LayerId}
 
 
 def _config(s: Scenario, names: Names) -> Config:
-    accounts = []
-    if s.other_account:
-        accounts.append(AccountConfig(id=OTHER, role_arn=f"arn:aws:iam::{OTHER}:role/s3why-read"))
-    if "member" in names:
-        accounts.append(AccountConfig(id=names["member"], role_arn=f"arn:aws:iam::{names['member']}:role/s3why-read"))
-    org_role = f"arn:aws:iam::{OWN}:role/s3why-org-read" if s.org_reader else None
-    return Config(accounts=tuple(accounts), organization_role_arn=org_role)
+    return s.config(names)
 
 
 def _patcher(s: Scenario, names: Names) -> Any:
-    def hook(made: Any) -> None:
-        for operation, patch in s.patches.items():
-            made.meta.events.register(
-                f"after-call.*.{operation}",
-                lambda parsed, patch=patch, **_: patch(parsed, names) if "Error" not in parsed else None,
-            )
-
-    return hook
+    return s.client_hook(names)
 
 
 def _fmt(value: str, names: Names) -> str:
-    return value.format(**names) if "{" in value else value
+    return fmt(value, names)
 
 
 def _run_live(s: Scenario) -> tuple[Any, dict[str, Any], Names]:

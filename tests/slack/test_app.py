@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from bot.config import ChannelConfig, Config
+from bot.demo.scenarios import s_arn_confusion, s_secure_transport, s_sse_kms_header
 from bot.slack.app import Store
 from tests.account.conftest import OWN
-from tests.diagnose.scenarios import s_arn_confusion, s_secure_transport, s_sse_kms_header
 from tests.slack.conftest import SECRET, Harness, start_app
 from tests.slack.signed import block_action, event, message, post_signed, shortcut, slash, view_submission
 

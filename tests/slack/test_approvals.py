@@ -12,9 +12,9 @@ import redis
 
 from bot.approve.store import PatchStore
 from bot.config import AccountConfig, Config
+from bot.demo.scenarios import s_identity_missing_put
 from tests.account.conftest import OTHER, OWN, client, session_in
 from tests.approve.support import APPROVER, REQUESTER, STRANGER, WRITE_ROLE, config, scenario
-from tests.diagnose.scenarios import s_identity_missing_put
 from tests.slack.conftest import SECRET, Harness, start_app
 from tests.slack.signed import block_action, event, message, post_signed, view_submission
 

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 import uuid
 
-from tests.diagnose.scenarios import s_sse_kms_header
+from bot.demo.scenarios import s_sse_kms_header
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import event, message, post_signed

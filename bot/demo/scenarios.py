@@ -15,7 +15,8 @@ from typing import Any
 
 import boto3
 
-from tests.account.conftest import OTHER, OWN, client, session_in
+from bot.config import AccountConfig, Config
+from bot.demo.emulator import OTHER, OWN, client, session_in
 
 Names = dict[str, str]
 TRUST = json.dumps(
@@ -51,6 +52,46 @@ class Scenario:
     org_reader: bool = False
     patches: dict[str, Callable[[dict[str, Any], Names], None]] = field(default_factory=dict)
     summary_has: str | None = None
+
+    def config(self, names: Names, *, write_role: str | None = None, approvers: tuple[str, ...] = ()) -> Config:
+        """The configuration an operator would write for this setup (and, for applying fixes, the write roles)."""
+
+        def account(account_id: str, read: bool) -> AccountConfig:
+            return AccountConfig(
+                id=account_id,
+                role_arn=f"arn:aws:iam::{account_id}:role/s3why-read" if read else None,
+                write_role_arn=f"arn:aws:iam::{account_id}:role/{write_role}" if write_role else None,
+                approvers=approvers,
+            )
+
+        accounts = [account(OWN, False)] if write_role else []
+        if self.other_account:
+            accounts.append(account(OTHER, True))
+        if "member" in names:
+            accounts.append(account(names["member"], True))
+        org_role = f"arn:aws:iam::{OWN}:role/s3why-org-read" if self.org_reader else None
+        return Config(accounts=tuple(accounts), organization_role_arn=org_role)
+
+    def client_hook(self, names: Names) -> Callable[[Any], None]:
+        """Patches the answers moto does not model (see the module's docstring) into s3why's AWS clients."""
+
+        def hook(made: Any) -> None:
+            for operation, patch in self.patches.items():
+                made.meta.events.register(
+                    f"after-call.*.{operation}",
+                    lambda parsed, patch=patch, **_: patch(parsed, names) if "Error" not in parsed else None,
+                )
+
+        return hook
+
+    def formatted(self, names: Names) -> tuple[str, str | None, dict[str, tuple[str, ...]]]:
+        """The pasted text, the principal and the context, with this seed's names filled in."""
+        principal = fmt(self.principal, names) if self.principal else None
+        return fmt(self.text, names), principal, {k: (fmt(v, names),) for k, v in self.context.items()}
+
+
+def fmt(value: str, names: Names) -> str:
+    return value.format(**names) if "{" in value else value
 
 
 def role(

@@ -1,0 +1,66 @@
+"""An emulated AWS for the demo and the tests: moto in server mode on a free local port, so boto3's real HTTP
+stack runs, and helpers to build broken setups in it as an operator would."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+
+from bot.account.sessions import make_client
+
+OWN = "123456789012"  # moto's default account
+OTHER = "222222222222"
+_ENV = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
+
+
+@contextmanager
+def emulated_aws() -> Iterator[str]:
+    """Start moto on 127.0.0.1 (a free port), point boto3 at it, and put the environment back afterwards."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        from bot.errors import UsageError
+
+        raise UsageError("the emulated AWS needs moto: pip install 'moto[server]' (scripts/test installs it)") from exc
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    saved = {k: os.environ.get(k) for k in _ENV}
+    os.environ.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="AKIAFAKEFAKEFAKEFAKE",
+        AWS_SECRET_ACCESS_KEY="fake-secret",
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+    )
+    try:
+        yield url
+    finally:
+        server.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def client(service: str, region: str = "us-east-1", session: boto3.Session | None = None) -> Any:
+    return make_client(session or boto3.Session(), service, region)
+
+
+def session_in(account: str) -> boto3.Session:
+    """A session in another emulated account (moto maps assumed-role credentials to the role's account)."""
+    creds = client("sts").assume_role(RoleArn=f"arn:aws:iam::{account}:role/s3why-read", RoleSessionName="seed")[
+        "Credentials"
+    ]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    )
