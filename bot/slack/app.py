@@ -126,6 +126,16 @@ class Store:
         return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None
 
 
+def _message_text(event: dict[str, Any]) -> str:
+    """The message's text, plus the preview of any snippet or text file shared with it (what Slack sends)."""
+    previews = [
+        str(f.get("preview") or f.get("plain_text") or "")
+        for f in event.get("files") or []
+        if isinstance(f, dict) and (f.get("mode") == "snippet" or str(f.get("mimetype", "")).startswith("text/"))
+    ]
+    return "\n".join([event.get("text") or "", *[p for p in previews if p]])
+
+
 def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
 
@@ -303,7 +313,7 @@ def create_app(
         channel = event.get("channel", "")
         if event.get("channel_type") != "im" and channel_mode(channel) != "auto":
             return
-        text = event.get("text") or ""
+        text = _message_text(event)
         if bot_user["id"] and f"<@{bot_user['id']}>" in text:
             return  # the app_mention listener answers it
         parsed = parse_text(text)

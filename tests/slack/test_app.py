@@ -301,3 +301,27 @@ def test_when_the_text_does_not_say_who_s3why_asks_and_continues_in_the_thread(h
     final = harness.fake.wait_for("chat.update", 2)[-1].body
     assert "DenyHttp" in json.dumps(final["blocks"])
     assert "Which role" not in json.dumps(final["blocks"])
+
+
+def test_slack_url_verification_and_ssl_check_are_answered(harness: Harness) -> None:
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+    status, answer = post_signed(harness.endpoint, SECRET, body, JSON)
+    assert status == 200 and "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answer
+    status, _ = post_signed(harness.endpoint, SECRET, "ssl_check=1&token=legacy", FORM)
+    assert status == 200
+    time.sleep(0.2)
+    assert not harness.fake.of("chat.postMessage")
+
+
+def test_an_error_pasted_as_a_snippet_is_answered(harness: Harness) -> None:
+    s_sse_kms_header()
+    snippet = {"id": "F1", "mode": "snippet", "mimetype": "text/plain", "preview": PASTE.strip("`")}
+    inner = message("here's the log", subtype="file_share", files=[snippet])
+    assert post_signed(harness.endpoint, SECRET, event(inner, event_id="EvSnippet"), JSON)[0] == 200
+    assert "RequireKms" in json.dumps(_final_update(harness)["blocks"])
