@@ -31,6 +31,11 @@ class AccountConfig:
     write_role_arn: str | None = None
     approvers: tuple[str, ...] = ()
     dry_run: bool = False
+    # optional, per risk level: who may approve fixes of that risk (instead of `approvers`)
+    approvers_by_risk: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+
+    def approvers_for(self, risk: str) -> tuple[str, ...]:
+        return self.approvers_by_risk.get(risk, self.approvers)
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,17 @@ def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
         approvers = item.get("approvers") or []
         if not isinstance(approvers, list) or not all(isinstance(a, str) for a in approvers):
             raise _err(path, item.get("__line__"), "approvers must be a list of Slack user or group ids")
+        by_risk: dict[str, tuple[str, ...]] = {}
+        for risk, ids in (item.get("approvers_by_risk") or {}).items():
+            if risk == "__line__":
+                continue
+            if risk not in ("low", "medium") or not isinstance(ids, list) or not all(isinstance(a, str) for a in ids):
+                raise _err(
+                    path,
+                    item.get("__line__"),
+                    "approvers_by_risk maps low or medium (high-risk fixes are never applied) to a list of ids",
+                )
+            by_risk[risk] = tuple(ids)
         accounts.append(
             AccountConfig(
                 id=account_id,
@@ -141,6 +157,7 @@ def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
                 write_role_arn=_str(item, "write_role_arn", path, pattern=_ROLE_ARN),
                 approvers=tuple(approvers),
                 dry_run=bool(item.get("dry_run", False)),
+                approvers_by_risk=by_risk,
             )
         )
     org = raw.get("organization") or {}

@@ -14,6 +14,9 @@ accounts:
     name: prod
     role_arn: arn:aws:iam::111122223333:role/s3why-read
     external_id: s3why-prod
+    approvers: [U0LEAD, S0PLATFORM]
+    approvers_by_risk:
+      medium: [U0LEAD]
 channels:
   C0PROD:
     account: "111122223333"
@@ -31,6 +34,8 @@ def test_a_full_configuration_is_read() -> None:
     config = parse_config(GOOD)
     assert [a.id for a in config.accounts] == ["111122223333"]
     assert config.accounts[0].external_id == "s3why-prod"
+    assert config.accounts[0].approvers_for("low") == ("U0LEAD", "S0PLATFORM")
+    assert config.accounts[0].approvers_for("medium") == ("U0LEAD",)
     assert config.channels["C0PROD"].account == "111122223333"
     assert config.channels["C0PROD"].mode == "mention" and config.channels["C0PROD"].slash_reply == "ephemeral"
     assert config.channels["C0QUIET"].mode == "off" and config.channels["C0QUIET"].slash_reply == "thread"
@@ -49,6 +54,10 @@ def test_a_full_configuration_is_read() -> None:
         ("channels:\n  C1:\n    slash_reply: dm\n", "slash_reply must be thread or ephemeral"),
         ("cache:\n  ttl_seconds:\n    bucket: -1\n", "cache.ttl_seconds.bucket"),
         ("slack:\n  bot_token: xoxb-1\n", "'bot_token' looks like a secret"),
+        (
+            'accounts:\n  - id: "111122223333"\n    approvers_by_risk: {high: [U1]}\n',
+            "high-risk fixes are never applied",
+        ),
         ('accounts:\n  - id: "111122223333"\n    aws_secret_access_key: x\n', "line 2: 'aws_secret_access_key'"),
     ],
 )

@@ -119,11 +119,13 @@ class Approvals:
     def refusal(self, proposal: Proposal, user: str, *, own_allowed: bool = False) -> str | None:
         for account_id in proposal.accounts:
             account = self.config.account(account_id)
-            approvers = account.approvers if account else ()
+            approvers = account.approvers_for(proposal.risk) if account else ()
             if not approvers:
                 return f"nobody is configured to approve changes in account {account_id}"
             if not self._is_approver(user, approvers):
-                return f"only the approvers configured for account {account_id} can do this"
+                return (
+                    f"only the approvers configured for account {account_id} ({proposal.risk}-risk fixes) can do this"
+                )
         if user == proposal.requester and not (self.config.self_approval or own_allowed):
             return "the person who asked cannot approve their own fix (two-person rule): ask another approver"
         return None

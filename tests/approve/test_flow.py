@@ -226,3 +226,20 @@ def test_another_accounts_access_point_fix_applies_and_rolls_back(
     assert flow.approvals.rollback(proposal.id, APPROVER).ok
     restored = json.loads(s3c.get_access_point_policy(AccountId=OTHER, Name="readers")["Policy"])
     assert policy_hash(restored) == policy_hash(ap.before)
+
+
+def test_approvers_per_risk_level(moto: str, redis_client: redis.Redis, redis_prefix: str) -> None:
+    from dataclasses import replace
+
+    from tests.approve.support import config
+
+    base = config()
+    own = replace(base.accounts[0], approvers_by_risk={"medium": ("U_CAROL",)})
+    flow = make_flow(
+        scenario("KMS key policy not granting kms:Decrypt"), redis_client, redis_prefix, replace(base, accounts=(own,))
+    )
+    proposal, _ = flow.changing("key")
+    assert proposal.risk == "medium"
+    refused = flow.approvals.approve(proposal.id, APPROVER)
+    assert not refused.ok and "medium-risk" in refused.message
+    assert flow.approvals.approve(proposal.id, "U_CAROL").ok
