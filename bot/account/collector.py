@@ -22,6 +22,7 @@ from bot.account.calls import DENIED_CODES, spec_for
 from bot.account.sessions import SessionProvider
 from bot.arn import Arn
 from bot.cache import Cache, MemoryCache
+from bot.metrics import METRICS
 
 log = logging.getLogger("s3why.collector")
 SNAPSHOT_VERSION = 1
@@ -91,14 +92,18 @@ class Collector:
             if client is None:
                 return error_answer("AccountNotConfigured", f"account {account} is not in S3WHY_CONFIG"), False
             method = getattr(client, _snake(operation))
+            METRICS.inc("s3why_aws_calls_total", service=service, operation=operation)
             try:
                 answer = _json_safe(method(**params))
             except ClientError as exc:
                 err = exc.response.get("Error", {})
                 code = str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
                 answer = error_answer(code, str(err.get("Message", "")))
+                if code not in spec.absent:
+                    METRICS.inc("s3why_aws_errors_total", code=code)
                 return answer, code in spec.absent  # an absent policy is an answer; a denial is not
             except BotoCoreError as exc:
+                METRICS.inc("s3why_aws_errors_total", code=type(exc).__name__)
                 return error_answer("ClientError", f"{type(exc).__name__}: {exc}"), False
             return answer, True
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import redis
 
+from bot.metrics import METRICS
+
 log = logging.getLogger("s3why.audit")
 
 EDGES: dict[str, tuple[str, ...]] = {
@@ -144,6 +146,7 @@ class PatchStore:
             "fix": proposal.fix_title,
             **{k: ("" if v is None else str(v)) for k, v in extra.items()},
         }
+        METRICS.inc("s3why_approvals_total", action=action)
         self.client.xadd(self.stream, {k: str(v) for k, v in entry.items()}, maxlen=100_000, approximate=True)
         log.info(json.dumps({"audit": entry}, sort_keys=True))
 

@@ -30,6 +30,7 @@ from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
 from bot.layers import LayerId
+from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.slack.blocks import diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
@@ -212,6 +213,8 @@ def create_app(
     @app.middleware
     def drop_duplicate_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event_id = body.get("event_id")
+        kind = str(body.get("type") or ("command" if body.get("command") else "other"))
+        METRICS.inc("s3why_slack_events_total", kind=kind)
         if event_id and not store.claim(f"event:{event_id}"):
             return BoltResponse(status=200, body="")  # a retry, or another replica has it: ack, do nothing
         return next()
@@ -244,7 +247,7 @@ def create_app(
                 run.text, principal=run.principal, context=run.options_context(), fresh=fresh, account=run.account
             )
         except Exception as exc:
-            log.exception("diagnosis failed")
+            log.exception("diagnosis failed", extra={"request_id": run_id})
             text = (
                 f":warning: s3why could not finish this diagnosis ({type(exc).__name__}). "
                 "Try *Re-run fresh*, or check s3why's AWS access."
@@ -254,7 +257,22 @@ def create_app(
         if not diagnoses:
             show(run, progress_ts, "No AWS error found in that text.", [_mrkdwn("No AWS error found in that text.")])
             return
+        for d in diagnoses:
+            METRICS.inc("s3why_diagnoses_total", decision=d.decision)
+            for cause in d.root_causes[:1]:
+                METRICS.inc("s3why_root_causes_total", layer=cause.layer.value)
         first = diagnoses[0]
+        log.info(
+            "diagnosis",
+            extra={
+                "request_id": run_id,
+                "channel": run.channel,
+                "decision": first.decision,
+                "layer": first.root_causes[0].layer.value if first.root_causes else None,
+                "errors": len(diagnoses),
+                "fresh": fresh,
+            },
+        )
         blocks = diagnosis_blocks(
             first,
             run_id,

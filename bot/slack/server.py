@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import socketserver
-import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,6 +23,8 @@ from bot.approve.writer import Writer
 from bot.cache import cache_from_env, redis_client
 from bot.config import load_config
 from bot.errors import UsageError
+from bot.logs import configure as configure_logs
+from bot.metrics import METRICS
 from bot.slack.app import Store, create_app
 from bot.slack.runner import LiveDiagnoser
 
@@ -47,6 +48,9 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterabl
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        if path == "/metrics":
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+            return [METRICS.render().encode()]
         if path == "/slack/events":
             return handler(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -66,7 +70,9 @@ def build_app_from_env() -> App:
     url = os.environ.get("REDIS_URL")
     store = Store(redis_client(url) if url else None)
     sessions = SessionProvider(config)
-    diagnoser = LiveDiagnoser(Collector(sessions, cache_from_env(url, config.cache_ttls)))
+    cache = cache_from_env(url, config.cache_ttls)
+    METRICS.gauge("s3why_cache_hit_ratio", lambda: cache.hits / max(1, cache.hits + cache.misses))
+    diagnoser = LiveDiagnoser(Collector(sessions, cache))
     approvals = None
     if url:  # proposals must outlive a process and be seen by every replica: Redis, or no approve buttons
         patches = PatchStore(redis_client(url), ttl_seconds=int(config.proposal_ttl_hours * 3600))
@@ -79,7 +85,7 @@ def build_app_from_env() -> App:
 
 
 def serve(port: int) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logs(json_lines=os.environ.get("S3WHY_LOG_FORMAT", "json") != "text")
     app = build_app_from_env()
     app_token = os.environ.get("SLACK_APP_TOKEN")
     if app_token:

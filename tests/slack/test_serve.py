@@ -72,8 +72,18 @@ def test_serve_answers_a_signed_event_and_stops_on_sigterm(moto: str, fake_slack
         assert post_signed(f"{base}/slack/events", "forged", payload, JSON)[0] == 401
         update = fake.wait_for("chat.update")[-1].body
         assert "RequireKms" in json.dumps(update["blocks"])
+        status, metrics = _get(f"{base}/metrics")
+        assert status == 200
+        assert 's3why_diagnoses_total{decision="explicit-deny"} 1' in metrics
+        assert 's3why_root_causes_total{layer="bucket-policy"} 1' in metrics
+        assert 's3why_aws_calls_total{operation="GetBucketPolicy",service="s3"}' in metrics
+        assert 's3why_slack_events_total{kind="event_callback"}' in metrics and "s3why_cache_hit_ratio" in metrics
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 0, stderr
     assert "xoxb-serve-test" not in stderr and "Traceback" not in stderr
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    diagnosis = next(line for line in lines if line["message"] == "diagnosis")
+    assert diagnosis["decision"] == "explicit-deny" and len(diagnosis["request_id"]) == 32
+    assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
