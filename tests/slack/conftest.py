@@ -49,7 +49,7 @@ def start_app(
     fake_url: str, store: Store, gate: threading.Event, config: Config | None = None, patches: PatchStore | None = None
 ) -> tuple[str, Any]:
     def slow_aws(made: Any) -> None:
-        made.meta.events.register("before-send.*.*", lambda **_: gate.wait(30) and None)
+        made.meta.events.register("before-send.*.*", lambda **_: None if gate.wait(30) else None)
 
     client = WebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
     sessions = SessionProvider(config or Config(), client_hook=slow_aws)
