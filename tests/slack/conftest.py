@@ -48,8 +48,11 @@ def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
 def start_app(
     fake_url: str, store: Store, gate: threading.Event, config: Config | None = None, patches: PatchStore | None = None
 ) -> tuple[str, Any]:
+    def wait_for_gate(**_: Any) -> None:
+        gate.wait(30)  # returns nothing: botocore would take any value as the HTTP response
+
     def slow_aws(made: Any) -> None:
-        made.meta.events.register("before-send.*.*", lambda **_: None if gate.wait(30) else None)
+        made.meta.events.register("before-send.*.*", wait_for_gate)
 
     client = WebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
     sessions = SessionProvider(config or Config(), client_hook=slow_aws)
