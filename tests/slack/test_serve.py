@@ -14,6 +14,7 @@ import urllib.request
 import uuid
 
 from bot.demo.scenarios import s_sse_kms_header
+from tests.conftest import OwnRedis
 from tests.slack.conftest import SECRET
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import event, message, post_signed
@@ -35,7 +36,9 @@ def _get(url: str) -> tuple[int, str]:
         return exc.code, ""
 
 
-def test_serve_answers_a_signed_event_and_stops_on_sigterm(moto: str, fake_slack: tuple[FakeSlack, str]) -> None:
+def test_serve_answers_a_signed_event_and_stops_on_sigterm(
+    moto: str, fake_slack: tuple[FakeSlack, str], own_redis: OwnRedis
+) -> None:
     fake, slack_url = fake_slack
     s_sse_kms_header()
     port = _free_port()
@@ -44,7 +47,7 @@ def test_serve_answers_a_signed_event_and_stops_on_sigterm(moto: str, fake_slack
         "SLACK_BOT_TOKEN": "xoxb-serve-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{slack_url}/api/",
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_URL": own_redis.url,  # a fresh server: nothing cached from other runs
     }
     env.pop("SLACK_APP_TOKEN", None)
     proc = subprocess.Popen(
