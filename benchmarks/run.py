@@ -91,9 +91,18 @@ def main() -> int:
     rows: list[Row] = []
     from benchmarks.collect import bench_collect
     from benchmarks.diagnose import bench_diagnose
+    from benchmarks.memory import bench_memory
     from benchmarks.slack import bench_slack
 
-    for bench in (bench_parse, bench_engine, bench_simulate_cases, bench_collect, bench_diagnose, bench_slack):
+    for bench in (
+        bench_parse,
+        bench_engine,
+        bench_simulate_cases,
+        bench_collect,
+        bench_diagnose,
+        bench_slack,
+        bench_memory,
+    ):
         rows.extend(bench())
     widths = [max(len(r[i]) for r in [("area", "what", "figure"), *rows]) for i in range(3)]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(("area", "what", "figure"), widths, strict=True)) + " |"
