@@ -64,8 +64,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo.run import run_demo
+    from bot.demo.run import run_demo, run_demo_slack
 
+    if args.slack:
+        return run_demo_slack(only=args.scenario, port=args.port)
     return run_demo(only=args.scenario, as_json=args.json)
 
 
@@ -148,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the whole pipeline on an emulated AWS account (no Slack, AWS or Redis)")
     demo.add_argument("--scenario", help="only the scenarios whose name contains this")
     demo.add_argument("--json", action="store_true", help="print the summary as JSON")
+    demo.add_argument(
+        "--slack",
+        action="store_true",
+        help="serve one setup's emulated account behind the Slack app (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET; "
+        "SLACK_APP_TOKEN for Socket Mode, else HTTP on --port)",
+    )
+    demo.add_argument("--port", type=int, default=3000, help="HTTP port for --slack without SLACK_APP_TOKEN")
     demo.set_defaults(func=_cmd_demo)
     return parser
 

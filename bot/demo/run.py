@@ -79,6 +79,30 @@ def run_demo(*, only: str | None = None, as_json: bool = False, out: TextIO = sy
     return 0 if fixed == len(rows) else 1
 
 
+def run_demo_slack(*, only: str | None, port: int, out: TextIO = sys.stdout) -> int:
+    """One broken setup in the emulated AWS, behind the real Slack app (Socket Mode with SLACK_APP_TOKEN, else
+    HTTP on `port`): try s3why in a workspace before giving it any AWS access."""
+    from bot.slack.server import build_app_from_env, serve
+
+    name = only or "KMS key policy not granting"
+    chosen = [s for s in SCENARIOS if name.lower() in s.name.lower()]
+    if not chosen:
+        raise UsageError(f"no scenario matches {name!r}; the scenarios: " + "; ".join(s.name for s in SCENARIOS))
+    sc = chosen[0]
+    with emulated_aws():
+        names = sc.seed()
+        text, principal, context = sc.formatted(names)
+        app = build_app_from_env(sc.config(names), sc.client_hook(names), use_redis=False)
+        out.write(f"s3why demo --slack: the emulated account holds the setup {sc.name!r}.\n")
+        out.write("Paste this error in a channel where s3why is, or after /s3why:\n\n" + text + "\n\n")
+        if principal and principal not in text:
+            out.write(f"The error does not say who made the call: answer s3why's question with {principal}\n")
+        for key, values in context.items():
+            out.write(f"and add the request detail {key}={values[0]}\n")
+        out.flush()
+        return serve(port, app)
+
+
 def _fixed(r: Row) -> bool:
     return r.ok
 

@@ -21,7 +21,7 @@ from bot.approve.flow import Approvals
 from bot.approve.store import PatchStore
 from bot.approve.writer import Writer
 from bot.cache import cache_from_env, redis_client
-from bot.config import load_config
+from bot.config import Config, load_config
 from bot.errors import UsageError
 from bot.logs import configure as configure_logs
 from bot.metrics import METRICS
@@ -59,17 +59,20 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterabl
     return route
 
 
-def build_app_from_env() -> App:
+def build_app_from_env(
+    config: Config | None = None, client_hook: Callable[[Any], None] | None = None, *, use_redis: bool = True
+) -> App:
+    """The app as `s3why serve` runs it; the demo passes its own configuration and emulated-AWS hook."""
     token = os.environ.get("SLACK_BOT_TOKEN")
     secret = os.environ.get("SLACK_SIGNING_SECRET")
     if not token or not secret:
         raise UsageError("s3why serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment")
     base = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
     client = WebClient(token=token, base_url=base if base.endswith("/") else base + "/")
-    config = load_config(os.environ.get("S3WHY_CONFIG"))
-    url = os.environ.get("REDIS_URL")
+    config = config if config is not None else load_config(os.environ.get("S3WHY_CONFIG"))
+    url = os.environ.get("REDIS_URL") if use_redis else None
     store = Store(redis_client(url) if url else None)
-    sessions = SessionProvider(config)
+    sessions = SessionProvider(config, client_hook=client_hook)
     cache = cache_from_env(url, config.cache_ttls)
     METRICS.gauge("s3why_cache_hit_ratio", lambda: cache.hits / max(1, cache.hits + cache.misses))
     diagnoser = LiveDiagnoser(Collector(sessions, cache))
@@ -84,9 +87,9 @@ def build_app_from_env() -> App:
     )
 
 
-def serve(port: int) -> int:
+def serve(port: int, app: App | None = None) -> int:
     configure_logs(json_lines=os.environ.get("S3WHY_LOG_FORMAT", "json") != "text")
-    app = build_app_from_env()
+    app = app or build_app_from_env()
     app_token = os.environ.get("SLACK_APP_TOKEN")
     if app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

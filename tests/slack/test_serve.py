@@ -90,3 +90,39 @@ def test_serve_answers_a_signed_event_and_stops_on_sigterm(
     diagnosis = next(line for line in lines if line["message"] == "diagnosis")
     assert diagnosis["decision"] == "explicit-deny" and len(diagnosis["request_id"]) == 32
     assert all(set(line) >= {"time", "level", "logger", "message"} for line in lines)
+
+
+def test_demo_slack_serves_an_emulated_account_behind_the_app(fake_slack: tuple[FakeSlack, str]) -> None:
+    fake, slack_url = fake_slack
+    port = _free_port()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("REDIS_URL", "SLACK_APP_TOKEN")
+    }
+    env.update(SLACK_BOT_TOKEN="xoxb-demo", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=f"{slack_url}/api/")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--slack", "--scenario", "identity policy missing", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert "identity policy missing s3:PutObject" in lines[0]
+        paste = lines[3].strip()
+        assert "AccessDenied" in paste
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert _get(f"{base}/healthz")[0] == 200
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        payload = event(message(paste), event_id=f"EvDemo{uuid.uuid4().hex}")
+        assert post_signed(f"{base}/slack/events", SECRET, payload, JSON)[0] == 200
+        final = json.dumps(fake.wait_for("chat.update")[-1].body["blocks"])
+        assert "identity" in final and "s3:PutObject" in final
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr
