@@ -277,3 +277,18 @@ def test_denied_identity_and_key_reads_are_reported(moto: str, missing: str) -> 
     )
     details = " ".join(u.detail for u in view.unknowns())
     assert ("iam:GetRole" if missing == "GetRole" else "kms:GetKeyPolicy") in details
+
+
+def test_a_throttling_burst_beyond_the_retries_is_unknown_not_cached_and_recovers(moto: str) -> None:
+    seed_everything()
+    collector, log = make_collector()
+    slow = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+    log.inject["GetBucketPolicy"] = [(503, slow)] * 8  # more than botocore's attempts: the call fails
+    view = account_view(collector.collect(Target(bucket="data-lake")))
+    assert view.bucket is not None
+    policy = view.bucket.policy
+    assert not policy.known and "SlowDown" in policy.detail, policy.detail
+    for operation in log.inject:
+        log.inject[operation] = []  # the burst is over
+    again = account_view(collector.collect(Target(bucket="data-lake")))
+    assert again.bucket is not None and again.bucket.policy.known  # the throttled answer was not cached
