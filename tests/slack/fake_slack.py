@@ -25,7 +25,10 @@ class FakeSlack:
     base_url: str = ""
     uploads: dict[str, str] = field(default_factory=dict)  # file id -> the bytes uploaded (as text)
     groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> members
-    refuse_uploads: bool = False  # answer files.getUploadURLExternal as Slack does without files:write
+    refuse_uploads: bool = False
+    hold: dict[str, threading.Event] = field(
+        default_factory=dict
+    )  # method -> answered only once set  # answer files.getUploadURLExternal as Slack does without files:write
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _cv: threading.Condition = field(default_factory=threading.Condition)
 
@@ -36,6 +39,9 @@ class FakeSlack:
         with self._cv:
             self.calls.append(Call(method, body))
             self._cv.notify_all()
+        gate = self.hold.get(method)
+        if gate is not None:
+            gate.wait(30)
         if method == "auth.test":
             return {"ok": True, "team_id": "T111", "user_id": "UBOT", "bot_id": "BBOT", "team": "Test", "user": "s3why"}
         if method == "chat.postMessage":

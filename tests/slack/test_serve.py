@@ -126,3 +126,44 @@ def test_demo_slack_serves_an_emulated_account_behind_the_app(fake_slack: tuple[
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 0, stderr
+
+
+def test_sigterm_finishes_the_work_already_acknowledged(
+    moto: str, fake_slack: tuple[FakeSlack, str], own_redis: OwnRedis
+) -> None:
+    import threading
+
+    fake, slack_url = fake_slack
+    s_sse_kms_header()
+    port = _free_port()
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-term", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": f"{slack_url}/api/", "REDIS_URL": own_redis.url}  # fmt: skip
+    env.pop("SLACK_APP_TOKEN", None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    release = threading.Event()
+    fake.hold["chat.update"] = release  # the answer is in flight when SIGTERM arrives
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert _get(f"{base}/healthz")[0] == 200
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        payload = event(message(PASTE), event_id=f"EvTerm{uuid.uuid4().hex}")
+        assert post_signed(f"{base}/slack/events", SECRET, payload, JSON)[0] == 200
+        fake.wait_for("chat.update")  # the diagnosis is done; its answer is being posted
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert proc.poll() is None  # still finishing
+        release.set()
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "RequireKms" in json.dumps(fake.of("chat.update")[-1].body["blocks"])
