@@ -33,6 +33,7 @@ log = logging.getLogger("s3why.serve")
 
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = 256  # the listen backlog: a burst of Slack deliveries must not be refused (default 5)
 
 
 class _Quiet(WSGIRequestHandler):

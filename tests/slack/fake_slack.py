@@ -110,7 +110,10 @@ def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer, str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     fake.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     return fake, server, fake.base_url

@@ -100,3 +100,10 @@ def test_malformed_policies_returned_by_aws_are_reported_not_raised(moto: str) -
     assert d.decision != "allow"
     text = json.dumps(diagnosis_blocks(d, "r" * 32))
     assert "Traceback" not in text and "bucket-policy" in text
+
+
+def test_a_burst_of_connections_is_queued_not_refused() -> None:
+    from bot.slack.server import _ThreadingWSGIServer
+
+    # socketserver's default listen backlog is 5: a burst of Slack deliveries would see refused connections.
+    assert _ThreadingWSGIServer.request_queue_size >= 128
