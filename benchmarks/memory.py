@@ -47,6 +47,8 @@ def bench_memory() -> list[Row]:
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(app_port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
+        # moto's state is per process, shared by every server in it: start from a clean account.
+        urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")).read()
         s_sse_kms_header()
         base = f"http://127.0.0.1:{app_port}"
         for _ in range(300):
