@@ -6,15 +6,13 @@ calls and the dependency-chain lower bound, and the warm time.
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import threading
 import time
 from typing import Any
 
-from moto.server import ThreadedMotoServer
-
 from benchmarks.run import Row
+from bot.demo.emulator import start_emulated_aws
 
 LATENCY = 0.05
 OWN, OTHER = "123456789012", "222222222222"
@@ -54,14 +52,9 @@ def bench_collect() -> list[Row]:
     from bot.cache import MemoryCache
     from bot.config import AccountConfig, Config
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    saved = dict(os.environ)
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="AKIAFAKEFAKEFAKEFAKE",
-                      AWS_SECRET_ACCESS_KEY="fake", AWS_REGION="us-east-1")  # fmt: skip
+    moto_url, stop_aws = start_emulated_aws()
     try:
-        seeded = _seed(f"http://{host}:{port}")
+        seeded = _seed(moto_url)
         config = Config(accounts=(AccountConfig(id=OTHER, role_arn=f"arn:aws:iam::{OTHER}:role/s3why-read"),))
         target = Target(principal_arn=seeded["principal"], bucket=seeded["bucket"], key=seeded["key"])
         counter = {"n": 0}
@@ -95,9 +88,7 @@ def bench_collect() -> list[Row]:
             warms.append(time.perf_counter() - start)
             assert counter["n"] == before, "a warm collection made AWS calls"
     finally:
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+        stop_aws()
     cold, warm, n = statistics.median(colds), statistics.median(warms), int(statistics.median(calls))
     bound = CHAIN_DEPTH * LATENCY
     return [

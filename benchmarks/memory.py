@@ -11,9 +11,8 @@ import sys
 import time
 import urllib.request
 
-from moto.server import ThreadedMotoServer
-
 from benchmarks.run import Row
+from bot.demo.emulator import start_emulated_aws
 
 
 def _rss_mib(pid: int) -> float:
@@ -30,12 +29,7 @@ def bench_memory() -> list[Row]:
     from tests.slack.signed import event, message, post_signed
     from tests.slack.test_app import JSON, PASTE
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    saved = dict(os.environ)
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="AKIAFAKEFAKEFAKEFAKE",
-                      AWS_SECRET_ACCESS_KEY="fake", AWS_REGION="us-east-1")  # fmt: skip
+    _, stop_aws = start_emulated_aws()
     fake, slack_server, slack_url = start_fake_slack()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,8 +41,6 @@ def bench_memory() -> list[Row]:
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(app_port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        # moto's state is per process, shared by every server in it: start from a clean account.
-        urllib.request.urlopen(urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")).read()
         s_sse_kms_header()
         base = f"http://127.0.0.1:{app_port}"
         for _ in range(300):
@@ -70,9 +62,7 @@ def bench_memory() -> list[Row]:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         slack_server.shutdown()
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+        stop_aws()
     return [
         ("memory", "s3why serve, idle (RSS)", f"{idle:.0f} MiB"),
         ("memory", "s3why serve, after 1,000 pasted errors answered (RSS)", f"{busy:.0f} MiB"),

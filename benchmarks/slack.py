@@ -5,18 +5,17 @@ collection plus diagnosis plus fixes plus two Web API calls.
 
 from __future__ import annotations
 
-import os
 import statistics
 import threading
 import time
 from typing import Any
 from wsgiref.simple_server import make_server
 
-from moto.server import ThreadedMotoServer
 from slack_sdk import WebClient
 
 from benchmarks.collect import LATENCY
 from benchmarks.run import Row
+from bot.demo.emulator import start_emulated_aws
 
 
 def bench_slack() -> list[Row]:
@@ -32,12 +31,7 @@ def bench_slack() -> list[Row]:
     from tests.slack.signed import event, message, post_signed
     from tests.slack.test_app import JSON, PASTE
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    saved = dict(os.environ)
-    os.environ.update(AWS_ENDPOINT_URL=f"http://{host}:{port}", AWS_ACCESS_KEY_ID="AKIAFAKEFAKEFAKEFAKE",
-                      AWS_SECRET_ACCESS_KEY="fake", AWS_REGION="us-east-1")  # fmt: skip
+    _, stop_aws = start_emulated_aws()
     fake, slack_server, slack_url = start_fake_slack()
     try:
         s_sse_kms_header()
@@ -85,9 +79,7 @@ def bench_slack() -> list[Row]:
         httpd.shutdown()
     finally:
         slack_server.shutdown()
-        server.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+        stop_aws()
     cold, warm = answers[0], statistics.median(answers[1:])
     return [
         (

@@ -4,7 +4,8 @@ stack runs, and helpers to build broken setups in it as an operator would."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,9 +18,9 @@ OTHER = "222222222222"
 _ENV = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
 
 
-@contextmanager
-def emulated_aws() -> Iterator[str]:
-    """Start moto on 127.0.0.1 (a free port), point boto3 at it, and put the environment back afterwards."""
+def start_emulated_aws() -> tuple[str, Callable[[], None]]:
+    """Start moto on 127.0.0.1 (a free port), empty, and point boto3 at it; returns its URL and how to stop it
+    (which puts the environment back)."""
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -30,6 +31,8 @@ def emulated_aws() -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     url = f"http://{host}:{port}"
+    # moto's state belongs to the process, shared by every server started in it: begin with an empty account.
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
     saved = {k: os.environ.get(k) for k in _ENV}
     os.environ.update(
         AWS_ENDPOINT_URL=url,
@@ -38,15 +41,26 @@ def emulated_aws() -> Iterator[str]:
         AWS_REGION="us-east-1",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    try:
-        yield url
-    finally:
+
+    def stop() -> None:
         server.stop()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+    return url, stop
+
+
+@contextmanager
+def emulated_aws() -> Iterator[str]:
+    """`start_emulated_aws` for a `with` block."""
+    url, stop = start_emulated_aws()
+    try:
+        yield url
+    finally:
+        stop()
 
 
 def client(service: str, region: str = "us-east-1", session: boto3.Session | None = None) -> Any:

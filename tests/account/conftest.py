@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
-from bot.demo.emulator import OTHER, OWN, client, session_in
+from bot.demo.emulator import OTHER, OWN, client, emulated_aws, session_in
 
 __all__ = ["OTHER", "OWN", "client", "session_in"]
 
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    saved = {
-        k: os.environ.get(k)
-        for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
-    }
-    os.environ.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="AKIAFAKEFAKEFAKEFAKE",
-        AWS_SECRET_ACCESS_KEY="fake-secret",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
-    yield url
-    server.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
+    with emulated_aws() as url:
+        yield url
 
 
 @pytest.fixture

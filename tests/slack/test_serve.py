@@ -36,6 +36,18 @@ def _get(url: str) -> tuple[int, str]:
         return exc.code, ""
 
 
+def _wait_healthy(base: str, proc: subprocess.Popen[str]) -> tuple[int, str]:
+    """/healthz's answer once the server listens (a start-up failure shows its stderr)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return _get(f"{base}/healthz")
+        except OSError:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "s3why serve did not start listening"
+            time.sleep(0.1)
+
+
 def test_serve_answers_a_signed_event_and_stops_on_sigterm(
     moto: str, fake_slack: tuple[FakeSlack, str], own_redis: OwnRedis
 ) -> None:
@@ -59,16 +71,7 @@ def test_serve_answers_a_signed_event_and_stops_on_sigterm(
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, body = _get(f"{base}/healthz")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.communicate()[1]
-                assert time.monotonic() < deadline, "s3why serve did not start listening"
-                time.sleep(0.1)
-        assert (status, body) == (200, "ok")
+        assert _wait_healthy(base, proc) == (200, "ok")
         assert _get(f"{base}/elsewhere")[0] == 404
         payload = event(message(PASTE), event_id=f"EvServe{uuid.uuid4().hex}")
         assert post_signed(f"{base}/slack/events", SECRET, payload, JSON)[0] == 200
@@ -110,14 +113,7 @@ def test_demo_slack_serves_an_emulated_account_behind_the_app(fake_slack: tuple[
         paste = lines[3].strip()
         assert "AccessDenied" in paste
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                assert _get(f"{base}/healthz")[0] == 200
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+        assert _wait_healthy(base, proc)[0] == 200
         payload = event(message(paste), event_id=f"EvDemo{uuid.uuid4().hex}")
         assert post_signed(f"{base}/slack/events", SECRET, payload, JSON)[0] == 200
         final = json.dumps(fake.wait_for("chat.update")[-1].body["blocks"])
@@ -145,14 +141,7 @@ def test_sigterm_finishes_the_work_already_acknowledged(
     fake.hold["chat.update"] = release  # the answer is in flight when SIGTERM arrives
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                assert _get(f"{base}/healthz")[0] == 200
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+        assert _wait_healthy(base, proc)[0] == 200
         payload = event(message(PASTE), event_id=f"EvTerm{uuid.uuid4().hex}")
         assert post_signed(f"{base}/slack/events", SECRET, payload, JSON)[0] == 200
         fake.wait_for("chat.update")  # the diagnosis is done; its answer is being posted
