@@ -62,7 +62,7 @@ def test_the_demo_prints_reports_and_a_summary_table() -> None:
     assert "scenario" in out.stdout and "1 of 1 setups handled" in out.stdout
     assert "HTTP/1.1" not in out.stderr and "werkzeug" not in out.stderr
     assert [line for line in out.stderr.splitlines() if not PROGRESS.match(line)] == [
-        line for line in out.stderr.splitlines() if line.startswith("s3why demo: 1 setups in")
+        line for line in out.stderr.splitlines() if line.startswith("s3why demo: 1 setup in")
     ]
 
 

@@ -79,7 +79,8 @@ def run_demo(
                 out.write(f"=> {row.applied}; the request after the fix: {row.after}\n")
                 out.flush()
     if progress is not None:
-        progress.write(f"s3why demo: {len(chosen)} setups in {time.monotonic() - started:.1f} s\n")
+        setups = "setup" if len(chosen) == 1 else "setups"
+        progress.write(f"s3why demo: {len(chosen)} {setups} in {time.monotonic() - started:.1f} s\n")
     if as_json:
         out.write(json.dumps({"scenarios": [r.to_json() for r in rows]}, indent=2) + "\n")
         return 0 if all(_fixed(r) for r in rows) else 1
