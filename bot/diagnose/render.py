@@ -71,6 +71,11 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli") -> str:
                 lines.extend("    " + line for line in _wrap(fix.never_automatic))
             if fix.reason and not fix.verified and not fix.never_automatic:
                 lines.append(f"    why not verified: {fix.reason}")
+            if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, in words
+                from bot.fixes import scope_lines
+
+                lines.append("    scope:")
+                lines.extend("      " + x for x in scope_lines(fix))
             for patch in fix.patches:
                 if patch.kind == "request-change":
                     lines.extend(f"    instead: {c}" for c in patch.commands)

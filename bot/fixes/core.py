@@ -1110,3 +1110,23 @@ def _word(decision: str) -> str:
 def _account(principal: str) -> str | None:
     arn = Arn.parse(principal)
     return arn.account or None if arn is not None else None
+
+
+def diagnosis_with_scope(d: Diagnosis, scope: str | None) -> Diagnosis:
+    """The diagnosis with `scope` (object | prefix | bucket) chosen in every fix that offers it (the Slack
+    select); None keeps each fix's default."""
+    if not scope:
+        return d
+    return replace(d, fixes=tuple(f.with_scope(scope) if isinstance(f, Fix) else f for f in d.fixes))
+
+
+def scope_lines(fix: Fix) -> list[str]:
+    """The scopes of a fix in words, the chosen one marked, for the text report."""
+    out = []
+    for s in fix.scopes:
+        mark = "*" if s.name == fix.scope else " "
+        state = "verified" if s.verified else f"NOT verified: {s.reason}"
+        out.append(f"{mark} {s.name}: {s.description} ({state})")
+        if s.workload:
+            out.append(f"    {s.workload}")
+    return out
