@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import hcl2
 import pytest
@@ -45,7 +46,7 @@ CASES = [
 
 @pytest.mark.parametrize(("target", "file", "rtype", "form", "statement"), CASES)
 def test_each_resource_form_is_found_and_patched_in_its_own_form(
-    tmp_path: Path, target: Target, file: str, rtype: str, form: str, statement: dict[str, object]
+    tmp_path: Path, target: Target, file: str, rtype: str, form: str, statement: dict[str, Any]
 ) -> None:
     root = tmp_path / "infra"
     shutil.copytree(TREE, root)
@@ -69,11 +70,11 @@ def test_each_resource_form_is_found_and_patched_in_its_own_form(
         expected["Condition"] = {
             t: {k: (v if isinstance(v, list) else [v]) for k, v in kv.items()}
             for t, kv in statement.get("Condition", {}).items()
-        } or None  # type: ignore[attr-defined]
+        } or None
         if expected["Condition"] is None:
             del expected["Condition"]
         if isinstance(statement.get("Principal"), dict):
-            expected["Principal"] = {t: [v] if isinstance(v, str) else v for t, v in statement["Principal"].items()}  # type: ignore[attr-defined]
+            expected["Principal"] = {t: [v] if isinstance(v, str) else v for t, v in statement["Principal"].items()}
     assert normalised == expected
     # Minimal: the diff only adds lines (a comma at most changes on the line before), in the file's form.
     removed = [line for line in patch.diff.splitlines() if line.startswith("-") and not line.startswith("---")]
