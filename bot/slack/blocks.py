@@ -165,6 +165,8 @@ def diagnosis_blocks(
         if fix.never_automatic:
             text += f"\n{literal(fix.never_automatic)}"
         blocks.append(_section(text))
+        if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, switched by a select
+            blocks.append(scope_select(fix, run_id))
         for patch in fix.patches[:2]:
             if patch.kind == "request-change":
                 blocks.append(_section("Instead: " + "; ".join(patch.commands)))
@@ -221,6 +223,30 @@ def diagnosis_blocks(
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
     return blocks
+
+
+def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
+    """The scopes of a fix in words, and a select that switches the one shown (and the one approval applies)."""
+    chosen = next(s for s in fix.scopes if s.name == fix.scope)
+    options = [
+        {
+            "text": {"type": "plain_text", "text": _cut(f"{s.name}: {s.description}", 75)},
+            "value": f"{run_id}|{s.name}",
+        }
+        for s in fix.scopes
+    ]
+    text = f"*Scope:* {chosen.description}" + (f"\n_{chosen.workload}_" if chosen.workload else "")
+    return {
+        "type": "section",
+        "block_id": f"s3why_scope_{fix.id}"[:255],
+        "text": {"type": "mrkdwn", "text": _cut(text, 3000)},
+        "accessory": {
+            "type": "static_select",
+            "action_id": "s3why_fix_scope",
+            "options": options,
+            "initial_option": next(o for o, s in zip(options, fix.scopes, strict=True) if s.name == fix.scope),
+        },
+    }
 
 
 def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
