@@ -426,6 +426,11 @@ def _authorize(
     if owner:
         ctx.setdefault("aws:ResourceAccount", (owner,))
         ctx.setdefault("s3:ResourceAccount", (owner,))
+    through = view.vpc_endpoint is not None or "aws:SourceVpce" in ctx
+    for k, v in view.derived_context(
+        principal_account=principal_account, resource_account=owner, through_endpoint=through
+    ).items():
+        ctx.setdefault(k, v)
 
     # The bucket policy (or what s3why knows of it).
     documents: dict[str, Any] = {n.name: n.document for n in (view.principal.policies if view.principal else ())}
@@ -893,7 +898,10 @@ def _block_public_access(
             request_acl=acl,
         )
         return
-    if flags["RestrictPublicBuckets"] and bucket_policy is not None and owner and who.account != owner:
+    # RestrictPublicBuckets keeps a public policy's grants for "AWS service principals and authorized users within
+    # the bucket owner's account" (S3 User Guide, Block Public Access settings).
+    restricted_caller = who.account != owner and who.kind is not PrincipalKind.SERVICE
+    if flags["RestrictPublicBuckets"] and bucket_policy is not None and owner and restricted_caller:
         status = view.bucket.get("GetBucketPolicyStatus") if view.bucket else None
         public = (
             bool((status.value or {}).get("PolicyStatus", {}).get("IsPublic"))
@@ -1300,6 +1308,7 @@ def _kms(
         session=inputs.session,
         scps=inputs.scps,
         rcps=rcps,
+        resource_aws_managed=key.aws_managed,  # RCPs do not apply to AWS managed keys
     )
     grants = key.grants.value if key.grants.present else ()
     for action in actions:
