@@ -43,6 +43,21 @@ CALLS: dict[tuple[str, str], CallSpec] = {
         _c("iam", "ListAttachedGroupPolicies", "iam:ListAttachedGroupPolicies", "principal", "NoSuchEntity"),
         _c("iam", "GetPolicy", "iam:GetPolicy", "principal", "NoSuchEntity"),
         _c("iam", "GetPolicyVersion", "iam:GetPolicyVersion", "principal", "NoSuchEntity"),
+        # IAM Access Troubleshooter: AWS's record of a denial (bot/account/toolbox.py)
+        _c(
+            "iam-toolbox",
+            "GetRequestAuthorizationDetails",
+            "iam:GetRequestAuthorizationDetails",
+            "principal",
+            "ResourceNotFoundException",
+        ),
+        _c(
+            "iam-toolbox",
+            "GetRequestAuthorizationPolicy",
+            "iam:GetRequestAuthorizationPolicy",
+            "principal",
+            "ResourceNotFoundException",
+        ),
         # S3: the bucket
         _c("s3", "ListBuckets", "s3:ListAllMyBuckets", "account"),
         _c("s3", "GetBucketLocation", "s3:GetBucketLocation", "bucket", "NoSuchBucket"),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.account.calls import DENIED_CODES, THROTTLE_CODES, spec_for
+from bot.account.toolbox import AuthorizationRecord, RecordUnavailable, authorization_record
 from bot.arn import Arn
 from bot.engine.context import org_path, organization_keys
 
@@ -188,6 +189,8 @@ class AccountView:
     access_point: dict[str, Fact] | None = None
     organizations: dict[str, OrgView] = field(default_factory=dict)
     vpc_endpoint_owner: str | None = None  # the endpoint's OwnerId (DescribeVpcEndpoints)
+    # AWS's record of the denial (iam-toolbox), or why there is none; None: the snapshot has no such part.
+    authorization: AuthorizationRecord | RecordUnavailable | None = None
 
     def derived_context(
         self, *, principal_account: str | None, resource_account: str | None, through_endpoint: bool
@@ -443,7 +446,9 @@ def account_view(snapshot: dict[str, Any]) -> AccountView:
         }
     orgs = {k: _org_view(v) for k, v in (snapshot.get("organization") or {}).items() if isinstance(v, dict) and v}
     caller = (snapshot.get("caller") or {}).get("Account")
-    return AccountView(caller, principal, bucket, keys, vpce, access_point, orgs, vpce_owner)
+    auth = snapshot.get("authorization")
+    record = authorization_record(auth) if isinstance(auth, dict) else None
+    return AccountView(caller, principal, bucket, keys, vpce, access_point, orgs, vpce_owner, record)
 
 
 def arn_account(text: str | None) -> str | None:
