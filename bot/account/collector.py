@@ -286,6 +286,8 @@ class Collector:
             "GetObjectLockConfiguration",
             "GetBucketRequestPayment",
             "GetBucketVersioning",
+            "GetBucketAbac",  # ABAC: the bucket's tags become its resource tags
+            "GetBucketTagging",
         ]
         fs = {n: pool.submit(self.call, reader, "s3", n, region, Bucket=bucket) for n in names}
         f_account_pab = (
