@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,44 @@ def test_organization_keys_are_derived_from_what_s3why_read(tmp_path: Path) -> N
     d = diagnose_snapshot(tmp_path, snap, denied_text(principal=user))
     assert verdicts(d)["identity"] == "allow", d["layers"]
     assert d["root_causes"][0]["layer"] == "scp"
+
+
+def test_endpoint_keys_come_from_the_endpoint_owner_and_its_organization(tmp_path: Path) -> None:
+    user = f"arn:aws:iam::{OWNER}:user/analyst"
+    vpce = "vpce-0123456789abcdef0"
+    identity = doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    # Data perimeter: requests through endpoints must use the organization's own endpoints.
+    policy = doc(
+        {
+            "Sid": "OrgEndpointsOnly",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": OBJECTS,
+            "Condition": {"StringNotEquals": {"aws:VpceOrgID": ORG, "aws:VpceAccount": OWNER}},
+        },
+        {"Sid": "Reports", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": OBJECTS},
+    )
+    endpoint_policy = doc({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})
+    snap = snapshot(
+        principal=user_part(user, policies={"read": identity}),
+        bucket=bucket_part(policy=policy),
+        organization={"principal_account": in_org(OWNER, scps=[], rcps=[])},
+        vpc_endpoint={
+            "id": vpce,
+            "account": OWNER,
+            "calls": {
+                "DescribeVpcEndpoints": {
+                    "VpcEndpoints": [
+                        {"VpcEndpointId": vpce, "OwnerId": OWNER, "PolicyDocument": json.dumps(endpoint_policy)}
+                    ]
+                }
+            },
+        },
+    )
+    d = diagnose_snapshot(tmp_path, snap, denied_text(principal=user), "--context", f"aws:SourceVpce={vpce}")
+    causes = d["root_causes"]
+    assert causes and causes[0]["layer"] == "bucket-policy"
+    # The perimeter statement passed on the derived keys; the other Deny is the cause.
+    assert "OrgEndpointsOnly" not in json.dumps(causes), causes
+    assert "Reports" in json.dumps(causes)
