@@ -186,7 +186,7 @@ _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
 _OSS_HOST = re.compile(r"<HostId>\s?([a-z0-9][a-z0-9.-]{1,62})\.oss-[a-z0-9-]{1,40}\.aliyuncs\.com")
 _REGION = re.compile(r"^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d)$")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_{}")
-_PATH_STOP = frozenset(" \t\n\"'`<>")
+_URL_PATH = re.compile(r"/[^ \t\n\"'`<>]{0,4095}")
 _NOT_S3_HOST_LABELS = ("s3-accesspoint", "s3-control", "s3-object-lambda", "s3-outposts", "s3express-control")
 
 
@@ -282,18 +282,20 @@ def _host_locations(flat: str, priority: int) -> list[_Location]:
         end = idx + len("amazonaws.com")
         if flat.startswith(".cn", end):
             end += 3
+        # Neither scan goes back over text an earlier host or path used: each character is read at most twice.
         j = idx
-        while j > 0 and idx - j < 300 and flat[j - 1] in _HOST_CHARS:
+        floor = max(start, idx - 300)
+        while j > floor and flat[j - 1] in _HOST_CHARS:
             j -= 1
         k = end
         if k < len(flat) and flat[k] == "/":
-            while k < len(flat) and k - end < 4096 and flat[k] not in _PATH_STOP:
-                k += 1
+            m = _URL_PATH.match(flat, k)
+            k = m.end() if m is not None else k
         host, path = flat[j:end], flat[end:k]
         loc = _url_location(host, path, priority, j)
         if loc is not None:
             out.append(loc)
-        start = end
+        start = k
 
 
 def _locations(flat: str, operation: str | None) -> list[_Location]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
+from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
 
 MAX_BLOCKS = 50
@@ -42,8 +43,10 @@ def _cut(text: str, limit: int = MAX_TEXT) -> str:
     return text[: limit - 60].rstrip() + "\n… (cut: see the full report)"
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}
+def _section(text: str, mentions: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A mrkdwn section. s3why's own markup here is only `*`, `_`, backticks and emoji, never `<`, `>` or `&`,
+    so the whole text is escaped (bot/escape.py): no pasted value can become a mention or a link."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(mrkdwn(text, mentions=mentions))}}
 
 
 def _code(text: str) -> str:
@@ -76,7 +79,7 @@ def diagnosis_blocks(
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": _cut(f"`{what}` by `{who}` on `{r.get('resource') or '?'}`", 2000)}
+                {"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{r.get('resource') or '?'}`"), 2000)}
             ],
         }
     )
@@ -199,6 +202,7 @@ def diagnosis_blocks(
 
 def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
     """Approve / Reject for one proposed fix; approving asks for confirmation first."""
+    confirm = _cut(mrkdwn(f"s3why will apply *{title}* to the live account."), 300)
     return {
         "type": "actions",
         "block_id": f"s3why_fix_{proposal_id[:12]}",
@@ -211,7 +215,7 @@ def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
                 "text": {"type": "plain_text", "text": "Approve"},
                 "confirm": {
                     "title": {"type": "plain_text", "text": "Apply this fix?"},
-                    "text": {"type": "mrkdwn", "text": _cut(f"s3why will apply *{title}* to the live account.", 300)},
+                    "text": {"type": "mrkdwn", "text": confirm},
                     "confirm": {"type": "plain_text", "text": "Apply"},
                     "deny": {"type": "plain_text", "text": "Cancel"},
                 },
@@ -226,8 +230,8 @@ def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
     }
 
 
-def outcome_blocks(outcome: Outcome, run_id: str | None) -> list[dict[str, Any]]:
-    """What an approval, rejection or rollback did, for the thread."""
+def outcome_blocks(outcome: Outcome, run_id: str | None, mentions: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What an approval, rejection or rollback did, for the thread (`mentions`: the user ids s3why names)."""
     lines = [outcome.message]
     if outcome.proposal is not None:
         lines.insert(0, f"*{outcome.proposal.fix_title}* — `{outcome.proposal.targets}`")
@@ -237,7 +241,7 @@ def outcome_blocks(outcome: Outcome, run_id: str | None) -> list[dict[str, Any]]
             if outcome.decision_after == "allow"
             else f":warning: The original request is still not allowed ({outcome.decision_after})."
         )
-    blocks = [_section("\n".join(lines))]
+    blocks = [_section("\n".join(lines), mentions)]
     if outcome.diff:
         blocks.append(_section(_code(outcome.diff)))
     elements: list[dict[str, Any]] = []
@@ -289,7 +293,7 @@ def help_text() -> str:
     return (
         "*s3why* explains S3 *Access Denied* errors.\n"
         "• Paste the error in a channel s3why is in (or DM it): it answers in the thread.\n"
-        "• `/s3why <error>` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
+        "• `/s3why &lt;error&gt;` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
         "• Mention `@s3why` in a thread to diagnose the message the thread started with.\n"
         "• Message menu → *Diagnose with s3why* on any message."
     )
