@@ -118,6 +118,15 @@ def diagnosis_blocks(
             "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{where}`"), 2000)}],
         }
     )
+    record = d.request.get("aws_record")
+    # AWS's own record of the denial, beside s3why's evaluation (bot/diagnose/aws_record.py).
+    if isinstance(record, dict) and record.get("authorization_id"):
+        line = record.get("summary") if record.get("available") else f"No AWS record: {record.get('reason')}"
+        for change in record.get("changed_since_denial") or []:
+            line = f"{line}\n{change['policy']} changed since the denial: the fixes target today's document, and "
+            line += "the denial may already be gone (the diff is in the full report)"
+        safe = str(line).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(safe, 2000)}]})
     for w in warnings:
         if w.kind == "secret":
             blocks.append(
