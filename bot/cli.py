@@ -72,6 +72,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(only=args.scenario, as_json=args.json)
 
 
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.config_cli import run_config_check
+
+    return run_config_check(args)
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     import json
 
@@ -133,6 +139,14 @@ def _serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=3000)
 
 
+def _config_arguments(p: argparse.ArgumentParser) -> None:
+    actions = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="validate FILE (default S3WHY_CONFIG) and print it as s3why uses it")
+    check.add_argument("file", nargs="?", metavar="FILE", help="the configuration file (default: S3WHY_CONFIG)")
+    check.add_argument("--json", action="store_true", help="print one JSON document")
+    check.set_defaults(func=_cmd_config_check)
+
+
 def _audit_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=1000, help="at most this many entries, oldest first")
     p.add_argument("--diffs", action="store_true", help="show each change's diff")
@@ -170,6 +184,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("diagnose", "parse, collect and diagnose a denied request", _diagnose_arguments, _cmd_diagnose),
     Command("serve", "run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)", _serve_arguments, _cmd_serve),
+    Command("config", "check the configuration file (S3WHY_CONFIG)", _config_arguments, _cmd_config_check),
     Command(
         "audit",
         "list proposals, approvals, applies, failures and rollbacks (REDIS_URL)",

@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.account.calls import DENIED_CODES, spec_for
 from bot.account.sessions import SessionProvider
+from bot.account.toolbox import fetch_record
 from bot.arn import Arn
 from bot.cache import Cache, MemoryCache
 from bot.metrics import METRICS
@@ -41,6 +42,7 @@ class Target:
     access_point_arn: str | None = None
     kms_key_arns: tuple[str, ...] = ()
     account: str | None = None  # where the bucket probably lives (a channel's default account, or what a person said)
+    authorization_id: str | None = None  # AWS's record of the denial (bot/account/toolbox.py)
 
 
 def _json_safe(value: Any) -> Any:
@@ -137,6 +139,11 @@ class Collector:
                 futures["principal"] = pool.submit(self._principal, pool, target.principal_arn)
             if principal_account:
                 org["principal_account"] = pool.submit(self._organization, pool, principal_account)
+            if target.authorization_id:
+                # AWS's record, read with the read role of the denied principal's account.
+                futures["authorization"] = pool.submit(
+                    fetch_record, self.call, principal_account or own, target.authorization_id
+                )
             if target.vpce_id:
                 futures["vpc_endpoint"] = pool.submit(self._vpc_endpoint, principal_account or own, target.vpce_id)
             kms: dict[str, Future[Any]] = {
@@ -300,6 +307,8 @@ class Collector:
             "GetObjectLockConfiguration",
             "GetBucketRequestPayment",
             "GetBucketVersioning",
+            "GetBucketAbac",  # ABAC: the bucket's tags become its resource tags
+            "GetBucketTagging",
         ]
         fs = {n: pool.submit(self.call, reader, "s3", n, region, Bucket=bucket) for n in names}
         f_account_pab = (
