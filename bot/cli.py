@@ -44,9 +44,18 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    import gc
+
     from bot.simulate_cli import run_simulate
 
-    return run_simulate(args)
+    # A batch of --cases builds millions of short-lived, acyclic values (the cases file, compiled policies,
+    # results): reference counting frees them; the cyclic collector would only rescan them, again and again
+    # (about three quarters of the run's time on 3,000 cases). The process ends when the command does.
+    gc.disable()
+    try:
+        return run_simulate(args)
+    finally:
+        gc.enable()
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
