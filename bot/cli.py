@@ -229,6 +229,10 @@ def _command_name(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # this process is the s3why command (python -m bot, the console script)
+        from bot.process import mark_standalone
+
+        mark_standalone()
     words = list(sys.argv[1:] if argv is None else argv)
     name = _command_name(words)
     parser = build_parser(name or "")  # only the command being run loads its arguments (none for --help)

@@ -16,6 +16,7 @@ import orjson
 from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate
 from bot.engine.policy import PolicyCompiler
 from bot.errors import PolicyError, UsageError
+from bot.process import end_batch
 from bot.render import dumps
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -249,6 +250,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         else:
             for i, res in enumerate(results):
                 sys.stdout.write(f"case {i}: {res.get('decision', 'error: ' + str(res.get('error')))}\n")
+        end_batch(0)  # the s3why process exits here, without freeing the batch value by value
         return 0
     request, policies = _case_from_flags(args)
     result = evaluate(request, policies)

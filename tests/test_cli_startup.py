@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.cli import COMMANDS, build_parser
 
@@ -67,3 +68,23 @@ def test_a_command_still_gets_its_own_arguments() -> None:
     parser = build_parser("diagnose")
     args = parser.parse_args(["diagnose", "--principal", "arn:aws:iam::111122223333:user/a", "text"])
     assert args.principal == "arn:aws:iam::111122223333:user/a" and args.text == "text"
+
+
+def test_a_batch_ends_the_command_s_process_but_returns_to_an_in_process_caller(tmp_path: Path, capsys: Any) -> None:
+    from bot.cli import main
+
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    case = {"principal": "arn:aws:iam::111122223333:user/a", "action": "s3:GetObject",
+            "resource": "arn:aws:s3:::b/k", "identity_policies": [allow]}  # fmt: skip
+    cases = tmp_path / "cases.json"
+    cases.write_text(json.dumps([case, case]))
+    assert main(["simulate", "--cases", str(cases), "--json"]) == 0  # returned: this process lives on
+    assert [r["decision"] for r in json.loads(capsys.readouterr().out)["results"]] == ["allow", "allow"]
+    # The command's own process exits at once after printing everything.
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "simulate", "--cases", str(cases), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0 and [r["decision"] for r in json.loads(out.stdout)["results"]] == ["allow", "allow"]
