@@ -1,4 +1,5 @@
-"""Request pre-checks on the request's headers, before any policy. Today: SSE-C blocked by default: a bucket whose default encryption lists `BlockedEncryptionTypes: SSE-C` refuses writes
+"""Request pre-checks on the request's headers, before any policy. Today: SSE-C blocked by default: a bucket
+whose default encryption lists `BlockedEncryptionTypes: SSE-C` refuses writes
 that carry SSE-C headers with 403 AccessDenied — a setting, not a policy (S3 User Guide, "Blocking or unblocking
 SSE-C for a general purpose bucket"). The rule itself lives in `bot.diagnose.s3_newer`."""
 
