@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from bot.arn import Arn
+from bot.parse import operations as ops
+from bot.parse.cloudtrail import is_record, read_record
+from bot.parse.context import stated_keys
+from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
 from bot.s3ops import action_for_operation, canonical_operation
 
@@ -72,6 +76,8 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("{Code: ",), re.compile(r"\{Code: (" + _CODE + r"),")),
     (("S3::",), re.compile(r"S3::\w{1,64}\(\): \[(" + _CODE + r")\]")),
     ((" (client): ",), re.compile(r"\b(" + _CODE + r") \(client\): ")),
+    (('"errorCode"',), re.compile(r"\"errorCode\" ?: ?\"(" + _CODE + r")\"")),
+    (('code: Some("',), re.compile(r"\bcode: Some\(\"(" + _CODE + r")\"\)")),
     (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),
 )
 
@@ -110,6 +116,9 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"\b([1-5]\d\d) (?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
     ),
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
+    (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),
+    (("response code ",), re.compile(r"HTTP response code (\d{3})\b")),
+    (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
     (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
     (
         ("Http Status Code ",),
@@ -120,6 +129,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("", re.compile(r"(?<!Extended )(?<!extended )(?i:request ?id)[\"']?[:=] ?['\"]?([^\s;,)'\"]{0,128})")),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
     ("", re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})")),
+    ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
 )
 _OPERATIONS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # (needle, pattern, must be a known S3 operation or SDK alias)
@@ -179,6 +189,9 @@ _CLI_FAILED = re.compile(r"(upload|download|copy|move) failed: (\S{1,4096}) to (
 _CLI_DELETE = re.compile(r"delete failed: (s3://\S{1,4096})")
 _BOTO_UPLOAD = re.compile(r"Failed to upload \S{1,4096} to ([^/\s:]{1,255})/(\S{1,2048}?): ")
 _S3_URI = re.compile(r"\bs3[an]?://([^/\s\"'`<>]{1,255})(?:/([^\s\"'`<>]{0,2048}))?")
+# SDK parameters and CLI options naming the bucket and key: Bucket='b' (boto3), "Bucket": "b" (JS), --bucket b.
+_PARAM_BUCKET = re.compile(r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])([a-z0-9][a-z0-9.-]{1,62})\b")
+_PARAM_KEY = re.compile(r"(?:\bKey[\"']?\s?[:=]\s?[\"']|--key[ =])([^\s\"']{1,1024})")
 _TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
 _TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _TF_BUCKET_QUOTED = re.compile(r"S3 [Bb]ucket \"([^\"\s]{1,255})\"")
@@ -239,6 +252,10 @@ def parse_s3_host(host: str) -> tuple[str | None, str | None, bool] | None:
     for i, label in enumerate(labels):
         if label.startswith(_NOT_S3_HOST_LABELS):
             return None
+        if label.startswith("s3express-") and i:
+            # A directory bucket's zonal endpoint: BUCKET.s3express-AZID.REGION.amazonaws.com
+            region = next((rest for rest in labels[i + 1 :] if _REGION.match(rest)), None)
+            return ".".join(host.rstrip(".").split(".")[:i]), region, False
         if label == "s3" or label.startswith(("s3-", "s3.")):
             region = None
             if label.startswith("s3-") and _REGION.match(label[3:]):
@@ -337,6 +354,10 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
         locs.append(_Location(_P_CLI, m.start(), m.group(1), m.group(2)))
     for m in _S3_URI.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(1), _clean_key(m.group(2))))
+    if "ucket" in flat:
+        param_key = _PARAM_KEY.search(flat) if ("Key" in flat or "--key" in flat) else None
+        for m in _PARAM_BUCKET.finditer(flat):
+            locs.append(_Location(_P_MENTION, m.start(), m.group(1), param_key.group(1) if param_key else None))
     for m in _TF_OBJECT.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
     for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET):
@@ -418,7 +439,14 @@ def _operation(flat: str) -> str | None:
 
 def _source_format(flat: str) -> str:
     checks: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("cloudtrail", ('"eventName"', '"eventSource"')),
+        ("cloudfront", ("Error from cloudfront", "(CloudFront)", "x-amz-cf-id")),
         ("s3a", ("s3a://", "fs.s3a.")),
+        ("rust", ("aws_sdk_s3", "SdkError", "ServiceError {", 'code: Some("')),
+        ("s3fs", ("s3fs", "curl.cpp:")),
+        ("cfn-response", ("send(..) failed executing", "cfn-response", "cfnresponse")),
+        ("minio", ("mc: <ERROR>", "minio")),
+        ("airflow", ("airflow",)),
         ("php", ('Error executing "', "S3::", "aws-sdk-php")),
         ("java-v2", ("software.amazon.awssdk", "(Service: S3,")),
         ("kotlin", ("aws.sdk.kotlin",)),
@@ -480,11 +508,37 @@ def extract_request(text: str) -> DeniedRequest:
 
     error_code = _error_code(flat, enriched is not None)
     operation = _operation(flat)
+    record = read_record(flat) if is_record(flat) else None
+    if record is not None:
+        error_code = record.error_code or error_code
+        if operation is None and record.event_name:
+            operation = ops.known(record.event_name) or record.event_name
+        if principal is None and record.principal_arn:
+            principal = record.principal_arn
+        anonymous = anonymous or record.anonymous
+    http = _http_request(flat)
+    candidates: tuple[str, ...] = ()
+    inferred = ops.Inferred()
+    if operation is None:
+        sdk = ops.from_sdk_names(flat)
+        if sdk.operation is not None and (error_code or "") in LOOKALIKES:
+            # A stack frame beside an error that is no access denial (bad key id, missing key) is context, not
+            # the request to diagnose: offered as a candidate only.
+            sdk = ops.Inferred(candidates=(sdk.operation,))
+        for found in (http, sdk, ops.from_cli(text), ops.from_tools(flat)):
+            if found.operation or found.candidates:
+                inferred = found
+                break
+        if inferred.operation is None and not inferred.candidates and ops.is_cloudfront(flat):
+            inferred = ops.Inferred(candidates=("GetObject", "HeadObject"))  # what a CloudFront viewer sends
+        operation, candidates = inferred.operation, inferred.candidates
 
     if "aliyuncs.com" in flat:
         service = "oss"
     elif action is not None and ":" in action:
         service = action.split(":", 1)[0].lower()
+    elif record is not None and record.service and record.service != "s3":
+        service = record.service
     else:
         service = "s3"
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
@@ -499,17 +553,43 @@ def extract_request(text: str) -> DeniedRequest:
     arn = Arn.parse(resource_arn) if resource_arn else None
     if arn is not None and arn.s3_bucket and not is_placeholder(arn.s3_bucket):
         bucket, key = arn.s3_bucket, arn.s3_key
+    elif arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
+        bucket = arn.resource.removeprefix("bucket/") or None
     else:
-        locs = sorted(
-            (loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)),
-            key=lambda loc: (loc.priority, loc.pos),
-        )
+        locs = [loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)]
+        for found, priority in ((http, _P_STRONG), (inferred, _P_CLI)):
+            if found.bucket and not is_placeholder(found.bucket):
+                locs.append(_Location(priority, -1, found.bucket, found.key))
+        if record is not None and record.bucket and not is_placeholder(record.bucket):
+            locs.append(_Location(_P_STRONG, -2, record.bucket, record.key))
+        locs.sort(key=lambda loc: (loc.priority, loc.pos))
         if locs:
             bucket = locs[0].bucket
             key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
             region = next((loc.region for loc in locs if loc.region), None)
+    if region is None and record is not None:
+        region = record.region
     if region is None:
         region = _region(flat, resource_arn, principal)
+
+    if bucket is not None and bucket.endswith(DIRECTORY_BUCKET_SUFFIX) and service == "s3":
+        # S3 Express One Zone: zonal operations are authorized by s3express:CreateSession on the bucket; the
+        # regional (bucket management) ones by s3express:<Operation> (S3 User Guide, "Authorizing Zonal endpoint
+        # API operations with CreateSession").
+        service = "s3express"
+        if action is None or action.startswith("s3:"):
+            op = operation or (candidates[0] if candidates else None)
+            action = "s3express:CreateSession" if op is None or op in _ZONAL_OPERATIONS else f"s3express:{op}"
+
+    context = list(record.context) if record is not None else []
+    context.extend(stated_keys(flat))
+    if http.scheme is not None:
+        # aws:SecureTransport is whether the request itself used TLS (IAM global condition keys).
+        context.append(("aws:SecureTransport", "true" if http.scheme == "https" else "false"))
+    stated: dict[str, list[str]] = {}
+    for k, v in dict.fromkeys(context):
+        if k != "aws:SecureTransport" or k not in stated:
+            stated.setdefault(k, []).append(v)
 
     return DeniedRequest(
         source_format=_source_format(flat),
@@ -530,7 +610,59 @@ def extract_request(text: str) -> DeniedRequest:
         policy_arn=policy_arn,
         authorization_id=_authorization_id(flat),
         reason=reason_clause,
+        operation_candidates=candidates,
+        stated_context=tuple((k, tuple(v)) for k, v in stated.items()),
     )
+
+
+DIRECTORY_BUCKET_SUFFIX = "--x-s3"  # directory bucket names: NAME--AZID--x-s3 (S3 User Guide, directory buckets)
+_ZONAL_OPERATIONS = frozenset(
+    {
+        "CreateSession", "GetObject", "PutObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject",
+        "ListObjectsV2", "HeadBucket", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
+        "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "ListMultipartUploads",
+        "GetObjectAttributes", "RenameObject", "ListObjects",
+    }
+)  # fmt: skip
+
+
+def _http_request(flat: str) -> ops.Inferred:
+    """The request an HTTP line states: `GET https://b.s3.amazonaws.com/k` or `PUT /k HTTP/1.1` with `Host: ...`.
+
+    The scheme is stated only by a full URL; a request line with a Host header does not say whether TLS was used.
+    """
+    scheme: str | None = None
+    if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None:
+        method, url = m.group(1), m.group(2)
+        scheme = url.split("://", 1)[0].lower()
+    elif " HTTP/" in flat and (m := ops.REQUEST_LINE.search(flat)) is not None:
+        host_header = ops.HOST_HEADER.search(flat)
+        if host_header is None:
+            return ops.Inferred()
+        method, url = m.group(1), f"https://{host_header.group(1)}{m.group(2)}"
+    else:
+        return ops.Inferred()
+    host, path = _split_url(url)
+    parsed = parse_s3_host(host)
+    if parsed is None:
+        return ops.Inferred(scheme=scheme)
+    bucket, _region_unused, path_style = parsed
+    target, _, query = path.partition("?")
+    target = target.split("#", 1)[0].lstrip("/")
+    key: str | None
+    if path_style:
+        first, _, rest = target.partition("/")
+        bucket, key = (unquote(first) or None), (unquote(rest) or None)
+    else:
+        key = unquote(target) or None
+    op = ops.http_operation(
+        method,
+        has_bucket=bucket is not None,
+        has_key=key is not None,
+        query=query,
+        copy_source="x-amz-copy-source" in flat.lower(),
+    )
+    return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
 
 
 def _reason_clause(reason: str) -> str | None:
