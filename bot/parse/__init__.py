@@ -149,14 +149,16 @@ def parse_text(text: str) -> ParseResult:
     chunks = _chunks(normal)
     groups: list[list[str]] = []
     summary: DeniedRequest | None = None
-    for chunk in chunks:
-        fields = extract_request(chunk)
+    for chunk in chunks if len(chunks) > 1 else ():
+        fields = extract_request(chunk, brief=True)
         if groups and summary is not None and _compatible(summary, fields):
             groups[-1].append(chunk)
             summary = _merge_fields(summary, fields)
         else:
             groups.append([chunk])
             summary = fields
+    if len(chunks) == 1:
+        groups = [chunks]
     extracted = [(g, extract_request("\n".join(g))) for g in groups]
     # A CloudTrail record without an errorCode is a request that succeeded: not an error to explain.
     extracted = [(g, r) for g, r in extracted if not (r.source_format == "cloudtrail" and r.error_code is None)]

@@ -35,43 +35,47 @@ _HEADER_ALT = "|".join(sorted((re.escape(h) for h in _HEADER_KEYS), key=len, rev
 # (botocore --debug). The name must end there (`x-amz-server-side-encryption-...` is another header).
 _HEADER = re.compile(r"(?i:(" + _HEADER_ALT + r"))(?![\w-])[\"']?\s?[:=]\s?\[?\s?b?[\"']?([\w:./+=@,-]{1,512})")
 # AWS CLI options (aws s3 / aws s3api) and SDK parameters (boto3 ExtraArgs, JS params, Java builders).
-_OPTIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("s3:x-amz-acl", re.compile(r"--acl[ =]([a-z-]{3,40})\b")),
+# (literal the pattern needs, condition key, pattern)
+_OPTIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
+    ("--acl", "s3:x-amz-acl", re.compile(r"--acl[ =]([a-z-]{3,40})\b")),
     (
+        "--s",
         "s3:x-amz-server-side-encryption",
         re.compile(r"--(?:sse|server-side-encryption)[ =](aws:kms:dsse|aws:kms|AES256)\b"),
     ),
     (
+        "-key-id",
         "s3:x-amz-server-side-encryption-aws-kms-key-id",
         re.compile(r"--(?:sse-kms-key-id|ssekms-key-id)[ =]([\w:/.-]{1,2048})"),
     ),
-    ("s3:x-amz-storage-class", re.compile(r"--storage-class[ =]([A-Z_]{3,40})\b")),
-    ("s3:x-amz-acl", re.compile(r"[\"']?\bACL[\"']?\s?[:=]\s?[\"']([a-z-]{3,40})[\"']")),
+    ("--storage-class", "s3:x-amz-storage-class", re.compile(r"--storage-class[ =]([A-Z_]{3,40})\b")),
+    ("ACL", "s3:x-amz-acl", re.compile(r"[\"']?\bACL[\"']?\s?[:=]\s?[\"']([a-z-]{3,40})[\"']")),
     (
+        "ServerSideEncryption",
         "s3:x-amz-server-side-encryption",
         re.compile(r"[\"']?\bServerSideEncryption[\"']?\s?[:=]\s?[\"'](aws:kms:dsse|aws:kms|AES256)[\"']"),
     ),
     (
+        "SSEKMSKeyId",
         "s3:x-amz-server-side-encryption-aws-kms-key-id",
         re.compile(r"[\"']?\bSSEKMSKeyId[\"']?\s?[:=]\s?[\"']([\w:/.-]{1,2048})[\"']"),
     ),
     (
+        "ession",
         "s3express:SessionMode",
         re.compile(r"(?:--session-mode[ =]|\bSessionMode[\"']?\s?[:=]\s?[\"']?)(ReadOnly|ReadWrite)\b"),
     ),
 )
-_OPTION_NEEDLES = ("--", "ACL", "ServerSideEncryption", "SSEKMSKeyId", "SessionMode")
 
 
 def stated_keys(flat: str) -> list[tuple[str, str]]:
     """(condition key, value) pairs the text states, in the order found, without duplicates."""
     found: list[tuple[int, str, str]] = []
-    low = flat.lower()
-    if "x-amz-" in low:
+    if "-amz-" in flat or "-Amz-" in flat or "-AMZ-" in flat:
         for m in _HEADER.finditer(flat):
             found.append((m.start(), _HEADER_KEYS[m.group(1).lower()], m.group(2).rstrip(".,")))
-    if any(n in flat for n in _OPTION_NEEDLES):
-        for key, pattern in _OPTIONS:
+    for needle, key, pattern in _OPTIONS:
+        if needle in flat:
             for m in pattern.finditer(flat):
                 found.append((m.start(), key, m.group(1)))
     found.sort()

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 
 from bot.arn import Arn
 from bot.parse import operations as ops
-from bot.parse.cloudtrail import is_record, read_record
+from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
@@ -472,8 +472,12 @@ def _source_format(flat: str) -> str:
     return "other"
 
 
-def extract_request(text: str) -> DeniedRequest:
-    """Every field one error's text states. `text` is normalized (see `normalize`) but may span lines."""
+def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
+    """Every field one error's text states. `text` is normalized (see `normalize`) but may span lines.
+
+    `brief`: only what tells two pieces of text apart as requests (code, operation the text names, bucket, key,
+    principal, resource, request id), for cutting a paste into requests before each is read in full.
+    """
     flat = " ".join(text.split())
     enriched = _ENRICHED.search(flat) if "is not authorized to perform" in flat else None
 
@@ -516,6 +520,17 @@ def extract_request(text: str) -> DeniedRequest:
         if principal is None and record.principal_arn:
             principal = record.principal_arn
         anonymous = anonymous or record.anonymous
+    if brief:
+        bucket, key, _ = _bucket_key_region(flat, operation, resource_arn, (), record)
+        return DeniedRequest(
+            error_code=error_code,
+            operation=operation,
+            bucket=bucket,
+            key=key,
+            principal_arn=principal,
+            resource_arn=resource_arn,
+            request_id=_request_id(flat),
+        )
     http = _http_request(flat)
     candidates: tuple[str, ...] = ()
     inferred = ops.Inferred()
@@ -549,24 +564,7 @@ def extract_request(text: str) -> DeniedRequest:
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
 
-    bucket = key = region = None
-    arn = Arn.parse(resource_arn) if resource_arn else None
-    if arn is not None and arn.s3_bucket and not is_placeholder(arn.s3_bucket):
-        bucket, key = arn.s3_bucket, arn.s3_key
-    elif arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
-        bucket = arn.resource.removeprefix("bucket/") or None
-    else:
-        locs = [loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)]
-        for found, priority in ((http, _P_STRONG), (inferred, _P_CLI)):
-            if found.bucket and not is_placeholder(found.bucket):
-                locs.append(_Location(priority, -1, found.bucket, found.key))
-        if record is not None and record.bucket and not is_placeholder(record.bucket):
-            locs.append(_Location(_P_STRONG, -2, record.bucket, record.key))
-        locs.sort(key=lambda loc: (loc.priority, loc.pos))
-        if locs:
-            bucket = locs[0].bucket
-            key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
-            region = next((loc.region for loc in locs if loc.region), None)
+    bucket, key, region = _bucket_key_region(flat, operation, resource_arn, (http, inferred), record)
     if region is None and record is not None:
         region = record.region
     if region is None:
@@ -615,6 +613,34 @@ def extract_request(text: str) -> DeniedRequest:
     )
 
 
+def _bucket_key_region(
+    flat: str,
+    operation: str | None,
+    resource_arn: str | None,
+    inferred: tuple[ops.Inferred, ...],
+    record: TrailRecord | None,
+) -> tuple[str | None, str | None, str | None]:
+    """The bucket and key the request went to, strongest statement first (resource ARN, request URL, CLI, mention)."""
+    bucket = key = region = None
+    arn = Arn.parse(resource_arn) if resource_arn else None
+    if arn is not None and arn.s3_bucket and not is_placeholder(arn.s3_bucket):
+        return arn.s3_bucket, arn.s3_key, None
+    if arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
+        return arn.resource.removeprefix("bucket/") or None, None, None
+    locs = [loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)]
+    for found, priority in zip(inferred, (_P_STRONG, _P_CLI), strict=False):
+        if found.bucket and not is_placeholder(found.bucket):
+            locs.append(_Location(priority, -1, found.bucket, found.key))
+    if record is not None and record.bucket and not is_placeholder(record.bucket):
+        locs.append(_Location(_P_STRONG, -2, record.bucket, record.key))
+    locs.sort(key=lambda loc: (loc.priority, loc.pos))
+    if locs:
+        bucket = locs[0].bucket
+        key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
+        region = next((loc.region for loc in locs if loc.region), None)
+    return bucket, key, region
+
+
 DIRECTORY_BUCKET_SUFFIX = "--x-s3"  # directory bucket names: NAME--AZID--x-s3 (S3 User Guide, directory buckets)
 _ZONAL_OPERATIONS = frozenset(
     {
@@ -632,6 +658,8 @@ def _http_request(flat: str) -> ops.Inferred:
     The scheme is stated only by a full URL; a request line with a Host header does not say whether TLS was used.
     """
     scheme: str | None = None
+    if not any(method in flat for method in ops.METHOD_NAMES):
+        return ops.Inferred()
     if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None:
         method, url = m.group(1), m.group(2)
         scheme = url.split("://", 1)[0].lower()

@@ -39,7 +39,8 @@ def known(name: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 # HTTP: METHOD URL (s3fs, debug logs, curl), a request line with a Host header (rclone -vv, HTTP dumps)
 # ---------------------------------------------------------------------------------------------------------
-_METHODS = "GET|PUT|HEAD|DELETE|POST"
+METHOD_NAMES = ("GET", "PUT", "HEAD", "DELETE", "POST")
+_METHODS = "|".join(METHOD_NAMES)
 METHOD_URL = re.compile(r"\b(" + _METHODS + r")\b[\s\"':]{1,3}(https?://[^\s\"'`<>|]{1,4096})")
 REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`<>]{0,4096}) HTTP/[12](?:\.[01])?\b")
 HOST_HEADER = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
@@ -279,6 +280,8 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("send(..) failed executing", ("PutObject",)),
     ("cloudformation-custom-resource-response-", ("PutObject",)),
 )
+# Characters one of the phrases above needs (a fast pre-check).
+_TOOL_HINTS = ("ailed", "nable", "rror", "upload", "delete", "cloudformation", "source")
 # s3fs-fuse's curl.cpp request functions.
 _S3FS_CALL = re.compile(
     r"\b(HeadRequest|GetObjectRequest|PutRequest|PutHeadRequest|DeleteRequest|ListBucketRequest|"
@@ -363,7 +366,7 @@ def _ops(found: tuple[str, ...]) -> Inferred:
 def from_tools(flat: str) -> Inferred:
     """The operation a tool's log line names (the earliest one in the text)."""
     best: tuple[int, tuple[str, ...]] | None = None
-    for phrase, ops in _TOOL_PHRASES:
+    for phrase, ops in _TOOL_PHRASES if any(c in flat for c in _TOOL_HINTS) else ():
         idx = flat.find(phrase)
         if idx >= 0 and (best is None or idx < best[0]):
             best = (idx, ops)
@@ -371,7 +374,8 @@ def from_tools(flat: str) -> Inferred:
         ("Request(", _S3FS_CALL, None),
         ("CheckBucket(", _S3FS_CALL, None),
         (" on s3a://", _S3A_CALL, _S3A_OPS),
-        ("in ", _AIRFLOW_CALL, _AIRFLOW_OPS),
+        ("hooks/s3.py", _AIRFLOW_CALL, _AIRFLOW_OPS),
+        ("S3Hook", _AIRFLOW_CALL, _AIRFLOW_OPS),
     ):
         if needle not in flat:
             continue
@@ -381,8 +385,6 @@ def from_tools(flat: str) -> Inferred:
         name = m.group(1)
         if table is None:
             best = (m.start(), (_S3FS_OPS[name],))
-        elif table is _AIRFLOW_OPS and "s3" not in flat.lower():
-            continue
         else:
             key = "upload part" if name.startswith("upload part") else name
             key = "PUT 0-byte object" if name.startswith("PUT ") and "part" not in name else key
