@@ -64,6 +64,7 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("HTTP/", re.compile(r"HTTP/[123](?:\.[01])? [45]\d\d")),
     ("response code ", re.compile(r"HTTP response code [45]\d\d")),  # s3fs-fuse
     ("HTTP Error ", re.compile(r"HTTP Error [45]\d\d: ")),  # Python's urllib (cfn-response)
+    ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
 )
 
 

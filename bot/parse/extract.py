@@ -565,6 +565,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             action = f"kms:{operation}"
 
     bucket, key, region = _bucket_key_region(flat, operation, resource_arn, (http, inferred), record)
+    if bucket is None and key is None:
+        key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
     if region is None and record is not None:
         region = record.region
     if region is None:
@@ -668,6 +670,11 @@ def _http_request(flat: str) -> ops.Inferred:
         if host_header is None:
             return ops.Inferred()
         method, url = m.group(1), f"https://{host_header.group(1)}{m.group(2)}"
+    elif "computing signature [" in flat and (m := ops.S3FS_SIGNATURE.search(flat)) is not None:
+        # s3fs signs every request it sends to its one bucket: the path is the key ("/" lists the bucket).
+        method, target, query = m.group(1), m.group(2), m.group(3)
+        op = ops.http_operation(method, has_bucket=True, has_key=target.strip("/") != "", query=query)
+        return ops.Inferred(operation=op, key=unquote(target.lstrip("/")) or None)
     else:
         return ops.Inferred()
     host, path = _split_url(url)

@@ -44,6 +44,8 @@ _METHODS = "|".join(METHOD_NAMES)
 METHOD_URL = re.compile(r"\b(" + _METHODS + r")\b[\s\"':]{1,3}(https?://[^\s\"'`<>|]{1,4096})")
 REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`<>]{0,4096}) HTTP/[12](?:\.[01])?\b")
 HOST_HEADER = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
+# s3fs-fuse's insertV4Headers: "computing signature [HEAD] [/path/key] [query] [payload hash]"
+S3FS_SIGNATURE = re.compile(r"computing signature \[(" + _METHODS + r")\] \[(/[^\]\s]{0,2048})\] \[([^\]\s]{0,2048})\]")
 
 # Sub-resources per (method, target kind): S3 API Reference request syntax of each operation.
 _OBJECT_SUB: dict[str, tuple[tuple[str, str], ...]] = {
