@@ -155,6 +155,8 @@ HOSTILE_FRAGMENTS: tuple[str, ...] = (
     '{"eventVersion": "1", "errorCode": "AccessDenied", "eventName": "GetObject"}\n',
     "GET https://b.s3.amazonaws.com/k 403 Forbidden\n",
     "aws s3 cp s3://b/k .\n",
+    "Status code: 403\n",
+    "computing signature [PUT] [/",
 )
 
 
