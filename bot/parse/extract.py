@@ -679,8 +679,8 @@ def _http_request(flat: str) -> ops.Inferred:
         return ops.Inferred()
     host, path = _split_url(url)
     parsed = parse_s3_host(host)
-    if parsed is None:
-        return ops.Inferred(scheme=scheme)
+    if parsed is None:  # not S3 itself (CloudFront, a website): its scheme says nothing about the S3 request
+        return ops.Inferred()
     bucket, _region_unused, path_style = parsed
     target, _, query = path.partition("?")
     target = target.split("#", 1)[0].lstrip("/")
