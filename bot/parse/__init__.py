@@ -56,6 +56,7 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "Failed to copy: ",
     "mc: <ERROR>",
     "403 Forbidden",
+    "Access denied when writing output",  # Athena
     *(code + ":" for code in KNOWN_CODES),
 )
 # Anchors that need a pattern, each behind a literal that must be present first.

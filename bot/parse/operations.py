@@ -278,12 +278,15 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Unable to remove", ("DeleteObject",)),
     ("Unable to stat", ("HeadObject",)),
     ("Unable to make bucket", ("CreateBucket",)),
+    # Athena (Knowledge Center "access-denied-athena"): writing query results, reading the source data
+    ("Access denied when writing output to url", ("PutObject",)),
+    ("(Path: s3://", ("GetObject", "ListObjectsV2")),
     # cfn-response: the custom resource's reply is a PUT to a presigned S3 URL
     ("send(..) failed executing", ("PutObject",)),
     ("cloudformation-custom-resource-response-", ("PutObject",)),
 )
 # Characters one of the phrases above needs (a fast pre-check).
-_TOOL_HINTS = ("ailed", "nable", "rror", "upload", "delete", "cloudformation", "source")
+_TOOL_HINTS = ("ailed", "nable", "rror", "upload", "delete", "cloudformation", "source", "output", "Path")
 # s3fs-fuse's curl.cpp request functions.
 _S3FS_CALL = re.compile(
     r"\b(HeadRequest|GetObjectRequest|PutRequest|PutHeadRequest|DeleteRequest|ListBucketRequest|"
