@@ -117,6 +117,7 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
     (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),
+    (("Response {",), re.compile(r"\bResponse \{ (?:inner: Response \{ )?status: (\d{3})\b")),  # Rust SDK, older
     (("response code ",), re.compile(r"HTTP response code (\d{3})\b")),
     (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
     (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
@@ -130,6 +131,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
     ("", re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})")),
     ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
+    ("request_id: Some(", re.compile(r"\brequest_id: Some\(\"([A-Za-z0-9]{1,128})\"\)")),
 )
 _OPERATIONS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # (needle, pattern, must be a known S3 operation or SDK alias)
