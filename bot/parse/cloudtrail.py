@@ -28,6 +28,7 @@ _ERROR_CODE = _field("errorCode")
 _VPCE = _field("vpcEndpointId")
 _BUCKET = _field("bucketName")
 _KEY = _field("key")
+_RESOURCE_ARN = re.compile(r"\"ARN\" ?: ?\"(arn:[^\"\\]{1,2048})\"")  # the first of "resources"
 _SIGNATURE_VERSION = _field("SignatureVersion")
 _AUTH_METHOD = _field("AuthenticationMethod")
 # userIdentity's own arn: the first "arn" before any nested object (sessionIssuer's arn is the role's).
@@ -50,6 +51,7 @@ class TrailRecord:
     bucket: str | None = None
     key: str | None = None
     principal_arn: str | None = None
+    resource_arn: str | None = None
     anonymous: bool = False
     context: tuple[tuple[str, str], ...] = ()
 
@@ -92,6 +94,7 @@ def read_record(flat: str) -> TrailRecord:
         bucket=get(_BUCKET),
         key=get(_KEY),
         principal_arn=principal if principal and principal.startswith("arn:") else None,
+        resource_arn=get(_RESOURCE_ARN) if '"resources"' in flat else None,
         anonymous=anonymous,
         context=tuple(context),
     )

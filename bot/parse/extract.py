@@ -521,6 +521,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             operation = ops.known(record.event_name) or record.event_name
         if principal is None and record.principal_arn:
             principal = record.principal_arn
+        if resource_arn is None and record.resource_arn and not record.resource_arn.startswith("arn:aws:s3:::"):
+            resource_arn = record.resource_arn  # a KMS key; S3's bucket and key come from requestParameters
         anonymous = anonymous or record.anonymous
     if brief:
         bucket, key, _ = _bucket_key_region(flat, operation, resource_arn, (), record)
