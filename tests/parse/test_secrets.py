@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -138,3 +139,46 @@ NOT_SECRETS = [
 @pytest.mark.parametrize("text", NOT_SECRETS)
 def test_identifiers_aws_prints_are_not_taken_for_secrets(text: str) -> None:
     assert parse_text(text + "\n" + ERROR).secrets == ()
+
+
+# Fragments aimed at the secret rules' patterns (detect-secrets' own npm and JWT patterns took ~45x and ~15x an
+# ordinary paste on the first two; s3why's linear rules replace them). Cost is compared with an ordinary paste of
+# the same length, CPU time, best of several runs, never asserted against a clock.
+SECRET_FRAGMENTS = [
+    "://",
+    "eyJ",
+    "://a:b",
+    "//x/:_authToken=",
+    "-----BEGIN RSA PRIVATE KEY-----\n",
+    '"A',
+    "xoxb-1-",
+    "\\/",
+    "password=",
+    "&amp;Signature=a",
+    "aws_secret_access_key=",
+    "ghp_",
+]
+
+
+def _cpu(text: str) -> float:
+    from bot.parse.secrets import find_secrets
+
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        find_secrets(text)
+        best = min(best, time.process_time() - start)
+    return max(best, 1e-6)
+
+
+def test_no_fragment_makes_the_secret_scan_slow() -> None:
+    from benchmarks.parse_hostile import hostile_text, ordinary_paste
+
+    ordinary = ordinary_paste()
+    _cpu(ordinary)  # warm up: detect-secrets' plugins load on first use
+    slow = {}
+    for fragment in SECRET_FRAGMENTS:
+        ratio = min(_cpu(hostile_text(fragment)) / _cpu(ordinary) for _ in range(3))
+        if ratio > 10:
+            slow[fragment] = round(ratio, 1)
+    assert not slow, f"fragments costing more than 10x an ordinary paste in the secret scan: {slow}"
