@@ -54,22 +54,50 @@ def _status(start_response: Callable[..., Any], status: str, error: str) -> list
     return [body]
 
 
+_INTERACTIVE = frozenset(
+    {"block_actions", "block_suggestion", "view_submission", "view_closed", "message_action", "shortcut"}
+)
+
+
+def _shape_problem(body: dict[str, Any]) -> str | None:
+    """What Slack always sends that this body lacks, for the parts Bolt reads before any listener runs."""
+    for name in ("event", "view", "container", "message"):
+        if name in body and not isinstance(body[name], dict):
+            return f"the payload's {name} is not an object"
+    if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+        return "the event is missing"
+    user = body.get("user")
+    if body.get("type") in _INTERACTIVE and not (isinstance(user, dict) and isinstance(user.get("id"), str)):
+        return "the payload's user is missing"
+    actions = body.get("actions")
+    if actions is not None and not (
+        isinstance(actions, list) and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+    ):
+        return "the payload's actions are not a list of actions"
+    return None
+
+
 def body_problem(raw: bytes, content_type: str) -> str | None:
     """Why Bolt could not read this body as a Slack payload (None when it can): what Bolt's parser expects, a
-    JSON object, or a form whose `payload` is a JSON object (slack_bolt.request.internals.parse_body)."""
+    JSON object, or a form whose `payload` is a JSON object (slack_bolt.request.internals.parse_body), with the
+    parts Bolt reads before any listener (`event`, `actions`, `view`, ...) of the types Slack sends."""
     try:
         body = raw.decode("utf-8")
+        parsed: Any = None
         if content_type.split(";")[0].strip() == "application/json" or body.startswith("{"):
-            return None if not body or isinstance(json.loads(body), dict) else "the JSON body is not an object"
-        if "payload" in body:
+            parsed = json.loads(body) if body else {}
+            if not isinstance(parsed, dict):
+                return "the JSON body is not an object"
+        elif "payload" in body:
             payload = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
-            if payload is not None and not isinstance(json.loads(payload), dict):
+            parsed = json.loads(payload) if payload is not None else {}
+            if not isinstance(parsed, dict):
                 return "the payload is not a JSON object"
     except UnicodeDecodeError:
         return "the body is not UTF-8"
     except ValueError:
         return "the body is not valid JSON"
-    return None
+    return _shape_problem(parsed) if isinstance(parsed, dict) else None
 
 
 def wsgi_app(
