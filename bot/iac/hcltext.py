@@ -11,15 +11,16 @@ import json
 import re
 from typing import Any
 
+from bot import escape
+
 _HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 
 
 def hcl_escape(value: str) -> str:
-    """A string for an HCL quoted literal or heredoc: `${` and `%{` would start an interpolation or a directive
-    (Terraform language, "Strings and Templates": `$${` and `%%{` are the literal forms). Quotes, backslashes and
-    control characters are escaped as in JSON, which HCL's quoted strings share."""
-    body = json.dumps(value, ensure_ascii=False)[1:-1]
-    return body.replace("${", "$${").replace("%{", "%%{")
+    """A string for an HCL quoted literal: `${` and `%{` would start an interpolation or a directive
+    (Terraform language, "Strings and Templates": `$${` and `%%{` are the literal forms). The one HCL string
+    encoder is bot/escape.py's (HCL's own escapes only: no JSON `\\b` or `\\f`, which HCL rejects)."""
+    return escape.hcl_string(value)[1:-1]
 
 
 def hcl_string(value: str) -> str:

@@ -32,6 +32,7 @@ from bot.diagnose.render import diagnosis_text
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
 from bot.layers import LayerId
+from bot.logs import safe_logger
 from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
@@ -144,6 +145,14 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(text)[:3000]}}
 
 
+def _one_per_kind(warnings: tuple[ParseWarning, ...]) -> tuple[ParseWarning, ...]:
+    """One rotate warning per kind of credential (ten pasted tokens of one kind need one warning in Slack)."""
+    seen: dict[str | None, ParseWarning] = {}
+    for w in warnings:
+        seen.setdefault(w.secret_type, w)
+    return tuple(seen.values())
+
+
 def _echo(user: str, text: str) -> str:
     """ "<@user> asked s3why:" and the (redacted) text as a code block that shows it literally."""
     body = mrkdwn(text[:2800]).replace("```", "'''")
@@ -213,7 +222,12 @@ def create_app(
     approvals: Approvals | None = None,
     process_before_response: bool = False,
 ) -> App:
-    app = App(client=client, signing_secret=signing_secret, process_before_response=process_before_response)
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=process_before_response,
+        logger=safe_logger(),  # Bolt's lines never carry a request body or a secret (bot/logs.py)
+    )
     bot_user: dict[str, str | None] = {"id": None}
     try:
         bot_user["id"] = client.auth_test().get("user_id")
@@ -289,7 +303,7 @@ def create_app(
             first,
             run_id,
             fix_format=run.fix_format,
-            warnings=parsed.secrets or run.warnings(),
+            warnings=_one_per_kind(parsed.secrets or run.warnings()),
             proposals=propose(run, run_id, first, 0),
         )
         show(run, progress_ts, verdict_line(first)[:3000], blocks)

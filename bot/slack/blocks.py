@@ -125,8 +125,7 @@ def diagnosis_blocks(
         for change in record.get("changed_since_denial") or []:
             line = f"{line}\n{change['policy']} changed since the denial: the fixes target today's document, and "
             line += "the denial may already be gone (the diff is in the full report)"
-        safe = str(line).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(safe, 2000)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(line), 2000)}]})
     for w in warnings:
         if w.kind == "secret":
             blocks.append(
@@ -248,7 +247,7 @@ def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     return {
         "type": "section",
         "block_id": f"s3why_scope_{fix.id}"[:255],
-        "text": {"type": "mrkdwn", "text": _cut(text, 3000)},
+        "text": {"type": "mrkdwn", "text": _cut(mrkdwn(text), 3000)},
         "accessory": {
             "type": "static_select",
             "action_id": "s3why_fix_scope",
