@@ -602,16 +602,17 @@ def create_app(
         if outcome.private:
             client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn(outcome.message, mentions=(user,)))
             return
-        post_outcome(outcome, channel)
+        post_outcome(outcome, channel, (user,))
 
-    def post_outcome(outcome: Outcome, channel: str) -> None:
+    def post_outcome(outcome: Outcome, channel: str, mentions: tuple[str, ...]) -> None:
+        """In the proposal's thread (`mentions`: the user ids s3why itself names in the message)."""
         p = outcome.proposal
         where, thread = (p.channel, p.thread_ts) if p is not None else (channel, None)
         client.chat_postMessage(
             channel=where,
             thread_ts=thread,
-            text=mrkdwn(outcome.message, mentions=(user,))[:3000],
-            blocks=outcome_blocks(outcome, p.run_id if p is not None else None, (user,)),
+            text=mrkdwn(outcome.message, mentions=mentions)[:3000],
+            blocks=outcome_blocks(outcome, p.run_id if p is not None else None, mentions),
         )
 
     def reconcile_forever(stop: threading.Event) -> None:
@@ -620,7 +621,8 @@ def create_app(
         while not stop.wait(reconcile_seconds):
             try:
                 for outcome in approvals.reconcile() if approvals is not None else []:
-                    post_outcome(outcome, "")
+                    intent = (outcome.proposal.intent if outcome.proposal else None) or {}
+                    post_outcome(outcome, "", (str(intent.get("approver") or ""),))
             except redis.RedisError:
                 continue  # still down: next round
             except Exception as exc:  # never let the thread die, never a traceback in the log
