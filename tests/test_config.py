@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.cache import DEFAULT_TTLS
-from bot.config import ConfigError, _TtlSeconds, effective, load_config, parse_config
+from bot.config import ConfigError, effective, load_config, parse_config
+from bot.config_schema import _TtlSeconds
 
 GOOD = """
 accounts:
