@@ -215,6 +215,15 @@ def _known_keys() -> set[str]:
 Where = tuple[str | int, ...]
 
 
+MAX_NODES = 100_000
+MAX_DEPTH = 32
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 class _Reader:
     """Builds plain Python values from the YAML node tree (safe tags only), recording the line of every mapping
     key and list item by its path, and refusing duplicate keys (YAML parsers keep the last one silently)."""
@@ -222,12 +231,16 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.loader = yaml.SafeLoader(text)
         self.lines: dict[Where, int] = {(): 1}
+        self.budget = MAX_NODES
         self.issues: list[ConfigIssue] = []
 
     def read(self) -> Any:
         try:
             node = self.loader.get_single_node()
             return None if node is None else self._value(node, ())
+        except _TooBig as exc:
+            self.issues.append(ConfigIssue(exc.line, "the file expands to too many values (anchors and aliases?)"))
+            return None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "unreadable"
@@ -241,6 +254,9 @@ class _Reader:
 
     def _value(self, node: yaml.Node, where: Where) -> Any:
         line = node.start_mark.line + 1
+        self.budget -= 1
+        if self.budget < 0 or len(where) > MAX_DEPTH:  # aliases can make a small file expand without end
+            raise _TooBig(line)
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
                 self.issues.append(ConfigIssue(line, f"{_dotted(where) or 'the file'}: the tag {node.tag} is not used"))
