@@ -267,14 +267,23 @@ class Approvals:
         if self.store.record_intent(p, action="apply", actor=user) is None:
             return Outcome(False, "Nothing done: this fix is no longer being applied.", p, private=True)
         self.store.audit("applying", p, user, diff=change)
-        done: list[Change] = []
+        attempted: list[Change] = []
         try:
             for c in p.changes:
+                attempted.append(c)
                 c.request_id = self.writer.write(sessions[c.account], c.where, c.target, c.apply, c.document).request_id
-                done.append(c)
         except AWS_ERRORS as exc:
-            undone = self._undo(done, user)
-            message = f"AWS refused the change: {_describe(exc)}. " + undone
+            # AWS's error answer (or s3why's own refusal before calling) means that write did not happen; no
+            # answer at all (a timeout, a dropped connection) means it may have: put it back too (idempotent)
+            refused = isinstance(exc, ClientError | WriteError)
+            put_back, undone = self._undo(attempted[:-1] if refused else attempted, user)
+            if refused:
+                message = f"AWS refused the change: {_describe(exc)}. {undone}"
+            else:
+                message = f"AWS did not answer the write of {attempted[-1].target} ({_describe(exc)}): it may "
+                message += f"have been applied. {undone}"
+            if not put_back:  # what is in AWS is not known: left in flight, reconcile re-reads and reports
+                return self._unrecorded(p, user, "apply-uncertain", message + _WILL_CHECK)
             try:
                 return self._fail(p, user, "failed", message)
             except redis.RedisError:
@@ -299,16 +308,20 @@ class Approvals:
         self.store.audit(action, p, user, reason="state store unavailable: not recorded", **extra)
         return Outcome(False, message, p, str(extra.get("diff") or ""))
 
-    def _undo(self, done: list[Change], user: str) -> str:
-        """After a partial apply: put back what was written, newest first."""
+    def _undo(self, done: list[Change], user: str) -> tuple[bool, str]:
+        """After a partial apply: put back what was (or may have been) written, newest first. (all put back?,
+        what to say)."""
         if not done:
-            return "Nothing was applied."
+            return True, "Nothing was applied."
         try:
             for c in reversed(done):
                 self._restore(self.writer.session(c.account, user), c)
         except AWS_ERRORS as exc:
-            return f"Putting back what was already written failed too ({_describe(exc)}): check {done[-1].target}."
-        return "What had been written was put back."
+            return (
+                False,
+                f"Putting back what was written failed too ({_describe(exc)}): {done[-1].target} may be changed.",
+            )
+        return True, "Everything s3why wrote (or may have written) was put back as it was."
 
     def _restore(self, session: Any, c: Change) -> str:
         if c.where == "managed" and c.previous_version:
@@ -464,6 +477,7 @@ class Approvals:
                        f"Reconciled after a state-store failure: {text}.", moved)  # fmt: skip
 
 
+_WILL_CHECK = " s3why will re-read AWS and report in this thread."
 _NOT_RECORDED = (
     " s3why could not record this (its state store is unavailable): it will check AWS again when the store is back."
 )

@@ -97,3 +97,51 @@ def test_reconcile_leaves_an_apply_in_progress_alone_and_settles_one_left_behind
     assert settled.proposal is not None and settled.proposal.state == "applied"
     assert flow.approvals.rollback(proposal.id, APPROVER).ok  # Roll back works on the reconciled apply
     assert change.apply["name"] not in _inline("app")
+
+
+class NoAnswerAfter:
+    """A writer client hook: AWS does `operation` but its answer never arrives (a read timeout); with `refuse`,
+    putting it back is refused by AWS."""
+
+    def __init__(self, operation: str, refuse: str | None = None) -> None:
+        self.operation, self.refuse = operation, refuse
+
+    def hook(self, made: Any) -> None:
+        from botocore.exceptions import ClientError, ReadTimeoutError
+
+        def lost(**_: Any) -> None:
+            raise ReadTimeoutError(endpoint_url="https://iam.amazonaws.com/")
+
+        def refused(**_: Any) -> None:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, self.refuse or "")
+
+        made.meta.events.register(f"after-call.iam.{self.operation}", lost)
+        if self.refuse:
+            made.meta.events.register(f"before-call.iam.{self.refuse}", refused)
+
+
+def test_a_write_without_an_answer_is_put_back_and_never_called_refused(moto: str, redis_client: redis.Redis,
+                                                                         redis_prefix: str) -> None:  # fmt: skip
+    flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix, recorder=NoAnswerAfter("PutRolePolicy"))  # type: ignore[arg-type]
+    proposal, change = flow.changing("principal-inline")
+    outcome = flow.approvals.approve(proposal.id, APPROVER)
+    assert not outcome.ok and "may have been applied" in outcome.message and "put back" in outcome.message
+    assert "refused" not in outcome.message and "Nothing was applied" not in outcome.message
+    assert change.apply["name"] not in _inline("app")
+    assert flow.store.get(proposal.id).state == "failed"  # type: ignore[union-attr]
+
+
+def test_a_write_without_an_answer_that_cannot_be_put_back_is_left_for_reconcile(
+    moto: str, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    hook = NoAnswerAfter("PutRolePolicy", refuse="DeleteRolePolicy")
+    flow = make_flow(scenario(IDENTITY), redis_client, redis_prefix, recorder=hook)  # type: ignore[arg-type]
+    proposal, change = flow.changing("principal-inline")
+    outcome = flow.approvals.approve(proposal.id, APPROVER)
+    assert not outcome.ok and "may be changed" in outcome.message and "re-read AWS" in outcome.message
+    assert flow.store.get(proposal.id).state == "applying"  # type: ignore[union-attr]
+    flow.approvals.reconcile_grace_seconds = 0.0
+    (settled,) = flow.approvals.reconcile()
+    assert settled.ok and "is in place in AWS" in settled.message  # it had been written: Roll back is offered
+    assert settled.proposal is not None and settled.proposal.state == "applied"
+    assert change.apply["name"] in _inline("app")
