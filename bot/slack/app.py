@@ -440,6 +440,8 @@ def create_app(
             principal=form.principal,
             context=form.context,
             requester=body["user"]["id"],
+            # from a "tell s3why" button on someone else's run: they asked too (two-person rule)
+            requesters=[str(r) for r in meta.get("requesters") or [] if isinstance(r, str)],
         )
         run.account = form.account
         run_and_post(run)
@@ -703,7 +705,13 @@ def _modal(channel: str, thread_ts: str | None, text: str, known: Run | None = N
     return {
         "type": "modal",
         "callback_id": "s3why_modal",
-        "private_metadata": json.dumps({"channel": channel, "thread_ts": thread_ts}),
+        "private_metadata": json.dumps(
+            {
+                "channel": channel,
+                "thread_ts": thread_ts,
+                "requesters": sorted({r for r in [known.requester, *known.requesters] if r}) if known else [],
+            }
+        ),
         "title": {"type": "plain_text", "text": "s3why"},
         "submit": {"type": "plain_text", "text": "Diagnose"},
         "blocks": [

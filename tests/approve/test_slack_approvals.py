@@ -300,3 +300,32 @@ def test_a_click_from_another_channel_or_thread_does_not_act(slack_app: App, cha
     assert "s3why-fixes" not in _role_policies()
     slack_app.click("s3why_approve", proposal_id, APPROVER)  # from its own thread it works
     assert f"Applied by <@{APPROVER}>" in json.dumps(slack_app.fake.wait_for("chat.postMessage", 2)[-1].body)
+
+
+def test_the_form_from_someone_elses_run_keeps_them_a_requester(slack_app: App) -> None:
+    s_identity_missing_put()
+    values = {"error": {"value": {"type": "plain_text_input", "value": paste()}}}
+    submitted = interactive(
+        {
+            "type": "view_submission",
+            "team": {"id": "T111"},
+            "user": {"id": APPROVER},  # fills in the form s3why opened from REQUESTER's run
+            "api_app_id": "A111",
+            "token": "legacy",
+            "trigger_id": "1.2.6",
+            "view": {
+                "id": "V1",
+                "type": "modal",
+                "callback_id": "s3why_modal",
+                "private_metadata": json.dumps({"channel": "C111", "thread_ts": THREAD, "requesters": [REQUESTER]}),
+                "state": {"values": values},
+            },
+        }
+    )
+    slack_app.post(submitted)
+    proposal_id = slack_app.approve_button()
+    slack_app.click("s3why_approve", proposal_id, APPROVER)
+    slack_app.click("s3why_approve", proposal_id, REQUESTER)
+    refusals = [c.body["text"] for c in slack_app.fake.wait_for("chat.postEphemeral", 2)]
+    assert all("two-person rule" in t for t in refusals), refusals
+    assert slack_app.patches.get(proposal_id).state == "proposed"  # type: ignore[union-attr]
