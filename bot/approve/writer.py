@@ -157,10 +157,12 @@ class Writer:
 
     def role_tags(self, account: str, role_name: str, session: boto3.Session | None = None) -> dict[str, str]:
         """A role's tags (iam:GetRole), read with `session` or else s3why's read access to the account;
-        empty when there is no such role. Raises what AWS raises (a caller that must fail closed does)."""
+        empty when there is no such role, or when s3why has no access to the account at all (every role s3why
+        runs as is in an account it can read: the configured ones and its own). Raises what AWS raises (a
+        caller that must fail closed does)."""
         iam = self._client(session, "iam") if session is not None else self.sessions.client(account, "iam")
         if iam is None:
-            raise WriteError(f"s3why has no access to account {account}")
+            return {}
         try:
             role = iam.get_role(RoleName=role_name)["Role"]
         except ClientError as exc:
