@@ -13,6 +13,7 @@ import yaml
 
 from bot.cache import DEFAULT_TTLS
 from bot.errors import UsageError
+from bot.iac.settings import IacSettings, parse_iac
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -54,6 +55,7 @@ class Config:
     proposal_ttl_hours: float = 24.0
     dry_run: bool = False  # every account: check everything, write nothing
     cache_ttls: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TTLS))
+    iac: IacSettings = field(default_factory=IacSettings)  # where policies are defined as code (bot/iac)
 
     def account(self, account_id: str) -> AccountConfig | None:
         return next((a for a in self.accounts if a.id == account_id), None)
@@ -120,7 +122,7 @@ def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
     if not isinstance(raw, dict):
         raise _err(path, None, "the top level must be a mapping")
     _refuse_secrets(raw, path)
-    known = {"accounts", "organization", "channels", "approval", "cache", "__line__"}
+    known = {"accounts", "organization", "channels", "approval", "cache", "iac", "__line__"}
     for key in raw:
         if key not in known:
             raise _err(
@@ -192,6 +194,7 @@ def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
         proposal_ttl_hours=float(approval.get("proposal_ttl_hours", 24)),
         dry_run=bool(approval.get("dry_run", False)),
         cache_ttls=ttls,
+        iac=parse_iac(raw.get("iac"), path, _err),
     )
 
 

@@ -84,6 +84,7 @@ CALLS: dict[tuple[str, str], CallSpec] = {
         ),
         _c("s3", "GetBucketRequestPayment", "s3:GetBucketRequestPayment", "bucket", "NoSuchBucket"),
         _c("s3", "GetBucketVersioning", "s3:GetBucketVersioning", "bucket", "NoSuchBucket"),
+        _c("s3", "GetBucketTagging", "s3:GetBucketTagging", "bucket", "NoSuchTagSet", "NoSuchBucket"),
         # S3: the object
         _c("s3", "HeadObject", "s3:GetObject", "object", "404", "NoSuchKey", "NotFound", "NoSuchBucket"),
         _c("s3", "GetObjectAcl", "s3:GetObjectAcl", "object", "NoSuchKey", "NoSuchBucket"),

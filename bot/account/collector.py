@@ -279,6 +279,7 @@ class Collector:
             "GetObjectLockConfiguration",
             "GetBucketRequestPayment",
             "GetBucketVersioning",
+            "GetBucketTagging",  # aws:cloudformation:stack-name: a stack manages the bucket (bot/iac)
         ]
         fs = {n: pool.submit(self.call, reader, "s3", n, region, Bucket=bucket) for n in names}
         f_account_pab = (

@@ -998,6 +998,9 @@ def _outcome(d: Diagnosis) -> tuple[bool, str]:
     return False, f"not verified: the patched account's decision is {d.decision}"
 
 
+outcome_of = _outcome
+
+
 def _verify(fixes: list[Fix], c: _Ctx) -> None:
     baseline: dict[str, str] = {}
 
