@@ -61,6 +61,8 @@ class Patch:
 
     @property
     def diff(self) -> str:
+        if self.iac is not None:
+            return self.iac["diff"]  # the change to the file (Terraform) or to the stack's template
         if self.document is None:
             return ""
         before = json.dumps(self.before, indent=2).splitlines() if self.before else []

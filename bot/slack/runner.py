@@ -13,6 +13,8 @@ from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.fixes import propose_fixes
 from bot.fixes.core import Patch, apply_patches
+from bot.iac.approve import iac_options
+from bot.iac.fixes import with_iac
 from bot.parse import ParseResult, parse_text
 
 
@@ -35,6 +37,7 @@ class LiveDiagnoser:
         collector = Collector(self.collector.sessions, NoCache()) if fresh else self.collector
         out: list[Diagnosis] = []
         options = DiagnoseOptions(principal=principal, context=context)
+        iac = iac_options(self.collector.sessions.config)  # Terraform / CloudFormation: iac-change patches
         for req in parsed.requests:
             target = target_for(
                 req,
@@ -47,7 +50,8 @@ class LiveDiagnoser:
                 collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
             )
             found = diagnose(req, account_view(snapshot), options)
-            out.append(replace(found, fixes=tuple(propose_fixes(req, snapshot, options, found))))
+            fixes = with_iac(propose_fixes(req, snapshot, options, found), req, snapshot, options, iac)
+            out.append(replace(found, fixes=tuple(fixes)))
         return parsed, out
 
     def verify(self, proposal: Proposal, patched: bool) -> str:
