@@ -13,16 +13,13 @@ from typing import Any
 from bot.arn import Arn
 from bot.config import Config
 from bot.fixes.core import Fix, Patch
-from bot.iac.fixes import IacOptions
+from bot.iac.fixes import IacOptions, options_from_config
 from bot.iac.github import PullRequestError, open_pull_request, pull_request_body
 
 
-def iac_options(config: Config) -> IacOptions | None:
-    """The IaC options the configuration's `iac:` section gives (None when it gives none)."""
-    settings = config.iac
-    if not settings.terraform_path and not settings.cloudformation_live_apply:
-        return IacOptions()
-    return IacOptions(settings.terraform_path, settings.cloudformation_live_apply)
+def iac_options(config: Config) -> IacOptions:
+    """The IaC options the configuration's `iac:` section gives."""
+    return options_from_config(config)
 
 
 def terraform_patch(fix: Fix) -> Patch | None:
@@ -69,8 +66,8 @@ def approve_pull_request(
         return False, f"Not opened: only the approvers configured for account {where} ({fix.risk}-risk fixes) can."
     if user == requester and not config.self_approval:
         return False, "Not opened: the person who asked cannot approve their own fix (two-person rule)."
-    iac = config.iac
-    if not iac.terraform_path or not iac.github_repo:
+    terraform = config.iac.terraform
+    if terraform is None or not terraform.github_repo:
         return False, "Not opened: set iac.terraform.path and iac.terraform.github_repo in the configuration."
     body = pull_request_body(
         verdict=verdict,
@@ -82,10 +79,10 @@ def approve_pull_request(
     )
     try:
         pr = open_pull_request(
-            checkout=iac.terraform_path,
-            terraform_dir=iac.terraform_path,
-            repo=iac.github_repo,
-            base=iac.base_branch,
+            checkout=terraform.path,
+            terraform_dir=terraform.path,
+            repo=terraform.github_repo,
+            base=terraform.base_branch,
             fix_id=fix.id,
             diff=patch.iac["diff"],
             title=f"s3why: {fix.title} ({patch.iac['file']})",

@@ -271,6 +271,15 @@ def _account_of(p: Patch) -> str:
     return parsed.account if parsed is not None else ""
 
 
+def options_from_config(config: Any, terraform_dir: str | None = None) -> IacOptions:
+    """The IaC options of a configuration (`iac.terraform.path`, `iac.cloudformation.live_apply_accounts`);
+    `terraform_dir` (the CLI's --terraform-dir) wins over the configured path."""
+    iac = config.iac
+    path = terraform_dir or (iac.terraform.path if iac.terraform is not None else None)
+    live = frozenset(iac.cloudformation.live_apply_accounts) if iac.cloudformation is not None else frozenset()
+    return IacOptions(path, live)
+
+
 def terraform_dir_from(value: str | None) -> str | None:
     if value and not Path(value).is_dir():
         raise TerraformError(f"--terraform-dir {value}: not a directory")

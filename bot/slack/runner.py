@@ -11,6 +11,7 @@ from bot.account.view import account_view
 from bot.approve.store import Proposal
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
+from bot.diagnose.aws_record import diagnose_with_record
 from bot.fixes import propose_fixes
 from bot.fixes.core import Patch, apply_patches
 from bot.iac.approve import iac_options
@@ -49,8 +50,8 @@ class LiveDiagnoser:
             snapshot: dict[str, Any] = (
                 collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
             )
-            found = diagnose(req, account_view(snapshot), options)
-            fixes = with_iac(propose_fixes(req, snapshot, options, found), req, snapshot, options, iac)
+            found, settled = diagnose_with_record(req, account_view(snapshot), options)
+            fixes = with_iac(propose_fixes(req, snapshot, settled, found), req, snapshot, settled, iac)
             out.append(replace(found, fixes=tuple(fixes)))
         return parsed, out
 

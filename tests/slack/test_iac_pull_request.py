@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from bot.approve.store import PatchStore
+from bot.config import IacConfig, TerraformIac
 from bot.demo.scenarios import s_identity_missing_put
-from bot.iac.settings import IacSettings
 from tests.account.conftest import client
 from tests.approve.support import APPROVER, REQUESTER, STRANGER, config
 from tests.iac.fake_github import fake_github
@@ -41,7 +41,7 @@ def test_approving_a_terraform_fix_opens_a_pull_request_and_posts_its_link(
     _git("-C", str(checkout), "add", ".")
     _git("-C", str(checkout), "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", "infra")
     _git("-C", str(checkout), "push", "-q", "origin", "main")
-    cfg = replace(config(), iac=IacSettings(terraform_path=str(checkout), github_repo="acme/infra"))
+    cfg = replace(config(), iac=IacConfig(terraform=TerraformIac(path=str(checkout), github_repo="acme/infra")))
     client("iam").create_role(RoleName="s3why-write", AssumeRolePolicyDocument="{}")
     s_identity_missing_put()
     with fake_github() as gh:
