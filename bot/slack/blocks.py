@@ -278,7 +278,7 @@ def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     return {
         "type": "section",
         "block_id": f"s3why_scope_{fix.id}"[:255],
-        "text": {"type": "mrkdwn", "text": _cut(text, 3000)},
+        "text": {"type": "mrkdwn", "text": _cut(mrkdwn(text), 3000)},
         "accessory": {
             "type": "static_select",
             "action_id": "s3why_fix_scope",
