@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.iac.fake_github import fake_github
 from bot.iac.github import PullRequestError, open_pull_request, pull_request_body
 from bot.iac.terraform import Target, find_policy, load_tree, patch_policy
-from tests.iac.fake_github import fake_github
 
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "terraform"
 STATEMENT = {

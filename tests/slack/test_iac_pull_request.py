@@ -15,9 +15,9 @@ import redis
 from bot.approve.store import PatchStore
 from bot.config import IacConfig, TerraformIac
 from bot.demo.scenarios import s_identity_missing_put
+from bot.iac.fake_github import fake_github
 from tests.account.conftest import client
 from tests.approve.support import APPROVER, REQUESTER, STRANGER, config
-from tests.iac.fake_github import fake_github
 from tests.slack.conftest import SECRET, Harness, start_app
 from tests.slack.signed import block_action, event, message, post_signed
 from tests.slack.test_approvals import PASTE

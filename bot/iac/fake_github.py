@@ -1,4 +1,5 @@
-"""A local fake of the GitHub REST API (the few endpoints a pull request needs), on port 0."""
+"""A local fake of the GitHub REST API (the few endpoints a pull request needs), on port 0: for the tests and for
+`s3why demo`, which opens its pull request against it."""
 
 from __future__ import annotations
 
