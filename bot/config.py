@@ -81,10 +81,19 @@ class TerraformIac:
 
 
 @dataclass(frozen=True)
+class CloudFormationIac:
+    """`iac.cloudformation`: a target a stack manages (tag aws:cloudformation:stack-name) gets its fix as a
+    template change; s3why writes its live policy only in the accounts listed here."""
+
+    live_apply_accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class IacConfig:
     """`iac:`: policies managed as code. Empty: every fix is a live policy change."""
 
     terraform: TerraformIac | None = None
+    cloudformation: CloudFormationIac | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.config import (
     Config,
     ConfigError,
     ConfigIssue,
+    CloudFormationIac,
     IacConfig,
     TerraformIac,
 )
@@ -80,12 +81,27 @@ class _TerraformIac(BaseModel):
     base_branch: Annotated[str, AfterValidator(_check_branch)] = "main"
 
 
+def _check_account_text(value: str) -> str:
+    if not re.fullmatch(r"\d{12}", value):
+        raise ValueError("an account id is 12 digits in quotes")
+    return value
+
+
+class _CloudFormationIac(BaseModel):
+    """`iac.cloudformation`: s3why writes the live policy of a stack-managed target only in these accounts."""
+
+    model_config = _strict_model()
+
+    live_apply_accounts: list[Annotated[str, AfterValidator(_check_account_text)]] = []
+
+
 class _Iac(BaseModel):
     """`iac:`: policies managed as code. Empty: every fix is a live policy change."""
 
     model_config = _strict_model()
 
     terraform: _TerraformIac | None = None
+    cloudformation: _CloudFormationIac | None = None
 
 
 # --- the file's schema (strict) --------------------------------------------------------------------------------
@@ -207,7 +223,7 @@ class _File(BaseModel):
 
 def _known_keys() -> set[str]:
     models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
-    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac]
     return {name for m in models for name in m.model_fields}
 
 
@@ -471,11 +487,15 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
     ttls = dict(DEFAULT_TTLS)
     if parsed.cache and parsed.cache.ttl_seconds:
         ttls.update({k: v for k, v in parsed.cache.ttl_seconds.model_dump().items() if v is not None})
-    iac = IacConfig()
+    terraform: TerraformIac | None = None
+    cloudformation: CloudFormationIac | None = None
     if parsed.iac is not None and parsed.iac.terraform is not None:
         t = parsed.iac.terraform
         resolved = str(((base_dir or Path.cwd()) / t.path).resolve())
-        iac = IacConfig(TerraformIac(path=resolved, github_repo=t.github_repo, base_branch=t.base_branch))
+        terraform = TerraformIac(path=resolved, github_repo=t.github_repo, base_branch=t.base_branch)
+    if parsed.iac is not None and parsed.iac.cloudformation is not None:
+        cloudformation = CloudFormationIac(tuple(parsed.iac.cloudformation.live_apply_accounts))
+    iac = IacConfig(terraform, cloudformation)
     return Config(
         accounts=tuple(accounts),
         organization_role_arn=parsed.organization.role_arn if parsed.organization else None,

@@ -31,6 +31,7 @@ from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
+from bot.iac.approve import approve_pull_request
 from bot.layers import LayerId
 from bot.logs import safe_logger
 from bot.metrics import METRICS
@@ -533,6 +534,40 @@ def create_app(
         run_and_post(replace(run, scope=value.split("|", 1)[1]), progress_ts=run.message_ts)
 
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
+
+    def on_iac_pr(body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread."""
+        run_id, run = load_run(action["value"])
+        if run is None:
+            expired(body)
+            return
+        index = int(action["value"].rsplit("|", 1)[1])
+        user = body["user"]["id"]
+        if not store.claim(f"iac-pr:{run_id}:{index}:{user}", ttl=60):
+            return  # a double click
+        _, diagnoses = diagnoser(
+            run.text, principal=run.principal, context=run.options_context(), fresh=False, account=run.account
+        )
+        d = diagnosis_with_scope(diagnoses[0], run.scope) if diagnoses else None
+        if d is None or index >= len(d.fixes):
+            expired(body)
+            return
+        done, message = approve_pull_request(
+            fix=d.fixes[index],
+            verdict=verdict_line(d),
+            cause=d.root_causes[0].summary if d.root_causes else "",
+            user=user,
+            requester=run.requester,
+            config=config,
+            account=run.account,
+            is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
+        )
+        if done:
+            client.chat_postMessage(channel=run.channel, thread_ts=run.thread_ts, text=message)
+        else:
+            client.chat_postEphemeral(channel=run.channel, user=user, text=message)
+
+    app.action("s3why_iac_pr")(ack=ack_action, lazy=[on_iac_pr])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
         _, run = load_run(action["value"])

@@ -188,6 +188,10 @@ def diagnosis_blocks(
         proposal = (proposals or {}).get(index)
         if proposal is not None:
             blocks.append(approval_actions(proposal, fix.title))
+        elif fix.verified and any(
+            p.kind == "iac-change" and (p.iac or {}).get("tool") == "terraform" for p in fix.patches
+        ):
+            blocks.append(pull_request_action(run_id, index))  # issue 15: managed by Terraform -> a pull request
     elements: list[dict[str, Any]] = [
         {
             "type": "button",
@@ -231,6 +235,32 @@ def diagnosis_blocks(
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
     return blocks
+
+
+def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
+    """Approve a Terraform fix: s3why opens a pull request with the change (never a live write)."""
+    return {
+        "type": "actions",
+        "block_id": f"s3why_pr_{index}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "s3why_iac_pr",
+                "value": f"{run_id}|{index}",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve: open a pull request"},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Open a pull request?"},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": "s3why pushes a branch with this change and opens a pull request.",
+                    },
+                    "confirm": {"type": "plain_text", "text": "Open it"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
+            }
+        ],
+    }
 
 
 def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
