@@ -148,7 +148,7 @@ class PatchStore:
         }
         METRICS.inc("s3why_approvals_total", action=action)
         self.client.xadd(self.stream, {k: str(v) for k, v in entry.items()}, maxlen=100_000, approximate=True)
-        log.info(json.dumps({"audit": entry}, sort_keys=True))
+        log.info("audit %s %s", action, proposal.id, extra={"audit": entry})  # fields, not a JSON string
 
     def audit_entries(self, count: int = 1000) -> list[dict[str, str]]:
         out = []

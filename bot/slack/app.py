@@ -203,7 +203,12 @@ def create_app(
     approvals: Approvals | None = None,
     process_before_response: bool = False,
 ) -> App:
-    app = App(client=client, signing_secret=signing_secret, process_before_response=process_before_response)
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=process_before_response,
+        token_verification_enabled=False,  # `s3why serve` checks the token at start (bot/startup.py), one line
+    )
     bot_user: dict[str, str | None] = {"id": None}
     try:
         bot_user["id"] = client.auth_test().get("user_id")
