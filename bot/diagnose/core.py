@@ -26,6 +26,7 @@ from bot.diagnose.model import (
     RootCause,
 )
 from bot.diagnose.public import is_public_policy
+from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context, sse_c_blocked
 from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate, parse_policy
 from bot.engine.policy import compiled_policy
 from bot.engine.principal import PrincipalKind, parse_principal
@@ -412,6 +413,12 @@ def _authorize(
         resource = s3_arn(bucket.name, req.key)
     else:
         resource = s3_arn(bucket.name)
+    express = None
+    if bucket is not None and is_directory_bucket(bucket.name):
+        # A directory bucket: the request is authorized by s3express:CreateSession on the bucket (s3_newer.py).
+        op, region = spec.operation, bucket.region or req.region
+        express = express_session(bucket.name, region=region, account=owner, operation=op, ctx=options.context)
+        actions, resource = (express.action,), express.resource
     resolved.update(principal_arn=principal_arn, resource_arn=req.resource_arn or resource)
     resolved["resolved"] = {
         "principal": principal_arn,
@@ -426,6 +433,16 @@ def _authorize(
     if owner:
         ctx.setdefault("aws:ResourceAccount", (owner,))
         ctx.setdefault("s3:ResourceAccount", (owner,))
+    if express is not None:
+        ctx.update(express.context)
+    if bucket is not None:
+        for k, v in resource_tag_context(bucket).items():  # ABAC: the bucket's tags are its resource tags
+            ctx.setdefault(k, v)
+    through = view.vpc_endpoint is not None or "aws:SourceVpce" in ctx
+    for k, v in view.derived_context(
+        principal_account=principal_account, resource_account=owner, through_endpoint=through
+    ).items():
+        ctx.setdefault(k, v)
 
     # The bucket policy (or what s3why knows of it).
     documents: dict[str, Any] = {n.name: n.document for n in (view.principal.policies if view.principal else ())}
@@ -535,6 +552,10 @@ def _authorize(
         _ownership_and_acls(req, view, options, spec, who, owner, work)
         _object_lock(view, options, spec, who, owner, ctx, policies, resource, work)
         _requester_pays(view, options, who, owner, work)
+        sse_c = sse_c_blocked(bucket, spec.operation, options.context)
+        if sse_c is not None:
+            work.set(LayerId.REQUEST_HEADERS, DENY, sse_c.detail)
+            work.cause(LayerId.REQUEST_HEADERS, "setting", sse_c.summary, **sse_c.evidence)
         _kms(req, view, options, spec, who, owner, inputs, ctx, work)
         if main.decision.value != "explicit-deny":
             _missing_object(view, spec, who, owner, policies, ctx, work, main)
@@ -893,7 +914,10 @@ def _block_public_access(
             request_acl=acl,
         )
         return
-    if flags["RestrictPublicBuckets"] and bucket_policy is not None and owner and who.account != owner:
+    # RestrictPublicBuckets keeps a public policy's grants for "AWS service principals and authorized users within
+    # the bucket owner's account" (S3 User Guide, Block Public Access settings).
+    restricted_caller = who.account != owner and who.kind is not PrincipalKind.SERVICE
+    if flags["RestrictPublicBuckets"] and bucket_policy is not None and owner and restricted_caller:
         status = view.bucket.get("GetBucketPolicyStatus") if view.bucket else None
         public = (
             bool((status.value or {}).get("PolicyStatus", {}).get("IsPublic"))
@@ -1300,6 +1324,7 @@ def _kms(
         session=inputs.session,
         scps=inputs.scps,
         rcps=rcps,
+        resource_aws_managed=key.aws_managed,  # RCPs do not apply to AWS managed keys
     )
     grants = key.grants.value if key.grants.present else ()
     for action in actions:

@@ -130,6 +130,11 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
                 lines.extend(_wrap(fix.never_automatic, w, indent="    "))
             if fix.reason and not fix.verified and not fix.never_automatic:
                 lines.extend(_wrap(f"why not verified: {fix.reason}", w, indent="    ", hanging="      "))
+            if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, in words
+                from bot.fixes import scope_lines
+
+                lines.append("    scope:")
+                lines.extend("      " + x for x in scope_lines(fix))
             for patch in fix.patches:
                 if patch.kind == "request-change":
                     for c in patch.commands:

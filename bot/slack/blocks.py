@@ -13,6 +13,7 @@ from typing import Any
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import cause_location, headline, request_resource
+from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
 
 MAX_BLOCKS = 50
@@ -44,8 +45,10 @@ def _cut(text: str, limit: int = MAX_TEXT) -> str:
     return text[: limit - 60].rstrip() + "\n… (cut: see the full report)"
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}
+def _section(text: str, mentions: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A mrkdwn section. s3why's own markup here is only `*`, `_`, backticks and emoji, never `<`, `>` or `&`,
+    so the whole text is escaped (bot/escape.py): no pasted value can become a mention or a link."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(mrkdwn(text, mentions=mentions))}}
 
 
 def _code(text: str) -> str:
@@ -112,9 +115,18 @@ def diagnosis_blocks(
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": _cut(f"`{what}` by `{who}` on `{where}`", 2000)}],
+            "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{where}`"), 2000)}],
         }
     )
+    record = d.request.get("aws_record")
+    # AWS's own record of the denial, beside s3why's evaluation (bot/diagnose/aws_record.py).
+    if isinstance(record, dict) and record.get("authorization_id"):
+        line = record.get("summary") if record.get("available") else f"No AWS record: {record.get('reason')}"
+        for change in record.get("changed_since_denial") or []:
+            line = f"{line}\n{change['policy']} changed since the denial: the fixes target today's document, and "
+            line += "the denial may already be gone (the diff is in the full report)"
+        safe = str(line).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(safe, 2000)}]})
     for w in warnings:
         if w.kind == "secret":
             blocks.append(
@@ -162,6 +174,8 @@ def diagnosis_blocks(
         if fix.never_automatic:
             text += f"\n{literal(fix.never_automatic)}"
         blocks.append(_section(text))
+        if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, switched by a select
+            blocks.append(scope_select(fix, run_id))
         for patch in fix.patches[:2]:
             if patch.kind == "request-change":
                 blocks.append(_section("Instead: " + "; ".join(patch.commands)))
@@ -220,8 +234,33 @@ def diagnosis_blocks(
     return blocks
 
 
+def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
+    """The scopes of a fix in words, and a select that switches the one shown (and the one approval applies)."""
+    chosen = next(s for s in fix.scopes if s.name == fix.scope)
+    options = [
+        {
+            "text": {"type": "plain_text", "text": _cut(f"{s.name}: {s.description}", 75)},
+            "value": f"{run_id}|{s.name}",
+        }
+        for s in fix.scopes
+    ]
+    text = f"*Scope:* {chosen.description}" + (f"\n_{chosen.workload}_" if chosen.workload else "")
+    return {
+        "type": "section",
+        "block_id": f"s3why_scope_{fix.id}"[:255],
+        "text": {"type": "mrkdwn", "text": _cut(text, 3000)},
+        "accessory": {
+            "type": "static_select",
+            "action_id": "s3why_fix_scope",
+            "options": options,
+            "initial_option": next(o for o, s in zip(options, fix.scopes, strict=True) if s.name == fix.scope),
+        },
+    }
+
+
 def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
     """Approve / Reject for one proposed fix; approving asks for confirmation first."""
+    confirm = _cut(mrkdwn(f"s3why will apply *{title}* to the live account."), 300)
     return {
         "type": "actions",
         "block_id": f"s3why_fix_{proposal_id[:12]}",
@@ -234,7 +273,7 @@ def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
                 "text": {"type": "plain_text", "text": "Approve"},
                 "confirm": {
                     "title": {"type": "plain_text", "text": "Apply this fix?"},
-                    "text": {"type": "mrkdwn", "text": _cut(f"s3why will apply *{title}* to the live account.", 300)},
+                    "text": {"type": "mrkdwn", "text": confirm},
                     "confirm": {"type": "plain_text", "text": "Apply"},
                     "deny": {"type": "plain_text", "text": "Cancel"},
                 },
@@ -249,8 +288,8 @@ def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
     }
 
 
-def outcome_blocks(outcome: Outcome, run_id: str | None) -> list[dict[str, Any]]:
-    """What an approval, rejection or rollback did, for the thread."""
+def outcome_blocks(outcome: Outcome, run_id: str | None, mentions: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What an approval, rejection or rollback did, for the thread (`mentions`: the user ids s3why names)."""
     lines = [outcome.message]
     if outcome.proposal is not None:
         lines.insert(0, f"*{outcome.proposal.fix_title}* — `{outcome.proposal.targets}`")
@@ -260,7 +299,7 @@ def outcome_blocks(outcome: Outcome, run_id: str | None) -> list[dict[str, Any]]
             if outcome.decision_after == "allow"
             else f":warning: The original request is still not allowed ({outcome.decision_after})."
         )
-    blocks = [_section("\n".join(lines))]
+    blocks = [_section("\n".join(lines), mentions)]
     if outcome.diff:
         blocks.append(_section(_code(outcome.diff)))
     elements: list[dict[str, Any]] = []
@@ -312,7 +351,7 @@ def help_text() -> str:
     return (
         "*s3why* explains S3 *Access Denied* errors.\n"
         "• Paste the error in a channel s3why is in (or DM it): it answers in the thread.\n"
-        "• `/s3why <error>` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
+        "• `/s3why &lt;error&gt;` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
         "• Mention `@s3why` in a thread to diagnose the message the thread started with.\n"
         "• Message menu → *Diagnose with s3why* on any message."
     )
