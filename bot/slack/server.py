@@ -24,6 +24,7 @@ from bot.cache import cache_from_env, redis_client
 from bot.config import Config, load_config
 from bot.errors import UsageError
 from bot.logs import configure as configure_logs
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import METRICS
 from bot.noise import quiet_third_party
 from bot.slack.app import Store, create_app
@@ -52,10 +53,11 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterabl
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
         if path == "/metrics":
-            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+            start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE)])
             return [METRICS.render().encode()]
         if path == "/slack/events":
-            return handler(environ, start_response)
+            with METRICS.timer("s3why_slack_ack_seconds"):  # Bolt answers once the listener has acked
+                return handler(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
