@@ -54,7 +54,7 @@ def test_the_example_holds_every_call_the_schema_says_makes_it_collected() -> No
 
 
 def _without(path: tuple[str, ...], call: str) -> dict[str, Any]:
-    snap = copy.deepcopy(EXAMPLE)
+    snap: dict[str, Any] = copy.deepcopy(EXAMPLE)
     node: Any = snap
     for part in path:
         node = node[part] if part != "*" else next(iter(node.values()))
