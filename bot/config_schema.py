@@ -22,10 +22,10 @@ from bot.config import (
     MAX_PROPOSAL_TTL_HOURS,
     AccountConfig,
     ChannelConfig,
+    CloudFormationIac,
     Config,
     ConfigError,
     ConfigIssue,
-    CloudFormationIac,
     IacConfig,
     TerraformIac,
 )

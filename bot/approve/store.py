@@ -213,7 +213,7 @@ class PatchStore:
             **{k: ("" if v is None else str(v)) for k, v in extra.items()},
         }
         METRICS.inc("s3why_approvals_total", action=action)
-        log.info(json.dumps({"audit": entry}, sort_keys=True))
+        log.info("audit %s %s", action, proposal.id, extra={"audit": entry})  # fields, not a JSON string
         try:
             self.client.xadd(self.stream, {k: str(v) for k, v in entry.items()}, maxlen=100_000, approximate=True)
         except redis.RedisError as exc:

@@ -233,6 +233,7 @@ def create_app(
         signing_secret=signing_secret,
         process_before_response=process_before_response,
         logger=safe_logger(),  # Bolt's lines never carry a request body or a secret (bot/logs.py)
+        token_verification_enabled=False,  # `s3why serve` checks the token at start (bot/startup.py), one line
     )
     bot_user: dict[str, str | None] = {"id": None}
     try:
@@ -266,6 +267,7 @@ def create_app(
         return ts
 
     def run_and_post(run: Run, *, fresh: bool = False, progress_ts: str | None = None) -> None:
+        started = time.perf_counter()
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
         if progress_ts is None:
@@ -313,6 +315,7 @@ def create_app(
             proposals=propose(run, run_id, first, 0),
         )
         show(run, progress_ts, verdict_line(first)[:3000], blocks)
+        METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
         for index, extra in enumerate(diagnoses[1:5], 1):
             more = diagnosis_blocks(
                 extra, run_id, fix_format=run.fix_format, proposals=propose(run, run_id, extra, index)
