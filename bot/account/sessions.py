@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+import botocore.loaders
 from botocore.config import Config as BotoConfig
 
 from bot.config import Config
@@ -158,8 +159,16 @@ def _strip_account_host_prefix(request: Any, **_: Any) -> None:
     request.url = _ACCOUNT_HOST_PREFIX.sub(r"\1", request.url)
 
 
+_MODELS = botocore.loaders.create_loader()  # one per process: botocore's JSON models are read and parsed once
+
+
 def make_client(session: boto3.Session, service: str, region: str) -> Any:
-    """A client with s3why's configuration (retries, timeouts, emulator-friendly addressing)."""
+    """A client with s3why's configuration (retries, timeouts, emulator-friendly addressing).
+
+    Every session shares one model loader: a new session (an assumed role, an approval's write role) otherwise
+    re-reads and re-parses botocore's endpoint rules and service models, about 0.3 s of CPU a client."""
+    if session._session.get_component("data_loader") is not _MODELS:
+        session._session.register_component("data_loader", _MODELS)
     made = session.client(service, region_name=region, config=boto_config(service))
     if service == "s3control" and _uses_custom_endpoint():
         made.meta.events.register("before-sign.s3-control.*", _strip_account_host_prefix)

@@ -30,6 +30,7 @@ from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
 from bot.escape import mrkdwn, slack_unescape
+from bot.fixes import diagnosis_with_scope
 from bot.layers import LayerId
 from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
@@ -160,6 +161,7 @@ class Run:
     principal: str | None = None
     context: dict[str, list[str]] | None = None
     fix_format: str = "cli"
+    scope: str | None = None  # the reach chosen for the fixes (object | prefix | bucket); None: each fix's default
     account: str | None = None
     response_url: str | None = None  # set for answers only the asker sees (/s3why in an "ephemeral" channel)
     requester: str | None = None  # who asked: they cannot approve their own fix (unless configured)
@@ -263,6 +265,7 @@ def create_app(
             )
             show(run, progress_ts, f"s3why could not finish: {type(exc).__name__}", [_mrkdwn(text)])
             return
+        diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
         if not diagnoses:
             show(run, progress_ts, "No AWS error found in that text.", [_mrkdwn("No AWS error found in that text.")])
             return
@@ -488,6 +491,17 @@ def create_app(
         run_and_post(replace(run, fix_format=value.split("|", 1)[1]), progress_ts=run.message_ts)
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
+
+    def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
+        value = action["selected_option"]["value"]
+        _, run = load_run(value)
+        if run is None:
+            expired(body)
+            return
+        run_and_post(replace(run, scope=value.split("|", 1)[1]), progress_ts=run.message_ts)
+
+    app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
         _, run = load_run(action["value"])

@@ -7,10 +7,12 @@ documents are cut with a pointer to the full report, which the "Full report" but
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
+from bot.diagnose.render import cause_location, headline, request_resource
 from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
 
@@ -54,13 +56,47 @@ def _code(text: str) -> str:
     return f"```{body}```"
 
 
+_MARKUP = re.compile(r"[*_~`]")
+_TOKEN = re.compile(r"[^\s]+")
+_EDGE = "([{\"'"
+_TRAIL = ".,;:!?)]}\"'"
+
+
+def literal(text: str) -> str:
+    """Prose whose words may hold Slack markup characters (an ARN's `*`, a key's `_`): each such word goes in a
+    code span, so `arn:aws:s3:::b/*, and x*` shows as written instead of turning half the line bold. Brackets
+    and punctuation around the word stay outside the span; a backtick inside becomes `'`."""
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if not _MARKUP.search(word):
+            return word
+        start, end = 0, len(word)
+        while start < end and word[start] in _EDGE:
+            start += 1
+        while end > start and word[end - 1] in _TRAIL:
+            end -= 1
+        core = word[start:end].replace("`", "'")
+        return f"{word[:start]}`{core}`{word[end:]}" if core else word
+
+    return _TOKEN.sub(one, text)
+
+
 def verdict_line(d: Diagnosis) -> str:
-    """One line a person can read aloud."""
-    head = _HEAD.get(d.decision, d.decision)
-    if d.root_causes:
-        c = d.root_causes[0]
-        return f"{head} — *{c.layer.value}*: {c.summary}"
-    return head
+    """The message's notification text: the headline in plain words (no markup, so no literal asterisks in a
+    notification), short — the verdict, the layer, the policy and statement; the evidence is in the blocks."""
+    return headline(d, _HEAD.get(d.decision, d.decision))
+
+
+def headline_mrkdwn(d: Diagnosis) -> str:
+    """The first block: the verdict in bold, then the layer and the deciding policy and statement, plain. Bold
+    is never nested (Slack does not render `*a *b* c*`)."""
+    head = f"*{_HEAD.get(d.decision, d.decision)}*"
+    if not d.root_causes:
+        return head
+    first = d.root_causes[0]
+    where = cause_location(first)
+    return f"{head} — `{first.layer.value}`" + (f": {literal(where)}" if where else "")
 
 
 def diagnosis_blocks(
@@ -71,16 +107,15 @@ def diagnosis_blocks(
     warnings: tuple[ParseWarning, ...] = (),
     proposals: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [_section(f"*{verdict_line(d)}*")]
+    blocks: list[dict[str, Any]] = [_section(headline_mrkdwn(d))]
     r = d.request.get("resolved") or {}
     who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
     what = ", ".join(r.get("actions") or [d.request.get("action") or "?"])
+    where = request_resource(d) or "an unknown resource"
     blocks.append(
         {
             "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{r.get('resource') or '?'}`"), 2000)}
-            ],
+            "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{where}`"), 2000)}],
         }
     )
     record = d.request.get("aws_record")
@@ -98,16 +133,13 @@ def diagnosis_blocks(
             )
     for i, cause in enumerate(d.root_causes[:3]):
         ev = cause.evidence
-        lines = [f"*{'Root cause' if i == 0 else 'Also blocking'}* — `{cause.layer.value}` ({cause.kind})"]
-        if ev.get("policy"):
-            lines.append(
-                f"Policy: *{ev['policy']}*"
-                + (
-                    f", statement `{ev.get('sid') or ev.get('statement_index')}`"
-                    if ev.get("sid") or ev.get("statement_index") is not None
-                    else ""
-                )
-            )
+        lines = [
+            f"*{'Root cause' if i == 0 else 'Also blocking'}* — `{cause.layer.value}` ({cause.kind})",
+            literal(cause.summary),
+        ]
+        location = cause_location(cause)
+        if location and i > 0:  # the first cause's policy and statement are in the headline already
+            lines.append(f"Policy: {literal(location)}")
         if ev.get("condition"):
             c = ev["condition"]
             got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
@@ -122,7 +154,7 @@ def diagnosis_blocks(
         if ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))
     checklist = [
-        f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {layer.detail}"
+        f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {literal(layer.detail)}"
         for layer in d.layers
         if layer.verdict != "not-applicable"
     ]
@@ -137,10 +169,12 @@ def diagnosis_blocks(
         risk = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}.get(
             fix.risk, ""
         )
-        text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{fix.explanation}"
+        text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{literal(fix.explanation)}"
         if fix.never_automatic:
-            text += f"\n_{fix.never_automatic}_"
+            text += f"\n{literal(fix.never_automatic)}"
         blocks.append(_section(text))
+        if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, switched by a select
+            blocks.append(scope_select(fix, run_id))
         for patch in fix.patches[:2]:
             if patch.kind == "request-change":
                 blocks.append(_section("Instead: " + "; ".join(patch.commands)))
@@ -197,6 +231,30 @@ def diagnosis_blocks(
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
     return blocks
+
+
+def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
+    """The scopes of a fix in words, and a select that switches the one shown (and the one approval applies)."""
+    chosen = next(s for s in fix.scopes if s.name == fix.scope)
+    options = [
+        {
+            "text": {"type": "plain_text", "text": _cut(f"{s.name}: {s.description}", 75)},
+            "value": f"{run_id}|{s.name}",
+        }
+        for s in fix.scopes
+    ]
+    text = f"*Scope:* {chosen.description}" + (f"\n_{chosen.workload}_" if chosen.workload else "")
+    return {
+        "type": "section",
+        "block_id": f"s3why_scope_{fix.id}"[:255],
+        "text": {"type": "mrkdwn", "text": _cut(text, 3000)},
+        "accessory": {
+            "type": "static_select",
+            "action_id": "s3why_fix_scope",
+            "options": options,
+            "initial_option": next(o for o, s in zip(options, fix.scopes, strict=True) if s.name == fix.scope),
+        },
+    }
 
 
 def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
