@@ -194,3 +194,15 @@ def test_a_forbidden_record_names_the_missing_permission(moto: str, toolbox: Fak
     d = diagnose()
     assert "iam:GetRequestAuthorizationDetails" in d["request"]["aws_record"]["reason"]
     assert d["decision"] == "explicit-deny"
+
+
+def test_a_denial_already_fixed_today_is_unknown_not_allow(moto: str, toolbox: FakeToolbox) -> None:
+    seed_account(today_vpce=USED_VPCE)  # the bucket policy now admits the endpoint the request used
+    seed_record(toolbox)
+    d = diagnose()
+    record = d["request"]["aws_record"]
+    assert record["agreement"] == "disagreement" and "s3why's own evaluation" in record["summary"]
+    assert d["decision"] == "unknown"  # AWS recorded a denial: never "allow"
+    assert d["root_causes"][0]["layer"] == "bucket-policy" and "AWS's record" in d["root_causes"][0]["summary"]
+    (change,) = record["changed_since_denial"]
+    assert change["layer"] == "bucket-policy"
