@@ -37,7 +37,7 @@ _CHECK_WORDS = {
 
 def record_for(view: AccountView, req: DeniedRequest, authorization_id: str | None = None) -> Any:
     """The record that belongs to this request, or a `RecordUnavailable` saying why there is none."""
-    wanted = authorization_id or getattr(req, "authorization_id", None)
+    wanted = authorization_id or req.authorization_id
     found = view.authorization
     if found is None or (isinstance(found, RecordUnavailable) and found.authorization_id is None):
         if wanted:
