@@ -125,7 +125,7 @@ def diagnosis_blocks(
         for change in record.get("changed_since_denial") or []:
             line = f"{line}\n{change['policy']} changed since the denial: the fixes target today's document, and "
             line += "the denial may already be gone (the diff is in the full report)"
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(line), 2000)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(str(line)), 2000)}]})
     for w in warnings:
         if w.kind == "secret":
             blocks.append(
