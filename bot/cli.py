@@ -71,6 +71,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(only=args.scenario, as_json=args.json)
 
 
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from bot.config_cli import run_config_check
+
+    return run_config_check(args)
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     import json
 
@@ -140,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
     srv.add_argument("--port", type=int, default=3000)
     srv.set_defaults(func=_cmd_serve)
+
+    conf = sub.add_parser("config", help="check the configuration file (S3WHY_CONFIG)")
+    conf_sub = conf.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = conf_sub.add_parser("check", help="validate FILE (default S3WHY_CONFIG) and print it as s3why uses it")
+    check.add_argument("file", nargs="?", metavar="FILE", help="the configuration file (default: S3WHY_CONFIG)")
+    check.add_argument("--json", action="store_true", help="print one JSON document")
+    check.set_defaults(func=_cmd_config_check)
 
     aud = sub.add_parser("audit", help="list proposals, approvals, applies, failures and rollbacks (REDIS_URL)")
     aud.add_argument("--limit", type=int, default=1000, help="at most this many entries, oldest first")

@@ -1,27 +1,66 @@
 """The configuration file (`S3WHY_CONFIG`, YAML): accounts and roles, the organization, channels, approval,
-cache TTLs. Validated at start; every error names the line it is on. Secrets never live here (environment only).
+cache TTLs, infrastructure as code. Secrets never live here (environment only).
+
+The file fails closed: it is read node by node with the line of every key and list item recorded, then validated
+by strict pydantic models (a quoted boolean, an unquoted account id, an unknown key, a duplicate account, a value
+out of range are all errors). Every error is reported as ``FILE:LINE: reason``, LINE being the offending key's own
+line. What the rest of s3why reads is the plain frozen `Config` below, never the YAML.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from bot.cache import DEFAULT_TTLS
 from bot.errors import UsageError
 
 _ACCOUNT = re.compile(r"^\d{12}$")
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+_SLACK_ID = re.compile(r"^[UWS][A-Za-z0-9_]{1,30}$")  # user (U, W on Enterprise Grid) or user group (S)
+_CHANNEL_ID = re.compile(r"^[CGD][A-Za-z0-9_]{1,30}$")
+# GitHub: an owner is alphanumerics and single hyphens (39 at most); a repository name is [A-Za-z0-9._-] (100)
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
+_SECRET_KEY = re.compile(r"(secret|token|password|passwd|access_key|private_key|signing)", re.IGNORECASE)
+MAX_PROPOSAL_TTL_HOURS = 24 * 30
+MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600
+# A role carrying this tag (any value) is s3why's own: fixes never target it (docs/approvals.md).
+S3WHY_ROLE_TAG = "s3why:role"
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    """One thing wrong with the file: the line it is on (None: the file as a whole) and why, in words."""
+
+    line: int | None
+    reason: str
 
 
 class ConfigError(UsageError):
-    """A configuration file that cannot be used; the message names the file and line."""
+    """A configuration file that cannot be used. `issues` holds every error found, in line order; the message
+    (one line) is the first of them, ``FILE:LINE: reason``, and how many more there are."""
+
+    def __init__(self, path: str, issues: list[ConfigIssue]) -> None:
+        self.path = path
+        self.issues = sorted(issues, key=lambda i: (i.line or 0, i.reason))
+        first = self.lines()[0]
+        more = len(self.issues) - 1
+        super().__init__(first + (f" (and {more} more: run `s3why config check {path}`)" if more > 0 else ""))
+
+    def lines(self) -> list[str]:
+        """One ``FILE:LINE: reason`` line per error."""
+        return [f"{self.path}:{i.line}: {i.reason}" if i.line else f"{self.path}: {i.reason}" for i in self.issues]
 
 
+# --- the values the rest of s3why reads ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AccountConfig:
     id: str
@@ -45,6 +84,56 @@ class ChannelConfig:
     slash_reply: str = "thread"  # thread (a message in the channel, answered in its thread) | ephemeral
 
 
+def _strict_model() -> ConfigDict:
+    return ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+def _check_github_repo(value: str) -> str:
+    if not _GITHUB_REPO.fullmatch(value) or value.split("/")[1] in (".", ".."):
+        raise ValueError("github_repo is owner/name, e.g. acme/infra")
+    return value
+
+
+def _check_branch(value: str) -> str:
+    """A branch name git accepts (git-check-ref-format): no spaces, control characters, ~^:?*[\\, `..`, `@{`,
+    no leading `-` or `/`, no trailing `/`, `.` or `.lock`."""
+    bad = (
+        not value
+        or len(value) > 255
+        or re.search(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//", value) is not None
+        or value.startswith(("-", "/", "."))
+        or value.endswith(("/", ".", ".lock"))
+        or value == "@"
+    )
+    if bad:
+        raise ValueError("base_branch is not a branch name git accepts")
+    return value
+
+
+def _check_path(value: str) -> str:
+    if not value.strip():
+        raise ValueError("path is empty: give the checkout that holds the .tf files")
+    return value
+
+
+class TerraformIac(BaseModel):
+    """`iac.terraform`: where policies are defined in Terraform; fixes there become pull requests."""
+
+    model_config = _strict_model()
+
+    path: Annotated[str, AfterValidator(_check_path)]  # a directory (relative: to the configuration file's)
+    github_repo: Annotated[str, AfterValidator(_check_github_repo)] | None = None  # owner/name; GITHUB_TOKEN
+    base_branch: Annotated[str, AfterValidator(_check_branch)] = "main"
+
+
+class IacConfig(BaseModel):
+    """`iac:`: policies managed as code. Empty: every fix is a live policy change."""
+
+    model_config = _strict_model()
+
+    terraform: TerraformIac | None = None
+
+
 @dataclass(frozen=True)
 class Config:
     accounts: tuple[AccountConfig, ...] = ()
@@ -54,144 +143,403 @@ class Config:
     proposal_ttl_hours: float = 24.0
     dry_run: bool = False  # every account: check everything, write nothing
     cache_ttls: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TTLS))
+    iac: IacConfig = field(default_factory=IacConfig)
 
     def account(self, account_id: str) -> AccountConfig | None:
         return next((a for a in self.accounts if a.id == account_id), None)
 
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers where each mapping started, for error messages."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
+    def own_role_arns(self) -> frozenset[str]:
+        """The roles s3why itself uses (read, write, organization): fixes never target them."""
+        arns = {a.role_arn for a in self.accounts} | {a.write_role_arn for a in self.accounts}
+        arns.add(self.organization_role_arn)
+        return frozenset(a for a in arns if a)
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _err(path: str, line: Any, message: str) -> ConfigError:
-    where = f"{path}, line {line}" if isinstance(line, int) else path
-    return ConfigError(f"configuration {where}: {message}")
-
-
-def _str(data: dict[str, Any], key: str, path: str, *, pattern: re.Pattern[str] | None = None) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, int) and key in ("id", "account"):
-        value = f"{value:012d}"
-    if not isinstance(value, str):
-        raise _err(path, data.get("__line__"), f"{key} must be a string")
-    if pattern is not None and not pattern.match(value):
-        raise _err(path, data.get("__line__"), f"{key} {value!r} is not valid")
+# --- the file's schema (strict) --------------------------------------------------------------------------------
+def _account_id(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError('an account id is 12 digits in quotes, e.g. "012345678901", not true or false')
+    if isinstance(value, int | float):
+        raise ValueError(
+            'an account id must be quoted, e.g. "012345678901": unquoted, YAML reads it as a number '
+            "(leading zeros are lost, and a leading 0 makes it octal)"
+        )
+    if isinstance(value, str) and not _ACCOUNT.fullmatch(value):
+        shown = repr(value) if len(value) <= 20 and value.isprintable() else "this value"
+        raise ValueError(f"{shown} is not an account id (12 digits, quoted)")
     return value
 
 
-_SECRET_KEY = re.compile(r"(secret|token|password|passwd|access_key|private_key|signing)", re.IGNORECASE)
+def _role_arn(value: str) -> str:
+    if not _ROLE_ARN.fullmatch(value):
+        raise ValueError("not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)")
+    return value
 
 
-def _refuse_secrets(node: Any, path: str, line: Any = None) -> None:
-    """Secrets come only from the environment: a configuration file that holds one is refused, naming where."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key != "__line__" and _SECRET_KEY.search(key):
-                raise _err(
-                    path,
-                    node.get("__line__", line),
-                    f"{key!r} looks like a secret: secrets come only from the environment "
-                    "(SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, AWS credentials)",
-                )
-            _refuse_secrets(value, path, node.get("__line__", line))
-    elif isinstance(node, list):
-        for item in node:
-            _refuse_secrets(item, path, line)
+def _slack_id(value: str) -> str:
+    if not _SLACK_ID.fullmatch(value):
+        raise ValueError("not a Slack user id (U…/W…) or user-group id (S…)")
+    return value
 
 
-def parse_config(text: str, path: str = "S3WHY_CONFIG") -> Config:
-    try:
-        raw = yaml.load(text, Loader=_LineLoader) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise _err(path, line, f"not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
-    if not isinstance(raw, dict):
-        raise _err(path, None, "the top level must be a mapping")
-    _refuse_secrets(raw, path)
-    known = {"accounts", "organization", "channels", "approval", "cache", "__line__"}
-    for key in raw:
-        if key not in known:
-            raise _err(
-                path, raw.get("__line__"), f"unknown key {key!r} (expected one of {sorted(known - {'__line__'})})"
-            )
+def _channel_id(value: str) -> str:
+    if not _CHANNEL_ID.fullmatch(value):
+        raise ValueError("not a Slack channel id (C…, G… or D…)")
+    return value
 
-    accounts: list[AccountConfig] = []
-    for item in raw.get("accounts") or []:
-        if not isinstance(item, dict):
-            raise _err(path, raw.get("__line__"), "each account must be a mapping")
-        account_id = _str(item, "id", path, pattern=_ACCOUNT)
-        if account_id is None:
-            raise _err(path, item.get("__line__"), "an account needs an id (12 digits)")
-        approvers = item.get("approvers") or []
-        if not isinstance(approvers, list) or not all(isinstance(a, str) for a in approvers):
-            raise _err(path, item.get("__line__"), "approvers must be a list of Slack user or group ids")
-        by_risk: dict[str, tuple[str, ...]] = {}
-        for risk, ids in (item.get("approvers_by_risk") or {}).items():
-            if risk == "__line__":
+
+def _mode(value: object) -> object:
+    if value is False:  # YAML 1.1 reads an unquoted off (and no) as false
+        raise ValueError('write "off" in quotes: unquoted, YAML reads off as false')
+    return value
+
+
+AccountId = Annotated[str, BeforeValidator(_account_id)]
+RoleArn = Annotated[str, AfterValidator(_role_arn)]
+SlackId = Annotated[str, AfterValidator(_slack_id)]
+ChannelId = Annotated[str, AfterValidator(_channel_id)]
+CacheSeconds = Annotated[int, Field(ge=0, le=MAX_CACHE_TTL_SECONDS)]
+
+
+class _ApproversByRisk(BaseModel):
+    model_config = _strict_model()
+
+    low: list[SlackId] | None = None
+    medium: list[SlackId] | None = None  # high-risk fixes are never applied
+
+
+class _Account(BaseModel):
+    model_config = _strict_model()
+
+    id: AccountId
+    name: str | None = None
+    role_arn: RoleArn | None = None
+    external_id: Annotated[str, Field(min_length=2, max_length=1224)] | None = None
+    write_role_arn: RoleArn | None = None
+    approvers: list[SlackId] | None = None
+    approvers_by_risk: _ApproversByRisk | None = None
+    dry_run: bool = False
+
+
+class _Organization(BaseModel):
+    model_config = _strict_model()
+
+    role_arn: RoleArn | None = None
+
+
+class _Channel(BaseModel):
+    model_config = _strict_model()
+
+    account: AccountId | None = None
+    mode: Annotated[Literal["auto", "mention", "off"], BeforeValidator(_mode)] = "auto"
+    slash_reply: Literal["thread", "ephemeral"] = "thread"
+
+
+class _Approval(BaseModel):
+    model_config = _strict_model()
+
+    self_approval: bool = False
+    proposal_ttl_hours: Annotated[float, Field(ge=0.1, le=MAX_PROPOSAL_TTL_HOURS, allow_inf_nan=False)] = 24.0
+    dry_run: bool = False
+
+
+class _TtlSeconds(BaseModel):
+    model_config = _strict_model()
+
+    principal: CacheSeconds | None = None
+    bucket: CacheSeconds | None = None
+    object: CacheSeconds | None = None
+    kms: CacheSeconds | None = None
+    network: CacheSeconds | None = None
+    organization: CacheSeconds | None = None
+    account: CacheSeconds | None = None
+
+
+class _Cache(BaseModel):
+    model_config = _strict_model()
+
+    ttl_seconds: _TtlSeconds | None = None
+
+
+class _File(BaseModel):
+    model_config = _strict_model()
+
+    accounts: list[_Account] | None = None
+    organization: _Organization | None = None
+    channels: dict[ChannelId, _Channel] | None = None
+    approval: _Approval | None = None
+    cache: _Cache | None = None
+    iac: IacConfig | None = None
+
+
+def _known_keys() -> set[str]:
+    models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
+    models += [_TtlSeconds, _Cache, IacConfig, TerraformIac]
+    return {name for m in models for name in m.model_fields}
+
+
+# --- reading YAML with a line for every key ---------------------------------------------------------------------
+Where = tuple[str | int, ...]
+
+
+class _Reader:
+    """Builds plain Python values from the YAML node tree (safe tags only), recording the line of every mapping
+    key and list item by its path, and refusing duplicate keys (YAML parsers keep the last one silently)."""
+
+    def __init__(self, text: str) -> None:
+        self.loader = yaml.SafeLoader(text)
+        self.lines: dict[Where, int] = {(): 1}
+        self.issues: list[ConfigIssue] = []
+
+    def read(self) -> Any:
+        try:
+            node = self.loader.get_single_node()
+            return None if node is None else self._value(node, ())
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "unreadable"
+            self.issues.append(ConfigIssue(mark.line + 1 if mark else None, f"not valid YAML ({problem})"))
+            return None
+        except yaml.YAMLError as exc:
+            self.issues.append(ConfigIssue(None, f"not valid YAML ({type(exc).__name__})"))
+            return None
+        finally:
+            self.loader.dispose()
+
+    def _value(self, node: yaml.Node, where: Where) -> Any:
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != "tag:yaml.org,2002:map":
+                self.issues.append(ConfigIssue(line, f"{_dotted(where) or 'the file'}: the tag {node.tag} is not used"))
+                return None
+            self.loader.flatten_mapping(node)  # `<<: *anchor` merges
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key_line = key_node.start_mark.line + 1
+                if not isinstance(key_node, yaml.ScalarNode):
+                    self.issues.append(ConfigIssue(key_line, "a key must be a plain name, not a list or mapping"))
+                    continue
+                key = self.loader.construct_object(key_node)
+                if key in out:
+                    first = self.lines.get((*where, key))
+                    self.issues.append(ConfigIssue(key_line, f"duplicate key {key!r} (first on line {first})"))
+                    continue
+                self.lines[(*where, key)] = key_line
+                out[key] = self._value(value_node, (*where, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self.issues.append(ConfigIssue(line, f"{_dotted(where)}: the tag {node.tag} is not used"))
+                return None
+            items = []
+            for index, item in enumerate(node.value):
+                self.lines[(*where, index)] = item.start_mark.line + 1
+                items.append(self._value(item, (*where, index)))
+            return items
+        return self.loader.construct_object(node)  # safe scalars only: anything else raises ConstructorError
+
+    def line_of(self, loc: tuple[Any, ...]) -> int | None:
+        """The line of the deepest key or item of `loc` the file has (a missing key: its mapping's line)."""
+        path: list[Any] = []
+        best = self.lines.get(())
+        for part in loc:
+            path.append(part)
+            found = self.lines.get(tuple(path))
+            if found is None:
                 continue
-            if risk not in ("low", "medium") or not isinstance(ids, list) or not all(isinstance(a, str) for a in ids):
-                raise _err(
-                    path,
-                    item.get("__line__"),
-                    "approvers_by_risk maps low or medium (high-risk fixes are never applied) to a list of ids",
+            best = found
+        return best
+
+
+def _dotted(where: tuple[Any, ...]) -> str:
+    out = ""
+    for part in where:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif isinstance(part, str) and not part.startswith(("function-", "[")):
+            out += f".{part}" if out else part
+    return out
+
+
+def _walk(value: Any, where: Where = ()) -> Iterator[tuple[Where, Any, Any]]:
+    """Every (path, key, value) of the raw file, depth first."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*where, key), key, item
+            yield from _walk(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield (*where, index), index, item
+            yield from _walk(item, (*where, index))
+
+
+def _secrets(raw: Any, reader: _Reader) -> dict[Where, ConfigIssue]:
+    """Secrets come only from the environment: a key named like one, or a value that is a credential, is refused
+    on its own line (never repeating the value)."""
+    from bot.parse.secrets import find_secrets
+
+    issues: dict[Where, ConfigIssue] = {}
+    for where, key, value in _walk(raw):
+        line = reader.line_of(where)
+        if isinstance(key, str) and _SECRET_KEY.search(key):
+            issues[where] = ConfigIssue(
+                line,
+                f"{key!r} looks like a secret: secrets come only from the environment "
+                "(SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_APP_TOKEN, GITHUB_TOKEN, AWS credentials)",
+            )
+        elif isinstance(value, str) and find_secrets(value):
+            issues[where] = ConfigIssue(
+                line,
+                f"{_dotted(where)} holds a credential: remove it from the file (and rotate it); "
+                "secrets come only from the environment",
+            )
+    return issues
+
+
+_TYPE_WORDS = {
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "dict_type": "must be a mapping (key: value)",
+    "model_type": "must be a mapping (key: value)",
+    "model_attributes_type": "must be a mapping (key: value)",
+    "list_type": "must be a list",
+    "missing": "is required",
+}
+
+
+def _reason(error: Any, known: set[str]) -> str:
+    loc = tuple(error["loc"])
+    kind, value = error["type"], error.get("input")
+    name = _dotted(loc) or "the file"
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        if len(loc) >= 2 and loc[-2] == "approvers_by_risk":
+            return f"{name}: approvers_by_risk takes low or medium (high-risk fixes are never applied)"
+        close = difflib.get_close_matches(str(key), sorted(known), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown key {key!r} in {_dotted(loc[:-1]) or 'the top level'}{hint}: a typo would be ignored"
+    if kind == "bool_type" and isinstance(value, str):
+        return f"{name} must be true or false without quotes (the string {value[:10]!r} is not a boolean)"
+    if kind in ("string_type", "int_type", "float_type") and isinstance(value, bool):
+        return f"{name} {_TYPE_WORDS[kind]}, not true or false"
+    if kind == "string_type" and isinstance(value, int | float):
+        return f"{name} must be a string: put it in quotes"
+    if kind == "float_type" and isinstance(value, float) and not math.isfinite(value):
+        return f"{name} must be a finite number"
+    if kind == "finite_number":
+        return f"{name} must be a finite number"
+    if kind in _TYPE_WORDS:
+        return f"{name} {_TYPE_WORDS[kind]}"
+    if kind == "value_error":
+        return f"{name}: {str(error['msg']).removeprefix('Value error, ')}"
+    if kind in ("greater_than", "greater_than_equal", "less_than_equal", "less_than"):
+        return f"{name}: {str(error['msg']).replace('Input should be', 'must be')}"
+    if kind in ("literal_error", "string_too_short", "string_too_long"):
+        return f"{name}: {str(error['msg']).replace('Input should be', 'must be')}"
+    return f"{name}: {error['msg']}"
+
+
+def parse_config(text: str, path: str = "S3WHY_CONFIG", *, base_dir: Path | None = None) -> Config:
+    """The configuration in `text` (read from `path`); ConfigError naming every wrong line otherwise.
+
+    `base_dir` resolves a relative `iac.terraform.path` (default: the current directory)."""
+    reader = _Reader(text)
+    raw = reader.read()
+    if reader.issues:
+        raise ConfigError(path, reader.issues)
+    if raw is None:
+        return Config()
+    if not isinstance(raw, dict):
+        raise ConfigError(path, [ConfigIssue(1, "the top level must be a mapping (accounts:, channels:, ...)")])
+    secrets = _secrets(raw, reader)
+    issues = list(secrets.values())
+    try:
+        parsed = _File.model_validate(raw, strict=True)
+    except ValidationError as exc:
+        known = _known_keys()
+        for error in exc.errors(include_url=False):
+            if tuple(error["loc"]) in secrets:
+                continue  # already refused as a secret (never as a mere unknown key)
+            issues.append(ConfigIssue(reader.line_of(tuple(error["loc"])), _reason(error, known)))
+        raise ConfigError(path, issues) from None
+    issues += _cross_checks(parsed, reader, base_dir)
+    if issues:
+        raise ConfigError(path, issues)
+    return _config(parsed, base_dir)
+
+
+def _cross_checks(parsed: _File, reader: _Reader, base_dir: Path | None) -> list[ConfigIssue]:
+    issues = []
+    seen: dict[str, int] = {}
+    for index, account in enumerate(parsed.accounts or []):
+        line = reader.line_of(("accounts", index, "id"))
+        if account.id in seen:
+            issues.append(
+                ConfigIssue(line, f"account {account.id} is listed twice (first at accounts[{seen[account.id]}])")
+            )
+        else:
+            seen[account.id] = index
+        for key in ("role_arn", "write_role_arn"):
+            arn = getattr(account, key)
+            if arn and arn.split(":")[4] != account.id:
+                issues.append(
+                    ConfigIssue(
+                        reader.line_of(("accounts", index, key)),
+                        f"accounts[{index}].{key} is a role in another account than {account.id}",
+                    )
                 )
-            by_risk[risk] = tuple(ids)
+    terraform = parsed.iac.terraform if parsed.iac else None
+    if terraform is not None:
+        where = (base_dir or Path.cwd()) / terraform.path
+        if not where.is_dir():
+            issues.append(
+                ConfigIssue(
+                    reader.line_of(("iac", "terraform", "path")),
+                    "iac.terraform.path is not a directory: give the checkout that holds the .tf files",
+                )
+            )
+    return issues
+
+
+def _config(parsed: _File, base_dir: Path | None) -> Config:
+    accounts = []
+    for a in parsed.accounts or []:
+        by_risk = a.approvers_by_risk
+        risks = {k: tuple(v) for k, v in (by_risk.model_dump() if by_risk else {}).items() if v is not None}
         accounts.append(
             AccountConfig(
-                id=account_id,
-                name=_str(item, "name", path),
-                role_arn=_str(item, "role_arn", path, pattern=_ROLE_ARN),
-                external_id=_str(item, "external_id", path),
-                write_role_arn=_str(item, "write_role_arn", path, pattern=_ROLE_ARN),
-                approvers=tuple(approvers),
-                dry_run=bool(item.get("dry_run", False)),
-                approvers_by_risk=by_risk,
+                id=a.id,
+                name=a.name,
+                role_arn=a.role_arn,
+                external_id=a.external_id,
+                write_role_arn=a.write_role_arn,
+                approvers=tuple(a.approvers or ()),
+                dry_run=a.dry_run,
+                approvers_by_risk=risks,
             )
         )
-    org = raw.get("organization") or {}
-    channels: dict[str, ChannelConfig] = {}
-    for channel_id, item in (raw.get("channels") or {}).items():
-        if channel_id == "__line__":
-            continue
-        if not isinstance(item, dict):
-            raise _err(path, raw["channels"].get("__line__"), f"channel {channel_id} must be a mapping")
-        mode = item.get("mode", "auto")
-        if mode not in ("auto", "mention", "off"):
-            raise _err(path, item.get("__line__"), f"channel {channel_id}: mode must be auto, mention or off")
-        slash_reply = item.get("slash_reply", "thread")
-        if slash_reply not in ("thread", "ephemeral"):
-            raise _err(path, item.get("__line__"), f"channel {channel_id}: slash_reply must be thread or ephemeral")
-        channels[str(channel_id)] = ChannelConfig(
-            account=_str(item, "account", path, pattern=_ACCOUNT), mode=mode, slash_reply=slash_reply
-        )
-    approval = raw.get("approval") or {}
+    approval = parsed.approval or _Approval()
     ttls = dict(DEFAULT_TTLS)
-    for kind, seconds in ((raw.get("cache") or {}).get("ttl_seconds") or {}).items():
-        if kind == "__line__":
-            continue
-        if kind not in DEFAULT_TTLS or not isinstance(seconds, int) or seconds < 0:
-            raise _err(path, raw["cache"].get("__line__"), f"cache.ttl_seconds.{kind} must be a known kind and seconds")
-        ttls[kind] = seconds
+    if parsed.cache and parsed.cache.ttl_seconds:
+        ttls.update({k: v for k, v in parsed.cache.ttl_seconds.model_dump().items() if v is not None})
+    iac = parsed.iac or IacConfig()
+    if iac.terraform is not None:
+        resolved = str(((base_dir or Path.cwd()) / iac.terraform.path).resolve())
+        iac = iac.model_copy(update={"terraform": iac.terraform.model_copy(update={"path": resolved})})
     return Config(
         accounts=tuple(accounts),
-        organization_role_arn=_str(org, "role_arn", path, pattern=_ROLE_ARN) if isinstance(org, dict) else None,
-        channels=channels,
-        self_approval=bool(approval.get("self_approval", False)),
-        proposal_ttl_hours=float(approval.get("proposal_ttl_hours", 24)),
-        dry_run=bool(approval.get("dry_run", False)),
+        organization_role_arn=parsed.organization.role_arn if parsed.organization else None,
+        channels={
+            k: ChannelConfig(account=c.account, mode=c.mode, slash_reply=c.slash_reply)
+            for k, c in (parsed.channels or {}).items()
+        },
+        self_approval=approval.self_approval,
+        proposal_ttl_hours=approval.proposal_ttl_hours,
+        dry_run=approval.dry_run,
         cache_ttls=ttls,
+        iac=iac,
     )
 
 
@@ -202,5 +550,38 @@ def load_config(path: str | None) -> Config:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"configuration {path}: cannot read it ({exc.strerror})") from None
-    return parse_config(text, path)
+        raise ConfigError(path, [ConfigIssue(None, f"cannot read it ({exc.strerror})")]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(path, [ConfigIssue(None, "cannot read it (not UTF-8 text)")]) from None
+    return parse_config(text, path, base_dir=Path(path).resolve().parent)
+
+
+def effective(config: Config) -> dict[str, Any]:
+    """The configuration as s3why will use it (defaults filled in), fit to print: never a secret (the external
+    id, which a role's trust policy checks, is shown only as set)."""
+    return {
+        "accounts": [
+            {
+                "id": a.id,
+                "name": a.name,
+                "role_arn": a.role_arn,
+                "external_id": "(set)" if a.external_id else None,
+                "write_role_arn": a.write_role_arn,
+                "approvers": list(a.approvers),
+                "approvers_by_risk": {k: list(v) for k, v in a.approvers_by_risk.items()},
+                "dry_run": a.dry_run,
+            }
+            for a in config.accounts
+        ],
+        "organization": {"role_arn": config.organization_role_arn},
+        "channels": {
+            k: {"account": c.account, "mode": c.mode, "slash_reply": c.slash_reply} for k, c in config.channels.items()
+        },
+        "approval": {
+            "self_approval": config.self_approval,
+            "proposal_ttl_hours": config.proposal_ttl_hours,
+            "dry_run": config.dry_run,
+        },
+        "cache": {"ttl_seconds": dict(config.cache_ttls)},
+        "iac": config.iac.model_dump(),
+    }

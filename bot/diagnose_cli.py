@@ -22,6 +22,7 @@ def add_diagnose_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", metavar="KEY=VALUE", action="append", default=[], help="what the text cannot tell")
     p.add_argument("--session-policy", metavar="FILE", help="the session policy passed when the role was assumed")
     p.add_argument("--no-cache", action="store_true", help="read everything live and refresh the cache")
+    p.add_argument("--authorization-id", metavar="ID", help="AWS's record of the denial, when the text lacks it")
     p.add_argument(
         "--fix-format",
         choices=("cli", "terraform", "cloudformation", "json"),
@@ -45,7 +46,8 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     from bot.account.snapshot import load_snapshot
     from bot.account.target import target_for
     from bot.account.view import account_view
-    from bot.diagnose import DiagnoseOptions, diagnose
+    from bot.diagnose import DiagnoseOptions
+    from bot.diagnose.aws_record import diagnose_with_record
     from bot.diagnose.render import diagnosis_text
     from bot.fixes import propose_fixes
     from bot.parse import parse_text
@@ -73,6 +75,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 principal=args.principal,
                 vpce_id=(ctx.get("aws:SourceVpce") or (None,))[0],
                 version_id=(ctx.get("s3:versionid") or (None,))[0],
+                authorization_id=args.authorization_id,
             )
             try:
                 data = collector.collect(target)
@@ -82,8 +85,8 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
         else:
             data = snapshot
-        found = diagnose(req, account_view(data), options)
-        diagnoses.append(replace(found, fixes=tuple(propose_fixes(req, data, options, found))))
+        found, settled = diagnose_with_record(req, account_view(data), options, authorization_id=args.authorization_id)
+        diagnoses.append(replace(found, fixes=tuple(propose_fixes(req, data, settled, found))))
     for w in parsed.secrets:
         print(f"s3why: warning: {w.message}", file=sys.stderr)
     if args.json:

@@ -22,6 +22,9 @@ _LABELS = {
     "policy_type": "policy type",
     "request_id": "request id",
     "region": "region",
+    "policy_arn": "policy ARN",
+    "authorization_id": "authz ID",
+    "reason": "reason",
 }
 
 

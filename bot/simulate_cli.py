@@ -32,6 +32,11 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rcp", metavar="FILE", action="append", default=None, help="one per level, root first")
     p.add_argument("--vpc-endpoint-policy", metavar="FILE")
     p.add_argument("--context", metavar="KEY=VALUE", action="append", default=[], help="repeatable")
+    p.add_argument(
+        "--management-account",
+        metavar="ID",
+        help="the organization's management account (SCPs and RCPs do not apply to it)",
+    )
     p.add_argument("--cases", metavar="FILE", help="a JSON list of cases, evaluated in one process")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -97,6 +102,16 @@ def _context_from_flags(items: list[str]) -> dict[str, list[str]]:
     return ctx
 
 
+def _account_id(value: Any, what: str) -> str | None:
+    """A 12-digit account id (the management account), or None when not given."""
+    if value is None:
+        return None
+    text = str(value).strip() if isinstance(value, str) else None
+    if text is None or not (len(text) == 12 and text.isdigit()):
+        raise UsageError(f"{what}: expected a 12-digit account id")
+    return text
+
+
 def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]:
     missing = [f"--{n}" for n in ("principal", "action", "resource") if not getattr(args, n)]
     if missing:
@@ -130,6 +145,7 @@ def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]
         scps=levels(args.scp, PolicyKind.SCP, "SCP"),
         rcps=levels(args.rcp, PolicyKind.RCP, "RCP"),
         vpc_endpoint=one(args.vpc_endpoint_policy, PolicyKind.VPC_ENDPOINT, "VPC endpoint policy"),
+        management_account=_account_id(args.management_account, "--management-account"),
     )
     request = AuthzRequest.build(
         principal=args.principal,
@@ -176,6 +192,7 @@ def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzReq
         if case.get("rcps") is None
         else _levels(case["rcps"], what=f"{where}.rcps", kind=PolicyKind.RCP, cache=cache),
         vpc_endpoint=one("vpc_endpoint_policy", PolicyKind.VPC_ENDPOINT),
+        management_account=_account_id(case.get("management_account"), f"{where}: management_account"),
     )
     owner = case.get("resource_owner")
     request = AuthzRequest.build(

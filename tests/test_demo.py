@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+import uuid
+from typing import Any
 
+from bot.demo.run import slack_follow_up
 from bot.demo.scenarios import SCENARIOS
+from bot.slack.app import _modal
+from tests.slack.conftest import SECRET
+from tests.slack.fake_slack import start_fake_slack
+from tests.slack.signed import block_action, event, message, post_signed, view_submission
+
+PROGRESS = re.compile(r"^\[\s*\d+/\d+\] (ok|WRONG)\s+.+: .+ \(\d+\.\d s\)$")
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_")) and k != "REDIS_URL"}
+    env.update(extra)
+    return env
 
 
 def test_the_demo_diagnoses_and_fixes_every_setup() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "REDIS_URL"}
     out = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--json"], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "bot", "demo", "--json"], capture_output=True, text=True, env=_env(), timeout=300
     )
     assert out.returncode == 0, out.stderr[-2000:]
     rows = json.loads(out.stdout)["scenarios"]
@@ -24,15 +43,110 @@ def test_the_demo_diagnoses_and_fixes_every_setup() -> None:
     assert {"applied", "request change", "explained"} <= done
     applied = [r for r in rows if r["applied"] == "applied"]
     assert len(applied) >= 10 and all(r["after"] in ("allow", "object-missing") for r in applied)
-    assert "Traceback" not in out.stderr
+    # Standard error holds s3why's progress only: one line per setup as it finishes, then the total. No
+    # emulator access log, no third-party logging.
+    lines = out.stderr.splitlines()
+    assert len(lines) == len(SCENARIOS) + 1, out.stderr[-3000:]
+    for line, scenario in zip(lines, SCENARIOS, strict=False):
+        assert PROGRESS.match(line) and scenario.name in line, line
+    assert re.fullmatch(rf"s3why demo: {len(SCENARIOS)} setups in \d+\.\d s", lines[-1])
 
 
 def test_the_demo_prints_reports_and_a_summary_table() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     out = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--scenario", "KMS key policy not granting"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True, text=True, env=_env(), timeout=120,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     assert "Root cause [kms" in out.stdout and "Layers" in out.stdout
     assert "scenario" in out.stdout and "1 of 1 setups handled" in out.stdout
+    assert "HTTP/1.1" not in out.stderr and "werkzeug" not in out.stderr
+    assert [line for line in out.stderr.splitlines() if not PROGRESS.match(line)] == [
+        line for line in out.stderr.splitlines() if line.startswith("s3why demo: 1 setup in")
+    ]
+
+
+def test_scripts_demo_says_what_it_does_before_running() -> None:
+    out = subprocess.run(
+        ["bash", "scripts/demo", "--scenario", "expired presigned URL"],
+        capture_output=True, text=True, env=_env(), timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stderr.splitlines()
+    assert lines[0] == "s3why demo: starting the emulated AWS account"  # the venv is installed already here
+    assert PROGRESS.match(lines[1]) and "expired presigned URL" in lines[1]
+
+
+# --- s3why demo --slack: the instructions it prints are the ones that work -------------------------------
+def _labels(view: dict[str, Any]) -> dict[str, str]:
+    return {b["block_id"]: b["label"]["text"] for b in view["blocks"]}
+
+
+def test_the_follow_up_names_the_controls_the_app_has() -> None:
+    labels = _labels(_modal("C1", None, ""))
+    text = slack_follow_up(
+        "download failed ... Access Denied",
+        "arn:aws:sts::111122223333:assumed-role/app/run-1",
+        {"aws:SourceVpce": ("vpce-1a2b3c4d",)},
+    )
+    assert labels["principal"].startswith("Who made the call") and "'Who made the call'" in text
+    assert labels["context"].startswith("Request context") and "'Request context'" in text
+    assert "    arn:aws:sts::111122223333:assumed-role/app/run-1" in text and "    aws:SourceVpce=vpce-1a2b3c4d" in text
+    assert "answer s3why's question" not in text and "reply" not in text.lower()
+    only_context = slack_follow_up("User: arn:aws:iam::1:role/a is not authorized", None, {"k": ("v",)})
+    assert "/s3why with no text" in only_context and "    k=v" in only_context
+    assert slack_follow_up("text", None, {}) == ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_demo_slack_instructions_lead_to_the_answer() -> None:
+    """Follow the printed instructions through the real app: paste the error, press the button the text names,
+    fill the form as it says; the answer names the KMS key policy."""
+    fake, server, slack_url = start_fake_slack()
+    port = _free_port()
+    env = _env(SLACK_BOT_TOKEN="xoxb-demo", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=f"{slack_url}/api/")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--slack", "--port", str(port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        printed = [proc.stdout.readline() for _ in range(7)]
+        paste, principal = printed[3].strip(), printed[6].strip()
+        assert "AccessDenied" in paste and principal.startswith("arn:aws:sts::")
+        button = re.search(r'press "([^"]+)"', printed[5])
+        assert button is not None
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "demo --slack did not start"
+                time.sleep(0.1)
+        payload = event(message(paste), event_id=f"EvDemo{uuid.uuid4().hex}")
+        assert post_signed(f"{base}/slack/events", SECRET, payload, "application/json")[0] == 200
+        first = fake.wait_for("chat.update")[-1].body
+        actions = next(b for b in first["blocks"] if b.get("block_id") == "s3why_actions")["elements"]
+        ask = next(e for e in actions if e["text"]["text"] == button.group(1))
+        click = {"type": "button", "action_id": ask["action_id"], "value": ask["value"]}
+        form = "application/x-www-form-urlencoded"
+        assert post_signed(f"{base}/slack/events", SECRET, block_action(click, str(first["ts"])), form)[0] == 200
+        view = fake.wait_for("views.open")[0].body["view"]
+        assert _labels(view)["principal"].startswith("Who made the call")
+        submit = view_submission({"error": paste, "principal": principal}, json.loads(view["private_metadata"]))
+        assert post_signed(f"{base}/slack/events", SECRET, submit, form)[0] == 200
+        final = json.dumps(fake.wait_for("chat.update", 2)[-1].body["blocks"])
+        assert "kms" in final and "Which role" not in final
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+        server.shutdown()
+    assert "HTTP/1.1" not in stderr and "gave `client` as well" not in stderr

@@ -43,6 +43,21 @@ CALLS: dict[tuple[str, str], CallSpec] = {
         _c("iam", "ListAttachedGroupPolicies", "iam:ListAttachedGroupPolicies", "principal", "NoSuchEntity"),
         _c("iam", "GetPolicy", "iam:GetPolicy", "principal", "NoSuchEntity"),
         _c("iam", "GetPolicyVersion", "iam:GetPolicyVersion", "principal", "NoSuchEntity"),
+        # IAM Access Troubleshooter: AWS's record of a denial (bot/account/toolbox.py)
+        _c(
+            "iam-toolbox",
+            "GetRequestAuthorizationDetails",
+            "iam:GetRequestAuthorizationDetails",
+            "principal",
+            "ResourceNotFoundException",
+        ),
+        _c(
+            "iam-toolbox",
+            "GetRequestAuthorizationPolicy",
+            "iam:GetRequestAuthorizationPolicy",
+            "principal",
+            "ResourceNotFoundException",
+        ),
         # S3: the bucket
         _c("s3", "ListBuckets", "s3:ListAllMyBuckets", "account"),
         _c("s3", "GetBucketLocation", "s3:GetBucketLocation", "bucket", "NoSuchBucket"),
@@ -84,6 +99,8 @@ CALLS: dict[tuple[str, str], CallSpec] = {
         ),
         _c("s3", "GetBucketRequestPayment", "s3:GetBucketRequestPayment", "bucket", "NoSuchBucket"),
         _c("s3", "GetBucketVersioning", "s3:GetBucketVersioning", "bucket", "NoSuchBucket"),
+        _c("s3", "GetBucketAbac", "s3:GetBucketAbac", "bucket", "NoSuchBucket"),
+        _c("s3", "GetBucketTagging", "s3:GetBucketTagging", "bucket", "NoSuchTagSet", "NoSuchBucket"),
         # S3: the object
         _c("s3", "HeadObject", "s3:GetObject", "object", "404", "NoSuchKey", "NotFound", "NoSuchBucket"),
         _c("s3", "GetObjectAcl", "s3:GetObjectAcl", "object", "NoSuchKey", "NoSuchBucket"),

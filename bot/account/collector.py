@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.account.calls import DENIED_CODES, spec_for
 from bot.account.sessions import SessionProvider
+from bot.account.toolbox import fetch_record
 from bot.arn import Arn
 from bot.cache import Cache, MemoryCache
 from bot.metrics import METRICS
@@ -41,6 +42,7 @@ class Target:
     access_point_arn: str | None = None
     kms_key_arns: tuple[str, ...] = ()
     account: str | None = None  # where the bucket probably lives (a channel's default account, or what a person said)
+    authorization_id: str | None = None  # AWS's record of the denial (bot/account/toolbox.py)
 
 
 def _json_safe(value: Any) -> Any:
@@ -122,8 +124,14 @@ class Collector:
             "target": {k: v for k, v in asdict(target).items() if v not in (None, ())},
         }
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="s3why-collect") as pool:
-            own = self.sessions.own_account()
+            # Round 1: s3why's own identity (every session and cache key needs it); its clients are made meanwhile.
+            identity = pool.submit(self.sessions.own_account)
+            self.sessions.prepare(_services_for(target))
+            own = identity.result()
             snapshot["caller"] = {"Account": own}
+            # Round 2 on: every read whose inputs are known starts now (the principal's policies, the keys the
+            # text names, the organization, the endpoint, the bucket's owner and location); each waits only for
+            # the answers it needs.
             principal_account = _account_of(target.principal_arn)
             futures: dict[str, Future[Any]] = {}
             org: dict[str, Future[Any]] = {}
@@ -131,24 +139,32 @@ class Collector:
                 futures["principal"] = pool.submit(self._principal, pool, target.principal_arn)
             if principal_account:
                 org["principal_account"] = pool.submit(self._organization, pool, principal_account)
+            if target.authorization_id:
+                # AWS's record, read with the read role of the denied principal's account.
+                futures["authorization"] = pool.submit(
+                    fetch_record, self.call, principal_account or own, target.authorization_id
+                )
             if target.vpce_id:
                 futures["vpc_endpoint"] = pool.submit(self._vpc_endpoint, principal_account or own, target.vpce_id)
+            kms: dict[str, Future[Any]] = {
+                k: pool.submit(self._kms_key, k, principal_account) for k in target.kms_key_arns
+            }
             if target.access_point_arn:
-                access_point = self._access_point(target.access_point_arn)
+                access_point = self._access_point(pool, target.access_point_arn)
                 snapshot["access_point"] = access_point
                 ap_bucket = (access_point["calls"].get("GetAccessPoint") or {}).get("Bucket")
                 if ap_bucket and not target.bucket:
                     target = replace(target, bucket=ap_bucket)
-            kms: dict[str, Future[Any]] = {
-                k: pool.submit(self._kms_key, k, principal_account) for k in target.kms_key_arns
-            }
             if target.bucket:
                 # The bucket's answers decide what else to read (its owner's organization, the keys it uses):
                 # start those as soon as it is known, while the other lookups carry on.
-                bucket = self._bucket_and_object(pool, target)
-                for key in bucket.pop("kms_keys"):
+
+                def start_key(key: str) -> None:
                     if key not in kms:
                         kms[key] = pool.submit(self._kms_key, key, principal_account)
+
+                bucket = self._bucket_and_object(pool, target, start_key)
+                bucket.pop("kms_keys")
                 owner = bucket.get("account")
                 if owner and owner != principal_account:
                     org["resource_account"] = pool.submit(self._organization, pool, owner)
@@ -202,6 +218,7 @@ class Collector:
         if boundary and boundary not in managed:
             managed.append(boundary)
         groups: dict[str, Any] = {}
+        policy_futures = {p: pool.submit(self._managed_policy, account, p) for p in managed}
         if kind == "user":
             group_list = f_groups.result()
             calls["ListGroupsForUser"] = group_list
@@ -213,20 +230,22 @@ class Collector:
                         self.call, account, "iam", "ListAttachedGroupPolicies", GroupName=name
                     ),
                 }
+            group_docs: dict[str, dict[str, Future[Answer]]] = {}
             for name, fs in groups.items():
                 listing = fs["ListGroupPolicies"].result()
                 att = fs["ListAttachedGroupPolicies"].result()
-                groups[name] = {
-                    "ListGroupPolicies": listing,
-                    "ListAttachedGroupPolicies": att,
-                    "GroupPolicies": {
-                        n: self.call(account, "iam", "GetGroupPolicy", GroupName=name, PolicyName=n)
-                        for n in listing.get("PolicyNames", [])
-                    },
+                groups[name] = {"ListGroupPolicies": listing, "ListAttachedGroupPolicies": att}
+                group_docs[name] = {
+                    n: pool.submit(self.call, account, "iam", "GetGroupPolicy", GroupName=name, PolicyName=n)
+                    for n in listing.get("PolicyNames", [])
                 }
-                managed.extend(p["PolicyArn"] for p in att.get("AttachedPolicies", []) if p["PolicyArn"] not in managed)
+                for p in att.get("AttachedPolicies", []):
+                    if p["PolicyArn"] not in managed:
+                        managed.append(p["PolicyArn"])
+                        policy_futures[p["PolicyArn"]] = pool.submit(self._managed_policy, account, p["PolicyArn"])
+            for name, docs in group_docs.items():
+                groups[name]["GroupPolicies"] = {n: f.result() for n, f in docs.items()}
             calls["Groups"] = groups
-        policy_futures = {p: pool.submit(self._managed_policy, account, p) for p in managed}
         calls["RolePolicies" if kind == "role" else "UserPolicies"] = {n: f.result() for n, f in inline_docs.items()}
         calls["Policies"] = {p: f.result() for p, f in policy_futures.items()}
         return out
@@ -259,12 +278,21 @@ class Collector:
                 return account
         return None
 
-    def _bucket_and_object(self, pool: ThreadPoolExecutor, target: Target) -> dict[str, Any]:
+    def _bucket_and_object(
+        self, pool: ThreadPoolExecutor, target: Target, start_key: Callable[[str], None]
+    ) -> dict[str, Any]:
+        """The bucket's configuration and the object's; `start_key` is called with each KMS key they name as
+        soon as it is known (in a fixed order: the object's key, then the bucket's default keys)."""
         bucket = target.bucket or ""
+        # The location is read while the owner is looked up, from the account the bucket most likely belongs to
+        # (the hinted one, else s3why's own); read again only when the owner turns out to be another.
+        own = self.sessions.own_account()
+        likely = target.account if target.account in self.sessions.readable_accounts() else own
+        early = pool.submit(self.call, likely, "s3", "GetBucketLocation", Bucket=bucket)
         owner = self._bucket_owner(pool, bucket, target.account)
         out: dict[str, Any] = {"name": bucket, "account": owner, "calls": {}, "kms_keys": []}
-        reader = owner or self.sessions.own_account()  # another account's bucket: try, and record what fails
-        location = self.call(reader, "s3", "GetBucketLocation", Bucket=bucket)
+        reader = owner or own  # another account's bucket: try, and record what fails
+        location = early.result() if reader == likely else self.call(reader, "s3", "GetBucketLocation", Bucket=bucket)
         region = _bucket_region(location) or self.sessions.default_region
         out["region"] = region
         calls = out["calls"]
@@ -279,6 +307,8 @@ class Collector:
             "GetObjectLockConfiguration",
             "GetBucketRequestPayment",
             "GetBucketVersioning",
+            "GetBucketAbac",  # ABAC: the bucket's tags become its resource tags
+            "GetBucketTagging",
         ]
         fs = {n: pool.submit(self.call, reader, "s3", n, region, Bucket=bucket) for n in names}
         f_account_pab = (
@@ -292,18 +322,22 @@ class Collector:
             # s3:GetObjectLegalHold, which the read role is: two calls fewer on every cold diagnosis.
             head = pool.submit(self.call, reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
             acl = pool.submit(self.call, reader, "s3", "GetObjectAcl", region, Bucket=bucket, Key=target.key, **extra)
-            obj = {"key": target.key, "calls": {"HeadObject": head.result(), "GetObjectAcl": acl.result()}}
-            if target.version_id:
-                obj["version_id"] = target.version_id
+            obj = {"key": target.key, "calls": {"HeadObject": head.result()}}
             key_id = obj["calls"]["HeadObject"].get("SSEKMSKeyId")
             if key_id:
                 out["kms_keys"].append(key_id)
-        for name, f in fs.items():
-            calls[name] = f.result()
-        for rule in (calls["GetBucketEncryption"].get("ServerSideEncryptionConfiguration") or {}).get("Rules", []):
+                start_key(key_id)  # its policy is read while the bucket's other answers arrive
+            obj["calls"]["GetObjectAcl"] = acl.result()
+            if target.version_id:
+                obj["version_id"] = target.version_id
+        encryption = fs["GetBucketEncryption"].result()
+        for rule in (encryption.get("ServerSideEncryptionConfiguration") or {}).get("Rules", []):
             key_id = (rule.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID")
             if key_id and key_id not in out["kms_keys"]:
                 out["kms_keys"].append(_key_arn(key_id, region, owner))
+                start_key(out["kms_keys"][-1])
+        for name, f in fs.items():
+            calls[name] = f.result()
         if f_account_pab is not None:
             out["account_calls"] = {"GetPublicAccessBlock": f_account_pab.result()}
         if obj is not None:
@@ -331,18 +365,17 @@ class Collector:
         answer = self.call(account, "ec2", "DescribeVpcEndpoints", VpcEndpointIds=[vpce_id])
         return {"id": vpce_id, "account": account, "calls": {"DescribeVpcEndpoints": answer}}
 
-    def _access_point(self, ap_arn: str) -> dict[str, Any]:
+    def _access_point(self, pool: ThreadPoolExecutor, ap_arn: str) -> dict[str, Any]:
         arn = Arn.parse(ap_arn)
         account = arn.account if arn else None
         name = arn.resource.split("/", 2)[1] if arn and "/" in arn.resource else ap_arn
         region = arn.region if arn and arn.region else None
         out: dict[str, Any] = {"arn": ap_arn, "name": name, "account": account, "calls": {}}
-        out["calls"]["GetAccessPoint"] = self.call(
-            account, "s3control", "GetAccessPoint", region, AccountId=account, Name=name
-        )
-        out["calls"]["GetAccessPointPolicy"] = self.call(
-            account, "s3control", "GetAccessPointPolicy", region, AccountId=account, Name=name
-        )
+        pending = {
+            op: pool.submit(self.call, account, "s3control", op, region, AccountId=account, Name=name)
+            for op in ("GetAccessPoint", "GetAccessPointPolicy")
+        }
+        out["calls"] = {op: f.result() for op, f in pending.items()}
         return out
 
     def _organization(self, pool: ThreadPoolExecutor, account: str | None) -> dict[str, Any]:
@@ -402,6 +435,19 @@ class Collector:
             if arn is not None and arn.account:
                 return arn.account
         return self.sessions.own_account()
+
+
+def _services_for(target: Target) -> tuple[str, ...]:
+    """The services a collection of `target` reads in s3why's own account, in the order it first needs them."""
+    wanted = [
+        ("iam", bool(target.principal_arn)),
+        ("kms", bool(target.kms_key_arns or target.bucket)),
+        ("organizations", bool(target.principal_arn)),
+        ("s3", bool(target.bucket or target.access_point_arn)),
+        ("s3control", bool(target.bucket or target.access_point_arn)),
+        ("ec2", bool(target.vpce_id)),
+    ]
+    return tuple(service for service, needed in wanted if needed)
 
 
 def _glob_escape(text: str) -> str:

@@ -24,6 +24,7 @@ _SECTIONS: dict[str, type] = {
     "vpc_endpoint": dict,
     "access_point": dict,
     "organization": dict,
+    "authorization": dict,  # AWS's record of the denial (bot/account/toolbox.py)
 }
 
 

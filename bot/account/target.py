@@ -18,10 +18,12 @@ def target_for(
     kms_key_arns: tuple[str, ...] = (),
     version_id: str | None = None,
     account: str | None = None,
+    authorization_id: str | None = None,
 ) -> Target:
     keys = list(kms_key_arns)
     if request is not None:
         principal = principal or request.principal_arn
+        authorization_id = authorization_id or getattr(request, "authorization_id", None)
         bucket = bucket or request.bucket
         key = key if key is not None else request.key
         resource = Arn.parse(request.resource_arn) if request.resource_arn else None
@@ -40,4 +42,5 @@ def target_for(
         access_point_arn=access_point_arn,
         kms_key_arns=tuple(keys),
         account=account,
+        authorization_id=authorization_id,
     )

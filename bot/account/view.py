@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.account.calls import DENIED_CODES, THROTTLE_CODES, spec_for
+from bot.account.toolbox import AuthorizationRecord, RecordUnavailable, authorization_record
 from bot.arn import Arn
+from bot.engine.context import org_path, organization_keys
 
 PRESENT, ABSENT, UNKNOWN, ERROR = "present", "absent", "unknown", "error"
 
@@ -151,6 +153,31 @@ class OrgView:
     membership: Fact
     levels: tuple[OrgLevel, ...] = ()
 
+    @property
+    def _organization(self) -> dict[str, Any]:
+        value = self.membership.value if self.membership.present else None
+        org = value.get("Organization") if isinstance(value, dict) else None
+        return org if isinstance(org, dict) else {}
+
+    @property
+    def org_id(self) -> str | None:
+        """The organization's id (`o-...`), when the account is a member and s3why could read it."""
+        return self._organization.get("Id") or None
+
+    @property
+    def management_account(self) -> str | None:
+        """The organization's management account (`MasterAccountId` in DescribeOrganization)."""
+        return self._organization.get("MasterAccountId") or None
+
+    @property
+    def org_path(self) -> tuple[str, str] | None:
+        """(org id, `o-id/r-root/ou-.../`) when the whole path from the root was read, else None."""
+        org_id = self.org_id
+        targets = [level.target for level in self.levels]
+        if not org_id or not any(t.startswith("r-") for t in targets):
+            return None
+        return org_id, org_path(org_id, targets)
+
 
 @dataclass(frozen=True)
 class AccountView:
@@ -161,6 +188,42 @@ class AccountView:
     vpc_endpoint: Fact | None = None
     access_point: dict[str, Fact] | None = None
     organizations: dict[str, OrgView] = field(default_factory=dict)
+    vpc_endpoint_owner: str | None = None  # the endpoint's OwnerId (DescribeVpcEndpoints)
+    # AWS's record of the denial (iam-toolbox), or why there is none; None: the snapshot has no such part.
+    authorization: AuthorizationRecord | RecordUnavailable | None = None
+
+    def derived_context(
+        self, *, principal_account: str | None, resource_account: str | None, through_endpoint: bool
+    ) -> dict[str, tuple[str, ...]]:
+        """Keys AWS sets that s3why can derive from what it read (bot.engine.context.organization_keys).
+
+        aws:PrincipalOrgID/aws:PrincipalOrgPaths from the caller's organization, aws:ResourceOrgID/
+        aws:ResourceOrgPaths from the resource owner's, aws:VpceAccount/aws:VpceOrgID from the endpoint's owner
+        when the request went through the endpoint. An organization that could not be read derives nothing.
+        """
+
+        def org_of(account: str | None) -> OrgView | None:
+            for org in self.organizations.values():
+                if account is not None and org.account == account and org.org_id:
+                    return org
+            return None
+
+        def ids(org: OrgView | None) -> tuple[str, str] | None:
+            if org is None or org.org_id is None:
+                return None
+            return org.org_path or (org.org_id, "")
+
+        p_org, r_org = ids(org_of(principal_account)), ids(org_of(resource_account))
+        vpce_account = self.vpc_endpoint_owner if through_endpoint else None
+        vpce_org = ids(org_of(vpce_account)) if vpce_account else None
+        keys = organization_keys(
+            principal_org=p_org,
+            resource_org=r_org,
+            vpce_account=vpce_account,
+            vpce_org=vpce_org[0] if vpce_org else None,
+        )
+        # A path that could not be read is left absent rather than guessed.
+        return {k: v for k, v in keys.items() if v != ("",)}
 
     def unknowns(self) -> list[Fact]:
         """Every fact s3why could not establish, for the "what s3why could not see" part of a diagnosis."""
@@ -352,6 +415,7 @@ def account_view(snapshot: dict[str, Any]) -> AccountView:
     bucket = _bucket_view(snapshot["bucket"]) if isinstance(snapshot.get("bucket"), dict) else None
     keys = {arn: _key_view(arn, data) for arn, data in (snapshot.get("kms") or {}).items()}
     vpce = None
+    vpce_owner: str | None = None
     if isinstance(snapshot.get("vpc_endpoint"), dict):
         v = snapshot["vpc_endpoint"]
         f = fact(
@@ -363,6 +427,7 @@ def account_view(snapshot: dict[str, Any]) -> AccountView:
         )
         if f.present:
             endpoints = f.value.get("VpcEndpoints") or []
+            vpce_owner = str(endpoints[0].get("OwnerId") or "") or None if endpoints else None
             f = Fact(
                 PRESENT,
                 policy_doc(endpoints[0].get("PolicyDocument")) if endpoints else None,
@@ -381,7 +446,9 @@ def account_view(snapshot: dict[str, Any]) -> AccountView:
         }
     orgs = {k: _org_view(v) for k, v in (snapshot.get("organization") or {}).items() if isinstance(v, dict) and v}
     caller = (snapshot.get("caller") or {}).get("Account")
-    return AccountView(caller, principal, bucket, keys, vpce, access_point, orgs)
+    auth = snapshot.get("authorization")
+    record = authorization_record(auth) if isinstance(auth, dict) else None
+    return AccountView(caller, principal, bucket, keys, vpce, access_point, orgs, vpce_owner, record)
 
 
 def arn_account(text: str | None) -> str | None:

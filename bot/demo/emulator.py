@@ -63,8 +63,15 @@ def emulated_aws() -> Iterator[str]:
         stop()
 
 
+_OWN_SESSIONS: dict[str, boto3.Session] = {}
+
+
 def client(service: str, region: str = "us-east-1", session: boto3.Session | None = None) -> Any:
-    return make_client(session or boto3.Session(), service, region)
+    """A client in the emulated account `session` belongs to (default: the account of the environment's keys)."""
+    if session is None:
+        url = os.environ.get("AWS_ENDPOINT_URL", "")
+        session = _OWN_SESSIONS.get(url) or _OWN_SESSIONS.setdefault(url, boto3.Session())
+    return make_client(session, service, region)
 
 
 def session_in(account: str) -> boto3.Session:

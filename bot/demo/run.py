@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
@@ -25,6 +26,7 @@ from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.render import diagnosis_text
 from bot.errors import UsageError
 from bot.fixes import propose_fixes
+from bot.noise import quiet_third_party
 from bot.parse import parse_text
 
 WRITE_ROLE = "s3why-write"
@@ -52,19 +54,33 @@ class Row:
         return dict(self.__dict__)
 
 
-def run_demo(*, only: str | None = None, as_json: bool = False, out: TextIO = sys.stdout) -> int:
+def run_demo(
+    *, only: str | None = None, as_json: bool = False, out: TextIO = sys.stdout, progress: TextIO | None = sys.stderr
+) -> int:
+    """Every chosen setup, end to end; the reports and the table (or JSON) on `out`, one line per setup on
+    `progress` as it finishes. Exit status 0 when every setup was handled right, else 1."""
     chosen = [s for s in SCENARIOS if only is None or only.lower() in s.name.lower()]
     if not chosen:
         raise UsageError(f"no scenario matches {only!r}; the scenarios: " + "; ".join(s.name for s in SCENARIOS))
+    quiet_third_party(silent=True)
     rows: list[Row] = []
+    started = time.monotonic()
     with emulated_aws() as url:
-        for sc in chosen:
+        for n, sc in enumerate(chosen, 1):
+            began = time.monotonic()
             urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
             diagnosis, row = _one(sc)
             rows.append(row)
+            if progress is not None:
+                progress.write(_progress_line(n, len(chosen), row, time.monotonic() - began))
+                progress.flush()
             if not as_json:
                 out.write(f"\n{'=' * 100}\n{sc.name}\n{'=' * 100}\n{diagnosis_text(diagnosis)}\n")
                 out.write(f"=> {row.applied}; the request after the fix: {row.after}\n")
+                out.flush()
+    if progress is not None:
+        setups = "setup" if len(chosen) == 1 else "setups"
+        progress.write(f"s3why demo: {len(chosen)} {setups} in {time.monotonic() - started:.1f} s\n")
     if as_json:
         out.write(json.dumps({"scenarios": [r.to_json() for r in rows]}, indent=2) + "\n")
         return 0 if all(_fixed(r) for r in rows) else 1
@@ -79,6 +95,14 @@ def run_demo(*, only: str | None = None, as_json: bool = False, out: TextIO = sy
     return 0 if fixed == len(rows) else 1
 
 
+def _progress_line(n: int, total: int, row: Row, seconds: float) -> str:
+    """`[ 6/26] ok    KMS key policy not granting kms:Decrypt: kms, applied (0.4 s)`."""
+    width = len(str(total))
+    verdict = "ok" if row.ok else "WRONG"
+    done = row.applied if row.applied != "-" else row.after
+    return f"[{n:>{width}}/{total}] {verdict:<5} {row.scenario}: {row.denied_by}, {done} ({seconds:.1f} s)\n"
+
+
 def run_demo_slack(*, only: str | None, port: int, out: TextIO = sys.stdout) -> int:
     """One broken setup in the emulated AWS, behind the real Slack app (Socket Mode with SLACK_APP_TOKEN, else
     HTTP on `port`): try s3why in a workspace before giving it any AWS access."""
@@ -89,18 +113,40 @@ def run_demo_slack(*, only: str | None, port: int, out: TextIO = sys.stdout) -> 
     if not chosen:
         raise UsageError(f"no scenario matches {name!r}; the scenarios: " + "; ".join(s.name for s in SCENARIOS))
     sc = chosen[0]
+    quiet_third_party()
     with emulated_aws():
         names = sc.seed()
         text, principal, context = sc.formatted(names)
         app = build_app_from_env(sc.config(names), sc.client_hook(names), use_redis=False)
         out.write(f"s3why demo --slack: the emulated account holds the setup {sc.name!r}.\n")
         out.write("Paste this error in a channel where s3why is, or after /s3why:\n\n" + text + "\n\n")
-        if principal and principal not in text:
-            out.write(f"The error does not say who made the call: answer s3why's question with {principal}\n")
-        for key, values in context.items():
-            out.write(f"and add the request detail {key}={values[0]}\n")
+        out.write(slack_follow_up(text, principal, context))
         out.flush()
         return serve(port, app)
+
+
+def slack_follow_up(text: str, principal: str | None, context: dict[str, tuple[str, ...]]) -> str:
+    """What to tell s3why that the error does not say, in the words of the controls that take it today: the
+    "Tell s3why who made the call" button under an answer that asks, and the /s3why form (who made the call,
+    request context one KEY=VALUE a line). A reply typed in the thread is not read."""
+    lines: list[str] = []
+    details = [f"{key}={values[0]}" for key, values in context.items()]
+    if principal and principal not in text:
+        lines.append(
+            "The error does not say who made the call, so s3why's answer asks: press "
+            "\"Tell s3why who made the call\" under it and enter, under 'Who made the call',"
+        )
+        lines.append(f"    {principal}")
+        if details:
+            lines.append("and under 'Request context' (one KEY=VALUE a line):")
+            lines.extend(f"    {d}" for d in details)
+    elif details:
+        lines.append(
+            "The error does not carry this request detail: send /s3why with no text to open its form, paste the "
+            "error, and under 'Request context' (one KEY=VALUE a line) enter"
+        )
+        lines.extend(f"    {d}" for d in details)
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _fixed(r: Row) -> bool:

@@ -8,6 +8,7 @@ of "public"; so does this classifier. `GetBucketPolicyStatus.IsPublic`, when s3w
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 _FIXING_KEYS = frozenset(
@@ -33,6 +34,18 @@ def _fixed(value: str) -> bool:
     return "*" not in value and "?" not in value and "${" not in value
 
 
+# "s3:DataAccessPointArn [...] When used in a bucket policy, this value can contain a wildcard for the access point
+# name without rendering the policy public, as long as the account ID is fixed" (S3 User Guide, "The meaning of
+# public"): arn:aws:s3:us-west-2:123456789012:accesspoint/* is a fixed value.
+_ACCESS_POINT_ANY_NAME = re.compile(r"^arn:aws[a-z-]*:s3:[a-z0-9-]+:\d{12}:accesspoint/[^${}]*$")
+
+
+def _fixed_value(key: str, value: str) -> bool:
+    if key == "s3:dataaccesspointarn" and _ACCESS_POINT_ANY_NAME.match(value):
+        return True
+    return _fixed(value)
+
+
 def _narrow_cidr(value: str) -> bool:
     try:
         net = ipaddress.ip_network(value, strict=False)
@@ -55,7 +68,7 @@ def _statement_fixed_by_condition(condition: dict[str, Any]) -> bool:
             k = key.lower()
             if k == "aws:sourceip" and base == "ipaddress" and all(_narrow_cidr(str(v)) for v in vals):
                 return True
-            if k in _FIXING_KEYS and base in _EQUALITY and all(_fixed(str(v)) for v in vals):
+            if k in _FIXING_KEYS and base in _EQUALITY and all(_fixed_value(k, str(v)) for v in vals):
                 if k == "aws:userid" and any(str(v).endswith(":*") for v in vals):
                     continue
                 return True

@@ -1,10 +1,20 @@
-"""A diagnosis as a terminal report that reads like a good incident note: verdict, evidence, checklist."""
+"""A diagnosis as a terminal report that reads like a good incident note: verdict, evidence, checklist.
+
+The headline is short — the verdict, the layer, and the policy and statement that decided it; the root cause's
+full sentence comes once, below it. Prose is wrapped at word boundaries only (never inside an ARN, a key or a
+JSON value, which have no spaces), to the terminal's width or 100 columns; documents and commands are not
+wrapped at all, so they can be copied.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import textwrap
 
-from bot.diagnose.model import Diagnosis
+from bot.arn import s3_arn
+from bot.diagnose.model import Diagnosis, RootCause
 
 _MARK = {"allow": "ok  ", "deny": "DENY", "no-allow": "no  ", "not-applicable": " -  ", "unknown": " ?  "}
 _HEAD = {
@@ -13,67 +23,122 @@ _HEAD = {
     "explicit-deny": "DENIED (an explicit Deny)",
     "unknown": "UNDECIDED: s3why could not see everything it needs",
 }
+DEFAULT_WIDTH = 100
 
 
-def _wrap(text: str, width: int = 100) -> list[str]:
-    import textwrap
+def report_width() -> int:
+    """The terminal's width when standard output is one (at least 60 columns), else 100."""
+    if sys.stdout is not None and sys.stdout.isatty():
+        return max(60, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+    return DEFAULT_WIDTH
 
-    return textwrap.wrap(text, width) or [""]
+
+def _wrap(text: str, width: int = DEFAULT_WIDTH, *, indent: str = "", hanging: str | None = None) -> list[str]:
+    """`text` in lines of at most `width` columns, broken only at spaces: a word longer than the line (an
+    ARN, a key) stays whole on a line of its own. `hanging` indents the lines after the first."""
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent if hanging is None else hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [indent.rstrip()]
 
 
-def diagnosis_text(d: Diagnosis, fix_format: str = "cli") -> str:
+def cause_location(cause: RootCause) -> str | None:
+    """The policy and statement a root cause names ("bucket policy of tls-only, statement DenyHttp"), if any."""
+    ev = cause.evidence
+    if not ev.get("policy"):
+        return None
+    which = ev.get("sid") or ev.get("statement_index")
+    return str(ev["policy"]) + (f", statement {which}" if which is not None else "")
+
+
+def request_resource(d: Diagnosis) -> str | None:
+    """The resource the request names: as resolved, else as the text gave it (an ARN, or its bucket and key)."""
+    r = d.request.get("resolved") or {}
+    found = r.get("resource") or d.request.get("resource_arn")
+    if found:
+        return str(found)
+    bucket = d.request.get("bucket")
+    return s3_arn(str(bucket), d.request.get("key") or None) if bucket else None
+
+
+def headline(d: Diagnosis, verdict: str | None = None) -> str:
+    """`VERDICT — layer: policy, statement Sid` in plain text (no markup): short enough to read aloud."""
+    head = verdict or _HEAD.get(d.decision, d.decision)
+    if not d.root_causes:
+        return head
+    first = d.root_causes[0]
+    where = cause_location(first)
+    return f"{head} — {first.layer.value}" + (f": {where}" if where else "")
+
+
+def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = None) -> str:
+    """The whole report; `width` columns for prose (default: `report_width()`)."""
+    w = width or report_width()
     r = d.request.get("resolved") or {}
     lines: list[str] = []
-    first = d.root_causes[0] if d.root_causes else None
-    head = _HEAD.get(d.decision, d.decision)
-    lines.append(f"{head}" + (f" — {first.layer.value}: {first.summary}" if first else ""))
+    lines.extend(_wrap(headline(d), w, hanging="  "))
     actions = ", ".join(r.get("actions") or [d.request.get("action") or "?"])
-    lines.append(
-        f"Request: {actions} by {r.get('principal') or d.request.get('principal_arn') or '(unknown principal)'} "
-        f"on {r.get('resource') or d.request.get('resource_arn') or '?'}"
-        + (f" (owner {r['resource_owner']})" if r.get("resource_owner") else "")
+    lines.extend(
+        _wrap(
+            f"Request: {actions} by {r.get('principal') or d.request.get('principal_arn') or '(unknown principal)'} "
+            f"on {request_resource(d) or '(unknown resource)'}"
+            + (f" (owner {r['resource_owner']})" if r.get("resource_owner") else ""),
+            w,
+            hanging="  ",
+        )
     )
     for i, cause in enumerate(d.root_causes):
         lines.append("")
-        lines.append(
-            ("Root cause" if i == 0 else "Also blocking") + f" [{cause.layer.value}, {cause.kind}]: {cause.summary}"
-        )
+        title = ("Root cause" if i == 0 else "Also blocking") + f" [{cause.layer.value}, {cause.kind}]: "
+        lines.extend(_wrap(title + cause.summary, w, hanging="  "))
         ev = cause.evidence
-        if ev.get("policy"):
-            which = ev.get("sid") or ev.get("statement_index")
-            lines.append(f"  policy: {ev['policy']}" + (f", statement {which}" if which is not None else ""))
+        where = cause_location(cause)
+        if where and i > 0:  # the first cause's policy and statement are in the headline already
+            lines.extend(_wrap(f"policy: {where}", w, indent="  ", hanging="    "))
         if ev.get("statement") is not None:
             lines.append("  statement:")
             lines.extend("    " + line for line in json.dumps(ev["statement"], indent=2).splitlines())
         if ev.get("condition"):
             c = ev["condition"]
             got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
-            lines.append(
-                f"  condition: {c['operator']} {c['key']}: the policy wants {c['policy_values']}, the request has {got}"
-            )
+            text = f"condition: {c['operator']} {c['key']}: the policy wants {c['policy_values']}, the request has "
+            text += got
+            lines.extend(_wrap(text, w, indent="  ", hanging="    "))
         for alt in ev.get("alternatives") or []:
             ((key, value),) = alt["context"].items()
-            lines.append(f"  if {key} were {value if value is not None else 'absent'}: {alt['decision']}")
+            text = f"if {key} were {value if value is not None else 'absent'}: {alt['decision']}"
+            lines.extend(_wrap(text, w, indent="  ", hanging="    "))
     lines.append("")
     lines.append("Layers")
     for layer in d.layers:
         if layer.verdict == "not-applicable" and not layer.detail.startswith("no "):
             continue
-        lines.append(f"  [{_MARK.get(layer.verdict, layer.verdict)}] {layer.layer.value:<21} {layer.detail}")
+        first = f"  [{_MARK.get(layer.verdict, layer.verdict)}] {layer.layer.value:<21} "
+        lines.extend(_wrap(first + layer.detail, w, hanging=" " * len(first)))
     if d.fixes:
         lines.append("")
         lines.append("Fixes")
         for fix in d.fixes:
             badge = "verified" if fix.verified else ("advice only" if fix.never_automatic else "NOT verified")
-            lines.append(f"  [{fix.risk} risk, {badge}] {fix.title} ({fix.id})")
-            lines.extend("    " + line for line in _wrap(fix.explanation))
+            lines.extend(_wrap(f"[{fix.risk} risk, {badge}] {fix.title} ({fix.id})", w, indent="  ", hanging="    "))
+            lines.extend(_wrap(fix.explanation, w, indent="    "))
             if fix.never_automatic:
-                lines.extend("    " + line for line in _wrap(fix.never_automatic))
+                lines.extend(_wrap(fix.never_automatic, w, indent="    "))
             if fix.reason and not fix.verified and not fix.never_automatic:
-                lines.append(f"    why not verified: {fix.reason}")
+                lines.extend(_wrap(f"why not verified: {fix.reason}", w, indent="    ", hanging="      "))
+            if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, in words
+                from bot.fixes import scope_lines
+
+                lines.append("    scope:")
+                lines.extend("      " + x for x in scope_lines(fix))
             for patch in fix.patches:
                 if patch.kind == "request-change":
-                    lines.extend(f"    instead: {c}" for c in patch.commands)
+                    for c in patch.commands:
+                        lines.extend(_wrap(f"instead: {c}", w, indent="    ", hanging="      "))
                     continue
                 lines.append(f"    {patch.kind} of {patch.target}:")
                 if fix_format == "terraform":
@@ -88,5 +153,6 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli") -> str:
     if d.notes:
         lines.append("")
         lines.append("Notes")
-        lines.extend(f"  {n}" for n in d.notes)
+        for n in d.notes:
+            lines.extend(_wrap(n, w, indent="  ", hanging="    "))
     return "\n".join(lines) + "\n"

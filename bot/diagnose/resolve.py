@@ -12,6 +12,7 @@ from bot.diagnose.layers.access_point import route_through_access_point
 from bot.diagnose.layers.base import Authorization, PolicyInputs
 from bot.diagnose.options import DiagnoseOptions, context_value
 from bot.diagnose.policies import PolicyReader
+from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context
 from bot.engine import Policy, PolicyKind, PolicySet
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.layers import LayerId
@@ -163,12 +164,28 @@ def authorize(
         resource = s3_arn(bucket.name, req.key)
     else:
         resource = s3_arn(bucket.name)
+    express = None
+    if bucket is not None and is_directory_bucket(bucket.name):
+        # A directory bucket: the request is authorized by s3express:CreateSession on the bucket (s3_newer.py).
+        op, region = spec.operation, bucket.region or req.region
+        express = express_session(bucket.name, region=region, account=owner, operation=op, ctx=options.context)
+        actions, resource = (express.action,), express.resource
     who = parse_principal(principal_arn)
     inputs = _policy_inputs(view, options, who.account, owner, reader)
     ctx = base_context(view, options, principal_arn)
     if owner:
         ctx.setdefault("aws:ResourceAccount", (owner,))
         ctx.setdefault("s3:ResourceAccount", (owner,))
+    if express is not None:
+        ctx.update(express.context)
+    if bucket is not None:
+        for k, v in resource_tag_context(bucket).items():  # ABAC: the bucket's tags are its resource tags
+            ctx.setdefault(k, v)
+    through = view.vpc_endpoint is not None or "aws:SourceVpce" in ctx
+    for k, v in view.derived_context(
+        principal_account=who.account, resource_account=owner, through_endpoint=through
+    ).items():
+        ctx.setdefault(k, v)
 
     documents: dict[str, Any] = {n.name: n.document for n in (view.principal.policies if view.principal else ())}
     bucket_policy: Policy | None = None

@@ -19,15 +19,24 @@ Order of the decision (only the reported reason depends on it):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 from bot.arn import Arn
 from bot.engine.conditions import ConditionOutcome, RequestValues
+from bot.engine.context import build_values
 from bot.engine.matching import arn_matcher
 from bot.engine.policy import Policy, PolicyKind, Statement, parse_policy
-from bot.engine.principal import MatchLevel, Principal, PrincipalKind, match_level, parse_principal
+from bot.engine.principal import (
+    MatchLevel,
+    Principal,
+    PrincipalKind,
+    match_level,
+    not_principal_exempts,
+    parse_principal,
+    with_role_path,
+)
 from bot.engine.variables import render
 from bot.layers import Decision, LayerId, Verdict
 
@@ -50,6 +59,9 @@ class AuthzRequest:
     resource: str
     resource_owner: str | None = None
     context: dict[str, tuple[str, ...]] = field(default_factory=dict)  # keys as given; values as strings
+    # Keys AWS sets that the caller read from account data (organization ids and paths, the endpoint's owner):
+    # below `context`, which wins.
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -60,9 +72,10 @@ class AuthzRequest:
         resource: str,
         resource_owner: str | None = None,
         context: dict[str, str | list[str] | tuple[str, ...]] | None = None,
+        derived: dict[str, tuple[str, ...]] | None = None,
     ) -> AuthzRequest:
         ctx = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in (context or {}).items()}
-        return cls(parse_principal(principal), action, resource, resource_owner, ctx)
+        return cls(parse_principal(principal), action, resource, resource_owner, ctx, dict(derived or {}))
 
     @property
     def owner_account(self) -> str | None:
@@ -86,6 +99,10 @@ class PolicySet:
     scps: tuple[tuple[Policy, ...], ...] | None = None  # None: not in an organization (layer not applicable)
     rcps: tuple[tuple[Policy, ...], ...] | None = None
     vpc_endpoint: Policy | None = None
+    # The organization's management account: SCPs do not apply to its principals, RCPs not to its resources.
+    management_account: str | None = None
+    # An AWS managed resource (an AWS managed KMS key): RCPs do not apply to it.
+    resource_aws_managed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,21 +206,8 @@ class EvaluationResult:
 # Context
 # -----------------------------------------------------------------------------------------------------------
 def build_context(req: AuthzRequest) -> RequestValues:
-    """The keys given, plus those AWS always derives from the principal and the resource (CONTRACT.md)."""
-    values: dict[str, tuple[str, ...]] = {}
-    p = req.principal
-    if p.principal_arn:
-        values["aws:principalarn"] = (p.principal_arn,)
-    if p.account:
-        values["aws:principalaccount"] = (p.account,)
-    if p.kind is PrincipalKind.USER and p.name:
-        values["aws:username"] = (p.name,)
-    owner = req.owner_account
-    if owner:
-        values["aws:resourceaccount"] = (owner,)
-    for key, vals in req.context.items():
-        values[key.lower()] = vals
-    return RequestValues(values)
+    """The keys given, plus those AWS always sets from the principal and the resource (bot.engine.context)."""
+    return build_values(req.principal, req.resource, req.owner_account, derived=req.derived, given=req.context)
 
 
 # -----------------------------------------------------------------------------------------------------------
@@ -244,15 +248,17 @@ def _candidates(policy: Policy, req: AuthzRequest, has_boundary: bool) -> tuple[
     for stmt in policy.statements_for_action(req.action):
         level: MatchLevel | None = None
         if stmt.principal is not None:
-            level = match_level(stmt.principal, p)
             if stmt.not_principal:
                 # Deny + NotPrincipal always denies a principal that has a permissions boundary
-                # (IAM User Guide, NotPrincipal, "Key points").
-                if level is not None and not (has_boundary and p.is_iam_identity):
+                # (IAM User Guide, NotPrincipal, "Key points"); otherwise every identity of the caller's chain
+                # must be listed for it to be exempt (not_principal_exempts).
+                if not_principal_exempts(stmt.principal, p) and not (has_boundary and p.is_iam_identity):
                     continue
                 level = None
-            elif level is None:
-                continue
+            else:
+                level = match_level(stmt.principal, p)
+                if level is None:
+                    continue
             if (
                 level is MatchLevel.ACCOUNT
                 and policy.kind is PolicyKind.VPC_ENDPOINT
@@ -389,7 +395,9 @@ def _org_layer(
 def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
     """Decide one request as AWS would, and say which statements in which layer decided it."""
     ctx = build_context(req)
-    p = req.principal
+    p = with_role_path(req.principal, ctx.single("aws:principalarn"))
+    if p is not req.principal:
+        req = replace(req, principal=p)
     owner = req.owner_account
     same_account = p.account is not None and owner is not None and p.account == owner
     all_evals: list[_StatementEval] = []
@@ -403,12 +411,18 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
         scp = _not_applicable(LayerId.SCP, "SCPs apply only to principals of member accounts")
     elif p.service_linked:
         scp = _not_applicable(LayerId.SCP, "SCPs do not apply to service-linked roles")
+    elif policies.management_account and p.account == policies.management_account:
+        scp = _not_applicable(LayerId.SCP, "SCPs do not apply to principals of the management account")
     else:
         scp = _org_layer(LayerId.SCP, policies.scps, req, ctx, implicit_full_access=False, all_evals=all_evals)
     if policies.rcps is None:
         rcp = _not_applicable(LayerId.RCP, "no RCPs given")
     elif p.service_linked:
         rcp = _not_applicable(LayerId.RCP, "RCPs do not apply to service-linked roles")
+    elif policies.resource_aws_managed:
+        rcp = _not_applicable(LayerId.RCP, "RCPs do not apply to AWS managed KMS keys")
+    elif policies.management_account and owner == policies.management_account:
+        rcp = _not_applicable(LayerId.RCP, "RCPs do not apply to resources of the management account")
     else:
         rcp = _org_layer(LayerId.RCP, policies.rcps, req, ctx, implicit_full_access=True, all_evals=all_evals)
 
@@ -431,7 +445,10 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
     # --- Identity side -----------------------------------------------------------------------------------------
     if p.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
         identity = _not_applicable(LayerId.IDENTITY, f"a {p.kind.value} principal has no identity-based policies")
-    elif p.kind is PrincipalKind.ROOT and same_account:
+    elif p.kind is PrincipalKind.ROOT:
+        # The root user's own account never limits it: same-account "full access" (IAM User Guide, policy
+        # evaluation logic), and cross-account S3 "does not evaluate the user context" of a root user (S3 User
+        # Guide, "How Amazon S3 authorizes a request for a bucket operation"): the resource side decides.
         data = _Layer()
         for pol in policies.identity:
             evals = _evaluate_policy(pol, req, ctx)
@@ -441,7 +458,11 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
             LayerId.IDENTITY,
             data,
             allowed=True,
-            detail_allow="the account's root user is allowed its own account's resources",
+            detail_allow=(
+                "the account's root user is allowed its own account's resources"
+                if same_account
+                else "the root user's own account does not limit it; the resource-based policy must grant its account"
+            ),
             detail_no_allow="",
         )
     else:

@@ -159,3 +159,61 @@ def match_level(spec: PrincipalSpec, who: Principal) -> MatchLevel | None:
     if who.canonical_id and who.canonical_id in spec.canonical_user:
         return MatchLevel.CANONICAL
     return best
+
+
+def not_principal_exempts(spec: PrincipalSpec, who: Principal) -> bool:
+    """Whether a `Deny` + `NotPrincipal` element exempts the caller: every identity AWS checks must be listed.
+
+    IAM User Guide, NotPrincipal: "When you use NotPrincipal with Deny, you must also specify the account ARN of
+    the not-denied principal. Otherwise, the policy might deny access to the entire account containing the
+    principal. [...] If an assumed-role user [...] is being evaluated, AWS might validate the account first, then
+    the role, and then the assumed-role user." So the chain is checked link by link: the account (its id or
+    root ARN) always; then the user ARN, or the role ARN and the session ARN ("you cannot use a wildcard (*) to
+    mean all sessions. Principals must always name a specific session"); a federated user's ARN; a service
+    principal's name. Anonymous callers are never exempt unless the element is `*`.
+    """
+    if spec.wildcard:
+        return True
+    if who.kind is PrincipalKind.SERVICE:
+        return who.service in spec.service
+    if who.kind is PrincipalKind.ANONYMOUS or who.account is None:
+        return False
+    accounts = {a for a in (_account_of_entry(e) for e in spec.aws) if a is not None}
+    if who.account not in accounts:
+        return False
+    listed = set(spec.aws)
+    if who.kind is PrincipalKind.ROOT:
+        return True
+    if who.kind in (PrincipalKind.USER, PrincipalKind.FEDERATED_USER):
+        return who.arn in listed
+    if who.kind is PrincipalKind.ROLE:
+        return who.role_arn in listed
+    if who.kind is PrincipalKind.ROLE_SESSION:
+        return who.role_arn in listed and who.arn in listed
+    return False
+
+
+def with_role_path(who: Principal, principal_arn: str | None) -> Principal:
+    """A role session whose `aws:PrincipalArn` names its role with a path: the role ARN as given.
+
+    A session ARN drops the role's path (IAM User Guide, "IAM identifiers"), but a Principal element names the
+    role with it, and "aws:PrincipalArn [...] for a role session [is] the ARN of the role" (global condition
+    keys). The role must have the session's account and name; otherwise the caller is left as it is.
+    """
+    if who.kind is not PrincipalKind.ROLE_SESSION or not principal_arn or principal_arn == who.role_arn:
+        return who
+    arn = Arn.parse(principal_arn)
+    if arn is None or arn.service != "iam" or arn.resource_type != "role" or arn.account != who.account:
+        return who
+    if arn.resource.rsplit("/", 1)[-1] != who.name:
+        return who
+    linked = who.service_linked or "/aws-service-role/" in principal_arn
+    return Principal(
+        who.kind,
+        who.arn,
+        who.account,
+        who.partition,
+        role_arn=principal_arn,
+        name=who.name,
+        service_linked=linked,
+    )

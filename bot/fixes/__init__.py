@@ -1,5 +1,5 @@
 """Verified least-privilege fixes, rendered from `templates/` as the catalogue in `remediations/` says."""
 
-from bot.fixes.core import Fix, Patch, apply_patches, propose_fixes
+from bot.fixes.core import Fix, Patch, apply_patches, diagnosis_with_scope, propose_fixes, scope_lines
 
-__all__ = ["Fix", "Patch", "apply_patches", "propose_fixes"]
+__all__ = ["Fix", "Patch", "apply_patches", "diagnosis_with_scope", "propose_fixes", "scope_lines"]

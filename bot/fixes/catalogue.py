@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ import jinja2
 import yaml
 
 from bot.errors import S3whyError
+from bot.escape import JINJA_FILTERS
 
 _RISKS = ("low", "medium", "high")
 _KINDS = ("explicit", "implicit", "condition", "setting")
@@ -123,10 +123,6 @@ def catalogue() -> dict[str, Remediation]:
     return entries
 
 
-def _shquote(value: Any) -> str:
-    return shlex.quote(str(value))
-
-
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Jinja with StrictUndefined; values reach JSON only through the JSON filters, never by concatenation."""
@@ -136,10 +132,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,  # the outputs are JSON, shell and HCL: each value is encoded by its own filter
         keep_trailing_newline=True,
     )
-    env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
-    env.filters["tojson_compact"] = lambda v: json.dumps(v, ensure_ascii=False, separators=(",", ":"))
-    env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2)
-    env.filters["shquote"] = _shquote
+    env.filters.update(JINJA_FILTERS)  # one escaping function per output format (bot/escape.py)
     return env
 
 

@@ -152,7 +152,15 @@ _POLICY_TYPES: tuple[tuple[str, str], ...] = (
     ("permissions boundar", "permissions-boundary"),
     ("session polic", "session"),
 )
-_POLICY_ARN = re.compile(r"^(?:an? )?[\w -]{1,40}polic(?:y|ies): (arn:\S{1,2048})")
+_POLICY_ARN = re.compile(r"^(?:an? )?[\w -]{1,40}(?:polic(?:y|ies)|boundar(?:y|ies)): (arn:\S{1,2048})")
+# IAM Access Troubleshooter (IAM User Guide, "Troubleshoot access denied error messages with authorization ID"):
+# "Go to https://us-east-1.console.aws.amazon.com/iam/home?region=us-east-1#/authorization-details/ID for complete
+# details, or call the GetRequestAuthorizationDetails API with the following authorization id: ID". The API's
+# pattern for the ID is [0-9a-z]+; AWS's own examples show upper case too, so both are read.
+_AUTHORIZATION_ID = re.compile(r"(?:(?i:authorization id):? ?|#/authorization-details/)([A-Za-z0-9]{1,256})\b")
+# Where the reason clause ends: the policy ARN, the next sentence, an SDK's trailer, a quote or markup.
+_REASON_END = re.compile(r": arn:|\. |\.$| \(|[\"'<;`]| [Ss]tatus [Cc]ode|\b(?:Go to|for complete details)\b")
+_REASON_ACTION = re.compile(r"no [\w -]{1,60}polic(?:y|ies) allows? the [\w:*.-]{1,200} action")
 _KMS_KEY_MISSING = re.compile(r"Key '(arn:[^'\s]{1,2048})' does not exist")
 _KMS_MARKERS = re.compile(
     r"\(Service: AWSKMS|ciphertext refers to a customer master key|\bKMS\.\w{1,64}Exception|Service: KMS\b"
@@ -178,7 +186,7 @@ _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
 _OSS_HOST = re.compile(r"<HostId>\s?([a-z0-9][a-z0-9.-]{1,62})\.oss-[a-z0-9-]{1,40}\.aliyuncs\.com")
 _REGION = re.compile(r"^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d)$")
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_{}")
-_PATH_STOP = frozenset(" \t\n\"'`<>")
+_URL_PATH = re.compile(r"/[^ \t\n\"'`<>]{0,4095}")
 _NOT_S3_HOST_LABELS = ("s3-accesspoint", "s3-control", "s3-object-lambda", "s3-outposts", "s3express-control")
 
 
@@ -274,18 +282,20 @@ def _host_locations(flat: str, priority: int) -> list[_Location]:
         end = idx + len("amazonaws.com")
         if flat.startswith(".cn", end):
             end += 3
+        # Neither scan goes back over text an earlier host or path used: each character is read at most twice.
         j = idx
-        while j > 0 and idx - j < 300 and flat[j - 1] in _HOST_CHARS:
+        floor = max(start, idx - 300)
+        while j > floor and flat[j - 1] in _HOST_CHARS:
             j -= 1
         k = end
         if k < len(flat) and flat[k] == "/":
-            while k < len(flat) and k - end < 4096 and flat[k] not in _PATH_STOP:
-                k += 1
+            m = _URL_PATH.match(flat, k)
+            k = m.end() if m is not None else k
         host, path = flat[j:end], flat[end:k]
         loc = _url_location(host, path, priority, j)
         if loc is not None:
             out.append(loc)
-        start = end
+        start = k
 
 
 def _locations(flat: str, operation: str | None) -> list[_Location]:
@@ -439,7 +449,7 @@ def extract_request(text: str) -> DeniedRequest:
     flat = " ".join(text.split())
     enriched = _ENRICHED.search(flat) if "is not authorized to perform" in flat else None
 
-    principal = action = resource_arn = deny_kind = policy_type = policy_arn = None
+    principal = action = resource_arn = deny_kind = policy_type = policy_arn = reason_clause = None
     anonymous = False
     if enriched is not None:
         who, action, resource, joiner, reason = enriched.groups()
@@ -450,6 +460,7 @@ def extract_request(text: str) -> DeniedRequest:
         if resource:
             resource_arn = resource.strip('"') or None
         reason = reason or ""
+        reason_clause = _reason_clause(reason)
         for phrase, kind in _POLICY_TYPES:
             if phrase in reason:
                 policy_type = kind
@@ -517,7 +528,25 @@ def extract_request(text: str) -> DeniedRequest:
         region=region,
         anonymous=anonymous,
         policy_arn=policy_arn,
+        authorization_id=_authorization_id(flat),
+        reason=reason_clause,
     )
+
+
+def _reason_clause(reason: str) -> str | None:
+    """The clause after "because" / "with", cut before the policy ARN, the next sentence or an SDK's trailer."""
+    if (m := _REASON_ACTION.match(reason)) is not None:
+        return m.group(0)
+    end = _REASON_END.search(reason)
+    clause = (reason[: end.start()] if end is not None else reason).strip().rstrip(".,")
+    return clause or None
+
+
+def _authorization_id(flat: str) -> str | None:
+    if "uthorization" not in flat and "UTHORIZATION" not in flat:
+        return None
+    m = _AUTHORIZATION_ID.search(flat)
+    return m.group(1) if m is not None else None
 
 
 _BUCKET_REGION = re.compile(r"(?i:x-amz-bucket-region|bucket-region|Region): ?['\"]?([a-z]{2}(?:-gov)?-[a-z]{4,10}-\d)")

@@ -21,6 +21,9 @@ REQUEST_KEYS: tuple[str, ...] = (
     "policy_type",
     "request_id",
     "region",
+    "policy_arn",
+    "authorization_id",
+    "reason",
 )
 
 
@@ -42,9 +45,15 @@ class DeniedRequest:
     policy_type: str | None = None
     request_id: str | None = None
     region: str | None = None
+    # The policy an enriched message names as the one that denied ("... in a service control policy: ARN").
+    policy_arn: str | None = None
+    # AWS's record of the denial (IAM Access Troubleshooter): from "... authorization id: ID" or the console link.
+    authorization_id: str | None = None
+    # The clause after "because" / "with" in an enriched message, without the policy ARN or the link sentence:
+    # e.g. "public ACLs are prevented by the BlockPublicAcls setting in S3 Block Public Access".
+    reason: str | None = None
     # Not part of the JSON contract: what the diagnosis may still use.
     anonymous: bool = field(default=False, compare=False)
-    policy_arn: str | None = field(default=None, compare=False)
     presigned_expired: bool = field(default=False, compare=False)  # "Request has expired"
 
     def to_json(self) -> dict[str, Any]:

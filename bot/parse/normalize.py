@@ -8,8 +8,10 @@ from __future__ import annotations
 import html
 import re
 
-_SLACK_LINK = re.compile(r"<((?:https?|s3|s3a|ftp)://[^|>\s]{1,4000}|mailto:[^|>\s]{1,400})(?:\|[^>\n]{0,4000})?>")
-_SLACK_REF = re.compile(r"<[@#!][A-Za-z0-9^_.:\-]{1,200}(?:\|([^>\n]{0,200}))?>")
+# Slack escapes every `<` a person types as `&lt;`, so a link or reference never holds a raw `<`: excluding it
+# stops each attempt at the next `<`, so a run of `<https://` costs one pass instead of 4,000 characters per `<`.
+_SLACK_LINK = re.compile(r"<((?:https?|s3|s3a|ftp)://[^|<>\s]{1,4000}|mailto:[^|<>\s]{1,400})(?:\|[^<>\n]{0,4000})?>")
+_SLACK_REF = re.compile(r"<[@#!][A-Za-z0-9^_.:\-]{1,200}(?:\|([^<>\n]{0,200}))?>")
 _FENCE = re.compile(r"```")
 _LITERAL_ESCAPES = re.compile(r"\\([nrt\"'/])")
 _LINE_PREFIX = re.compile(r"^[ \t]{0,40}(?:[│┃║|╷╵>][ \t]?){1,8}", re.MULTILINE)

@@ -29,6 +29,8 @@ from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
+from bot.escape import mrkdwn, slack_unescape
+from bot.fixes import diagnosis_with_scope
 from bot.layers import LayerId
 from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
@@ -138,7 +140,14 @@ def _message_text(event: dict[str, Any]) -> str:
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    """A section of s3why's own text (no `<`, `>` or `&` markup of its own): escaped whole (bot/escape.py)."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(text)[:3000]}}
+
+
+def _echo(user: str, text: str) -> str:
+    """ "<@user> asked s3why:" and the (redacted) text as a code block that shows it literally."""
+    body = mrkdwn(text[:2800]).replace("```", "'''")
+    return f"<@{user}> asked s3why:\n```{body}```"
 
 
 @dataclass
@@ -152,6 +161,7 @@ class Run:
     principal: str | None = None
     context: dict[str, list[str]] | None = None
     fix_format: str = "cli"
+    scope: str | None = None  # the reach chosen for the fixes (object | prefix | bucket); None: each fix's default
     account: str | None = None
     response_url: str | None = None  # set for answers only the asker sees (/s3why in an "ephemeral" channel)
     requester: str | None = None  # who asked: they cannot approve their own fix (unless configured)
@@ -222,6 +232,7 @@ def create_app(
     # --- the work, shared by every entry point ---------------------------------------------------------
     def show(run: Run, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> str:
         """Post (ts None) or update the answer where this run lives; returns the message's ts."""
+        text = mrkdwn(text)  # the notification text is mrkdwn too; s3why's own here has no markup
         if run.response_url:  # only the asker sees it: Slack's response_url, replacing the previous answer
             WebhookClient(run.response_url).send(
                 text=text, blocks=blocks, response_type="ephemeral", replace_original=ts is not None
@@ -254,6 +265,7 @@ def create_app(
             )
             show(run, progress_ts, f"s3why could not finish: {type(exc).__name__}", [_mrkdwn(text)])
             return
+        diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
         if not diagnoses:
             show(run, progress_ts, "No AWS error found in that text.", [_mrkdwn("No AWS error found in that text.")])
             return
@@ -385,7 +397,7 @@ def create_app(
             run_and_post(Run.of(parsed, channel, "", response_url=command["response_url"]), progress_ts="ephemeral")
             return
         parent = client.chat_postMessage(
-            channel=channel, text=f"<@{command['user_id']}> asked s3why:\n```{parsed.redacted_text[:2800]}```"
+            channel=channel, text=_echo(command["user_id"], slack_unescape(parsed.redacted_text))
         )
         run_and_post(Run.of(parsed, channel, parent["ts"], requester=command.get("user_id")))
 
@@ -406,9 +418,7 @@ def create_app(
         channel = meta.get("channel") or body["user"]["id"]
         thread_ts = meta.get("thread_ts")
         if not thread_ts:
-            parent = client.chat_postMessage(
-                channel=channel, text=f"<@{body['user']['id']}> asked s3why:\n```{form.parsed.redacted_text[:2800]}```"
-            )
+            parent = client.chat_postMessage(channel=channel, text=_echo(body["user"]["id"], form.parsed.redacted_text))
             thread_ts = parent["ts"]
         run = Run.of(
             form.parsed,
@@ -481,6 +491,17 @@ def create_app(
         run_and_post(replace(run, fix_format=value.split("|", 1)[1]), progress_ts=run.message_ts)
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
+
+    def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
+        value = action["selected_option"]["value"]
+        _, run = load_run(value)
+        if run is None:
+            expired(body)
+            return
+        run_and_post(replace(run, scope=value.split("|", 1)[1]), progress_ts=run.message_ts)
+
+    app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
         _, run = load_run(action["value"])
@@ -561,15 +582,15 @@ def create_app(
             )
             return
         if outcome.private:
-            client.chat_postEphemeral(channel=channel, user=user, text=outcome.message)
+            client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn(outcome.message, mentions=(user,)))
             return
         p = outcome.proposal
         where, thread = (p.channel, p.thread_ts) if p is not None else (channel, None)
         client.chat_postMessage(
             channel=where,
             thread_ts=thread,
-            text=outcome.message[:3000],
-            blocks=outcome_blocks(outcome, p.run_id if p is not None else None),
+            text=mrkdwn(outcome.message, mentions=(user,))[:3000],
+            blocks=outcome_blocks(outcome, p.run_id if p is not None else None, (user,)),
         )
 
     def decider(verb: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:

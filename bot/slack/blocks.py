@@ -7,10 +7,13 @@ documents are cut with a pointer to the full report, which the "Full report" but
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
+from bot.diagnose.render import cause_location, headline, request_resource
+from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
 
 MAX_BLOCKS = 50
@@ -42,8 +45,10 @@ def _cut(text: str, limit: int = MAX_TEXT) -> str:
     return text[: limit - 60].rstrip() + "\n… (cut: see the full report)"
 
 
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(text)}}
+def _section(text: str, mentions: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A mrkdwn section. s3why's own markup here is only `*`, `_`, backticks and emoji, never `<`, `>` or `&`,
+    so the whole text is escaped (bot/escape.py): no pasted value can become a mention or a link."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(mrkdwn(text, mentions=mentions))}}
 
 
 def _code(text: str) -> str:
@@ -51,13 +56,47 @@ def _code(text: str) -> str:
     return f"```{body}```"
 
 
+_MARKUP = re.compile(r"[*_~`]")
+_TOKEN = re.compile(r"[^\s]+")
+_EDGE = "([{\"'"
+_TRAIL = ".,;:!?)]}\"'"
+
+
+def literal(text: str) -> str:
+    """Prose whose words may hold Slack markup characters (an ARN's `*`, a key's `_`): each such word goes in a
+    code span, so `arn:aws:s3:::b/*, and x*` shows as written instead of turning half the line bold. Brackets
+    and punctuation around the word stay outside the span; a backtick inside becomes `'`."""
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group(0)
+        if not _MARKUP.search(word):
+            return word
+        start, end = 0, len(word)
+        while start < end and word[start] in _EDGE:
+            start += 1
+        while end > start and word[end - 1] in _TRAIL:
+            end -= 1
+        core = word[start:end].replace("`", "'")
+        return f"{word[:start]}`{core}`{word[end:]}" if core else word
+
+    return _TOKEN.sub(one, text)
+
+
 def verdict_line(d: Diagnosis) -> str:
-    """One line a person can read aloud."""
-    head = _HEAD.get(d.decision, d.decision)
-    if d.root_causes:
-        c = d.root_causes[0]
-        return f"{head} — *{c.layer.value}*: {c.summary}"
-    return head
+    """The message's notification text: the headline in plain words (no markup, so no literal asterisks in a
+    notification), short — the verdict, the layer, the policy and statement; the evidence is in the blocks."""
+    return headline(d, _HEAD.get(d.decision, d.decision))
+
+
+def headline_mrkdwn(d: Diagnosis) -> str:
+    """The first block: the verdict in bold, then the layer and the deciding policy and statement, plain. Bold
+    is never nested (Slack does not render `*a *b* c*`)."""
+    head = f"*{_HEAD.get(d.decision, d.decision)}*"
+    if not d.root_causes:
+        return head
+    first = d.root_causes[0]
+    where = cause_location(first)
+    return f"{head} — `{first.layer.value}`" + (f": {literal(where)}" if where else "")
 
 
 def diagnosis_blocks(
@@ -68,18 +107,26 @@ def diagnosis_blocks(
     warnings: tuple[ParseWarning, ...] = (),
     proposals: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = [_section(f"*{verdict_line(d)}*")]
+    blocks: list[dict[str, Any]] = [_section(headline_mrkdwn(d))]
     r = d.request.get("resolved") or {}
     who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
     what = ", ".join(r.get("actions") or [d.request.get("action") or "?"])
+    where = request_resource(d) or "an unknown resource"
     blocks.append(
         {
             "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": _cut(f"`{what}` by `{who}` on `{r.get('resource') or '?'}`", 2000)}
-            ],
+            "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{where}`"), 2000)}],
         }
     )
+    record = d.request.get("aws_record")
+    # AWS's own record of the denial, beside s3why's evaluation (bot/diagnose/aws_record.py).
+    if isinstance(record, dict) and record.get("authorization_id"):
+        line = record.get("summary") if record.get("available") else f"No AWS record: {record.get('reason')}"
+        for change in record.get("changed_since_denial") or []:
+            line = f"{line}\n{change['policy']} changed since the denial: the fixes target today's document, and "
+            line += "the denial may already be gone (the diff is in the full report)"
+        safe = str(line).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(safe, 2000)}]})
     for w in warnings:
         if w.kind == "secret":
             blocks.append(
@@ -87,16 +134,13 @@ def diagnosis_blocks(
             )
     for i, cause in enumerate(d.root_causes[:3]):
         ev = cause.evidence
-        lines = [f"*{'Root cause' if i == 0 else 'Also blocking'}* — `{cause.layer.value}` ({cause.kind})"]
-        if ev.get("policy"):
-            lines.append(
-                f"Policy: *{ev['policy']}*"
-                + (
-                    f", statement `{ev.get('sid') or ev.get('statement_index')}`"
-                    if ev.get("sid") or ev.get("statement_index") is not None
-                    else ""
-                )
-            )
+        lines = [
+            f"*{'Root cause' if i == 0 else 'Also blocking'}* — `{cause.layer.value}` ({cause.kind})",
+            literal(cause.summary),
+        ]
+        location = cause_location(cause)
+        if location and i > 0:  # the first cause's policy and statement are in the headline already
+            lines.append(f"Policy: {literal(location)}")
         if ev.get("condition"):
             c = ev["condition"]
             got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
@@ -111,7 +155,7 @@ def diagnosis_blocks(
         if ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))
     checklist = [
-        f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {layer.detail}"
+        f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {literal(layer.detail)}"
         for layer in d.layers
         if layer.verdict != "not-applicable"
     ]
@@ -126,10 +170,12 @@ def diagnosis_blocks(
         risk = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}.get(
             fix.risk, ""
         )
-        text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{fix.explanation}"
+        text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{literal(fix.explanation)}"
         if fix.never_automatic:
-            text += f"\n_{fix.never_automatic}_"
+            text += f"\n{literal(fix.never_automatic)}"
         blocks.append(_section(text))
+        if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, switched by a select
+            blocks.append(scope_select(fix, run_id))
         for patch in fix.patches[:2]:
             if patch.kind == "request-change":
                 blocks.append(_section("Instead: " + "; ".join(patch.commands)))
@@ -188,8 +234,33 @@ def diagnosis_blocks(
     return blocks
 
 
+def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
+    """The scopes of a fix in words, and a select that switches the one shown (and the one approval applies)."""
+    chosen = next(s for s in fix.scopes if s.name == fix.scope)
+    options = [
+        {
+            "text": {"type": "plain_text", "text": _cut(f"{s.name}: {s.description}", 75)},
+            "value": f"{run_id}|{s.name}",
+        }
+        for s in fix.scopes
+    ]
+    text = f"*Scope:* {chosen.description}" + (f"\n_{chosen.workload}_" if chosen.workload else "")
+    return {
+        "type": "section",
+        "block_id": f"s3why_scope_{fix.id}"[:255],
+        "text": {"type": "mrkdwn", "text": _cut(text, 3000)},
+        "accessory": {
+            "type": "static_select",
+            "action_id": "s3why_fix_scope",
+            "options": options,
+            "initial_option": next(o for o, s in zip(options, fix.scopes, strict=True) if s.name == fix.scope),
+        },
+    }
+
+
 def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
     """Approve / Reject for one proposed fix; approving asks for confirmation first."""
+    confirm = _cut(mrkdwn(f"s3why will apply *{title}* to the live account."), 300)
     return {
         "type": "actions",
         "block_id": f"s3why_fix_{proposal_id[:12]}",
@@ -202,7 +273,7 @@ def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
                 "text": {"type": "plain_text", "text": "Approve"},
                 "confirm": {
                     "title": {"type": "plain_text", "text": "Apply this fix?"},
-                    "text": {"type": "mrkdwn", "text": _cut(f"s3why will apply *{title}* to the live account.", 300)},
+                    "text": {"type": "mrkdwn", "text": confirm},
                     "confirm": {"type": "plain_text", "text": "Apply"},
                     "deny": {"type": "plain_text", "text": "Cancel"},
                 },
@@ -217,8 +288,8 @@ def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
     }
 
 
-def outcome_blocks(outcome: Outcome, run_id: str | None) -> list[dict[str, Any]]:
-    """What an approval, rejection or rollback did, for the thread."""
+def outcome_blocks(outcome: Outcome, run_id: str | None, mentions: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """What an approval, rejection or rollback did, for the thread (`mentions`: the user ids s3why names)."""
     lines = [outcome.message]
     if outcome.proposal is not None:
         lines.insert(0, f"*{outcome.proposal.fix_title}* — `{outcome.proposal.targets}`")
@@ -228,7 +299,7 @@ def outcome_blocks(outcome: Outcome, run_id: str | None) -> list[dict[str, Any]]
             if outcome.decision_after == "allow"
             else f":warning: The original request is still not allowed ({outcome.decision_after})."
         )
-    blocks = [_section("\n".join(lines))]
+    blocks = [_section("\n".join(lines), mentions)]
     if outcome.diff:
         blocks.append(_section(_code(outcome.diff)))
     elements: list[dict[str, Any]] = []
@@ -280,7 +351,7 @@ def help_text() -> str:
     return (
         "*s3why* explains S3 *Access Denied* errors.\n"
         "• Paste the error in a channel s3why is in (or DM it): it answers in the thread.\n"
-        "• `/s3why <error>` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
+        "• `/s3why &lt;error&gt;` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
         "• Mention `@s3why` in a thread to diagnose the message the thread started with.\n"
         "• Message menu → *Diagnose with s3why* on any message."
     )

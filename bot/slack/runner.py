@@ -11,6 +11,7 @@ from bot.account.view import account_view
 from bot.approve.store import Proposal
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
+from bot.diagnose.aws_record import diagnose_with_record
 from bot.fixes import propose_fixes
 from bot.fixes.core import Patch, apply_patches
 from bot.parse import ParseResult, parse_text
@@ -46,8 +47,8 @@ class LiveDiagnoser:
             snapshot: dict[str, Any] = (
                 collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
             )
-            found = diagnose(req, account_view(snapshot), options)
-            out.append(replace(found, fixes=tuple(propose_fixes(req, snapshot, options, found))))
+            found, settled = diagnose_with_record(req, account_view(snapshot), options)
+            out.append(replace(found, fixes=tuple(propose_fixes(req, snapshot, settled, found))))
         return parsed, out
 
     def verify(self, proposal: Proposal, patched: bool) -> str:

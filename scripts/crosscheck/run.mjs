@@ -13,8 +13,13 @@ function derived(c) {
     if (svc === 'sts' && res.startsWith('assumed-role/')) parn = `arn:${part}:iam::${acct}:role/${res.split('/')[1]}`;
     put('aws:PrincipalArn', parn); put('aws:PrincipalAccount', acct);
     if (svc === 'iam' && res.startsWith('user/')) put('aws:username', res.split('/').pop());
+    const type = res === 'root' ? 'Account' : res.startsWith('user/') ? 'User'
+      : res.startsWith('federated-user/') ? 'FederatedUser' : 'AssumedRole';
+    put('aws:PrincipalType', type); put('aws:PrincipalIsAWSService', 'false');
+    if (res === 'root') put('aws:userid', acct);
   }
   put('aws:ResourceAccount', c.resource_owner);
+  if (/^arn:[^:]+:s3:/.test(c.resource)) put('s3:ResourceAccount', c.resource_owner);
   return ctx;
 }
 for (const c of cases) {

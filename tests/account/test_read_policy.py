@@ -12,6 +12,10 @@ from bot.engine import AuthzRequest, PolicyKind, PolicySet, evaluate, parse_poli
 from tests.account.conftest import OTHER, OWN, client, session_in
 from tests.account.seed import seed_everything, seed_organization
 from tests.account.test_collector import make_collector
+from tests.account.test_toolbox import AUTH_ID, seed_record
+from tests.account.toolbox_fake import FakeToolbox, toolbox
+
+__all__ = ["toolbox"]  # the fixture
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 READ_ROLE = f"arn:aws:iam::{OWN}:role/s3why-read"
@@ -28,14 +32,17 @@ def _recorded_calls() -> set[tuple[str, str]]:
         Target(principal_arn=seeded.session_arn, bucket=seeded.bucket, key=seeded.key, vpce_id=seeded.vpce_id),
         Target(principal_arn=seeded.user_arn, bucket="partner-bucket", kms_key_arns=(seeded.kms_key_arn,)),
         Target(access_point_arn=f"arn:aws:s3:us-east-1:{OWN}:accesspoint/reports"),
+        Target(principal_arn=seeded.session_arn, authorization_id=AUTH_ID),  # AWS's record of a denial
     ):
         collector.collect(target)
     return set(log.calls)
 
 
-def test_the_read_policy_allows_every_recorded_call(moto: str) -> None:
+def test_the_read_policy_allows_every_recorded_call(moto: str, toolbox: FakeToolbox) -> None:
+    seed_record(toolbox)
     calls = _recorded_calls()
     assert len(calls) >= 25
+    assert ("iam-toolbox", "GetRequestAuthorizationPolicy") in calls
     read = parse_policy(json.loads((POLICIES / "s3why-read.json").read_text()), name="s3why-read.json")
     bot = parse_policy(json.loads((POLICIES / "s3why-bot.json").read_text()), name="s3why-bot.json")
     for service, operation in sorted(calls):

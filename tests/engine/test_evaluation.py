@@ -98,14 +98,22 @@ def test_account_principal_only_delegates_to_iam_in_the_same_account() -> None:
 
 
 def test_not_principal_deny_exempts_the_listed_principal() -> None:
-    rp = doc(stmt(Principal="*"), stmt("Deny", NotPrincipal={"AWS": [ALICE, ROLE]}))
+    # IAM User Guide, NotPrincipal: AWS checks the account, then the role, then the session (or the user); each
+    # must be listed for the caller to be exempt (see docs/semantics.md on NotPrincipal).
+    rp = doc(stmt(Principal="*"), stmt("Deny", NotPrincipal={"AWS": [ALICE, ROLE, SESSION, ACCT]}))
     assert d(principal=ALICE, resource_policy=rp) == "allow"
-    assert d(principal=SESSION, resource_policy=rp) == "allow"  # the role ARN covers its sessions
+    assert d(principal=SESSION, resource_policy=rp) == "allow"
+    assert d(principal=f"arn:aws:sts::{ACCT}:assumed-role/app/other", resource_policy=rp) == "explicit-deny"
     assert d(principal=f"arn:aws:iam::{ACCT}:user/carol", resource_policy=rp) == "explicit-deny"
-    # Listing the account exempts every principal of it (see docs/semantics.md on NotPrincipal).
+    # The account alone exempts its root user, not its users.
     by_account = doc(stmt(Principal="*"), stmt("Deny", NotPrincipal={"AWS": f"arn:aws:iam::{ACCT}:root"}))
-    assert d(principal=f"arn:aws:iam::{ACCT}:user/carol", resource_policy=by_account) == "allow"
+    assert d(principal=f"arn:aws:iam::{ACCT}:user/carol", resource_policy=by_account) == "explicit-deny"
+    assert d(principal=f"arn:aws:iam::{ACCT}:root", resource_policy=by_account) == "allow"
     assert d(principal=BOB, owner=ACCT, identity=[doc(stmt())], resource_policy=by_account) == "explicit-deny"
+    # The user without its account: denied.
+    assert d(principal=ALICE, resource_policy=doc(stmt(Principal="*"), stmt("Deny", NotPrincipal={"AWS": ALICE}))) == (
+        "explicit-deny"
+    )
 
 
 def test_not_principal_deny_always_denies_a_principal_with_a_boundary() -> None:

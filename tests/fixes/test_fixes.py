@@ -35,7 +35,7 @@ def _decision(snap: dict[str, Any], text: str, principal: str = SESSION) -> str:
     return diagnose(req, account_view(snap), DiagnoseOptions(principal=principal)).decision
 
 
-def test_identity_fix_grants_exactly_the_action_on_exactly_the_object() -> None:
+def test_identity_fix_grants_exactly_the_action_on_the_prefix_by_default_with_object_and_bucket_scopes() -> None:
     snap = snapshot(
         identity=[
             {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
@@ -48,7 +48,16 @@ def test_identity_fix_grants_exactly_the_action_on_exactly_the_object() -> None:
     assert patch.kind == "iam-policy" and patch.target == ROLE  # the role, never the session
     added = patch.document["Statement"][-1]
     assert added["Action"] == ["s3:PutObject"]
-    assert added["Resource"] == ["arn:aws:s3:::data-bucket/a/b.txt"]
+    assert added["Resource"] == ["arn:aws:s3:::data-bucket/a/*"]  # the prefix the key shows: the workload's
+    assert fix.scope == "prefix"
+    assert [s.name for s in fix.scopes] == ["prefix", "object", "bucket"]
+    assert all(s.verified for s in fix.scopes)
+    words = {s.name: s.description for s in fix.scopes}
+    assert words["prefix"] == "lets app put any object under a/ in data-bucket"
+    assert words["object"] == "lets app put only s3://data-bucket/a/b.txt"
+    obj = fix.with_scope("object")
+    assert obj.patches[0].document["Statement"][-1]["Resource"] == ["arn:aws:s3:::data-bucket/a/b.txt"]
+    assert fix.with_scope("bucket").patches[0].document["Statement"][-1]["Resource"] == ["arn:aws:s3:::data-bucket/*"]
     assert added["Sid"].startswith("S3why")
     assert "put-role-policy" in patch.commands[0] and "--role-name app" in patch.commands[0]
     assert "+" in patch.diff and "s3:PutObject" in patch.diff
@@ -136,15 +145,16 @@ def test_documents_stay_exact_and_valid_for_hostile_keys(key: str) -> None:
     fixes = propose_fixes(req, snap, OPTIONS, d)
     assert fixes, d.to_json()
     for fix in fixes:
-        for patch in fix.patches:
+        for patch in [p for choice in fix.scopes for p in choice.patches] or fix.patches:
             if patch.document is None:
                 continue
             assert json.loads(json.dumps(patch.document)) == patch.document
             parse_policy(patch.document, name="fix", kind=PolicyKind.IDENTITY)
             argv = shlex.split(patch.commands[0])
             assert json.loads(argv[-1]) == patch.document  # the shell command carries the exact document
-    # The fix matches exactly this key: a wildcard or a variable in the name stays literal.
-    patched = apply_patches(snap, [p for f in fixes if f.verified for p in f.patches])
+    # The object scope matches exactly this key: a wildcard or a variable in the name stays literal.
+    chosen = [f.with_scope("object") for f in fixes]
+    patched = apply_patches(snap, [p for f in chosen if f.verified for p in f.patches])
     assert diagnose(req, account_view(patched), OPTIONS).decision == "allow"
     sibling = key.replace("*", "zz").replace("?", "q").replace("${aws:username}", "app")
     if sibling == key:
@@ -191,7 +201,9 @@ def test_verified_fixes_allow_exactly_the_request(missing: str, granted: set[str
         if op != missing:
             t = error_text(op, "data-bucket", "a/b.txt")
             assert _decision(patched, t) == _decision(snap, t), op
-    for t in (error_text(missing, "data-bucket", "a/other.txt"), error_text(missing, "data-bucket", "b.txt")):
+    # The default scope is the prefix: the next object of the workload works, one outside the prefix does not.
+    assert _decision(patched, error_text(missing, "data-bucket", "a/other.txt")) == "allow"
+    for t in (error_text(missing, "data-bucket", "b.txt"), error_text(missing, "data-bucket", "ab/c.txt")):
         assert _decision(patched, t) == _decision(snap, t)
     other_principal = f"arn:aws:iam::{OWN}:role/someone-else"
     stripped = {k: v for k, v in patched.items() if k != "principal"}

@@ -22,6 +22,7 @@ from bot.diagnose.layers import (
     object_missing,
     ownership_and_acl,
     presigned,
+    request_headers,
     requester_pays,
 )
 from bot.diagnose.layers.base import LayerCheck
@@ -29,6 +30,7 @@ from bot.diagnose.layers.base import LayerCheck
 LAYERS: tuple[LayerCheck, ...] = (
     credentials.CHECK,
     presigned.CHECK,
+    request_headers.CHECK,
     requester_pays.CHECK,
     engine.CHECK,
     access_point.CHECK,

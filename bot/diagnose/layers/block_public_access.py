@@ -13,6 +13,7 @@ from bot.diagnose.model import ALLOW, DENY, UNKNOWN
 from bot.diagnose.options import context_value
 from bot.diagnose.public import is_public_policy
 from bot.engine import PolicyKind, parse_policy
+from bot.engine.principal import PrincipalKind
 from bot.layers import LayerId
 
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -70,7 +71,10 @@ def evaluate(subject: Subject) -> LayerFinding:
 def _restricted(subject: Subject, auth: Authorization, flags: dict[str, bool], out: Findings) -> bool:
     """RestrictPublicBuckets: another account's access granted only by a public bucket policy is refused."""
     bucket_policy, owner, who = auth.bucket_policy, auth.owner, auth.who
-    if not (flags["RestrictPublicBuckets"] and bucket_policy is not None and owner and who.account != owner):
+    # RestrictPublicBuckets keeps a public policy's grants for "AWS service principals and authorized users within
+    # the bucket owner's account" (S3 User Guide, Block Public Access settings).
+    restricted_caller = who.account != owner and who.kind is not PrincipalKind.SERVICE
+    if not (flags["RestrictPublicBuckets"] and bucket_policy is not None and owner and restricted_caller):
         return False
     status = subject.view.bucket.get("GetBucketPolicyStatus") if subject.view.bucket else None
     public = (

@@ -166,6 +166,7 @@ def _key_policy_check(
         session=inputs.session,
         scps=inputs.scps,
         rcps=rcps,
+        resource_aws_managed=key.aws_managed,  # RCPs do not apply to AWS managed keys
     )
     grants = key.grants.value if key.grants.present else ()
     for action in actions:

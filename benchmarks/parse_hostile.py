@@ -1,0 +1,174 @@
+"""Parse cost on hostile text: the worst of a set of adversarial fragments vs an ordinary paste of the same length.
+
+`python -m benchmarks.parse_hostile` prints, per fragment, the parse cost per 1,000 characters of a 40,000-character
+text made of that fragment repeated, and the ratio to a 40,000-character log paste (issue 14: no fragment may cost
+more than a few times an ordinary paste). Nothing here is a test; tests/parse/test_hostile.py checks the same set.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from benchmarks.workloads import slack_message_40k
+from bot.parse import parse_text
+
+SIZE = 40_000
+
+# Fragments that once made (or could make) a pattern rescan or backtrack: each is repeated to SIZE characters.
+HOSTILE_FRAGMENTS: tuple[str, ...] = (
+    "<https://",
+    "<http://a|",
+    "<@U1|",
+    "arn:aws:",
+    "arn:aws:s3:::b/",
+    "s3://",
+    "s3://b/k ",
+    '"',
+    "{",
+    '{"a":',
+    "[",
+    "(",
+    "<",
+    "&amp;",
+    "&",
+    "a",
+    "A",
+    "0",
+    "/",
+    "\\",
+    '\\"',
+    "\\n",
+    "`",
+    "|",
+    "> ",
+    " ",
+    "\n",
+    ".",
+    ":",
+    "-",
+    "=",
+    "amazonaws.com",
+    "b.s3.amazonaws.com/",
+    "User: ",
+    "User: x is not authorized to perform: s3:GetObject on resource: ",
+    "is not authorized to perform",
+    "An error occurred (",
+    ") when calling the ",
+    "Error Code",
+    "Error Code: ",
+    "<Code>",
+    "<Key>",
+    "<RequestId>",
+    "request id: ",
+    "RequestId=",
+    "status code: ",
+    "HTTP/1.1 403 ",
+    "Status Code: 403",
+    "X-Amz-Credential=",
+    "X-Amz-Signature=",
+    "X-Amz-Security-Token=",
+    "AWSAccessKeyId=",
+    "Signature=",
+    "?X-Amz-Algorithm=AWS4-HMAC-SHA256&",
+    "https://",
+    "https://b.s3.amazonaws.com/k?",
+    "GET https://",
+    "PUT ",
+    "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "secret_key=",
+    "session_token=",
+    "S3::",
+    "Command",
+    "operation error ",
+    "upload failed: ",
+    "upload: ",
+    "download: ",
+    "Failed to upload ",
+    'object "',
+    'S3 bucket "',
+    "Access to bucket '",
+    "authorization id: ",
+    "#/authorization-details/",
+    "because ",
+    "with an explicit deny in a ",
+    '"eventName": "',
+    '"eventSource": "s3.amazonaws.com", ',
+    '"requestParameters": {',
+    '"userIdentity": {"arn": "',
+    "x-amz-",
+    "x-amz-acl: ",
+    "via: ",
+    "(CloudFront)",
+    "x-cache: ",
+    "--x-s3",
+    "--usw2-az1--x-s3",
+    "s3express:",
+    ".getObject(",
+    "AmazonS3Client.",
+    "at com.amazonaws.services.s3.AmazonS3Client.getObject(",
+    "HTTP response code 403",
+    "failed to put file",
+    "HTTP Error 403: Forbidden",
+    "ERROR : ",
+    "Failed to copy: ",
+    "s3a://b/",
+    "fs.s3a.",
+    "upload_file",
+    "download_file",
+    "aws s3 cp ",
+    "aws s3 ",
+)
+
+
+def ordinary_paste(size: int = SIZE) -> str:
+    """A log paste of `size` characters with a few errors: the cost every hostile text is compared with."""
+    text = slack_message_40k()
+    while len(text) < size:
+        text += "\n" + text
+    return text[:size]
+
+
+# An error line first, so that the fragment's run lands inside a chunk every extraction pattern reads.
+ANCHOR = "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied "
+
+
+def hostile_text(fragment: str, size: int = SIZE, *, anchored: bool = False) -> str:
+    """`fragment` repeated to `size` characters; `anchored`: after an error line, inside the error's chunk."""
+    head = ANCHOR if anchored else ""
+    return (head + fragment * (size // len(fragment) + 1))[:size]
+
+
+def _cost_seconds(text: str, rounds: int) -> float:
+    parse_text(text)
+    samples = []
+    for _ in range(rounds):
+        start = time.process_time()
+        parse_text(text)
+        samples.append(time.process_time() - start)
+    return min(samples)
+
+
+def main() -> int:
+    base = _cost_seconds(ordinary_paste(), rounds=5)
+    rows = [
+        (("after an error line: " if anchored else "") + repr(f), _cost_seconds(hostile_text(f, anchored=anchored), 3))
+        for f in HOSTILE_FRAGMENTS
+        for anchored in (False, True)
+    ]
+    rows.sort(key=lambda r: r[1], reverse=True)
+    per_k = 1000 / SIZE
+    print(f"ordinary 40,000-character paste: {base * per_k * 1e3:.3f} ms per 1,000 characters")
+    for fragment, cost in rows[:10]:
+        print(f"{fragment:>80}: {cost * per_k * 1e3:.3f} ms per 1,000 characters ({cost / base:.1f}x ordinary)")
+    worst_fragment, worst = rows[0]
+    print(
+        f"worst fragment {worst_fragment}: {worst / base:.1f}x the ordinary paste, median of all fragments "
+        f"{statistics.median(c for _, c in rows) / base:.2f}x"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

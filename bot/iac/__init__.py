@@ -1,0 +1,2 @@
+"""Fixes for policies managed as code: Terraform files and CloudFormation stacks become pull requests, never
+live writes."""

@@ -1,0 +1,82 @@
+"""Issue 15: in Slack a select switches a fix's scope, and approving applies the scope chosen."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from bot.approve.store import PatchStore
+from bot.demo.scenarios import s_identity_missing_put
+from tests.account.conftest import client
+from tests.approve.support import APPROVER, REQUESTER, config
+from tests.slack.conftest import SECRET, Harness, start_app
+from tests.slack.signed import block_action, event, message, post_signed
+from tests.slack.test_approvals import PASTE
+
+FORM, JSON = "application/x-www-form-urlencoded", "application/json"
+
+
+@pytest.fixture
+def approving(
+    harness: Harness, redis_client: redis.Redis, redis_prefix: str
+) -> Iterator[tuple[Harness, str, PatchStore]]:
+    patches = PatchStore(redis_client, prefix=redis_prefix)
+    endpoint, httpd = start_app(harness.slack_url, harness.store, harness.gate, config(), patches)
+    yield harness, endpoint, patches
+    httpd.shutdown()
+
+
+def _scope_select(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(b["accessory"] for b in blocks if (b.get("accessory") or {}).get("action_id") == "s3why_fix_scope")
+
+
+def _approve(blocks: list[dict[str, Any]]) -> str:
+    return str(
+        next(
+            e["value"]
+            for b in blocks
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "s3why_approve"
+        )
+    )
+
+
+def test_the_scope_select_switches_the_fix_and_approval_applies_the_chosen_scope(
+    approving: tuple[Harness, str, PatchStore],
+) -> None:
+    h, endpoint, _ = approving
+    client("iam").create_role(RoleName="s3why-write", AssumeRolePolicyDocument="{}")
+    s_identity_missing_put()
+    assert post_signed(endpoint, SECRET, event(message(PASTE, user=REQUESTER), event_id="EvScope"), JSON)[0] == 200
+    first = h.fake.wait_for("chat.update")[-1].body
+    select = _scope_select(first["blocks"])
+    assert select["initial_option"]["value"].endswith("|prefix")  # the sync's destination, out/, by default
+    shown = json.dumps(first["blocks"])
+    assert "lets app put any object under out/ in team-data" in shown
+    assert "arn:aws:s3:::team-data/out/*" in shown
+    labels = [o["text"]["text"] for o in select["options"]]
+    assert labels == [
+        "prefix: lets app put any object under out/ in team-data",
+        "object: lets app put only s3://team-data/out/a.txt",
+        "bucket: lets app put any object in team-data",
+    ]
+    option = next(o for o in select["options"] if o["value"].endswith("|object"))
+    action = {"type": "static_select", "action_id": "s3why_fix_scope", "selected_option": option}
+    assert post_signed(endpoint, SECRET, block_action(action, str(first["ts"])), FORM)[0] == 200
+    second = h.fake.wait_for("chat.update", 2)[-1].body
+    assert second["ts"] == first["ts"]
+    assert _scope_select(second["blocks"])["initial_option"]["value"].endswith("|object")
+    proposal = _approve(second["blocks"])
+    body = block_action(
+        {"type": "button", "action_id": "s3why_approve", "value": proposal}, "1800000000.000001", user=APPROVER
+    )
+    assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
+    outcome = json.dumps(h.fake.wait_for("chat.postMessage", 2)[-1].body["blocks"])
+    assert f"Applied by <@{APPROVER}>" in outcome, outcome
+    applied = client("iam").get_role_policy(RoleName="app", PolicyName="s3why-fixes")["PolicyDocument"]
+    assert applied["Statement"][-1]["Resource"] == ["arn:aws:s3:::team-data/out/a.txt"]  # the scope chosen
