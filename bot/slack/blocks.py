@@ -91,7 +91,7 @@ def verdict_line(d: Diagnosis) -> str:
 def headline_mrkdwn(d: Diagnosis) -> str:
     """The first block: the verdict in bold, then the layer and the deciding policy and statement, plain. Bold
     is never nested (Slack does not render `*a *b* c*`)."""
-    head = f"*{_HEAD.get(d.decision, d.decision)}*"
+    head = f"*{d.verdict_label or _HEAD.get(d.decision, d.decision)}*"
     if not d.root_causes:
         return head
     first = d.root_causes[0]
