@@ -10,14 +10,17 @@ import difflib
 import json
 import re
 import sys
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from bot.arn import Arn
-from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate, parse_policy
+from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate
+from bot.engine.policy import PolicyCompiler
 from bot.errors import PolicyError, UsageError
+from bot.process import end_batch
 from bot.render import dumps
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -146,32 +149,33 @@ def _read_json(path: str, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{what} {path}: cannot read it ({type(exc).__name__})") from None
     try:
-        return json.loads(text)
+        return _loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{what} {path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
-class _PolicyCache:
-    """Cases often share policies: parse and compile each distinct document once.
+def _loads(text: str) -> Any:
+    """JSON through orjson (a cases file can be tens of megabytes); what it refuses goes to the standard parser,
+    which gives the error its usual message or accepts what only it takes (NaN, integers beyond 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
-    A cached policy reached under another name is a renamed shallow copy, sharing the compiled statements
-    and the evaluator's memo.
-    """
 
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], Policy] = {}
+def _compact(data: Any) -> str:
+    """Compact JSON, non-ASCII as is: orjson, or the standard encoder for what orjson refuses."""
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class _PolicyCache(PolicyCompiler):
+    """Cases often share policies: each distinct document is compiled once (see `PolicyCompiler`)."""
 
     def get(self, doc: Any, *, name: str, kind: PolicyKind) -> Policy:
-        try:
-            key = (kind.value, json.dumps(doc, separators=(",", ":")))
-        except (TypeError, ValueError):
-            return parse_policy(doc, name=name, kind=kind)
-        found = self._cache.get(key)
-        if found is None:
-            found = parse_policy(doc, name=name, kind=kind)
-            if len(self._cache) < 100_000:
-                self._cache[key] = found
-        return found if found.name == name else replace(found, name=name)
+        return self.compile(doc, name=name, kind=kind)
 
 
 def _levels(raw: Any, *, what: str, kind: PolicyKind, cache: _PolicyCache) -> tuple[tuple[Policy, ...], ...]:
@@ -340,10 +344,11 @@ def run_simulate(args: argparse.Namespace) -> int:
                 results.append({"error": str(exc)})
         if args.json:
             # Compact: thousands of results (the one-document contract holds either way).
-            sys.stdout.write(json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":")) + "\n")
+            sys.stdout.write(_compact({"results": results}) + "\n")
         else:
             for i, res in enumerate(results):
                 sys.stdout.write(f"case {i}: {res.get('decision', 'error: ' + str(res.get('error')))}\n")
+        end_batch(0)  # the s3why process exits here, without freeing the batch value by value
         return 0
     request, policies = _case_from_flags(args)
     result = evaluate(request, policies)
