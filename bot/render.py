@@ -26,6 +26,9 @@ _LABELS = {
     "policy_arn": "policy ARN",
     "authorization_id": "authz ID",
     "reason": "reason",
+    "operation_candidates": "operations?",
+    "stated_context": "context",
+    "presigned": "presigned",
 }
 
 
@@ -46,7 +49,7 @@ def parse_text_report(result: ParseResult) -> str:
         )
         width = max(len(v) for v in _LABELS.values())
         for key in REQUEST_KEYS:
-            if data[key] is not None:
+            if data[key] not in (None, [], {}):
                 lines.append(f"  {_LABELS[key]:<{width}}  {data[key]}")
         lines.append("")
     for w in result.warnings:

@@ -22,14 +22,15 @@ from bot.diagnose.layers import (
     object_missing,
     ownership_and_acl,
     presigned,
+    request_headers,
     requester_pays,
-    sse_c,
 )
 from bot.diagnose.layers.base import LayerCheck
 
 LAYERS: tuple[LayerCheck, ...] = (
     credentials.CHECK,
     presigned.CHECK,
+    request_headers.CHECK,
     requester_pays.CHECK,
     engine.CHECK,
     access_point.CHECK,
@@ -37,7 +38,6 @@ LAYERS: tuple[LayerCheck, ...] = (
     block_public_access.CHECK,
     ownership_and_acl.CHECK,
     object_lock.CHECK,
-    sse_c.CHECK,
     kms.CHECK,
     object_missing.CHECK,
 )
