@@ -166,7 +166,7 @@ def parse_text(text: str) -> ParseResult:
     extracted = [(g, r) for g, r in extracted if not (r.source_format == "cloudtrail" and r.error_code is None)]
     groups = [g for g, _ in extracted]
     requests = tuple(
-        _with_presigned(replace(req, presigned_expired=True) if _is_expired_presign(group) else req, presigned)
+        _with_presigned(replace(req, presigned_expired=True) if _is_expired_presign(group) else req, presigned, group)
         for group, req in extracted
     )
 
@@ -200,7 +200,12 @@ def parse_text(text: str) -> ParseResult:
 _RECORD_START = re.compile(r"\{ ?\"eventVersion\"")
 
 
-def _with_presigned(req: DeniedRequest, found: list[tuple[tuple[str, str], PresignedUrl]]) -> DeniedRequest:
+_SERVER_TIME = re.compile(r"<ServerTime>\s?([0-9T:.Z+-]{10,40})\s?</ServerTime>")
+
+
+def _with_presigned(
+    req: DeniedRequest, found: list[tuple[tuple[str, str], PresignedUrl]], group: list[str]
+) -> DeniedRequest:
     """The request with the presigned URL it was sent with: the one naming its bucket (and key), or the only one."""
     if not found:
         return req
@@ -217,6 +222,9 @@ def _with_presigned(req: DeniedRequest, found: list[tuple[tuple[str, str], Presi
         chosen = found[0][1]
     if chosen is None:
         return req
+    if any("<ServerTime>" in chunk for chunk in group):
+        times = (m.group(1) for chunk in group if (m := _SERVER_TIME.search(chunk)) is not None)
+        chosen = replace(chosen, server_time=next(times, None))
     context = dict(req.stated_context)
     if chosen.scheme is not None and "aws:SecureTransport" not in context:
         context["aws:SecureTransport"] = ("true" if chosen.scheme == "https" else "false",)
