@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from bot.s3ops import SDK_ALIASES, canonical_operation
 
@@ -409,7 +409,3 @@ def is_cloudfront(flat: str) -> bool:
     """True when the text shows a response CloudFront served (its `via`, `x-cache` or `x-amz-cf-*` headers)."""
     low_hit = "loudfront" in flat or "LOUDFRONT" in flat or "x-amz-cf-" in flat.lower()
     return low_hit and _CLOUDFRONT.search(flat) is not None
-
-
-def unquoted(value: str | None) -> str | None:
-    return unquote(value) if value else value
