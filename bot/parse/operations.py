@@ -141,7 +141,7 @@ _SDK_NAMES = (
     re.compile(r"\.([a-z][a-z0-9_]{2,63})\("),
     re.compile(r"\bin ([a-z][a-z0-9_]{2,63})\b"),
     re.compile(r"\b([A-Z][A-Za-z0-9]{2,63})(?:Input\{|Error\b|Request\b|Response\b)"),
-    re.compile(r"\b(?:s3|S3|client|Client)\.([A-Z][A-Za-z0-9]{2,63})(?:WithContext)?\("),
+    re.compile(r"(?:\b(?:s3|S3|client|Client)|\*(?:S3|Client))\)?\.([A-Z][A-Za-z0-9]{2,63})\("),
 )
 _SDK_NEEDLES = ("(", "Error", "Input{", "Request", "Response", " in ")
 
@@ -153,7 +153,7 @@ def from_sdk_names(flat: str) -> Inferred:
     found: list[tuple[int, str]] = []
     for pattern in _SDK_NAMES:
         for m in pattern.finditer(flat):
-            name = m.group(1)
+            name = m.group(1).removesuffix("WithContext")  # aws-sdk-go v1's context variants
             op = known(name)
             if op is not None and name not in _NOT_SDK_CALLS:
                 found.append((m.start(), op))
