@@ -1,10 +1,11 @@
 """CloudTrail event records (JSON, as the console's "Event record" or a trail's log file shows them).
 
 Fields read (CloudTrail User Guide, "CloudTrail record contents"): eventSource, eventName, awsRegion,
-sourceIPAddress, errorCode, errorMessage, requestParameters, vpcEndpointAccountId (bucketName, key, Host, and S3's request headers such as
-x-amz-acl), userIdentity (type, arn, accountId), vpcEndpointId, requestID, tlsDetails, additionalEventData
-(SignatureVersion, AuthenticationMethod). Read by field from the flattened text, not with a JSON parser: pastes
-are often cut short or wrapped, and each pattern is bounded, so a hostile text costs one pass.
+sourceIPAddress, errorCode, errorMessage, requestParameters (bucketName, key, Host, and S3's request headers such
+as x-amz-acl), userIdentity (type, arn, accountId), vpcEndpointId, vpcEndpointAccountId, requestID, tlsDetails,
+resources, additionalEventData (SignatureVersion, AuthenticationMethod). Read by field from the flattened text,
+not with a JSON parser: pastes are often cut short or wrapped, and each pattern is bounded, so a hostile text
+costs one pass.
 """
 
 from __future__ import annotations
