@@ -260,7 +260,7 @@ def _cli_transfer(verb: str, src: str, dst: str | None) -> Inferred:
 # ---------------------------------------------------------------------------------------------------------
 _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # rclone (fs/operations, backend/s3)
-    ("s3 upload: ", ("PutObject",)),
+    ("s3 upload: ", ("PutObject", "CreateMultipartUpload", "UploadPart")),  # rclone's uploader (single or multipart)
     ("failed to open source object", ("GetObject",)),
     ("multipart upload failed to initialise", ("CreateMultipartUpload",)),
     ("error reading source directory", ("ListObjectsV2",)),
@@ -268,7 +268,6 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Failed to set modification time", ("CopyObject",)),
     ("Couldn't delete", ("DeleteObject",)),
     ("Failed to delete", ("DeleteObject",)),
-    ("Failed to copy: ", ("GetObject", "PutObject")),
     # minio-go users: Argo's artifact driver, the MinIO client
     ("failed to put file", ("PutObject",)),
     ("failed to get file", ("GetObject",)),
@@ -396,6 +395,8 @@ def from_tools(flat: str) -> Inferred:
             named = table.get(key) or (("UploadPart",) if "part" in name else None)
             if named is not None:
                 best = (m.start(), named)
+    if best is None and "Failed to copy: " in flat:  # rclone, when nothing more specific says which side failed
+        best = (0, ("GetObject", "PutObject"))
     return _ops(best[1]) if best is not None else Inferred()
 
 
