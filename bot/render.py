@@ -36,6 +36,15 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
 
 
+def _shown(value: Any) -> str:
+    """A parsed value for the terminal: lists joined, mappings as `key=value` pairs (empty parts left out)."""
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_shown(v)}" for k, v in value.items() if v not in (None, False, [], {}))
+    return str(value)
+
+
 def parse_text_report(result: ParseResult) -> str:
     lines: list[str] = []
     for i, req in enumerate(result.requests, 1):
@@ -47,7 +56,7 @@ def parse_text_report(result: ParseResult) -> str:
         width = max(len(v) for v in _LABELS.values())
         for key in REQUEST_KEYS:
             if data[key] not in (None, [], {}):
-                lines.append(f"  {_LABELS[key]:<{width}}  {data[key]}")
+                lines.append(f"  {_LABELS[key]:<{width}}  {_shown(data[key])}")
         lines.append("")
     for w in result.warnings:
         marker = {"secret": "SECRET", "lookalike": "NOTE", "no-error": "NOTE"}.get(w.kind, "WARNING")
