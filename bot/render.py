@@ -25,7 +25,7 @@ _LABELS = {
     "policy_arn": "policy ARN",
     "authorization_id": "authz ID",
     "reason": "reason",
-    "operation_candidates": "operations?",
+    "operation_candidates": "candidates",
     "stated_context": "context",
     "presigned": "presigned",
 }

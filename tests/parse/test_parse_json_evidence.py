@@ -73,5 +73,5 @@ def test_parse_text_output_shows_candidates_and_context_readably() -> None:
         check=False,
     )
     assert out.returncode == 0, out.stderr
-    assert "operations?  HeadObject, GetObject" in out.stdout
+    assert "candidates   HeadObject, GetObject" in out.stdout
     assert "context      s3:x-amz-server-side-encryption=aws:kms" in out.stdout
