@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.parse.model import REQUEST_KEYS, ParseResult
+if TYPE_CHECKING:  # `dumps` is used by commands that never parse text: they do not load the parser
+    from bot.parse.model import ParseResult
 
 _LABELS = {
     "source_format": "format",
@@ -46,6 +47,8 @@ def _shown(value: Any) -> str:
 
 
 def parse_text_report(result: ParseResult) -> str:
+    from bot.parse.model import REQUEST_KEYS
+
     lines: list[str] = []
     for i, req in enumerate(result.requests, 1):
         data = req.to_json()
