@@ -86,6 +86,13 @@ class Diagnosis:
         return tuple(resolved.get("authorizations") or ())
 
     @property
+    def branches(self) -> tuple[dict[str, Any], ...]:
+        """Request properties the text cannot tell that change the decision: {key, assumed, outcomes: [{value,
+        decision, by}]} (bot/diagnose/branches.py)."""
+        resolved = self.request.get("resolved") or {}
+        return tuple(resolved.get("branches") or ())
+
+    @property
     def failing_authorizations(self) -> tuple[dict[str, Any], ...]:
         """The authorizations s3why's evaluation does not allow: a fix must cover every one of them."""
         return tuple(a for a in self.authorizations if a.get("decision") != ALLOW)

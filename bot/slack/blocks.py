@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
+from bot.diagnose.branches import branch_lines
 from bot.diagnose.render import cause_location, headline, request_resource
 from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
@@ -154,6 +155,9 @@ def diagnosis_blocks(
         blocks.append(_section("\n".join(lines)))
         if ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))
+    branches = branch_lines(list(d.branches))  # what the text cannot tell, and where each value leads (issue 12 §2)
+    if branches:
+        blocks.append(_section("*What the text cannot tell*\n" + "\n".join(f"• {literal(b)}" for b in branches)))
     checklist = [
         f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {literal(layer.detail)}"
         for layer in d.layers
