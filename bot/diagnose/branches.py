@@ -102,16 +102,19 @@ def branches(auth: Authorization, options: DiagnoseOptions) -> list[dict[str, An
         if key.lower() in given:
             continue
         outcomes = []
+        assumed = next((v[0] for k, v in auth.context.items() if k.lower() == key.lower() and v), None)
         for value in _values_for(key, named):
             ctx = {k: v for k, v in auth.context.items() if k.lower() != key.lower()}
             if value is not None:
                 ctx[key] = (value,)
-            result = evaluate_all(auth.who, auth.actions, auth.resource, auth.owner, ctx, auth.policies)
+            if value == assumed and auth.route is None and all(c.resource == auth.resource for c in auth.checks):
+                result = auth.main  # the value s3why assumed: already evaluated
+            else:
+                result = evaluate_all(auth.who, auth.actions, auth.resource, auth.owner, ctx, auth.policies)
             by, layer = _decided_by(result) if result.decision.value != "allow" else (None, None)
             outcome = {"value": value, "decision": result.decision.value, "by": by, "layer": layer}
             outcomes.append({k: v for k, v in outcome.items() if v is not None or k == "value"})
         if len({o["decision"] for o in outcomes}) > 1:
-            assumed = next((v[0] for k, v in auth.context.items() if k.lower() == key.lower() and v), None)
             out.append({"key": key, "assumed": assumed, "outcomes": outcomes})
     return out
 
