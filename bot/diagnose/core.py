@@ -122,6 +122,7 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         if options.text_is_evidence:
             decision, causes, said = reconcile(stated, decision, causes, reports, subject)
             notes[:0] = said
+            layers = _unread_where_stated(causes, layers)
     if decision == ALLOW and auth is not None and options.text_is_evidence and _a_denial(req):
         decision, causes = _explained_by_a_branch(auth, causes, decision, resolved["resolved"]["branches"])
     if decision == ALLOW:
@@ -129,6 +130,19 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
     for fact in view.unknowns():
         notes.append(f"not seen: {fact.detail}")
     return Diagnosis(resolved, decision, causes, layers, (), tuple(dict.fromkeys(notes)))
+
+
+def _unread_where_stated(causes: tuple[RootCause, ...], layers: tuple[LayerReport, ...]) -> tuple[LayerReport, ...]:
+    """A layer the text names that s3why has no data for is not "not applicable": it is unread."""
+    first = causes[0] if causes else None
+    if first is None or first.evidence.get("reproduced") is not False or not first.evidence.get("not_collected"):
+        return layers
+    return tuple(
+        LayerReport(r.layer, UNKNOWN, str(first.evidence["not_collected"]))
+        if r.layer is first.layer and r.verdict == NOT_APPLICABLE
+        else r
+        for r in layers
+    )
 
 
 def _a_denial(req: DeniedRequest) -> bool:

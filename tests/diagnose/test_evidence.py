@@ -199,3 +199,9 @@ def test_the_diagnosis_lists_the_failing_authorizations_for_the_fixes() -> None:
     # The role may read ml-data but its boundary allows only listing: both the read of the source and the write fail.
     assert ("s3:GetObject", "arn:aws:s3:::ml-data/features/2024.parquet") in failing
     assert any(action == "s3:PutObject" for action, _ in failing)
+
+
+def test_the_stated_layer_s3why_holds_no_data_for_is_unread_not_inapplicable() -> None:
+    d = _run(SCP_TEXT, SNAPSHOTS / "scp-no-organization.json")
+    scp = next(x for x in d["layers"] if x["layer"] == "scp")
+    assert scp["verdict"] == "unknown" and "ListPoliciesForTarget" in scp["detail"]
