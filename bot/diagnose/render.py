@@ -50,7 +50,8 @@ def cause_location(cause: RootCause) -> str | None:
     """The policy and statement a root cause names ("bucket policy of tls-only, statement DenyHttp"), if any."""
     ev = cause.evidence
     if not ev.get("policy"):
-        return None
+        # A KMS cause names the key whose policy decided, without a statement (none allowed).
+        return f"key policy of {ev['key']}" if ev.get("key_policy") is not None and ev.get("key") else None
     which = ev.get("sid") or ev.get("statement_index")
     return str(ev["policy"]) + (f", statement {which}" if which is not None else "")
 
