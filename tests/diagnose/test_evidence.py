@@ -205,3 +205,15 @@ def test_the_stated_layer_s3why_holds_no_data_for_is_unread_not_inapplicable() -
     d = _run(SCP_TEXT, SNAPSHOTS / "scp-no-organization.json")
     scp = next(x for x in d["layers"] if x["layer"] == "scp")
     assert scp["verdict"] == "unknown" and "ListPoliciesForTarget" in scp["detail"]
+
+
+def test_a_statement_s3why_cannot_reproduce_gets_no_fix_it_could_only_pretend_to_verify() -> None:
+    text = SCP_TEXT.replace(
+        "with an explicit deny in a service control policy",
+        "because no identity-based policy allows the s3:GetObject action",
+    )
+    d = _run(text, SNAPSHOTS / "scp-no-organization.json")
+    assert d["decision"] == "unknown"
+    first = d["root_causes"][0]
+    assert first["layer"] == "identity" and "the identity-based policies s3why read allow it" in first["summary"]
+    assert d["fixes"] == []  # the role already allows it in s3why's view: an Allow added would change nothing
