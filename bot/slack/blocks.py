@@ -13,7 +13,7 @@ from typing import Any
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
 from bot.diagnose.branches import branch_lines
-from bot.diagnose.render import cause_location, headline, request_resource
+from bot.diagnose.render import cause_location, headline, request_action, request_resource
 from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
 
@@ -111,7 +111,7 @@ def diagnosis_blocks(
     blocks: list[dict[str, Any]] = [_section(headline_mrkdwn(d))]
     r = d.request.get("resolved") or {}
     who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
-    what = ", ".join(r.get("actions") or [d.request.get("action") or "?"])
+    what = request_action(d)
     where = request_resource(d) or "an unknown resource"
     blocks.append(
         {
