@@ -117,27 +117,13 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
 
 
 def given_facts(req: Any, args: argparse.Namespace) -> Any:
-    """The parsed request with what `--operation`, `--bucket` and `--key` say (they win over the text).
+    """The parsed request with what `--operation`, `--bucket` and `--key` say (they win over the text)."""
+    from bot.diagnose.candidates import with_facts
 
-    Raises UsageError for an operation s3why does not know (with the nearest names it does)."""
-    import difflib
-
-    from bot.s3ops import S3_OPERATIONS, lookup_operation
-
-    changes: dict[str, Any] = {}
-    op = getattr(args, "operation", None)
-    if op:
-        spec = lookup_operation(op)
-        if spec is None:
-            near = difflib.get_close_matches(op, list(S3_OPERATIONS), n=3)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
-            raise UsageError(f"--operation {op}: not an S3 API operation s3why knows{hint}")
-        changes.update(operation=spec.operation, action=None, operation_candidates=())
-    if getattr(args, "bucket", None):
-        changes.update(bucket=args.bucket, resource_arn=None)
-    if getattr(args, "key", None):
-        changes.update(key=args.key, resource_arn=None)
-    return replace(req, **changes) if changes else req
+    try:
+        return with_facts(req, operation=args.operation, bucket=args.bucket, key=args.key)
+    except UsageError as exc:
+        raise UsageError(f"--operation {exc}") from None
 
 
 def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | None, path: str) -> None:

@@ -15,6 +15,7 @@ it is known (`--operation`, or the select in Slack); the answer says so.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 from typing import Any
 
@@ -22,12 +23,35 @@ from bot.account.view import AccountView
 from bot.diagnose.model import ALLOW, LAYER_ORDER, UNKNOWN, Diagnosis, LayerReport, RootCause
 from bot.diagnose.resolve import operation_of
 from bot.diagnose.stated import stated_facts
+from bot.errors import UsageError
 from bot.parse.model import DeniedRequest
-from bot.s3ops import lookup_operation
+from bot.s3ops import S3_OPERATIONS, lookup_operation
 
 OBJECT_CANDIDATES = ("GetObject", "HeadObject", "PutObject", "DeleteObject")
 BUCKET_CANDIDATES = ("ListObjectsV2", "GetBucketLocation")
 MAX_CANDIDATES = 4
+
+
+def with_facts(
+    req: DeniedRequest, *, operation: str | None = None, bucket: str | None = None, key: str | None = None
+) -> DeniedRequest:
+    """The parsed request with what the user says besides the text (`--operation`/`--bucket`/`--key`, a reply in
+    the thread, the select in Slack): what they say wins over the text.
+
+    Raises UsageError for an operation s3why does not know (naming the nearest ones it does)."""
+    changes: dict[str, Any] = {}
+    if operation:
+        spec = lookup_operation(operation)
+        if spec is None:
+            near = difflib.get_close_matches(operation, list(S3_OPERATIONS), n=3)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise UsageError(f"{operation}: not an S3 API operation s3why knows{hint}")
+        changes.update(operation=spec.operation, action=None, operation_candidates=())
+    if bucket:
+        changes.update(bucket=bucket, resource_arn=None)
+    if key:
+        changes.update(key=key, resource_arn=None)
+    return replace(req, **changes) if changes else req
 
 
 def candidate_operations(req: DeniedRequest) -> tuple[str, ...]:
@@ -144,4 +168,11 @@ def diagnose_request(
     return combine(req, results), settled, False
 
 
-__all__ = ["BUCKET_CANDIDATES", "OBJECT_CANDIDATES", "candidate_operations", "combine", "diagnose_request"]
+__all__ = [
+    "BUCKET_CANDIDATES",
+    "OBJECT_CANDIDATES",
+    "candidate_operations",
+    "combine",
+    "diagnose_request",
+    "with_facts",
+]

@@ -73,6 +73,8 @@ def request_action(d: Diagnosis) -> str:
         return ", ".join(r["actions"])
     if d.request.get("action"):
         return str(d.request["action"])
+    if d.request.get("operation"):
+        return str(d.request["operation"])
     candidates = d.request.get("operation_candidates") or []
     return f"one of {' / '.join(candidates)} (the text does not say which)" if candidates else "?"
 

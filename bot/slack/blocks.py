@@ -222,6 +222,27 @@ def diagnosis_blocks(
                 ],
             }
         )
+    candidates = d.request.get("operation_candidates") or []
+    if candidates and not d.request.get("operation"):
+        # Issue 12 §2: the text does not name the operation; the answer holds for all of them or says which
+        # differs, and picking one continues the diagnosis (so does a reply in the thread naming it).
+        blocks.append(
+            _section(
+                ":grey_question: *Which operation was it?* The text does not say; s3why evaluated "
+                + ", ".join(candidates)
+                + ". Pick one, or reply in this thread with it (or with the role ARN, or `s3://bucket/key`)."
+            )
+        )
+        elements.append(
+            {
+                "type": "static_select",
+                "action_id": "s3why_pick_operation",
+                "placeholder": {"type": "plain_text", "text": "Which operation?"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": op}, "value": f"{run_id}|{op}"} for op in candidates
+                ],
+            }
+        )
     question = _question(d)
     if question is not None:
         text, label = question
@@ -364,7 +385,8 @@ def _question(d: Diagnosis) -> tuple[str, str] | None:
     """What s3why needs to ask, when the text did not say enough to decide (the question, the button's label)."""
     if any("--principal" in n for n in d.notes):
         return (
-            "*Which role or user made the call?* The error does not say, and every layer depends on it.",
+            "*Which role or user made the call?* The error does not say, and every layer depends on it. "
+            "Use the button, or reply in this thread with its ARN.",
             "Tell s3why who made the call",
         )
     if any("--context" in n for n in d.notes):
