@@ -622,6 +622,8 @@ def propose_fixes(
     similar = _similar_side(c)
     fixes: list[Fix] = []
     for cause in diagnosis.root_causes:
+        if cause.evidence.get("reproduced") is False:
+            continue  # AWS's statement s3why cannot reproduce: no change it can verify (the cause says what to check)
         for entry in entries.values():
             if entry.layer not in ("any", cause.layer.value) and cause.layer.value not in entry.layers:
                 continue
