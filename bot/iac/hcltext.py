@@ -16,15 +16,14 @@ from bot import escape
 _HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 
 
-def hcl_escape(value: str) -> str:
-    """A string for an HCL quoted literal: `${` and `%{` would start an interpolation or a directive
-    (Terraform language, "Strings and Templates": `$${` and `%%{` are the literal forms). The one HCL string
-    encoder is bot/escape.py's (HCL's own escapes only: no JSON `\\b` or `\\f`, which HCL rejects)."""
-    return escape.hcl_string(value)[1:-1]
-
-
 def hcl_string(value: str) -> str:
-    return f'"{hcl_escape(value)}"'
+    """An HCL quoted string that evaluates to exactly `value` (bot/escape.py: `${` -> `$${`, `%{` -> `%%{`)."""
+    return escape.hcl_string(value)
+
+
+def hcl_escape(value: str) -> str:
+    """The inside of `hcl_string(value)`."""
+    return hcl_string(value)[1:-1]
 
 
 def hcl_unescape(value: str) -> str:

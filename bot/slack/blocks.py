@@ -91,7 +91,7 @@ def verdict_line(d: Diagnosis) -> str:
 def headline_mrkdwn(d: Diagnosis) -> str:
     """The first block: the verdict in bold, then the layer and the deciding policy and statement, plain. Bold
     is never nested (Slack does not render `*a *b* c*`)."""
-    head = f"*{_HEAD.get(d.decision, d.decision)}*"
+    head = f"*{d.verdict_label or _HEAD.get(d.decision, d.decision)}*"
     if not d.root_causes:
         return head
     first = d.root_causes[0]
@@ -125,7 +125,7 @@ def diagnosis_blocks(
         for change in record.get("changed_since_denial") or []:
             line = f"{line}\n{change['policy']} changed since the denial: the fixes target today's document, and "
             line += "the denial may already be gone (the diff is in the full report)"
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(line), 2000)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(str(line)), 2000)}]})
     for w in warnings:
         if w.kind == "secret":
             blocks.append(
@@ -188,6 +188,10 @@ def diagnosis_blocks(
         proposal = (proposals or {}).get(index)
         if proposal is not None:
             blocks.append(approval_actions(proposal, fix.title))
+        elif fix.verified and any(
+            p.kind == "iac-change" and (p.iac or {}).get("tool") == "terraform" for p in fix.patches
+        ):
+            blocks.append(pull_request_action(run_id, index))  # issue 15: managed by Terraform -> a pull request
     elements: list[dict[str, Any]] = [
         {
             "type": "button",
@@ -231,6 +235,32 @@ def diagnosis_blocks(
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
     return blocks
+
+
+def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
+    """Approve a Terraform fix: s3why opens a pull request with the change (never a live write)."""
+    return {
+        "type": "actions",
+        "block_id": f"s3why_pr_{index}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "s3why_iac_pr",
+                "value": f"{run_id}|{index}",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve: open a pull request"},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Open a pull request?"},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": "s3why pushes a branch with this change and opens a pull request.",
+                    },
+                    "confirm": {"type": "plain_text", "text": "Open it"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
+            }
+        ],
+    }
 
 
 def scope_select(fix: Any, run_id: str) -> dict[str, Any]:

@@ -28,9 +28,12 @@ from bot.cache import cache_from_env, redis_client
 from bot.config import Config, load_config
 from bot.errors import UsageError
 from bot.logs import configure as configure_logs
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import METRICS
+from bot.noise import quiet_third_party
 from bot.slack.app import Store, create_app
 from bot.slack.runner import LiveDiagnoser
+from bot.startup import require_ready
 
 log = logging.getLogger("s3why.serve")
 
@@ -146,10 +149,11 @@ def wsgi_app(
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
         if path == "/metrics":
-            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+            start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE)])
             return [METRICS.render().encode()]
         if path == "/slack/events":
-            return slack_events(environ, start_response)
+            with METRICS.timer("s3why_slack_ack_seconds"):  # Bolt answers once the listener has acked
+                return slack_events(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
@@ -166,6 +170,7 @@ def build_app_from_env(
         raise UsageError("s3why serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment")
     base = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
     client = WebClient(token=token, base_url=base if base.endswith("/") else base + "/")
+    require_ready(client)  # AWS credentials and the Slack token, one line each (bot/startup.py)
     config = config if config is not None else load_config(os.environ.get("S3WHY_CONFIG"))
     url = os.environ.get("REDIS_URL") if use_redis else None
     store = Store(redis_client(url) if url else None)
@@ -186,6 +191,7 @@ def build_app_from_env(
 
 def serve(port: int, app: App | None = None) -> int:
     configure_logs(json_lines=os.environ.get("S3WHY_LOG_FORMAT", "json") != "text")
+    quiet_third_party()
     app = app or build_app_from_env()
     app_token = os.environ.get("SLACK_APP_TOKEN")
     if app_token:
