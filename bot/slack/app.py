@@ -643,6 +643,7 @@ def create_app(
             account=run.account,
             is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
         )
+        message = mrkdwn(message, mentions=(user,))  # the reason may quote pasted names; the mention stays live
         if done:
             client.chat_postMessage(channel=run.channel, thread_ts=run.thread_ts, text=message)
         else:
