@@ -136,6 +136,10 @@ class Store:
         return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None
 
 
+_ELSEWHERE = "Nothing done: this button does not belong to this thread (use the one where the fix was proposed)."
+_OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
+
+
 def _message_text(event: dict[str, Any]) -> str:
     """The message's text, plus the preview of any snippet or text file shared with it (what Slack sends)."""
     previews = [
@@ -619,6 +623,13 @@ def create_app(
             return
         index = int(action["value"].rsplit("|", 1)[1])
         user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id", "")
+        if click_place(body) != (run.channel, run.thread_ts):  # only from the run's own channel and thread
+            client.chat_postEphemeral(channel=channel, user=user, text=_ELSEWHERE)
+            return
+        if user in run.requesters and not config.self_approval:  # everyone who asked, not only the first
+            client.chat_postEphemeral(channel=channel, user=user, text=_OWN_FIX)
+            return
         if not store.claim(f"iac-pr:{run_id}:{index}:{user}", ttl=60):
             return  # a double click
         _, diagnoses = diagnoser(
@@ -720,17 +731,19 @@ def create_app(
     if approvals is not None and approvals.group_members is None:
         approvals.group_members = group_members
 
+    def click_place(body: dict[str, Any]) -> tuple[str, str]:
+        """Where a button was clicked: its channel, and the clicked message's thread (or the message itself)."""
+        message = body.get("message") or {}
+        return (body.get("channel") or {}).get("id", ""), str(message.get("thread_ts") or message.get("ts") or "")
+
     def decide(body: dict[str, Any], action: dict[str, Any], verb: str) -> None:
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
         if approvals is None:
             client.chat_postEphemeral(channel=channel, user=user, text="Approvals are not enabled for this s3why.")
             return
-        message = body.get("message") or {}
-        # a button acts only in its own channel and thread (the clicked message's thread, or the message itself)
-        where = (channel, str(message.get("thread_ts") or message.get("ts") or ""))
         try:
-            outcome = getattr(approvals, verb)(action["value"], user, where=where)
+            outcome = getattr(approvals, verb)(action["value"], user, where=click_place(body))
         except redis.RedisError:  # Approvals raises it only before any AWS write
             log.warning("redis unavailable: %s refused", verb)
             client.chat_postEphemeral(

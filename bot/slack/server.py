@@ -170,8 +170,9 @@ def build_app_from_env(
         raise UsageError("s3why serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment")
     base = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
     client = WebClient(token=token, base_url=base if base.endswith("/") else base + "/")
-    require_ready(client)  # AWS credentials and the Slack token, one line each (bot/startup.py)
+    # the configuration first (local, fails closed: FILE:LINE), then AWS credentials and the Slack token
     config = config if config is not None else load_config(os.environ.get("S3WHY_CONFIG"))
+    require_ready(client)  # AWS credentials and the Slack token, one line each (bot/startup.py)
     url = os.environ.get("REDIS_URL") if use_redis else None
     store = Store(redis_client(url) if url else None)
     sessions = SessionProvider(config, client_hook=client_hook)

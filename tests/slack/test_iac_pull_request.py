@@ -66,6 +66,7 @@ def test_approving_a_terraform_fix_opens_a_pull_request_and_posts_its_link(
                     {"type": "button", "action_id": "s3why_iac_pr", "value": pr_button["value"]},
                     "1800000000.000001",
                     user=user,
+                    thread_ts="1700000000.000100",  # a reply in the thread of the paste, as s3why's answer is
                 )
                 assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
 
