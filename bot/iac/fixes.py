@@ -155,6 +155,8 @@ def _terraform_patch(
             "live": p.apply,
         },
         iac={"tool": "terraform", "file": tf.path, "diff": tf.diff},
+        terraform=tf.diff,  # every format shows the change to the file: it is the only form to apply
+        cloudformation=tf.diff,
     )
     return made, "" if ok else f"the policy {tf.path} defines after the change: {why}"
 
@@ -257,6 +259,8 @@ def _cloudformation_patch(
         before=p.before,
         apply={"where": "cloudformation", "stack": stack["stack"], "live": p.apply},
         iac={"tool": "cloudformation", "file": name, "diff": diff},
+        terraform=diff,
+        cloudformation=diff,
     )
     return made, "" if ok else why
 

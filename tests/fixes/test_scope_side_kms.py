@@ -219,3 +219,16 @@ def test_a_fix_that_authorizes_the_request_is_verified_even_if_the_key_is_then_m
     _, fixes = _fixes(snap, error_text("GetObject", "data-bucket", "a/b.txt"))
     grant = next(f for f in fixes if f.id == "identity-allow")
     assert grant.verified, grant.reason
+
+
+def test_across_accounts_the_fix_shown_first_works_on_its_own() -> None:
+    """Both sides must allow: the first fix carries both (bucket policy and identity), not one half of the pair."""
+    snap = snapshot(owner=OTHER)
+    _, fixes = _fixes(snap, error_text("GetObject", "data-bucket", "a/b.txt"))
+    first = fixes[0]
+    assert first.id == "bucket-allow" and first.verified and first.complete
+    assert sorted(p.kind for p in first.patches) == ["bucket-policy", "iam-policy"]
+    patched = apply_patches(snap, first.patches)
+    for key in ("a/b.txt", "a/next.txt"):  # the request, and the next one of the workload
+        (req,) = parse_text(error_text("GetObject", "data-bucket", key)).requests
+        assert diagnose(req, account_view(patched), OPTIONS).decision == "allow", key
