@@ -1,0 +1,118 @@
+"""Evidence from the engine's answer: the statement and condition behind a verdict, re-evaluation with other
+context values (the branches a context key the text cannot tell leads to)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bot.diagnose.layers.base import Findings
+from bot.engine import AuthzRequest, EvaluationResult, PolicySet, Principal, evaluate
+from bot.layers import LayerId
+
+_DECISION_RANK = {"explicit-deny": 0, "implicit-deny": 1, "allow": 2}
+
+
+def statement_json(policy_doc: Any, index: int) -> Any:
+    """Statement `index` of a policy document as written (a lone statement object counts as index 0)."""
+    statements = policy_doc.get("Statement") if isinstance(policy_doc, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if isinstance(statements, list) and 0 <= index < len(statements):
+        return statements[index]
+    return None
+
+
+def evidence(result: EvaluationResult, layer_id: LayerId, documents: dict[str, Any]) -> dict[str, Any]:
+    """The statement and failing condition behind one engine layer's verdict ({} when no statement decided)."""
+    layer = result.layer(layer_id)
+    if layer is None or not layer.statements:
+        return {}
+    ref = layer.statements[0]
+    out: dict[str, Any] = {"policy": ref.policy, "sid": ref.sid, "statement_index": ref.index}
+    doc = documents.get(ref.policy)
+    if doc is not None:
+        out["statement"] = statement_json(doc, ref.index)
+    failing = list(ref.conditions) if ref.matched else [c for c in ref.conditions if not c.passed]
+    if failing:
+        c = failing[0]
+        out["condition"] = {
+            "operator": c.operator,
+            "key": c.key,
+            "policy_values": list(c.policy_values),
+            "request_values": None if c.request_values is None else list(c.request_values),
+        }
+    return out
+
+
+def worst(results: list[EvaluationResult]) -> EvaluationResult:
+    """The most restrictive of several evaluations (explicit deny < implicit deny < allow)."""
+    return min(results, key=lambda r: _DECISION_RANK[r.decision.value])
+
+
+def evaluate_all(
+    who: Principal,
+    actions: tuple[str, ...],
+    resource: str,
+    owner: str | None,
+    ctx: dict[str, tuple[str, ...]],
+    policies: PolicySet,
+) -> EvaluationResult:
+    """Every action an operation needs on one resource; the worst decision stands."""
+    return worst([evaluate(AuthzRequest(who, action, resource, owner, dict(ctx)), policies) for action in actions])
+
+
+def reevaluate(
+    who: Principal,
+    actions: tuple[str, ...],
+    resource: str,
+    owner: str | None,
+    ctx: dict[str, tuple[str, ...]],
+    extra: dict[str, tuple[str, ...] | None],
+    policies: PolicySet,
+) -> str:
+    """The decision with some context keys set (a value) or removed (None)."""
+    context = dict(ctx)
+    for k, v in extra.items():
+        if v is None:
+            context.pop(k, None)
+        else:
+            context[k] = v
+    decision = "allow"
+    for action in actions:
+        d = evaluate(AuthzRequest(who, action, resource, owner, context), policies).decision.value
+        if d == "explicit-deny" or (d == "implicit-deny" and decision == "allow"):
+            decision = d
+    return decision
+
+
+_BOOL_KEYS = ("aws:securetransport", "aws:viaawsservice", "aws:multifactorauthpresent", "aws:principalisawsservice")
+
+
+def alternatives(out: Findings, result: EvaluationResult, *, request_builder: Any) -> None:
+    """For context keys the text cannot tell that decided the outcome, say which value leads where (on the
+    last cause the check found)."""
+    if not out.causes:
+        return
+    cause = out.causes[-1]
+    keys = set(result.absent_keys)
+    cond = cause.evidence.get("condition")
+    if cond:
+        keys.add(cond["key"])
+    outcomes = []
+    for key in sorted(keys, key=str.lower):
+        values: list[str | None] = []
+        if key.lower() in _BOOL_KEYS:
+            values = ["true", "false"]
+        elif cond and cond["key"] == key:
+            values = [v for v in cond["policy_values"] if "*" not in v and "${" not in v][:3]
+            values.append(None)
+        else:
+            continue
+        for value in values:
+            decision = request_builder({key: None if value is None else (value,)})
+            outcomes.append({"context": {key: value}, "decision": decision})
+    if outcomes and len({o["decision"] for o in outcomes}) > 1:
+        ev = dict(cause.evidence)
+        ev["alternatives"] = outcomes
+        out.causes[-1] = replace(cause, evidence=ev)

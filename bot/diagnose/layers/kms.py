@@ -1,0 +1,248 @@
+"""SSE-KMS: S3 calls KMS on the caller's behalf (kms:Decrypt to read, kms:GenerateDataKey to write), so the key
+policy (or a grant, or IAM when the key policy delegates to the account) must allow the caller, through S3
+(kms:ViaService), with the object's encryption context. An AWS managed key (aws/s3) admits only its own account.
+S3 User Guide, "Using server-side encryption with AWS KMS keys"; KMS Developer Guide, "Key policies"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.account.view import AccountView, KeyView, arn_account
+from bot.arn import s3_arn
+from bot.diagnose.evidence import evidence
+from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
+from bot.diagnose.model import ALLOW, DENY, NO_ALLOW, NOT_APPLICABLE, UNKNOWN
+from bot.diagnose.options import context_value
+from bot.engine import AuthzRequest, PolicyKind, PolicySet, Principal
+from bot.engine import evaluate as evaluate_policies
+from bot.engine.policy import compiled_policy
+from bot.errors import PolicyError
+from bot.layers import LayerId
+
+READS_WITH_KMS = frozenset({"GetObject", "SelectObjectContent", "CopyObject", "UploadPartCopy"})
+WRITES = frozenset(
+    {"PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload"}
+)
+
+
+def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
+    """The key S3 would use for this request and the KMS actions it asks for on the caller's behalf."""
+    spec, bucket, ctx = subject.spec, subject.view.bucket, subject.options.context
+    assert spec is not None and bucket is not None
+    obj = bucket.object
+    if spec.operation in READS_WITH_KMS and obj is not None and obj.head.present:
+        if obj.head.value.get("ServerSideEncryption") in ("aws:kms", "aws:kms:dsse"):
+            copies = spec.operation in ("CopyObject", "UploadPartCopy")
+            return obj.kms_key_id, spec.source_kms_actions if copies else spec.kms_actions
+        return None, ()
+    if spec.operation in WRITES:
+        sse = context_value(ctx, "s3:x-amz-server-side-encryption")
+        requested = context_value(ctx, "s3:x-amz-server-side-encryption-aws-kms-key-id")
+        default_key = None
+        enc = bucket.get("GetBucketEncryption")
+        if enc.present:
+            for rule in (enc.value.get("ServerSideEncryptionConfiguration") or {}).get("Rules", []):
+                d = rule.get("ApplyServerSideEncryptionByDefault") or {}
+                if d.get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse"):
+                    default_key = d.get("KMSMasterKeyID") or "alias/aws/s3"
+        key_arn = requested or (None if sse == "AES256" else default_key)
+        if sse in ("aws:kms", "aws:kms:dsse") and not key_arn:
+            key_arn = "alias/aws/s3"
+        return key_arn, spec.kms_actions
+    return None, ()
+
+
+def evaluate(subject: Subject) -> LayerFinding:
+    out = Findings()
+    auth, view, spec = subject.auth, subject.view, subject.spec
+    if auth is None or view.bucket is None or spec is None:
+        return out.done()
+    bucket = view.bucket
+    who, owner = auth.who, auth.owner
+    obj = bucket.object
+    key_arn, actions = _key_and_actions(subject)
+    if not key_arn or not actions:
+        if obj is not None and not obj.head.known and spec.operation in READS_WITH_KMS:
+            out.set(LayerId.KMS, UNKNOWN, f"whether the object uses SSE-KMS is unknown: {obj.head.detail}")
+        else:
+            out.set(LayerId.KMS, NOT_APPLICABLE, "the object and the request do not use SSE-KMS")
+        return out.done()
+    if "alias/aws/s3" in key_arn:
+        if who.account != owner:
+            out.set(LayerId.KMS, DENY, "the AWS managed key aws/s3 cannot be used across accounts")
+            out.cause(
+                LayerId.KMS,
+                "setting",
+                "the object is encrypted with the AWS managed key aws/s3, whose key policy admits only its own "
+                "account: no policy can let another account use it. Re-encrypt with a customer managed key whose "
+                "policy admits this principal (CopyObject in place with --sse-kms-key-id)",
+                key=key_arn,
+            )
+        else:
+            out.set(LayerId.KMS, ALLOW, "aws/s3 is usable through S3 by every principal of its account")
+        return out.done()
+    key = view.keys.get(key_arn) or next(
+        (k for arn, k in view.keys.items() if arn.endswith(key_arn.split("/")[-1])), None
+    )
+    if key is None or not key.policy.present:
+        detail = key.policy.detail if key is not None else f"key {key_arn} was not read"
+        meta_fact = key.metadata if key is not None else None
+        if (
+            meta_fact is not None
+            and meta_fact.present
+            and meta_fact.value.get("KeyManager") == "AWS"
+            and who.account != arn_account(key_arn)
+        ):
+            out.set(LayerId.KMS, DENY, "an AWS managed key cannot be used across accounts")
+            out.cause(
+                LayerId.KMS,
+                "setting",
+                "the object is encrypted with the other account's AWS managed key (aws/s3): it "
+                "cannot be shared; re-encrypt with a customer managed key",
+                key=key_arn,
+            )
+            return out.done()
+        out.set(LayerId.KMS, UNKNOWN, detail)
+        return out.done()
+    if key.aws_managed and who.account != key.account:
+        out.set(LayerId.KMS, DENY, "the AWS managed key aws/s3 cannot be used across accounts")
+        out.cause(
+            LayerId.KMS,
+            "setting",
+            "the object is encrypted with another account's AWS managed key (aws/s3): no policy "
+            "can let this principal use it. Re-encrypt with a customer managed key that admits it",
+            key=key.arn,
+        )
+        return out.done()
+    meta: dict[str, Any] = key.metadata.value if key.metadata.present else {}
+    state = meta.get("KeyState")
+    if state and state != "Enabled":
+        out.set(LayerId.KMS, DENY, f"the key is {state}")
+        out.cause(
+            LayerId.KMS,
+            "setting",
+            f"the KMS key {key.arn} is {state}: enable it (or cancel its deletion)",
+            key=key.arn,
+            key_state=state,
+        )
+        return out.done()
+    _key_policy_check(subject, auth, key, actions, out)
+    return out.done()
+
+
+def _key_policy_check(
+    subject: Subject, auth: Authorization, key: KeyView, actions: tuple[str, ...], out: Findings
+) -> None:
+    view, who, owner, inputs = subject.view, auth.who, auth.owner, auth.inputs
+    bucket = view.bucket
+    assert bucket is not None
+    try:
+        key_policy = compiled_policy(key.policy.value, name=f"key policy of {key.arn}", kind=PolicyKind.RESOURCE)
+    except PolicyError as exc:
+        out.set(LayerId.KMS, UNKNOWN, f"the key policy is malformed: {exc.reason}")
+        return
+    obj = bucket.object
+    region = bucket.region or "us-east-1"
+    bucket_key = bool(obj.head.value.get("BucketKeyEnabled")) if obj is not None and obj.head.present else False
+    req_key = subject.req.key
+    enc_ctx = s3_arn(bucket.name) if bucket_key or req_key is None else s3_arn(bucket.name, req_key)
+    kctx = dict(auth.context)
+    kctx.update(
+        {
+            "kms:ViaService": (f"s3.{region}.amazonaws.com",),
+            "kms:CallerAccount": (who.account or "",),
+            "kms:EncryptionContext:aws:s3:arn": (enc_ctx,),
+            "kms:EncryptionContextKeys": ("aws:s3:arn",),
+            "aws:ViaAWSService": ("true",),
+            "aws:ResourceAccount": (key.account or "",),
+            **{f"aws:ResourceTag/{k}": (v,) for k, v in key.tags.items()},
+        }
+    )
+    rcps = inputs.rcps if key.account == owner else None
+    policies = PolicySet(
+        identity=inputs.identity,
+        resource=key_policy,
+        boundary=inputs.boundary,
+        session=inputs.session,
+        scps=inputs.scps,
+        rcps=rcps,
+        resource_aws_managed=key.aws_managed,  # RCPs do not apply to AWS managed keys
+    )
+    grants = key.grants.value if key.grants.present else ()
+    for action in actions:
+        result = evaluate_policies(AuthzRequest(who, action, key.arn, key.account, kctx), policies)
+        if result.decision.value == "allow":
+            continue
+        if result.decision.value == "implicit-deny" and _grant_allows(grants, who, view, action):
+            continue
+        documents = {
+            key_policy.name: key.policy.value,
+            **{n.name: n.document for n in (view.principal.policies if view.principal else ())},
+        }
+        if result.decision.value == "explicit-deny":
+            for guard in (LayerId.SCP, LayerId.RCP):
+                guard_layer = result.layer(guard)
+                if guard_layer is not None and guard_layer.verdict.value == "deny":
+                    ev = evidence(
+                        result,
+                        guard,
+                        {p.name: p.document for lvl in (inputs.scps or ()) + (inputs.rcps or ()) for p in lvl},
+                    )
+                    ev.update(key=key.arn, action=action)
+                    summary = f"an {guard.value.upper()} denies {action} on the key {key.arn} ({guard_layer.detail})"
+                    out.set(LayerId.KMS, DENY, summary)
+                    out.set(guard, DENY, guard_layer.detail + f" (for {action} on the key)")
+                    out.cause(guard, "explicit", summary, **ev)
+                    return
+        kms_layer = result.layer(LayerId.KMS)
+        source = (
+            LayerId.KMS
+            if kms_layer is not None and kms_layer.verdict.value in ("deny", "no-allow")
+            else LayerId.IDENTITY
+        )
+        ev = evidence(result, source, documents)
+        ev.update(key=key.arn, action=action)
+        if source is LayerId.KMS and "statement" not in ev:
+            ev["key_policy"] = key.policy.value
+        kind = (
+            "explicit"
+            if result.decision.value == "explicit-deny"
+            else ("condition" if "condition" in ev else "implicit")
+        )
+        delegates = any(
+            s.is_allow
+            and s.principal is not None
+            and any(a.endswith(":root") or a == key.account for a in s.principal.aws)
+            for s in key_policy.statements
+        )
+        if result.decision.value == "explicit-deny":
+            summary = f"{action} on the key is explicitly denied: {result.reason}"
+        elif source is LayerId.KMS and who.account == key.account and not delegates:
+            summary = (
+                f"the key policy of {key.arn} neither allows this principal {action} nor delegates to the "
+                "account's IAM "
+                "policies (no statement for the account root): IAM policies cannot help until it does"
+            )
+        elif source is LayerId.KMS:
+            summary = f"the key policy of {key.arn} does not allow {action} for this principal"
+        else:
+            summary = f"no identity-based policy allows {action} on {key.arn} (the key policy delegates to IAM)"
+        out.set(LayerId.KMS, DENY if kind == "explicit" else NO_ALLOW, summary)
+        out.cause(LayerId.KMS, kind, summary, **ev)
+        return
+    out.set(LayerId.KMS, ALLOW, f"{', '.join(actions)} on {key.arn} is allowed")
+
+
+def _grant_allows(grants: Any, who: Principal, view: AccountView, action: str) -> bool:
+    names = {who.arn, who.role_arn, view.principal.role_arn if view.principal else None}
+    op = action.split(":", 1)[1]
+    return any(g.get("GranteePrincipal") in names and op in (g.get("Operations") or []) for g in grants or ())
+
+
+CHECK = LayerCheck(
+    name="kms",
+    layers=(LayerId.KMS,),
+    reads=("HeadObject (SSE-KMS key)", "GetBucketEncryption", "kms: DescribeKey, GetKeyPolicy, ListGrants"),
+    needs=Needs.BUCKET,
+    evaluate=evaluate,
+)

@@ -1,0 +1,128 @@
+"""Object Ownership and ACLs. BucketOwnerEnforced disables ACLs: a request that sets one fails with
+AccessControlListNotSupported. Under ObjectWriter/BucketOwnerPreferred an object written by another account is
+that account's, and only the object's ACL can grant access to it. S3 User Guide, "Controlling ownership of
+objects and disabling ACLs for your bucket"."""
+
+from __future__ import annotations
+
+from bot.account.view import ABSENT, AccountView
+from bot.diagnose.layers.base import Findings, LayerCheck, LayerFinding, Needs, Subject
+from bot.diagnose.model import ALLOW, DENY, NOT_APPLICABLE, UNKNOWN
+from bot.diagnose.options import context_value
+from bot.layers import LayerId
+from bot.s3ops import ResourceKind
+
+_SETS_ACL = ("PutObject", "PutObjectAcl", "PutBucketAcl", "CopyObject", "CreateMultipartUpload")
+_READS = (
+    "GetObject",
+    "HeadObject",
+    "GetObjectAcl",
+    "GetObjectTagging",
+    "GetObjectAttributes",
+    "CopyObject",
+    "SelectObjectContent",
+)
+
+
+def object_ownership(view: AccountView) -> str | None:
+    """The bucket's Object Ownership setting; None when it could not be read."""
+    assert view.bucket is not None
+    fact = view.bucket.get("GetBucketOwnershipControls")
+    if fact.present:
+        rules = (fact.value.get("OwnershipControls") or {}).get("Rules") or []
+        return str(rules[0].get("ObjectOwnership")) if rules else "ObjectWriter"
+    if fact.status == ABSENT:
+        return "ObjectWriter"  # no OwnershipControls at all: behaves as ObjectWriter
+    return None
+
+
+def evaluate(subject: Subject) -> LayerFinding:
+    out = Findings()
+    auth, view, spec, req = subject.auth, subject.view, subject.spec, subject.req
+    if auth is None or view.bucket is None or spec is None:
+        return out.done()
+    ownership = object_ownership(view)
+    ctx = subject.options.context
+    acl = context_value(ctx, "s3:x-amz-acl")
+    grants = [k for k in ctx if k.lower().startswith("s3:x-amz-grant-")]
+    sends_acl = (acl is not None and acl != "bucket-owner-full-control") or bool(grants)
+    if ownership is None:
+        out.set(LayerId.OBJECT_OWNERSHIP, UNKNOWN, view.bucket.get("GetBucketOwnershipControls").detail)
+    elif (
+        ownership == "BucketOwnerEnforced"
+        and (sends_acl or req.error_code == "AccessControlListNotSupported")
+        and spec.operation in _SETS_ACL
+    ):
+        out.set(LayerId.OBJECT_OWNERSHIP, DENY, "BucketOwnerEnforced: ACLs are disabled, and the request sets one")
+        out.cause(
+            LayerId.OBJECT_OWNERSHIP,
+            "setting",
+            "the bucket's Object Ownership is BucketOwnerEnforced, so ACLs are disabled and a request that sets one "
+            "fails (AccessControlListNotSupported): drop the ACL header (--acl / x-amz-acl / x-amz-grant-*)",
+            object_ownership=ownership,
+            request_acl=acl,
+        )
+        return out.done()
+    else:
+        out.set(LayerId.OBJECT_OWNERSHIP, ALLOW, f"Object Ownership: {ownership}")
+    # Objects written by another account (ACLs in force): only the object's ACL can grant access to it.
+    obj = view.bucket.object
+    if obj is not None and (spec.operation not in _READS or not obj.head.present):
+        out.set(LayerId.ACL, NOT_APPLICABLE, "no existing object to read")
+        return out.done()
+    if obj is None or ownership in (None, "BucketOwnerEnforced") or spec.resource is not ResourceKind.OBJECT:
+        enforced = ownership == "BucketOwnerEnforced"
+        out.set(
+            LayerId.ACL,
+            NOT_APPLICABLE,
+            "ACLs are disabled (BucketOwnerEnforced)" if enforced else "no object ACL to check",
+        )
+        return out.done()
+    bucket_acl = view.bucket.get("GetBucketAcl")
+    object_acl = obj.acl
+    if not (bucket_acl.present and object_acl.present):
+        out.set(
+            LayerId.ACL,
+            UNKNOWN,
+            (object_acl if not object_acl.present else bucket_acl).detail or "ACLs could not be read",
+        )
+        return out.done()
+    bucket_owner_id = (bucket_acl.value.get("Owner") or {}).get("ID")
+    object_owner_id = (object_acl.value.get("Owner") or {}).get("ID")
+    if bucket_owner_id and object_owner_id and bucket_owner_id != object_owner_id and auth.who.account == auth.owner:
+        granted = any(
+            (g.get("Grantee") or {}).get("ID") == bucket_owner_id and g.get("Permission") in ("FULL_CONTROL", "READ")
+            for g in object_acl.value.get("Grants", [])
+        )
+        if not granted:
+            out.set(
+                LayerId.ACL, DENY, "the object belongs to another account and its ACL does not grant the bucket owner"
+            )
+            out.cause(
+                LayerId.ACL,
+                "setting",
+                f"the object is owned by another account (canonical id {object_owner_id[:12]}…) under {ownership}: the "
+                "bucket policy cannot grant access to it. Switch Object Ownership to BucketOwnerEnforced (the bucket "
+                "owner then owns every object), or have the writer copy it again with bucket-owner-full-control",
+                object_owner=object_owner_id,
+                bucket_owner=bucket_owner_id,
+                object_ownership=ownership,
+            )
+            return out.done()
+    out.set(
+        LayerId.ACL,
+        ALLOW,
+        "the object belongs to the bucket owner"
+        if bucket_owner_id == object_owner_id
+        else "the object ACL grants the bucket owner",
+    )
+    return out.done()
+
+
+CHECK = LayerCheck(
+    name="ownership_and_acl",
+    layers=(LayerId.OBJECT_OWNERSHIP, LayerId.ACL),
+    reads=("GetBucketOwnershipControls", "GetBucketAcl", "GetObjectAcl", "s3:x-amz-acl", "s3:x-amz-grant-*"),
+    needs=Needs.BUCKET,
+    evaluate=evaluate,
+)

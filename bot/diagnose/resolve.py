@@ -1,0 +1,240 @@
+"""Resolving a parsed request into what the layers evaluate: the operation, the policies in force, the request
+context, and the engine's evaluation of the core grant (identity and resource policies, the organization's
+policies, the VPC endpoint, boundary and session policies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.account.view import ABSENT, PRESENT, AccountView, NamedPolicy
+from bot.arn import s3_arn
+from bot.diagnose.layers.access_point import route_through_access_point
+from bot.diagnose.layers.base import Authorization, PolicyInputs
+from bot.diagnose.options import DiagnoseOptions, context_value
+from bot.diagnose.policies import PolicyReader
+from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context
+from bot.engine import Policy, PolicyKind, PolicySet
+from bot.engine.principal import PrincipalKind, parse_principal
+from bot.layers import LayerId
+from bot.parse.model import DeniedRequest
+from bot.s3ops import S3_OPERATIONS, OperationSpec, ResourceKind, lookup_operation
+
+
+def operation_of(req: DeniedRequest) -> OperationSpec | None:
+    """The operation the text names, or the one its IAM action maps to; None when neither is known."""
+    if req.operation:
+        spec = lookup_operation(req.operation)
+        if spec is not None:
+            return spec
+    if req.action and req.action.lower().startswith("s3:"):
+        for spec in S3_OPERATIONS.values():
+            if spec.primary_action.lower() == req.action.lower() and spec.operation.lower() in (
+                req.action.split(":", 1)[1].lower(),
+                "listobjectsv2",
+                "headbucket",
+            ):
+                return spec
+        for spec in S3_OPERATIONS.values():
+            if spec.primary_action.lower() == req.action.lower():
+                return spec
+    return None
+
+
+def _org_policies(view: AccountView, which: str, kind: str, account: str | None, reader: PolicyReader) -> Any:
+    """SCP (or RCP) levels for an account, None when outside an organization, or a reason it is unknown."""
+    org = view.organizations.get(which)
+    if org is None or account is None or org.account != account:
+        return None
+    if org.membership.status == ABSENT:
+        return None
+    if org.membership.status != PRESENT:
+        return org.membership.detail or "the organization could not be read"
+    master = (org.membership.value or {}).get("Organization", {}).get("MasterAccountId")
+    if master == account:
+        return None  # SCPs and RCPs do not apply to the management account
+    layer = LayerId.SCP if kind == "scp" else LayerId.RCP
+    levels: list[tuple[Policy, ...]] = []
+    for level in org.levels:
+        fact = level.scps if kind == "scp" else level.rcps
+        if not fact.present:
+            return fact.detail or f"the {kind.upper()}s of {level.target} could not be read"
+        parsed = []
+        for named in fact.value:
+            if kind == "rcp" and named.name == "RCPFullAWSAccess":
+                continue  # the engine attaches it at every level
+            policy = reader.parse(named, PolicyKind.SCP if kind == "scp" else PolicyKind.RCP, layer)
+            if policy is not None:
+                parsed.append(policy)
+        levels.append(tuple(parsed))
+    return tuple(levels)
+
+
+def _policy_inputs(
+    view: AccountView,
+    options: DiagnoseOptions,
+    principal_account: str | None,
+    resource_account: str | None,
+    reader: PolicyReader,
+) -> PolicyInputs:
+    unknown: dict[LayerId, str] = {}
+    identity: tuple[Policy, ...] = ()
+    boundary = session = vpce = None
+    p = view.principal
+    if p is not None:
+        for fact in p.facts.values():
+            if not fact.known:
+                unknown[LayerId.IDENTITY] = fact.detail
+        identity = tuple(x for x in (reader.parse(n, PolicyKind.IDENTITY, LayerId.IDENTITY) for n in p.policies) if x)
+        if p.boundary is not None:
+            boundary = reader.parse(p.boundary, PolicyKind.PERMISSIONS_BOUNDARY, LayerId.PERMISSIONS_BOUNDARY)
+    if options.session_policy is not None:
+        session = reader.parse(
+            NamedPolicy("session policy", options.session_policy), PolicyKind.SESSION, LayerId.SESSION_POLICY
+        )
+    scps = _org_policies(view, "principal_account", "scp", principal_account, reader)
+    if isinstance(scps, str):
+        unknown[LayerId.SCP] = scps
+        scps = None
+    which = "principal_account" if resource_account == principal_account else "resource_account"
+    rcps = _org_policies(view, which, "rcp", resource_account, reader)
+    if isinstance(rcps, str):
+        unknown[LayerId.RCP] = rcps
+        rcps = None
+    if view.vpc_endpoint is not None:
+        if view.vpc_endpoint.present and view.vpc_endpoint.value is not None:
+            vpce = reader.parse(
+                NamedPolicy("VPC endpoint policy", view.vpc_endpoint.value),
+                PolicyKind.VPC_ENDPOINT,
+                LayerId.VPC_ENDPOINT_POLICY,
+            )
+        elif not view.vpc_endpoint.known:
+            unknown[LayerId.VPC_ENDPOINT_POLICY] = view.vpc_endpoint.detail
+    return PolicyInputs(identity, boundary, session, scps, rcps, vpce, unknown)
+
+
+_PRINCIPAL_TYPES = {
+    PrincipalKind.USER: "User",
+    PrincipalKind.ROLE_SESSION: "AssumedRole",
+    PrincipalKind.ROLE: "AssumedRole",
+    PrincipalKind.ROOT: "Account",
+    PrincipalKind.FEDERATED_USER: "FederatedUser",
+    PrincipalKind.ANONYMOUS: "Anonymous",
+}
+
+
+def base_context(view: AccountView, options: DiagnoseOptions, principal_arn: str) -> dict[str, tuple[str, ...]]:
+    """The request context: what AWS sets from the principal, then the keys the person gave (which win)."""
+    ctx: dict[str, tuple[str, ...]] = {}
+    p = view.principal
+    if p is not None:
+        if p.role_arn:
+            ctx["aws:PrincipalArn"] = (p.role_arn,)  # with its path, which a session ARN drops
+        for k, v in p.tags.items():
+            ctx[f"aws:PrincipalTag/{k}"] = (v,)
+    org = view.organizations.get("principal_account")
+    if org is not None and org.membership.present:
+        org_id = (org.membership.value or {}).get("Organization", {}).get("Id")
+        if org_id:
+            ctx["aws:PrincipalOrgID"] = (org_id,)
+    who = parse_principal(principal_arn)
+    ctx["aws:PrincipalType"] = (_PRINCIPAL_TYPES.get(who.kind, "AWSService"),)
+    ctx.setdefault("aws:SecureTransport", ("true",))
+    ctx.update({k: v for k, v in options.context.items() if not k.startswith("x-amz-")})
+    return ctx
+
+
+def authorize(
+    req: DeniedRequest,
+    view: AccountView,
+    options: DiagnoseOptions,
+    spec: OperationSpec,
+    principal_arn: str,
+) -> tuple[Authorization, list[str]]:
+    """The resolved request and its core grant's evaluation, with notes on policies that could not be read."""
+    from bot.diagnose.evidence import evaluate_all
+
+    reader = PolicyReader()
+    bucket = view.bucket
+    owner = bucket.account if bucket else None
+    versioned = context_value(options.context, "s3:versionid") is not None
+    actions = spec.actions_for(versioned=versioned)
+    if spec.resource is ResourceKind.ACCOUNT or bucket is None:
+        resource = "*"
+    elif spec.resource is ResourceKind.OBJECT and req.key is not None:
+        resource = s3_arn(bucket.name, req.key)
+    else:
+        resource = s3_arn(bucket.name)
+    express = None
+    if bucket is not None and is_directory_bucket(bucket.name):
+        # A directory bucket: the request is authorized by s3express:CreateSession on the bucket (s3_newer.py).
+        op, region = spec.operation, bucket.region or req.region
+        express = express_session(bucket.name, region=region, account=owner, operation=op, ctx=options.context)
+        actions, resource = (express.action,), express.resource
+    who = parse_principal(principal_arn)
+    inputs = _policy_inputs(view, options, who.account, owner, reader)
+    ctx = base_context(view, options, principal_arn)
+    if owner:
+        ctx.setdefault("aws:ResourceAccount", (owner,))
+        ctx.setdefault("s3:ResourceAccount", (owner,))
+    if express is not None:
+        ctx.update(express.context)
+    if bucket is not None:
+        for k, v in resource_tag_context(bucket).items():  # ABAC: the bucket's tags are its resource tags
+            ctx.setdefault(k, v)
+    through = view.vpc_endpoint is not None or "aws:SourceVpce" in ctx
+    for k, v in view.derived_context(
+        principal_account=who.account, resource_account=owner, through_endpoint=through
+    ).items():
+        ctx.setdefault(k, v)
+
+    documents: dict[str, Any] = {n.name: n.document for n in (view.principal.policies if view.principal else ())}
+    bucket_policy: Policy | None = None
+    bucket_unknown: str | None = None
+    if bucket is not None:
+        bp = bucket.policy
+        if bp.present:
+            name = f"bucket policy of {bucket.name}"
+            bucket_policy = reader.parse(NamedPolicy(name, bp.value), PolicyKind.RESOURCE, LayerId.BUCKET_POLICY)
+            documents[name] = bp.value
+        elif not bp.known:
+            bucket_unknown = bp.detail
+    for levels in (inputs.scps or (), inputs.rcps or ()):
+        for level in levels:
+            for policy in level:
+                documents[policy.name] = policy.document
+    for single in (inputs.vpce, inputs.boundary):
+        if single is not None:
+            documents[single.name] = single.document
+
+    policies = PolicySet(
+        identity=inputs.identity,
+        resource=bucket_policy,
+        boundary=inputs.boundary,
+        session=inputs.session,
+        scps=inputs.scps,
+        rcps=inputs.rcps,
+        vpc_endpoint=inputs.vpce,
+    )
+    main = evaluate_all(who, actions, resource, owner, ctx, policies)
+    route = route_through_access_point(
+        req, view, spec, who, owner, actions, ctx, policies, bucket_policy, reader, documents
+    )
+    if route is not None and route.through is not None:
+        main = route.through  # through an access point, the identity side is checked against its ARN
+    auth = Authorization(
+        who=who,
+        principal_arn=principal_arn,
+        owner=owner,
+        actions=actions,
+        resource=resource,
+        inputs=inputs,
+        context=ctx,
+        policies=policies,
+        documents=documents,
+        bucket_policy=bucket_policy,
+        bucket_unknown=bucket_unknown,
+        malformed=dict(reader.malformed),
+        main=main,
+        route=route,
+    )
+    return auth, reader.notes
