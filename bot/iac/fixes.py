@@ -206,7 +206,9 @@ def _code_snapshot_patch(
 
 
 def _rediagnose(snapshot: dict[str, Any], patch: Patch, req: DeniedRequest, options: DiagnoseOptions) -> Diagnosis:
-    return diagnose(req, account_view(apply_patches(snapshot, [patch])), options)
+    # The same request against the changed account: the pasted text described it before the change.
+    again = replace(options, text_is_evidence=False)
+    return diagnose(req, account_view(apply_patches(snapshot, [patch])), again)
 
 
 # --- CloudFormation ------------------------------------------------------------------------------------------
