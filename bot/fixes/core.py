@@ -626,6 +626,12 @@ def propose_fixes(
         bucket=(snapshot.get("bucket") or {}).get("name"),
         owner=resolved.get("resource_owner"),
     )
+    # Issue 12 §3: every authorization the operation needs. A failing S3 authorization on the same resource (an
+    # ACL or tagging header's s3:PutObjectAcl / s3:PutObjectTagging) is granted with the request's own actions.
+    for auth in getattr(diagnosis, "failing_authorizations", ()):
+        action, on = str(auth.get("action") or ""), str(auth.get("resource") or "")
+        if action.startswith("s3:") and on == c.resource and action not in c.actions:
+            c.actions.append(action)
     entries = catalogue()
     scopes = scopes_for(c.bucket, c.req.key, c.resource)
     similar = _similar_side(c)

@@ -232,3 +232,20 @@ def test_across_accounts_the_fix_shown_first_works_on_its_own() -> None:
     for key in ("a/b.txt", "a/next.txt"):  # the request, and the next one of the workload
         (req,) = parse_text(error_text("GetObject", "data-bucket", key)).requests
         assert diagnose(req, account_view(patched), OPTIONS).decision == "allow", key
+
+
+def test_every_failing_authorization_on_the_resource_is_granted() -> None:
+    """Issue 12 §3: an upload with an ACL header also needs s3:PutObjectAcl; the fix grants both."""
+    from dataclasses import replace
+
+    snap = snapshot()
+    (req,) = parse_text(error_text("PutObject", "data-bucket", "a/b.txt")).requests
+    d = diagnose(req, account_view(snap), OPTIONS)
+    resolved = dict(d.request["resolved"])
+    resolved["authorizations"] = [
+        {"action": "s3:PutObject", "resource": "arn:aws:s3:::data-bucket/a/b.txt", "decision": "implicit-deny"},
+        {"action": "s3:PutObjectAcl", "resource": "arn:aws:s3:::data-bucket/a/b.txt", "decision": "implicit-deny"},
+    ]
+    d = replace(d, request={**d.request, "resolved": resolved})
+    (fix,) = propose_fixes(req, snap, OPTIONS, d)
+    assert fix.patches[0].document["Statement"][-1]["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]
