@@ -248,4 +248,6 @@ def test_every_failing_authorization_on_the_resource_is_granted() -> None:
     ]
     d = replace(d, request={**d.request, "resolved": resolved})
     (fix,) = propose_fixes(req, snap, OPTIONS, d)
-    assert fix.patches[0].document["Statement"][-1]["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]
+    document = fix.patches[0].document
+    assert document is not None and fix.verified
+    assert document["Statement"][-1]["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]
