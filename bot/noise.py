@@ -34,6 +34,7 @@ def quiet_third_party(*, silent: bool = False) -> None:
         # werkzeug adds a handler of its own when it finds none that would print its level: give it one that
         # prints nothing, and let its errors reach the root's handler (the JSON log) instead.
         werkzeug.addHandler(logging.NullHandler())
-    bolt = logging.getLogger("slack_bolt.App")
-    if not any(isinstance(f, _DropBoltClientWarning) for f in bolt.filters):
-        bolt.addFilter(_DropBoltClientWarning())
+    for name in ("slack_bolt.App", "s3why.bolt"):  # Bolt's own logger, or the one s3why hands it (bot/logs.py)
+        bolt = logging.getLogger(name)
+        if not any(isinstance(f, _DropBoltClientWarning) for f in bolt.filters):
+            bolt.addFilter(_DropBoltClientWarning())
