@@ -23,10 +23,12 @@ def target_for(
     keys = list(kms_key_arns)
     if request is not None:
         principal = principal or request.principal_arn
-        authorization_id = authorization_id or getattr(request, "authorization_id", None)
+        authorization_id = authorization_id or request.authorization_id
         bucket = bucket or request.bucket
         key = key if key is not None else request.key
         resource = Arn.parse(request.resource_arn) if request.resource_arn else None
+        if resource is not None and resource.service == "s3express" and resource.resource.startswith("bucket/"):
+            bucket = bucket or resource.resource.split("/", 1)[1]  # a directory bucket's CreateSession denial
         if resource is not None and resource.service == "kms" and str(resource) not in keys:
             keys.append(str(resource))
         if resource is not None and resource.service == "s3" and resource.resource.startswith("accesspoint/"):

@@ -265,7 +265,7 @@ def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
             return diagnosis, row(fix.title, True, "refused: drift", diagnosis.decision)
         writer.write(session, change.where, change.target, change.apply, change.document)
     fresh = Collector(sessions, NoCache()).collect(target)
-    after = diagnose(req, account_view(fresh), options)
+    after = diagnose(req, account_view(fresh), replace(options, text_is_evidence=False))
     # A missing object behind a 403: once s3:ListBucket is granted the caller gets the honest 404.
     missing = after.root_causes and after.root_causes[0].layer.value == "object-missing"
     return diagnosis, row(fix.title, True, "applied", "object-missing" if missing else after.decision)

@@ -37,7 +37,7 @@ _CHECK_WORDS = {
 
 def record_for(view: AccountView, req: DeniedRequest, authorization_id: str | None = None) -> Any:
     """The record that belongs to this request, or a `RecordUnavailable` saying why there is none."""
-    wanted = authorization_id or getattr(req, "authorization_id", None)
+    wanted = authorization_id or req.authorization_id
     found = view.authorization
     if found is None or (isinstance(found, RecordUnavailable) and found.authorization_id is None):
         if wanted:
@@ -248,7 +248,11 @@ def reconcile(d: Diagnosis, record: Any, view: AccountView, action: str | None =
                 f"may already be gone:\n{change['diff']}"
             )
     request["aws_record"] = info
-    return replace(d, request=request, root_causes=tuple(causes), notes=tuple(dict.fromkeys(notes)))
+    decision = d.decision
+    if decision == "allow" and evaluation is not None and evaluation.decision in ("explicit-deny", "implicit-deny"):
+        # AWS recorded a denial that today's configuration no longer reproduces: never "allow" (CONTRACT).
+        decision = "unknown"
+    return replace(d, request=request, decision=decision, root_causes=tuple(causes), notes=tuple(dict.fromkeys(notes)))
 
 
 def diagnose_with_record(

@@ -68,7 +68,8 @@ def request_resource(d: Diagnosis) -> str | None:
 
 def headline(d: Diagnosis, verdict: str | None = None) -> str:
     """`VERDICT — layer: policy, statement Sid` in plain text (no markup): short enough to read aloud."""
-    head = verdict or _HEAD.get(d.decision, d.decision)
+    label = d.verdict_label  # e.g. "Not an access denial": the decision's own head would mislead
+    head = (label if verdict else label.upper()) if label else (verdict or _HEAD.get(d.decision, d.decision))
     if not d.root_causes:
         return head
     first = d.root_causes[0]

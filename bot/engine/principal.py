@@ -194,13 +194,15 @@ def not_principal_exempts(spec: PrincipalSpec, who: Principal) -> bool:
 
 
 def with_role_path(who: Principal, principal_arn: str | None) -> Principal:
-    """A role session whose `aws:PrincipalArn` names its role with a path: the role ARN as given.
+    """A role (or its session) whose `aws:PrincipalArn` names the role with a path: the role ARN as given.
 
     A session ARN drops the role's path (IAM User Guide, "IAM identifiers"), but a Principal element names the
     role with it, and "aws:PrincipalArn [...] for a role session [is] the ARN of the role" (global condition
     keys). The role must have the session's account and name; otherwise the caller is left as it is.
     """
-    if who.kind is not PrincipalKind.ROLE_SESSION or not principal_arn or principal_arn == who.role_arn:
+    if who.kind not in (PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION) or not principal_arn:
+        return who
+    if principal_arn == who.role_arn:
         return who
     arn = Arn.parse(principal_arn)
     if arn is None or arn.service != "iam" or arn.resource_type != "role" or arn.account != who.account:

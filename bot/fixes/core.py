@@ -602,7 +602,7 @@ def propose_fixes(
 ) -> list[Fix]:
     """Verified fixes for every root cause, the one to show first first (see `_rank`)."""
     resolved = diagnosis.request.get("resolved") or {}
-    if diagnosis.decision == "allow" or not diagnosis.root_causes:
+    if diagnosis.decision == "allow" or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
     principal = resolved.get("principal") or options.principal or req.principal_arn or ""
     c = _Ctx(
@@ -860,7 +860,10 @@ def _rediagnose(
         else:
             ctx[k] = (v,)
     options = DiagnoseOptions(
-        principal=principal or c.options.principal or c.principal, context=ctx, session_policy=c.options.session_policy
+        principal=principal or c.options.principal or c.principal,
+        context=ctx,
+        session_policy=c.options.session_policy,
+        text_is_evidence=False,  # the same request against the changed account: the text described it before
     )
     return diagnose(req or c.req, account_view(snapshot), options)
 

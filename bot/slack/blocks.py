@@ -91,7 +91,7 @@ def verdict_line(d: Diagnosis) -> str:
 def headline_mrkdwn(d: Diagnosis) -> str:
     """The first block: the verdict in bold, then the layer and the deciding policy and statement, plain. Bold
     is never nested (Slack does not render `*a *b* c*`)."""
-    head = f"*{_HEAD.get(d.decision, d.decision)}*"
+    head = f"*{d.verdict_label or _HEAD.get(d.decision, d.decision)}*"
     if not d.root_causes:
         return head
     first = d.root_causes[0]
@@ -125,7 +125,7 @@ def diagnosis_blocks(
         for change in record.get("changed_since_denial") or []:
             line = f"{line}\n{change['policy']} changed since the denial: the fixes target today's document, and "
             line += "the denial may already be gone (the diff is in the full report)"
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(line), 2000)}]})
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(str(line)), 2000)}]})
     for w in warnings:
         if w.kind == "secret":
             blocks.append(

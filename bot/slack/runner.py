@@ -75,7 +75,7 @@ class LiveDiagnoser:
         if patched:
             patches = [Patch(c.target, c.where, c.document, [], c.before, apply=c.apply) for c in proposal.changes]
             snapshot = apply_patches(snapshot, patches)
-        options = DiagnoseOptions(principal=r.get("principal"), context=context)
+        options = DiagnoseOptions(principal=r.get("principal"), context=context, text_is_evidence=False)
         return diagnose(req, account_view(snapshot), options).decision
 
     def invalidate(self, proposal: Proposal) -> None:

@@ -140,6 +140,8 @@ def test_a_found_record_settles_the_context_and_confirms_the_cause(moto: str, to
     assert first["layer"] == "bucket-policy" and first["evidence"]["aws_record"] == "confirmed"
     assert record["denying_checks"][0]["matched"][0]["statements"][0]["sid"] == "DenyOutsideVpce"
     assert "changed_since_denial" not in record
+    # The record answers which endpoint was used: the evidence shows AWS's value, not an unknown.
+    assert first["evidence"]["condition"]["request_values"] == [USED_VPCE]
     text = diagnose(json_out=False)
     assert "confirmed by AWS's record" in text and AUTH_ID in text
 
@@ -182,6 +184,8 @@ def test_an_expired_record_leaves_one_line_and_the_diagnosis_goes_on(moto: str, 
     assert record["available"] is False and "expired" in record["reason"]
     assert d["decision"] == "explicit-deny" and d["root_causes"][0]["layer"] == "bucket-policy"
     assert "no AWS record: " in diagnose(json_out=False)
+    # Without the record the endpoint is unknown.
+    assert d["root_causes"][0]["evidence"]["condition"]["request_values"] is None
 
 
 def test_a_forbidden_record_names_the_missing_permission(moto: str, toolbox: FakeToolbox) -> None:
@@ -190,3 +194,15 @@ def test_a_forbidden_record_names_the_missing_permission(moto: str, toolbox: Fak
     d = diagnose()
     assert "iam:GetRequestAuthorizationDetails" in d["request"]["aws_record"]["reason"]
     assert d["decision"] == "explicit-deny"
+
+
+def test_a_denial_already_fixed_today_is_unknown_not_allow(moto: str, toolbox: FakeToolbox) -> None:
+    seed_account(today_vpce=USED_VPCE)  # the bucket policy now admits the endpoint the request used
+    seed_record(toolbox)
+    d = diagnose()
+    record = d["request"]["aws_record"]
+    assert record["agreement"] == "disagreement" and "s3why's own evaluation" in record["summary"]
+    assert d["decision"] == "unknown"  # AWS recorded a denial: never "allow"
+    assert d["root_causes"][0]["layer"] == "bucket-policy" and "AWS's record" in d["root_causes"][0]["summary"]
+    (change,) = record["changed_since_denial"]
+    assert change["layer"] == "bucket-policy"

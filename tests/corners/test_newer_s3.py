@@ -147,3 +147,15 @@ def test_a_directory_bucket_is_authorized_by_create_session(tmp_path: Path) -> N
     # A ReadOnly session is allowed by the same policy.
     ok = diagnose_snapshot(tmp_path, _express_snapshot(), text, "--context", "s3express:SessionMode=ReadOnly")
     assert verdicts(ok)["identity"] == "allow", ok["layers"]
+
+
+def test_a_create_session_denial_names_the_directory_bucket_to_collect() -> None:
+    from bot.account.target import target_for
+    from bot.parse import parse_text
+
+    text = (
+        f"An error occurred (AccessDenied) when calling the CreateSession operation: User: {SESSION} is not "
+        f'authorized to perform: s3express:CreateSession on resource: "{EXPRESS_ARN}"'
+    )
+    (req,) = parse_text(text).requests
+    assert target_for(req).bucket == DIR_BUCKET

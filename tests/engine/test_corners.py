@@ -204,9 +204,11 @@ def test_a_role_arn_with_a_path_matches_its_sessions_through_aws_principal_arn(t
             {**base, "context": {"aws:PrincipalArn": role}},
             base,  # the path is not known: the session ARN alone cannot show it
             {**base, "context": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/other/writer"}},
+            # The role itself named without its path as the caller.
+            {**base, "principal": f"arn:aws:iam::{OTHER}:role/reader", "context": {"aws:PrincipalArn": role}},
         ],
     )
-    assert got == ["allow", "implicit-deny", "implicit-deny"]
+    assert got == ["allow", "implicit-deny", "implicit-deny", "allow"]
 
 
 def test_scps_and_rcps_do_not_apply_in_the_management_account(tmp_path: Path) -> None:
