@@ -42,6 +42,7 @@ from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.parse.model import DeniedRequest
 from bot.slack.blocks import diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
 from bot.slack.replies import reply_facts
+from bot.startup import failure_reason
 
 log = logging.getLogger("s3why.slack")
 RUN_TTL = 24 * 3600
@@ -299,11 +300,12 @@ def create_app(
             )
         except Exception as exc:
             log.exception("diagnosis failed", extra={"request_id": run_id})
+            reason = failure_reason(exc)  # e.g. "s3why has no usable AWS credentials", not NoCredentialsError
             text = (
-                f":warning: s3why could not finish this diagnosis ({type(exc).__name__}). "
+                f":warning: s3why could not finish this diagnosis ({reason}). "
                 "Try *Re-run fresh*, or check s3why's AWS access."
             )
-            show(run, progress_ts, f"s3why could not finish: {type(exc).__name__}", [_mrkdwn(text)])
+            show(run, progress_ts, f"s3why could not finish: {reason}", [_mrkdwn(text)])
             return
         diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
         if not diagnoses:
