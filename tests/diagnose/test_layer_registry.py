@@ -9,12 +9,12 @@ from bot.diagnose.model import LAYER_ORDER
 from bot.layers import LayerId
 
 
-def test_every_contract_layer_but_request_headers_is_decided_by_exactly_one_registered_check() -> None:
+def test_every_contract_layer_is_decided_by_exactly_one_registered_check() -> None:
     owners: dict[LayerId, list[str]] = {}
     for check in LAYERS:
         for layer in check.layers:
             owners.setdefault(layer, []).append(check.name)
-    assert set(owners) == set(LayerId) - {LayerId.REQUEST_HEADERS}
+    assert set(owners) == set(LayerId)  # request-headers: SSE-C blocked by default (layers/sse_c.py)
     assert all(len(names) == 1 for names in owners.values()), owners
 
 
