@@ -30,6 +30,7 @@ from bot.diagnose.layers.base import LayerCheck
 LAYERS: tuple[LayerCheck, ...] = (
     credentials.CHECK,
     presigned.CHECK,
+    sse_c.CHECK,  # request-headers: SSE-C blocked by default
     requester_pays.CHECK,
     engine.CHECK,
     access_point.CHECK,
@@ -37,7 +38,6 @@ LAYERS: tuple[LayerCheck, ...] = (
     block_public_access.CHECK,
     ownership_and_acl.CHECK,
     object_lock.CHECK,
-    sse_c.CHECK,
     kms.CHECK,
     object_missing.CHECK,
 )
