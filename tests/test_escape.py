@@ -243,3 +243,10 @@ def test_cloudformation_fix_reads_back_in_json_and_yaml(value: str) -> None:
     expected = {"Type": "AWS::IAM::RolePolicy", "Properties": props}
     assert json.loads(out) == expected
     assert yaml.safe_load(out) == expected
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_terraform_patches_of_bot_iac_use_the_same_encoder(value: str) -> None:
+    from bot.iac.hcltext import hcl_string, plain
+
+    assert plain(hcl2.loads(f"x = {hcl_string(value)}\n")["x"]) == value

@@ -16,6 +16,7 @@ import botocore.loaders
 from botocore.config import Config as BotoConfig
 
 from bot.config import Config
+from bot.metrics import time_aws_calls
 
 ClientHook = Callable[[Any], None]
 
@@ -170,6 +171,7 @@ def make_client(session: boto3.Session, service: str, region: str) -> Any:
     if session._session.get_component("data_loader") is not _MODELS:
         session._session.register_component("data_loader", _MODELS)
     made = session.client(service, region_name=region, config=boto_config(service))
+    time_aws_calls(made, service)  # s3why_aws_call_seconds{service, operation}
     if service == "s3control" and _uses_custom_endpoint():
         made.meta.events.register("before-sign.s3-control.*", _strip_account_host_prefix)
     return made

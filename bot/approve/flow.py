@@ -7,19 +7,29 @@ patch on top of a fresh read of the account, it returns the decision (`allow`, `
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
-from collections.abc import Callable
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.approve.store import Change, PatchStore, Proposal
+from bot.approve.store import IN_FLIGHT, Change, PatchStore, Proposal
 from bot.approve.writer import WriteError, Writer, policy_hash
 from bot.arn import Arn
-from bot.config import Config
+from bot.config import S3WHY_ROLE_TAG, Config
 from bot.fixes.core import Fix, Patch
+
+log = logging.getLogger("s3why.approve")
+AWS_ERRORS = (ClientError, BotoCoreError, WriteError)
+RECONCILER = "s3why-reconcile"
 
 APPLICABLE = {"bucket", "key", "principal-inline", "managed", "vpce", "access-point"}
 
@@ -45,8 +55,11 @@ def proposal_for(
     thread_ts: str,
     run_id: str,
     request: dict[str, Any],
+    requesters: Sequence[str] = (),
 ) -> Proposal | None:
-    """The proposal for a fix, or None when it is not something s3why applies (advice, high risk, unverified)."""
+    """The proposal for a fix, or None when it is not something s3why applies (advice, high risk, unverified).
+
+    `requesters`: everyone who asked besides `requester` (e.g. the author of the message a shortcut ran on)."""
     if fix.never_automatic or fix.risk == "high" or not fix.verified or not fix.patches:
         return None
     changes = [_change(p) for p in fix.patches]
@@ -62,7 +75,22 @@ def proposal_for(
         thread_ts=thread_ts,
         run_id=run_id,
         request=request,
+        requesters=sorted({r for r in [requester, *requesters] if r}),
     )
+
+
+def role_key(arn: str | None) -> tuple[str, str] | None:
+    """(account, role name) of an IAM role ARN or of an assumed-role session ARN; None for anything else.
+    Role names are unique in an account whatever their path (IAM identifiers), so the path is left out."""
+    parsed = Arn.parse(arn or "")
+    if parsed is None or not parsed.account:
+        return None
+    if parsed.service == "iam" and parsed.resource.startswith("role/"):
+        return parsed.account, parsed.resource.rsplit("/", 1)[-1]
+    if parsed.service == "sts" and parsed.resource.startswith("assumed-role/"):
+        parts = parsed.resource.split("/")
+        return (parsed.account, parts[1]) if len(parts) >= 2 else None
+    return None
 
 
 def _change(patch: Patch) -> Change | None:
@@ -100,10 +128,25 @@ class Approvals:
         verify: Verify,
         invalidate: Invalidate,
         group_members: Callable[[str], set[str]] | None = None,
+        reconcile_grace_seconds: float = 120.0,
     ) -> None:
         self.store, self.writer, self.config = store, writer, config
         self.verify, self.invalidate = verify, invalidate
         self.group_members = group_members  # Slack user-group id -> its members (usergroups.users.list)
+        # a proposal in flight for less than this is taken to be still in progress (not reconciled)
+        self.reconcile_grace_seconds = reconcile_grace_seconds
+        self._working: set[str] = set()  # proposals this process is applying or rolling back right now
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _busy(self, proposal_id: str) -> Iterator[None]:
+        with self._lock:
+            self._working.add(proposal_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._working.discard(proposal_id)
 
     def writable(self, proposal: Proposal) -> bool:
         """Every account the fix touches has a write role (without one, fixes there are advice only)."""
@@ -126,22 +169,57 @@ class Approvals:
                 return (
                     f"only the approvers configured for account {account_id} ({proposal.risk}-risk fixes) can do this"
                 )
-        if user == proposal.requester and not (self.config.self_approval or own_allowed):
-            return "the person who asked cannot approve their own fix (two-person rule): ask another approver"
+        if user in proposal.everyone_who_asked and not (self.config.self_approval or own_allowed):
+            return "a person who asked cannot approve the fix (two-person rule): ask another approver"
         return None
+
+    @staticmethod
+    def wrong_place(proposal: Proposal, where: tuple[str, str] | None) -> str | None:
+        """A button acts only from the proposal's own channel and thread (`where`: the click's channel and
+        thread; None only for callers that are not Slack, such as the tests of the core)."""
+        if where is None or (proposal.channel, proposal.thread_ts) == where:
+            return None
+        return "this button does not belong to this thread: use the one in the thread where the fix was proposed"
+
+    def own_role_refusal(self, proposal: Proposal, session_for: Callable[[str], Any] | None = None) -> str | None:
+        """Fixes never change s3why's own roles, nor widen what they may do: refused when the diagnosed principal
+        or a role a change targets is one of the configured read, write or organization roles, or carries the
+        `s3why:role` tag. `session_for(account)` gives a session to read role tags with (default: s3why's read
+        session); a role whose tags cannot be read is refused (fail closed)."""
+        own = {k for k in (role_key(a) for a in self.config.own_role_arns()) if k is not None}
+        roles = [str(proposal.request.get("principal_arn") or proposal.request.get("principal") or "")]
+        roles += [c.target for c in proposal.changes if c.where == "principal-inline"]
+        for arn in roles:
+            key = role_key(arn)
+            if key is None:
+                continue
+            if key in own:
+                return f"role {key[1]} in account {key[0]} is one of s3why's own roles: s3why never changes its access"
+            try:
+                tags = self._role_tags(key, session_for)
+            except AWS_ERRORS as exc:
+                return f"the tags of role {key[1]} in account {key[0]} could not be read ({_describe(exc)})"
+            if S3WHY_ROLE_TAG in tags:
+                return f"role {key[1]} in account {key[0]} is tagged {S3WHY_ROLE_TAG}: s3why never changes its access"
+        return None
+
+    def _role_tags(self, key: tuple[str, str], session_for: Callable[[str], Any] | None) -> dict[str, str]:
+        account, name = key
+        return self.writer.role_tags(account, name, session_for(account) if session_for is not None else None)
 
     def dry_run(self, proposal: Proposal) -> bool:
         accounts = [self.config.account(a) for a in proposal.accounts]
         return self.config.dry_run or any(a is not None and a.dry_run for a in accounts)
 
     # --- approve --------------------------------------------------------------------------------------------
-    def approve(self, proposal_id: str, user: str) -> Outcome:
+    def approve(self, proposal_id: str, user: str, *, where: tuple[str, str] | None = None) -> Outcome:
+        """Approve and apply. A RedisError raised from here means nothing was written to AWS."""
         proposal = self.store.get(proposal_id)
         if proposal is None:
             return Outcome(
                 False, "This proposal has expired or is unknown: diagnose again for a fresh one.", private=True
             )
-        refused = self.refusal(proposal, user)
+        refused = self.wrong_place(proposal, where) or self.refusal(proposal, user)
         if refused:
             self.store.audit("refused", proposal, user, reason=refused)
             return Outcome(False, f"Not applied: {refused}.", proposal, private=True)
@@ -151,13 +229,13 @@ class Approvals:
             state = current.state if current else "expired"
             return Outcome(False, f"Nothing done: this fix is already {state}.", current, private=True)
         self.store.audit("approved", moved, user)
-        applying = self.store.move(proposal_id, "applying", actor=user)
-        if applying is None:  # cannot happen: only the approver whose move won gets here
-            return Outcome(False, "Nothing done: another approval is in progress.", moved, private=True)
-        return self._apply(applying, user)
+        with self._busy(proposal_id):  # from `applying` on, this process's reconcile leaves it alone
+            applying = self.store.move(proposal_id, "applying", actor=user)
+            if applying is None:  # cannot happen: only the approver whose move won gets here
+                return Outcome(False, "Nothing done: another approval is in progress.", moved, private=True)
+            return self._apply(applying, user)
 
     def _apply(self, p: Proposal, user: str) -> Outcome:
-        done: list[Change] = []
         try:
             sessions = {a: self.writer.session(a, user) for a in p.accounts}
             for c in p.changes:  # every drift check before any write
@@ -167,6 +245,9 @@ class Approvals:
                     return self._fail(p, user, "drift", f"The live policy of {c.target} changed since the diagnosis: "
                                       "nothing applied. Diagnose again for a fix computed from the current policy.",
                                       changed)  # fmt: skip
+            own = self.own_role_refusal(p, sessions.get)  # the write session where there is one, else read
+            if own:
+                return self._fail(p, user, "refused", f"Not applied: {own}. Nothing was changed.")
             if self.verify(p, True) != "allow":
                 return self._fail(p, user, "unverified", "On a fresh read the fix no longer makes the request "
                                   "work: nothing applied. Diagnose again.")  # fmt: skip
@@ -180,27 +261,67 @@ class Approvals:
             for c in p.changes:
                 session = sessions[c.account]
                 c.previous_version = self.writer.default_version(session, c.target) if c.where == "managed" else None
-                c.request_id = self.writer.write(session, c.where, c.target, c.apply, c.document).request_id
-                done.append(c)
-        except (ClientError, BotoCoreError, WriteError) as exc:
-            undone = self._undo(done, user)
-            return self._fail(p, user, "failed", f"AWS refused the change: {_describe(exc)}. " + undone)
-        applied = self.store.move(p.id, "applied", actor=user, changes=p.changes)
-        self.store.audit("applied", p, user, diff=change, request_id=",".join(c.request_id or "" for c in p.changes))
+        except AWS_ERRORS as exc:
+            return self._fail(p, user, "failed", f"AWS refused the change: {_describe(exc)}. Nothing was applied.")
+        # the intent, before the first write: if the store fails from here on, reconcile knows what to look at
+        if self.store.record_intent(p, action="apply", actor=user) is None:
+            return Outcome(False, "Nothing done: this fix is no longer being applied.", p, private=True)
+        self.store.audit("applying", p, user, diff=change)
+        attempted: list[Change] = []
+        try:
+            for c in p.changes:
+                attempted.append(c)
+                c.request_id = self.writer.write(sessions[c.account], c.where, c.target, c.apply, c.document).request_id
+        except AWS_ERRORS as exc:
+            # AWS's error answer (or s3why's own refusal before calling) means that write did not happen; no
+            # answer at all (a timeout, a dropped connection) means it may have: put it back too (idempotent)
+            refused = isinstance(exc, ClientError | WriteError)
+            put_back, undone = self._undo(attempted[:-1] if refused else attempted, user)
+            if refused:
+                message = f"AWS refused the change: {_describe(exc)}. {undone}"
+            else:
+                message = f"AWS did not answer the write of {attempted[-1].target} ({_describe(exc)}): it may "
+                message += f"have been applied. {undone}"
+            if not put_back:  # what is in AWS is not known: left in flight, reconcile re-reads and reports
+                return self._unrecorded(p, user, "apply-uncertain", message + _WILL_CHECK)
+            try:
+                return self._fail(p, user, "failed", message)
+            except redis.RedisError:
+                return self._unrecorded(p, user, "failed", message + _NOT_RECORDED)
+        ids = ",".join(c.request_id or "" for c in p.changes)
+        try:
+            applied = self.store.move(p.id, "applied", actor=user, changes=p.changes)
+        except redis.RedisError:
+            message = (
+                f"Applied to AWS by <@{user}> ({p.targets}), but s3why could not record it: its state store is "
+                "unavailable. The change is in place; s3why will check AWS and offer Roll back in this thread "
+                "when the store is back."
+            )
+            return self._unrecorded(p, user, "applied", message, diff=change, request_id=ids)
+        self.store.audit("applied", p, user, diff=change, request_id=ids)
         self.invalidate(p)
         after = self.verify(p, False)
         return Outcome(True, f"Applied by <@{user}>.", applied, change, after)
 
-    def _undo(self, done: list[Change], user: str) -> str:
-        """After a partial apply: put back what was written, newest first."""
+    def _unrecorded(self, p: Proposal, user: str, action: str, message: str, **extra: Any) -> Outcome:
+        """A write was attempted and the store failed: say what may have changed, audit to the log."""
+        self.store.audit(action, p, user, reason="state store unavailable: not recorded", **extra)
+        return Outcome(False, message, p, str(extra.get("diff") or ""))
+
+    def _undo(self, done: list[Change], user: str) -> tuple[bool, str]:
+        """After a partial apply: put back what was (or may have been) written, newest first. (all put back?,
+        what to say)."""
         if not done:
-            return "Nothing was applied."
+            return True, "Nothing was applied."
         try:
             for c in reversed(done):
                 self._restore(self.writer.session(c.account, user), c)
-        except (ClientError, BotoCoreError, WriteError) as exc:
-            return f"Putting back what was already written failed too ({_describe(exc)}): check {done[-1].target}."
-        return "What had been written was put back."
+        except AWS_ERRORS as exc:
+            return (
+                False,
+                f"Putting back what was written failed too ({_describe(exc)}): {done[-1].target} may be changed.",
+            )
+        return True, "Everything s3why wrote (or may have written) was put back as it was."
 
     def _restore(self, session: Any, c: Change) -> str:
         if c.where == "managed" and c.previous_version:
@@ -213,12 +334,15 @@ class Approvals:
         return Outcome(False, message, failed, changed)
 
     # --- reject and roll back --------------------------------------------------------------------------------
-    def reject(self, proposal_id: str, user: str) -> Outcome:
+    def reject(self, proposal_id: str, user: str, *, where: tuple[str, str] | None = None) -> Outcome:
         proposal = self.store.get(proposal_id)
         if proposal is None:
             return Outcome(False, "This proposal has expired or is unknown.", private=True)
-        refused = self.refusal(proposal, user, own_allowed=True) if user != proposal.requester else None
+        refused = self.wrong_place(proposal, where)
+        if refused is None and user not in proposal.everyone_who_asked:
+            refused = self.refusal(proposal, user, own_allowed=True)
         if refused:
+            self.store.audit("refused", proposal, user, reason=f"reject: {refused}")
             return Outcome(False, f"Not rejected: {refused}.", proposal, private=True)
         moved = self.store.move(proposal_id, "rejected", actor=user)
         if moved is None:
@@ -226,17 +350,25 @@ class Approvals:
         self.store.audit("rejected", moved, user)
         return Outcome(True, f"Rejected by <@{user}>.", moved)
 
-    def rollback(self, proposal_id: str, user: str) -> Outcome:
+    def rollback(self, proposal_id: str, user: str, *, where: tuple[str, str] | None = None) -> Outcome:
+        """Roll back an applied fix. A RedisError raised from here means nothing was written to AWS."""
         proposal = self.store.get(proposal_id)
         if proposal is None:
             return Outcome(False, "This change is no longer on record: roll it back by hand.", private=True)
-        refused = self.refusal(proposal, user, own_allowed=True)
+        refused = self.wrong_place(proposal, where) or self.refusal(proposal, user, own_allowed=True)
         if refused:
             self.store.audit("refused", proposal, user, reason=f"rollback: {refused}")
             return Outcome(False, f"Not rolled back: {refused}.", proposal, private=True)
-        moving = self.store.move(proposal_id, "rolling-back", actor=user)
-        if moving is None:
-            return Outcome(False, f"Nothing done: this fix is {proposal.state}, not applied.", proposal, private=True)
+        with self._busy(proposal_id):
+            moving = self.store.move(proposal_id, "rolling-back", actor=user)
+            if moving is None:
+                return Outcome(
+                    False, f"Nothing done: this fix is {proposal.state}, not applied.", proposal, private=True
+                )
+            return self._roll_back(moving, user)
+
+    def _roll_back(self, moving: Proposal, user: str) -> Outcome:
+        proposal_id = moving.id
         try:
             sessions = {a: self.writer.session(a, user) for a in moving.accounts}
             for c in moving.changes:
@@ -247,18 +379,119 @@ class Approvals:
                     self.store.audit("drift", moving, user, reason=f"{c.target} changed since the apply", diff=changed)
                     return Outcome(False, f"{c.target} changed since s3why applied the fix: not rolled back.",
                                    moving, changed)  # fmt: skip
-            ids = [self._restore(sessions[c.account], c) for c in reversed(moving.changes)]
-        except (ClientError, BotoCoreError, WriteError) as exc:
+        except AWS_ERRORS as exc:
             self.store.move(proposal_id, "applied", actor=user)
             self.store.audit("rollback-failed", moving, user, reason=_describe(exc))
-            return Outcome(False, f"AWS refused the rollback: {_describe(exc)}.", moving)
-        done = self.store.move(proposal_id, "rolled-back", actor=user)
+            return Outcome(False, f"AWS refused the rollback: {_describe(exc)}. Nothing was changed.", moving)
+        if self.store.record_intent(moving, action="rollback", actor=user) is None:
+            return Outcome(False, "Nothing done: this rollback is no longer in progress.", moving, private=True)
         change = "\n".join(
             diff(c.document, c.before, f"{c.target} (applied)", f"{c.target} (restored)") for c in moving.changes
         )
+        try:
+            ids = [self._restore(sessions[c.account], c) for c in reversed(moving.changes)]
+        except AWS_ERRORS as exc:
+            message = f"AWS refused the rollback: {_describe(exc)}. Some policies may already be restored: "
+            message += f"s3why will check {moving.targets} against AWS."
+            try:
+                self.store.audit("rollback-failed", moving, user, reason=_describe(exc))
+                return Outcome(False, message, moving)
+            except redis.RedisError:
+                return self._unrecorded(moving, user, "rollback-failed", message)
+        try:
+            done = self.store.move(proposal_id, "rolled-back", actor=user)
+        except redis.RedisError:
+            message = (
+                f"Rolled back in AWS by <@{user}> ({moving.targets}), but s3why could not record it: its state "
+                "store is unavailable. s3why will check AWS and confirm in this thread when the store is back."
+            )
+            return self._unrecorded(moving, user, "rolled-back", message, diff=change, request_id=",".join(ids))
         self.store.audit("rolled-back", moving, user, diff=change, request_id=",".join(ids))
         self.invalidate(moving)
         return Outcome(True, f"Rolled back by <@{user}>: the previous policy is restored.", done, change)
+
+    # --- after a store failure -------------------------------------------------------------------------------
+    def reconcile(self) -> list[Outcome]:
+        """Settle proposals a store failure (or a crash) left `applying` or `rolling-back`: re-read AWS and mark
+        each applied, rolled back or failed, saying what is in place. Raises RedisError while the store is down;
+        a proposal whose AWS state cannot be read now is left for the next call."""
+        outcomes = []
+        for proposal_id in self.store.pending():
+            p = self.store.get(proposal_id)
+            if p is None or p.state not in IN_FLIGHT:
+                self.store.forget_pending(proposal_id)
+                continue
+            with self._lock:
+                here = p.id in self._working
+            if here or time.time() - _since(p) < self.reconcile_grace_seconds:
+                continue  # still being worked on (here, or most likely by another replica)
+            try:
+                outcome = self._reconcile_one(p)
+            except AWS_ERRORS as exc:
+                log.warning("reconcile %s: AWS cannot be read now (%s); trying again later", p.id, _describe(exc))
+                continue
+            if outcome is not None:
+                outcomes.append(outcome)
+        return outcomes
+
+    def _reconcile_one(self, p: Proposal) -> Outcome | None:
+        intent = p.intent or {}
+        approver = str(intent.get("approver") or RECONCILER)
+        if p.state == "applying" and intent.get("action") != "apply":  # stopped before any write
+            failed = self.store.move(p.id, "failed", actor=RECONCILER)
+            if failed is None:
+                return None
+            reason = "the approval was interrupted before anything was written: nothing was changed"
+            self.store.audit("failed", p, RECONCILER, reason=f"reconciled: {reason}")
+            return Outcome(False, f"Reconciled after an interruption: {reason}. Approve a fresh diagnosis.", failed)
+        sessions = {a: self.writer.session(a, RECONCILER) for a in p.accounts}
+        live = [self.writer.read(sessions[c.account], c.where, c.target, c.apply) for c in p.changes]
+        has_fix = [policy_hash(doc) == policy_hash(c.document) for doc, c in zip(live, p.changes, strict=True)]
+        has_before = [policy_hash(doc) == policy_hash(c.before) for doc, c in zip(live, p.changes, strict=True)]
+        state = ", ".join(
+            f"{c.target}: {'the fix is in place' if f else 'as before' if b else 'changed by someone else'}"
+            for c, f, b in zip(p.changes, has_fix, has_before, strict=True)
+        )
+        if p.state == "applying":
+            if all(has_fix):
+                to, action = "applied", "applied"
+                text = f"the fix approved by <@{approver}> is in place in AWS (re-read now): Roll back is available"
+            elif all(has_before):
+                to, action = "failed", "failed"
+                text = f"the fix approved by <@{approver}> is not in AWS (re-read now): nothing was changed"
+            else:
+                to, action = "failed", "failed"
+                text = f"the fix approved by <@{approver}> is only partly in AWS ({state}): check these by hand"
+        elif all(has_before):
+            to, action = "rolled-back", "rolled-back"
+            text = f"the rollback by <@{approver}> is done: the previous policy is in place in AWS (re-read now)"
+        else:
+            to, action = "applied", "rollback-failed"
+            text = f"the rollback by <@{approver}> did not fully happen ({state}): Roll back is available again"
+        moved = self.store.move(p.id, to, actor=RECONCILER)
+        if moved is None:
+            return None  # another replica settled it
+        self.store.audit(action, p, RECONCILER, reason=f"reconciled against AWS after a store failure: {state}")
+        self.invalidate(p)
+        return Outcome(to in ("applied", "rolled-back") and action != "rollback-failed",
+                       f"Reconciled after a state-store failure: {text}.", moved)  # fmt: skip
+
+
+_WILL_CHECK = " s3why will re-read AWS and report in this thread."
+_NOT_RECORDED = (
+    " s3why could not record this (its state store is unavailable): it will check AWS again when the store is back."
+)
+
+
+def _since(p: Proposal) -> float:
+    """When the proposal entered its current state (epoch seconds)."""
+    if p.intent and isinstance(p.intent.get("at"), int | float):
+        return float(p.intent["at"])
+    at = p.history[-1].get("at") if p.history else None
+    try:
+        return dt.datetime.fromisoformat(str(at)).timestamp()
+    except ValueError:
+        return 0.0
 
 
 def _describe(exc: Exception) -> str:

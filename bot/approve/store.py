@@ -7,6 +7,11 @@ A proposal is one verified fix offered in a thread. Its state moves only along t
                                      -> failed | dry-run   (rolling-back -> applied when the rollback fails)
     proposed -> rejected
     (a proposal whose TTL passed is gone: "expired")
+
+Before anything is written to AWS the intent (approver, targets, the documents before and after) is recorded on
+the proposal and its id is added to the pending set; a proposal left `applying` or `rolling-back` by a store
+failure is reconciled against AWS later (`Approvals.reconcile`). The audit goes to the JSON log first and then to
+the Redis stream, so a store failure never loses an audit line.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -35,6 +41,9 @@ EDGES: dict[str, tuple[str, ...]] = {
     "rejected": (),
     "rolled-back": (),
 }
+
+
+IN_FLIGHT = ("applying", "rolling-back")
 
 
 @dataclass
@@ -59,13 +68,22 @@ class Proposal:
     changes: list[Change]
     fix_title: str
     risk: str
-    requester: str | None
+    requester: str | None  # who asked first (kept for older records; `requesters` holds everyone who asked)
     channel: str
     thread_ts: str
     run_id: str
     request: dict[str, Any] = field(default_factory=dict)  # redacted text, index, principal, context, account
     state: str = "proposed"
     history: list[dict[str, Any]] = field(default_factory=list)
+    # everyone who asked (the person who ran the shortcut and the message's author, the @mention and the thread's
+    # author): none of them may approve while self-approval is off
+    requesters: list[str] = field(default_factory=list)
+    # recorded before any AWS write: {"action": "apply" | "rollback", "approver", "at" (epoch seconds), "targets"}
+    intent: dict[str, Any] | None = None
+
+    @property
+    def everyone_who_asked(self) -> list[str]:
+        return sorted({r for r in [self.requester, *self.requesters] if r})
 
     @property
     def accounts(self) -> list[str]:
@@ -95,6 +113,11 @@ class PatchStore:
     @property
     def stream(self) -> str:
         return f"{self.prefix}audit"
+
+    @property
+    def pending_key(self) -> str:
+        """The ids of proposals in `applying` or `rolling-back`: what `Approvals.reconcile` looks at."""
+        return f"{self.prefix}patch-pending"
 
     def propose(self, proposal: Proposal, *, actor: str | None) -> Proposal:
         proposal.id = proposal.id or uuid.uuid4().hex
@@ -127,6 +150,10 @@ class PatchStore:
                         setattr(proposal, name, value)
                     proposal.history.append(_event(to, actor))
                     pipe.multi()
+                    if to in IN_FLIGHT:
+                        pipe.sadd(self.pending_key, proposal_id)
+                    else:
+                        pipe.srem(self.pending_key, proposal_id)
                     # once applied, the record is kept (for rollback and audit) well past the proposal's TTL
                     ttl = self.ttl if to in ("approved", "rejected") else max(self.ttl, 30 * 24 * 3600)
                     pipe.set(key, json.dumps(proposal.to_json()), ex=ttl)
@@ -135,7 +162,45 @@ class PatchStore:
                 except redis.WatchError:
                     continue
 
+    def record_intent(self, proposal: Proposal, *, action: str, actor: str) -> Proposal | None:
+        """Record what is about to be written (approver, targets, the changes with their before-documents) on a
+        proposal in flight, before any AWS write. None when the proposal is no longer in flight."""
+        key = self._key(proposal.id)
+        intent = {
+            "action": action,
+            "approver": actor,
+            "at": time.time(),
+            "targets": [c.target for c in proposal.changes],
+        }
+        with self.client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)  # type: ignore[no-untyped-call]
+                    raw = pipe.get(key)
+                    current = Proposal.from_json(json.loads(raw)) if raw else None
+                    if current is None or current.state not in IN_FLIGHT:
+                        pipe.unwatch()
+                        return None
+                    current.intent = intent
+                    current.changes = proposal.changes
+                    pipe.multi()
+                    pipe.set(key, json.dumps(current.to_json()), keepttl=True)
+                    pipe.sadd(self.pending_key, proposal.id)
+                    pipe.execute()
+                    proposal.intent = intent
+                    return current
+                except redis.WatchError:
+                    continue
+
+    def pending(self) -> list[str]:
+        """Ids of proposals some approval or rollback left in flight (or is working on now)."""
+        return sorted(_s(m) for m in self.client.smembers(self.pending_key) or ())
+
+    def forget_pending(self, proposal_id: str) -> None:
+        self.client.srem(self.pending_key, proposal_id)
+
     def audit(self, action: str, proposal: Proposal, actor: str | None, **extra: Any) -> None:
+        """One audit entry: the JSON log first (always), then the Redis stream (when the store is up)."""
         entry = {
             "action": action,
             "actor": actor or "",
@@ -144,11 +209,15 @@ class PatchStore:
             "accounts": ",".join(proposal.accounts),
             "targets": proposal.targets,
             "fix": proposal.fix_title,
+            "requesters": ",".join(proposal.everyone_who_asked),
             **{k: ("" if v is None else str(v)) for k, v in extra.items()},
         }
         METRICS.inc("s3why_approvals_total", action=action)
-        self.client.xadd(self.stream, {k: str(v) for k, v in entry.items()}, maxlen=100_000, approximate=True)
-        log.info(json.dumps({"audit": entry}, sort_keys=True))
+        log.info("audit %s %s", action, proposal.id, extra={"audit": entry})  # fields, not a JSON string
+        try:
+            self.client.xadd(self.stream, {k: str(v) for k, v in entry.items()}, maxlen=100_000, approximate=True)
+        except redis.RedisError as exc:
+            log.warning("audit stream unavailable (%s): this entry is in the log only", type(exc).__name__)
 
     def audit_entries(self, count: int = 1000) -> list[dict[str, str]]:
         out = []

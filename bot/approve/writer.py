@@ -155,6 +155,22 @@ class Writer:
     def default_version(self, session: boto3.Session, policy_arn: str) -> str:
         return str(self._client(session, "iam").get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"])
 
+    def role_tags(self, account: str, role_name: str, session: boto3.Session | None = None) -> dict[str, str]:
+        """A role's tags (iam:GetRole), read with `session` or else s3why's read access to the account;
+        empty when there is no such role, or when s3why has no access to the account at all (every role s3why
+        runs as is in an account it can read: the configured ones and its own). Raises what AWS raises (a
+        caller that must fail closed does)."""
+        iam = self._client(session, "iam") if session is not None else self.sessions.client(account, "iam")
+        if iam is None:
+            return {}
+        try:
+            role = iam.get_role(RoleName=role_name)["Role"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return {}
+            raise
+        return {str(t["Key"]): str(t.get("Value", "")) for t in role.get("Tags", [])}
+
     def _client(self, session: boto3.Session, service: str, region: str | None = None) -> Any:
         made = make_client(session, service, region or self.sessions.default_region)
         if self.client_hook is not None:

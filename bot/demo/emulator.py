@@ -63,15 +63,19 @@ def emulated_aws() -> Iterator[str]:
         stop()
 
 
-_OWN_SESSIONS: dict[str, boto3.Session] = {}
+_OWN_CLIENTS: dict[tuple[str, str, str], Any] = {}
 
 
 def client(service: str, region: str = "us-east-1", session: boto3.Session | None = None) -> Any:
-    """A client in the emulated account `session` belongs to (default: the account of the environment's keys)."""
-    if session is None:
-        url = os.environ.get("AWS_ENDPOINT_URL", "")
-        session = _OWN_SESSIONS.get(url) or _OWN_SESSIONS.setdefault(url, boto3.Session())
-    return make_client(session, service, region)
+    """A client in the emulated account `session` belongs to (default: the account of the environment's keys,
+    one client per service and region for each emulator, as building one costs more than most calls)."""
+    if session is not None:
+        return make_client(session, service, region)
+    key = (os.environ.get("AWS_ENDPOINT_URL", ""), service, region)
+    found = _OWN_CLIENTS.get(key)
+    if found is None:
+        found = _OWN_CLIENTS.setdefault(key, make_client(boto3.Session(), service, region))
+    return found
 
 
 def session_in(account: str) -> boto3.Session:

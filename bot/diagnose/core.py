@@ -2,7 +2,8 @@
 
 Pure: it reads the `AccountView` (from a live collection or a snapshot) and evaluates with s3why's engine. The
 orchestrator resolves the request once (`resolve.authorize`), runs every check of `bot.diagnose.layers.LAYERS`
-in AWS's order, merges what they find, and ranks the root causes — once.
+in AWS's order, merges what they find, then — once — weighs what s3why could not read, reconciles the answer
+with what the error text states (`stated.py`), and ranks the root causes.
 """
 
 from __future__ import annotations
@@ -13,14 +14,28 @@ from typing import Any
 from bot.account.view import AccountView
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
-from bot.diagnose.model import ALLOW, DENY, LAYER_ORDER, NOT_APPLICABLE, UNKNOWN, Diagnosis, LayerReport, RootCause
+from bot.diagnose.model import (
+    ALLOW,
+    LAYER_ORDER,
+    NOT_APPLICABLE,
+    UNKNOWN,
+    Diagnosis,
+    LayerReport,
+    RootCause,
+)
 from bot.diagnose.options import DiagnoseOptions
+from bot.diagnose.reconcile import reconcile
 from bot.diagnose.resolve import authorize, operation_of
+from bot.diagnose.stated import stated_facts
 from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
 from bot.s3ops import ResourceKind
 
-__all__ = ["DiagnoseOptions", "diagnose"]
+__all__ = ["DiagnoseOptions", "diagnose", "rank"]
+
+# Layers that grant (one of them must allow); every other layer can only take a grant away.
+_GRANT_LAYERS = frozenset({LayerId.IDENTITY, LayerId.BUCKET_POLICY, LayerId.ACCESS_POINT_POLICY})
+_AUTHORIZATION_LAYERS = (LayerId.IDENTITY, LayerId.BUCKET_POLICY, LayerId.SCP, LayerId.RCP)
 
 
 def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | None = None) -> Diagnosis:
@@ -28,18 +43,22 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
     options = options or DiagnoseOptions()
     if req.key is None and req.resource_arn and ":accesspoint/" in req.resource_arn and "/object/" in req.resource_arn:
         req = replace(req, key=req.resource_arn.split("/object/", 1)[1])
+    stated = stated_facts(req)
+    not_a_denial = stated.lookalike_layer is not None
     principal_arn = options.principal or req.principal_arn
     spec = operation_of(req)
     resolved: dict[str, Any] = dict(req.to_json())
     notes: list[str] = []
-    if principal_arn is None:
-        notes.append("the text does not say which principal made the request: pass --principal ARN")
-    if spec is None:
-        notes.append("the text does not name the S3 operation: the action cannot be resolved")
+    if not not_a_denial:
+        if principal_arn is None:
+            notes.append("the text does not say which principal made the request: pass --principal ARN")
+        if spec is None:
+            notes.append("the text does not name the S3 operation: the action cannot be resolved")
 
     auth: Authorization | None = None
     if (
-        principal_arn is not None
+        not not_a_denial
+        and principal_arn is not None
         and spec is not None
         and (view.bucket is not None or spec.resource is ResourceKind.ACCOUNT)
     ):
@@ -66,16 +85,30 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             found = [c for c in found if c.layer not in finding.supersedes]
         found.extend(finding.causes)
         notes.extend(finding.unseen)
-    if auth is None:
-        for layer in (LayerId.IDENTITY, LayerId.BUCKET_POLICY, LayerId.SCP, LayerId.RCP):
+    if not_a_denial:
+        for layer in _AUTHORIZATION_LAYERS:
+            reports.setdefault(
+                layer, LayerReport(layer, NOT_APPLICABLE, f"not evaluated: {req.error_code} is not an access denial")
+            )
+    elif auth is None:
+        for layer in _AUTHORIZATION_LAYERS:
             why = "which principal made the call?" if principal_arn is None else "the request is not resolved"
             reports.setdefault(layer, LayerReport(layer, UNKNOWN, why))
-
     for layer in LAYER_ORDER:
         reports.setdefault(layer, LayerReport(layer, NOT_APPLICABLE, "does not apply to this request"))
     layers = tuple(reports[layer] for layer in LAYER_ORDER)
+
+    # A cause found in a layer s3why could not read is not a finding (an identity policy it could not list
+    # cannot be said to grant nothing).
+    found = [c for c in found if reports[c.layer].verdict != UNKNOWN or c.evidence.get("not_a_denial")]
     causes = rank(found)
-    decision = _decision(layers, causes)
+    if not_a_denial:
+        decision = "unknown"
+    else:
+        decision = _decision(reports, causes, auth)
+        if options.text_is_evidence:
+            decision, causes, said = reconcile(stated, decision, causes, reports, subject)
+            notes[:0] = said
     if decision == ALLOW:
         notes.extend(_allowed_possibilities(principal_arn))
     for fact in view.unknowns():
@@ -92,19 +125,34 @@ def _can_run(needs: Needs, subject: Subject) -> bool:
 
 
 def rank(causes: list[RootCause]) -> tuple[RootCause, ...]:
-    """Most likely first: explicit denies, then settings and conditions, then missing allows; ties in AWS's order."""
+    """Most likely first: explicit denies, then settings and conditions, then missing allows; ties in AWS's order.
+    A missing object comes last: S3 looks the key up only once the request is authorized."""
     order = {layer: i for i, layer in enumerate(LAYER_ORDER)}
     kind_rank = {"explicit": 0, "setting": 1, "condition": 1, "implicit": 2}
-    return tuple(sorted(causes, key=lambda c: (kind_rank.get(c.kind, 3), order.get(c.layer, 99))))
+
+    def key(c: RootCause) -> tuple[int, int]:
+        if c.layer is LayerId.OBJECT_MISSING and not c.evidence.get("not_a_denial"):
+            return (9, 0)
+        return (kind_rank.get(c.kind, 3), order.get(c.layer, 99))
+
+    return tuple(sorted(causes, key=key))
 
 
-def _decision(layers: tuple[LayerReport, ...], causes: tuple[RootCause, ...]) -> str:
-    verdicts = {r.verdict for r in layers}
-    if any(c.kind == "explicit" for c in causes) or (DENY in verdicts and any(c.kind != "implicit" for c in causes)):
-        return "explicit-deny" if any(c.kind == "explicit" for c in causes) else "implicit-deny"
+def _decision(reports: dict[LayerId, LayerReport], causes: tuple[RootCause, ...], auth: Authorization | None) -> str:
+    """Deny when a cause stands whatever the layers s3why could not read say; unknown when one of those could
+    decide it (issue 14: a layer that could not be read never yields a named denial)."""
+    if any(c.kind == "explicit" for c in causes):
+        return "explicit-deny"  # an explicit Deny wins whatever else says
+    unread = {layer for layer, r in reports.items() if r.verdict == UNKNOWN}
     if causes:
-        return "implicit-deny"
-    if UNKNOWN in verdicts:
+        cross = auth is not None and auth.who.account is not None and auth.who.account != auth.owner
+        for c in causes:
+            if c.layer not in _GRANT_LAYERS or cross:
+                return "implicit-deny"  # a guard that does not allow, or one side of a cross-account grant
+            if not (unread & (_GRANT_LAYERS - {c.layer})):
+                return "implicit-deny"  # no other grant could have allowed it
+        return "unknown"
+    if unread:
         return "unknown"
     return ALLOW
 

@@ -67,6 +67,41 @@ class Diagnosis:
     def layer(self, layer: LayerId) -> LayerReport:
         return next(r for r in self.layers if r.layer is layer)
 
+    @property
+    def not_a_denial(self) -> bool:
+        """The error is not an authorization denial (NoSuchKey, a redirect, a bad signature, expired
+        credentials): its explanation is the answer, and no permission change fixes it."""
+        return bool(self.root_causes and self.root_causes[0].evidence.get("not_a_denial"))
+
+    @property
+    def verdict_label(self) -> str | None:
+        """A headline that replaces the decision's, when the decision's would mislead."""
+        return "Not an access denial" if self.not_a_denial else None
+
+    @property
+    def authorizations(self) -> tuple[dict[str, Any], ...]:
+        """Every authorization the operation needs: {action, resource, why, decision} (`decision` is s3why's
+        evaluation of the policies for that one authorization)."""
+        resolved = self.request.get("resolved") or {}
+        return tuple(resolved.get("authorizations") or ())
+
+    @property
+    def failing_authorizations(self) -> tuple[dict[str, Any], ...]:
+        """The authorizations s3why's evaluation does not allow: a fix must cover every one of them."""
+        return tuple(a for a in self.authorizations if a.get("decision") != ALLOW)
+
+    @property
+    def authorized(self) -> bool:
+        """Does the request pass every authorization layer (the key may still be missing: S3 then answers 404, or
+        403 to a caller that may not list the bucket)?"""
+        if self.decision == ALLOW:
+            return True
+        return (
+            self.decision != "unknown"
+            and bool(self.root_causes)
+            and all(c.layer is LayerId.OBJECT_MISSING for c in self.root_causes)
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "request": self.request,

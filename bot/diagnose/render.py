@@ -50,7 +50,8 @@ def cause_location(cause: RootCause) -> str | None:
     """The policy and statement a root cause names ("bucket policy of tls-only, statement DenyHttp"), if any."""
     ev = cause.evidence
     if not ev.get("policy"):
-        return None
+        # A KMS cause names the key whose policy decided, without a statement (none allowed).
+        return f"key policy of {ev['key']}" if ev.get("key_policy") is not None and ev.get("key") else None
     which = ev.get("sid") or ev.get("statement_index")
     return str(ev["policy"]) + (f", statement {which}" if which is not None else "")
 
@@ -67,7 +68,8 @@ def request_resource(d: Diagnosis) -> str | None:
 
 def headline(d: Diagnosis, verdict: str | None = None) -> str:
     """`VERDICT — layer: policy, statement Sid` in plain text (no markup): short enough to read aloud."""
-    head = verdict or _HEAD.get(d.decision, d.decision)
+    label = d.verdict_label  # e.g. "Not an access denial": the decision's own head would mislead
+    head = (label if verdict else label.upper()) if label else (verdict or _HEAD.get(d.decision, d.decision))
     if not d.root_causes:
         return head
     first = d.root_causes[0]

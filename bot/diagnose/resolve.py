@@ -167,13 +167,8 @@ def authorize(
     express = None
     if bucket is not None and is_directory_bucket(bucket.name):
         # A directory bucket: the request is authorized by s3express:CreateSession on the bucket (s3_newer.py).
-        express = express_session(
-            bucket.name,
-            region=bucket.region or req.region,
-            account=owner,
-            operation=spec.operation,
-            ctx=options.context,
-        )
+        op, region = spec.operation, bucket.region or req.region
+        express = express_session(bucket.name, region=region, account=owner, operation=op, ctx=options.context)
         actions, resource = (express.action,), express.resource
     who = parse_principal(principal_arn)
     inputs = _policy_inputs(view, options, who.account, owner, reader)

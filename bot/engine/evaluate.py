@@ -428,7 +428,11 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
 
     # --- VPC endpoint ------------------------------------------------------------------------------------------
     if policies.vpc_endpoint is None:
-        vpce = _not_applicable(LayerId.VPC_ENDPOINT_POLICY, "the request did not go through a VPC endpoint")
+        through_endpoint = any(k.lower() in ("aws:sourcevpce", "aws:sourcevpc") for k in req.context)
+        vpce = _not_applicable(
+            LayerId.VPC_ENDPOINT_POLICY,
+            "no endpoint policy given" if through_endpoint else "the request did not go through a VPC endpoint",
+        )
     else:
         data = _Layer()
         evals = _evaluate_policy(policies.vpc_endpoint, req, ctx, has_boundary=has_boundary)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 from bot.engine.conditions import Condition, parse_condition_block
 from bot.engine.matching import Matcher, action_matcher, any_arn_matcher
 from bot.engine.variables import Segment, has_variables, split_template
@@ -129,6 +131,17 @@ class Policy:
     @property
     def variables_enabled(self) -> bool:
         return self.version == "2012-10-17"
+
+    def renamed(self, name: str) -> Policy:
+        """The same compiled policy under another name (sharing statements, action index and memo)."""
+        if not hasattr(self, "__dict__"):  # pragma: no cover - a slotted Policy
+            from dataclasses import replace
+
+            return replace(self, name=name)
+        copy = object.__new__(Policy)
+        copy.__dict__.update(self.__dict__)  # a frozen dataclass's fields, set without its __init__'s work
+        copy.__dict__["name"] = name
+        return copy
 
     def statements_for_action(self, action: str) -> tuple[Statement, ...]:
         """The statements whose Action/NotAction covers `action` (cached per action)."""
@@ -357,22 +370,51 @@ def parse_policy(document: Any, *, name: str = "policy", kind: PolicyKind = Poli
     return Policy(name=name, kind=kind, version=version, statements=statements, document=document)
 
 
-_COMPILED: dict[tuple[str, str], Policy] = {}
-_COMPILED_MAX = 2048
+PolicyKey = tuple[PolicyKind, bytes | str]
+
+
+def policy_key(document: Any, kind: PolicyKind) -> PolicyKey | None:
+    """The content key of a policy document: its kind and canonical JSON (sorted keys, compact), or None when the
+    value is not JSON. Two documents with the same key compile to the same statements."""
+    try:
+        return (kind, orjson.dumps(document, option=orjson.OPT_SORT_KEYS))
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
+    try:  # what orjson does not take (an integer beyond 64 bits, ...) the standard encoder may
+        return (kind, json.dumps(document, sort_keys=True, separators=(",", ":")))
+    except (TypeError, ValueError):
+        return None
+
+
+class PolicyCompiler:
+    """Compiles each distinct policy document once, keyed by content (`policy_key`): what many requests share
+    (a bucket policy, an SCP level) is parsed, validated and turned into matchers once per process.
+
+    A policy reached under another name is a renamed shallow copy sharing the compiled statements and the
+    evaluator's memo. Bounded: beyond `max_size` documents the oldest is forgotten.
+    """
+
+    def __init__(self, max_size: int = 100_000) -> None:
+        self.max_size = max_size
+        self._compiled: dict[PolicyKey, Policy] = {}
+
+    def compile(self, document: Any, *, name: str, kind: PolicyKind) -> Policy:
+        key = policy_key(document, kind)
+        if key is None:
+            return parse_policy(document, name=name, kind=kind)
+        found = self._compiled.get(key)
+        if found is None:
+            found = parse_policy(document, name=name, kind=kind)
+            if len(self._compiled) >= self.max_size:
+                self._compiled.pop(next(iter(self._compiled)))
+            self._compiled[key] = found
+        return found if found.name == name else found.renamed(name)
+
+
+_PROCESS_COMPILER = PolicyCompiler(max_size=2048)
 
 
 def compiled_policy(document: Any, *, name: str, kind: PolicyKind) -> Policy:
-    """`parse_policy`, memoized on the document's content: a diagnosis re-reads the same policies often."""
-    from dataclasses import replace
-
-    try:
-        key = (kind.value, json.dumps(document, sort_keys=True, separators=(",", ":")))
-    except (TypeError, ValueError):
-        return parse_policy(document, name=name, kind=kind)
-    found = _COMPILED.get(key)
-    if found is None:
-        found = parse_policy(document, name=name, kind=kind)
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[key] = found
-    return found if found.name == name else replace(found, name=name)
+    """`parse_policy`, memoized on the document's content for the process: a diagnosis re-reads the same
+    policies often."""
+    return _PROCESS_COMPILER.compile(document, name=name, kind=kind)

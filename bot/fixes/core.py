@@ -61,6 +61,8 @@ class Patch:
 
     @property
     def diff(self) -> str:
+        if self.iac is not None:
+            return self.iac["diff"]  # the change to the file (Terraform) or to the stack's template
         if self.document is None:
             return ""
         before = json.dumps(self.before, indent=2).splitlines() if self.before else []
@@ -104,6 +106,7 @@ class Fix:
     scope: str = ""  # the chosen scope's name ("" when the fix has a single reach)
     scopes: list[ScopeChoice] = field(default_factory=list)
     side: str = ""  # identity | resource | both: which side of the authorization the fix changes
+    reach: str = ""  # without scopes: how far the grant reaches, for the neighbour check ("" = exactly the request)
 
     @property
     def policies_changed(self) -> int:
@@ -599,7 +602,7 @@ def propose_fixes(
 ) -> list[Fix]:
     """Verified fixes for every root cause, the one to show first first (see `_rank`)."""
     resolved = diagnosis.request.get("resolved") or {}
-    if diagnosis.decision == "allow" or not diagnosis.root_causes:
+    if diagnosis.decision == "allow" or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
     principal = resolved.get("principal") or options.principal or req.principal_arn or ""
     c = _Ctx(
@@ -656,7 +659,7 @@ def propose_fixes(
                     companion = entries[companion_id]
                     if _companion_needed(companion, cause, c):
                         patches += _patches_for(companion, cause, c, scope)
-                fingerprint = json.dumps([p.document for p in patches], sort_keys=True)
+                fingerprint = json.dumps([_without_sids(p.document) for p in patches], sort_keys=True)
                 if fingerprint in seen:
                     continue  # the scope changes nothing in this fix (a KMS grant, a bucket-level action)
                 seen.add(fingerprint)
@@ -676,12 +679,12 @@ def propose_fixes(
                     )
                 )
                 continue
-            if len(choices) == 1 and choices[0].name not in (PREFIX, BUCKET, "object"):
-                choices[0].name = ""
             first = choices[0]
             fix = Fix(entry.id, cause.layer.value, entry.risk, False, first.patches, entry.title, explanation)
             fix.scopes = choices if len(choices) > 1 else []
             fix.scope = first.name if len(choices) > 1 else ""
+            if len(choices) == 1 and len(scopes) > 1:
+                fix.reach = BUCKET  # the same grant at every scope (a KMS grant covers the bucket's objects)
             fix.side = _side_of(first.patches)
             fixes.append(fix)
     _verify(fixes, c)
@@ -689,6 +692,13 @@ def propose_fixes(
         if fix.patches and all(p.kind == "request-change" for p in fix.patches) and fix.verified:
             fix.risk = "low"  # changing the request touches no policy or setting
     return _rank(fixes, similar)
+
+
+def _without_sids(document: Any) -> Any:
+    """A document with its statements' Sids left out: two scopes that differ only by the Sid are one."""
+    if not isinstance(document, dict):
+        return document
+    return {**document, "Statement": [{k: v for k, v in st.items() if k != "Sid"} for st in _statements(document)]}
 
 
 def _side_of(patches: list[Patch]) -> str:
@@ -850,7 +860,10 @@ def _rediagnose(
         else:
             ctx[k] = (v,)
     options = DiagnoseOptions(
-        principal=principal or c.options.principal or c.principal, context=ctx, session_policy=c.options.session_policy
+        principal=principal or c.options.principal or c.principal,
+        context=ctx,
+        session_policy=c.options.session_policy,
+        text_is_evidence=False,  # the same request against the changed account: the text described it before
     )
     return diagnose(req or c.req, account_view(snapshot), options)
 
@@ -998,6 +1011,9 @@ def _outcome(d: Diagnosis) -> tuple[bool, str]:
     return False, f"not verified: the patched account's decision is {d.decision}"
 
 
+outcome_of = _outcome
+
+
 def _verify(fixes: list[Fix], c: _Ctx) -> None:
     baseline: dict[str, str] = {}
 
@@ -1010,7 +1026,7 @@ def _verify(fixes: list[Fix], c: _Ctx) -> None:
 
     automatic = [f for f in fixes if f.patches and not f.never_automatic and any(p.document for p in f.patches)]
     for fix in fixes:
-        choices = fix.scopes or [ScopeChoice(fix.scope, "", fix.patches)]
+        choices = fix.scopes or [ScopeChoice(fix.reach, "", fix.patches)]
         for choice in choices:
             _verify_choice(fix, choice, c, automatic, before)
         if fix.scopes:
@@ -1125,7 +1141,7 @@ def scope_lines(fix: Fix) -> list[str]:
     out = []
     for s in fix.scopes:
         mark = "*" if s.name == fix.scope else " "
-        state = "verified" if s.verified else f"NOT verified: {s.reason}"
+        state = "verified" if s.verified else (s.reason or "not verified")
         out.append(f"{mark} {s.name}: {s.description} ({state})")
         if s.workload:
             out.append(f"    {s.workload}")

@@ -11,19 +11,19 @@ import json
 import re
 from typing import Any
 
+from bot import escape
+
 _HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 
 
-def hcl_escape(value: str) -> str:
-    """A string for an HCL quoted literal or heredoc: `${` and `%{` would start an interpolation or a directive
-    (Terraform language, "Strings and Templates": `$${` and `%%{` are the literal forms). Quotes, backslashes and
-    control characters are escaped as in JSON, which HCL's quoted strings share."""
-    body = json.dumps(value, ensure_ascii=False)[1:-1]
-    return body.replace("${", "$${").replace("%{", "%%{")
-
-
 def hcl_string(value: str) -> str:
-    return f'"{hcl_escape(value)}"'
+    """An HCL quoted string that evaluates to exactly `value` (bot/escape.py: `${` -> `$${`, `%{` -> `%%{`)."""
+    return escape.hcl_string(value)
+
+
+def hcl_escape(value: str) -> str:
+    """The inside of `hcl_string(value)`."""
+    return hcl_string(value)[1:-1]
 
 
 def hcl_unescape(value: str) -> str:

@@ -267,19 +267,26 @@ def find_policy(tree: Tree, target: Target) -> PolicyInCode | None:
 
 
 # --- the patch -----------------------------------------------------------------------------------------------
-def patch_policy(tree: Tree, policy: PolicyInCode, statement: dict[str, Any]) -> TerraformPatch:
-    """Add `statement` to the policy, in the file's own form; parse the result again."""
-    text = policy.file.read_text(encoding="utf-8")
+def unified(before: str, after: str, rel: str) -> str:
+    """A unified diff of one file, as `git apply` reads it."""
+    return "".join(
+        difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{rel}", f"b/{rel}")
+    )
+
+
+def patch_policy(
+    tree: Tree, policy: PolicyInCode, statement: dict[str, Any], text: str | None = None
+) -> TerraformPatch:
+    """Add `statement` to the policy, in the file's own form (to `text`, the file's content by default); parse
+    the result again. Nothing is written: the patch goes to a pull request."""
+    if text is None:
+        text = policy.file.read_text(encoding="utf-8")
     if policy.form == "document":
         after_text = _add_document_statement(text, policy.document_name or "", statement)
     else:
         after_text = _add_policy_statement(text, policy, statement)
     rel = str(policy.file.relative_to(tree.root))
-    diff = "".join(
-        difflib.unified_diff(
-            text.splitlines(keepends=True), after_text.splitlines(keepends=True), f"a/{rel}", f"b/{rel}", n=3
-        )
-    )
+    diff = unified(text, after_text, rel)
     after = reparse(tree, policy, after_text)
     return TerraformPatch(policy, rel, diff, after_text, after)
 
@@ -466,4 +473,5 @@ __all__ = [
     "load_tree",
     "patch_policy",
     "reparse",
+    "unified",
 ]

@@ -14,8 +14,9 @@ from dataclasses import replace
 
 from bot.parse.extract import KNOWN_CODES, extract_request
 from bot.parse.lookalikes import LOOKALIKES
-from bot.parse.model import DeniedRequest, ParseResult, ParseWarning
+from bot.parse.model import DeniedRequest, ParseResult, ParseWarning, PresignedUrl
 from bot.parse.normalize import looks_binary, normalize
+from bot.parse.presign import find_presigned
 from bot.parse.secrets import find_secrets, redact, secret_warnings
 
 __all__ = ["MAX_INPUT_CHARS", "DeniedRequest", "ParseResult", "ParseWarning", "parse_text"]
@@ -46,12 +47,25 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "You don't have permission",
     "Access Denied",
     " (client): ",
+    '"errorCode"',  # CloudTrail records
+    '"eventVersion"',  # the first field of every CloudTrail record: one record per chunk
+    'code: Some("',  # the AWS SDK for Rust's ErrorMetadata
+    "Error from cloudfront",
+    "Error from CloudFront",
+    "failed to put file",
+    "Failed to copy: ",
+    "mc: <ERROR>",
+    "403 Forbidden",
+    "Access denied when writing output",  # Athena
     *(code + ":" for code in KNOWN_CODES),
 )
 # Anchors that need a pattern, each behind a literal that must be present first.
 _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tatus code: ", re.compile(r"[Ss]tatus code: \d{3}, [Rr]equest id")),
     ("HTTP/", re.compile(r"HTTP/[123](?:\.[01])? [45]\d\d")),
+    ("response code ", re.compile(r"HTTP response code [45]\d\d")),  # s3fs-fuse
+    ("HTTP Error ", re.compile(r"HTTP Error [45]\d\d: ")),  # Python's urllib (cfn-response)
+    ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
 )
 
 
@@ -129,20 +143,31 @@ def parse_text(text: str) -> ParseResult:
         warnings.append(ParseWarning(kind="binary", message="the input looks like binary data, not an error message"))
         return ParseResult((), tuple(warnings), redacted)
 
-    chunks = _chunks(normalize(redacted))
+    # Presigned URLs are read before redaction (the signer's access key id is redacted from everything else).
+    presigned = find_presigned(text)
+    normal = normalize(redacted)
+    if '"eventVersion"' in normal:  # compact CloudTrail JSON: each record on a line of its own
+        normal = _RECORD_START.sub('{\n"eventVersion"', normal)
+    chunks = _chunks(normal)
     groups: list[list[str]] = []
     summary: DeniedRequest | None = None
-    for chunk in chunks:
-        fields = extract_request(chunk)
+    for chunk in chunks if len(chunks) > 1 else ():
+        fields = extract_request(chunk, brief=True)
         if groups and summary is not None and _compatible(summary, fields):
             groups[-1].append(chunk)
             summary = _merge_fields(summary, fields)
         else:
             groups.append([chunk])
             summary = fields
+    if len(chunks) == 1:
+        groups = [chunks]
+    extracted = [(g, extract_request("\n".join(g))) for g in groups]
+    # A CloudTrail record without an errorCode is a request that succeeded: not an error to explain.
+    extracted = [(g, r) for g, r in extracted if not (r.source_format == "cloudtrail" and r.error_code is None)]
+    groups = [g for g, _ in extracted]
     requests = tuple(
-        replace(req, presigned_expired=True) if _is_expired_presign(group) else req
-        for group, req in ((g, extract_request("\n".join(g))) for g in groups)
+        _with_presigned(replace(req, presigned_expired=True) if _is_expired_presign(group) else req, presigned)
+        for group, req in extracted
     )
 
     if not requests:
@@ -170,6 +195,38 @@ def parse_text(text: str) -> ParseResult:
                 )
             )
     return ParseResult(requests, tuple(warnings), redacted)
+
+
+_RECORD_START = re.compile(r"\{ ?\"eventVersion\"")
+
+
+def _with_presigned(req: DeniedRequest, found: list[tuple[tuple[str, str], PresignedUrl]]) -> DeniedRequest:
+    """The request with the presigned URL it was sent with: the one naming its bucket (and key), or the only one."""
+    if not found:
+        return req
+    chosen: PresignedUrl | None = None
+    for (host, path), signed in found:
+        names_bucket = req.bucket is not None and (
+            host.startswith(req.bucket.lower() + ".") or path.startswith(req.bucket + "/")
+        )
+        names_key = req.key is None or path.endswith(req.key)
+        if names_bucket and names_key:
+            chosen = signed
+            break
+    if chosen is None and len(found) == 1 and req.bucket is None:
+        chosen = found[0][1]
+    if chosen is None:
+        return req
+    context = dict(req.stated_context)
+    if chosen.scheme is not None and "aws:SecureTransport" not in context:
+        context["aws:SecureTransport"] = ("true" if chosen.scheme == "https" else "false",)
+    return replace(
+        req,
+        presigned=chosen,
+        region=req.region or chosen.region,
+        stated_context=tuple(context.items()),
+        operation_candidates=req.operation_candidates or (() if req.operation else ("GetObject", "PutObject")),
+    )
 
 
 def _is_expired_presign(group: list[str]) -> bool:

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from bot.arn import Arn
+from bot.parse import operations as ops
+from bot.parse.cloudtrail import TrailRecord, is_record, read_record
+from bot.parse.context import stated_keys
+from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
 from bot.s3ops import action_for_operation, canonical_operation
 
@@ -72,6 +76,8 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("{Code: ",), re.compile(r"\{Code: (" + _CODE + r"),")),
     (("S3::",), re.compile(r"S3::\w{1,64}\(\): \[(" + _CODE + r")\]")),
     ((" (client): ",), re.compile(r"\b(" + _CODE + r") \(client\): ")),
+    (('"errorCode"',), re.compile(r"\"errorCode\" ?: ?\"(" + _CODE + r")\"")),
+    (('code: Some("',), re.compile(r"\bcode: Some\(\"(" + _CODE + r")\"\)")),
     (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),
 )
 
@@ -110,6 +116,10 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"\b([1-5]\d\d) (?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
     ),
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
+    (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),
+    (("Response {",), re.compile(r"\bResponse \{ (?:inner: Response \{ )?status: (\d{3})\b")),  # Rust SDK, older
+    (("response code ",), re.compile(r"HTTP response code (\d{3})\b")),
+    (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
     (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
     (
         ("Http Status Code ",),
@@ -120,6 +130,8 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("", re.compile(r"(?<!Extended )(?<!extended )(?i:request ?id)[\"']?[:=] ?['\"]?([^\s;,)'\"]{0,128})")),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
     ("", re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})")),
+    ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
+    ("request_id: Some(", re.compile(r"\brequest_id: Some\(\"([A-Za-z0-9]{1,128})\"\)")),
 )
 _OPERATIONS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # (needle, pattern, must be a known S3 operation or SDK alias)
@@ -179,6 +191,9 @@ _CLI_FAILED = re.compile(r"(upload|download|copy|move) failed: (\S{1,4096}) to (
 _CLI_DELETE = re.compile(r"delete failed: (s3://\S{1,4096})")
 _BOTO_UPLOAD = re.compile(r"Failed to upload \S{1,4096} to ([^/\s:]{1,255})/(\S{1,2048}?): ")
 _S3_URI = re.compile(r"\bs3[an]?://([^/\s\"'`<>]{1,255})(?:/([^\s\"'`<>]{0,2048}))?")
+# SDK parameters and CLI options naming the bucket and key: Bucket='b' (boto3), "Bucket": "b" (JS), --bucket b.
+_PARAM_BUCKET = re.compile(r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])([a-z0-9][a-z0-9.-]{1,62})\b")
+_PARAM_KEY = re.compile(r"(?:\bKey[\"']?\s?[:=]\s?[\"']|--key[ =])([^\s\"']{1,1024})")
 _TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
 _TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _TF_BUCKET_QUOTED = re.compile(r"S3 [Bb]ucket \"([^\"\s]{1,255})\"")
@@ -239,6 +254,10 @@ def parse_s3_host(host: str) -> tuple[str | None, str | None, bool] | None:
     for i, label in enumerate(labels):
         if label.startswith(_NOT_S3_HOST_LABELS):
             return None
+        if label.startswith("s3express-") and i:
+            # A directory bucket's zonal endpoint: BUCKET.s3express-AZID.REGION.amazonaws.com
+            region = next((rest for rest in labels[i + 1 :] if _REGION.match(rest)), None)
+            return ".".join(host.rstrip(".").split(".")[:i]), region, False
         if label == "s3" or label.startswith(("s3-", "s3.")):
             region = None
             if label.startswith("s3-") and _REGION.match(label[3:]):
@@ -337,6 +356,10 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
         locs.append(_Location(_P_CLI, m.start(), m.group(1), m.group(2)))
     for m in _S3_URI.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(1), _clean_key(m.group(2))))
+    if "ucket" in flat:
+        param_key = _PARAM_KEY.search(flat) if ("Key" in flat or "--key" in flat) else None
+        for m in _PARAM_BUCKET.finditer(flat):
+            locs.append(_Location(_P_MENTION, m.start(), m.group(1), param_key.group(1) if param_key else None))
     for m in _TF_OBJECT.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
     for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET):
@@ -418,7 +441,14 @@ def _operation(flat: str) -> str | None:
 
 def _source_format(flat: str) -> str:
     checks: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("cloudtrail", ('"eventName"', '"eventSource"')),
+        ("cloudfront", ("Error from cloudfront", "(CloudFront)", "x-amz-cf-id")),
         ("s3a", ("s3a://", "fs.s3a.")),
+        ("rust", ("aws_sdk_s3", "SdkError", "ServiceError {", 'code: Some("')),
+        ("s3fs", ("s3fs", "curl.cpp:")),
+        ("cfn-response", ("send(..) failed executing", "cfn-response", "cfnresponse")),
+        ("minio", ("mc: <ERROR>", "minio")),
+        ("airflow", ("airflow",)),
         ("php", ('Error executing "', "S3::", "aws-sdk-php")),
         ("java-v2", ("software.amazon.awssdk", "(Service: S3,")),
         ("kotlin", ("aws.sdk.kotlin",)),
@@ -444,8 +474,12 @@ def _source_format(flat: str) -> str:
     return "other"
 
 
-def extract_request(text: str) -> DeniedRequest:
-    """Every field one error's text states. `text` is normalized (see `normalize`) but may span lines."""
+def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
+    """Every field one error's text states. `text` is normalized (see `normalize`) but may span lines.
+
+    `brief`: only what tells two pieces of text apart as requests (code, operation the text names, bucket, key,
+    principal, resource, request id), for cutting a paste into requests before each is read in full.
+    """
     flat = " ".join(text.split())
     enriched = _ENRICHED.search(flat) if "is not authorized to perform" in flat else None
 
@@ -480,11 +514,50 @@ def extract_request(text: str) -> DeniedRequest:
 
     error_code = _error_code(flat, enriched is not None)
     operation = _operation(flat)
+    record = read_record(flat) if is_record(flat) else None
+    if record is not None:
+        error_code = record.error_code or error_code
+        if operation is None and record.event_name:
+            operation = ops.known(record.event_name) or record.event_name
+        if principal is None and record.principal_arn:
+            principal = record.principal_arn
+        if resource_arn is None and record.resource_arn and not record.resource_arn.startswith("arn:aws:s3:::"):
+            resource_arn = record.resource_arn  # a KMS key; S3's bucket and key come from requestParameters
+        anonymous = anonymous or record.anonymous
+    if brief:
+        bucket, key, _ = _bucket_key_region(flat, operation, resource_arn, (), record)
+        return DeniedRequest(
+            error_code=error_code,
+            operation=operation,
+            bucket=bucket,
+            key=key,
+            principal_arn=principal,
+            resource_arn=resource_arn,
+            request_id=_request_id(flat),
+        )
+    http = _http_request(flat)
+    candidates: tuple[str, ...] = ()
+    inferred = ops.Inferred()
+    if operation is None:
+        sdk = ops.from_sdk_names(flat)
+        if sdk.operation is not None and (error_code or "") in LOOKALIKES:
+            # A stack frame beside an error that is no access denial (bad key id, missing key) is context, not
+            # the request to diagnose: offered as a candidate only.
+            sdk = ops.Inferred(candidates=(sdk.operation,))
+        for found in (http, sdk, ops.from_cli(text), ops.from_tools(flat)):
+            if found.operation or found.candidates:
+                inferred = found
+                break
+        if inferred.operation is None and not inferred.candidates and ops.is_cloudfront(flat):
+            inferred = ops.Inferred(candidates=("GetObject", "HeadObject"))  # what a CloudFront viewer sends
+        operation, candidates = inferred.operation, inferred.candidates
 
     if "aliyuncs.com" in flat:
         service = "oss"
     elif action is not None and ":" in action:
         service = action.split(":", 1)[0].lower()
+    elif record is not None and record.service and record.service != "s3":
+        service = record.service
     else:
         service = "s3"
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
@@ -495,21 +568,32 @@ def extract_request(text: str) -> DeniedRequest:
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
 
-    bucket = key = region = None
-    arn = Arn.parse(resource_arn) if resource_arn else None
-    if arn is not None and arn.s3_bucket and not is_placeholder(arn.s3_bucket):
-        bucket, key = arn.s3_bucket, arn.s3_key
-    else:
-        locs = sorted(
-            (loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)),
-            key=lambda loc: (loc.priority, loc.pos),
-        )
-        if locs:
-            bucket = locs[0].bucket
-            key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
-            region = next((loc.region for loc in locs if loc.region), None)
+    bucket, key, region = _bucket_key_region(flat, operation, resource_arn, (http, inferred), record)
+    if bucket is None and key is None:
+        key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
+    if region is None and record is not None:
+        region = record.region
     if region is None:
         region = _region(flat, resource_arn, principal)
+
+    if bucket is not None and bucket.endswith(DIRECTORY_BUCKET_SUFFIX) and service == "s3":
+        # S3 Express One Zone: zonal operations are authorized by s3express:CreateSession on the bucket; the
+        # regional (bucket management) ones by s3express:<Operation> (S3 User Guide, "Authorizing Zonal endpoint
+        # API operations with CreateSession").
+        service = "s3express"
+        if action is None or action.startswith("s3:"):
+            op = operation or (candidates[0] if candidates else None)
+            action = "s3express:CreateSession" if op is None or op in _ZONAL_OPERATIONS else f"s3express:{op}"
+
+    context = list(record.context) if record is not None else []
+    context.extend(stated_keys(flat))
+    if http.scheme is not None:
+        # aws:SecureTransport is whether the request itself used TLS (IAM global condition keys).
+        context.append(("aws:SecureTransport", "true" if http.scheme == "https" else "false"))
+    stated: dict[str, list[str]] = {}
+    for k, v in dict.fromkeys(context):
+        if k != "aws:SecureTransport" or k not in stated:
+            stated.setdefault(k, []).append(v)
 
     return DeniedRequest(
         source_format=_source_format(flat),
@@ -530,7 +614,94 @@ def extract_request(text: str) -> DeniedRequest:
         policy_arn=policy_arn,
         authorization_id=_authorization_id(flat),
         reason=reason_clause,
+        operation_candidates=candidates,
+        stated_context=tuple((k, tuple(v)) for k, v in stated.items()),
     )
+
+
+def _bucket_key_region(
+    flat: str,
+    operation: str | None,
+    resource_arn: str | None,
+    inferred: tuple[ops.Inferred, ...],
+    record: TrailRecord | None,
+) -> tuple[str | None, str | None, str | None]:
+    """The bucket and key the request went to, strongest statement first (resource ARN, request URL, CLI, mention)."""
+    bucket = key = region = None
+    arn = Arn.parse(resource_arn) if resource_arn else None
+    if arn is not None and arn.s3_bucket and not is_placeholder(arn.s3_bucket):
+        return arn.s3_bucket, arn.s3_key, None
+    if arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
+        return arn.resource.removeprefix("bucket/") or None, None, None
+    locs = [loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)]
+    for found, priority in zip(inferred, (_P_STRONG, _P_CLI), strict=False):
+        if found.bucket and not is_placeholder(found.bucket):
+            locs.append(_Location(priority, -1, found.bucket, found.key))
+    if record is not None and record.bucket and not is_placeholder(record.bucket):
+        locs.append(_Location(_P_STRONG, -2, record.bucket, record.key))
+    locs.sort(key=lambda loc: (loc.priority, loc.pos))
+    if locs:
+        bucket = locs[0].bucket
+        key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
+        region = next((loc.region for loc in locs if loc.region), None)
+    return bucket, key, region
+
+
+DIRECTORY_BUCKET_SUFFIX = "--x-s3"  # directory bucket names: NAME--AZID--x-s3 (S3 User Guide, directory buckets)
+_ZONAL_OPERATIONS = frozenset(
+    {
+        "CreateSession", "GetObject", "PutObject", "HeadObject", "DeleteObject", "DeleteObjects", "CopyObject",
+        "ListObjectsV2", "HeadBucket", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
+        "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "ListMultipartUploads",
+        "GetObjectAttributes", "RenameObject", "ListObjects",
+    }
+)  # fmt: skip
+
+
+def _http_request(flat: str) -> ops.Inferred:
+    """The request an HTTP line states: `GET https://b.s3.amazonaws.com/k` or `PUT /k HTTP/1.1` with `Host: ...`.
+
+    The scheme is stated only by a full URL; a request line with a Host header does not say whether TLS was used.
+    """
+    scheme: str | None = None
+    if not any(method in flat for method in ops.METHOD_NAMES):
+        return ops.Inferred()
+    if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None:
+        method, url = m.group(1), m.group(2)
+        scheme = url.split("://", 1)[0].lower()
+    elif " HTTP/" in flat and (m := ops.REQUEST_LINE.search(flat)) is not None:
+        host_header = ops.HOST_HEADER.search(flat)
+        if host_header is None:
+            return ops.Inferred()
+        method, url = m.group(1), f"https://{host_header.group(1)}{m.group(2)}"
+    elif "computing signature [" in flat and (m := ops.S3FS_SIGNATURE.search(flat)) is not None:
+        # s3fs signs every request it sends to its one bucket: the path is the key ("/" lists the bucket).
+        method, target, query = m.group(1), m.group(2), m.group(3)
+        op = ops.http_operation(method, has_bucket=True, has_key=target.strip("/") != "", query=query)
+        return ops.Inferred(operation=op, key=unquote(target.lstrip("/")) or None)
+    else:
+        return ops.Inferred()
+    host, path = _split_url(url)
+    parsed = parse_s3_host(host)
+    if parsed is None:  # not S3 itself (CloudFront, a website): its scheme says nothing about the S3 request
+        return ops.Inferred()
+    bucket, _region_unused, path_style = parsed
+    target, _, query = path.partition("?")
+    target = target.split("#", 1)[0].lstrip("/")
+    key: str | None
+    if path_style:
+        first, _, rest = target.partition("/")
+        bucket, key = (unquote(first) or None), (unquote(rest) or None)
+    else:
+        key = unquote(target) or None
+    op = ops.http_operation(
+        method,
+        has_bucket=bucket is not None,
+        has_key=key is not None,
+        query=query,
+        copy_source="x-amz-copy-source" in flat.lower(),
+    )
+    return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
 
 
 def _reason_clause(reason: str) -> str | None:

@@ -24,7 +24,33 @@ REQUEST_KEYS: tuple[str, ...] = (
     "policy_arn",
     "authorization_id",
     "reason",
+    "operation_candidates",
+    "stated_context",
+    "presigned",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedUrl:
+    """What a presigned URL's query string says about its signer (never the signature or the token).
+
+    SigV4 (S3 API Reference, "Authenticating Requests: Using Query Parameters"): X-Amz-Credential =
+    AKID/YYYYMMDD/REGION/SERVICE/aws4_request, X-Amz-Date (YYYYMMDD'T'HHMMSS'Z'), X-Amz-Expires (seconds, at most
+    604800), X-Amz-Security-Token when the signer used temporary credentials. SigV2: AWSAccessKeyId, Expires (epoch
+    seconds), x-amz-security-token.
+    """
+
+    signature_version: str  # "v4" | "v2"
+    access_key_id: str | None = None
+    signed_at: str | None = None  # ISO 8601 UTC, e.g. "2026-11-30T10:00:00Z" (SigV4 only)
+    expires_seconds: int | None = None  # X-Amz-Expires (SigV4 only)
+    expires_at: str | None = None  # ISO 8601 UTC: signed_at + expires_seconds, or SigV2's Expires
+    temporary_credentials: bool = False  # a security token rides along: the URL dies with the session
+    region: str | None = None  # the credential scope's region (SigV4)
+    scheme: str | None = None  # "https" | "http"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +78,26 @@ class DeniedRequest:
     # The clause after "because" / "with" in an enriched message, without the policy ARN or the link sentence:
     # e.g. "public ACLs are prevented by the BlockPublicAcls setting in S3 Block Public Access".
     reason: str | None = None
+    # Where the text narrows the operation to a few but cannot tell which (e.g. `aws s3 cp s3://b/k .` fails on
+    # HeadObject or GetObject); empty when `operation` is known or nothing narrows it.
+    operation_candidates: tuple[str, ...] = ()
+    # Request-context keys the text itself states (key -> values), e.g. a CloudTrail record's vpcEndpointId as
+    # aws:SourceVpce, an `http://` request URL as aws:SecureTransport=false, an `x-amz-acl` header as s3:x-amz-acl.
+    stated_context: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    presigned: PresignedUrl | None = None
     # Not part of the JSON contract: what the diagnosis may still use.
     anonymous: bool = field(default=False, compare=False)
     presigned_expired: bool = field(default=False, compare=False)  # "Request has expired"
 
+    @property
+    def context(self) -> dict[str, list[str]]:
+        """`stated_context` as a mapping, each key's values in the order the text states them."""
+        return {k: list(v) for k, v in self.stated_context}
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["operation_candidates"] = list(self.operation_candidates)
+        data["stated_context"] = self.context
         return {k: data[k] for k in REQUEST_KEYS}
 
 

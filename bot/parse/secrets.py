@@ -1,12 +1,29 @@
-"""Find and redact AWS credentials people paste by accident.
+"""Find and redact the credentials people paste by accident, before anything is stored, posted or logged.
 
-Every pattern starts with a literal or a fixed-width class and has bounded repetition, so scanning is linear.
+Two sources, merged into one list of non-overlapping spans:
+- detect-secrets' regex plugins (AWS access keys, Slack tokens and webhooks, GitHub, GitLab, JWTs, credentials in
+  URLs, Stripe, Twilio, SendGrid, npm, PyPI, OpenAI, Azure storage keys, ...) and its base64 high-entropy
+  detector (quoted strings only, entropy above 4.5, at least 20 characters, never what follows a key that names
+  a request id, host id, ETag or checksum). Its hex-entropy detector is not used: request ids, ETags and
+  checksums are hex, and the one hex secret that matters (a SigV4 signature) has its own rule. Its public-IP
+  detector is not used either (an address is evidence for `aws:SourceIp`, not a credential).
+- s3why's own rules for what detect-secrets misses: secret access keys and session tokens by name or on their
+  own (also JSON-escaped, `\\/` for `/`), presigned-URL signatures (SigV4 `X-Amz-Signature`, SigV2 `Signature=`,
+  also after `&amp;` as Slack delivers `&`), `X-Amz-Credential`, `X-Amz-Security-Token`, the signature of an
+  `Authorization` header, bearer tokens, whole PEM private-key blocks, Slack app tokens (`xapp-`), every GitHub
+  token form (`ghp_` ... and `github_pat_`), and passwords or API keys written as `name=value`.
+
+Every pattern is literal-led or fixed-width with bounded repetition, so a scan is linear in the text's length.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from bot.parse.model import ParseWarning
 
@@ -19,20 +36,21 @@ class SecretSpan:
 
 
 _B64 = r"A-Za-z0-9/+"
+_B64_JSON = r"(?:[A-Za-z0-9+]|\\?/)"  # a base64 character, `/` possibly JSON-escaped as `\/`
 # (kind, literals of which one must be in the lower-cased text, pattern, group holding the secret)
 _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int], ...] = (
     (
         "aws-access-key-id",
-        ("akia", "asia", "agpa", "aida", "aroa", "anpa", "abia", "acca"),
-        re.compile(r"(?<![A-Z0-9])((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])"),
+        ("akia", "asia", "agpa", "aida", "aroa", "anpa", "abia", "acca", "a3t"),
+        re.compile(r"(?<![A-Z0-9])((?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})(?![A-Z0-9])"),
         1,
     ),
     (
         "aws-secret-access-key",
         ("secret",),
         re.compile(
-            r"(?i:secret[_ -]?(?:access[_ -]?)?key|SecretAccessKey|aws_secret)[\"']?\s{0,5}[:=]\s{0,5}[\"']?"
-            rf"([{_B64}]{{40}})(?![{_B64}=])"
+            r"(?i:secret[_ -]?(?:access[_ -]?)?key|SecretAccessKey|aws_secret)\\?[\"']?\s{0,5}[:=]\s{0,5}\\?[\"']?"
+            rf"({_B64_JSON}{{40}})(?![{_B64}=\\])"
         ),
         1,
     ),
@@ -40,8 +58,8 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int], ...] = (
         "aws-session-token",
         ("token",),
         re.compile(
-            r"(?i:session[_ -]?token|security[_ -]?token|SessionToken)[\"']?\s{0,5}[:=]\s{0,5}[\"']?"
-            rf"([{_B64}=%]{{40,4096}})"
+            r"(?i:session[_ -]?token|security[_ -]?token|SessionToken)\\?[\"']?\s{0,5}[:=]\s{0,5}\\?[\"']?"
+            r"((?:[A-Za-z0-9+=%]|\\?/){40,4096})"
         ),
         1,
     ),
@@ -49,14 +67,55 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int], ...] = (
     (
         "aws-session-token",
         ("fwogzxivyxdze", "iqojb3jpz2lu"),
-        re.compile(rf"\b((?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj|IQoJb3JpZ2lu)[{_B64}=]{{20,4096}})"),
+        re.compile(r"\b((?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj|IQoJb3JpZ2lu)(?:[A-Za-z0-9+=]|\\?/){20,4096})"),
         1,
     ),
     ("presigned-signature", ("x-amz-signature",), re.compile(r"(?i:X-Amz-Signature)=([0-9a-fA-F]{16,128})"), 1),
     ("presigned-credential", ("x-amz-credential",), re.compile(r"(?i:X-Amz-Credential)=([^&\s\"'<>]{1,512})"), 1),
-    ("presigned-signature", ("signature=",), re.compile(r"[?&]Signature=([^&\s\"'<>]{8,256})"), 1),
+    # SigV2 presigned URLs: `?Signature=` or `&Signature=`, and `&amp;Signature=` as Slack delivers `&`.
+    ("presigned-signature", ("signature=",), re.compile(r"(?:[?&;])Signature=([^&\s\"'<>]{8,256})"), 1),
+    # The signature of a SigV4 Authorization header: `..., Signature=<64 hex>`.
+    ("request-signature", ("signature=",), re.compile(r"(?i:\bSignature=)([0-9a-fA-F]{64})(?![0-9a-fA-F])"), 1),
+    (
+        "private-key",
+        ("private key-----",),
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY-----"
+            r"(?:[^-]{0,16384}?-----END[A-Z0-9 ]{0,40} PRIVATE KEY-----|[A-Za-z0-9+/=\s\\:,-]{0,16384})"
+        ),
+        0,
+    ),
+    ("slack-token", ("xox", "xapp-"), re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,250}"), 0),
+    (
+        "slack-webhook",
+        ("hooks.slack.com",),
+        re.compile(r"https://hooks\.slack\.com/(?:services|workflows)/[\w/]{10,200}"),
+        0,
+    ),
+    ("github-token", ("gh",), re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,251}\b"), 0),
+    ("github-token", ("github_pat_",), re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}"), 0),
+    (
+        "jwt",
+        ("eyj",),
+        re.compile(
+            r"(?<![A-Za-z0-9_=-])eyJ[A-Za-z0-9_=-]{4,8192}\.[A-Za-z0-9_=-]{2,16384}\.?[A-Za-z0-9_.+/=-]{0,8192}"
+        ),
+        0,
+    ),
+    ("npm-token", ("_authtoken",), re.compile(r":_authToken=\s{0,5}(npm_[A-Za-z0-9]{36}|[A-Fa-f0-9-]{36})"), 1),
+    ("bearer-token", ("bearer",), re.compile(r"(?i:\bBearer)\s{1,5}([A-Za-z0-9\-._~+/]{16,4096}=*)"), 1),
+    (
+        "password",
+        ("pass", "pwd", "secret", "key", "token"),
+        re.compile(
+            r"(?i:passw(?:or)?d|\bpwd|client[_-]?secret|api[_-]?key|access[_-]?token|auth[_-]?token|private[_-]?token)"
+            r"\w{0,20}\\?[\"']?\s{0,5}[:=]\s{0,5}\\?[\"']?([^\s\"'&,;<>\\]{4,256})"
+        ),
+        1,
+    ),
 )
 
+_ROTATE = "Rotate it now: anyone who saw it can use it."
 _MESSAGES = {
     "aws-access-key-id": "an AWS access key id was pasted; it is redacted. Deactivate and rotate the key if its secret "
     "was exposed too.",
@@ -68,18 +127,110 @@ _MESSAGES = {
     "use it until it expires.",
     "presigned-credential": "a presigned URL's credential scope (it holds the access key id) was pasted; it is "
     "redacted.",
+    "request-signature": "a signed request's Authorization header was pasted; its signature is redacted.",
+    "private-key": f"a private key was pasted; it is redacted. {_ROTATE}",
+    "slack-token": f"a Slack token was pasted; it is redacted. Revoke it (api.slack.com/apps). {_ROTATE}",
+    "slack-webhook": f"a Slack incoming-webhook URL was pasted; it is redacted. Regenerate it. {_ROTATE}",
+    "github-token": f"a GitHub token was pasted; it is redacted. Revoke it in GitHub's settings. {_ROTATE}",
+    "jwt": f"a JSON Web Token was pasted; it is redacted. Anyone who saw it can use it until it expires. {_ROTATE}",
+    "basic-auth-credentials": f"a URL with a password in it was pasted; the password is redacted. {_ROTATE}",
+    "npm-token": f"an npm token was pasted; it is redacted. {_ROTATE}",
+    "bearer-token": f"a bearer token was pasted; it is redacted. {_ROTATE}",
+    "password": f"a password or API key was pasted; it is redacted. {_ROTATE}",
+    "high-entropy-string": "a string that looks like a key or token was pasted; it is redacted. If it is a "
+    "credential, rotate it.",
 }
 
+# detect-secrets' secret types that s3why's own rules already name (so one credential gets one kind).
+_KIND_OF_TYPE = {
+    "AWS Access Key": "aws-access-key-id",
+    "Slack Token": "slack-token",
+    "GitHub Token": "github-token",
+    "Private Key": "private-key",
+    "Basic Auth Credentials": "basic-auth-credentials",
+    "JSON Web Token": "jwt",
+    "Base64 High Entropy String": "high-entropy-string",
+}
+# Not used: public IPs (evidence, not credentials), hex entropy (request ids, ETags), keywords (s3why's
+# "password" rule instead), and the npm and JWT rules, whose patterns take quadratic time on hostile text
+# (`.+` and unbounded runs re-scanned from every position): s3why's own linear rules replace them.
+_NOT_USED = frozenset(
+    {"IPPublicDetector", "HexHighEntropyString", "KeywordDetector", "NpmDetector", "JwtTokenDetector"}
+)
+# A high-entropy string after one of these names is an identifier AWS prints, not a credential.
+_NOT_SECRET_NAMES = re.compile(
+    r"(?i)(?:host[-_ ]?id|x-amz-id-2|request[-_ ]?id|x-amz-request-id|etag|checksum|md5|sha\d*|"
+    r"authorization[-_ ]?id|version[-_ ]?id|continuation[-_ ]?token|marker|upload[-_ ]?id|arn)\W{0,6}$"
+)
+_ENTROPY_LIMIT = 4.5
+_ENTROPY_MIN_LENGTH = 20
 
-# Candidate tokens for a bare secret key: runs of base64 characters, checked in Python (one linear scan).
-_B64_RUN = re.compile(r"[A-Za-z0-9/+=]{40,}")
+
+def _kind(secret_type: str) -> str:
+    return _KIND_OF_TYPE.get(secret_type) or re.sub(r"[^a-z0-9]+", "-", secret_type.lower()).strip("-")
+
+
+@lru_cache(maxsize=1)
+def _detect_secrets_rules() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(kind, pattern) for every regex plugin of detect-secrets (loaded once, on first use)."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+    from detect_secrets.plugins.base import RegexBasedDetector
+
+    rules: list[tuple[str, re.Pattern[str]]] = []
+    mapping: dict[str, type[Any]] = dict(get_mapping_from_secret_type_to_class())
+    for secret_type, cls in sorted(mapping.items()):
+        if cls.__name__ in _NOT_USED or not issubclass(cls, RegexBasedDetector):
+            continue
+        for pattern in cls().denylist:
+            rules.append((_kind(secret_type), pattern))
+    return tuple(rules)
+
+
+def _entropy(value: str) -> float:
+    counts = Counter(value)
+    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
+
+
+_QUOTED_B64 = re.compile(r"([\"'])([A-Za-z0-9+/=]{20,4096})\1")
+
+
+def _high_entropy(text: str) -> list[SecretSpan]:
+    """Quoted base64 strings with high entropy (detect-secrets' Base64HighEntropyString rule, tuned)."""
+    out: list[SecretSpan] = []
+    for m in _QUOTED_B64.finditer(text):
+        value = m.group(2)
+        if len(value) < _ENTROPY_MIN_LENGTH or _entropy(value) <= _ENTROPY_LIMIT:
+            continue
+        if re.fullmatch(r"[0-9A-Fa-f]+", value) or _NOT_SECRET_NAMES.search(text[max(0, m.start() - 40) : m.start()]):
+            continue
+        out.append(SecretSpan("high-entropy-string", m.start(2), m.end(2)))
+    return out
+
+
+def _from_detect_secrets(text: str) -> list[SecretSpan]:
+    out: list[SecretSpan] = []
+    for kind, pattern in _detect_secrets_rules():
+        for m in pattern.finditer(text):
+            # A rule's group 1 is the secret when it is long enough to be one (AWS keys by name, URL passwords);
+            # otherwise (a token's prefix) the whole match is.
+            if m.re.groups and m.group(1) and len(m.group(1)) >= 8:
+                start, end = m.span(1)
+            else:
+                start, end = m.span()
+            if end - start >= 8:
+                out.append(SecretSpan(kind, start, end))
+    return out
+
+
+# Candidate tokens for a bare secret key: runs of base64 characters (`/` possibly as `\/`), one linear scan.
+_B64_RUN = re.compile(r"(?:[A-Za-z0-9+=]|\\?/){40,}")
 
 
 def _bare_secret_keys(text: str) -> list[SecretSpan]:
     """A 40-character secret access key on its own: exactly 40 base64 characters, mixed case and a digit."""
     out: list[SecretSpan] = []
     for m in _B64_RUN.finditer(text):
-        token = m.group(0)
+        token = m.group(0).replace("\\/", "/")
         if (
             len(token) == 40
             and "=" not in token
@@ -95,7 +246,7 @@ def _bare_secret_keys(text: str) -> list[SecretSpan]:
 
 
 def find_secrets(text: str) -> list[SecretSpan]:
-    """All credential spans in the text, without overlaps, in order."""
+    """All credential spans in the text, without overlaps, in order (the longer of two overlapping spans wins)."""
     found: list[SecretSpan] = _bare_secret_keys(text)
     low = text.lower()
     for kind, literals, pattern, group in _PATTERNS:
@@ -103,13 +254,22 @@ def find_secrets(text: str) -> list[SecretSpan]:
             continue
         for m in pattern.finditer(text):
             found.append(SecretSpan(kind, m.start(group), m.end(group)))
+    found.extend(_from_detect_secrets(text))
+    found.extend(_high_entropy(text))
+    # Redaction is idempotent: a placeholder s3why wrote (`Signature=[REDACTED:...]`) is not found again.
+    found = [s for s in found if not text.startswith(_PLACEHOLDER, s.start)]
     found.sort(key=lambda s: (s.start, -(s.end - s.start)))
     merged: list[SecretSpan] = []
     for span in found:
         if merged and span.start < merged[-1].end:
-            continue  # the longer, earlier span already covers it
+            if span.end > merged[-1].end:  # overlapping: one span covers both, named by the first
+                merged[-1] = SecretSpan(merged[-1].kind, merged[-1].start, span.end)
+            continue
         merged.append(span)
     return merged
+
+
+_PLACEHOLDER = "[REDACTED:"
 
 
 def redact(text: str, spans: list[SecretSpan]) -> str:
@@ -124,8 +284,21 @@ def redact(text: str, spans: list[SecretSpan]) -> str:
     return "".join(out)
 
 
+def redact_secrets(text: str) -> str:
+    """`text` with every credential redacted (for log lines and anything else that is not a parse)."""
+    spans = find_secrets(text)
+    return redact(text, spans) if spans else text
+
+
 def secret_warnings(spans: list[SecretSpan]) -> list[ParseWarning]:
+    """One warning of kind `secret` per credential found: its type, where it was and what to do, never its value."""
     return [
-        ParseWarning(kind="secret", message=_MESSAGES[s.kind], secret_type=s.kind, start=s.start, end=s.end)
+        ParseWarning(
+            kind="secret",
+            message=_MESSAGES.get(s.kind) or f"a credential ({s.kind}) was pasted; it is redacted. {_ROTATE}",
+            secret_type=s.kind,
+            start=s.start,
+            end=s.end,
+        )
         for s in spans
     ]

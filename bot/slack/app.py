@@ -24,14 +24,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.approve.flow import Approvals, proposal_for
+from bot.approve.flow import Approvals, Outcome, proposal_for
 from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
+from bot.iac.approve import approve_pull_request
 from bot.layers import LayerId
+from bot.logs import safe_logger
 from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
@@ -144,6 +146,14 @@ def _mrkdwn(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn(text)[:3000]}}
 
 
+def _one_per_kind(warnings: tuple[ParseWarning, ...]) -> tuple[ParseWarning, ...]:
+    """One rotate warning per kind of credential (ten pasted tokens of one kind need one warning in Slack)."""
+    seen: dict[str | None, ParseWarning] = {}
+    for w in warnings:
+        seen.setdefault(w.secret_type, w)
+    return tuple(seen.values())
+
+
 def _echo(user: str, text: str) -> str:
     """ "<@user> asked s3why:" and the (redacted) text as a code block that shows it literally."""
     body = mrkdwn(text[:2800]).replace("```", "'''")
@@ -165,6 +175,8 @@ class Run:
     account: str | None = None
     response_url: str | None = None  # set for answers only the asker sees (/s3why in an "ephemeral" channel)
     requester: str | None = None  # who asked: they cannot approve their own fix (unless configured)
+    # everyone else who asked: the author of the message a shortcut ran on, of the thread an @mention is in
+    requesters: list[str] = field(default_factory=list)
     # warnings about credentials found in the original text (type and advice only, never the value)
     secret_warnings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -212,8 +224,17 @@ def create_app(
     diagnoser: Diagnoser,
     approvals: Approvals | None = None,
     process_before_response: bool = False,
+    reconcile_seconds: float = 60.0,
 ) -> App:
-    app = App(client=client, signing_secret=signing_secret, process_before_response=process_before_response)
+    """The Bolt app. With `approvals`, a daemon thread reconciles, every `reconcile_seconds`, proposals a state
+    store failure left in flight, and posts what it found in their threads."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=process_before_response,
+        logger=safe_logger(),  # Bolt's lines never carry a request body or a secret (bot/logs.py)
+        token_verification_enabled=False,  # `s3why serve` checks the token at start (bot/startup.py), one line
+    )
     bot_user: dict[str, str | None] = {"id": None}
     try:
         bot_user["id"] = client.auth_test().get("user_id")
@@ -246,6 +267,7 @@ def create_app(
         return ts
 
     def run_and_post(run: Run, *, fresh: bool = False, progress_ts: str | None = None) -> None:
+        started = time.perf_counter()
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
         if progress_ts is None:
@@ -289,10 +311,11 @@ def create_app(
             first,
             run_id,
             fix_format=run.fix_format,
-            warnings=parsed.secrets or run.warnings(),
+            warnings=_one_per_kind(parsed.secrets or run.warnings()),
             proposals=propose(run, run_id, first, 0),
         )
         show(run, progress_ts, verdict_line(first)[:3000], blocks)
+        METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
         for index, extra in enumerate(diagnoses[1:5], 1):
             more = diagnosis_blocks(
                 extra, run_id, fix_format=run.fix_format, proposals=propose(run, run_id, extra, index)
@@ -307,6 +330,7 @@ def create_app(
             "text": run.text,
             "index": index,
             "principal": run.principal,
+            "principal_arn": d.request.get("principal_arn"),  # as the diagnosis resolved it
             "context": run.context or {},
             "account": run.account,
         }
@@ -319,8 +343,13 @@ def create_app(
                 thread_ts=run.thread_ts,
                 run_id=run_id,
                 request=request,
+                requesters=run.requesters,
             )
             if made is None or not approvals.writable(made):
+                continue
+            own = approvals.own_role_refusal(made)
+            if own:  # advice only: s3why never offers to change its own access
+                log.warning("fix not offered for approval: %s", own)
                 continue
             try:
                 out[i] = approvals.store.propose(made, actor=None).id
@@ -359,14 +388,16 @@ def create_app(
             return
         thread_ts = event.get("thread_ts") or event["ts"]
         parsed = parse_text(_MENTION.sub("", event.get("text") or ""))
+        authors: list[str] = []
         if not actionable(parsed) and event.get("thread_ts"):
             replies = client.conversations_replies(channel=channel, ts=event["thread_ts"], limit=1)
             messages = replies.get("messages") or []
             parsed = parse_text(messages[0].get("text", "") if messages else "")
+            authors = [str(messages[0]["user"])] if messages and messages[0].get("user") else []
         if not actionable(parsed):
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=help_text())
             return
-        run_and_post(Run.of(parsed, channel, thread_ts, requester=event.get("user")))
+        run_and_post(Run.of(parsed, channel, thread_ts, requester=event.get("user"), requesters=authors))
 
     app.event("app_mention")(ack=ack_event, lazy=[on_mention])
 
@@ -427,6 +458,8 @@ def create_app(
             principal=form.principal,
             context=form.context,
             requester=body["user"]["id"],
+            # from a "tell s3why" button on someone else's run: they asked too (two-person rule)
+            requesters=[str(r) for r in meta.get("requesters") or [] if isinstance(r, str)],
         )
         run.account = form.account
         run_and_post(run)
@@ -447,7 +480,9 @@ def create_app(
                 channel=channel, user=shortcut["user"]["id"], text="No AWS error found in that message."
             )
             return
-        run_and_post(Run.of(parsed, channel, thread_ts, requester=message.get("user") or shortcut["user"]["id"]))
+        invoker = shortcut["user"]["id"]
+        author = [str(message["user"])] if message.get("user") and message.get("user") != invoker else []
+        run_and_post(Run.of(parsed, channel, thread_ts, requester=invoker, requesters=author))
 
     app.shortcut("s3why_diagnose_message")(ack=ack_shortcut, lazy=[on_shortcut])
 
@@ -502,6 +537,40 @@ def create_app(
         run_and_post(replace(run, scope=value.split("|", 1)[1]), progress_ts=run.message_ts)
 
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
+
+    def on_iac_pr(body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread."""
+        run_id, run = load_run(action["value"])
+        if run is None:
+            expired(body)
+            return
+        index = int(action["value"].rsplit("|", 1)[1])
+        user = body["user"]["id"]
+        if not store.claim(f"iac-pr:{run_id}:{index}:{user}", ttl=60):
+            return  # a double click
+        _, diagnoses = diagnoser(
+            run.text, principal=run.principal, context=run.options_context(), fresh=False, account=run.account
+        )
+        d = diagnosis_with_scope(diagnoses[0], run.scope) if diagnoses else None
+        if d is None or index >= len(d.fixes):
+            expired(body)
+            return
+        done, message = approve_pull_request(
+            fix=d.fixes[index],
+            verdict=verdict_line(d),
+            cause=d.root_causes[0].summary if d.root_causes else "",
+            user=user,
+            requester=run.requester,
+            config=config,
+            account=run.account,
+            is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
+        )
+        if done:
+            client.chat_postMessage(channel=run.channel, thread_ts=run.thread_ts, text=message)
+        else:
+            client.chat_postEphemeral(channel=run.channel, user=user, text=message)
+
+    app.action("s3why_iac_pr")(ack=ack_action, lazy=[on_iac_pr])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
         _, run = load_run(action["value"])
@@ -573,9 +642,12 @@ def create_app(
         if approvals is None:
             client.chat_postEphemeral(channel=channel, user=user, text="Approvals are not enabled for this s3why.")
             return
+        message = body.get("message") or {}
+        # a button acts only in its own channel and thread (the clicked message's thread, or the message itself)
+        where = (channel, str(message.get("thread_ts") or message.get("ts") or ""))
         try:
-            outcome = getattr(approvals, verb)(action["value"], user)
-        except redis.RedisError:
+            outcome = getattr(approvals, verb)(action["value"], user, where=where)
+        except redis.RedisError:  # Approvals raises it only before any AWS write
             log.warning("redis unavailable: %s refused", verb)
             client.chat_postEphemeral(
                 channel=channel, user=user, text="s3why cannot reach its state store right now: nothing was changed."
@@ -584,14 +656,31 @@ def create_app(
         if outcome.private:
             client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn(outcome.message, mentions=(user,)))
             return
+        post_outcome(outcome, channel, (user,))
+
+    def post_outcome(outcome: Outcome, channel: str, mentions: tuple[str, ...]) -> None:
+        """In the proposal's thread (`mentions`: the user ids s3why itself names in the message)."""
         p = outcome.proposal
         where, thread = (p.channel, p.thread_ts) if p is not None else (channel, None)
         client.chat_postMessage(
             channel=where,
             thread_ts=thread,
-            text=mrkdwn(outcome.message, mentions=(user,))[:3000],
-            blocks=outcome_blocks(outcome, p.run_id if p is not None else None, (user,)),
+            text=mrkdwn(outcome.message, mentions=mentions)[:3000],
+            blocks=outcome_blocks(outcome, p.run_id if p is not None else None, mentions),
         )
+
+    def reconcile_forever(stop: threading.Event) -> None:
+        """Settle proposals a store failure left in flight, once the store answers again (every replica may run
+        it: each move is atomic, so one replica posts)."""
+        while not stop.wait(reconcile_seconds):
+            try:
+                for outcome in approvals.reconcile() if approvals is not None else []:
+                    intent = (outcome.proposal.intent if outcome.proposal else None) or {}
+                    post_outcome(outcome, "", (str(intent.get("approver") or ""),))
+            except redis.RedisError:
+                continue  # still down: next round
+            except Exception as exc:  # never let the thread die, never a traceback in the log
+                log.warning("reconcile failed (%s); trying again later", type(exc).__name__)
 
     def decider(verb: str) -> Callable[[dict[str, Any], dict[str, Any]], None]:
         def handle(body: dict[str, Any], action: dict[str, Any]) -> None:  # Bolt injects by parameter name
@@ -601,6 +690,10 @@ def create_app(
 
     for verb in ("approve", "reject", "rollback"):
         app.action(f"s3why_{verb}")(ack=ack_action, lazy=[decider(verb)])
+    if approvals is not None:
+        threading.Thread(
+            target=reconcile_forever, args=(threading.Event(),), name="s3why-reconcile", daemon=True
+        ).start()
     return app
 
 
@@ -664,7 +757,13 @@ def _modal(channel: str, thread_ts: str | None, text: str, known: Run | None = N
     return {
         "type": "modal",
         "callback_id": "s3why_modal",
-        "private_metadata": json.dumps({"channel": channel, "thread_ts": thread_ts}),
+        "private_metadata": json.dumps(
+            {
+                "channel": channel,
+                "thread_ts": thread_ts,
+                "requesters": sorted({r for r in [known.requester, *known.requesters] if r}) if known else [],
+            }
+        ),
         "title": {"type": "plain_text", "text": "s3why"},
         "submit": {"type": "plain_text", "text": "Diagnose"},
         "blocks": [

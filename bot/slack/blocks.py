@@ -91,7 +91,7 @@ def verdict_line(d: Diagnosis) -> str:
 def headline_mrkdwn(d: Diagnosis) -> str:
     """The first block: the verdict in bold, then the layer and the deciding policy and statement, plain. Bold
     is never nested (Slack does not render `*a *b* c*`)."""
-    head = f"*{_HEAD.get(d.decision, d.decision)}*"
+    head = f"*{d.verdict_label or _HEAD.get(d.decision, d.decision)}*"
     if not d.root_causes:
         return head
     first = d.root_causes[0]
@@ -188,6 +188,10 @@ def diagnosis_blocks(
         proposal = (proposals or {}).get(index)
         if proposal is not None:
             blocks.append(approval_actions(proposal, fix.title))
+        elif fix.verified and any(
+            p.kind == "iac-change" and (p.iac or {}).get("tool") == "terraform" for p in fix.patches
+        ):
+            blocks.append(pull_request_action(run_id, index))  # issue 15: managed by Terraform -> a pull request
     elements: list[dict[str, Any]] = [
         {
             "type": "button",
@@ -233,6 +237,32 @@ def diagnosis_blocks(
     return blocks
 
 
+def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
+    """Approve a Terraform fix: s3why opens a pull request with the change (never a live write)."""
+    return {
+        "type": "actions",
+        "block_id": f"s3why_pr_{index}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "s3why_iac_pr",
+                "value": f"{run_id}|{index}",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve: open a pull request"},
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Open a pull request?"},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": "s3why pushes a branch with this change and opens a pull request.",
+                    },
+                    "confirm": {"type": "plain_text", "text": "Open it"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
+            }
+        ],
+    }
+
+
 def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     """The scopes of a fix in words, and a select that switches the one shown (and the one approval applies)."""
     chosen = next(s for s in fix.scopes if s.name == fix.scope)
@@ -247,7 +277,7 @@ def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     return {
         "type": "section",
         "block_id": f"s3why_scope_{fix.id}"[:255],
-        "text": {"type": "mrkdwn", "text": _cut(text, 3000)},
+        "text": {"type": "mrkdwn", "text": _cut(mrkdwn(text), 3000)},
         "accessory": {
             "type": "static_select",
             "action_id": "s3why_fix_scope",

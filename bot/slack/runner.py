@@ -14,6 +14,8 @@ from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.aws_record import diagnose_with_record
 from bot.fixes import propose_fixes
 from bot.fixes.core import Patch, apply_patches
+from bot.iac.approve import iac_options
+from bot.iac.fixes import with_iac
 from bot.parse import ParseResult, parse_text
 
 
@@ -36,6 +38,7 @@ class LiveDiagnoser:
         collector = Collector(self.collector.sessions, NoCache()) if fresh else self.collector
         out: list[Diagnosis] = []
         options = DiagnoseOptions(principal=principal, context=context)
+        iac = iac_options(self.collector.sessions.config)  # Terraform / CloudFormation: iac-change patches
         for req in parsed.requests:
             target = target_for(
                 req,
@@ -48,7 +51,8 @@ class LiveDiagnoser:
                 collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
             )
             found, settled = diagnose_with_record(req, account_view(snapshot), options)
-            out.append(replace(found, fixes=tuple(propose_fixes(req, snapshot, settled, found))))
+            fixes = with_iac(propose_fixes(req, snapshot, settled, found), req, snapshot, settled, iac)
+            out.append(replace(found, fixes=tuple(fixes)))
         return parsed, out
 
     def verify(self, proposal: Proposal, patched: bool) -> str:
@@ -71,7 +75,7 @@ class LiveDiagnoser:
         if patched:
             patches = [Patch(c.target, c.where, c.document, [], c.before, apply=c.apply) for c in proposal.changes]
             snapshot = apply_patches(snapshot, patches)
-        options = DiagnoseOptions(principal=r.get("principal"), context=context)
+        options = DiagnoseOptions(principal=r.get("principal"), context=context, text_is_evidence=False)
         return diagnose(req, account_view(snapshot), options).decision
 
     def invalidate(self, proposal: Proposal) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import signal
@@ -9,11 +11,13 @@ import socketserver
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from slack_sdk.signature import SignatureVerifier
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
@@ -24,9 +28,12 @@ from bot.cache import cache_from_env, redis_client
 from bot.config import Config, load_config
 from bot.errors import UsageError
 from bot.logs import configure as configure_logs
+from bot.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from bot.metrics import METRICS
+from bot.noise import quiet_third_party
 from bot.slack.app import Store, create_app
 from bot.slack.runner import LiveDiagnoser
+from bot.startup import require_ready
 
 log = logging.getLogger("s3why.serve")
 
@@ -41,8 +48,100 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+MAX_REQUEST_BYTES = 1 << 20  # Slack's largest deliveries (a 40,000-character message with its blocks) fit well
+
+
+def _status(start_response: Callable[..., Any], status: str, error: str) -> list[bytes]:
+    body = json.dumps({"error": error}).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+_INTERACTIVE = frozenset(
+    {"block_actions", "block_suggestion", "view_submission", "view_closed", "message_action", "shortcut"}
+)
+
+
+def _shape_problem(body: dict[str, Any]) -> str | None:
+    """What Slack always sends that this body lacks, for the parts Bolt reads before any listener runs."""
+    for name in ("event", "view", "container", "message"):
+        if name in body and not isinstance(body[name], dict):
+            return f"the payload's {name} is not an object"
+    if body.get("type") == "event_callback" and not isinstance(body.get("event"), dict):
+        return "the event is missing"
+    user = body.get("user")
+    if body.get("type") in _INTERACTIVE and not (isinstance(user, dict) and isinstance(user.get("id"), str)):
+        return "the payload's user is missing"
+    actions = body.get("actions")
+    if actions is not None and not (
+        isinstance(actions, list) and all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+    ):
+        return "the payload's actions are not a list of actions"
+    return None
+
+
+def body_problem(raw: bytes, content_type: str) -> str | None:
+    """Why Bolt could not read this body as a Slack payload (None when it can): what Bolt's parser expects, a
+    JSON object, or a form whose `payload` is a JSON object (slack_bolt.request.internals.parse_body), with the
+    parts Bolt reads before any listener (`event`, `actions`, `view`, ...) of the types Slack sends."""
+    try:
+        body = raw.decode("utf-8")
+        parsed: Any = None
+        if content_type.split(";")[0].strip() == "application/json" or body.startswith("{"):
+            parsed = json.loads(body) if body else {}
+            if not isinstance(parsed, dict):
+                return "the JSON body is not an object"
+        elif "payload" in body:
+            payload = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
+            parsed = json.loads(payload) if payload is not None else {}
+            if not isinstance(parsed, dict):
+                return "the payload is not a JSON object"
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    except ValueError:
+        return "the body is not valid JSON"
+    return _shape_problem(parsed) if isinstance(parsed, dict) else None
+
+
+def wsgi_app(
+    app: App, signing_secret: str | None = None
+) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """The HTTP routes. Every Slack delivery is refused before Bolt sees it when it is larger than
+    MAX_REQUEST_BYTES (413, the body never read) or signed but unreadable (400); each refusal is one JSON log
+    line without the body. `signing_secret` defaults to the app's own."""
     handler = SlackRequestHandler(app)
+    verifier = SignatureVerifier(signing_secret or getattr(app, "_signing_secret", "") or "")
+
+    def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            log.warning("slack request refused: bad Content-Length", extra={"status": 400})
+            return _status(start_response, "400 Bad Request", "bad Content-Length")
+        if length > MAX_REQUEST_BYTES:
+            log.warning("slack request refused: too large", extra={"status": 413, "bytes": length})
+            return _status(start_response, "413 Payload Too Large", "request too large")
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)  # Bolt reads the same bytes again
+        problem = body_problem(raw, environ.get("CONTENT_TYPE") or "")
+        if problem is not None:
+            signed = verifier.is_valid(
+                body=raw,
+                timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "",
+                signature=environ.get("HTTP_X_SLACK_SIGNATURE") or "",
+            )
+            if not signed:
+                log.warning("slack request refused: invalid signature", extra={"status": 401})
+                return _status(start_response, "401 Unauthorized", "invalid request")
+            log.warning(f"slack request refused: {problem}", extra={"status": 400, "bytes": length})
+            return _status(start_response, "400 Bad Request", problem)
+        try:
+            return handler(environ, start_response)
+        except Exception as exc:  # one line, no traceback, no body
+            log.error("slack request failed", extra={"status": 500, "error": type(exc).__name__})
+            return _status(start_response, "500 Internal Server Error", "internal error")
 
     def route(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -50,10 +149,11 @@ def wsgi_app(app: App) -> Callable[[dict[str, Any], Callable[..., Any]], Iterabl
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
         if path == "/metrics":
-            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+            start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE)])
             return [METRICS.render().encode()]
         if path == "/slack/events":
-            return handler(environ, start_response)
+            with METRICS.timer("s3why_slack_ack_seconds"):  # Bolt answers once the listener has acked
+                return slack_events(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 
@@ -70,6 +170,7 @@ def build_app_from_env(
         raise UsageError("s3why serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment")
     base = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
     client = WebClient(token=token, base_url=base if base.endswith("/") else base + "/")
+    require_ready(client)  # AWS credentials and the Slack token, one line each (bot/startup.py)
     config = config if config is not None else load_config(os.environ.get("S3WHY_CONFIG"))
     url = os.environ.get("REDIS_URL") if use_redis else None
     store = Store(redis_client(url) if url else None)
@@ -90,6 +191,7 @@ def build_app_from_env(
 
 def serve(port: int, app: App | None = None) -> int:
     configure_logs(json_lines=os.environ.get("S3WHY_LOG_FORMAT", "json") != "text")
+    quiet_third_party()
     app = app or build_app_from_env()
     app_token = os.environ.get("SLACK_APP_TOKEN")
     if app_token:

@@ -37,7 +37,7 @@ def test_approving_an_iam_fix_applies_it_and_the_request_is_allowed(
     assert policy_hash(_role_policy(change.apply["name"])) == policy_hash(change.document)
     assert "+" in outcome.diff
     actions = [e["action"] for e in flow.store.audit_entries() if e["proposal"] == proposal.id]
-    assert actions == ["proposed", "approved", "applied"]
+    assert actions == ["proposed", "approved", "applying", "applied"]
     applied = next(e for e in flow.store.audit_entries() if e["action"] == "applied")
     assert applied["actor"] == APPROVER and applied["accounts"] == OWN and applied["request_id"] and applied["diff"]
 
@@ -189,7 +189,7 @@ def test_s3why_audit_lists_every_step(
     monkeypatch.setenv("REDIS_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     assert main(["audit", "--json", "--limit", "100000"]) == 0
     entries = [e for e in json.loads(capsys.readouterr().out)["entries"][start:] if e["proposal"] == proposal.id]
-    assert [e["action"] for e in entries] == ["approved", "applied", "rolled-back"]
+    assert [e["action"] for e in entries] == ["approved", "applying", "applied", "rolled-back"]
     assert all(e["actor"] == APPROVER and e["at"] for e in entries)
     assert main(["audit", "--diffs", "--limit", "100000"]) == 0
     assert "rolled-back" in capsys.readouterr().out

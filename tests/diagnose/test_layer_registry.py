@@ -14,7 +14,7 @@ def test_every_contract_layer_is_decided_by_exactly_one_registered_check() -> No
     for check in LAYERS:
         for layer in check.layers:
             owners.setdefault(layer, []).append(check.name)
-    assert set(owners) == set(LayerId)  # request-headers: SSE-C blocked by default (layers/sse_c.py)
+    assert set(owners) == set(LayerId)
     assert all(len(names) == 1 for names in owners.values()), owners
 
 

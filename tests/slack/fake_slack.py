@@ -22,6 +22,7 @@ class Call:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     thread_parents: dict[str, str] = field(default_factory=dict)  # ts -> text, for conversations.replies
+    thread_authors: dict[str, str] = field(default_factory=dict)  # ts -> the parent's author (user id)
     base_url: str = ""
     uploads: dict[str, str] = field(default_factory=dict)  # file id -> the bytes uploaded (as text)
     groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> members
@@ -51,7 +52,17 @@ class FakeSlack:
         if method == "conversations.replies":
             return {
                 "ok": True,
-                "messages": [{"ts": body.get("ts"), "text": self.thread_parents.get(str(body.get("ts")), "")}],
+                "messages": [
+                    {
+                        "ts": body.get("ts"),
+                        "text": self.thread_parents.get(str(body.get("ts")), ""),
+                        **(
+                            {"user": self.thread_authors[str(body["ts"])]}
+                            if str(body.get("ts")) in self.thread_authors
+                            else {}
+                        ),
+                    }
+                ],
             }
         if method == "files.getUploadURLExternal" and self.refuse_uploads:
             return {"ok": False, "error": "missing_scope", "needed": "files:write"}

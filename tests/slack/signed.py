@@ -79,7 +79,16 @@ def interactive(payload: dict[str, Any]) -> str:
     return "payload=" + quote(json.dumps(payload))
 
 
-def block_action(action: dict[str, Any], message_ts: str, user: str = "U_ALICE") -> str:
+def block_action(
+    action: dict[str, Any],
+    message_ts: str,
+    user: str = "U_ALICE",
+    *,
+    thread_ts: str | None = None,
+    channel: str = "C111",
+) -> str:
+    """A click on a button of the message `message_ts` (a reply in the thread `thread_ts` when given)."""
+    thread = {"thread_ts": thread_ts} if thread_ts else {}
     return interactive(
         {
             "type": "block_actions",
@@ -88,9 +97,15 @@ def block_action(action: dict[str, Any], message_ts: str, user: str = "U_ALICE")
             "api_app_id": "A111",
             "token": "legacy",
             "trigger_id": "1.2.4",
-            "container": {"type": "message", "message_ts": message_ts, "channel_id": "C111", "is_ephemeral": False},
-            "channel": {"id": "C111", "name": "ops"},
-            "message": {"ts": message_ts, "text": "x"},
+            "container": {
+                "type": "message",
+                "message_ts": message_ts,
+                "channel_id": channel,
+                "is_ephemeral": False,
+                **thread,
+            },
+            "channel": {"id": channel, "name": "ops"},
+            "message": {"ts": message_ts, "text": "x", **thread},
             "response_url": "http://127.0.0.1:1/unused",
             "actions": [{"action_ts": "1700000001.0", "block_id": "s3why_actions", **action}],
         }

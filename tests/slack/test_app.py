@@ -292,7 +292,7 @@ def test_when_the_text_does_not_say_who_s3why_asks_and_continues_in_the_thread(h
     assert post_signed(harness.endpoint, SECRET, block_action(click, str(first["ts"])), FORM)[0] == 200
     view = harness.fake.wait_for("views.open")[0].body["view"]
     meta = json.loads(view["private_metadata"])
-    assert meta == {"channel": "C111", "thread_ts": "1700000000.000100"}
+    assert meta == {"channel": "C111", "thread_ts": "1700000000.000100", "requesters": ["U_ALICE"]}
     assert view["blocks"][0]["element"]["initial_value"] == text
     answer = {"error": text, "principal": SESSION, "context": "aws:SecureTransport=false"}
     assert post_signed(harness.endpoint, SECRET, view_submission(answer, meta), FORM)[0] == 200

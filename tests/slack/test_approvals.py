@@ -42,8 +42,10 @@ def _approve_button(h: Harness) -> dict[str, Any]:
     return next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "s3why_approve")
 
 
-def _click(endpoint: str, action_id: str, value: str, user: str) -> None:
-    body = block_action({"type": "button", "action_id": action_id, "value": value}, "1800000000.000001", user=user)
+def _click(endpoint: str, action_id: str, value: str, user: str, thread: str = "1700000000.000100") -> None:
+    """A click on a button of s3why's answer, a reply in the thread `thread` of channel C111."""
+    action = {"type": "button", "action_id": action_id, "value": value}
+    body = block_action(action, "1800000000.000001", user=user, thread_ts=thread)
     assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
 
 
@@ -79,7 +81,7 @@ def test_approve_applies_once_and_roll_back_restores(approving: tuple[Harness, s
     assert "Rolled back" in json.dumps(rolled["blocks"])
     assert client("iam").list_role_policies(RoleName="app")["PolicyNames"] == before
     actions = [e["action"] for e in patches.audit_entries()]
-    assert actions == ["proposed", "refused", "refused", "approved", "applied", "rolled-back"]
+    assert actions == ["proposed", "refused", "refused", "approved", "applying", "applied", "rolled-back"]
 
 
 def test_without_approvals_fixes_have_no_approve_button(harness: Harness) -> None:
@@ -149,6 +151,6 @@ def test_approve_in_slack_applies_each_kind_of_patch(
     blocks = h.fake.wait_for("chat.update")[-1].body["blocks"]
     assert f"`{where}`" in json.dumps(blocks)
     button = _approve_button(h)
-    _click(endpoint, "s3why_approve", button["value"], APPROVER)
+    _click(endpoint, "s3why_approve", button["value"], APPROVER, thread="1700000000.000500")
     outcome = json.dumps(h.fake.wait_for("chat.postMessage", 2)[-1].body["blocks"])
     assert f"Applied by <@{APPROVER}>" in outcome and "now allowed" in outcome, outcome

@@ -24,9 +24,10 @@ from tests.slack.signed import block_action, event, message, post_signed, slash
 
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 SESSION = "arn:aws:sts::123456789012:assumed-role/app/run-1"
-# As Slack delivers what a person typed: `<`, `>` and `&` escaped. The parser unescapes them.
-TYPED = "out/&lt;!channel&gt;&lt;https://evil.example/login|Approve&gt;&lt;@UVICTIM&gt;&amp;amp;${*}%{if true}x%{endif}"
-KEY = "out/<!channel><https://evil.example/login|Approve><@UVICTIM>&amp;${*}%{if true}x%{endif}"
+# As Slack delivers what a person typed: `<`, `>` and `&` escaped. The parser unescapes them. The hostile part is
+# a folder, so it is in every scope a fix offers (the object, or its prefix).
+TYPED = "out/&lt;!channel&gt;&lt;https://evil.example/login|Approve&gt;&lt;@UVICTIM&gt;&amp;amp;${*}%{if true}x%{endif}/a.txt"
+KEY = "out/<!channel><https://evil.example/login|Approve><@UVICTIM>&amp;${*}%{if true}x%{endif}/a.txt"
 PASTE = (
     f"upload failed: ./a.txt to s3://team-data/{TYPED} An error occurred (AccessDenied) when calling the PutObject "
     f'operation: User: {SESSION} is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::team-data/{TYPED}" '
@@ -83,7 +84,8 @@ def test_a_hostile_key_is_shown_literally_everywhere_and_fixes_parse_back(approv
     s_identity_missing_put()
     assert post_signed(endpoint, SECRET, event(message(PASTE, user=REQUESTER), event_id="EvHostile"), JSON)[0] == 200
     answer = h.fake.wait_for("chat.update")[-1].body
-    assert "&lt;!channel&gt;&lt;https://evil.example/login|Approve&gt;" in answer["text"]  # the headline: literal
+    shown = "&lt;!channel&gt;&lt;https://evil.example/login|Approve&gt;"  # literal, as a person typed it
+    assert shown in json.dumps(answer["blocks"][:2]) and "<" not in answer["text"]  # the head and the request line
     assert_nothing_live(h.fake)
 
     # Terraform: the fix's HCL parses, and the key comes back with `${` and `%{` escaped, never live.

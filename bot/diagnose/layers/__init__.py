@@ -22,15 +22,15 @@ from bot.diagnose.layers import (
     object_missing,
     ownership_and_acl,
     presigned,
+    request_headers,
     requester_pays,
-    sse_c,
 )
 from bot.diagnose.layers.base import LayerCheck
 
 LAYERS: tuple[LayerCheck, ...] = (
     credentials.CHECK,
     presigned.CHECK,
-    sse_c.CHECK,  # request-headers: SSE-C blocked by default
+    request_headers.CHECK,
     requester_pays.CHECK,
     engine.CHECK,
     access_point.CHECK,

@@ -1,42 +1,25 @@
-"""Credentials: errors S3 (or STS) raises before any policy is read — an unknown or expired key, a bad
-signature, a clock too far off. They are not authorization denials: no policy change fixes them."""
+"""Credentials: errors S3 (or STS) raises before it authorizes the request — an unknown or expired key, a bad
+signature, a clock too far off, a suspended account. Like the other lookalikes (request_headers.py,
+object_missing.py) they are not authorization denials: parse's explanation is the answer and no policy change
+fixes them. S3 API Reference, "Error responses" (List of error codes)."""
 
 from __future__ import annotations
 
 from bot.diagnose.layers.base import Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import DENY, NOT_APPLICABLE
+from bot.diagnose.stated import NOT_A_DENIAL, not_a_denial_cause
 from bot.layers import LayerId
-from bot.parse.lookalikes import LOOKALIKES
-
-CREDENTIAL_CODES = frozenset(
-    {
-        "InvalidAccessKeyId",
-        "SignatureDoesNotMatch",
-        "ExpiredToken",
-        "InvalidToken",
-        "TokenRefreshRequired",
-        "RequestTimeTooSkewed",
-        "InvalidClientTokenId",
-        "ExpiredTokenException",
-        "UnrecognizedClientException",
-    }
-)
 
 
 def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
     code = subject.req.error_code or ""
-    if code in CREDENTIAL_CODES:
-        look = LOOKALIKES.get(code)
-        summary = f"{code}: {look.title if look else 'the credentials were rejected'}"
-        out.set(LayerId.CREDENTIALS, DENY, look.explanation if look else summary)
-        out.cause(
-            LayerId.CREDENTIALS, "setting", summary, error_code=code, explanation=look.explanation if look else None
-        )
+    if NOT_A_DENIAL.get(code) is LayerId.CREDENTIALS:
+        summary, evidence = not_a_denial_cause(code, LayerId.CREDENTIALS)
+        out.set(LayerId.CREDENTIALS, DENY, str(evidence["explanation"]))
+        out.cause(LayerId.CREDENTIALS, "setting", summary, **evidence)
     else:
-        out.set(
-            LayerId.CREDENTIALS, NOT_APPLICABLE, "the credentials were accepted (the error is an authorization one)"
-        )
+        out.set(LayerId.CREDENTIALS, NOT_APPLICABLE, "the credentials were accepted")
     return out.done()
 
 

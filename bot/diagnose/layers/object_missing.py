@@ -1,6 +1,7 @@
-"""A missing object: S3 authorizes before it looks the key up, so a missing key answers 403 only to a caller
-that is authorized for the operation and lacks s3:ListBucket on the bucket (with it, the answer is 404
-NoSuchKey). S3 API Reference, GetObject "Permissions"."""
+"""A missing object. S3 authorizes before it looks the key up: a missing key is a cause of a 403 only when the
+caller is authorized for the operation and lacks s3:ListBucket on the bucket; with s3:ListBucket the answer is
+404 NoSuchKey, never 403. So it never outranks an authorization denial. A pasted NoSuchKey (or NoSuchBucket) is
+not an access denial at all. S3 API Reference, GetObject and HeadObject, "Permissions"."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from bot.account.view import ABSENT
 from bot.arn import s3_arn
 from bot.diagnose.layers.base import Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import DENY, NOT_APPLICABLE, UNKNOWN
+from bot.diagnose.stated import NOT_A_DENIAL, not_a_denial_cause
 from bot.engine import AuthzRequest
 from bot.engine import evaluate as evaluate_policies
 from bot.layers import LayerId
@@ -17,8 +19,14 @@ MISSING_OBJECT_OPS = frozenset({"GetObject", "HeadObject", "GetObjectAttributes"
 
 def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
+    code = subject.req.error_code or ""
+    if NOT_A_DENIAL.get(code) is LayerId.OBJECT_MISSING:
+        summary, evidence = not_a_denial_cause(code, LayerId.OBJECT_MISSING)
+        out.set(LayerId.OBJECT_MISSING, DENY, str(evidence["explanation"]))
+        out.cause(LayerId.OBJECT_MISSING, "setting", summary, **evidence)
+        return out.done()
     auth, view, spec = subject.auth, subject.view, subject.spec
-    if auth is None or view.bucket is None or spec is None or auth.main.decision.value == "explicit-deny":
+    if auth is None or view.bucket is None or spec is None:
         return out.done()
     obj = view.bucket.object
     if spec.operation not in MISSING_OBJECT_OPS or obj is None:
@@ -30,11 +38,26 @@ def evaluate(subject: Subject) -> LayerFinding:
             "the object exists" if obj.head.present else obj.head.detail,
         )
         return out.done()
+    if auth.main.decision.value != "allow":
+        # S3 refuses the request before it looks the key up: the missing key is not why it failed.
+        out.set(
+            LayerId.OBJECT_MISSING,
+            NOT_APPLICABLE,
+            "the object does not exist either, but S3 refuses the request before it looks the key up",
+        )
+        out.note(
+            f"the key {obj.key} does not exist either: once the request is authorized S3 will answer 404 NoSuchKey "
+            "(403 to a caller that may not list the bucket)"
+        )
+        return out.done()
     request = AuthzRequest(auth.who, "s3:ListBucket", s3_arn(view.bucket.name), auth.owner, dict(auth.context))
-    can_list = evaluate_policies(request, auth.policies).decision.value == "allow"
-    if can_list:
-        out.set(LayerId.OBJECT_MISSING, DENY, "the object does not exist (S3 answers 404 NoSuchKey to this principal)")
-        out.cause(LayerId.OBJECT_MISSING, "setting", f"the object {obj.key} does not exist", key=obj.key)
+    if evaluate_policies(request, auth.policies).decision.value == "allow":
+        out.set(
+            LayerId.OBJECT_MISSING,
+            NOT_APPLICABLE,
+            "the object does not exist: S3 answers 404 NoSuchKey (not 403) to a caller that may list the bucket",
+        )
+        out.note(f"the key {obj.key} does not exist: this caller gets 404 NoSuchKey, not 403")
         return out.done()
     out.set(
         LayerId.OBJECT_MISSING, DENY, "the object does not exist, and without s3:ListBucket S3 says 403 instead of 404"
@@ -53,7 +76,7 @@ def evaluate(subject: Subject) -> LayerFinding:
 CHECK = LayerCheck(
     name="object_missing",
     layers=(LayerId.OBJECT_MISSING,),
-    reads=("HeadObject", "s3:ListBucket on the bucket"),
-    needs=Needs.BUCKET,
+    reads=("the error code in the text", "HeadObject", "s3:ListBucket on the bucket"),
+    needs=Needs.TEXT,
     evaluate=evaluate,
 )

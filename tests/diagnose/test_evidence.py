@@ -1,0 +1,164 @@
+"""The error text is evidence (issue 12 §1): through `s3why diagnose --snapshot --json`, the answer agrees with
+what the text states, says when s3why cannot reproduce it, and never answers `allow` against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import FIXTURES
+
+SNAPSHOTS = FIXTURES / "snapshots"
+ACCOUNT = "111122223333"
+SCP_TEXT = (
+    "An error occurred (AccessDenied) when calling the GetObject operation: User: "
+    f"arn:aws:sts::{ACCOUNT}:assumed-role/etl/run-7 is not authorized to perform: s3:GetObject on resource: "
+    '"arn:aws:s3:::lake-raw/x.parquet" with an explicit deny in a service control policy'
+)
+BOUNDARY_TEXT = (
+    "An error occurred (AccessDenied) when calling the GetObject operation: User: "
+    f"arn:aws:sts::{ACCOUNT}:assumed-role/trainer/job-1 is not authorized to perform: s3:GetObject on resource: "
+    '"arn:aws:s3:::ml-data/features/2025.parquet" because no permissions boundary allows the s3:GetObject action'
+)
+
+
+def _run(text: str, snapshot: Path, *args: str, as_json: bool = True) -> Any:
+    cmd = [sys.executable, "-m", "bot", "diagnose", "--snapshot", str(snapshot), *args]
+    if as_json:
+        cmd.append("--json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
+    out = subprocess.run(cmd, input=text, capture_output=True, text=True, env=env, check=False)
+    assert out.returncode == 0, out.stderr
+    if not as_json:
+        return out.stdout
+    (d,) = json.loads(out.stdout)["diagnoses"]
+    return d
+
+
+def _with(tmp_path: Path, name: str, change: Any) -> Path:
+    data = json.loads((SNAPSHOTS / name).read_text())
+    change(data)
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_an_scp_denial_s3why_cannot_see_is_unknown_with_the_scp_first_and_what_s3why_lacks() -> None:
+    d = _run(SCP_TEXT, SNAPSHOTS / "scp-no-organization.json")
+    assert d["decision"] == "unknown"
+    first = d["root_causes"][0]
+    assert first["layer"] == "scp" and first["kind"] == "explicit"
+    assert "organizations:ListPoliciesForTarget" in first["summary"] and ACCOUNT in first["summary"]
+    assert first["evidence"]["reproduced"] is False
+    stated = first["evidence"]["stated"]
+    assert (stated["error_code"], stated["deny_kind"], stated["policy_type"]) == ("AccessDenied", "explicit", "scp")
+    text = _run(SCP_TEXT, SNAPSHOTS / "scp-no-organization.json", as_json=False)
+    assert "ALLOWED" not in text and "UNDECIDED" in text and "scp" in text.splitlines()[0]
+
+
+def _org_allowing_everything(data: dict[str, Any]) -> None:
+    full = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    policy = {
+        "Policy": {"PolicySummary": {"Id": "p-FullAWSAccess", "Name": "FullAWSAccess"}, "Content": json.dumps(full)}
+    }
+    data["organization"] = {
+        "principal_account": {
+            "account": ACCOUNT,
+            "calls": {"DescribeOrganization": {"Organization": {"Id": "o-example", "MasterAccountId": "999988887777"}}},
+            "levels": [
+                {"target": "r-root", "SERVICE_CONTROL_POLICY": [policy], "RESOURCE_CONTROL_POLICY": []},
+                {"target": ACCOUNT, "SERVICE_CONTROL_POLICY": [policy], "RESOURCE_CONTROL_POLICY": []},
+            ],
+        }
+    }
+
+
+def test_an_scp_denial_the_scps_read_do_not_reproduce_is_unknown_never_allow(tmp_path: Path) -> None:
+    d = _run(SCP_TEXT, _with(tmp_path, "scp-no-organization.json", _org_allowing_everything))
+    assert d["decision"] == "unknown"
+    first = d["root_causes"][0]
+    assert first["layer"] == "scp"
+    assert "the SCPs s3why read allow it" in first["summary"] and "another principal" in first["summary"]
+
+
+def test_without_the_statement_the_same_account_is_allowed() -> None:
+    generic = SCP_TEXT.split(" with an explicit deny")[0]
+    d = _run(generic, SNAPSHOTS / "scp-no-organization.json")
+    assert d["decision"] == "allow" and d["root_causes"] == []
+
+
+def test_access_control_list_not_supported_is_object_ownership_first_even_with_every_bpa_setting_on() -> None:
+    text = (
+        "An error occurred (AccessControlListNotSupported) when calling the CreateMultipartUpload operation: "
+        "The bucket does not allow ACLs"
+    )
+    d = _run(
+        text,
+        SNAPSHOTS / "acl-enforced-bpa-on.json",
+        "--principal",
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/uploader/run-1",
+        "--context",
+        "s3:x-amz-acl=public-read",
+    )
+    layers = [c["layer"] for c in d["root_causes"]]
+    assert layers[0] == "object-ownership", layers
+    assert "block-public-access" in layers  # still reported, after the layer the error code names
+    assert d["root_causes"][0]["evidence"]["reproduced"] is True
+
+
+def test_a_boundary_denial_outranks_the_missing_key_and_its_fix_is_verified() -> None:
+    d = _run(BOUNDARY_TEXT, SNAPSHOTS / "boundary-missing-key.json")
+    assert d["decision"] == "implicit-deny"
+    assert d["root_causes"][0]["layer"] == "permissions-boundary"
+    assert all(c["layer"] != "object-missing" for c in d["root_causes"])  # authorized first, then looked up
+    boundary_fixes = [f for f in d["fixes"] if f["layer"] == "permissions-boundary"]
+    assert boundary_fixes and boundary_fixes[0]["verified"] is True, d["fixes"]
+
+
+def test_no_such_key_is_not_an_access_denial_and_gets_no_fix() -> None:
+    text = (
+        "botocore.errorfactory.NoSuchKey: An error occurred (NoSuchKey) when calling the GetObject operation: "
+        "The specified key does not exist."
+    )
+    args = ("--principal", f"arn:aws:sts::{ACCOUNT}:assumed-role/trainer/job-1")
+    d = _run(text, SNAPSHOTS / "boundary-missing-key.json", *args)
+    assert d["fixes"] == []
+    assert d["decision"] == "unknown"
+    first = d["root_causes"][0]
+    assert first["layer"] == "object-missing" and first["evidence"]["not_a_denial"] is True
+    assert "does not exist" in first["summary"] and "not an access denial" in first["summary"]
+    verdicts = {x["layer"]: x["verdict"] for x in d["layers"]}
+    assert verdicts["identity"] == "not-applicable"  # no permission was evaluated, so none is blamed
+    text_report = _run(text, SNAPSHOTS / "boundary-missing-key.json", *args, as_json=False)
+    assert text_report.startswith("NOT AN ACCESS DENIAL")
+    assert "--principal" not in text_report  # no "which principal?" question for a lookalike
+
+
+def test_a_signature_mismatch_carries_the_explanation_and_no_permission_fix() -> None:
+    text = (
+        "An error occurred (SignatureDoesNotMatch) when calling the PutObject operation: The request signature we "
+        "calculated does not match the signature you provided. Check your key and signing method."
+    )
+    d = _run(text, SNAPSHOTS / "boundary-missing-key.json")
+    assert d["fixes"] == [] and d["decision"] == "unknown"
+    assert d["root_causes"][0]["layer"] == "credentials"
+    assert "secret key" in d["root_causes"][0]["evidence"]["explanation"]
+
+
+def _throttled(data: dict[str, Any]) -> None:
+    calls = data["principal"]["calls"]
+    calls["ListRolePolicies"] = {"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}
+    del calls["RolePolicies"]
+
+
+def test_a_layer_s3why_could_not_read_makes_the_decision_unknown_not_a_named_denial(tmp_path: Path) -> None:
+    generic = SCP_TEXT.split(" with an explicit deny")[0]
+    d = _run(generic, _with(tmp_path, "scp-no-organization.json", _throttled))
+    assert d["decision"] == "unknown"
+    assert all(c["layer"] != "identity" for c in d["root_causes"])
+    verdicts = {x["layer"]: x["verdict"] for x in d["layers"]}
+    assert verdicts["identity"] == "unknown"
