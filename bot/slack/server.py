@@ -137,8 +137,14 @@ def wsgi_app(
                 return _status(start_response, "401 Unauthorized", "invalid request")
             log.warning(f"slack request refused: {problem}", extra={"status": 400, "bytes": length})
             return _status(start_response, "400 Bad Request", problem)
+
+        def answered(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if status.startswith("401"):  # Bolt refused the signature: one line of s3why's own, never the body
+                log.warning("slack request refused: invalid signature", extra={"status": 401, "bytes": length})
+            return start_response(status, headers, *rest)
+
         try:
-            return handler(environ, start_response)
+            return handler(environ, answered)
         except Exception as exc:  # one line, no traceback, no body
             log.error("slack request failed", extra={"status": 500, "error": type(exc).__name__})
             return _status(start_response, "500 Internal Server Error", "internal error")
