@@ -185,6 +185,5 @@ def denied_text(operation: str = "GetObject", principal: str = "") -> str:
     who = f" {principal}" if principal else ""
     return (
         f"An error occurred (AccessDenied) when calling the {operation} operation: User:{who} is not authorized "
-        f'to perform: s3:{operation} on resource: "arn:aws:s3:::{BUCKET}/{KEY}" because no resource-based '
-        "policy allows the s3:" + operation + " action"
+        f'to perform: s3:{operation} on resource: "arn:aws:s3:::{BUCKET}/{KEY}"'
     )
