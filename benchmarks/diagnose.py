@@ -94,8 +94,10 @@ def bench_diagnose() -> list[Row]:
         "GetObject operation: Access Denied"
     )
     (req,) = parse_text(text).requests
-    options = DiagnoseOptions(principal=f"arn:aws:sts::{ACCT}:assumed-role/data-pipeline/run",
-                              context={"aws:SourceVpce": ("vpce-1",), "aws:PrincipalOrgID": ("o-abc123",)})  # fmt: skip
+    options = DiagnoseOptions(
+        principal=f"arn:aws:sts::{ACCT}:assumed-role/data-pipeline/run",
+        context={"aws:SourceVpce": ("vpce-1",), "aws:PrincipalOrgID": ("o-abc123",), "aws:SecureTransport": ("true",)},
+    )  # HTTPS is a fact here, not a branch
     view = account_view(snap)
     result = diagnose(req, view, options)
     assert result.decision == "allow", result.to_json()["root_causes"]

@@ -23,6 +23,9 @@ def add_diagnose_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--session-policy", metavar="FILE", help="the session policy passed when the role was assumed")
     p.add_argument("--no-cache", action="store_true", help="read everything live and refresh the cache")
     p.add_argument("--authorization-id", metavar="ID", help="AWS's record of the denial, when the text lacks it")
+    p.add_argument("--operation", metavar="OP", help="the S3 API operation (e.g. GetObject), when the text is unclear")
+    p.add_argument("--bucket", metavar="NAME", help="the bucket, when the text does not say (wins over the text)")
+    p.add_argument("--key", metavar="KEY", help="the object key, when the text does not say (wins over the text)")
     p.add_argument(
         "--fix-format",
         choices=("cli", "terraform", "cloudformation", "json"),
@@ -52,7 +55,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     from bot.account.target import target_for
     from bot.account.view import account_view
     from bot.diagnose import DiagnoseOptions
-    from bot.diagnose.aws_record import diagnose_with_record
+    from bot.diagnose.candidates import diagnose_request
     from bot.diagnose.render import diagnosis_text
     from bot.fixes import propose_fixes
     from bot.iac.fixes import with_iac
@@ -62,6 +65,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     parsed = parse_text(text)
     if not parsed.requests:
         raise UsageError("no AWS error found in the text: paste the error message")
+    requests = [given_facts(req, args) for req in parsed.requests]
     ctx = _context(args.context)
     session_policy: Any = None
     if args.session_policy:
@@ -74,7 +78,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     snapshot = load_snapshot(args.snapshot) if args.snapshot else None
     collector = None if snapshot is not None else _live_collector(args.no_cache)
     diagnoses = []
-    for req in parsed.requests:
+    for req in requests:
         if snapshot is None:
             assert collector is not None
             target = target_for(
@@ -91,8 +95,14 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
             except (ClientError, BotoCoreError) as exc:
                 raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
         else:
+            check_snapshot_holds(snapshot, req, args.principal, args.snapshot)
             data = snapshot
-        found, settled = diagnose_with_record(req, account_view(data), options, authorization_id=args.authorization_id)
+        found, settled, fixable = diagnose_request(
+            req, account_view(data), options, authorization_id=args.authorization_id
+        )
+        if not fixable:
+            diagnoses.append(found)
+            continue
         fixes = propose_fixes(req, data, settled, found)
         if iac is not None:
             fixes = with_iac(fixes, req, data, settled, iac)
@@ -104,6 +114,46 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     else:
         sys.stdout.write("\n".join(diagnosis_text(d, args.fix_format) for d in diagnoses))
     return 0
+
+
+def given_facts(req: Any, args: argparse.Namespace) -> Any:
+    """The parsed request with what `--operation`, `--bucket` and `--key` say (they win over the text)."""
+    from bot.diagnose.candidates import with_facts
+
+    try:
+        return with_facts(req, operation=args.operation, bucket=args.bucket, key=args.key)
+    except UsageError as exc:
+        raise UsageError(f"--operation {exc}") from None
+
+
+def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | None, path: str) -> None:
+    """Refuse a snapshot that does not hold the bucket, key or principal the request names: diagnosing another
+    bucket's or role's configuration would answer a question nobody asked (never substitute silently)."""
+    from bot.engine.principal import parse_principal
+
+    target = snapshot.get("target") or {}
+    held_bucket = target.get("bucket") or ((snapshot.get("bucket") or {}).get("name"))
+    if req.bucket and held_bucket and req.bucket != held_bucket:
+        raise UsageError(
+            f"snapshot {path} holds bucket {held_bucket}, but the request names {req.bucket}: "
+            "record a snapshot of that bucket (s3why snapshot), or pass --bucket to diagnose the snapshot's"
+        )
+    held_key = target.get("key")
+    if req.key and held_key and req.key != held_key:
+        raise UsageError(
+            f"snapshot {path} holds object {held_key}, but the request names {req.key}: "
+            "record a snapshot of that object, or pass --key to diagnose the snapshot's"
+        )
+    asked = principal or req.principal_arn
+    held = target.get("principal_arn")
+    if asked and held and asked != held:
+        a, h = parse_principal(asked), parse_principal(held)
+        same = a.account == h.account and (a.name or a.arn) == (h.name or h.arn)  # sessions of one role
+        if not same:
+            raise UsageError(
+                f"snapshot {path} holds principal {held}, but the request names {asked}: record a snapshot "
+                "for that principal, or pass --principal to diagnose the snapshot's"
+            )
 
 
 def _iac_options(args: argparse.Namespace) -> Any:

@@ -22,7 +22,7 @@ MAX_MESSAGE_CHARS = 2000  # a refused 50 MB delivery must not become a 50 MB log
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # Where a Slack library's message starts quoting the request: its body, a payload, a dict or bytes repr.
 _BODY_START = re.compile(r"body\s*[:=]|payload\s*[:=]|\(\s*[{\[]|[{\[]\s*['\"]|\bb['\"]", re.IGNORECASE)
-_FROM_SLACK_LIBRARIES = ("slack_bolt", "slack_sdk", "s3why.bolt")
+_FROM_SLACK_LIBRARIES = ("slack_bolt", "slack_sdk")
 
 
 def _without_body(message: str) -> str:
@@ -77,7 +77,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, default=str)
 
 
-def safe_logger(name: str = "s3why.bolt") -> logging.Logger:
+def safe_logger(name: str = "slack_bolt.App") -> logging.Logger:
     """A logger whose records pass SafeRecords; given to Bolt (`App(logger=...)`), which copies its filters to
     every logger it makes, so Bolt's lines are safe whatever handlers the process has."""
     logger = logging.getLogger(name)

@@ -3,7 +3,7 @@
 What is turned down, and why:
 - werkzeug (moto's server in the demo and the tests): one access-log line per emulated AWS call, and a second
   copy when it adds its own handler next to the root's;
-- botocore, boto3, urllib3, s3transfer: INFO lines about credentials found and connections made;
+- botocore, boto3, urllib3, s3transfer, slack_sdk: INFO lines about credentials found and connections made;
 - slack_bolt: "As you gave `client` as well, `token` will be unused" — s3why hands Bolt a client built from
   SLACK_BOT_TOKEN on purpose (its base URL comes from SLACK_API_URL), so the warning is noise;
 - Python warnings raised inside libraries go through logging (`py.warnings`), at WARNING like the rest.
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 
-_QUIET_AT_WARNING = ("botocore", "boto3", "urllib3", "s3transfer", "slack_bolt", "slack_sdk", "moto", "py.warnings")
+_QUIET_AT_WARNING = ("botocore", "boto3", "urllib3", "s3transfer", "slack_sdk", "moto", "py.warnings")
+# Bolt keeps its INFO lines (a refused signature is worth a line; bot/logs.py keeps bodies out of them).
 
 
 class _DropBoltClientWarning(logging.Filter):
@@ -28,12 +29,15 @@ def quiet_third_party(*, silent: bool = False) -> None:
     logging.captureWarnings(True)
     for name in _QUIET_AT_WARNING:
         logging.getLogger(name).setLevel(logging.CRITICAL + 1 if silent else logging.WARNING)
+    if silent:
+        logging.getLogger("slack_bolt").setLevel(logging.CRITICAL + 1)
     werkzeug = logging.getLogger("werkzeug")
     werkzeug.setLevel(logging.CRITICAL + 1 if silent else logging.ERROR)
     if not any(isinstance(h, logging.NullHandler) for h in werkzeug.handlers):
         # werkzeug adds a handler of its own when it finds none that would print its level: give it one that
         # prints nothing, and let its errors reach the root's handler (the JSON log) instead.
         werkzeug.addHandler(logging.NullHandler())
-    bolt = logging.getLogger("slack_bolt.App")
-    if not any(isinstance(f, _DropBoltClientWarning) for f in bolt.filters):
-        bolt.addFilter(_DropBoltClientWarning())
+    for name in ("slack_bolt.App", "s3why.bolt"):  # Bolt's own logger, or the one s3why hands it (bot/logs.py)
+        bolt = logging.getLogger(name)
+        if not any(isinstance(f, _DropBoltClientWarning) for f in bolt.filters):
+            bolt.addFilter(_DropBoltClientWarning())

@@ -26,7 +26,7 @@ _LABELS = {
     "policy_arn": "policy ARN",
     "authorization_id": "authz ID",
     "reason": "reason",
-    "operation_candidates": "operations?",
+    "operation_candidates": "candidates",
     "stated_context": "context",
     "presigned": "presigned",
 }
@@ -35,6 +35,15 @@ _LABELS = {
 def dumps(data: Any) -> str:
     """The one JSON encoder for s3why's output."""
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def _shown(value: Any) -> str:
+    """A parsed value for the terminal: lists joined, mappings as `key=value` pairs (empty parts left out)."""
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_shown(v)}" for k, v in value.items() if v not in (None, False, [], {}))
+    return str(value)
 
 
 def parse_text_report(result: ParseResult) -> str:
@@ -50,7 +59,7 @@ def parse_text_report(result: ParseResult) -> str:
         width = max(len(v) for v in _LABELS.values())
         for key in REQUEST_KEYS:
             if data[key] not in (None, [], {}):
-                lines.append(f"  {_LABELS[key]:<{width}}  {data[key]}")
+                lines.append(f"  {_LABELS[key]:<{width}}  {_shown(data[key])}")
         lines.append("")
     for w in result.warnings:
         marker = {"secret": "SECRET", "lookalike": "NOTE", "no-error": "NOTE"}.get(w.kind, "WARNING")

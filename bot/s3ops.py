@@ -272,3 +272,112 @@ def action_for_operation(name: str) -> str | None:
 
 
 _CANONICAL: dict[str, str] = {n.lower(): n for n in [*S3_OPERATIONS, *SDK_ALIASES]}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every authorization one request needs
+# ---------------------------------------------------------------------------------------------------------
+# S3 User Guide, "Required permissions for Amazon S3 API operations", and the S3 API Reference's "Permissions"
+# paragraphs (summarised in shared/reference/S3_AUTHZ.md §1.3): headers add authorizations to an operation —
+# an ACL on an upload also needs s3:PutObjectAcl, tags s3:PutObjectTagging, Object Lock settings
+# s3:PutObjectRetention / s3:PutObjectLegalHold; a copy reads its source with s3:GetObject (s3:GetObjectVersion
+# for a source version). KMS authorizations are the `kms_actions` above, checked by the KMS layer on the key.
+SOURCE, TARGET = "copy-source", "target"
+_SETS_OBJECT_HEADERS = frozenset({"PutObject", "CopyObject", "CreateMultipartUpload"})
+_COPIES = frozenset({"CopyObject", "UploadPartCopy"})
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredAuthorization:
+    """One authorization S3 checks for a request: `action` on the request's target (its object, bucket or
+    account) or on the copy source; `why` says what in the request asks for it."""
+
+    action: str
+    on: str  # TARGET | SOURCE
+    why: str
+
+
+def _header(ctx: dict[str, tuple[str, ...]], *names: str) -> str | None:
+    """A request header or its condition key (`x-amz-acl` or `s3:x-amz-acl`), case-insensitively; None if absent."""
+    wanted = {n.lower() for n in names} | {f"s3:{n.lower()}" for n in names}
+    for k, v in ctx.items():
+        if k.lower() in wanted and v:
+            return v[0]
+    return None
+
+
+def _has_prefix(ctx: dict[str, tuple[str, ...]], *prefixes: str) -> bool:
+    low = [k.lower().removeprefix("s3:") for k in ctx]
+    return any(k.startswith(p) for k in low for p in prefixes)
+
+
+def required_authorizations(spec: OperationSpec, ctx: dict[str, tuple[str, ...]]) -> tuple[RequiredAuthorization, ...]:
+    """Every authorization `spec` needs given the request's headers and context keys (`ctx`: key -> values)."""
+    versioned = _header(ctx, "versionid") is not None
+    out = [
+        RequiredAuthorization(a, TARGET, f"needed by {spec.operation}") for a in spec.actions_for(versioned=versioned)
+    ]
+    op = spec.operation
+    if op in _SETS_OBJECT_HEADERS:
+        acl = _header(ctx, "x-amz-acl")
+        if acl is not None or _has_prefix(ctx, "x-amz-grant-"):
+            sent = f"x-amz-acl: {acl}" if acl is not None else "an x-amz-grant-* header"
+            out.append(
+                RequiredAuthorization("s3:PutObjectAcl", TARGET, f"needed because the request sets an ACL ({sent})")
+            )
+        if _header(ctx, "x-amz-tagging") is not None or _has_prefix(ctx, "requestobjecttag"):
+            out.append(
+                RequiredAuthorization(
+                    "s3:PutObjectTagging", TARGET, "needed because the request sets tags (x-amz-tagging)"
+                )
+            )
+        if _header(ctx, "object-lock-mode", "x-amz-object-lock-mode") is not None or (
+            _header(ctx, "object-lock-retain-until-date", "x-amz-object-lock-retain-until-date") is not None
+        ):
+            out.append(
+                RequiredAuthorization(
+                    "s3:PutObjectRetention",
+                    TARGET,
+                    "needed because the request sets Object Lock retention (x-amz-object-lock-mode)",
+                )
+            )
+        if _header(ctx, "object-lock-legal-hold", "x-amz-object-lock-legal-hold") is not None:
+            out.append(
+                RequiredAuthorization(
+                    "s3:PutObjectLegalHold",
+                    TARGET,
+                    "needed because the request sets a legal hold (x-amz-object-lock-legal-hold)",
+                )
+            )
+    if op == "CreateBucket":
+        acl = _header(ctx, "x-amz-acl")
+        if (acl is not None and acl != "private") or _has_prefix(ctx, "x-amz-grant-"):
+            out.append(
+                RequiredAuthorization(
+                    "s3:PutBucketAcl", TARGET, "needed because the new bucket gets an ACL (x-amz-acl)"
+                )
+            )
+        if (_header(ctx, "x-amz-bucket-object-lock-enabled") or "").lower() == "true":
+            why = "needed because the new bucket has Object Lock enabled"
+            out.append(RequiredAuthorization("s3:PutBucketObjectLockConfiguration", TARGET, why))
+            out.append(RequiredAuthorization("s3:PutBucketVersioning", TARGET, why))
+    if op in _COPIES:
+        source = copy_source(ctx)
+        version = _header(ctx, "x-amz-copy-source-version-id") or (
+            source[2] if source is not None and source[2] else None
+        )
+        action = "s3:GetObjectVersion" if version else "s3:GetObject"
+        out.append(RequiredAuthorization(action, SOURCE, "needed because a copy reads its source object"))
+    return tuple(dict.fromkeys(out))
+
+
+def copy_source(ctx: dict[str, tuple[str, ...]]) -> tuple[str, str, str | None] | None:
+    """(bucket, key, version id) of a copy's `x-amz-copy-source` (`bucket/key[?versionId=...]`), or None."""
+    from urllib.parse import unquote
+
+    raw = _header(ctx, "x-amz-copy-source")
+    if not raw:
+        return None
+    path, _, query = raw.lstrip("/").partition("?versionId=")
+    bucket, _, key = unquote(path).partition("/")
+    return (bucket, key, query or None) if bucket and key else None

@@ -129,3 +129,27 @@ def require_ready(client: Any) -> list[Check]:
 def _first_line(value: object) -> str:
     text = str(value).strip()
     return text.splitlines()[0] if text else type(value).__name__
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A diagnosis that failed, in words for the thread: what is wrong with s3why's AWS access when that is it
+    (no credentials, expired or refused ones, AWS out of reach), else the error's type."""
+    from botocore.exceptions import (
+        ClientError,
+        ConnectTimeoutError,
+        CredentialRetrievalError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+        ReadTimeoutError,
+    )
+
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError | CredentialRetrievalError):
+        return "s3why has no usable AWS credentials"
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
+        return "AWS could not be reached"
+    if isinstance(exc, ClientError):
+        code = str(exc.response.get("Error", {}).get("Code") or "")
+        if code in _REFUSED_AWS:
+            return f"AWS refused s3why's credentials ({code})"
+    return type(exc).__name__

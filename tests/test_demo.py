@@ -47,8 +47,10 @@ def test_the_demo_diagnoses_and_fixes_every_setup() -> None:
     # emulator access log, no third-party logging.
     lines = out.stderr.splitlines()
     assert len(lines) == len(SCENARIOS) + 1, out.stderr[-3000:]
-    for line, scenario in zip(lines, SCENARIOS, strict=False):
-        assert PROGRESS.match(line) and scenario.name in line, line
+    for n, line in enumerate(lines[:-1], 1):  # as each finishes: the count goes up, every setup once
+        assert PROGRESS.match(line) and line.startswith(f"[{n:>2}/{len(SCENARIOS)}]"), line
+    names = [re.sub(r"^\[\s*\d+/\d+\] \S+\s+", "", line).rsplit(": ", 1)[0] for line in lines[:-1]]
+    assert sorted(names) == sorted(s.name for s in SCENARIOS)
     assert re.fullmatch(rf"s3why demo: {len(SCENARIOS)} setups in \d+\.\d s", lines[-1])
 
 
@@ -64,6 +66,27 @@ def test_the_demo_prints_reports_and_a_summary_table() -> None:
     assert [line for line in out.stderr.splitlines() if not PROGRESS.match(line)] == [
         line for line in out.stderr.splitlines() if line.startswith("s3why demo: 1 setup in")
     ]
+
+
+def test_setups_run_in_parallel_workers_report_in_their_own_order() -> None:
+    """Two worker processes (each its own emulated AWS) give the same rows and reports, in the setups' order,
+    as one process."""
+    runs = {}
+    for workers in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-m", "bot", "demo", "--scenario", "KMS"],
+            capture_output=True, text=True, env=_env(S3WHY_DEMO_WORKERS=workers), timeout=300,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr[-2000:]
+        runs[workers] = out
+    kms = [s.name for s in SCENARIOS if "kms" in s.name.lower()]
+    assert len(kms) >= 3
+    for out in runs.values():
+        titles = [line for line in out.stdout.splitlines() if line in kms]
+        assert titles == kms  # the reports in the setups' order, whatever finished first
+        assert f"{len(kms)} of {len(kms)} setups handled" in out.stdout
+    table = [out.stdout[out.stdout.index("scenario  ") :] for out in runs.values()]
+    assert table[0] == table[1]
 
 
 def test_scripts_demo_says_what_it_does_before_running() -> None:

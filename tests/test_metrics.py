@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import urllib.request
 import uuid
 from pathlib import Path
@@ -83,9 +84,14 @@ def test_serve_exposes_counters_and_latency_histograms_at_metrics(
         payload = event(message(PASTE), event_id=f"EvMetrics{uuid.uuid4().hex}")
         assert post_signed(f"{base}/slack/events", SECRET, payload, JSON)[0] == 200
         assert "RequireKms" in json.dumps(fake.wait_for("chat.update")[-1].body["blocks"])
-        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as resp:
-            assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-            samples = _samples(resp.read().decode())
+        deadline = time.monotonic() + 20
+        while True:  # the answer's latency is observed once Slack has taken the answer: a moment after the fake
+            with urllib.request.urlopen(f"{base}/metrics", timeout=5) as resp:
+                assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                samples = _samples(resp.read().decode())
+            if samples.get(("s3why_answer_seconds_count", ())) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
     finally:
         _stop(proc)
     assert samples[("s3why_diagnoses_total", (("decision", "explicit-deny"),))] == 1

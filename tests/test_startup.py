@@ -26,6 +26,8 @@ from tests.account.conftest import moto, moto_url
 from tests.approve.support import make_flow, scenario
 from tests.slack.conftest import SECRET, fake_slack
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import event, message, post_signed
+from tests.slack.test_app import JSON
 
 __all__ = ["fake_slack", "moto", "moto_url"]
 
@@ -209,3 +211,36 @@ def test_the_audit_line_carries_its_fields_as_json(
     assert line["audit"]["action"] == "approved" and line["audit"]["actor"] == "U_BOB"
     assert line["audit"]["proposal"] == proposal.id and line["audit"]["note"] == "two-person rule met"
     assert line["message"] == f"audit approved {proposal.id}"
+
+
+def test_a_diagnosis_without_aws_credentials_says_so_in_words(
+    fake_slack: tuple[FakeSlack, str], redis_client: redis.Redis, redis_prefix: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Credentials that vanish after the start (an expired session, a removed profile): the thread is told what
+    is wrong, not the name of a Python exception."""
+    from bot.slack.app import Store
+    from tests.slack.conftest import start_app
+    from tests.slack.test_app import SESSION
+
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    fake, url = fake_slack
+    gate = threading.Event()
+    gate.set()
+    endpoint, httpd = start_app(url, Store(redis_client, prefix=redis_prefix), gate)
+    try:
+        paste = (
+            "An error occurred (AccessDenied) when calling the GetObject operation: User: "
+            f'{SESSION} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::b/k"'
+        )
+        assert post_signed(endpoint, SECRET, event(message(paste), event_id="EvNoCreds"), JSON)[0] == 200
+        answer = fake.wait_for("chat.update")[-1].body
+    finally:
+        httpd.shutdown()
+    assert "s3why has no usable AWS credentials" in json.dumps(answer["blocks"])
+    assert "NoCredentialsError" not in json.dumps(answer)

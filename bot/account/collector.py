@@ -1,9 +1,16 @@
 """Live collection: the AWS calls one request needs, made concurrently, cached, and written as a snapshot.
 
 The snapshot (see `bot.account.snapshot`) keeps each call's answer as AWS returned it (or its error), so a
-live collection and a hand-written snapshot give the diagnosis the same objects. Independent lookups run in
-parallel; only real dependencies wait (bucket owner -> bucket region -> bucket configuration; head object ->
-key policy; the organization path -> its policies), so a cold collection costs about the depth of that chain.
+live collection and a hand-written snapshot give the diagnosis the same objects. Every read starts as soon as
+what it needs is known, so a cold collection costs the depth of the dependency chain, in rounds of AWS calls:
+1. s3why's own identity (sessions and cache keys need it); its clients are made meanwhile;
+2. everything the text already names: the principal's IAM entity and policy lists, the key the error names,
+   the organization, the VPC endpoint, the bucket's owner (bucket lists) and, beside it, its location;
+3. the bucket's configuration and the object (in the bucket's region), the policies the lists name;
+4. what those answers name: a managed policy's default version, a key the bucket or object names.
+For a same-account SSE-KMS upload that is 4 rounds (tests/account/test_rounds.py measures it through a
+latency-injecting proxy). Deeper chains remain where AWS has no shortcut: an organization's path to its root
+(one ListParents per level), another account's role (AssumeRole first), a bucket found in another account.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ again on a fresh read. No Slack, no AWS, no Redis.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 import urllib.request
@@ -20,7 +21,7 @@ from bot.account.view import account_view
 from bot.approve.flow import proposal_for
 from bot.approve.writer import Writer, policy_hash
 from bot.cache import MemoryCache, NoCache
-from bot.demo.emulator import OTHER, OWN, client, emulated_aws, session_in
+from bot.demo.emulator import OTHER, OWN, client, emulated_aws, session_in, start_emulated_aws
 from bot.demo.scenarios import SCENARIOS, Scenario
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.render import diagnosis_text
@@ -55,49 +56,108 @@ class Row:
 
 
 def run_demo(
-    *, only: str | None = None, as_json: bool = False, out: TextIO = sys.stdout, progress: TextIO | None = sys.stderr
+    *,
+    only: str | None = None,
+    as_json: bool = False,
+    out: TextIO = sys.stdout,
+    progress: TextIO | None = sys.stderr,
+    workers: int | None = None,
 ) -> int:
-    """Every chosen setup, end to end; the reports and the table (or JSON) on `out`, one line per setup on
-    `progress` as it finishes. Exit status 0 when every setup was handled right, else 1."""
+    """Every chosen setup, end to end; the reports and the table (or JSON) on `out` in the setups' order, one line
+    per setup on `progress` as it finishes. Exit status 0 when every setup was handled right, else 1.
+
+    `workers` processes (default: S3WHY_DEMO_WORKERS, else 2 — the machine s3why is measured on has 2 cores)
+    each run their own emulated AWS and take the next setup as they finish one: the setups do not share state,
+    and one process is bound by its GIL (moto's server and s3why share it).
+    """
     chosen = [s for s in SCENARIOS if only is None or only.lower() in s.name.lower()]
     if not chosen:
         raise UsageError(f"no scenario matches {only!r}; the scenarios: " + "; ".join(s.name for s in SCENARIOS))
     quiet_third_party(silent=True)
-    rows: list[Row] = []
+    count = workers if workers is not None else int(os.environ.get("S3WHY_DEMO_WORKERS") or 2)
+    count = max(1, min(count, len(chosen)))
+    indices = [SCENARIOS.index(s) for s in chosen]
+    with_iac = only is None and not as_json  # issue 15: one setup managed by Terraform -> its pull request
+    rows: list[Row | None] = [None] * len(chosen)
+    reports: list[str | None] = [None] * len(chosen)
+    shown = 0
     started = time.monotonic()
-    with emulated_aws() as url:
-        for n, sc in enumerate(chosen, 1):
-            began = time.monotonic()
-            urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
-            diagnosis, row = _one(sc)
-            rows.append(row)
-            if progress is not None:
-                progress.write(_progress_line(n, len(chosen), row, time.monotonic() - began))
-                progress.flush()
-            if not as_json:
-                out.write(f"\n{'=' * 100}\n{sc.name}\n{'=' * 100}\n{diagnosis_text(diagnosis)}\n")
-                out.write(f"=> {row.applied}; the request after the fix: {row.after}\n")
-                out.flush()
-        if only is None and not as_json:  # issue 15: one setup managed by Terraform -> its pull request
-            from bot.iac.demo import run_iac_demo
 
-            urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
-            out.write(run_iac_demo())
+    def finished(n: int, row: Row, report: str, seconds: float) -> None:
+        nonlocal shown
+        rows[n], reports[n] = row, report
+        if progress is not None:
+            done = sum(r is not None for r in rows)
+            progress.write(_progress_line(done, len(chosen), row, seconds))
+            progress.flush()
+        while not as_json and shown < len(chosen) and reports[shown] is not None:
+            out.write(reports[shown] or "")
+            out.flush()
+            shown += 1
+
+    iac = ""
+    if count == 1:
+        with emulated_aws():
+            for n, index in enumerate(indices):
+                finished(n, *_run_setup(index))
+            iac = _run_iac() if with_iac else ""
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(count, mp_context=get_context("spawn"), initializer=_start_worker) as pool:
+            futures = {pool.submit(_run_setup, index): n for n, index in enumerate(indices)}
+            iac_future = pool.submit(_run_iac) if with_iac else None
+            for future in as_completed(futures):
+                finished(futures[future], *future.result())
+            iac = iac_future.result() if iac_future is not None else ""
+    out.write(iac)
+    done_rows = [r for r in rows if r is not None]
     if progress is not None:
         setups = "setup" if len(chosen) == 1 else "setups"
         progress.write(f"s3why demo: {len(chosen)} {setups} in {time.monotonic() - started:.1f} s\n")
     if as_json:
-        out.write(json.dumps({"scenarios": [r.to_json() for r in rows]}, indent=2) + "\n")
-        return 0 if all(_fixed(r) for r in rows) else 1
-    out.write("\n" + _table(rows) + "\n")
-    fixed = sum(_fixed(r) for r in rows)
+        out.write(json.dumps({"scenarios": [r.to_json() for r in done_rows]}, indent=2) + "\n")
+        return 0 if all(_fixed(r) for r in done_rows) else 1
+    out.write("\n" + _table(done_rows) + "\n")
+    fixed = sum(_fixed(r) for r in done_rows)
     out.write(
-        f"\n{fixed} of {len(rows)} setups handled as a senior engineer would: the right layer named, and the fix\n"
+        f"\n{fixed} of {len(done_rows)} setups handled as a senior engineer would: the right layer named, and the fix\n"
         "applied to the emulated account (policies), verified on the changed request (request-side changes), or\n"
         "explained (what s3why never changes on its own: explicit denies, SCPs and RCPs, Block Public Access,\n"
         "Object Ownership, Object Lock, session policies).\n"
     )
-    return 0 if fixed == len(rows) else 1
+    return 0 if fixed == len(done_rows) else 1
+
+
+def _start_worker() -> None:
+    """A demo worker process: quiet, with its own emulated AWS for its lifetime (moto's server thread is a
+    daemon, so it ends with the process)."""
+    quiet_third_party(silent=True)
+    start_emulated_aws()
+
+
+def _reset_emulator() -> None:
+    url = os.environ["AWS_ENDPOINT_URL"]  # set by start_emulated_aws in this process
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
+
+
+def _run_setup(index: int) -> tuple[Row, str, float]:
+    """One setup on an emptied emulator: its row, its report, and how long it took (seconds)."""
+    began = time.monotonic()
+    _reset_emulator()
+    sc = SCENARIOS[index]
+    diagnosis, row = _one(sc)
+    report = f"\n{'=' * 100}\n{sc.name}\n{'=' * 100}\n{diagnosis_text(diagnosis)}\n"
+    report += f"=> {row.applied}; the request after the fix: {row.after}\n"
+    return row, report, time.monotonic() - began
+
+
+def _run_iac() -> str:
+    from bot.iac.demo import run_iac_demo
+
+    _reset_emulator()
+    return run_iac_demo()
 
 
 def _progress_line(n: int, total: int, row: Row, seconds: float) -> str:

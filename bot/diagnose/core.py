@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.account.view import AccountView
+from bot.diagnose.branches import branch_lines, branches, when
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
 from bot.diagnose.model import (
@@ -28,6 +29,7 @@ from bot.diagnose.reconcile import reconcile
 from bot.diagnose.resolve import authorize, operation_of
 from bot.diagnose.stated import stated_facts
 from bot.layers import LayerId
+from bot.parse.lookalikes import ACCESS_DENIED_CODES
 from bot.parse.model import DeniedRequest
 from bot.s3ops import ResourceKind
 
@@ -70,6 +72,7 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             "resource": auth.resource,
             "actions": list(auth.actions),
             "resource_owner": auth.owner,
+            "authorizations": [c.to_json() for c in auth.checks],
         }
     subject = Subject(req, view, options, spec, principal_arn, auth)
 
@@ -102,6 +105,16 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
     # cannot be said to grant nothing).
     found = [c for c in found if reports[c.layer].verdict != UNKNOWN or c.evidence.get("not_a_denial")]
     causes = rank(found)
+    if auth is not None:
+        found_branches = branches(auth, options)
+        resolved["resolved"]["branches"] = found_branches
+        if found_branches and causes:
+            first = causes[0]
+            causes = (
+                RootCause(first.layer, first.kind, first.summary, {**first.evidence, "branches": found_branches}),
+                *causes[1:],
+            )
+        notes.extend(branch_lines(found_branches))
     if not_a_denial:
         decision = "unknown"
     else:
@@ -109,11 +122,53 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         if options.text_is_evidence:
             decision, causes, said = reconcile(stated, decision, causes, reports, subject)
             notes[:0] = said
+            layers = _unread_where_stated(causes, layers)
+    if decision == ALLOW and auth is not None and options.text_is_evidence and _a_denial(req):
+        decision, causes = _explained_by_a_branch(auth, causes, decision, resolved["resolved"]["branches"])
     if decision == ALLOW:
         notes.extend(_allowed_possibilities(principal_arn))
     for fact in view.unknowns():
         notes.append(f"not seen: {fact.detail}")
     return Diagnosis(resolved, decision, causes, layers, (), tuple(dict.fromkeys(notes)))
+
+
+def _unread_where_stated(causes: tuple[RootCause, ...], layers: tuple[LayerReport, ...]) -> tuple[LayerReport, ...]:
+    """A layer the text names that s3why has no data for is not "not applicable": it is unread."""
+    first = causes[0] if causes else None
+    if first is None or first.evidence.get("reproduced") is not False or not first.evidence.get("not_collected"):
+        return layers
+    return tuple(
+        LayerReport(r.layer, UNKNOWN, str(first.evidence["not_collected"]))
+        if r.layer is first.layer and r.verdict == NOT_APPLICABLE
+        else r
+        for r in layers
+    )
+
+
+def _a_denial(req: DeniedRequest) -> bool:
+    return req.error_code in ACCESS_DENIED_CODES or (req.error_code is None and req.http_status == 403)
+
+
+def _explained_by_a_branch(
+    auth: Authorization, causes: tuple[RootCause, ...], decision: str, found: list[dict[str, Any]]
+) -> tuple[str, tuple[RootCause, ...]]:
+    """AWS denied the request; s3why allows it with what it assumed (HTTPS, no endpoint, no ACL header), but not
+    with another value the text cannot tell: that branch is the likely cause, and the decision is unknown."""
+    for b in found:
+        denied = [o for o in b["outcomes"] if o["decision"] != ALLOW]
+        if not denied:
+            continue
+        o = denied[0]
+        layer = LayerId(o["layer"]) if o.get("layer") in {x.value for x in LayerId} else LayerId.BUCKET_POLICY
+        summary = (
+            f"the request is denied{' by ' + o['by'] if o.get('by') else ''} {when(b['key'], o['value'])}, and "
+            f"allowed {when(b['key'], next(x['value'] for x in b['outcomes'] if x['decision'] == ALLOW))}: the text "
+            f"does not say which it was ({b['key']})"
+        )
+        alternatives = [{"context": {b["key"]: x["value"]}, "decision": x["decision"]} for x in b["outcomes"]]
+        evidence = {"branches": found, "alternatives": alternatives, "condition_key": b["key"]}
+        return "unknown", (RootCause(layer, "condition", summary, evidence), *causes)
+    return decision, causes
 
 
 def _can_run(needs: Needs, subject: Subject) -> bool:

@@ -4,11 +4,13 @@ context values (the branches a context key the text cannot tell leads to)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.diagnose.layers.base import Findings
 from bot.engine import AuthzRequest, EvaluationResult, PolicySet, Principal, evaluate
 from bot.layers import LayerId
+
+if TYPE_CHECKING:  # the layer checks import this module: no import back at run time
+    from bot.diagnose.layers.base import Findings
 
 _DECISION_RANK = {"explicit-deny": 0, "implicit-deny": 1, "allow": 2}
 

@@ -76,7 +76,12 @@ class Diagnosis:
     @property
     def verdict_label(self) -> str | None:
         """A headline that replaces the decision's, when the decision's would mislead."""
-        return "Not an access denial" if self.not_a_denial else None
+        if self.not_a_denial:
+            return "Not an access denial"
+        unnamed = self.request.get("operation_candidates") and not self.request.get("operation")
+        if self.decision == "unknown" and unnamed:
+            return "Undecided: the text does not name the operation"
+        return None
 
     @property
     def authorizations(self) -> tuple[dict[str, Any], ...]:
@@ -84,6 +89,13 @@ class Diagnosis:
         evaluation of the policies for that one authorization)."""
         resolved = self.request.get("resolved") or {}
         return tuple(resolved.get("authorizations") or ())
+
+    @property
+    def branches(self) -> tuple[dict[str, Any], ...]:
+        """Request properties the text cannot tell that change the decision: {key, assumed, outcomes: [{value,
+        decision, by}]} (bot/diagnose/branches.py)."""
+        resolved = self.request.get("resolved") or {}
+        return tuple(resolved.get("branches") or ())
 
     @property
     def failing_authorizations(self) -> tuple[dict[str, Any], ...]:

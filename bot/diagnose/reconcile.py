@@ -156,7 +156,10 @@ def _not_reproduced(
         seen = f"s3why's view of {what}: {report.detail}: {_AFTERWORD}"
     summary = f"{stated.what_aws_says()}; {seen}"
     kind = "explicit" if stated.deny_kind == "explicit" else ("setting" if layer in _SETTINGS else "implicit")
-    cause = RootCause(layer, kind, summary, {"layer_verdict": report.verdict, "layer_detail": report.detail})
+    evidence: dict[str, Any] = {"layer_verdict": report.verdict, "layer_detail": report.detail}
+    if missing is not None:
+        evidence["not_collected"] = missing
+    cause = RootCause(layer, kind, summary, evidence)
     return _with_statement(cause, stated, reproduced=False)
 
 

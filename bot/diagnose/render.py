@@ -66,6 +66,19 @@ def request_resource(d: Diagnosis) -> str | None:
     return s3_arn(str(bucket), d.request.get("key") or None) if bucket else None
 
 
+def request_action(d: Diagnosis) -> str:
+    """The request's actions as resolved; the candidate operations when the text names none; else `?`."""
+    r = d.request.get("resolved") or {}
+    if r.get("actions"):
+        return ", ".join(r["actions"])
+    if d.request.get("action"):
+        return str(d.request["action"])
+    if d.request.get("operation"):
+        return str(d.request["operation"])
+    candidates = d.request.get("operation_candidates") or []
+    return f"one of {' / '.join(candidates)} (the text does not say which)" if candidates else "?"
+
+
 def headline(d: Diagnosis, verdict: str | None = None) -> str:
     """`VERDICT — layer: policy, statement Sid` in plain text (no markup): short enough to read aloud."""
     label = d.verdict_label  # e.g. "Not an access denial": the decision's own head would mislead
@@ -83,7 +96,7 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
     r = d.request.get("resolved") or {}
     lines: list[str] = []
     lines.extend(_wrap(headline(d), w, hanging="  "))
-    actions = ", ".join(r.get("actions") or [d.request.get("action") or "?"])
+    actions = request_action(d)
     lines.extend(
         _wrap(
             f"Request: {actions} by {r.get('principal') or d.request.get('principal_arn') or '(unknown principal)'} "

@@ -4,20 +4,33 @@ policies, the VPC endpoint, boundary and session policies)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.account.view import ABSENT, PRESENT, AccountView, NamedPolicy
 from bot.arn import s3_arn
 from bot.diagnose.layers.access_point import route_through_access_point
-from bot.diagnose.layers.base import Authorization, PolicyInputs
-from bot.diagnose.options import DiagnoseOptions, context_value
+from bot.diagnose.layers.base import Authorization, AuthorizationCheck, PolicyInputs
+from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.policies import PolicyReader
 from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context
 from bot.engine import Policy, PolicyKind, PolicySet
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
-from bot.s3ops import S3_OPERATIONS, OperationSpec, ResourceKind, lookup_operation
+from bot.s3ops import (
+    S3_OPERATIONS,
+    SOURCE,
+    TARGET,
+    OperationSpec,
+    RequiredAuthorization,
+    ResourceKind,
+    copy_source,
+    lookup_operation,
+    required_authorizations,
+)
+
+UNKNOWN_KEY = "s3why-unknown-key"  # stands in for a key the text does not name (never the bucket ARN)
 
 
 def operation_of(req: DeniedRequest) -> OperationSpec | None:
@@ -151,17 +164,24 @@ def authorize(
     principal_arn: str,
 ) -> tuple[Authorization, list[str]]:
     """The resolved request and its core grant's evaluation, with notes on policies that could not be read."""
-    from bot.diagnose.evidence import evaluate_all
+    from bot.diagnose.evidence import evaluate_all, worst
 
     reader = PolicyReader()
     bucket = view.bucket
     owner = bucket.account if bucket else None
-    versioned = context_value(options.context, "s3:versionid") is not None
-    actions = spec.actions_for(versioned=versioned)
+    required = required_authorizations(spec, options.context)
+    actions = tuple(r.action for r in required if r.on == TARGET)
     if spec.resource is ResourceKind.ACCOUNT or bucket is None:
         resource = "*"
     elif spec.resource is ResourceKind.OBJECT and req.key is not None:
         resource = s3_arn(bucket.name, req.key)
+    elif spec.resource is ResourceKind.OBJECT:
+        # Never the bucket ARN for an object action: a stand-in key, and the answer says so.
+        resource = s3_arn(bucket.name, UNKNOWN_KEY)
+        reader.notes.append(
+            f"the text does not name the key: s3why evaluated {spec.operation} on {resource}, a stand-in key at "
+            "the top of the bucket; a policy scoped to a prefix may treat the real key differently (give the key)"
+        )
     else:
         resource = s3_arn(bucket.name)
     express = None
@@ -170,6 +190,9 @@ def authorize(
         op, region = spec.operation, bucket.region or req.region
         express = express_session(bucket.name, region=region, account=owner, operation=op, ctx=options.context)
         actions, resource = (express.action,), express.resource
+        required = (
+            RequiredAuthorization(express.action, TARGET, "needed because a directory bucket authorizes a session"),
+        )
     who = parse_principal(principal_arn)
     inputs = _policy_inputs(view, options, who.account, owner, reader)
     ctx = base_context(view, options, principal_arn)
@@ -215,12 +238,46 @@ def authorize(
         rcps=inputs.rcps,
         vpc_endpoint=inputs.vpce,
     )
-    main = evaluate_all(who, actions, resource, owner, ctx, policies)
+    per_action = {a: evaluate_all(who, (a,), resource, owner, ctx, policies) for a in actions}
+    main = worst(list(per_action.values()))
     route = route_through_access_point(
         req, view, spec, who, owner, actions, ctx, policies, bucket_policy, reader, documents
     )
+    checks: list[AuthorizationCheck] = []
+    for r in required:
+        if r.on != TARGET:
+            continue
+        if route is not None and route.through is not None:
+            via = route.through
+            decision = via.decision.value if via.action == r.action or via.decision.value == "allow" else "unknown"
+        else:
+            decision = per_action[r.action].decision.value
+        checks.append(AuthorizationCheck(r.action, resource, r.why, decision))
     if route is not None and route.through is not None:
         main = route.through  # through an access point, the identity side is checked against its ARN
+    for r in required:
+        if r.on != SOURCE:
+            continue
+        source = copy_source(options.context)
+        if source is None:
+            reader.notes.append(
+                f"the copy source is not known: {r.action} on it is not evaluated "
+                "(pass --context s3:x-amz-copy-source=BUCKET/KEY)"
+            )
+            checks.append(AuthorizationCheck(r.action, "(the copy source)", r.why, "unknown"))
+            continue
+        src_bucket, src_key, _ = source
+        src_arn = s3_arn(src_bucket, src_key)
+        same_bucket = bucket is not None and src_bucket == bucket.name
+        if not same_bucket:
+            reader.notes.append(
+                f"the copy source's bucket {src_bucket} was not read: only the principal's side of {r.action} on "
+                f"{src_arn} is evaluated"
+            )
+        src_policies = policies if same_bucket else replace(policies, resource=None)
+        result = evaluate_all(who, (r.action,), src_arn, owner if same_bucket else None, ctx, src_policies)
+        checks.append(AuthorizationCheck(r.action, src_arn, r.why, result.decision.value))
+        main = worst([main, result])
     auth = Authorization(
         who=who,
         principal_arn=principal_arn,
@@ -236,5 +293,6 @@ def authorize(
         malformed=dict(reader.malformed),
         main=main,
         route=route,
+        checks=tuple(checks),
     )
     return auth, reader.notes

@@ -80,6 +80,7 @@ class ScopeChoice:
     verified: bool = False
     reason: str = ""
     workload: str = ""  # what the next request of the same workload does with this scope, in words
+    complete: bool = False  # the request is authorized with this fix alone (no other fix applied with it)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +108,7 @@ class Fix:
     scopes: list[ScopeChoice] = field(default_factory=list)
     side: str = ""  # identity | resource | both: which side of the authorization the fix changes
     reach: str = ""  # without scopes: how far the grant reaches, for the neighbour check ("" = exactly the request)
+    complete: bool = False  # the request is authorized with this fix alone
 
     @property
     def policies_changed(self) -> int:
@@ -118,7 +120,14 @@ class Fix:
         choice = next((s for s in self.scopes if s.name == name), None)
         if choice is None:
             return self
-        return replace(self, scope=name, patches=choice.patches, verified=choice.verified, reason=choice.reason)
+        return replace(
+            self,
+            scope=name,
+            patches=choice.patches,
+            verified=choice.verified,
+            reason=choice.reason,
+            complete=choice.complete,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """CONTRACT.md's keys, exactly (the scope shown is the chosen one; `scopes_json` has every scope)."""
@@ -617,11 +626,19 @@ def propose_fixes(
         bucket=(snapshot.get("bucket") or {}).get("name"),
         owner=resolved.get("resource_owner"),
     )
+    # Issue 12 §3: every authorization the operation needs. A failing S3 authorization on the same resource (an
+    # ACL or tagging header's s3:PutObjectAcl / s3:PutObjectTagging) is granted with the request's own actions.
+    for auth in getattr(diagnosis, "failing_authorizations", ()):
+        action, on = str(auth.get("action") or ""), str(auth.get("resource") or "")
+        if action.startswith("s3:") and on == c.resource and action not in c.actions:
+            c.actions.append(action)
     entries = catalogue()
     scopes = scopes_for(c.bucket, c.req.key, c.resource)
     similar = _similar_side(c)
     fixes: list[Fix] = []
     for cause in diagnosis.root_causes:
+        if cause.evidence.get("reproduced") is False:
+            continue  # AWS's statement s3why cannot reproduce: no change it can verify (the cause says what to check)
         for entry in entries.values():
             if entry.layer not in ("any", cause.layer.value) and cause.layer.value not in entry.layers:
                 continue
@@ -707,15 +724,17 @@ def _side_of(patches: list[Patch]) -> str:
 
 
 def _rank(fixes: list[Fix], similar: str) -> list[Fix]:
-    """The fix to show first: one that works (verified), then the fewest policies changed, then the side where
-    the account already keeps similar grants; advice that changes nothing comes after every working change."""
+    """The fix to show first: one that works (verified), on its own, then the fewest policies changed, then the
+    side where the account already keeps similar grants; advice that changes nothing comes after every working
+    change."""
 
-    def key(item: tuple[int, Fix]) -> tuple[int, int, int, int, int]:
+    def key(item: tuple[int, Fix]) -> tuple[int, int, int, int, int, int]:
         index, fix = item
         advice = 1 if fix.never_automatic else 0
         return (
             0 if fix.verified else 1,
             advice,
+            0 if fix.complete or not fix.patches else 1,  # one that works on its own before a part of a pair
             fix.policies_changed,
             0 if fix.side in (similar, "") else 1,
             index,
@@ -1031,14 +1050,11 @@ def _verify(fixes: list[Fix], c: _Ctx) -> None:
             _verify_choice(fix, choice, c, automatic, before)
         if fix.scopes:
             chosen = next((s for s in fix.scopes if s.verified), fix.scopes[0])
-            fix.scope, fix.patches, fix.verified, fix.reason = (
-                chosen.name,
-                chosen.patches,
-                chosen.verified,
-                chosen.reason,
-            )
+            fix.scope, fix.patches = chosen.name, chosen.patches
+            fix.verified, fix.reason, fix.complete = chosen.verified, chosen.reason, chosen.complete
         else:
             fix.verified, fix.reason = choices[0].verified, choices[0].reason or fix.reason
+            fix.complete = choices[0].complete
 
 
 def _verify_choice(fix: Fix, choice: ScopeChoice, c: _Ctx, automatic: list[Fix], before: Any) -> None:
@@ -1051,6 +1067,7 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: _Ctx, automatic: list[Fix],
             after = _rediagnose(c, c.snapshot, context=p.apply["context"], req=changed_req)
             if after.decision == "allow" or all(x.layer.value != fix.layer for x in after.root_causes):
                 choice.verified, choice.reason = True, ""
+                choice.complete = choice.complete or after.decision == "allow"
         return
     for p in documents:
         size_kind = {
@@ -1081,6 +1098,7 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: _Ctx, automatic: list[Fix],
     combined = _rediagnose(c, patched_all)
     gone = all(cause.layer.value != fix.layer for cause in alone.root_causes)
     allowed, why = _outcome(combined)
+    choice.complete = _outcome(alone)[0]
     changed: list[str] = []
     workload = ""
     for n in _neighbours(c, choice.name):

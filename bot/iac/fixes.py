@@ -54,10 +54,39 @@ def _fix_as_code(
 ) -> Fix:
     if fix.never_automatic or not fix.patches:
         return fix
+    patches, reasons, touched = _as_code(fix.patches, req, snapshot, options, tree, iac)
+    if not touched:
+        return fix
+    scopes = []
+    for choice in fix.scopes:  # every scope in the code's form too: the Slack select keeps working
+        coded, why, _ = _as_code(choice.patches, req, snapshot, options, tree, iac)
+        scopes.append(
+            replace(
+                choice,
+                patches=coded,
+                verified=choice.verified and not why,
+                reason=choice.reason if not choice.verified else "; ".join(why),
+            )
+        )
+    verified = fix.verified and not reasons
+    reason = fix.reason if not fix.verified else "; ".join(reasons)
+    return replace(fix, patches=patches, verified=verified, reason=reason, scopes=scopes)
+
+
+def _as_code(
+    live: list[Patch],
+    req: DeniedRequest,
+    snapshot: dict[str, Any],
+    options: DiagnoseOptions,
+    tree: Tree | None,
+    iac: IacOptions,
+) -> tuple[list[Patch], list[str], bool]:
+    """Each live patch to a code-managed target replaced by its iac-change patch; (patches, why not verified,
+    whether any was replaced)."""
     patches: list[Patch] = []
     reasons: list[str] = []
     touched = False
-    for p in fix.patches:
+    for p in live:
         if p.document is None or p.kind == "request-change":
             patches.append(p)
             continue
@@ -77,12 +106,7 @@ def _fix_as_code(
         else:
             touched = True
             patches.append(made)
-    if not touched:
-        return fix
-    verified = fix.verified and not reasons
-    reason = fix.reason if not fix.verified else "; ".join(reasons)
-    # The scope select still switches the live form; the code form is the chosen scope's.
-    return replace(fix, patches=patches, verified=verified, reason=reason, scopes=[])
+    return patches, reasons, touched
 
 
 def _target(p: Patch, snapshot: dict[str, Any]) -> Target | None:
@@ -155,6 +179,8 @@ def _terraform_patch(
             "live": p.apply,
         },
         iac={"tool": "terraform", "file": tf.path, "diff": tf.diff},
+        terraform=tf.diff,  # every format shows the change to the file: it is the only form to apply
+        cloudformation=tf.diff,
     )
     return made, "" if ok else f"the policy {tf.path} defines after the change: {why}"
 
@@ -180,7 +206,9 @@ def _code_snapshot_patch(
 
 
 def _rediagnose(snapshot: dict[str, Any], patch: Patch, req: DeniedRequest, options: DiagnoseOptions) -> Diagnosis:
-    return diagnose(req, account_view(apply_patches(snapshot, [patch])), options)
+    # The same request against the changed account: the pasted text described it before the change.
+    again = replace(options, text_is_evidence=False)
+    return diagnose(req, account_view(apply_patches(snapshot, [patch])), again)
 
 
 # --- CloudFormation ------------------------------------------------------------------------------------------
@@ -257,6 +285,8 @@ def _cloudformation_patch(
         before=p.before,
         apply={"where": "cloudformation", "stack": stack["stack"], "live": p.apply},
         iac={"tool": "cloudformation", "file": name, "diff": diff},
+        terraform=diff,
+        cloudformation=diff,
     )
     return made, "" if ok else why
 

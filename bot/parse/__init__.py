@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import replace
+from datetime import datetime
 
 from bot.parse.extract import KNOWN_CODES, extract_request
 from bot.parse.lookalikes import LOOKALIKES
@@ -166,7 +167,7 @@ def parse_text(text: str) -> ParseResult:
     extracted = [(g, r) for g, r in extracted if not (r.source_format == "cloudtrail" and r.error_code is None)]
     groups = [g for g, _ in extracted]
     requests = tuple(
-        _with_presigned(replace(req, presigned_expired=True) if _is_expired_presign(group) else req, presigned)
+        _with_presigned(replace(req, presigned_expired=True) if _is_expired_presign(group) else req, presigned, group)
         for group, req in extracted
     )
 
@@ -200,7 +201,12 @@ def parse_text(text: str) -> ParseResult:
 _RECORD_START = re.compile(r"\{ ?\"eventVersion\"")
 
 
-def _with_presigned(req: DeniedRequest, found: list[tuple[tuple[str, str], PresignedUrl]]) -> DeniedRequest:
+_SERVER_TIME = re.compile(r"<ServerTime>\s?([0-9T:.Z+-]{10,40})\s?</ServerTime>")
+
+
+def _with_presigned(
+    req: DeniedRequest, found: list[tuple[tuple[str, str], PresignedUrl]], group: list[str]
+) -> DeniedRequest:
     """The request with the presigned URL it was sent with: the one naming its bucket (and key), or the only one."""
     if not found:
         return req
@@ -217,9 +223,18 @@ def _with_presigned(req: DeniedRequest, found: list[tuple[tuple[str, str], Presi
         chosen = found[0][1]
     if chosen is None:
         return req
+    if any("<ServerTime>" in chunk for chunk in group):
+        times = (m.group(1) for chunk in group if (m := _SERVER_TIME.search(chunk)) is not None)
+        chosen = replace(chosen, server_time=next(times, None))
     context = dict(req.stated_context)
     if chosen.scheme is not None and "aws:SecureTransport" not in context:
         context["aws:SecureTransport"] = ("true" if chosen.scheme == "https" else "false",)
+    # A presigned URL is query-string authentication (S3 condition keys s3:authType, s3:signatureversion, and
+    # s3:signatureAge in milliseconds when both the signing and the refusal time are known).
+    context.setdefault("s3:authType", ("REST-QUERY-STRING",))
+    context.setdefault("s3:signatureversion", ("AWS4-HMAC-SHA256" if chosen.signature_version == "v4" else "AWS",))
+    if (age := _signature_age_ms(chosen)) is not None:
+        context.setdefault("s3:signatureAge", (str(age),))
     return replace(
         req,
         presigned=chosen,
@@ -227,6 +242,21 @@ def _with_presigned(req: DeniedRequest, found: list[tuple[tuple[str, str], Presi
         stated_context=tuple(context.items()),
         operation_candidates=req.operation_candidates or (() if req.operation else ("GetObject", "PutObject")),
     )
+
+
+def _signature_age_ms(signed: PresignedUrl) -> int | None:
+    """Milliseconds from X-Amz-Date to S3's <ServerTime> (SigV2 signatures have no signing time: None)."""
+    if signed.signed_at is None or signed.server_time is None:
+        return None
+    try:
+        start = datetime.fromisoformat(signed.signed_at.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(signed.server_time.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if start.tzinfo is None or end.tzinfo is None:
+        return None
+    age = int((end - start).total_seconds() * 1000)
+    return age if age >= 0 else None
 
 
 def _is_expired_presign(group: list[str]) -> bool:

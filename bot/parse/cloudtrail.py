@@ -1,10 +1,11 @@
 """CloudTrail event records (JSON, as the console's "Event record" or a trail's log file shows them).
 
 Fields read (CloudTrail User Guide, "CloudTrail record contents"): eventSource, eventName, awsRegion,
-sourceIPAddress, errorCode, errorMessage, requestParameters (bucketName, key, Host, and S3's request headers such as
-x-amz-acl), userIdentity (type, arn, accountId), vpcEndpointId, requestID, tlsDetails, additionalEventData
-(SignatureVersion, AuthenticationMethod). Read by field from the flattened text, not with a JSON parser: pastes
-are often cut short or wrapped, and each pattern is bounded, so a hostile text costs one pass.
+sourceIPAddress, errorCode, errorMessage, requestParameters (bucketName, key, Host, and S3's request headers such
+as x-amz-acl), userIdentity (type, arn, accountId), vpcEndpointId, vpcEndpointAccountId, requestID, tlsDetails,
+resources, additionalEventData (SignatureVersion, AuthenticationMethod). Read by field from the flattened text,
+not with a JSON parser: pastes are often cut short or wrapped, and each pattern is bounded, so a hostile text
+costs one pass.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _REGION = _field("awsRegion")
 _SOURCE_IP = _field("sourceIPAddress")
 _ERROR_CODE = _field("errorCode")
 _VPCE = _field("vpcEndpointId")
+_VPCE_ACCOUNT = _field("vpcEndpointAccountId")
 _BUCKET = _field("bucketName")
 _KEY = _field("key")
 _RESOURCE_ARN = re.compile(r"\"ARN\" ?: ?\"(arn:[^\"\\]{1,2048})\"")  # the first of "resources"
@@ -78,6 +80,8 @@ def read_record(flat: str) -> TrailRecord:
     context: list[tuple[str, str]] = []
     if (vpce := get(_VPCE)) is not None:
         context.append(("aws:SourceVpce", vpce))
+    if (vpce_account := get(_VPCE_ACCOUNT)) is not None and vpce_account.isdigit():
+        context.append(("aws:VpceAccount", vpce_account))
     if (ip := get(_SOURCE_IP)) is not None and _is_ip(ip):
         context.append(("aws:SourceIp", ip))
     if '"tlsDetails"' in flat:  # CloudTrail records TLS details only for requests that used TLS

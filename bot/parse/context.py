@@ -61,6 +61,16 @@ _OPTIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         re.compile(r"[\"']?\bSSEKMSKeyId[\"']?\s?[:=]\s?[\"']([\w:/.-]{1,2048})[\"']"),
     ),
     (
+        "-c",
+        "s3:x-amz-server-side-encryption-customer-algorithm",
+        re.compile(r"--sse-c(?:ustomer-algorithm)?[ =](AES256)\b"),
+    ),
+    (
+        "SSECustomerAlgorithm",
+        "s3:x-amz-server-side-encryption-customer-algorithm",
+        re.compile(r"[\"']?\bSSECustomerAlgorithm[\"']?\s?[:=]\s?[\"'](AES256)[\"']"),
+    ),
+    (
         "ession",
         "s3express:SessionMode",
         re.compile(r"(?:--session-mode[ =]|\bSessionMode[\"']?\s?[:=]\s?[\"']?)(ReadOnly|ReadWrite)\b"),

@@ -48,6 +48,7 @@ class PresignedUrl:
     temporary_credentials: bool = False  # a security token rides along: the URL dies with the session
     region: str | None = None  # the credential scope's region (SigV4)
     scheme: str | None = None  # "https" | "http"
+    server_time: str | None = None  # S3's <ServerTime> in a "Request has expired" body: when the request was refused
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl
 
 from bot.s3ops import SDK_ALIASES, canonical_operation
 
@@ -141,7 +141,7 @@ _SDK_NAMES = (
     re.compile(r"\.([a-z][a-z0-9_]{2,63})\("),
     re.compile(r"\bin ([a-z][a-z0-9_]{2,63})\b"),
     re.compile(r"\b([A-Z][A-Za-z0-9]{2,63})(?:Input\{|Error\b|Request\b|Response\b)"),
-    re.compile(r"\b(?:s3|S3|client|Client)\.([A-Z][A-Za-z0-9]{2,63})(?:WithContext)?\("),
+    re.compile(r"(?:\b(?:s3|S3|client|Client)|\*(?:S3|Client))\)?\.([A-Z][A-Za-z0-9]{2,63})\("),
 )
 _SDK_NEEDLES = ("(", "Error", "Input{", "Request", "Response", " in ")
 
@@ -153,7 +153,7 @@ def from_sdk_names(flat: str) -> Inferred:
     found: list[tuple[int, str]] = []
     for pattern in _SDK_NAMES:
         for m in pattern.finditer(flat):
-            name = m.group(1)
+            name = m.group(1).removesuffix("WithContext")  # aws-sdk-go v1's context variants
             op = known(name)
             if op is not None and name not in _NOT_SDK_CALLS:
                 found.append((m.start(), op))
@@ -260,7 +260,7 @@ def _cli_transfer(verb: str, src: str, dst: str | None) -> Inferred:
 # ---------------------------------------------------------------------------------------------------------
 _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # rclone (fs/operations, backend/s3)
-    ("s3 upload: ", ("PutObject",)),
+    ("s3 upload: ", ("PutObject", "CreateMultipartUpload", "UploadPart")),  # rclone's uploader (single or multipart)
     ("failed to open source object", ("GetObject",)),
     ("multipart upload failed to initialise", ("CreateMultipartUpload",)),
     ("error reading source directory", ("ListObjectsV2",)),
@@ -268,7 +268,6 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Failed to set modification time", ("CopyObject",)),
     ("Couldn't delete", ("DeleteObject",)),
     ("Failed to delete", ("DeleteObject",)),
-    ("Failed to copy: ", ("GetObject", "PutObject")),
     # minio-go users: Argo's artifact driver, the MinIO client
     ("failed to put file", ("PutObject",)),
     ("failed to get file", ("GetObject",)),
@@ -396,6 +395,8 @@ def from_tools(flat: str) -> Inferred:
             named = table.get(key) or (("UploadPart",) if "part" in name else None)
             if named is not None:
                 best = (m.start(), named)
+    if best is None and "Failed to copy: " in flat:  # rclone, when nothing more specific says which side failed
+        best = (0, ("GetObject", "PutObject"))
     return _ops(best[1]) if best is not None else Inferred()
 
 
@@ -409,7 +410,3 @@ def is_cloudfront(flat: str) -> bool:
     """True when the text shows a response CloudFront served (its `via`, `x-cache` or `x-amz-cf-*` headers)."""
     low_hit = "loudfront" in flat or "LOUDFRONT" in flat or "x-amz-cf-" in flat.lower()
     return low_hit and _CLOUDFRONT.search(flat) is not None
-
-
-def unquoted(value: str | None) -> str | None:
-    return unquote(value) if value else value

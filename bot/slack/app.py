@@ -28,7 +28,9 @@ from bot.approve.flow import Approvals, Outcome, proposal_for
 from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
+from bot.diagnose.candidates import with_facts
 from bot.diagnose.render import diagnosis_text
+from bot.errors import UsageError
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
 from bot.iac.approve import approve_pull_request
@@ -37,7 +39,10 @@ from bot.logs import safe_logger
 from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
+from bot.parse.model import DeniedRequest
 from bot.slack.blocks import diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
+from bot.slack.replies import reply_facts
+from bot.startup import failure_reason
 
 log = logging.getLogger("s3why.slack")
 RUN_TTL = 24 * 3600
@@ -67,6 +72,7 @@ class Diagnoser(Protocol):
         context: dict[str, tuple[str, ...]],
         fresh: bool,
         account: str | None = None,
+        facts: dict[str, str] | None = None,
     ) -> tuple[ParseResult, list[Diagnosis]]: ...
 
 
@@ -131,6 +137,10 @@ class Store:
         return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None
 
 
+_ELSEWHERE = "Nothing done: this button does not belong to this thread (use the one where the fix was proposed)."
+_OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
+
+
 def _message_text(event: dict[str, Any]) -> str:
     """The message's text, plus the preview of any snippet or text file shared with it (what Slack sends)."""
     previews = [
@@ -179,6 +189,8 @@ class Run:
     requesters: list[str] = field(default_factory=list)
     # warnings about credentials found in the original text (type and advice only, never the value)
     secret_warnings: list[dict[str, Any]] = field(default_factory=list)
+    # what the user said besides the text (operation, bucket, key: the select, a reply in the thread)
+    facts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, parsed: ParseResult, channel: str, thread_ts: str, **kw: Any) -> Run:
@@ -275,17 +287,25 @@ def create_app(
         run.message_ts = progress_ts
         run_id = uuid.uuid4().hex
         store.put(f"run:{run_id}", run.__dict__)
+        if not run.response_url:  # a reply in this thread naming a missing fact continues this run
+            store.put(f"thread:{run.channel}:{run.thread_ts}", {"run_id": run_id})
         try:
             parsed, diagnoses = diagnoser(
-                run.text, principal=run.principal, context=run.options_context(), fresh=fresh, account=run.account
+                run.text,
+                principal=run.principal,
+                context=run.options_context(),
+                fresh=fresh,
+                account=run.account,
+                facts=run.facts or None,
             )
         except Exception as exc:
             log.exception("diagnosis failed", extra={"request_id": run_id})
+            reason = failure_reason(exc)  # e.g. "s3why has no usable AWS credentials", not NoCredentialsError
             text = (
-                f":warning: s3why could not finish this diagnosis ({type(exc).__name__}). "
+                f":warning: s3why could not finish this diagnosis ({reason}). "
                 "Try *Re-run fresh*, or check s3why's AWS access."
             )
-            show(run, progress_ts, f"s3why could not finish: {type(exc).__name__}", [_mrkdwn(text)])
+            show(run, progress_ts, f"s3why could not finish: {reason}", [_mrkdwn(text)])
             return
         diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
         if not diagnoses:
@@ -296,6 +316,10 @@ def create_app(
             for cause in d.root_causes[:1]:
                 METRICS.inc("s3why_root_causes_total", layer=cause.layer.value)
         first = diagnoses[0]
+        unnamed = first.request.get("operation_candidates") if not first.request.get("operation") else None
+        if unnamed:  # s3why asks which operation: a reply naming it in plain words ("uploading") answers
+            run.facts = {**run.facts, "candidates": ",".join(unnamed)}
+            store.put(f"run:{run_id}", run.__dict__)
         log.info(
             "diagnosis",
             extra={
@@ -333,6 +357,7 @@ def create_app(
             "principal_arn": d.request.get("principal_arn"),  # as the diagnosis resolved it
             "context": run.context or {},
             "account": run.account,
+            "facts": {k: v for k, v in run.facts.items() if k != "candidates"},
         }
         out: dict[int, str] = {}
         for i, fix in enumerate(d.fixes[:5]):
@@ -377,8 +402,46 @@ def create_app(
             return  # the app_mention listener answers it
         parsed = parse_text(text)
         if not actionable(parsed):
+            if event.get("thread_ts"):
+                continue_in_thread(channel, str(event["thread_ts"]), text, event.get("user"))
             return
         run_and_post(Run.of(parsed, channel, event.get("thread_ts") or event["ts"], requester=event.get("user")))
+
+    def continue_in_thread(channel: str, thread_ts: str, text: str, user: str | None) -> None:
+        """A reply in a diagnosis's thread that names what s3why asked for (the principal, the operation, the
+        object, how it was sent) continues that diagnosis with it; any other reply is left alone."""
+        pointer = store.get(f"thread:{channel}:{thread_ts}")
+        if not pointer:
+            return
+        _, run = load_run(str(pointer.get("run_id", "")))
+        if run is None:
+            return
+        facts = reply_facts(text)
+        asked_operation = bool(run.facts.get("candidates"))
+        operation = facts.operation or (facts.operation_guess if asked_operation else None)
+        if not (facts.principal or operation or facts.bucket or facts.key or facts.context):
+            return
+        if operation is not None:
+            try:
+                with_facts(DeniedRequest(), operation=operation)
+            except UsageError:
+                return
+        known = dict(run.facts)
+        known.pop("candidates", None)
+        known.update({k: v for k, v in (("operation", operation), ("bucket", facts.bucket), ("key", facts.key)) if v})
+        context = dict(run.context or {})
+        context.update({k: list(v) for k, v in facts.context.items()})
+        requesters = list(dict.fromkeys([*run.requesters, *([user] if user and user != run.requester else [])]))
+        run_and_post(
+            replace(
+                run,
+                principal=facts.principal or run.principal,
+                facts=known,
+                context=context,
+                message_ts=None,
+                requesters=requesters,
+            )
+        )
 
     app.event("message")(ack=ack_event, lazy=[on_message])
 
@@ -527,6 +590,22 @@ def create_app(
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
 
+    def on_pick_operation(body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The select under an answer whose operation the text did not name: diagnose that operation."""
+        value = action["selected_option"]["value"]
+        _, run = load_run(value)
+        if run is None:
+            expired(body)
+            return
+        operation = value.split("|", 1)[1]
+        try:
+            with_facts(DeniedRequest(), operation=operation)
+        except UsageError:
+            return  # not an operation s3why offered: a forged value
+        run_and_post(replace(run, facts={**run.facts, "operation": operation}), progress_ts=run.message_ts)
+
+    app.action("s3why_pick_operation")(ack=ack_action, lazy=[on_pick_operation])
+
     def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
         value = action["selected_option"]["value"]
@@ -546,10 +625,22 @@ def create_app(
             return
         index = int(action["value"].rsplit("|", 1)[1])
         user = body["user"]["id"]
+        channel = (body.get("channel") or {}).get("id", "")
+        if click_place(body) != (run.channel, run.thread_ts):  # only from the run's own channel and thread
+            client.chat_postEphemeral(channel=channel, user=user, text=_ELSEWHERE)
+            return
+        if user in run.requesters and not config.self_approval:  # everyone who asked, not only the first
+            client.chat_postEphemeral(channel=channel, user=user, text=_OWN_FIX)
+            return
         if not store.claim(f"iac-pr:{run_id}:{index}:{user}", ttl=60):
             return  # a double click
         _, diagnoses = diagnoser(
-            run.text, principal=run.principal, context=run.options_context(), fresh=False, account=run.account
+            run.text,
+            principal=run.principal,
+            context=run.options_context(),
+            fresh=False,
+            account=run.account,
+            facts=run.facts or None,
         )
         d = diagnosis_with_scope(diagnoses[0], run.scope) if diagnoses else None
         if d is None or index >= len(d.fixes):
@@ -565,6 +656,7 @@ def create_app(
             account=run.account,
             is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
         )
+        message = mrkdwn(message, mentions=(user,))  # the reason may quote pasted names; the mention stays live
         if done:
             client.chat_postMessage(channel=run.channel, thread_ts=run.thread_ts, text=message)
         else:
@@ -578,7 +670,12 @@ def create_app(
             expired(body)
             return
         _, diagnoses = diagnoser(
-            run.text, principal=run.principal, context=run.options_context(), fresh=False, account=run.account
+            run.text,
+            principal=run.principal,
+            context=run.options_context(),
+            fresh=False,
+            account=run.account,
+            facts=run.facts or None,
         )
         report = "\n".join(diagnosis_text(d) for d in diagnoses) or "(no AWS error found)"
         if not run.response_url:
@@ -636,17 +733,19 @@ def create_app(
     if approvals is not None and approvals.group_members is None:
         approvals.group_members = group_members
 
+    def click_place(body: dict[str, Any]) -> tuple[str, str]:
+        """Where a button was clicked: its channel, and the clicked message's thread (or the message itself)."""
+        message = body.get("message") or {}
+        return (body.get("channel") or {}).get("id", ""), str(message.get("thread_ts") or message.get("ts") or "")
+
     def decide(body: dict[str, Any], action: dict[str, Any], verb: str) -> None:
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
         if approvals is None:
             client.chat_postEphemeral(channel=channel, user=user, text="Approvals are not enabled for this s3why.")
             return
-        message = body.get("message") or {}
-        # a button acts only in its own channel and thread (the clicked message's thread, or the message itself)
-        where = (channel, str(message.get("thread_ts") or message.get("ts") or ""))
         try:
-            outcome = getattr(approvals, verb)(action["value"], user, where=where)
+            outcome = getattr(approvals, verb)(action["value"], user, where=click_place(body))
         except redis.RedisError:  # Approvals raises it only before any AWS write
             log.warning("redis unavailable: %s refused", verb)
             client.chat_postEphemeral(

@@ -12,7 +12,8 @@ from typing import Any
 
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
-from bot.diagnose.render import cause_location, headline, request_resource
+from bot.diagnose.branches import branch_lines
+from bot.diagnose.render import cause_location, headline, request_action, request_resource
 from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
 
@@ -110,7 +111,7 @@ def diagnosis_blocks(
     blocks: list[dict[str, Any]] = [_section(headline_mrkdwn(d))]
     r = d.request.get("resolved") or {}
     who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
-    what = ", ".join(r.get("actions") or [d.request.get("action") or "?"])
+    what = request_action(d)
     where = request_resource(d) or "an unknown resource"
     blocks.append(
         {
@@ -153,6 +154,9 @@ def diagnosis_blocks(
         blocks.append(_section("\n".join(lines)))
         if ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))
+    branches = branch_lines(list(d.branches))  # what the text cannot tell, and where each value leads (issue 12 §2)
+    if branches:
+        blocks.append(_section("*What the text cannot tell*\n" + "\n".join(f"• {literal(b)}" for b in branches)))
     checklist = [
         f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {literal(layer.detail)}"
         for layer in d.layers
@@ -215,6 +219,27 @@ def diagnosis_blocks(
                 "options": [
                     {"text": {"type": "plain_text", "text": label}, "value": f"{run_id}|{key}"}
                     for key, label in FORMATS.items()
+                ],
+            }
+        )
+    candidates = d.request.get("operation_candidates") or []
+    if candidates and not d.request.get("operation"):
+        # Issue 12 §2: the text does not name the operation; the answer holds for all of them or says which
+        # differs, and picking one continues the diagnosis (so does a reply in the thread naming it).
+        blocks.append(
+            _section(
+                ":grey_question: *Which operation was it?* The text does not say; s3why evaluated "
+                + ", ".join(candidates)
+                + ". Pick one, or reply in this thread with it (or with the role ARN, or `s3://bucket/key`)."
+            )
+        )
+        elements.append(
+            {
+                "type": "static_select",
+                "action_id": "s3why_pick_operation",
+                "placeholder": {"type": "plain_text", "text": "Which operation?"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": op}, "value": f"{run_id}|{op}"} for op in candidates
                 ],
             }
         )
@@ -360,7 +385,8 @@ def _question(d: Diagnosis) -> tuple[str, str] | None:
     """What s3why needs to ask, when the text did not say enough to decide (the question, the button's label)."""
     if any("--principal" in n for n in d.notes):
         return (
-            "*Which role or user made the call?* The error does not say, and every layer depends on it.",
+            "*Which role or user made the call?* The error does not say, and every layer depends on it. "
+            "Use the button, or reply in this thread with its ARN.",
             "Tell s3why who made the call",
         )
     if any("--context" in n for n in d.notes):

@@ -11,7 +11,7 @@ from bot.account.view import account_view
 from bot.approve.store import Proposal
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
-from bot.diagnose.aws_record import diagnose_with_record
+from bot.diagnose.candidates import diagnose_request, with_facts
 from bot.fixes import propose_fixes
 from bot.fixes.core import Patch, apply_patches
 from bot.iac.approve import iac_options
@@ -33,13 +33,19 @@ class LiveDiagnoser:
         context: dict[str, tuple[str, ...]],
         fresh: bool,
         account: str | None = None,
+        facts: dict[str, str] | None = None,
     ) -> tuple[ParseResult, list[Diagnosis]]:
+        """`facts`: what the user said besides the text (operation, bucket, key): they win over the text."""
         parsed = parse_text(text)
+        given = facts or {}
         collector = Collector(self.collector.sessions, NoCache()) if fresh else self.collector
         out: list[Diagnosis] = []
         options = DiagnoseOptions(principal=principal, context=context)
         iac = iac_options(self.collector.sessions.config)  # Terraform / CloudFormation: iac-change patches
-        for req in parsed.requests:
+        for parsed_req in parsed.requests:
+            req = with_facts(
+                parsed_req, operation=given.get("operation"), bucket=given.get("bucket"), key=given.get("key")
+            )
             target = target_for(
                 req,
                 principal=principal,
@@ -50,7 +56,10 @@ class LiveDiagnoser:
             snapshot: dict[str, Any] = (
                 collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
             )
-            found, settled = diagnose_with_record(req, account_view(snapshot), options)
+            found, settled, fixable = diagnose_request(req, account_view(snapshot), options)
+            if not fixable:  # the operation is still unknown: a fix for one candidate would not fix the others
+                out.append(found)
+                continue
             fixes = with_iac(propose_fixes(req, snapshot, settled, found), req, snapshot, settled, iac)
             out.append(replace(found, fixes=tuple(fixes)))
         return parsed, out
@@ -63,7 +72,10 @@ class LiveDiagnoser:
         index = int(r.get("index", 0))
         if index >= len(parsed.requests):
             return "unknown"
-        req = parsed.requests[index]
+        facts = r.get("facts") or {}
+        req = with_facts(
+            parsed.requests[index], operation=facts.get("operation"), bucket=facts.get("bucket"), key=facts.get("key")
+        )
         target = target_for(
             req,
             principal=r.get("principal"),

@@ -137,8 +137,14 @@ def wsgi_app(
                 return _status(start_response, "401 Unauthorized", "invalid request")
             log.warning(f"slack request refused: {problem}", extra={"status": 400, "bytes": length})
             return _status(start_response, "400 Bad Request", problem)
+
+        def answered(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if status.startswith("401"):  # Bolt refused the signature: one line of s3why's own, never the body
+                log.warning("slack request refused: invalid signature", extra={"status": 401, "bytes": length})
+            return start_response(status, headers, *rest)
+
         try:
-            return handler(environ, start_response)
+            return handler(environ, answered)
         except Exception as exc:  # one line, no traceback, no body
             log.error("slack request failed", extra={"status": 500, "error": type(exc).__name__})
             return _status(start_response, "500 Internal Server Error", "internal error")
@@ -170,8 +176,9 @@ def build_app_from_env(
         raise UsageError("s3why serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET in the environment")
     base = os.environ.get("SLACK_API_URL", "https://slack.com/api/")
     client = WebClient(token=token, base_url=base if base.endswith("/") else base + "/")
-    require_ready(client)  # AWS credentials and the Slack token, one line each (bot/startup.py)
+    # the configuration first (local, fails closed: FILE:LINE), then AWS credentials and the Slack token
     config = config if config is not None else load_config(os.environ.get("S3WHY_CONFIG"))
+    require_ready(client)  # AWS credentials and the Slack token, one line each (bot/startup.py)
     url = os.environ.get("REDIS_URL") if use_redis else None
     store = Store(redis_client(url) if url else None)
     sessions = SessionProvider(config, client_hook=client_hook)

@@ -181,9 +181,12 @@ def verdicts(d: dict[str, Any]) -> dict[str, str]:
     return {layer["layer"]: layer["verdict"] for layer in d["layers"]}
 
 
-def denied_text(operation: str = "GetObject", principal: str = "") -> str:
+def denied_text(operation: str = "GetObject", principal: str = "", because: str = "") -> str:
+    """An enriched AccessDenied; `because` is AWS's reason clause when a test means it (the diagnosis holds the
+    answer to what the text states, issue 12 §1), none by default."""
     who = f" {principal}" if principal else ""
     return (
         f"An error occurred (AccessDenied) when calling the {operation} operation: User:{who} is not authorized "
         f'to perform: s3:{operation} on resource: "arn:aws:s3:::{BUCKET}/{KEY}"'
+        + (f" because {because}" if because else "")
     )

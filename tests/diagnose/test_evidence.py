@@ -162,3 +162,58 @@ def test_a_layer_s3why_could_not_read_makes_the_decision_unknown_not_a_named_den
     assert all(c["layer"] != "identity" for c in d["root_causes"])
     verdicts = {x["layer"]: x["verdict"] for x in d["layers"]}
     assert verdicts["identity"] == "unknown"
+
+
+def test_an_upload_with_an_acl_is_denied_by_the_boundary_that_denies_put_object_acl() -> None:
+    text = (
+        "upload failed: ./report.csv to s3://shared-drop/in/report.csv An error occurred (AccessDenied) when "
+        "calling the PutObject operation: Access Denied"
+    )
+    args = ("--principal", f"arn:aws:sts::{ACCOUNT}:assumed-role/publisher/run-3")
+    acl = ("--context", "s3:x-amz-acl=bucket-owner-full-control")
+    d = _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args, *acl)
+    assert d["decision"] == "explicit-deny"
+    first = d["root_causes"][0]
+    assert (first["layer"], first["kind"]) == ("permissions-boundary", "explicit")
+    assert "s3:PutObjectAcl" in first["summary"] and first["evidence"]["action"] == "s3:PutObjectAcl"
+    checks = {(a["action"], a["decision"]) for a in d["request"]["resolved"]["authorizations"]}
+    assert checks == {("s3:PutObject", "allow"), ("s3:PutObjectAcl", "explicit-deny")}
+    assert _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args)["decision"] == "allow"  # no ACL, no denial
+
+
+def test_the_diagnosis_lists_the_failing_authorizations_for_the_fixes() -> None:
+    from bot.account.view import account_view
+    from bot.diagnose import DiagnoseOptions, diagnose
+    from bot.parse import parse_text
+
+    (req,) = parse_text(
+        "An error occurred (AccessDenied) when calling the CopyObject operation: Access Denied"
+    ).requests
+    snapshot = json.loads((SNAPSHOTS / "boundary-missing-key.json").read_text())
+    options = DiagnoseOptions(
+        principal=f"arn:aws:sts::{ACCOUNT}:assumed-role/trainer/job-1",
+        context={"s3:x-amz-copy-source": ("ml-data/features/2024.parquet",)},
+    )
+    d = diagnose(req, account_view(snapshot), options)
+    failing = {(a["action"], a["resource"]) for a in d.failing_authorizations}
+    # The role may read ml-data but its boundary allows only listing: both the read of the source and the write fail.
+    assert ("s3:GetObject", "arn:aws:s3:::ml-data/features/2024.parquet") in failing
+    assert any(action == "s3:PutObject" for action, _ in failing)
+
+
+def test_the_stated_layer_s3why_holds_no_data_for_is_unread_not_inapplicable() -> None:
+    d = _run(SCP_TEXT, SNAPSHOTS / "scp-no-organization.json")
+    scp = next(x for x in d["layers"] if x["layer"] == "scp")
+    assert scp["verdict"] == "unknown" and "ListPoliciesForTarget" in scp["detail"]
+
+
+def test_a_statement_s3why_cannot_reproduce_gets_no_fix_it_could_only_pretend_to_verify() -> None:
+    text = SCP_TEXT.replace(
+        "with an explicit deny in a service control policy",
+        "because no identity-based policy allows the s3:GetObject action",
+    )
+    d = _run(text, SNAPSHOTS / "scp-no-organization.json")
+    assert d["decision"] == "unknown"
+    first = d["root_causes"][0]
+    assert first["layer"] == "identity" and "the identity-based policies s3why read allow it" in first["summary"]
+    assert d["fixes"] == []  # the role already allows it in s3why's view: an Allow added would change nothing

@@ -219,3 +219,35 @@ def test_a_fix_that_authorizes_the_request_is_verified_even_if_the_key_is_then_m
     _, fixes = _fixes(snap, error_text("GetObject", "data-bucket", "a/b.txt"))
     grant = next(f for f in fixes if f.id == "identity-allow")
     assert grant.verified, grant.reason
+
+
+def test_across_accounts_the_fix_shown_first_works_on_its_own() -> None:
+    """Both sides must allow: the first fix carries both (bucket policy and identity), not one half of the pair."""
+    snap = snapshot(owner=OTHER)
+    _, fixes = _fixes(snap, error_text("GetObject", "data-bucket", "a/b.txt"))
+    first = fixes[0]
+    assert first.id == "bucket-allow" and first.verified and first.complete
+    assert sorted(p.kind for p in first.patches) == ["bucket-policy", "iam-policy"]
+    patched = apply_patches(snap, first.patches)
+    for key in ("a/b.txt", "a/next.txt"):  # the request, and the next one of the workload
+        (req,) = parse_text(error_text("GetObject", "data-bucket", key)).requests
+        assert diagnose(req, account_view(patched), OPTIONS).decision == "allow", key
+
+
+def test_every_failing_authorization_on_the_resource_is_granted() -> None:
+    """Issue 12 §3: an upload with an ACL header also needs s3:PutObjectAcl; the fix grants both."""
+    from dataclasses import replace
+
+    snap = snapshot()
+    (req,) = parse_text(error_text("PutObject", "data-bucket", "a/b.txt")).requests
+    d = diagnose(req, account_view(snap), OPTIONS)
+    resolved = dict(d.request["resolved"])
+    resolved["authorizations"] = [
+        {"action": "s3:PutObject", "resource": "arn:aws:s3:::data-bucket/a/b.txt", "decision": "implicit-deny"},
+        {"action": "s3:PutObjectAcl", "resource": "arn:aws:s3:::data-bucket/a/b.txt", "decision": "implicit-deny"},
+    ]
+    d = replace(d, request={**d.request, "resolved": resolved})
+    (fix,) = propose_fixes(req, snap, OPTIONS, d)
+    document = fix.patches[0].document
+    assert document is not None and fix.verified
+    assert document["Statement"][-1]["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]

@@ -169,3 +169,17 @@ def test_a_bucket_tagged_by_a_stack_is_read_and_managed_by_it(moto: str) -> None
     iac = bucket_fix.patches[0].iac
     assert bucket_fix.patches[0].kind == "iac-change" and iac is not None
     assert "storage" in iac["file"] and "AWS::S3::BucketPolicy" in iac["diff"]
+
+
+def test_every_scope_of_a_terraform_fix_is_in_the_codes_form(tmp_path: Path) -> None:
+    infra = tmp_path / "infra"
+    shutil.copytree(TREE, infra)
+    snap = json.loads(_snap_path(tmp_path).read_text())
+    (req,) = parse_text(error_text("PutObject", "team-data", "out/a.txt")).requests
+    options = DiagnoseOptions(principal=SESSION)
+    d = diagnose(req, account_view(snap), options)
+    (fix,) = with_iac(propose_fixes(req, snap, options, d), req, snap, options, IacOptions(str(infra)))
+    assert [s.name for s in fix.scopes] == ["prefix", "object", "bucket"]
+    obj = fix.with_scope("object")
+    assert obj.verified and obj.patches[0].kind == "iac-change"
+    assert '+        Resource = ["arn:aws:s3:::team-data/out/a.txt"]' in obj.patches[0].diff

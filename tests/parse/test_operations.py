@@ -98,3 +98,20 @@ def test_several_sdk_operations_in_a_stack_become_candidates() -> None:
     found = from_sdk_names("at S3Client.headObject(S3Client.java:10)\nat S3Client.putObject(S3Client.java:20)")
     assert found.operation is None
     assert found.candidates == ("HeadObject", "PutObject")
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("github.com/aws/aws-sdk-go-v2/service/s3.(*Client).PutObject(0xc0001, {0x1, 0x2})", "PutObject"),
+        ("github.com/aws/aws-sdk-go/service/s3.(*S3).GetObjectWithContext(0xc0002, ...)", "GetObject"),
+        ("out, err := svc.HeadObject(&s3.HeadObjectInput{Bucket: aws.String(b)})", "HeadObject"),
+        ("Err(SdkError<GetObjectError, HttpResponse>)", "GetObject"),
+        (
+            "at software.amazon.awssdk.services.s3.DefaultS3Client.deleteObject(DefaultS3Client.java:3210)",
+            "DeleteObject",
+        ),
+    ],
+)
+def test_sdk_call_shapes_name_the_operation(text: str, want: str) -> None:
+    assert from_sdk_names(text).operation == want

@@ -62,3 +62,16 @@ def test_presigned_signature_and_token_never_reach_the_output() -> None:
     assert req["presigned"]["access_key_id"] == "ASIAXAMPLEKEY0000001"
     assert req["presigned"]["temporary_credentials"] is True
     assert req["operation"] == "GetObject"
+
+
+def test_parse_text_output_shows_candidates_and_context_readably() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "parse"],
+        input="$ aws s3 cp s3://ml-data/m.onnx . --sse aws:kms\ndownload failed: s3://ml-data/m.onnx to ./m.onnx Access Denied",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "candidates   HeadObject, GetObject" in out.stdout
+    assert "context      s3:x-amz-server-side-encryption=aws:kms" in out.stdout

@@ -112,6 +112,9 @@ def test_a_user_group_can_approve_and_no_write_role_means_advice_only(
         assert harness.fake.of("usergroups.users.list")[0].body["usergroup"] == "S_OPS"
     finally:
         httpd.shutdown()
+    # The same denial again, in an account s3why may not write: the applied fix is taken back first, so the
+    # request is denied again and its fix can only be advice.
+    client("iam").delete_role_policy(RoleName="app", PolicyName="s3why-fixes")
     advice = Config(accounts=(AccountConfig(id=OWN, approvers=(APPROVER,)),))  # no write_role_arn
     endpoint, httpd = _app_with(harness, advice, patches)
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.demo.scenarios import s_all_allowed
+from bot.demo.scenarios import s_all_allowed, s_secure_transport
 from tests.account.conftest import OWN
 from tests.slack.conftest import SECRET, Harness
 from tests.slack.signed import event, message, post_signed
@@ -48,3 +48,16 @@ def test_no_such_key_is_explained_with_no_question_and_no_fix(harness: Harness) 
     assert "The key is not in the bucket" in text  # parse's explanation, carried into the answer
     assert "s3why_ask_principal" not in text and "who made the call" not in text
     assert "verified" not in text and "advice only" not in text  # no fix of any kind
+
+
+def test_what_the_text_cannot_tell_is_shown_unasked(harness: Harness) -> None:
+    s_secure_transport()  # the bucket policy denies every request over plain HTTP
+    paste = (
+        "An error occurred (AccessDenied) when calling the GetObject operation: User: "
+        f'{SESSION} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::tls-only/a.txt"'
+    )
+    blocks = _answer(harness, paste, "EvTlsBranch")
+    text = json.dumps(blocks)
+    assert "What the text cannot tell" in text
+    assert "denied by DenyHttp in bucket policy of tls-only over plain HTTP" in text and "allowed over HTTPS" in text
+    assert not blocks[0]["text"]["text"].startswith("*Allowed")

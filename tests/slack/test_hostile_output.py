@@ -111,7 +111,10 @@ def test_a_hostile_key_is_shown_literally_everywhere_and_fixes_parse_back(approv
         if e["action_id"] == "s3why_approve"
     )
     body = block_action(
-        {"type": "button", "action_id": "s3why_approve", "value": button["value"]}, "1800000000.000001", user=APPROVER
+        {"type": "button", "action_id": "s3why_approve", "value": button["value"]},
+        "1800000000.000001",
+        user=APPROVER,
+        thread_ts="1700000000.000100",  # a reply in the thread of the paste, as s3why's answer is
     )
     assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
     outcome = next(c.body for c in h.fake.wait_for("chat.postMessage", 2) if "Applied by" in json.dumps(c.body))

@@ -90,6 +90,10 @@ def _post_raw(url: str, body: bytes, content_type: str, headers: dict[str, str] 
         return exc.code
     except (ConnectionResetError, BrokenPipeError):  # the server answered 413 and closed before all was sent
         return 413
+    except urllib.error.URLError as exc:  # the same, as urllib reports it
+        if isinstance(exc.reason, ConnectionResetError | BrokenPipeError):
+            return 413
+        raise
 
 
 def _assert_clean(lines: list[str]) -> list[dict[str, object]]:

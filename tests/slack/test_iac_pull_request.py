@@ -57,6 +57,7 @@ def test_approving_a_terraform_fix_opens_a_pull_request_and_posts_its_link(
             blocks = harness.fake.wait_for("chat.update")[-1].body["blocks"]
             shown = json.dumps(blocks)
             assert "iac-change" in shown and "iam.tf" in shown, shown[-3000:]
+            assert "verified" in shown, shown[-3000:]
             buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
             assert not any(e["action_id"] == "s3why_approve" for e in buttons)  # no live write is offered
             pr_button = next(e for e in buttons if e["action_id"] == "s3why_iac_pr")
@@ -66,6 +67,7 @@ def test_approving_a_terraform_fix_opens_a_pull_request_and_posts_its_link(
                     {"type": "button", "action_id": "s3why_iac_pr", "value": pr_button["value"]},
                     "1800000000.000001",
                     user=user,
+                    thread_ts="1700000000.000100",  # a reply in the thread of the paste, as s3why's answer is
                 )
                 assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
 

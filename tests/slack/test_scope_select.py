@@ -73,7 +73,10 @@ def test_the_scope_select_switches_the_fix_and_approval_applies_the_chosen_scope
     assert _scope_select(second["blocks"])["initial_option"]["value"].endswith("|object")
     proposal = _approve(second["blocks"])
     body = block_action(
-        {"type": "button", "action_id": "s3why_approve", "value": proposal}, "1800000000.000001", user=APPROVER
+        {"type": "button", "action_id": "s3why_approve", "value": proposal},
+        "1800000000.000001",
+        user=APPROVER,
+        thread_ts="1700000000.000100",  # a reply in the thread of the paste, as s3why's answer is
     )
     assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
     outcome = json.dumps(h.fake.wait_for("chat.postMessage", 2)[-1].body["blocks"])

@@ -49,6 +49,20 @@ class AccessPointRoute:
 
 
 @dataclass(frozen=True)
+class AuthorizationCheck:
+    """One authorization the request needs (bot.s3ops.required_authorizations), on its own resource, with the
+    engine's decision for it (allow | implicit-deny | explicit-deny | unknown)."""
+
+    action: str
+    resource: str
+    why: str
+    decision: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"action": self.action, "resource": self.resource, "why": self.why, "decision": self.decision}
+
+
+@dataclass(frozen=True)
 class Authorization:
     """The resolved request and the engine's evaluation of its core grant (the worst over its actions)."""
 
@@ -66,6 +80,7 @@ class Authorization:
     malformed: dict[LayerId, str]  # layer -> why one of its policies could not be evaluated
     main: EvaluationResult  # the core grant, through the access point when there is one
     route: AccessPointRoute | None
+    checks: tuple[AuthorizationCheck, ...] = ()  # every authorization the operation needs, each on its resource
 
 
 @dataclass(frozen=True)

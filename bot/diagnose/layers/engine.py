@@ -14,7 +14,7 @@ from bot.arn import Arn, s3_arn
 from bot.diagnose.evidence import alternatives, evidence, reevaluate
 from bot.diagnose.layers.access_point import bucket_side_refuses
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
-from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport
+from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport, RootCause
 from bot.engine import EvaluationResult, Policy
 from bot.engine.principal import PrincipalKind
 from bot.layers import LayerId
@@ -87,7 +87,24 @@ def evaluate(subject: Subject) -> LayerFinding:
     elif main.decision.value == "implicit-deny":
         _implicit_causes(main, out, auth)
         alternatives(out, main, request_builder=builder)
+    _name_the_authorization(out, auth)
     return out.done()
+
+
+def _name_the_authorization(out: Findings, auth: Authorization) -> None:
+    """When the operation needs several authorizations, each cause names the one that fails (S3 User Guide,
+    "Required permissions for Amazon S3 API operations"): s3:PutObjectAcl for an upload that sets an ACL."""
+    main = auth.main
+    check = next((c for c in auth.checks if c.action == main.action and c.resource == main.resource), None)
+    for i, cause in enumerate(out.causes):
+        evidence = dict(cause.evidence)
+        evidence.setdefault("action", main.action)
+        evidence.setdefault("resource", main.resource)
+        summary = cause.summary
+        if len(auth.checks) > 1 and check is not None:
+            summary += f" — {check.action} on {check.resource}, {check.why}"
+            evidence["authorization"] = check.to_json()
+        out.causes[i] = RootCause(cause.layer, cause.kind, summary, evidence)
 
 
 def _bucket_report(subject: Subject, auth: Authorization) -> LayerReport:
