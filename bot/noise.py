@@ -3,7 +3,8 @@
 What is turned down, and why:
 - werkzeug (moto's server in the demo and the tests): one access-log line per emulated AWS call, and a second
   copy when it adds its own handler next to the root's;
-- botocore, boto3, urllib3, s3transfer, slack_sdk: INFO lines about credentials found and connections made;
+- botocore, boto3, urllib3, s3transfer, slack_bolt, slack_sdk: INFO lines about credentials found,
+  connections made and requests refused (s3why logs its own line for a refused delivery);
 - slack_bolt: "As you gave `client` as well, `token` will be unused" — s3why hands Bolt a client built from
   SLACK_BOT_TOKEN on purpose (its base URL comes from SLACK_API_URL), so the warning is noise;
 - Python warnings raised inside libraries go through logging (`py.warnings`), at WARNING like the rest.
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 import logging
 
-_QUIET_AT_WARNING = ("botocore", "boto3", "urllib3", "s3transfer", "slack_sdk", "moto", "py.warnings")
-# Bolt keeps its INFO lines (a refused signature is worth a line; bot/logs.py keeps bodies out of them).
+_QUIET_AT_WARNING = ("botocore", "boto3", "urllib3", "s3transfer", "slack_bolt", "slack_sdk", "moto", "py.warnings")
+# A delivery Bolt refuses (401) gets s3why's own JSON line instead of Bolt's INFO one (bot/slack/server.py).
 
 
 class _DropBoltClientWarning(logging.Filter):
@@ -29,8 +30,6 @@ def quiet_third_party(*, silent: bool = False) -> None:
     logging.captureWarnings(True)
     for name in _QUIET_AT_WARNING:
         logging.getLogger(name).setLevel(logging.CRITICAL + 1 if silent else logging.WARNING)
-    if silent:
-        logging.getLogger("slack_bolt").setLevel(logging.CRITICAL + 1)
     werkzeug = logging.getLogger("werkzeug")
     werkzeug.setLevel(logging.CRITICAL + 1 if silent else logging.ERROR)
     if not any(isinstance(h, logging.NullHandler) for h in werkzeug.handlers):
