@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 from bot import __version__
 from bot.errors import S3whyError, UsageError
@@ -206,14 +207,21 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad usage is one line on standard error and exit 2 (CONTRACT), with where to look for the rest."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with `only`, the other commands are listed but their arguments are not loaded."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="s3why",
         description="Explain S3 Access Denied errors, layer by layer, and propose verified fixes.",
     )
     parser.add_argument("--version", action="version", version=f"s3why {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_OneLineParser)
     sub.required = True
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help)

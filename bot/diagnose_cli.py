@@ -97,9 +97,17 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
         else:
             check_snapshot_holds(snapshot, req, args.principal, args.snapshot)
             data = snapshot
-        found, settled, fixable = diagnose_request(
-            req, account_view(data), options, authorization_id=args.authorization_id
-        )
+        try:
+            view = account_view(data)
+            found, settled, fixable = diagnose_request(req, view, options, authorization_id=args.authorization_id)
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            if snapshot is None:
+                raise
+            # A hand-written snapshot whose section has the wrong shape (a string where AWS returns a list...).
+            raise UsageError(
+                f"snapshot {args.snapshot}: a section does not have the shape AWS returns ({type(exc).__name__}: "
+                f"{str(exc)[:120]}); see docs/snapshot.schema.json"
+            ) from None
         if not fixable:
             diagnoses.append(found)
             continue
@@ -133,16 +141,18 @@ def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | No
 
     target = snapshot.get("target") or {}
     held_bucket = target.get("bucket") or ((snapshot.get("bucket") or {}).get("name"))
+    if not held_bucket and not target.get("principal_arn") and not snapshot.get("principal"):
+        raise UsageError(f"snapshot {path} holds neither a bucket nor a principal: record one with s3why snapshot")
     if req.bucket and held_bucket and req.bucket != held_bucket:
         raise UsageError(
             f"snapshot {path} holds bucket {held_bucket}, but the request names {req.bucket}: "
-            "record a snapshot of that bucket (s3why snapshot), or pass --bucket to diagnose the snapshot's"
+            "record a snapshot of that bucket (s3why snapshot), or pass --bucket to diagnose the snapshot's bucket"
         )
     held_key = target.get("key")
     if req.key and held_key and req.key != held_key:
         raise UsageError(
             f"snapshot {path} holds object {held_key}, but the request names {req.key}: "
-            "record a snapshot of that object, or pass --key to diagnose the snapshot's"
+            "record a snapshot of that object, or pass --key to diagnose the snapshot's object"
         )
     asked = principal or req.principal_arn
     held = target.get("principal_arn")
@@ -152,7 +162,7 @@ def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | No
         if not same:
             raise UsageError(
                 f"snapshot {path} holds principal {held}, but the request names {asked}: record a snapshot "
-                "for that principal, or pass --principal to diagnose the snapshot's"
+                "for that principal (s3why snapshot)"
             )
 
 

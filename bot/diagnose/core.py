@@ -47,6 +47,12 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         req = replace(req, key=req.resource_arn.split("/object/", 1)[1])
     stated = stated_facts(req)
     not_a_denial = stated.lookalike_layer is not None
+    if req.stated_context:
+        # What the text states of the request (an https:// URL, a CloudTrail record's endpoint, a header) is a
+        # fact, not a branch; what the person says (`--context`) wins over it.
+        given = {k.lower() for k in options.context}
+        stated_ctx = {k: tuple(v) for k, v in req.stated_context if k.lower() not in given}
+        options = replace(options, context={**stated_ctx, **options.context})
     principal_arn = options.principal or req.principal_arn
     spec = operation_of(req)
     resolved: dict[str, Any] = dict(req.to_json())
@@ -56,6 +62,11 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             notes.append("the text does not say which principal made the request: pass --principal ARN")
         if spec is None:
             notes.append("the text does not name the S3 operation: the action cannot be resolved")
+        if options.principal and req.principal_arn and options.principal != req.principal_arn:
+            notes.append(
+                f"the text names {req.principal_arn} as the caller; s3why diagnoses {options.principal} because "
+                "--principal says so"
+            )
 
     auth: Authorization | None = None
     if (
@@ -74,6 +85,8 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             "resource_owner": auth.owner,
             "authorizations": [c.to_json() for c in auth.checks],
         }
+    elif principal_arn is not None:
+        resolved["resolved"] = {"principal": principal_arn}  # who it is about, even when nothing more resolves
     subject = Subject(req, view, options, spec, principal_arn, auth)
 
     reports: dict[LayerId, LayerReport] = {}
@@ -125,7 +138,16 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             layers = _unread_where_stated(causes, layers)
     if decision == ALLOW and auth is not None and options.text_is_evidence and _a_denial(req):
         decision, causes = _explained_by_a_branch(auth, causes, decision, resolved["resolved"]["branches"])
-    if decision == ALLOW:
+    if decision == ALLOW and options.text_is_evidence and _a_denial(req):
+        # AWS denied the request; everything s3why read allows it. The text is evidence: never "allow".
+        decision = UNKNOWN
+        resolved["unreproduced"] = True
+        notes.insert(
+            0,
+            "AWS denied this request, but everything s3why read allows it: a policy may have changed since, "
+            "another principal may have made the call, or the request differed from what s3why assumed",
+        )
+    if decision in (ALLOW, UNKNOWN) and not causes:
         notes.extend(_allowed_possibilities(principal_arn))
     for fact in view.unknowns():
         notes.append(f"not seen: {fact.detail}")

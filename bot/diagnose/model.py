@@ -81,6 +81,8 @@ class Diagnosis:
         unnamed = self.request.get("operation_candidates") and not self.request.get("operation")
         if self.decision == "unknown" and unnamed:
             return "Undecided: the text does not name the operation"
+        if self.decision == "unknown" and self.request.get("unreproduced") and not self.root_causes:
+            return "Undecided: AWS denied it, but everything s3why read allows it"
         return None
 
     @property

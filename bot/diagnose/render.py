@@ -21,7 +21,7 @@ _HEAD = {
     "allow": "ALLOWED by everything s3why can see",
     "implicit-deny": "DENIED (nothing allows it)",
     "explicit-deny": "DENIED (an explicit Deny)",
-    "unknown": "UNDECIDED: s3why could not see everything it needs",
+    "unknown": "UNDECIDED: what s3why read does not settle it (why below)",
 }
 DEFAULT_WIDTH = 100
 
@@ -79,10 +79,16 @@ def request_action(d: Diagnosis) -> str:
     return f"one of {' / '.join(candidates)} (the text does not say which)" if candidates else "?"
 
 
+def _shout_first(label: str) -> str:
+    """`Undecided: the text ...` -> `UNDECIDED: the text ...`: the verdict word stands out, the rest reads."""
+    word, sep, rest = label.partition(":")
+    return word.upper() + sep + rest if sep else label.upper()
+
+
 def headline(d: Diagnosis, verdict: str | None = None) -> str:
     """`VERDICT — layer: policy, statement Sid` in plain text (no markup): short enough to read aloud."""
     label = d.verdict_label  # e.g. "Not an access denial": the decision's own head would mislead
-    head = (label if verdict else label.upper()) if label else (verdict or _HEAD.get(d.decision, d.decision))
+    head = (label if verdict else _shout_first(label)) if label else (verdict or _HEAD.get(d.decision, d.decision))
     if not d.root_causes:
         return head
     first = d.root_causes[0]

@@ -30,7 +30,7 @@ _HEAD = {
     "allow": "Allowed by everything s3why can see",
     "implicit-deny": "Denied: nothing allows it",
     "explicit-deny": "Denied by an explicit Deny",
-    "unknown": "Undecided: s3why could not see everything it needs",
+    "unknown": "Undecided: what s3why read does not settle it (why below)",
 }
 FORMATS = {
     "cli": "Diff + AWS CLI",

@@ -85,10 +85,13 @@ def test_an_scp_denial_the_scps_read_do_not_reproduce_is_unknown_never_allow(tmp
     assert "the SCPs s3why read allow it" in first["summary"] and "another principal" in first["summary"]
 
 
-def test_without_the_statement_the_same_account_is_allowed() -> None:
+def test_a_denial_everything_s3why_read_allows_is_unknown_never_allowed() -> None:
     generic = SCP_TEXT.split(" with an explicit deny")[0]
     d = _run(generic, SNAPSHOTS / "scp-no-organization.json")
-    assert d["decision"] == "allow" and d["root_causes"] == []
+    assert d["decision"] == "unknown" and d["root_causes"] == []
+    text = _run(generic, SNAPSHOTS / "scp-no-organization.json", as_json=False)
+    assert text.startswith("UNDECIDED: AWS denied it, but everything s3why read allows it")
+    assert "ALLOWED" not in text and "a policy may have changed since" in text
 
 
 def test_access_control_list_not_supported_is_object_ownership_first_even_with_every_bpa_setting_on() -> None:

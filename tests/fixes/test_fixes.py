@@ -22,6 +22,7 @@ from bot.parse import parse_text
 from tests.fixes.support import OTHER, OWN, ROLE, SESSION, error_text, snapshot
 
 OPTIONS = DiagnoseOptions(principal=SESSION)
+AFTER = DiagnoseOptions(principal=SESSION, text_is_evidence=False)  # the same request, on the patched account
 
 
 def _fixes(snap: dict[str, Any], text: str, options: DiagnoseOptions = OPTIONS) -> tuple[Any, list[Any]]:
@@ -32,7 +33,8 @@ def _fixes(snap: dict[str, Any], text: str, options: DiagnoseOptions = OPTIONS) 
 
 def _decision(snap: dict[str, Any], text: str, principal: str = SESSION) -> str:
     (req,) = parse_text(text).requests
-    return diagnose(req, account_view(snap), DiagnoseOptions(principal=principal)).decision
+    # the same request against the (patched) account: the text described the account before the change
+    return diagnose(req, account_view(snap), DiagnoseOptions(principal=principal, text_is_evidence=False)).decision
 
 
 def test_identity_fix_grants_exactly_the_action_on_the_prefix_by_default_with_object_and_bucket_scopes() -> None:
@@ -77,7 +79,7 @@ def test_applying_the_same_fix_twice_changes_nothing() -> None:
     statement = fix.patches[0].document["Statement"][-1]
     doc = once["principal"]["calls"]["RolePolicies"]["s3why-fixes"]["PolicyDocument"]
     assert _merge(doc, statement) == doc
-    assert diagnose(req, account_view(once), OPTIONS).decision == "allow"
+    assert diagnose(req, account_view(once), AFTER).decision == "allow"
 
 
 def test_cross_account_fix_sets_both_sides() -> None:
@@ -155,11 +157,11 @@ def test_documents_stay_exact_and_valid_for_hostile_keys(key: str) -> None:
     # The object scope matches exactly this key: a wildcard or a variable in the name stays literal.
     chosen = [f.with_scope("object") for f in fixes]
     patched = apply_patches(snap, [p for f in chosen if f.verified for p in f.patches])
-    assert diagnose(req, account_view(patched), OPTIONS).decision == "allow"
+    assert diagnose(req, account_view(patched), AFTER).decision == "allow"
     sibling = key.replace("*", "zz").replace("?", "q").replace("${aws:username}", "app")
     if sibling == key:
         sibling = key + "-x"
-    assert diagnose(replace(req, key=sibling), account_view(patched), OPTIONS).decision != "allow"
+    assert diagnose(replace(req, key=sibling), account_view(patched), AFTER).decision != "allow"
 
 
 ACTIONS = {"GetObject": "s3:GetObject", "PutObject": "s3:PutObject", "DeleteObject": "s3:DeleteObject"}

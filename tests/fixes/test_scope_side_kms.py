@@ -13,6 +13,7 @@ from bot.parse import parse_text
 from tests.fixes.support import OTHER, OWN, ROLE, SESSION, error_text, snapshot
 
 OPTIONS = DiagnoseOptions(principal=SESSION)
+AFTER = DiagnoseOptions(principal=SESSION, text_is_evidence=False)  # the same request, on the patched account
 KEY = f"arn:aws:kms:us-east-1:{OWN}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ALLOW_S3 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 ROOT_STATEMENT = {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"}, "Action": "kms:*", "Resource": "*"}  # fmt: skip
@@ -79,7 +80,7 @@ def test_a_key_policy_that_delegates_to_iam_gets_only_an_iam_change_with_decrypt
     # The next object of the same workload decrypts too (the context is every object, not this one).
     patched = apply_patches(snap, first.patches)
     (req,) = parse_text(error_text("GetObject", "data-bucket", "a/next.txt")).requests
-    assert diagnose(req, account_view(patched), OPTIONS).decision == "allow"
+    assert diagnose(req, account_view(patched), AFTER).decision == "allow"
 
 
 def test_a_key_policy_without_delegation_is_changed_alone_scoped_to_the_buckets_objects() -> None:
@@ -231,7 +232,7 @@ def test_across_accounts_the_fix_shown_first_works_on_its_own() -> None:
     patched = apply_patches(snap, first.patches)
     for key in ("a/b.txt", "a/next.txt"):  # the request, and the next one of the workload
         (req,) = parse_text(error_text("GetObject", "data-bucket", key)).requests
-        assert diagnose(req, account_view(patched), OPTIONS).decision == "allow", key
+        assert diagnose(req, account_view(patched), AFTER).decision == "allow", key
 
 
 def test_every_failing_authorization_on_the_resource_is_granted() -> None:
