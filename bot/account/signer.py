@@ -173,3 +173,14 @@ def signer_view(
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def with_signer_key(req: Any, keys: list[str | None]) -> Any:
+    """The request with its presigned URL's access key id put back (`keys`: the one the original text held, or
+    none) when only the redacted text was parsed again (Slack keeps only redacted text)."""
+    from dataclasses import replace
+
+    presigned: PresignedUrl | None = req.presigned
+    if presigned is None or presigned.access_key_id is not None or not keys or not keys[0]:
+        return req
+    return replace(req, presigned=replace(presigned, access_key_id=keys[0]))

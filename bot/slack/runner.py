@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.account.collector import Collector
-from bot.account.signer import signer_view
+from bot.account.signer import signer_view, with_signer_key
 from bot.account.target import target_for
 from bot.account.view import account_view
 from bot.approve.store import Proposal
@@ -35,6 +35,7 @@ class LiveDiagnoser:
         fresh: bool,
         account: str | None = None,
         facts: dict[str, str] | None = None,
+        signer_keys: list[str | None] | None = None,
     ) -> tuple[ParseResult, list[Diagnosis]]:
         """`facts`: what the user said besides the text (operation, bucket, key): they win over the text."""
         parsed = parse_text(text)
@@ -43,7 +44,8 @@ class LiveDiagnoser:
         out: list[Diagnosis] = []
         options = DiagnoseOptions(principal=principal, context=context)
         iac = iac_options(self.collector.sessions.config)  # Terraform / CloudFormation: iac-change patches
-        for parsed_req in parsed.requests:
+        for index, parsed_req in enumerate(parsed.requests):
+            parsed_req = with_signer_key(parsed_req, (signer_keys or [])[index : index + 1])
             req = with_facts(
                 parsed_req, operation=given.get("operation"), bucket=given.get("bucket"), key=given.get("key")
             )
