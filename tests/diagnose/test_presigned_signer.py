@@ -145,3 +145,17 @@ def test_a_snapshot_keeps_the_signer(moto: str, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     (d,) = json.loads(out.stdout)["diagnoses"]
     assert d["request"]["resolved"]["principal"] == USER_ARN
+
+
+def test_a_url_expired_only_by_now_is_not_the_cause_when_the_text_states_another(moto: str) -> None:
+    seed = seed_signer()
+    stale = _signed_at(seed.presign(expires=60), "20200101T000000Z")
+    said = (
+        f"curl '{stale}'\nAn error occurred (AccessDenied) when calling the GetObject operation: User: {USER_ARN} is "
+        f'not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::{BUCKET}/{KEY}" because no '
+        "identity-based policy allows the s3:GetObject action"
+    )
+    d = _diagnose(said)
+    assert d["root_causes"][0]["layer"] == "identity", d["root_causes"]
+    assert _layer(d, "presigned-url")["verdict"] == "allow"
+    assert "still valid when it was refused" in _layer(d, "presigned-url")["detail"]

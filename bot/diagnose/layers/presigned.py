@@ -60,7 +60,18 @@ def evaluate(subject: Subject) -> LayerFinding:
         if temporary
         else ""
     )
-    if subject.req.presigned_expired or expired:
+    # S3 checks a presigned URL's lifetime before any policy and answers "Request has expired" (S3 API Reference,
+    # "Authenticating Requests: Using Query Parameters"): when the lifetime is only compared with now, a text that
+    # states another reason for the denial shows the URL was still valid when it was refused.
+    by_now_only = expired and signed is not None and signed.server_time is None
+    other_reason = subject.req.policy_type is not None or subject.req.reason is not None
+    if by_now_only and other_reason and not subject.req.presigned_expired:
+        out.set(
+            LayerId.PRESIGNED_URL,
+            ALLOW,
+            f"{how}; the error states another reason, so the URL was still valid when it was refused{session}",
+        )
+    elif subject.req.presigned_expired or expired:
         detail = how if expired else "the presigned URL's lifetime ran out (Request has expired)"
         out.set(LayerId.PRESIGNED_URL, DENY, detail + session)
         out.cause(
