@@ -188,10 +188,13 @@ def reconcile(d: Diagnosis, record: Any, view: AccountView, action: str | None =
     notes = list(d.notes)
     causes = list(d.root_causes)
     if evaluation is not None:
+        # The text's statement s3why could not reproduce (reconcile.py) is what AWS's record settles: it gives way.
+        causes = [c for c in causes if c.evidence.get("reproduced") is not False]
+    if evaluation is not None:
         checks = evaluation.denying_checks
         aws_layers = {_check_layer(c, evaluation.resource) for c in checks}
         ours_denying = {r.layer.value for r in d.layers if r.verdict in (DENY, NO_ALLOW)}
-        ours_causes = {c.layer.value for c in d.root_causes}
+        ours_causes = {c.layer.value for c in causes}
         same_decision = evaluation.decision == d.decision
         same_layer = bool(aws_layers & (ours_causes | ours_denying)) if aws_layers else not ours_causes
         agrees = same_decision and same_layer
