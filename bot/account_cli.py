@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
+from bot.account.signer import signer_view
 from bot.account.snapshot import dump_snapshot
 from bot.account.target import target_for
 from bot.cache import NoCache, cache_from_env
@@ -41,9 +42,18 @@ def run_snapshot(args: argparse.Namespace, read_text: object) -> int:
     if text:
         parsed = parse_text(text)
         request = parsed.requests[0] if parsed.requests else None
+    config = load_config(os.environ.get("S3WHY_CONFIG"))
+    cache = NoCache() if args.no_cache else cache_from_env(os.environ.get("REDIS_URL"), config.cache_ttls)
+    collector = Collector(SessionProvider(config), cache)
+    signed = None
+    if request is not None and request.presigned is not None:  # a presigned URL: record its signer's view
+        try:
+            signed = signer_view(request, args.principal, collector=collector)
+        except (ClientError, BotoCoreError, NoCredentialsError) as exc:
+            raise S3whyError(f"AWS could not be read: {type(exc).__name__}") from None
     target = target_for(
         request,
-        principal=args.principal,
+        principal=signed.principal if signed is not None else args.principal,
         bucket=args.bucket,
         key=args.key,
         vpce_id=args.vpce,
@@ -53,14 +63,14 @@ def run_snapshot(args: argparse.Namespace, read_text: object) -> int:
     )
     if not (target.principal_arn or target.bucket):
         raise UsageError("nothing to record: give a pasted error, --bucket or --principal")
-    config = load_config(os.environ.get("S3WHY_CONFIG"))
-    cache = NoCache() if args.no_cache else cache_from_env(os.environ.get("REDIS_URL"), config.cache_ttls)
     try:
-        snapshot = Collector(SessionProvider(config), cache).collect(target)
+        snapshot = collector.collect(target)
     except NoCredentialsError:
         raise S3whyError("no AWS credentials found (set AWS_PROFILE or the usual AWS_* variables)") from None
     except (ClientError, BotoCoreError) as exc:
         raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
+    if signed is not None and signed.signer is not None:
+        snapshot["signer"] = signed.signer.to_json()
     out = dump_snapshot(snapshot) + "\n"
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:

@@ -51,6 +51,7 @@ def _context(items: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def run_diagnose(args: argparse.Namespace, text: str) -> int:
+    from bot.account.signer import signer_view
     from bot.account.snapshot import load_snapshot
     from bot.account.target import target_for
     from bot.account.view import account_view
@@ -79,11 +80,14 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     collector = None if snapshot is not None else _live_collector(args.no_cache)
     diagnoses = []
     for req in requests:
+        # A presigned request is authorized as its signer (bot/account/signer.py), not as --principal.
+        signed = signer_view(req, args.principal, collector=collector, snapshot=snapshot)
+        req_options = replace(options, principal=signed.principal)
         if snapshot is None:
             assert collector is not None
             target = target_for(
                 req,
-                principal=args.principal,
+                principal=signed.principal,
                 vpce_id=(ctx.get("aws:SourceVpce") or (None,))[0],
                 version_id=(ctx.get("s3:versionid") or (None,))[0],
                 authorization_id=args.authorization_id,
@@ -94,12 +98,14 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 raise S3whyError("no AWS credentials found (set AWS_PROFILE or the usual AWS_* variables)") from None
             except (ClientError, BotoCoreError) as exc:
                 raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
+            if signed.signer is not None:
+                data["signer"] = signed.signer.to_json()
         else:
-            check_snapshot_holds(snapshot, req, args.principal, args.snapshot)
+            check_snapshot_holds(snapshot, req, signed.principal, args.snapshot)
             data = snapshot
         try:
             view = account_view(data)
-            found, settled, fixable = diagnose_request(req, view, options, authorization_id=args.authorization_id)
+            found, settled, fixable = diagnose_request(req, view, req_options, authorization_id=args.authorization_id)
         except (AttributeError, TypeError, KeyError, ValueError) as exc:
             if snapshot is None:
                 raise
@@ -108,6 +114,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 f"snapshot {args.snapshot}: a section does not have the shape AWS returns ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); see docs/snapshot.schema.json"
             ) from None
+        found = signed.attach(found)
         if not fixable:
             diagnoses.append(found)
             continue

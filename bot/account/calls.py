@@ -28,6 +28,9 @@ CALLS: dict[tuple[str, str], CallSpec] = {
     for c in (
         _c("sts", "GetCallerIdentity", None, "account"),
         _c("sts", "AssumeRole", "sts:AssumeRole", "account"),
+        # A presigned URL's signer (bot/account/signer.py): the key's account, then the IAM user that owns it
+        _c("sts", "GetAccessKeyInfo", "sts:GetAccessKeyInfo", "principal"),
+        _c("iam", "GetAccessKeyLastUsed", "iam:GetAccessKeyLastUsed", "principal", "NoSuchEntity"),
         # IAM: the principal
         _c("iam", "GetRole", "iam:GetRole", "principal", "NoSuchEntity"),
         _c("iam", "GetUser", "iam:GetUser", "principal", "NoSuchEntity"),

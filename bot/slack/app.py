@@ -73,6 +73,7 @@ class Diagnoser(Protocol):
         fresh: bool,
         account: str | None = None,
         facts: dict[str, str] | None = None,
+        signer_keys: list[str | None] | None = None,
     ) -> tuple[ParseResult, list[Diagnosis]]: ...
 
 
@@ -191,18 +192,39 @@ class Run:
     secret_warnings: list[dict[str, Any]] = field(default_factory=list)
     # what the user said besides the text (operation, bucket, key: the select, a reply in the thread)
     facts: dict[str, str] = field(default_factory=dict)
+    # each request's presigned-URL access key id (redacted from `text`): held in memory for the first diagnosis
+    # only, to find the URL's signer; never stored (`stored()`), re-runs use the signer the first one resolved
+    signer_keys: list[str | None] = field(default_factory=list)
 
     @classmethod
     def of(cls, parsed: ParseResult, channel: str, thread_ts: str, **kw: Any) -> Run:
         """A run from a parse of the original text: keeps only the redacted text and the secret warnings."""
         warnings = [w.to_json() for w in parsed.secrets]
+        keys = [r.presigned.access_key_id if r.presigned else None for r in parsed.requests]
+        kw.setdefault("signer_keys", keys if any(keys) else [])
         return cls(parsed.redacted_text, channel, thread_ts, secret_warnings=warnings, **kw)
+
+    def stored(self) -> dict[str, Any]:
+        """What is kept in the store: everything but the access key ids."""
+        return {k: v for k, v in self.__dict__.items() if k != "signer_keys"}
 
     def warnings(self) -> tuple[ParseWarning, ...]:
         return tuple(ParseWarning(**w) for w in self.secret_warnings)
 
     def options_context(self) -> dict[str, tuple[str, ...]]:
         return {k: tuple(v) for k, v in (self.context or {}).items()}
+
+
+def signed_by(diagnoses: list[Diagnosis], run: Run) -> bool:
+    """Keep the signer the first diagnosis resolved from a presigned URL as the run's principal (the key id that
+    found it is not stored): True when the run changed."""
+    run.signer_keys = []
+    signer = diagnoses[0].request.get("signer") if diagnoses else None
+    user = signer.get("user_arn") if isinstance(signer, dict) else None
+    if isinstance(user, str) and user != run.principal:
+        run.principal = user
+        return True
+    return False
 
 
 def actionable(parsed: ParseResult) -> bool:
@@ -286,7 +308,7 @@ def create_app(
             progress_ts = show(run, None, "Looking at the layers…", progress_blocks(len(LayerId)))
         run.message_ts = progress_ts
         run_id = uuid.uuid4().hex
-        store.put(f"run:{run_id}", run.__dict__)
+        store.put(f"run:{run_id}", run.stored())
         if not run.response_url:  # a reply in this thread naming a missing fact continues this run
             store.put(f"thread:{run.channel}:{run.thread_ts}", {"run_id": run_id})
         try:
@@ -297,6 +319,7 @@ def create_app(
                 fresh=fresh,
                 account=run.account,
                 facts=run.facts or None,
+                **({"signer_keys": run.signer_keys} if run.signer_keys else {}),
             )
         except Exception as exc:
             log.exception("diagnosis failed", extra={"request_id": run_id})
@@ -308,6 +331,8 @@ def create_app(
             show(run, progress_ts, f"s3why could not finish: {reason}", [_mrkdwn(text)])
             return
         diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
+        if signed_by(diagnoses, run):  # a presigned URL's signer: re-runs and approvals evaluate as it
+            store.put(f"run:{run_id}", run.stored())
         if not diagnoses:
             show(run, progress_ts, "No AWS error found in that text.", [_mrkdwn("No AWS error found in that text.")])
             return
@@ -319,7 +344,7 @@ def create_app(
         unnamed = first.request.get("operation_candidates") if not first.request.get("operation") else None
         if unnamed:  # s3why asks which operation: a reply naming it in plain words ("uploading") answers
             run.facts = {**run.facts, "candidates": ",".join(unnamed)}
-            store.put(f"run:{run_id}", run.__dict__)
+            store.put(f"run:{run_id}", run.stored())
         log.info(
             "diagnosis",
             extra={

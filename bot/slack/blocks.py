@@ -119,6 +119,10 @@ def diagnosis_blocks(
             "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{where}`"), 2000)}],
         }
     )
+    signer = d.request.get("signer")  # a presigned URL: authorized as its signer (bot/account/signer.py)
+    if isinstance(signer, dict) and signer.get("notes"):
+        text = "\n".join(str(n) for n in signer["notes"])
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(text), 2000)}]})
     record = d.request.get("aws_record")
     # AWS's own record of the denial, beside s3why's evaluation (bot/diagnose/aws_record.py).
     if isinstance(record, dict) and record.get("authorization_id"):

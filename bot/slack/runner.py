@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.account.collector import Collector
+from bot.account.signer import signer_view, with_signer_key
 from bot.account.target import target_for
 from bot.account.view import account_view
 from bot.approve.store import Proposal
@@ -34,6 +35,7 @@ class LiveDiagnoser:
         fresh: bool,
         account: str | None = None,
         facts: dict[str, str] | None = None,
+        signer_keys: list[str | None] | None = None,
     ) -> tuple[ParseResult, list[Diagnosis]]:
         """`facts`: what the user said besides the text (operation, bucket, key): they win over the text."""
         parsed = parse_text(text)
@@ -42,13 +44,15 @@ class LiveDiagnoser:
         out: list[Diagnosis] = []
         options = DiagnoseOptions(principal=principal, context=context)
         iac = iac_options(self.collector.sessions.config)  # Terraform / CloudFormation: iac-change patches
-        for parsed_req in parsed.requests:
+        for index, parsed_req in enumerate(parsed.requests):
+            parsed_req = with_signer_key(parsed_req, (signer_keys or [])[index : index + 1])
             req = with_facts(
                 parsed_req, operation=given.get("operation"), bucket=given.get("bucket"), key=given.get("key")
             )
+            signed = signer_view(req, principal, collector=collector)  # a presigned URL: its signer, not `principal`
             target = target_for(
                 req,
-                principal=principal,
+                principal=signed.principal,
                 vpce_id=(context.get("aws:SourceVpce") or (None,))[0],
                 version_id=(context.get("s3:versionid") or (None,))[0],
                 account=account,
@@ -56,7 +60,10 @@ class LiveDiagnoser:
             snapshot: dict[str, Any] = (
                 collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
             )
-            found, settled, fixable = diagnose_request(req, account_view(snapshot), options)
+            found, settled, fixable = diagnose_request(
+                req, account_view(snapshot), replace(options, principal=signed.principal)
+            )
+            found = signed.attach(found)
             if not fixable:  # the operation is still unknown: a fix for one candidate would not fix the others
                 out.append(found)
                 continue
@@ -76,18 +83,20 @@ class LiveDiagnoser:
         req = with_facts(
             parsed.requests[index], operation=facts.get("operation"), bucket=facts.get("bucket"), key=facts.get("key")
         )
+        collector = Collector(self.collector.sessions, NoCache())
+        signed = signer_view(req, r.get("principal"), collector=collector)
         target = target_for(
             req,
-            principal=r.get("principal"),
+            principal=signed.principal,
             vpce_id=(context.get("aws:SourceVpce") or (None,))[0],
             version_id=(context.get("s3:versionid") or (None,))[0],
             account=r.get("account"),
         )
-        snapshot = Collector(self.collector.sessions, NoCache()).collect(target)
+        snapshot = collector.collect(target)
         if patched:
             patches = [Patch(c.target, c.where, c.document, [], c.before, apply=c.apply) for c in proposal.changes]
             snapshot = apply_patches(snapshot, patches)
-        options = DiagnoseOptions(principal=r.get("principal"), context=context, text_is_evidence=False)
+        options = DiagnoseOptions(principal=signed.principal, context=context, text_is_evidence=False)
         return diagnose(req, account_view(snapshot), options).decision
 
     def invalidate(self, proposal: Proposal) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from bot.account.calls import CALLS, spec_for
 from bot.account.collector import Target
+from bot.account.signer import find_signer
 from bot.config import AccountConfig, Config
 from bot.engine import AuthzRequest, PolicyKind, PolicySet, evaluate, parse_policy
+from bot.parse.model import PresignedUrl
 from tests.account.conftest import OTHER, OWN, client, session_in
 from tests.account.seed import seed_everything, seed_organization
 from tests.account.test_collector import make_collector
@@ -35,6 +37,9 @@ def _recorded_calls() -> set[tuple[str, str]]:
         Target(principal_arn=seeded.session_arn, authorization_id=AUTH_ID),  # AWS's record of a denial
     ):
         collector.collect(target)
+    # A presigned URL's signer: its account (sts:GetAccessKeyInfo), then the IAM user that owns the key.
+    key = client("iam").create_access_key(UserName=seeded.user_arn.rsplit("/", 1)[1])["AccessKey"]["AccessKeyId"]
+    find_signer(collector, PresignedUrl("v4", access_key_id=key))
     return set(log.calls)
 
 
@@ -43,6 +48,7 @@ def test_the_read_policy_allows_every_recorded_call(moto: str, toolbox: FakeTool
     calls = _recorded_calls()
     assert len(calls) >= 25
     assert ("iam-toolbox", "GetRequestAuthorizationPolicy") in calls
+    assert {("sts", "GetAccessKeyInfo"), ("iam", "GetAccessKeyLastUsed")} <= calls
     read = parse_policy(json.loads((POLICIES / "s3why-read.json").read_text()), name="s3why-read.json")
     bot = parse_policy(json.loads((POLICIES / "s3why-bot.json").read_text()), name="s3why-bot.json")
     for service, operation in sorted(calls):

@@ -1,24 +1,90 @@
 """Presigned URLs: a presigned request is authorized with its signer's permissions at the time of the request,
-and only while the URL's lifetime (X-Amz-Expires, at most 7 days, and never beyond the signing credentials)
-lasts. S3 User Guide, "Sharing objects with presigned URLs"."""
+and only while the URL's lifetime lasts: SigV4 X-Amz-Date + X-Amz-Expires (at most 604800 s), SigV2 Expires
+(epoch seconds), and never beyond the signing credentials. S3 User Guide, "Sharing objects with presigned URLs";
+S3 API Reference, "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)".
+
+The time of the error is S3's `<ServerTime>` when the text carries it; otherwise s3why can only compare the
+lifetime with now, and says so.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from bot.diagnose.layers.base import Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import ALLOW, DENY, NOT_APPLICABLE
 from bot.diagnose.options import context_value
 from bot.layers import LayerId
+from bot.parse.model import PresignedUrl
+
+_RESIGN = "presign it again (a lifetime of at most 7 days, and no longer than the signing credentials live)"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def lifetime(signed: PresignedUrl, now: Callable[[], datetime] = _now) -> tuple[bool | None, str]:
+    """Whether the URL had expired when the request was refused (None: the URL states no lifetime), and how
+    s3why knows: against S3's <ServerTime> when the text gives it, else against now."""
+    expires_at = _moment(signed.expires_at)
+    if expires_at is None:
+        return None, "the URL states no expiry time"
+    server = _moment(signed.server_time)
+    when, against = (
+        (server, f"S3's server time {signed.server_time}") if server else (now(), "now (the text gives no server time)")
+    )
+    if when >= expires_at:
+        return True, f"the URL expired at {signed.expires_at}, before {against}"
+    return False, f"the URL is valid until {signed.expires_at} (compared with {against})"
 
 
 def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
-    if subject.req.presigned_expired:
-        out.set(LayerId.PRESIGNED_URL, DENY, "the presigned URL's lifetime ran out (Request has expired)")
+    signed = subject.req.presigned
+    expired, how = lifetime(signed) if signed is not None else (None, "")
+    temporary = signed is not None and (signed.temporary_credentials or (signed.access_key_id or "").startswith("ASIA"))
+    session = (
+        "; it was signed with temporary credentials, so it also stopped working when that session ended"
+        if temporary
+        else ""
+    )
+    # S3 checks a presigned URL's lifetime before any policy and answers "Request has expired" (S3 API Reference,
+    # "Authenticating Requests: Using Query Parameters"): when the lifetime is only compared with now, a text that
+    # states another reason for the denial shows the URL was still valid when it was refused.
+    by_now_only = expired and signed is not None and signed.server_time is None
+    other_reason = subject.req.policy_type is not None or subject.req.reason is not None
+    if by_now_only and other_reason and not subject.req.presigned_expired:
+        out.set(
+            LayerId.PRESIGNED_URL,
+            ALLOW,
+            f"{how}; the error states another reason, so the URL was still valid when it was refused{session}",
+        )
+    elif subject.req.presigned_expired or expired:
+        detail = how if expired else "the presigned URL's lifetime ran out (Request has expired)"
+        out.set(LayerId.PRESIGNED_URL, DENY, detail + session)
         out.cause(
             LayerId.PRESIGNED_URL,
             "setting",
-            "the presigned URL expired: presign it again (a lifetime of at most 7 days, and no longer than the "
-            "signing credentials live)",
+            f"the presigned URL expired ({detail}): {_RESIGN}",
+        )
+    elif signed is not None:
+        who = f" ({subject.principal_arn})" if subject.principal_arn else ""
+        out.set(
+            LayerId.PRESIGNED_URL,
+            ALLOW,
+            f"a presigned URL is authorized as its signer{who}, not as whoever sends it; {how}{session}",
         )
     elif context_value(subject.options.context, "s3:authType") == "REST-QUERY-STRING":
         out.set(LayerId.PRESIGNED_URL, ALLOW, "a presigned URL is authorized with its signer's current permissions")
@@ -30,7 +96,7 @@ def evaluate(subject: Subject) -> LayerFinding:
 CHECK = LayerCheck(
     name="presigned",
     layers=(LayerId.PRESIGNED_URL,),
-    reads=("the URL's signature fields in the text", "s3:authType"),
+    reads=("the URL's signer and lifetime in the text (X-Amz-Date, X-Amz-Expires, Expires, ServerTime)", "s3:authType"),
     needs=Needs.TEXT,
     evaluate=evaluate,
 )
