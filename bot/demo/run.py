@@ -49,6 +49,8 @@ class Row:
         """The diagnosis named the expected layer, and what was fixed now works."""
         if self.denied_by != self.expected:
             return False
+        if self.expected == "unknown":  # nothing denies it: s3why says so, and proposes nothing
+            return self.fix == "-"
         return self.after in ("allow", "object-missing") or self.applied == "explained"
 
     def to_json(self) -> dict[str, Any]:
@@ -241,12 +243,12 @@ def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
     denied_by = diagnosis.root_causes[0].layer.value if diagnosis.root_causes else diagnosis.decision
 
     def row(fix: str, verified: bool, applied: str, after: str) -> Row:
-        expected = "allow" if sc.decision == "allow" else sc.layer
+        expected = sc.layer or sc.decision or "unknown"  # nothing denies it: the text's denial is not reproduced
         return Row(sc.name, expected, denied_by, fix, verified, applied, after)
 
     verified = [f for f in fixes if f.verified]
-    if diagnosis.decision == "allow":
-        return diagnosis, row("-", False, "-", "allow")
+    if not sc.layer and not diagnosis.root_causes:  # nothing s3why reads denies it: nothing to fix
+        return diagnosis, row("-", False, "-", diagnosis.decision)
     if not verified:
         explained = fixes and fixes[0].never_automatic
         title = fixes[0].title if fixes else "-"

@@ -181,7 +181,8 @@ def test_an_upload_with_an_acl_is_denied_by_the_boundary_that_denies_put_object_
     assert "s3:PutObjectAcl" in first["summary"] and first["evidence"]["action"] == "s3:PutObjectAcl"
     checks = {(a["action"], a["decision"]) for a in d["request"]["resolved"]["authorizations"]}
     assert checks == {("s3:PutObject", "allow"), ("s3:PutObjectAcl", "explicit-deny")}
-    assert _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args)["decision"] == "allow"  # no ACL, no denial
+    # Without the ACL header everything s3why read allows it: AWS's denial is not reproduced, so never "allow".
+    assert _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args)["decision"] == "unknown"
 
 
 def test_the_diagnosis_lists_the_failing_authorizations_for_the_fixes() -> None:

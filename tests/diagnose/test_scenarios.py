@@ -62,8 +62,9 @@ def _run_live(s: Scenario) -> tuple[Any, dict[str, Any], Names]:
 
 def _check(s: Scenario, decision: str, causes: list[dict[str, Any]], layers: list[dict[str, Any]]) -> None:
     assert {layer["layer"] for layer in layers} == CONTRACT_LAYERS
-    if s.decision == "allow":
-        assert decision == "allow", causes
+    if s.decision in ("allow", "unknown") and not s.layer:
+        # Everything s3why reads allows the request the text says was denied: never "allow" (CONTRACT).
+        assert decision == "unknown", causes
         assert causes == []
         return
     assert decision in ("implicit-deny", "explicit-deny"), (decision, causes, layers)
@@ -115,7 +116,7 @@ def test_from_snapshot(moto: str, scenario: Scenario, tmp_path: Path) -> None:
     _check(scenario, d["decision"], d["root_causes"], d["layers"])
 
 
-@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.decision != "allow"], ids=lambda s: s.name)
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.layer], ids=lambda s: s.name)
 def test_every_scenario_gets_a_verified_fix_or_a_reason(moto: str, scenario: Scenario) -> None:
     from bot.fixes import propose_fixes
 
