@@ -156,7 +156,8 @@ def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | No
             "record a snapshot of that bucket (s3why snapshot), or pass --bucket to diagnose the snapshot's bucket"
         )
     held_key = target.get("key")
-    if req.key and held_key and req.key != held_key:
+    writes = {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "PostObject"}
+    if req.key and held_key and req.key != held_key and req.operation not in writes:  # a new key has no data
         raise UsageError(
             f"snapshot {path} holds object {held_key}, but the request names {req.key}: "
             "record a snapshot of that object, or pass --key to diagnose the snapshot's object"

@@ -53,7 +53,7 @@ def parse_text_report(result: ParseResult) -> str:
     for i, req in enumerate(result.requests, 1):
         data = req.to_json()
         lines.append(
-            f"Request {i}: {data['error_code'] or 'unknown error'}"
+            f"Request {i}: {data['error_code'] or ('access denied' if data.get('deny_kind') else 'unknown error')}"
             + (f" on {data['operation']}" if data["operation"] else "")
         )
         width = max(len(v) for v in _LABELS.values())

@@ -141,8 +141,13 @@ def combine(req: DeniedRequest, found: list[tuple[str, Diagnosis]]) -> Diagnosis
         f"the text does not name the operation: s3why evaluated each plausible one ({listed}); "
         "name it (--operation OP, or the select in Slack) for a fix",
     ]
-    for _, d in found:
-        notes.extend(n for n in d.notes if "does not name the S3 operation" not in n)
+    # A note every candidate shares holds whatever the operation was; any other is said for its own candidate.
+    shared = set.intersection(*(set(d.notes) for _, d in found)) if found else set()
+    for op, d in found:
+        for n in d.notes:
+            if "does not name the S3 operation" in n:
+                continue
+            notes.append(n if n in shared else f"if it was {op}: {n}")
     return Diagnosis(request, decision, tuple(causes), tuple(layers), (), tuple(dict.fromkeys(notes)))
 
 

@@ -658,15 +658,50 @@ _ZONAL_OPERATIONS = frozenset(
 )  # fmt: skip
 
 
+_CURL = re.compile(r"\bcurl\s([^\n]{0,4096})")
+_CURL_URL = re.compile(r"https?://[^\s\"'`<>|]{1,4096}")
+_CURL_METHOD = re.compile(r"(?:^|\s)(?:-X|--request)\s*['\"]?([A-Z]{3,7})\b")
+_CURL_HEAD = re.compile(r"(?:^|\s)(?:-[a-zA-Z]{0,8}I[a-zA-Z]{0,8}|--head)\b")  # -I, and clusters like -sI
+_CURL_UPLOAD = re.compile(r"(?:^|\s)(?:-[a-zA-Z]{0,8}T|--upload-file)\b")
+_CURL_DATA = re.compile(r"(?:^|\s)(?:-d|--data(?:-binary|-raw)?|-F|--form)\b")
+
+
+def _curl_request(flat: str) -> tuple[str, str] | None:
+    """`curl [options] URL`: the method curl sends (GET unless -X, -I/--head, -T/--upload-file or a body says
+    otherwise; curl's manual) and the URL."""
+    m = _CURL.search(flat)
+    if m is None:
+        return None
+    line = m.group(1)
+    url = _CURL_URL.search(line)
+    if url is None:
+        return None
+    if (x := _CURL_METHOD.search(line)) is not None and x.group(1) in ops.METHOD_NAMES:
+        method = x.group(1)
+    elif _CURL_HEAD.search(line):
+        method = "HEAD"
+    elif _CURL_UPLOAD.search(line):
+        method = "PUT"
+    elif _CURL_DATA.search(line):
+        method = "POST"
+    else:
+        method = "GET"
+    return method, url.group(0)
+
+
 def _http_request(flat: str) -> ops.Inferred:
     """The request an HTTP line states: `GET https://b.s3.amazonaws.com/k` or `PUT /k HTTP/1.1` with `Host: ...`.
 
     The scheme is stated only by a full URL; a request line with a Host header does not say whether TLS was used.
     """
     scheme: str | None = None
-    if not any(method in flat for method in ops.METHOD_NAMES):
+    curl = _curl_request(flat) if "curl" in flat else None
+    if curl is None and not any(method in flat for method in ops.METHOD_NAMES):
         return ops.Inferred()
-    if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None:
+    if curl is not None:
+        method, url = curl
+        scheme = url.split("://", 1)[0].lower()
+    elif "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None:
         method, url = m.group(1), m.group(2)
         scheme = url.split("://", 1)[0].lower()
     elif " HTTP/" in flat and (m := ops.REQUEST_LINE.search(flat)) is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.parse import parse_text
 from bot.parse.operations import from_cli, from_sdk_names, http_operation, known
 
 HTTP = [
@@ -115,3 +116,20 @@ def test_several_sdk_operations_in_a_stack_become_candidates() -> None:
 )
 def test_sdk_call_shapes_name_the_operation(text: str, want: str) -> None:
     assert from_sdk_names(text).operation == want
+
+
+@pytest.mark.parametrize(
+    ("command", "operation", "scheme"),
+    [
+        ("curl http://hr-docs.s3.amazonaws.com/policies/handbook.pdf", "GetObject", "false"),
+        ("curl -sI https://hr-docs.s3.amazonaws.com/policies/handbook.pdf", "HeadObject", "true"),
+        ("curl -X DELETE https://hr-docs.s3.amazonaws.com/policies/handbook.pdf", "DeleteObject", "true"),
+        ("curl -T handbook.pdf https://hr-docs.s3.amazonaws.com/policies/handbook.pdf", "PutObject", "true"),
+    ],
+)
+def test_a_curl_command_states_its_method_and_scheme(command: str, operation: str, scheme: str) -> None:
+    """curl sends GET unless -X, -I, -T or a body says otherwise; its URL's scheme says whether TLS was used."""
+    text = f"$ {command}\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
+    (req,) = parse_text(text).requests
+    assert (req.operation, req.bucket, req.key) == (operation, "hr-docs", "policies/handbook.pdf")
+    assert req.context["aws:SecureTransport"] == [scheme]
