@@ -122,6 +122,15 @@ def _bucket_report(subject: Subject, auth: Authorization) -> LayerReport:
                 f"bucket {bucket.name} has no bucket policy: nothing grants another account",
             )
         return LayerReport(LayerId.BUCKET_POLICY, NOT_APPLICABLE, f"bucket {bucket.name} has no bucket policy")
+    identity = auth.main.layer(LayerId.IDENTITY)
+    same_account = auth.who.account is not None and auth.who.account == auth.owner
+    if report.verdict == NO_ALLOW and same_account and identity is not None and identity.verdict.value == "allow":
+        # Within one account either side may grant: a bucket policy that grants nothing here is not a cause.
+        return LayerReport(
+            LayerId.BUCKET_POLICY,
+            NOT_APPLICABLE,
+            f"{report.detail} (not needed: the same account's identity policy allows it)",
+        )
     return report
 
 
