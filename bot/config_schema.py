@@ -249,6 +249,9 @@ class _Reader:
         self.lines: dict[Where, int] = {(): 1}
         self.budget = MAX_NODES
         self.issues: list[ConfigIssue] = []
+        # YAML 1.1 words read as booleans (yes, no, on, off, True, FALSE, ...): path -> the word as written
+        self.loose_bools: dict[Where, str] = {}
+        self.plain_strings: set[Where] = set()  # strings written without quotes
 
     def read(self) -> Any:
         try:
@@ -275,7 +278,7 @@ class _Reader:
             raise _TooBig(line)
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
-                self.issues.append(ConfigIssue(line, f"{_dotted(where) or 'the file'}: the tag {node.tag} is not used"))
+                self.issues.append(ConfigIssue(line, _tag_reason(node.tag)))
                 return None
             self.loader.flatten_mapping(node)  # `<<: *anchor` merges
             out: dict[Any, Any] = {}
@@ -294,14 +297,22 @@ class _Reader:
             return out
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
-                self.issues.append(ConfigIssue(line, f"{_dotted(where)}: the tag {node.tag} is not used"))
+                self.issues.append(ConfigIssue(line, _tag_reason(node.tag)))
                 return None
             items = []
             for index, item in enumerate(node.value):
                 self.lines[(*where, index)] = item.start_mark.line + 1
                 items.append(self._value(item, (*where, index)))
             return items
-        return self.loader.construct_object(node)  # safe scalars only: anything else raises ConstructorError
+        if node.tag not in _SCALAR_TAGS:
+            self.issues.append(ConfigIssue(line, _tag_reason(node.tag)))
+            return None
+        value = self.loader.construct_object(node)
+        if isinstance(value, bool) and node.value not in ("true", "false"):
+            self.loose_bools[where] = node.value
+        elif isinstance(value, str) and isinstance(node, yaml.ScalarNode) and node.style is None:
+            self.plain_strings.add(where)
+        return value
 
     def line_of(self, loc: tuple[Any, ...]) -> int | None:
         """The line of the deepest key or item of `loc` the file has (a missing key: its mapping's line)."""
@@ -314,6 +325,18 @@ class _Reader:
                 continue
             best = found
         return best
+
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_YAML_TAG}{name}" for name in ("null", "bool", "int", "float", "str", "timestamp", "binary")}
+
+
+def _tag_reason(tag: str) -> str:
+    """Why a node with an explicit tag (!!python/object/apply:..., !custom) is refused: the file is plain data."""
+    shown = "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+    if len(shown) > 80 or not shown.isprintable():
+        shown = shown[:80].encode("unicode_escape").decode("ascii") + "..."
+    return f"the tag {shown} is not allowed (plain YAML only)"
 
 
 def _dotted(where: tuple[Any, ...]) -> str:
@@ -374,7 +397,8 @@ _TYPE_WORDS = {
 }
 
 
-def _reason(error: Any, known: set[str]) -> str:
+def _reason(error: Any, known: set[str], plain: bool = False) -> str:
+    """The error in words; `plain`: the value was written without quotes."""
     loc = tuple(error["loc"])
     kind, value = error["type"], error.get("input")
     name = _dotted(loc) or "the file"
@@ -385,6 +409,8 @@ def _reason(error: Any, known: set[str]) -> str:
         close = difflib.get_close_matches(str(key), sorted(known), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown key {key!r} in {_dotted(loc[:-1]) or 'the top level'}{hint}: a typo would be ignored"
+    if kind == "bool_type" and isinstance(value, str) and plain:
+        return f"{name} must be true or false, spelled exactly so (not {value[:10]!r})"
     if kind == "bool_type" and isinstance(value, str):
         return f"{name} must be true or false without quotes (the string {value[:10]!r} is not a boolean)"
     if kind in ("string_type", "int_type", "float_type") and isinstance(value, bool):
@@ -418,51 +444,86 @@ def build_config(text: str, path: str, base_dir: Path | None) -> Config:
         raise ConfigError(path, [ConfigIssue(1, "the top level must be a mapping (accounts:, channels:, ...)")])
     secrets = _secrets(raw, reader)
     issues = list(secrets.values())
+    failed: set[Where] = set()
+    parsed: _File | None = None
     try:
         parsed = _File.model_validate(raw, strict=True)
     except ValidationError as exc:
         known = _known_keys()
         for error in exc.errors(include_url=False):
-            if tuple(error["loc"]) in secrets:
+            loc = tuple(error["loc"])
+            failed.add(loc)
+            if loc in secrets:
                 continue  # already refused as a secret (never as a mere unknown key)
-            issues.append(ConfigIssue(reader.line_of(tuple(error["loc"])), _reason(error, known)))
-        raise ConfigError(path, issues) from None
-    issues += _cross_checks(parsed, reader, base_dir)
-    if issues:
+            issues.append(ConfigIssue(reader.line_of(loc), _reason(error, known, loc in reader.plain_strings)))
+    issues += _loose_booleans(reader, failed)
+    issues += _cross_checks(raw, reader, base_dir)  # on the raw file: reported alongside the field errors
+    if issues or parsed is None:
         raise ConfigError(path, issues)
     return _config(parsed, base_dir)
 
 
-def _cross_checks(parsed: _File, reader: _Reader, base_dir: Path | None) -> list[ConfigIssue]:
+def _bool_keys() -> set[str]:
+    models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac]
+    return {name for m in models for name, f in m.model_fields.items() if f.annotation is bool}
+
+
+def _loose_booleans(reader: _Reader, failed: set[Where]) -> list[ConfigIssue]:
+    """A boolean setting spelled other than true or false (yes, no, on, off, True, FALSE, ...): YAML 1.1 reads
+    these words as booleans, so `self_approval: yes` would quietly turn the two-person rule off; s3why takes
+    only the YAML 1.2 spellings (https://yaml.org/spec/1.2.2/#1032-tag-resolution)."""
+    keys = _bool_keys()
+    return [
+        ConfigIssue(
+            reader.line_of(where),
+            f"{_dotted(where)} must be true or false, spelled exactly so (not {word[:10]!r}, which YAML 1.1 "
+            "reads as a boolean)",
+        )
+        for where, word in reader.loose_bools.items()
+        if where and where[-1] in keys and where not in failed
+    ]
+
+
+def _cross_checks(raw: dict[Any, Any], reader: _Reader, base_dir: Path | None) -> list[ConfigIssue]:
+    """What no single field shows: an account listed twice, a role in another account than its entry's, an
+    iac.terraform.path that is not a directory. Read from the raw file, checking only values whose own field is
+    valid, so these are reported in the same run as the field errors."""
     issues = []
     seen: dict[str, int] = {}
-    for index, account in enumerate(parsed.accounts or []):
+    accounts = raw.get("accounts")
+    for index, account in enumerate(accounts if isinstance(accounts, list) else []):
+        if not isinstance(account, dict):
+            continue
+        account_id = account.get("id")
+        if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
+            continue  # the field error says it
         line = reader.line_of(("accounts", index, "id"))
-        if account.id in seen:
+        if account_id in seen:
             issues.append(
-                ConfigIssue(line, f"account {account.id} is listed twice (first at accounts[{seen[account.id]}])")
+                ConfigIssue(line, f"account {account_id} is listed twice (first at accounts[{seen[account_id]}])")
             )
         else:
-            seen[account.id] = index
+            seen[account_id] = index
         for key in ("role_arn", "write_role_arn"):
-            arn = getattr(account, key)
-            if arn and arn.split(":")[4] != account.id:
+            arn = account.get(key)
+            if isinstance(arn, str) and _ROLE_ARN.fullmatch(arn) and arn.split(":")[4] != account_id:
                 issues.append(
                     ConfigIssue(
                         reader.line_of(("accounts", index, key)),
-                        f"accounts[{index}].{key} is a role in another account than {account.id}",
+                        f"accounts[{index}].{key} is a role in another account than {account_id}",
                     )
                 )
-    terraform = parsed.iac.terraform if parsed.iac else None
-    if terraform is not None:
-        where = (base_dir or Path.cwd()) / terraform.path
-        if not where.is_dir():
-            issues.append(
-                ConfigIssue(
-                    reader.line_of(("iac", "terraform", "path")),
-                    "iac.terraform.path is not a directory: give the checkout that holds the .tf files",
-                )
+    iac = raw.get("iac")
+    terraform = iac.get("terraform") if isinstance(iac, dict) else None
+    tf_path = terraform.get("path") if isinstance(terraform, dict) else None
+    if isinstance(tf_path, str) and tf_path.strip() and not ((base_dir or Path.cwd()) / tf_path).is_dir():
+        issues.append(
+            ConfigIssue(
+                reader.line_of(("iac", "terraform", "path")),
+                "iac.terraform.path is not a directory: give the checkout that holds the .tf files",
             )
+        )
     return issues
 
 

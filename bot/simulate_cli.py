@@ -117,14 +117,26 @@ def _actions_of(service: str) -> dict[str, str]:
     return names
 
 
-def _check_request(principal: str, action: str, where: str) -> None:
-    """UsageError naming `where` (an option or a case) when the principal or the action is not one."""
+def resource_problem(resource: str) -> str | None:
+    """Why `resource` is not what a request names (None when it is): an ARN (arn:PARTITION:SERVICE:...) or `*`
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html)."""
+    if resource == "*" or Arn.parse(resource) is not None:
+        return None
+    return "not an ARN or *: give e.g. arn:aws:s3:::bucket/key or arn:aws:s3:::bucket"
+
+
+def _check_request(principal: str, action: str, resource: str, where: str) -> None:
+    """UsageError naming `where` (an option or a case) when the principal, the action or the resource is not
+    one."""
     problem = principal_problem(principal)
     if problem:
         raise UsageError(f"{where}principal {principal!r}: {problem}")
     problem = action_problem(action)
     if problem:
         raise UsageError(f"{where}action {action!r}: {problem}")
+    problem = resource_problem(resource)
+    if problem:
+        raise UsageError(f"{where}resource {resource[:200]!r}: {problem}")
 
 
 def _policy(cache: _PolicyCache, doc: Any, *, name: str, kind: PolicyKind, what: str) -> Policy:
@@ -201,7 +213,7 @@ def _context_from_flags(items: list[str]) -> dict[str, list[str]]:
 
 
 def _account_id(value: Any, what: str) -> str | None:
-    """A 12-digit account id (the management account), or None when not given."""
+    """A 12-digit account id, as a string (the management account, the resource owner), or None when not given."""
     if value is None:
         return None
     text = str(value).strip() if isinstance(value, str) else None
@@ -216,7 +228,8 @@ def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]
         raise UsageError(f"simulate needs {', '.join(missing)} (or --cases FILE)")
     cache = _PolicyCache()
 
-    _check_request(args.principal, args.action, "--")
+    _check_request(args.principal, args.action, args.resource, "--")
+    owner = _account_id(args.resource_owner, "--resource-owner")
 
     def one(path: str | None, kind: PolicyKind, what: str) -> Policy | None:
         if path is None:
@@ -252,7 +265,7 @@ def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]
         principal=args.principal,
         action=args.action,
         resource=args.resource,
-        resource_owner=args.resource_owner,
+        resource_owner=owner,
         context=dict(_context_from_flags(args.context)),
     )
     return request, policies
@@ -266,7 +279,8 @@ def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzReq
     for name in ("principal", "action", "resource"):
         if not isinstance(case.get(name), str) or not case[name]:
             raise UsageError(f"{where}: needs {name!r} (a string)")
-    _check_request(case["principal"], case["action"], f"{where}: ")
+    _check_request(case["principal"], case["action"], case["resource"], f"{where}: ")
+    owner = _account_id(case.get("resource_owner"), f"{where}: resource_owner")
 
     def one(name: str, kind: PolicyKind) -> Policy | None:
         doc = case.get(name)
@@ -296,12 +310,11 @@ def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzReq
         vpc_endpoint=one("vpc_endpoint_policy", PolicyKind.VPC_ENDPOINT),
         management_account=_account_id(case.get("management_account"), f"{where}: management_account"),
     )
-    owner = case.get("resource_owner")
     request = AuthzRequest.build(
         principal=case["principal"],
         action=case["action"],
         resource=case["resource"],
-        resource_owner=str(owner) if owner is not None else None,
+        resource_owner=owner,
         context=context,
     )
     return request, policies
@@ -309,7 +322,11 @@ def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzReq
 
 def result_text(result: EvaluationResult) -> str:
     marks = {"allow": "ok  ", "deny": "DENY", "no-allow": "no  ", "not-applicable": "  - "}
-    lines = [f"Decision: {result.decision.value} — {result.reason}", ""]
+    # The decision once; a denial with why (an allow's reason, "allowed", would only repeat it).
+    decision = result.decision.value
+    said = result.reason.strip()
+    redundant = not said or said.lower() in ("allowed", decision.lower())
+    lines = [f"Decision: {decision}" if redundant else f"Decision: {decision} — {said}", ""]
     for layer in result.layers:
         lines.append(
             f"  [{marks[layer.verdict.value]}] {layer.layer.value:<22} {layer.verdict.value:<15} {layer.detail}"

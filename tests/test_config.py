@@ -187,6 +187,74 @@ def test_the_one_line_message_counts_the_other_errors() -> None:
     )
 
 
+_LOOSE_WORDS = ["yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N",
+                "True", "TRUE", "False", "FALSE", "yEs", "oN"]  # fmt: skip
+_BOOL_SETTINGS = [
+    ("approval:\n  self_approval: {}\n", 2, "approval.self_approval"),
+    ("approval:\n  dry_run: {}\n", 2, "approval.dry_run"),
+    ('accounts:\n  - id: "111122223333"\n    dry_run: {}\n', 3, "accounts[0].dry_run"),
+]
+
+
+@pytest.mark.parametrize("word", _LOOSE_WORDS)
+@pytest.mark.parametrize(("template", "line", "name"), _BOOL_SETTINGS)
+def test_a_boolean_setting_must_be_spelled_true_or_false(template: str, line: int, name: str, word: str) -> None:
+    lines = _errors(template.format(word))
+    assert lines == [lines[0]] and lines[0].startswith(
+        f"s3why.yaml:{line}: {name} must be true or false, spelled exactly so (not {word!r}"
+    ), lines
+
+
+@pytest.mark.parametrize(("template", "line", "name"), _BOOL_SETTINGS)
+def test_true_and_false_are_read(template: str, line: int, name: str) -> None:
+    for word, expected in (("true", True), ("false", False)):
+        config = parse_config(template.format(word))
+        read = config.accounts[0].dry_run if name.startswith("accounts") else getattr(config, name.split(".")[1])
+        assert read is expected
+
+
+def test_config_check_reports_field_and_cross_field_errors_in_one_run(tmp_path: Path) -> None:
+    path = tmp_path / "s3why.yaml"
+    path.write_text(
+        "approval:\n  self_approval: yes\n"  # 2: a YAML 1.1 boolean
+        'accounts:\n  - id: "111122223333"\n'  # 4
+        "    role_arn: arn:aws:iam::444455556666:role/r\n"  # 5: a role in another account
+        "    dryrun: true\n"  # 6: a field error
+        '  - id: "111122223333"\n'  # 7: listed twice
+        "iac:\n  terraform:\n    path: nowhere\n"  # 10: not a directory
+        "    base_branch: a..b\n"  # 11: a field error
+    )
+    out = _s3why("config", "check", str(path))
+    assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
+    lines = out.stderr.splitlines()
+    assert [line.split(":", 2)[1] for line in lines] == ["2", "5", "6", "7", "10", "11"], lines
+    assert all(line.startswith(f"{path}:") for line in lines)
+    assert "another account" in lines[1] and "listed twice" in lines[3] and "not a directory" in lines[4]
+
+
+def test_cross_field_checks_skip_values_their_field_refuses() -> None:
+    text = 'accounts:\n  - id: "12345"\n    role_arn: arn:aws:iam::444455556666:role/r\n  - id: "12345"\n'
+    lines = _errors(text)
+    assert [line.split(":")[1] for line in lines] == ["2", "4"], lines
+    assert all("is not an account id" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("x: !!python/object/apply:os.system [ls]\n", "!!python/object/apply:os.system"),
+        ("!!python/object/apply:os.system [ls]\n", "!!python/object/apply:os.system"),
+        ("x: !!python/object:os.system {}\n", "!!python/object:os.system"),
+        ('x: !!python/name:os.system ""\n', "!!python/name:os.system"),
+        ("x: !custom 1\n", "!custom"),
+    ],
+)
+def test_a_tag_is_refused_as_not_plain_yaml(text: str, tag: str) -> None:
+    assert _errors(text) == [f"s3why.yaml:1: the tag {tag} is not allowed (plain YAML only)"]
+    if text.startswith("x:"):  # further down, on its own line
+        assert _errors("approval:\n  dry_run: false\n" + text)[0].startswith(f"s3why.yaml:3: the tag {tag} ")
+
+
 # --- through the command line ----------------------------------------------------------------------------------
 def _s3why(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -102,3 +102,52 @@ def test_an_endpoint_without_its_policy_says_no_endpoint_policy_given() -> None:
     plain = simulate("--principal", ROLE, "--action", "s3:GetObject", "--resource", OBJ, "--json")
     layer = next(x for x in json.loads(plain.stdout)["layers"] if x["layer"] == "vpc-endpoint-policy")
     assert layer["detail"] == "the request did not go through a VPC endpoint"
+
+
+@pytest.mark.parametrize("resource", ["notanarn", "team-data/a.txt", "arn:aws:s3", "s3://team-data/a.txt"])
+def test_a_resource_that_is_neither_an_arn_nor_a_star_is_refused(resource: str) -> None:
+    line = _one_line(simulate("--principal", ROLE, "--action", "s3:GetObject", "--resource", resource))
+    assert line.startswith(f"s3why: --resource {resource!r}: not an ARN or *"), line
+
+
+@pytest.mark.parametrize("owner", ["abc", "11112222333", "1111222233334", " 111122223333x"])
+def test_a_resource_owner_that_is_not_an_account_id_is_refused(owner: str) -> None:
+    args = ("--principal", ROLE, "--action", "s3:GetObject", "--resource", OBJ, "--resource-owner", owner)
+    assert _one_line(simulate(*args)) == "s3why: --resource-owner: expected a 12-digit account id"
+
+
+def test_a_star_resource_and_an_account_owner_are_accepted() -> None:
+    args = ("--principal", ROLE, "--action", "s3:ListAllMyBuckets", "--resource", "*")
+    out = simulate(*args, "--resource-owner", "111122223333", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["decision"] == "implicit-deny"
+
+
+def test_a_case_with_a_bad_resource_or_owner_is_an_error_result(tmp_path: Path) -> None:
+    cases: list[dict[str, Any]] = [
+        {"principal": ROLE, "action": "s3:GetObject", "resource": "notanarn", "identity_policies": [POLICY]},
+        {"principal": ROLE, "action": "s3:GetObject", "resource": OBJ, "resource_owner": "abc"},
+        {"principal": ROLE, "action": "s3:GetObject", "resource": OBJ, "resource_owner": 111122223333},
+        {"principal": ROLE, "action": "s3:GetObject", "resource": OBJ, "resource_owner": "111122223333",
+         "identity_policies": [POLICY]},
+    ]  # fmt: skip
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps(cases))
+    out = simulate("--cases", str(path), "--json")
+    assert out.returncode == 0, out.stderr
+    results = json.loads(out.stdout)["results"]
+    assert results[0]["error"].startswith("case 0: resource 'notanarn': not an ARN or *")
+    assert results[1]["error"] == "case 1: resource_owner: expected a 12-digit account id"
+    assert results[2]["error"] == "case 2: resource_owner: expected a 12-digit account id"
+    assert results[3]["decision"] == "allow"
+
+
+def test_the_text_output_says_the_decision_once(tmp_path: Path) -> None:
+    path = tmp_path / "identity.json"
+    path.write_text(json.dumps(POLICY))
+    out = simulate("--principal", ROLE, "--action", "s3:GetObject", "--resource", OBJ, "--identity-policy", str(path))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == "Decision: allow"
+    denied = simulate("--principal", ROLE, "--action", "s3:GetObject", "--resource", OBJ)
+    first = denied.stdout.splitlines()[0]
+    assert first.startswith("Decision: implicit-deny — ") and first.count("implicit-deny") == 1, first
