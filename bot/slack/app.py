@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -33,6 +33,7 @@ from bot.diagnose.render import diagnosis_text
 from bot.errors import UsageError
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
+from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
 from bot.iac.approve import approve_pull_request
 from bot.layers import LayerId
 from bot.logs import safe_logger
@@ -40,7 +41,7 @@ from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.parse.model import DeniedRequest
-from bot.slack.blocks import diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
+from bot.slack.blocks import FORMATS, diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
 from bot.slack.replies import reply_facts
 from bot.startup import failure_reason
 
@@ -583,6 +584,32 @@ def create_app(
         data = store.get(f"run:{run_id}")
         return run_id, Run(**data) if data else None
 
+    def load_run_here(body: dict[str, Any], value: str) -> tuple[str, Run | None]:
+        """The run a button or select names, only when clicked where that run's answer is: its channel, and its
+        thread (an answer only the asker sees has no thread: its channel). A click from anywhere else — a forged
+        or replayed payload naming another run — is refused privately and logged, and acts on nothing."""
+        run_id, run = load_run(value)
+        if run is None:
+            expired(body)
+            return run_id, None
+        channel, thread = click_place(body)
+        if channel != run.channel or (not run.response_url and thread != run.thread_ts):
+            user = (body.get("user") or {}).get("id", "")
+            log.warning("click refused: not in the run's channel and thread", extra={"request_id": run_id})
+            client.chat_postEphemeral(channel=channel or run.channel, user=user, text=_ELSEWHERE)
+            return run_id, None
+        return run_id, run
+
+    SCOPES = (OBJECT, PREFIX, BUCKET, EXACT)
+
+    def chosen(value: str, offered: Collection[str]) -> str | None:
+        """The option a select carries (`RUN_ID|OPTION`), only when it is one s3why offered."""
+        _, sep, option = value.partition("|")
+        if not sep or option not in offered:
+            log.warning("select value refused: not an option s3why offered")
+            return None
+        return option
+
     def expired(body: dict[str, Any]) -> None:
         client.chat_postEphemeral(
             channel=body["channel"]["id"],
@@ -591,9 +618,8 @@ def create_app(
         )
 
     def on_rerun(body: dict[str, Any], action: dict[str, Any]) -> None:
-        _, run = load_run(action["value"])
+        _, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         client.chat_update(
             channel=run.channel,
@@ -607,22 +633,21 @@ def create_app(
 
     def on_format(body: dict[str, Any], action: dict[str, Any]) -> None:
         value = action["selected_option"]["value"]
-        _, run = load_run(value)
-        if run is None:
-            expired(body)
+        fmt = chosen(value, FORMATS)
+        _, run = load_run_here(body, value) if fmt is not None else ("", None)
+        if run is None or fmt is None:
             return
-        run_and_post(replace(run, fix_format=value.split("|", 1)[1]), progress_ts=run.message_ts)
+        run_and_post(replace(run, fix_format=fmt), progress_ts=run.message_ts)
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
 
     def on_pick_operation(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The select under an answer whose operation the text did not name: diagnose that operation."""
         value = action["selected_option"]["value"]
-        _, run = load_run(value)
+        _, run = load_run_here(body, value)
         if run is None:
-            expired(body)
             return
-        operation = value.split("|", 1)[1]
+        operation = value.partition("|")[2]
         try:
             with_facts(DeniedRequest(), operation=operation)
         except UsageError:
@@ -634,11 +659,11 @@ def create_app(
     def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
         value = action["selected_option"]["value"]
-        _, run = load_run(value)
-        if run is None:
-            expired(body)
+        scope = chosen(value, SCOPES)
+        _, run = load_run_here(body, value) if scope is not None else ("", None)
+        if run is None or scope is None:
             return
-        run_and_post(replace(run, scope=value.split("|", 1)[1]), progress_ts=run.message_ts)
+        run_and_post(replace(run, scope=scope), progress_ts=run.message_ts)
 
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 
@@ -690,9 +715,8 @@ def create_app(
     app.action("s3why_iac_pr")(ack=ack_action, lazy=[on_iac_pr])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
-        _, run = load_run(action["value"])
+        _, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         _, diagnoses = diagnoser(
             run.text,
@@ -731,9 +755,8 @@ def create_app(
         ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        _, run = load_run(action["value"])
+        _, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         client.views_open(trigger_id=body["trigger_id"], view=_modal(run.channel, run.thread_ts or None, run.text, run))
 

@@ -84,10 +84,11 @@ def block_action(
     message_ts: str,
     user: str = "U_ALICE",
     *,
-    thread_ts: str | None = None,
+    thread_ts: str | None = "1700000000.000100",
     channel: str = "C111",
 ) -> str:
-    """A click on a button of the message `message_ts` (a reply in the thread `thread_ts` when given)."""
+    """A click on a button of the message `message_ts`, a reply in the thread `thread_ts`: by default the thread of
+    `message()`'s default paste, where s3why answers (None: a message that starts no thread)."""
     thread = {"thread_ts": thread_ts} if thread_ts else {}
     return interactive(
         {

@@ -136,7 +136,10 @@ def test_the_slash_echo_and_the_report_show_markup_literally(harness: Harness) -
     answer = harness.fake.wait_for("chat.update")[-1].body
     actions = next(b for b in answer["blocks"] if b.get("block_id") == "s3why_actions")["elements"]
     click = {"type": "button", "action_id": "s3why_full_report", "value": actions[0]["value"]}
-    assert post_signed(harness.endpoint, SECRET, block_action(click, str(answer["ts"])), FORM)[0] == 200
+    thread = harness.fake.wait_for("chat.postMessage", 2)[1].body["thread_ts"]  # the answer is in the echo's thread
+    assert (
+        post_signed(harness.endpoint, SECRET, block_action(click, str(answer["ts"]), thread_ts=thread), FORM)[0] == 200
+    )
     report = harness.fake.wait_for("chat.postMessage", 3)[-1].body
     assert "Layers" in json.dumps(report["blocks"]) and "&lt;!channel&gt;" in json.dumps(report["blocks"])
     assert_nothing_live(harness.fake)
