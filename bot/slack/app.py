@@ -33,6 +33,7 @@ from bot.diagnose.render import diagnosis_text
 from bot.errors import UsageError
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
+from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
 from bot.iac.approve import approve_pull_request
 from bot.layers import LayerId
 from bot.logs import safe_logger
@@ -40,7 +41,7 @@ from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.parse.model import DeniedRequest
-from bot.slack.blocks import diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
+from bot.slack.blocks import FORMATS, diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
 from bot.slack.replies import reply_facts
 from bot.startup import failure_reason
 
@@ -138,6 +139,7 @@ class Store:
         return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None
 
 
+_SCOPES = frozenset({OBJECT, PREFIX, BUCKET, EXACT})  # bot/fixes/scope.py: the reaches a scope select offers
 _ELSEWHERE = "Nothing done: this button does not belong to this thread (use the one where the fix was proposed)."
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
 
@@ -583,6 +585,22 @@ def create_app(
         data = store.get(f"run:{run_id}")
         return run_id, Run(**data) if data else None
 
+    def load_run_here(body: dict[str, Any], value: str) -> tuple[str, Run | None]:
+        """The run a click names, only when clicked where that run's answer is: its channel, and its thread (or
+        the answer message itself). Otherwise the clicker is told privately, one line is logged, and None comes
+        back with the run id (an expired run also gives None, after saying so)."""
+        run_id, run = load_run(value)
+        if run is None:
+            expired(body)
+            return run_id, None
+        channel, ts = click_place(body)
+        if channel == run.channel and ts in {run.thread_ts, run.message_ts or run.thread_ts}:
+            return run_id, run
+        user = str((body.get("user") or {}).get("id", ""))
+        log.warning("click on run %s refused: from %r/%r by %r, not its thread", run_id[:32], channel, ts, user)
+        client.chat_postEphemeral(channel=channel, user=user, text=_ELSEWHERE)
+        return run_id, None
+
     def expired(body: dict[str, Any]) -> None:
         client.chat_postEphemeral(
             channel=body["channel"]["id"],
@@ -591,9 +609,8 @@ def create_app(
         )
 
     def on_rerun(body: dict[str, Any], action: dict[str, Any]) -> None:
-        _, run = load_run(action["value"])
+        _, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         client.chat_update(
             channel=run.channel,
@@ -607,26 +624,31 @@ def create_app(
 
     def on_format(body: dict[str, Any], action: dict[str, Any]) -> None:
         value = action["selected_option"]["value"]
-        _, run = load_run(value)
+        _, run = load_run_here(body, value)
         if run is None:
-            expired(body)
             return
-        run_and_post(replace(run, fix_format=value.split("|", 1)[1]), progress_ts=run.message_ts)
+        fix_format = value.partition("|")[2]
+        if fix_format not in FORMATS:  # only the formats the select offers
+            log.warning("fix format select ignored: %r is not offered", fix_format[:40])
+            return
+        run_and_post(replace(run, fix_format=fix_format), progress_ts=run.message_ts)
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
 
     def on_pick_operation(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The select under an answer whose operation the text did not name: diagnose that operation."""
         value = action["selected_option"]["value"]
-        _, run = load_run(value)
+        _, run = load_run_here(body, value)
         if run is None:
-            expired(body)
             return
-        operation = value.split("|", 1)[1]
+        operation = value.partition("|")[2]
         try:
+            if not operation:
+                raise UsageError("no operation")
             with_facts(DeniedRequest(), operation=operation)
-        except UsageError:
-            return  # not an operation s3why offered: a forged value
+        except UsageError:  # not an operation s3why offered: a forged value
+            log.warning("operation select ignored: %r is not an operation", operation[:40])
+            return
         run_and_post(replace(run, facts={**run.facts, "operation": operation}), progress_ts=run.message_ts)
 
     app.action("s3why_pick_operation")(ack=ack_action, lazy=[on_pick_operation])
@@ -634,26 +656,25 @@ def create_app(
     def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
         value = action["selected_option"]["value"]
-        _, run = load_run(value)
+        _, run = load_run_here(body, value)
         if run is None:
-            expired(body)
             return
-        run_and_post(replace(run, scope=value.split("|", 1)[1]), progress_ts=run.message_ts)
+        scope = value.partition("|")[2]
+        if scope not in _SCOPES:  # only the reaches the select offers
+            log.warning("scope select ignored: %r is not offered", scope[:40])
+            return
+        run_and_post(replace(run, scope=scope), progress_ts=run.message_ts)
 
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 
     def on_iac_pr(body: dict[str, Any], action: dict[str, Any]) -> None:
         """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread."""
-        run_id, run = load_run(action["value"])
+        run_id, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         index = int(action["value"].rsplit("|", 1)[1])
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
-        if click_place(body) != (run.channel, run.thread_ts):  # only from the run's own channel and thread
-            client.chat_postEphemeral(channel=channel, user=user, text=_ELSEWHERE)
-            return
         if user in run.requesters and not config.self_approval:  # everyone who asked, not only the first
             client.chat_postEphemeral(channel=channel, user=user, text=_OWN_FIX)
             return
@@ -690,9 +711,8 @@ def create_app(
     app.action("s3why_iac_pr")(ack=ack_action, lazy=[on_iac_pr])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
-        _, run = load_run(action["value"])
+        _, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         _, diagnoses = diagnoser(
             run.text,
@@ -731,9 +751,8 @@ def create_app(
         ack: Callable[..., None], body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        _, run = load_run(action["value"])
+        _, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         client.views_open(trigger_id=body["trigger_id"], view=_modal(run.channel, run.thread_ts or None, run.text, run))
 
