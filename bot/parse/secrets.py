@@ -8,9 +8,11 @@ Two sources, merged into one list of non-overlapping spans:
   checksums are hex, and the one hex secret that matters (a SigV4 signature) has its own rule. Its public-IP
   detector is not used either (an address is evidence for `aws:SourceIp`, not a credential).
 - s3why's own rules for what detect-secrets misses: secret access keys and session tokens by name or on their
-  own (also JSON-escaped, `\\/` for `/`), presigned-URL signatures (SigV4 `X-Amz-Signature`, SigV2 `Signature=`,
-  also after `&amp;` as Slack delivers `&`), `X-Amz-Credential`, `X-Amz-Security-Token`, the signature of an
-  `Authorization` header, bearer tokens, whole PEM private-key blocks, Slack app tokens (`xapp-`), every GitHub
+  own (also JSON-escaped, `\\/` for `/`; STS tokens led by `FwoGZXIvYXdzE`, `IQoJb3JpZ2lu` or the older
+  `AQoDYXdzE`), presigned-URL signatures (SigV4 `X-Amz-Signature` in any case and percent-encoded as
+  `X%2DAmz%2DSignature`, SigV2 `Signature=`, also after `&amp;` as Slack delivers `&`), `X-Amz-Credential`,
+  `X-Amz-Security-Token`, the signature of a SigV4 `Authorization` header and of a SigV2 one (`AWS KEY:SIG`),
+  bearer tokens, whole PEM private-key blocks, Slack app tokens (`xapp-`), every GitHub
   token form (`ghp_` ... and `github_pat_`), and passwords or API keys written as `name=value`.
 
 Every pattern is literal-led or fixed-width with bounded repetition, so a scan is linear in the text's length.
@@ -66,14 +68,27 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int], ...] = (
     ("aws-session-token", ("x-amz-security-token",), re.compile(r"(?i:X-Amz-Security-Token)=([^&\s\"'<>]{1,4096})"), 1),
     (
         "aws-session-token",
-        ("fwogzxivyxdze", "iqojb3jpz2lu"),
-        re.compile(r"\b((?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj|IQoJb3JpZ2lu)(?:[A-Za-z0-9+=]|\\?/){20,4096})"),
+        ("fwogzxivyxdze", "iqojb3jpz2lu", "aqodyxdze"),  # AQoDYXdzE: the older STS session tokens
+        re.compile(r"\b((?:FwoGZXIvYXdzE|IQoJb3JpZ2luX2Vj|IQoJb3JpZ2lu|AQoDYXdzE)(?:[A-Za-z0-9+=]|\\?/){20,4096})"),
         1,
     ),
-    ("presigned-signature", ("x-amz-signature",), re.compile(r"(?i:X-Amz-Signature)=([0-9a-fA-F]{16,128})"), 1),
+    # `X-Amz-Signature=` in any case mix, and percent-encoded (`X%2DAmz%2DSignature%3D`) as a URL inside a URL.
+    (
+        "presigned-signature",
+        ("x-amz-signature", "x%2damz%2dsignature"),
+        re.compile(r"(?i:X(?:-|%2D)Amz(?:-|%2D)Signature(?:=|%3D))([0-9a-fA-F]{16,128})"),
+        1,
+    ),
     ("presigned-credential", ("x-amz-credential",), re.compile(r"(?i:X-Amz-Credential)=([^&\s\"'<>]{1,512})"), 1),
     # SigV2 presigned URLs: `?Signature=` or `&Signature=`, and `&amp;Signature=` as Slack delivers `&`.
     ("presigned-signature", ("signature=",), re.compile(r"(?:[?&;])Signature=([^&\s\"'<>]{8,256})"), 1),
+    # The signature of a SigV2 Authorization header: `Authorization: AWS AKIA...:<base64 HMAC-SHA1>`.
+    (
+        "request-signature",
+        ("aws ",),
+        re.compile(r"(?i:\bAWS) {1,5}[A-Z0-9]{16,128}:([A-Za-z0-9+/]{20,88}={0,2})(?![A-Za-z0-9+/=])"),
+        1,
+    ),
     # The signature of a SigV4 Authorization header: `..., Signature=<64 hex>`.
     ("request-signature", ("signature=",), re.compile(r"(?i:\bSignature=)([0-9a-fA-F]{64})(?![0-9a-fA-F])"), 1),
     (

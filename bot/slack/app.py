@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -139,6 +139,7 @@ class Store:
         return json.loads(entry[1]) if entry and entry[0] > time.monotonic() else None
 
 
+_SCOPES = frozenset({OBJECT, PREFIX, BUCKET, EXACT})  # bot/fixes/scope.py: the reaches a scope select offers
 _ELSEWHERE = "Nothing done: this button does not belong to this thread (use the one where the fix was proposed)."
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
 
@@ -585,30 +586,20 @@ def create_app(
         return run_id, Run(**data) if data else None
 
     def load_run_here(body: dict[str, Any], value: str) -> tuple[str, Run | None]:
-        """The run a button or select names, only when clicked where that run's answer is: its channel, and its
-        thread (an answer only the asker sees has no thread: its channel). A click from anywhere else — a forged
-        or replayed payload naming another run — is refused privately and logged, and acts on nothing."""
+        """The run a click names, only when clicked where that run's answer is: its channel, and its thread (or
+        the answer message itself). Otherwise the clicker is told privately, one line is logged, and None comes
+        back with the run id (an expired run also gives None, after saying so)."""
         run_id, run = load_run(value)
         if run is None:
             expired(body)
             return run_id, None
-        channel, thread = click_place(body)
-        if channel != run.channel or (not run.response_url and thread != run.thread_ts):
-            user = (body.get("user") or {}).get("id", "")
-            log.warning("click refused: not in the run's channel and thread", extra={"request_id": run_id})
-            client.chat_postEphemeral(channel=channel or run.channel, user=user, text=_ELSEWHERE)
-            return run_id, None
-        return run_id, run
-
-    SCOPES = (OBJECT, PREFIX, BUCKET, EXACT)
-
-    def chosen(value: str, offered: Collection[str]) -> str | None:
-        """The option a select carries (`RUN_ID|OPTION`), only when it is one s3why offered."""
-        _, sep, option = value.partition("|")
-        if not sep or option not in offered:
-            log.warning("select value refused: not an option s3why offered")
-            return None
-        return option
+        channel, ts = click_place(body)
+        if channel == run.channel and ts in {run.thread_ts, run.message_ts or run.thread_ts}:
+            return run_id, run
+        user = str((body.get("user") or {}).get("id", ""))
+        log.warning("click on run %s refused: from %r/%r by %r, not its thread", run_id[:32], channel, ts, user)
+        client.chat_postEphemeral(channel=channel, user=user, text=_ELSEWHERE)
+        return run_id, None
 
     def expired(body: dict[str, Any]) -> None:
         client.chat_postEphemeral(
@@ -633,11 +624,14 @@ def create_app(
 
     def on_format(body: dict[str, Any], action: dict[str, Any]) -> None:
         value = action["selected_option"]["value"]
-        fmt = chosen(value, FORMATS)
-        _, run = load_run_here(body, value) if fmt is not None else ("", None)
-        if run is None or fmt is None:
+        _, run = load_run_here(body, value)
+        if run is None:
             return
-        run_and_post(replace(run, fix_format=fmt), progress_ts=run.message_ts)
+        fix_format = value.partition("|")[2]
+        if fix_format not in FORMATS:  # only the formats the select offers
+            log.warning("fix format select ignored: %r is not offered", fix_format[:40])
+            return
+        run_and_post(replace(run, fix_format=fix_format), progress_ts=run.message_ts)
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
 
@@ -649,9 +643,12 @@ def create_app(
             return
         operation = value.partition("|")[2]
         try:
+            if not operation:
+                raise UsageError("no operation")
             with_facts(DeniedRequest(), operation=operation)
-        except UsageError:
-            return  # not an operation s3why offered: a forged value
+        except UsageError:  # not an operation s3why offered: a forged value
+            log.warning("operation select ignored: %r is not an operation", operation[:40])
+            return
         run_and_post(replace(run, facts={**run.facts, "operation": operation}), progress_ts=run.message_ts)
 
     app.action("s3why_pick_operation")(ack=ack_action, lazy=[on_pick_operation])
@@ -659,9 +656,12 @@ def create_app(
     def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
         value = action["selected_option"]["value"]
-        scope = chosen(value, SCOPES)
-        _, run = load_run_here(body, value) if scope is not None else ("", None)
-        if run is None or scope is None:
+        _, run = load_run_here(body, value)
+        if run is None:
+            return
+        scope = value.partition("|")[2]
+        if scope not in _SCOPES:  # only the reaches the select offers
+            log.warning("scope select ignored: %r is not offered", scope[:40])
             return
         run_and_post(replace(run, scope=scope), progress_ts=run.message_ts)
 
@@ -669,16 +669,12 @@ def create_app(
 
     def on_iac_pr(body: dict[str, Any], action: dict[str, Any]) -> None:
         """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread."""
-        run_id, run = load_run(action["value"])
+        run_id, run = load_run_here(body, action["value"])
         if run is None:
-            expired(body)
             return
         index = int(action["value"].rsplit("|", 1)[1])
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
-        if click_place(body) != (run.channel, run.thread_ts):  # only from the run's own channel and thread
-            client.chat_postEphemeral(channel=channel, user=user, text=_ELSEWHERE)
-            return
         if user in run.requesters and not config.self_approval:  # everyone who asked, not only the first
             client.chat_postEphemeral(channel=channel, user=user, text=_OWN_FIX)
             return

@@ -182,3 +182,20 @@ def test_no_fragment_makes_the_secret_scan_slow() -> None:
         if ratio > 10:
             slow[fragment] = round(ratio, 1)
     assert not slow, f"fragments costing more than 10x an ordinary paste in the secret scan: {slow}"
+
+
+@pytest.mark.parametrize(
+    ("secret", "template"),
+    [
+        ("bWFkZXVwc2lnbmF0dXJlMTIzNDU2Nzg=", "Authorization: AWS AKIAZZZZEXAMPLE7Q2W9:{s}\nDate: x"),
+        ("AQoDYXdzEJr1K2xvbmdlcnNlc3Npb250b2tlbnZhbHVlMTIzNDU2Nzg5MA", "token {s} expired"),
+        ("a" * 24 + "0123456789abcdef" * 2 + "b" * 8, "https://x/?u=https%3A%2F%2Fb%2Fk%3FX%2DAmz%2DSignature%3D{s}"),
+        ("0123456789abcdef" * 4, "https://b.s3.amazonaws.com/k?x-AMZ-sIgNaTuRe={s}&y=1"),
+        ("0123456789abcdef" * 4, "https://b.s3.amazonaws.com/k?X%2DAmz%2DSignature={s}&y=1"),
+    ],
+)
+def test_sigv2_header_old_sts_tokens_and_encoded_signatures_are_redacted(secret: str, template: str) -> None:
+    result = parse_text(template.format(s=secret))
+    assert secret not in result.redacted_text
+    assert secret[:12] not in result.redacted_text
+    assert "REDACTED" in result.redacted_text

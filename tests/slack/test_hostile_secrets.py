@@ -114,3 +114,31 @@ def test_the_slash_echo_never_repeats_a_secret(harness: Harness, redis_client: r
     harness.fake.wait_for("chat.update")
     _assert_nowhere(ack + harness.fake.everything_posted(), "the Slack posts")
     _assert_nowhere(_redis_dump(redis_client, redis_prefix), "Redis")
+
+
+SIGV2_HEADER_SIG = "bWFkZXVwc2lnbmF0dXJlMTIzNDU2Nzg="
+OLD_STS_TOKEN = "AQoDYXdzEJr1K2xvbmdlcnNlc3Npb250b2tlbnZhbHVlMTIzNDU2Nzg5MA"
+ENCODED_SIG = "0123456789abcdef" * 4
+MORE = {"sigv2-header": SIGV2_HEADER_SIG, "old-sts-token": OLD_STS_TOKEN, "encoded-signature": ENCODED_SIG}
+
+
+def test_sigv2_headers_old_sts_tokens_and_encoded_signatures_never_leave_the_paste(
+    harness: Harness, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    s_identity_missing_put()
+    paste = (
+        f"{ERROR}\nAuthorization: AWS AKIAZZZZEXAMPLE7Q2W9:{SIGV2_HEADER_SIG}\n"
+        f"x-amz-security-token was {OLD_STS_TOKEN}\n"
+        f"https://x.example/?next=https%3A%2F%2Fteam-data.s3.amazonaws.com%2Fout%2Fa.txt%3FX%2DAmz%2DSignature%3D{ENCODED_SIG}"
+    )
+    status, ack = post_signed(harness.endpoint, SECRET, slash(paste, f"{harness.slack_url}/response/2"), FORM)
+    assert status == 200
+    echo = harness.fake.wait_for("chat.postMessage")[0].body["text"]
+    assert "asked s3why" in echo and "[REDACTED:" in echo
+    answer = harness.fake.wait_for("chat.update")[-1].body
+    assert "identity" in answer["text"]  # still diagnosed
+    posted, stored = ack + harness.fake.everything_posted(), _redis_dump(redis_client, redis_prefix)
+    assert "[REDACTED:" in stored
+    for name, secret in MORE.items():
+        for where, text in (("the echo", echo), ("the Slack posts", posted), ("Redis", stored)):
+            assert secret not in text and secret[:16] not in text, f"{name} found in {where}"
