@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -41,6 +41,7 @@ from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.parse.model import DeniedRequest
+from bot.s3ops import S3_OPERATIONS
 from bot.slack.blocks import FORMATS, diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
 from bot.slack.replies import reply_facts
 from bot.startup import failure_reason
@@ -622,48 +623,41 @@ def create_app(
 
     app.action("s3why_rerun")(ack=ack_action, lazy=[on_rerun])
 
-    def on_format(body: dict[str, Any], action: dict[str, Any]) -> None:
+    def selected(
+        body: dict[str, Any], action: dict[str, Any], offered: Collection[str], what: str
+    ) -> tuple[Run, str] | None:
+        """The run a select under an answer names (`RUN_ID|OPTION`) and the option chosen: only when clicked where
+        the answer is, and only an option the select offers."""
         value = action["selected_option"]["value"]
         _, run = load_run_here(body, value)
         if run is None:
-            return
-        fix_format = value.partition("|")[2]
-        if fix_format not in FORMATS:  # only the formats the select offers
-            log.warning("fix format select ignored: %r is not offered", fix_format[:40])
-            return
-        run_and_post(replace(run, fix_format=fix_format), progress_ts=run.message_ts)
+            return None
+        option = value.partition("|")[2]
+        if option not in offered:  # a forged or stale value: never stored, never rendered
+            log.warning("%s select ignored: %r is not offered", what, option[:40])
+            return None
+        return run, option
+
+    def on_format(body: dict[str, Any], action: dict[str, Any]) -> None:
+        if (picked := selected(body, action, FORMATS, "fix format")) is not None:
+            run, fix_format = picked
+            run_and_post(replace(run, fix_format=fix_format), progress_ts=run.message_ts)
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
 
     def on_pick_operation(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The select under an answer whose operation the text did not name: diagnose that operation."""
-        value = action["selected_option"]["value"]
-        _, run = load_run_here(body, value)
-        if run is None:
-            return
-        operation = value.partition("|")[2]
-        try:
-            if not operation:
-                raise UsageError("no operation")
-            with_facts(DeniedRequest(), operation=operation)
-        except UsageError:  # not an operation s3why offered: a forged value
-            log.warning("operation select ignored: %r is not an operation", operation[:40])
-            return
-        run_and_post(replace(run, facts={**run.facts, "operation": operation}), progress_ts=run.message_ts)
+        if (picked := selected(body, action, S3_OPERATIONS, "operation")) is not None:
+            run, operation = picked
+            run_and_post(replace(run, facts={**run.facts, "operation": operation}), progress_ts=run.message_ts)
 
     app.action("s3why_pick_operation")(ack=ack_action, lazy=[on_pick_operation])
 
     def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
-        value = action["selected_option"]["value"]
-        _, run = load_run_here(body, value)
-        if run is None:
-            return
-        scope = value.partition("|")[2]
-        if scope not in _SCOPES:  # only the reaches the select offers
-            log.warning("scope select ignored: %r is not offered", scope[:40])
-            return
-        run_and_post(replace(run, scope=scope), progress_ts=run.message_ts)
+        if (picked := selected(body, action, _SCOPES, "scope")) is not None:
+            run, scope = picked
+            run_and_post(replace(run, scope=scope), progress_ts=run.message_ts)
 
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 
