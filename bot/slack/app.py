@@ -28,9 +28,7 @@ from bot.approve.flow import Approvals, Outcome, proposal_for
 from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
-from bot.diagnose.candidates import with_facts
 from bot.diagnose.render import diagnosis_text
-from bot.errors import UsageError
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
 from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
@@ -40,7 +38,6 @@ from bot.logs import safe_logger
 from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
-from bot.parse.model import DeniedRequest
 from bot.s3ops import S3_OPERATIONS
 from bot.slack.blocks import FORMATS, diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
 from bot.slack.replies import reply_facts
@@ -449,12 +446,7 @@ def create_app(
         operation = facts.operation or (facts.operation_guess if asked_operation else None)
         if not (facts.principal or operation or facts.bucket or facts.key or facts.context):
             return
-        if operation is not None:
-            try:
-                with_facts(DeniedRequest(), operation=operation)
-            except UsageError:
-                return
-        known = dict(run.facts)
+        known = dict(run.facts)  # reply_facts names only operations s3why knows
         known.pop("candidates", None)
         known.update({k: v for k, v in (("operation", operation), ("bucket", facts.bucket), ("key", facts.key)) if v})
         context = dict(run.context or {})
