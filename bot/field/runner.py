@@ -114,8 +114,23 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
 
 
 def run_case(case: Case) -> CaseResult:
-    """s3why's answer on `case`, compared with the expectation and fix-checked."""
-    diagnosis, fixes, snap = diagnose_case(case)
+    """s3why's answer on `case`, compared with the expectation and fix-checked. A refusal (the UsageError
+    `s3why diagnose` would exit 2 with, e.g. the text names another object than the snapshot's) is an answer too:
+    decision `refused`, wrong on every count, the reason kept."""
+    from bot.errors import UsageError
+
+    try:
+        diagnosis, fixes, snap = diagnose_case(case)
+    except UsageError as exc:
+        return CaseResult(
+            case_id=case.id,
+            layer=None,
+            decision="refused",
+            fix=FixOutcome.NONE,
+            fix_reason=f"s3why refused the case: {exc}",
+            layer_ok=False,
+            decision_ok=False,
+        )
     layer = diagnosis.root_causes[0].layer.value if diagnosis.root_causes else None
     outcome, reason = check_fix(case, fixes, snap)
     return CaseResult(
