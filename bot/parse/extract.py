@@ -192,7 +192,16 @@ _CLI_DELETE = re.compile(r"delete failed: (s3://\S{1,4096})")
 _BOTO_UPLOAD = re.compile(r"Failed to upload \S{1,4096} to ([^/\s:]{1,255})/(\S{1,2048}?): ")
 _S3_URI = re.compile(r"\bs3[an]?://([^/\s\"'`<>]{1,255})(?:/([^\s\"'`<>]{0,2048}))?")
 # SDK parameters and CLI options naming the bucket and key: Bucket='b' (boto3), "Bucket": "b" (JS), --bucket b.
-_PARAM_BUCKET = re.compile(r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])([a-z0-9][a-z0-9.-]{1,62})\b")
+_PARAM_BUCKET = re.compile(r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])(?!arn:)([a-z0-9][a-z0-9.-]{1,62})\b")
+# An access point (or Multi-Region Access Point, Object Lambda access point) ARN where a bucket name goes: S3's
+# API takes it as the Bucket parameter (`--bucket ARN`, Bucket='ARN', `s3://ARN/key` in the CLI); the request's
+# resource is then the access point's object ARN (S3 User Guide, "Using access points"; "Multi-Region Access
+# Points": arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap).
+_AP_ARN = r"arn:aws[a-z-]*:s3(?:-object-lambda)?:[a-z0-9-]*:\d{12}:accesspoint[/:][A-Za-z0-9.-]{1,63}"
+_AP_BUCKET_PARAM = re.compile(
+    r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])(" + _AP_ARN + r")(?:/object/([^\s\"'`<>]{1,2048}))?"
+)
+_AP_S3_URI = re.compile(r"\bs3://(" + _AP_ARN + r")(?:/([^\s\"'`<>]{1,2048}))?")
 _PARAM_KEY = re.compile(r"(?:\bKey[\"']?\s?[:=]\s?[\"']|--key[ =])([^\s\"']{1,1024})")
 _TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
 _TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
@@ -511,6 +520,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             deny_kind = None
     if resource_arn is None and (km := _KMS_KEY_MISSING.search(flat)) is not None:
         resource_arn = km.group(1)
+    if resource_arn is None and "accesspoint" in flat:
+        resource_arn = _access_point_resource(flat)
 
     error_code = _error_code(flat, enriched is not None)
     operation = _operation(flat)
@@ -619,6 +630,22 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     )
 
 
+def _access_point_resource(flat: str) -> str | None:
+    """The access point object (or access point) ARN the request went to when the text passes an access point
+    ARN where the bucket goes; None when it does not."""
+    m = _AP_BUCKET_PARAM.search(flat)
+    if m is not None:
+        ap, key = m.group(1).replace("accesspoint:", "accesspoint/"), m.group(2)
+        if key is None and (km := _PARAM_KEY.search(flat)) is not None:
+            key = km.group(1)
+    elif (m := _AP_S3_URI.search(flat)) is not None:
+        ap, key = m.group(1).replace("accesspoint:", "accesspoint/"), m.group(2)
+    else:
+        return None
+    key = _clean_key(key)
+    return f"{ap}/object/{key}" if key and not is_placeholder(key) else ap
+
+
 def _bucket_key_region(
     flat: str,
     operation: str | None,
@@ -633,9 +660,12 @@ def _bucket_key_region(
         return arn.s3_bucket, arn.s3_key, None
     if arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
         return arn.resource.removeprefix("bucket/") or None, None, None
-    locs = [loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)]
+    # A bucket name never holds ':' (S3's naming rules): an ARN in a bucket's place is not a bucket.
+    locs = [
+        loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket) and ":" not in loc.bucket
+    ]
     for found, priority in zip(inferred, (_P_STRONG, _P_CLI), strict=False):
-        if found.bucket and not is_placeholder(found.bucket):
+        if found.bucket and not is_placeholder(found.bucket) and ":" not in found.bucket:
             locs.append(_Location(priority, -1, found.bucket, found.key))
     if record is not None and record.bucket and not is_placeholder(record.bucket):
         locs.append(_Location(_P_STRONG, -2, record.bucket, record.key))
