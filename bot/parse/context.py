@@ -87,7 +87,11 @@ _OPTIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("ersionId", "s3:versionid", re.compile(r"[\"']?\b[Vv]ersionId[\"']?\s?[:=]\s?[\"']([\w.+/=-]{1,1024})[\"']")),
     ("versionId=", "s3:versionid", re.compile(r"[?&]versionId=([\w.+/%=-]{1,1024})")),
     ("RequestPayer", "x-amz-request-payer", re.compile(r"[\"']?\bRequestPayer[\"']?\s?[:=]\s?[\"'](requester)[\"']")),
-    ("Tagging", "x-amz-tagging", re.compile(r"(?:--tagging[ =]|[\"']?\bTagging[\"']?\s?[:=]\s?)[\"']([^\"'\s]{1,2048})[\"']")),
+    (
+        "Tagging",
+        "x-amz-tagging",
+        re.compile(r"(?:--tagging[ =]|[\"']?\bTagging[\"']?\s?[:=]\s?)[\"']([^\"'\s]{1,2048})[\"']"),
+    ),
 )
 # Flags that carry no value in the text but set one in the request: `aws s3 cp ... --request-payer` (the
 # s3api form spells `--request-payer requester`) and `--bypass-governance-retention`, or their SDK booleans.
@@ -99,7 +103,12 @@ _FLAGS: tuple[tuple[str, str, str, re.Pattern[str]], ...] = (
         "true",
         re.compile(r"\bBypassGovernanceRetention[\"']?\s?[:=]\s?(?i:true)\b"),
     ),
-    ("--bypass-governance-retention", "x-amz-bypass-governance-retention", "true", re.compile(r"--bypass-governance-retention(?![\w-])")),
+    (
+        "--bypass-governance-retention",
+        "x-amz-bypass-governance-retention",
+        "true",
+        re.compile(r"--bypass-governance-retention(?![\w-])"),
+    ),
 )
 
 

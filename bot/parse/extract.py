@@ -601,6 +601,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     if http.scheme is not None:
         # aws:SecureTransport is whether the request itself used TLS (IAM global condition keys).
         context.append(("aws:SecureTransport", "true" if http.scheme == "https" else "false"))
+    elif (cli_scheme := _cli_scheme(flat)) is not None:
+        context.append(("aws:SecureTransport", "true" if cli_scheme == "https" else "false"))
     stated: dict[str, list[str]] = {}
     for k, v in dict.fromkeys(context):
         if k != "aws:SecureTransport" or k not in stated:
@@ -628,6 +630,22 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         operation_candidates=candidates,
         stated_context=tuple((k, tuple(v)) for k, v in stated.items()),
     )
+
+
+_AWS_CLI_S3 = re.compile(r"(?:^|[\s$>#])aws (?:--[\w-]+(?:[ =]\S+)? )*s3(?:api)? [a-z]")
+_ENDPOINT_URL = re.compile(r"--endpoint-url[ =]['\"]?(https?)://")
+
+
+def _cli_scheme(flat: str) -> str | None:
+    """The scheme an `aws s3` / `aws s3api` command in the text used: its --endpoint-url's, else https — "By
+    default, the AWS CLI uses SSL when communicating with AWS services" (AWS CLI reference, --no-verify-ssl).
+    None when the text shows no such command."""
+    if "aws s3" not in flat and "aws --" not in flat:
+        return None
+    if _AWS_CLI_S3.search(flat) is None:
+        return None
+    m = _ENDPOINT_URL.search(flat)
+    return m.group(1) if m is not None else "https"
 
 
 def _access_point_resource(flat: str) -> str | None:
@@ -662,7 +680,9 @@ def _bucket_key_region(
         return arn.resource.removeprefix("bucket/") or None, None, None
     # A bucket name never holds ':' (S3's naming rules): an ARN in a bucket's place is not a bucket.
     locs = [
-        loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket) and ":" not in loc.bucket
+        loc
+        for loc in _locations(flat, operation)
+        if loc.bucket and not is_placeholder(loc.bucket) and ":" not in loc.bucket
     ]
     for found, priority in zip(inferred, (_P_STRONG, _P_CLI), strict=False):
         if found.bucket and not is_placeholder(found.bucket) and ":" not in found.bucket:
