@@ -204,6 +204,8 @@ _AP_BUCKET_PARAM = re.compile(
 _AP_S3_URI = re.compile(r"\bs3://(" + _AP_ARN + r")(?:/([^\s\"'`<>]{1,2048}))?")
 _PARAM_KEY = re.compile(r"(?:\bKey[\"']?\s?[:=]\s?[\"']|--key[ =])([^\s\"']{1,1024})")
 _TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
+# logfmt and structured-log fields naming the bucket (Go services: velero's `bucket=NAME`, zap's "bucket":"NAME")
+_LOG_BUCKET = re.compile(r"(?:\bbucket=|\\?\"bucket\\?\":\s?\\?\")([a-z0-9][a-z0-9.-]{1,62})\b")
 _TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _TF_BUCKET_QUOTED = re.compile(r"S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
@@ -371,7 +373,7 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), param_key.group(1) if param_key else None))
     for m in _TF_OBJECT.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
-    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET):
+    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET, _LOG_BUCKET):
         for m in pattern.finditer(flat):
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
     if "amazonaws.com" in flat:
@@ -580,6 +582,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             action = f"kms:{operation}"
 
     bucket, key, region = _bucket_key_region(flat, operation, resource_arn, (http, inferred), record)
+    if key is None and resource_arn is None:
+        # A tool's log names the key its call used ("error putting object KEY: ..."), the bucket elsewhere or not
+        # at all; taken when it names the same operation.
+        go = ops.go_object_call(flat)
+        if go.key and not is_placeholder(go.key) and operation in (None, go.operation):
+            key = go.key
     if bucket is None and key is None:
         key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
     if region is None and record is not None:
