@@ -549,6 +549,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             request_id=_request_id(flat),
         )
     http = _http_request(flat)
+    if principal is None and not anonymous and _unsigned_fetch(flat):
+        anonymous = True
     candidates: tuple[str, ...] = ()
     inferred = ops.Inferred()
     if operation is None:
@@ -722,6 +724,26 @@ _CURL_METHOD = re.compile(r"(?:^|\s)(?:-X|--request)\s*['\"]?([A-Z]{3,7})\b")
 _CURL_HEAD = re.compile(r"(?:^|\s)(?:-[a-zA-Z]{0,8}I[a-zA-Z]{0,8}|--head)\b")  # -I, and clusters like -sI
 _CURL_UPLOAD = re.compile(r"(?:^|\s)(?:-[a-zA-Z]{0,8}T|--upload-file)\b")
 _CURL_DATA = re.compile(r"(?:^|\s)(?:-d|--data(?:-binary|-raw)?|-F|--form)\b")
+
+
+_WGET = re.compile(r"\bwget\s[^\n]{0,4096}?https?://")
+# What signs a request: the Authorization header (SigV4 or SigV2), a presigned URL's query, curl's --aws-sigv4,
+# credentials curl would send, a session token header.
+_SIGNED = re.compile(
+    r"(?i:authorization:|x-amz-signature|x-amz-credential|awsaccesskeyid|[?&]signature=|--aws-sigv4|--user\b|"
+    r"x-amz-security-token)|(?:^|\s)-u\s"
+)
+
+
+def _unsigned_fetch(flat: str) -> bool:
+    """True when the text shows a `curl` or `wget` of a URL that nothing signs: S3 treats such a request as
+    anonymous (S3 User Guide, "Authenticating requests": a request without an Authorization header or
+    query-string signature is anonymous), so only public grants can allow it."""
+    if "curl" not in flat and "wget" not in flat:
+        return False
+    if _curl_request(flat) is None and _WGET.search(flat) is None:
+        return False
+    return _SIGNED.search(flat) is None
 
 
 def _curl_request(flat: str) -> tuple[str, str] | None:
