@@ -20,6 +20,7 @@ import fnmatch
 import json
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from bot.arn import Arn
@@ -405,6 +406,13 @@ def first_run_accuracy(cases: list[Case]) -> Accuracy:
     )
 
 
+def run_corpus(directory: Path) -> list[tuple[Case, CaseResult]]:
+    """Every case in `directory` (its *.yaml files, sorted) with s3why's result on it."""
+    from bot.field.case import load_cases
+
+    return [(case, run_case(case)) for case in load_cases(directory)]
+
+
 __all__ = [
     "Accuracy",
     "CaseResult",
@@ -413,4 +421,5 @@ __all__ = [
     "diagnose_case",
     "first_run_accuracy",
     "run_case",
+    "run_corpus",
 ]
