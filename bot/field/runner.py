@@ -115,8 +115,14 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
 
 
 def run_case(case: Case) -> CaseResult:
-    """s3why's answer on `case`, compared with the expectation and fix-checked."""
-    diagnosis, fixes, snap = diagnose_case(case)
+    """s3why's answer on `case`, compared with the expectation and fix-checked. A text or snapshot s3why refuses
+    (what `s3why diagnose` would exit 2 on) is a result too: no layer, decision "refused", no fix."""
+    from bot.errors import UsageError
+
+    try:
+        diagnosis, fixes, snap = diagnose_case(case)
+    except UsageError as exc:
+        return CaseResult(case.id, None, "refused", FixOutcome.NONE, str(exc), False, False)
     layer = diagnosis.root_causes[0].layer.value if diagnosis.root_causes else None
     outcome, reason = check_fix(case, fixes, snap)
     return CaseResult(
@@ -146,7 +152,7 @@ def check_fix(case: Case, fixes: list[Any], snapshot: dict[str, Any]) -> tuple[F
     if not fixes:
         return FixOutcome.NONE, "s3why offered no fix"
     fix = fixes[0]
-    from bot.fixes.core import apply_patches
+    from bot.fixes import apply_patches
 
     documents = [p for p in fix.patches if p.kind not in ("request-change",) and p.apply.get("where")]
     request_context: dict[str, Any] = {}
@@ -177,7 +183,6 @@ def _allowed(
     from bot.account.view import account_view
     from bot.diagnose import DiagnoseOptions
     from bot.diagnose.core import diagnose
-    from bot.fixes.core import outcome_of
     from bot.parse.model import DeniedRequest
 
     parsed = Arn.parse(wanted.resource)
@@ -209,8 +214,11 @@ def _allowed(
         text_is_evidence=False,
     )
     d = diagnose(req, account_view(snapshot), options)
-    ok, why = outcome_of(d)
-    return ok, why or d.decision
+    # Authorized, or authorized and then finding no object (S3 answers 404 to a caller that may list the bucket).
+    blocking = [c for c in d.root_causes if c.layer.value != "object-missing"]
+    if d.decision == "allow" or (d.root_causes and not blocking):
+        return True, ""
+    return False, blocking[0].summary if blocking else f"decision {d.decision}"
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 from bot.field.build import compile_account
 from bot.field.case import FixOutcome, load_case
 from bot.field.runner import check_fix
-from bot.fixes.core import Fix, Patch
+from bot.fixes import Fix, Patch
 
 CASES = Path(__file__).parent / "cases"
 ROLE = "arn:aws:iam::192837465012:role/datadog-forwarder-ForwarderRole-1A2B3C4D5E6F"
@@ -30,7 +30,7 @@ def _inline_fix(statement: dict[str, Any]) -> Fix:
         [],
         apply={"where": "principal-inline", "inline_key": "RolePolicies", "name": "fix", "kind": "role"},
     )
-    return Fix("kms", "kms", "low", True, [patch], "grant the key", "")
+    return Fix(id="kms", layer="kms", risk="low", verified=True, patches=[patch], title="grant the key", explanation="")
 
 
 def _key_fix(snapshot: dict[str, Any], statement: dict[str, Any]) -> Fix:
@@ -40,7 +40,15 @@ def _key_fix(snapshot: dict[str, Any], statement: dict[str, Any]) -> Fix:
     after = copy.deepcopy(before)
     after["Statement"].append(statement)
     patch = Patch(KEY, "key-policy", after, [], before=before, apply={"where": "key", "arn": KEY})
-    return Fix("kms", "kms", "low", True, [patch], "grant in the key policy", "")
+    return Fix(
+        id="kms",
+        layer="kms",
+        risk="low",
+        verified=True,
+        patches=[patch],
+        title="grant in the key policy",
+        explanation="",
+    )
 
 
 def test_the_threads_own_change_passes() -> None:
@@ -109,3 +117,12 @@ def test_an_approvable_fix_where_the_thread_needs_the_organizations_admins_fails
     outcome, why = check_fix(case, [fix], compile_account(case))
     assert outcome is FixOutcome.FAIL
     assert "needs no change s3why could make" in why
+
+
+def test_a_text_s3why_refuses_is_a_failed_result_not_a_crash() -> None:
+    from bot.field.runner import run_case
+
+    case = _case().model_copy(update={"text": "the upload did not work, please help"})
+    result = run_case(case)
+    assert (result.layer, result.decision, result.fix) == (None, "refused", FixOutcome.NONE)
+    assert "no AWS error" in result.fix_reason
