@@ -27,23 +27,29 @@ from bot.arn import Arn
 from bot.field.build import compile_account
 from bot.field.case import Case, FixOutcome, WorkloadRequest
 
-# Condition keys that confine a `"Principal": "*"` grant to named principals, accounts or networks.
+# Condition keys whose fixed values make a `"Principal": "*"` grant non-public, after AWS's "The meaning of public"
+# (S3 User Guide; PublicAccessBlockConfiguration in the S3 API reference): aws:SourceIp CIDRs, a fixed aws:SourceArn,
+# aws:SourceVpc, aws:SourceVpce, aws:SourceOwner, aws:SourceAccount, s3:x-amz-server-side-encryption-aws-kms-key-id or
+# aws:userid; and the principal-naming keys (aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalOrgID), the access
+# point keys a delegation uses, and kms:CallerAccount in a key policy.
 _CONFINING_KEYS = frozenset(
     k.lower()
     for k in (
-        "aws:PrincipalAccount",
+        "aws:SourceIp",
+        "aws:SourceArn",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:SourceOwner",
+        "aws:SourceAccount",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "aws:userid",
         "aws:PrincipalArn",
+        "aws:PrincipalAccount",
         "aws:PrincipalOrgID",
         "aws:PrincipalOrgPaths",
-        "aws:SourceAccount",
-        "aws:SourceArn",
-        "aws:SourceOwner",
-        "aws:SourceVpce",
-        "aws:SourceVpc",
-        "aws:userid",
-        "kms:CallerAccount",
         "s3:DataAccessPointAccount",
         "s3:DataAccessPointArn",
+        "kms:CallerAccount",
     )
 )
 
