@@ -126,3 +126,13 @@ def test_a_text_s3why_refuses_is_a_failed_result_not_a_crash() -> None:
     result = run_case(case)
     assert (result.layer, result.decision, result.fix) == (None, "refused", FixOutcome.NONE)
     assert "no AWS error" in result.fix_reason
+
+
+def test_the_figures_count_each_part_by_what_s3why_answered() -> None:
+    from bot.field.runner import CaseResult, accuracy
+
+    right = CaseResult("a", "kms", "implicit-deny", FixOutcome.PASS, "", True, True)
+    wrong_fix = CaseResult("b", "kms", "implicit-deny", FixOutcome.FAIL, "", True, True)
+    nothing = CaseResult("c", None, "unknown", FixOutcome.NONE, "", False, False)
+    a = accuracy([right, wrong_fix, nothing])
+    assert (a.cases, a.layer, a.decision, a.fix, a.all_three) == (3, 2, 2, 1, 1)
