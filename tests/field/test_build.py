@@ -32,7 +32,11 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_an_unknown_field_fails_with_the_file_name_and_the_field(tmp_path: Path) -> None:
     good = (CASES / "tf-backend-state-kms-generatedatakey.yaml").read_text()
-    bad = _write(tmp_path, "tf-backend-state-kms-generatedatakey", good.replace("  bucket:\n    name:", "  buckett:\n    name:", 1))
+    bad = _write(
+        tmp_path,
+        "tf-backend-state-kms-generatedatakey",
+        good.replace("  bucket:\n    name:", "  buckett:\n    name:", 1),
+    )
     with pytest.raises(CaseError, match=r"tf-backend-state-kms-generatedatakey\.yaml: account\.buckett: Extra inputs"):
         load_case(bad)
 
