@@ -10,163 +10,28 @@ actions, other keys and buckets, other principals) keep their old decision.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
 import json
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.account.view import account_view, policy_doc
+from bot.account.view import account_view
 from bot.arn import Arn, s3_arn
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause, diagnose
-from bot.fixes.catalogue import Remediation, catalogue, render_statement, render_text
+from bot.fixes.catalogue import Remediation, catalogue, render_statement
+from bot.fixes.model import Fix, Patch, ScopeChoice
 from bot.fixes.scope import BUCKET, PREFIX, Scope, deepest_prefix, describe, literal, scopes_for
+from bot.fixes.targets import BY_CATALOGUE_NAME, TargetInput, merge, put_patches, target_of
 from bot.parse.model import DeniedRequest
 from bot.s3ops import lookup_operation
 
-# AWS's size limits (S3_AUTHZ.md §8): bytes for resource policies, non-white-space characters for IAM.
-LIMITS = {
-    "bucket-policy": ("bytes", 20 * 1024),
-    "access-point-policy": ("bytes", 20 * 1024),
-    "key-policy": ("bytes", 32 * 1024),
-    "vpc-endpoint-policy": ("chars", 20_480),
-    "role-inline": ("nonspace", 10_240),
-    "user-inline": ("nonspace", 2_048),
-    "managed": ("nonspace", 6_144),
-}
-FIX_POLICY_NAME = "s3why-fixes"
 _DIAGNOSTIC_FIXES = frozenset({"object-missing-list"})
-
-
-@dataclass
-class Patch:
-    target: str
-    # iam-policy | bucket-policy | key-policy | vpc-endpoint-policy | access-point-policy | setting | request-change
-    kind: str
-    document: dict[str, Any] | None
-    commands: list[str]
-    before: dict[str, Any] | None = None
-    terraform: str = ""
-    cloudformation: str = ""
-    apply: dict[str, Any] = field(default_factory=dict)  # how to put it into a snapshot
-    # iac-change patches (CONTRACT.md): {"tool": "terraform" | "cloudformation", "file": PATH, "diff": UNIFIED_DIFF}
-    iac: dict[str, str] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out = {"target": self.target, "kind": self.kind, "document": self.document, "commands": self.commands}
-        if self.iac is not None:
-            out.update(self.iac)
-        return out
-
-    @property
-    def diff(self) -> str:
-        if self.iac is not None:
-            return self.iac["diff"]  # the change to the file (Terraform) or to the stack's template
-        if self.document is None:
-            return ""
-        before = json.dumps(self.before, indent=2).splitlines() if self.before else []
-        after = json.dumps(self.document, indent=2).splitlines()
-        return "\n".join(difflib.unified_diff(before, after, "current", "proposed", lineterm="", n=2))
-
-
-@dataclass
-class ScopeChoice:
-    """One reach of a fix (object | prefix | bucket | exact), with its own patches and its own verification."""
-
-    name: str
-    description: str  # in words: "lets etl-writer put any object under out/ in team-data"
-    patches: list[Patch]
-    verified: bool = False
-    reason: str = ""
-    workload: str = ""  # what the next request of the same workload does with this scope, in words
-    complete: bool = False  # the request is authorized with this fix alone (no other fix applied with it)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "scope": self.name,
-            "description": self.description,
-            "verified": self.verified,
-            "reason": self.reason,
-            "workload": self.workload,
-            "patches": [p.to_json() for p in self.patches],
-        }
-
-
-@dataclass
-class Fix:
-    id: str
-    layer: str
-    risk: str
-    verified: bool
-    patches: list[Patch]
-    title: str
-    explanation: str
-    never_automatic: str | None = None
-    reason: str = ""  # why it is not verified, when it is not
-    scope: str = ""  # the chosen scope's name ("" when the fix has a single reach)
-    scopes: list[ScopeChoice] = field(default_factory=list)
-    side: str = ""  # identity | resource | both: which side of the authorization the fix changes
-    reach: str = ""  # without scopes: how far the grant reaches, for the neighbour check ("" = exactly the request)
-    complete: bool = False  # the request is authorized with this fix alone
-
-    @property
-    def policies_changed(self) -> int:
-        """How many distinct policies (or settings) the fix writes."""
-        return len({(p.kind, p.target) for p in self.patches if p.kind != "request-change"})
-
-    def with_scope(self, name: str) -> Fix:
-        """The same fix with another of its scopes chosen (unchanged when it has no such scope)."""
-        choice = next((s for s in self.scopes if s.name == name), None)
-        if choice is None:
-            return self
-        return replace(
-            self,
-            scope=name,
-            patches=choice.patches,
-            verified=choice.verified,
-            reason=choice.reason,
-            complete=choice.complete,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        """CONTRACT.md's keys, exactly (the scope shown is the chosen one; `scopes_json` has every scope)."""
-        return {
-            "id": self.id,
-            "layer": self.layer,
-            "risk": self.risk,
-            "verified": self.verified,
-            "patches": [p.to_json() for p in self.patches],
-        }
-
-    def scopes_json(self) -> list[dict[str, Any]]:
-        return [s.to_json() for s in self.scopes]
 
 
 # -----------------------------------------------------------------------------------------------------------
 def _sid(*parts: Any) -> str:
     digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return f"S3why{digest}"
-
-
-def _merge(document: dict[str, Any] | None, statement: dict[str, Any]) -> dict[str, Any]:
-    """The document with the statement added (or replaced, when a statement with its Sid is there already)."""
-    doc = copy.deepcopy(document) if isinstance(document, dict) else {"Version": "2012-10-17", "Statement": []}
-    doc.setdefault("Version", "2012-10-17")
-    statements = doc.get("Statement", [])
-    if isinstance(statements, dict):
-        statements = [statements]
-    statements = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == statement["Sid"])]
-    statements.append(statement)
-    doc["Statement"] = statements
-    return doc
-
-
-def _size_ok(kind: str, document: dict[str, Any]) -> tuple[bool, str]:
-    unit, limit = LIMITS[kind]
-    text = json.dumps(document, separators=(",", ":"))
-    size = len(text.encode()) if unit == "bytes" else len(text) if unit == "chars" else len(re.sub(r"\s", "", text))
-    return size <= limit, f"{size:,} of {limit:,} {'bytes' if unit == 'bytes' else 'characters'}"
 
 
 def _role_arn(snapshot: dict[str, Any], principal: str) -> str:
@@ -281,169 +146,6 @@ def _access_point_resource(c: _Ctx, scope: Scope | None = None) -> str:
     return f"{arn}/object/{literal(c.req.key)}"
 
 
-def _principal_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
-    principal = c.snapshot.get("principal") or {}
-    kind = principal.get("kind")
-    if kind not in ("role", "user"):
-        return None
-    calls = principal.get("calls") or {}
-    inline_key = "RolePolicies" if kind == "role" else "UserPolicies"
-    current = ((calls.get(inline_key) or {}).get(FIX_POLICY_NAME) or {}).get("PolicyDocument")
-    document = _merge(current, statement)
-    name = c.principal_policy_arn.rsplit("/", 1)[-1]
-    values = {
-        "entity_kind": kind,
-        "entity_name": name,
-        "policy_name": FIX_POLICY_NAME,
-        "document": document,
-        "target": c.principal_policy_arn,
-        "resource_name": f"s3why_{name}".replace("-", "_"),
-    }
-    return Patch(
-        target=c.principal_policy_arn,
-        kind="iam-policy",
-        document=document,
-        commands=[render_text("commands/iam-policy.sh.j2", values)],
-        before=current,
-        terraform=render_text("terraform/iam-policy.tf.j2", values),
-        cloudformation=render_text(
-            "cloudformation/patch.json.j2",
-            {
-                "cfn_type": f"AWS::IAM::{'Role' if kind == 'role' else 'User'}Policy",
-                "cfn_properties": {
-                    "PolicyName": FIX_POLICY_NAME,
-                    f"{'Role' if kind == 'role' else 'User'}Name": name,
-                    "PolicyDocument": document,
-                },
-            },
-        ),
-        apply={"where": "principal-inline", "name": FIX_POLICY_NAME, "inline_key": inline_key, "kind": kind},
-    )
-
-
-def _boundary_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
-    view = account_view(c.snapshot)
-    if view.principal is None or view.principal.boundary is None:
-        return None
-    arn = view.principal.boundary.name
-    document = _merge(view.principal.boundary.document, statement)
-    values = {"target": arn, "document": document, "resource_name": "s3why_boundary"}
-    return Patch(
-        arn,
-        "iam-policy",
-        document,
-        [render_text("commands/managed-policy.sh.j2", values)],
-        view.principal.boundary.document,
-        render_text("terraform/managed-policy.tf.j2", values),
-        render_text(
-            "cloudformation/patch.json.j2",
-            {"cfn_type": "AWS::IAM::ManagedPolicy", "cfn_properties": {"PolicyDocument": document}},
-        ),
-        {"where": "managed", "arn": arn},
-    )
-
-
-def _bucket_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
-    view = account_view(c.snapshot)
-    if view.bucket is None or not view.bucket.policy.known:
-        return None
-    current = view.bucket.policy.value if view.bucket.policy.present else None
-    document = _merge(current, statement)
-    values = {
-        "bucket": view.bucket.name,
-        "document": document,
-        "target": s3_arn(view.bucket.name),
-        "resource_name": f"s3why_{view.bucket.name}".replace("-", "_").replace(".", "_"),
-    }
-    return Patch(
-        s3_arn(view.bucket.name),
-        "bucket-policy",
-        document,
-        [render_text("commands/bucket-policy.sh.j2", values)],
-        current,
-        render_text("terraform/bucket-policy.tf.j2", values),
-        render_text(
-            "cloudformation/patch.json.j2",
-            {
-                "cfn_type": "AWS::S3::BucketPolicy",
-                "cfn_properties": {"Bucket": view.bucket.name, "PolicyDocument": document},
-            },
-        ),
-        {"where": "bucket", "bucket": view.bucket.name, "account": view.bucket.account},
-    )
-
-
-def _key_patch(c: _Ctx, statement: dict[str, Any], key_arn: str) -> Patch | None:
-    view = account_view(c.snapshot)
-    key = view.keys.get(key_arn)
-    if key is None or not key.policy.present:
-        return None
-    document = _merge(key.policy.value, statement)
-    values = {"target": key_arn, "document": document, "resource_name": "s3why_key_policy"}
-    return Patch(
-        key_arn,
-        "key-policy",
-        document,
-        [render_text("commands/key-policy.sh.j2", values)],
-        key.policy.value,
-        render_text("terraform/key-policy.tf.j2", values),
-        render_text(
-            "cloudformation/patch.json.j2", {"cfn_type": "AWS::KMS::Key", "cfn_properties": {"KeyPolicy": document}}
-        ),
-        {"where": "key", "arn": key_arn},
-    )
-
-
-def _vpce_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
-    view = account_view(c.snapshot)
-    vpce = c.snapshot.get("vpc_endpoint") or {}
-    if view.vpc_endpoint is None or not view.vpc_endpoint.present:
-        return None
-    document = _merge(view.vpc_endpoint.value, statement)
-    target = str(vpce.get("id"))
-    values = {"target": target, "document": document, "resource_name": "s3why_endpoint"}
-    return Patch(
-        target,
-        "vpc-endpoint-policy",
-        document,
-        [render_text("commands/vpc-endpoint-policy.sh.j2", values)],
-        view.vpc_endpoint.value,
-        render_text("terraform/vpc-endpoint-policy.tf.j2", values),
-        render_text(
-            "cloudformation/patch.json.j2",
-            {"cfn_type": "AWS::EC2::VPCEndpoint", "cfn_properties": {"PolicyDocument": document}},
-        ),
-        {"where": "vpce", "id": target, "account": vpce.get("account")},
-    )
-
-
-def _access_point_patch(c: _Ctx, statement: dict[str, Any]) -> Patch | None:
-    view = account_view(c.snapshot)
-    if view.access_point is None:
-        return None
-    info, policy = view.access_point.get("GetAccessPoint"), view.access_point.get("GetAccessPointPolicy")
-    if info is None or not info.present or policy is None or not policy.known:
-        return None
-    ap = c.snapshot.get("access_point") or {}
-    arn, name, account = str(ap.get("arn")), str(ap.get("name")), str(ap.get("account"))
-    current = policy_doc(policy.value.get("Policy")) if policy.present else None
-    document = _merge(current, statement)
-    values = {"target": arn, "account": account, "name": name, "document": document, "resource_name": "s3why_ap"}
-    return Patch(
-        arn,
-        "access-point-policy",
-        document,
-        [render_text("commands/access-point-policy.sh.j2", values)],
-        current,
-        render_text("terraform/access-point-policy.tf.j2", values),
-        render_text(
-            "cloudformation/patch.json.j2",
-            {"cfn_type": "AWS::S3::AccessPoint", "cfn_properties": {"Name": name, "Policy": document}},
-        ),
-        {"where": "access-point", "arn": arn, "name": name, "account": account},
-    )
-
-
 def combine_patches(patches: list[Patch]) -> list[Patch]:
     """Patches of several fixes as one write per policy: a later patch's added statements merged into the
     earlier patch of the same policy (each patch holds the whole new document, so applying both would keep
@@ -461,7 +163,7 @@ def combine_patches(patches: list[Patch]) -> list[Patch]:
         before = {json.dumps(s, sort_keys=True) for s in _statements(p.before)}
         for st in _statements(p.document):
             if json.dumps(st, sort_keys=True) not in before and "Sid" in st:
-                merged = _merge(merged, st)
+                merged = merge(merged, st)
         combined = replace(first, document=merged)
         by_target[key] = combined
         out[out.index(first)] = combined
@@ -471,31 +173,7 @@ def combine_patches(patches: list[Patch]) -> list[Patch]:
 def apply_patches(snapshot: dict[str, Any], patches: list[Patch]) -> dict[str, Any]:
     """The snapshot as it would read after these patches (what verification diagnoses again)."""
     snap = copy.deepcopy(snapshot)
-    for p in patches:
-        how = p.apply.get("where")
-        if how == "principal-inline":
-            calls = snap["principal"].setdefault("calls", {})
-            calls.setdefault(p.apply["inline_key"], {})[p.apply["name"]] = {
-                "PolicyName": p.apply["name"],
-                "PolicyDocument": p.document,
-            }
-            listing = "ListRolePolicies" if p.apply["kind"] == "role" else "ListUserPolicies"
-            names = calls.setdefault(listing, {"PolicyNames": []}).setdefault("PolicyNames", [])
-            if p.apply["name"] not in names:
-                names.append(p.apply["name"])
-        elif how == "managed":
-            policies = snap["principal"]["calls"].setdefault("Policies", {})
-            policies.setdefault(p.apply["arn"], {})["GetPolicyVersion"] = {"PolicyVersion": {"Document": p.document}}
-        elif how == "bucket":
-            snap["bucket"]["calls"]["GetBucketPolicy"] = {"Policy": json.dumps(p.document)}
-        elif how == "key":
-            snap["kms"][p.apply["arn"]]["calls"]["GetKeyPolicy"] = {"Policy": json.dumps(p.document)}
-        elif how == "access-point":
-            snap["access_point"]["calls"]["GetAccessPointPolicy"] = {"Policy": json.dumps(p.document)}
-        elif how == "vpce":
-            snap["vpc_endpoint"]["calls"]["DescribeVpcEndpoints"] = {
-                "VpcEndpoints": [{"PolicyDocument": json.dumps(p.document)}]
-            }
+    put_patches(snap, patches)
     return snap
 
 
@@ -519,21 +197,10 @@ def _patches_for(entry: Remediation, cause: RootCause, c: _Ctx, scope: Scope | N
     out: list[Patch] = []
     for template in entry.templates:
         statement = render_statement(template, values)
-        patch: Patch | None
-        if entry.target == "principal":
-            patch = _principal_patch(c, statement)
-        elif entry.target == "boundary":
-            patch = _boundary_patch(c, statement)
-        elif entry.target == "bucket":
-            patch = _bucket_patch(c, statement)
-        elif entry.target == "key":
-            patch = _key_patch(c, statement, values["key"])
-        elif entry.target == "vpc_endpoint":
-            patch = _vpce_patch(c, statement)
-        elif entry.target == "access_point":
-            patch = _access_point_patch(c, statement)
-        else:
-            patch = None
+        target = BY_CATALOGUE_NAME.get(entry.target or "")
+        patch = (
+            target.patch(TargetInput(c.snapshot, c.principal_policy_arn, values["key"]), statement) if target else None
+        )
         if patch is not None:
             out.append(patch)
     return out
@@ -1070,18 +737,10 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: _Ctx, automatic: list[Fix],
                 choice.complete = choice.complete or after.decision == "allow"
         return
     for p in documents:
-        size_kind = {
-            "bucket-policy": "bucket-policy",
-            "key-policy": "key-policy",
-            "vpc-endpoint-policy": "vpc-endpoint-policy",
-        }.get(p.kind)
-        if p.kind == "iam-policy":
-            size_kind = (
-                "managed"
-                if p.apply.get("where") == "managed"
-                else ("role-inline" if p.apply.get("kind") == "role" else "user-inline")
-            )
-        ok, size = _size_ok(size_kind or "bucket-policy", p.document or {})
+        target = target_of(p)
+        if target is None:
+            continue
+        ok, size = target.size_limit(p).check(p.document or {})
         if not ok:
             choice.reason = f"the patched document would be {size}: split it, or use a managed policy"
             return

@@ -181,7 +181,8 @@ def test_a_neighbour_change_is_named_in_words_and_only_when_an_added_statement_a
 
 def test_a_grant_too_wide_names_the_neighbour_that_changes() -> None:
     """A bucket-wide Allow for PutObject AND DeleteObject would change the DeleteObject neighbour: said in words."""
-    from bot.fixes.core import Fix, _Ctx, _verify
+    from bot.fixes.core import _Ctx, _verify
+    from bot.fixes.model import Fix
 
     snap = snapshot()
     text = error_text("PutObject", "data-bucket", "a/b.txt")
