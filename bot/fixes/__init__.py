@@ -5,7 +5,8 @@ policy lives: one module per policy target), `core` (matching causes to entries,
 verification and ranking beside it.
 """
 
-from bot.fixes.core import apply_patches, diagnosis_with_scope, propose_fixes, scope_lines
+from bot.fixes.core import diagnosis_with_scope, propose_fixes, scope_lines
 from bot.fixes.model import Fix, Patch
+from bot.fixes.verify import apply_patches
 
 __all__ = ["Fix", "Patch", "apply_patches", "diagnosis_with_scope", "propose_fixes", "scope_lines"]

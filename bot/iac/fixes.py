@@ -14,9 +14,9 @@ from typing import Any
 
 from bot.account.view import account_view
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
-from bot.fixes.core import apply_patches, outcome_of
 from bot.fixes.model import Fix, Patch
 from bot.fixes.targets import target_for
+from bot.fixes.verify import apply_patches, outcome_of
 from bot.iac.terraform import Target, TerraformError, Tree, find_policy, load_tree, patch_policy, unified
 from bot.parse.model import DeniedRequest
 

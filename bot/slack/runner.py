@@ -14,8 +14,8 @@ from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.candidates import diagnose_request, with_facts
 from bot.fixes import propose_fixes
-from bot.fixes.core import apply_patches
 from bot.fixes.model import Patch
+from bot.fixes.verify import apply_patches
 from bot.iac.approve import iac_options
 from bot.iac.fixes import with_iac
 from bot.parse import ParseResult, parse_text
