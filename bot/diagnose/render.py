@@ -151,7 +151,7 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
                 lines.extend(_wrap(fix.never_automatic, w, indent="    "))
             if fix.reason and not fix.verified and not fix.never_automatic:
                 lines.extend(_wrap(f"why not verified: {fix.reason}", w, indent="    ", hanging="      "))
-            if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, in words
+            if fix.scopes:  # issue 15: the reach of the grant, in words
                 from bot.fixes import scope_lines
 
                 lines.append("    scope:")

@@ -182,7 +182,7 @@ def diagnosis_with_scope(d: Diagnosis, scope: str | None) -> Diagnosis:
     select); None keeps each fix's default."""
     if not scope:
         return d
-    return replace(d, fixes=tuple(f.with_scope(scope) if isinstance(f, Fix) else f for f in d.fixes))
+    return replace(d, fixes=tuple(f.with_scope(scope) for f in d.fixes))
 
 
 def scope_lines(fix: Fix) -> list[str]:

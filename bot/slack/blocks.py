@@ -181,7 +181,7 @@ def diagnosis_blocks(
         if fix.never_automatic:
             text += f"\n{literal(fix.never_automatic)}"
         blocks.append(_section(text))
-        if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, switched by a select
+        if fix.scopes:  # issue 15: the reach of the grant, switched by a select
             blocks.append(scope_select(fix, run_id))
         for patch in fix.patches[:2]:
             if patch.kind == "request-change":
