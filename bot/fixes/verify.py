@@ -19,7 +19,8 @@ from bot.fixes.context import (
 )
 from bot.fixes.model import Fix, Patch, ScopeChoice
 from bot.fixes.scope import BUCKET, PREFIX, deepest_prefix, principal_name
-from bot.fixes.targets import merge, put_patches, target_of
+from bot.fixes.targets import merge, put_patches
+from bot.fixes.validity import patch_findings
 from bot.parse.model import DeniedRequest
 from bot.s3ops import lookup_operation
 
@@ -234,14 +235,10 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: FixContext, automatic: list
                 choice.verified, choice.reason = True, ""
                 choice.complete = choice.complete or after.decision == "allow"
         return
-    for p in documents:
-        target = target_of(p)
-        if target is None:
-            continue
-        ok, size = target.size_limit(p).check(p.document or {})
-        if not ok:
-            choice.reason = f"the patched document would be {size}: split it, or use a managed policy"
-            return
+    findings = [f for p in documents for f in patch_findings(p)]
+    if findings:
+        choice.reason = "not valid: " + "; ".join(findings)
+        return
     # Other root causes are fixed by other fixes: apply those (at the same scope) with this one.
     others = [
         p

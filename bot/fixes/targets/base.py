@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.engine.policy import PolicyKind
 from bot.fixes.model import Patch
 
 # (service, region or None) -> a boto3 client with the approver's write session
@@ -83,6 +84,7 @@ class PolicyTarget(ABC):
     absent_codes: frozenset[str] = frozenset()  # AWS error codes that mean "no such policy"
     principal_types: tuple[str, ...] = ("AWS", "Service", "Federated", "CanonicalUser")  # allowed in Principal
     has_principal: bool = True  # resource policies name a Principal; identity policies must not
+    policy_kind: PolicyKind = PolicyKind.RESOURCE  # how s3why's engine parses and checks it
 
     @abstractmethod
     def size_limit(self, patch: Patch) -> SizeLimit: ...

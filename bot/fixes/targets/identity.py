@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.engine.policy import PolicyKind
 from bot.fixes.catalogue import render_text
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.targets.base import ClientFor, PolicyTarget, SizeLimit, SizeUnit, TargetInput, Where, merge
@@ -24,6 +25,7 @@ class PrincipalInline(PolicyTarget):
     cfn_ref = "RoleName"
     absent_codes = frozenset({"NoSuchEntity"})
     has_principal = False
+    policy_kind = PolicyKind.IDENTITY
 
     def size_limit(self, patch: Patch) -> SizeLimit:
         return SizeLimit(SizeUnit.NONSPACE, 10_240 if patch.apply.get("kind") == "role" else 2_048)

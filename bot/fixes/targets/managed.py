@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.account.view import account_view
+from bot.engine.policy import PolicyKind
 from bot.fixes.catalogue import render_text
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.targets.base import (
@@ -30,6 +31,7 @@ class ManagedPolicy(PolicyTarget):
     terraform_types = ("aws_iam_policy",)
     absent_codes = frozenset({"NoSuchEntity"})
     has_principal = False
+    policy_kind = PolicyKind.PERMISSIONS_BOUNDARY
 
     def size_limit(self, patch: Patch) -> SizeLimit:
         return SizeLimit(SizeUnit.NONSPACE, 6_144)

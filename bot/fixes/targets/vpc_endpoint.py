@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bot.account.view import account_view
+from bot.engine.policy import PolicyKind
 from bot.fixes.catalogue import render_text
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.targets.base import ClientFor, PolicyTarget, SizeLimit, SizeUnit, TargetInput, Where, merge
@@ -19,6 +20,7 @@ class VpcEndpointPolicy(PolicyTarget):
     cfn_type = "AWS::EC2::VPCEndpoint"
     terraform_types = ("aws_vpc_endpoint", "aws_vpc_endpoint_policy")
     principal_types = ("AWS",)
+    policy_kind = PolicyKind.VPC_ENDPOINT
 
     def size_limit(self, patch: Patch) -> SizeLimit:
         return SizeLimit(SizeUnit.CHARS, 20_480)
