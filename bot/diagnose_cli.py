@@ -85,12 +85,15 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
             raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
 
     source = Source(collector=collector, collect=collect, snapshot=snapshot)
+    known = _configured_accounts()
     for req in requests:
         if snapshot is not None:
             check_snapshot_holds(snapshot, req, signer_view(req, args.principal, snapshot=snapshot).principal,
                                  args.snapshot)  # fmt: skip
         try:
-            found, _ = diagnose_and_fix(req, options, source, authorization_id=args.authorization_id, iac=iac)
+            found, _ = diagnose_and_fix(
+                req, options, source, authorization_id=args.authorization_id, iac=iac, known_accounts=known
+            )
         except (AttributeError, TypeError, KeyError, ValueError) as exc:
             if snapshot is None:
                 raise
@@ -161,6 +164,13 @@ def _iac_options(args: argparse.Namespace) -> Any:
     if terraform_dir and not Path(terraform_dir).is_dir():
         raise UsageError(f"--terraform-dir {terraform_dir}: not a directory")
     return options_from_config(load_config(os.environ.get("S3WHY_CONFIG")), terraform_dir)
+
+
+def _configured_accounts() -> frozenset[str]:
+    """The accounts of the configuration (S3WHY_CONFIG), if one is set: whose accounts a grant may name."""
+    from bot.config import load_config
+
+    return frozenset(a.id for a in load_config(os.environ.get("S3WHY_CONFIG")).accounts)
 
 
 def _live_collector(no_cache: bool) -> Any:

@@ -61,12 +61,14 @@ def diagnose_and_fix(
     account: str | None = None,
     authorization_id: str | None = None,
     iac: IacOptions | None = None,
+    known_accounts: frozenset[str] = frozenset(),
 ) -> tuple[Diagnosis, dict[str, Any]]:
     """The diagnosis of `req` with its verified fixes, and the snapshot it was made on.
 
     A presigned request is authorized as its signer (bot/account/signer.py), not as `options.principal`. Fixes are
     proposed only when the operation is known (a fix for one candidate operation would not fix the others).
-    Raises what the collector raises (botocore errors) for the caller to phrase."""
+    `known_accounts`: the accounts of s3why's configuration (a grant to an account in neither it nor the
+    organization is advice only). Raises what the collector raises (botocore errors) for the caller to phrase."""
     signed = signer_view(req, options.principal, collector=source.collector, snapshot=source.snapshot)
     options = replace(options, principal=signed.principal)
     if source.snapshot is not None:
@@ -83,7 +85,7 @@ def diagnose_and_fix(
     found = signed.attach(found)
     if not fixable:
         return found, data
-    fixes = propose_fixes(req, data, settled, found)
+    fixes = propose_fixes(req, data, settled, found, known_accounts=known_accounts)
     if iac is not None:
         from bot.iac.fixes import with_iac
 

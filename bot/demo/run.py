@@ -230,7 +230,9 @@ def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
     req = parsed.requests[0]
     options = DiagnoseOptions(principal=principal, context=context, session_policy=sc.session_policy)
     target = request_target(req, options)
-    diagnosis, _ = diagnose_and_fix(req, options, Source(collector=Collector(sessions, MemoryCache())))
+    known = frozenset(a.id for a in config.accounts)
+    source = Source(collector=Collector(sessions, MemoryCache()))
+    diagnosis, _ = diagnose_and_fix(req, options, source, known_accounts=known)
     fixes = list(diagnosis.fixes)
     denied_by = diagnosis.root_causes[0].layer.value if diagnosis.root_causes else diagnosis.decision
 

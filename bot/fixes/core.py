@@ -22,6 +22,7 @@ from bot.fixes.context import (
 )
 from bot.fixes.kms import companion_needed, kms_plan
 from bot.fixes.model import Fix, Patch, ScopeChoice
+from bot.fixes.owners import place_owners
 from bot.fixes.rank import rank_fixes, side_of, similar_side, without_sids
 from bot.fixes.request import request_changes
 from bot.fixes.scope import BUCKET, Scope, describe, scopes_for
@@ -66,8 +67,13 @@ def propose_fixes(
     snapshot: dict[str, Any],
     options: DiagnoseOptions,
     diagnosis: Diagnosis,
+    *,
+    known_accounts: frozenset[str] = frozenset(),
 ) -> list[Fix]:
-    """Verified fixes for every root cause, the one to show first first (see `rank_fixes`)."""
+    """Verified fixes for every root cause, the one to show first first (see `rank_fixes`).
+
+    `known_accounts`: the accounts of s3why's configuration (bot/fixes/owners.py: a grant to a principal of an
+    account in neither it nor the organization is advice only)."""
     resolved = diagnosis.request.get("resolved") or {}
     if diagnosis.decision == "allow" or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
@@ -163,6 +169,7 @@ def propose_fixes(
             fix.side = side_of(first.patches)
             fixes.append(fix)
     verify_fixes(fixes, c)
+    place_owners(fixes, c, known_accounts)
     for fix in fixes:
         if fix.patches and all(p.kind == "request-change" for p in fix.patches) and fix.verified:
             fix.risk = "low"  # changing the request touches no policy or setting

@@ -46,7 +46,10 @@ class LiveDiagnoser:
             req = with_facts(
                 parsed_req, operation=given.get("operation"), bucket=given.get("bucket"), key=given.get("key")
             )
-            found, _ = diagnose_and_fix(req, options, Source(collector=collector), account=account, iac=iac)
+            known = frozenset(a.id for a in self.collector.sessions.config.accounts)
+            found, _ = diagnose_and_fix(
+                req, options, Source(collector=collector), account=account, iac=iac, known_accounts=known
+            )
             out.append(found)
         return parsed, out
 
