@@ -92,7 +92,13 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                                  args.snapshot)  # fmt: skip
         try:
             found, _ = diagnose_and_fix(
-                req, options, source, authorization_id=args.authorization_id, iac=iac, known_accounts=known
+                req,
+                options,
+                source,
+                authorization_id=args.authorization_id,
+                iac=iac,
+                known_accounts=known,
+                paste=parsed.redacted_text,
             )
         except (AttributeError, TypeError, KeyError, ValueError) as exc:
             if snapshot is None:

@@ -62,11 +62,13 @@ def diagnose_and_fix(
     authorization_id: str | None = None,
     iac: IacOptions | None = None,
     known_accounts: frozenset[str] = frozenset(),
+    paste: str = "",
 ) -> tuple[Diagnosis, dict[str, Any]]:
     """The diagnosis of `req` with its verified fixes, and the snapshot it was made on.
 
     A presigned request is authorized as its signer (bot/account/signer.py), not as `options.principal`. Fixes are
     proposed only when the operation is known (a fix for one candidate operation would not fix the others).
+    `paste`: the text as given, redacted (the workload's `aws s3 sync` root and other keys: the scope of a grant).
     `known_accounts`: the accounts of s3why's configuration (a grant to an account in neither it nor the
     organization is advice only). Raises what the collector raises (botocore errors) for the caller to phrase."""
     signed = signer_view(req, options.principal, collector=source.collector, snapshot=source.snapshot)
@@ -85,7 +87,7 @@ def diagnose_and_fix(
     found = signed.attach(found)
     if not fixable:
         return found, data
-    fixes = propose_fixes(req, data, settled, found, known_accounts=known_accounts)
+    fixes = propose_fixes(req, data, settled, found, known_accounts=known_accounts, paste=paste)
     if iac is not None:
         from bot.iac.fixes import with_iac
 

@@ -232,7 +232,7 @@ def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
     target = request_target(req, options)
     known = frozenset(a.id for a in config.accounts)
     source = Source(collector=Collector(sessions, MemoryCache()))
-    diagnosis, _ = diagnose_and_fix(req, options, source, known_accounts=known)
+    diagnosis, _ = diagnose_and_fix(req, options, source, known_accounts=known, paste=parsed.redacted_text)
     fixes = list(diagnosis.fixes)
     denied_by = diagnosis.root_causes[0].layer.value if diagnosis.root_causes else diagnosis.decision
 

@@ -11,6 +11,7 @@ from typing import Any
 from bot.account.view import account_view
 from bot.arn import Arn
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
+from bot.fixes.workload import NO_WORKLOAD, Workload
 from bot.parse.model import DeniedRequest
 
 
@@ -42,6 +43,7 @@ class FixContext:
     resource: str
     bucket: str | None
     owner: str | None
+    workload: Workload = NO_WORKLOAD  # the workload's stable prefix (bot/fixes/workload.py)
 
 
 def arn_literal(arn: str) -> str:

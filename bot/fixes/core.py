@@ -29,6 +29,7 @@ from bot.fixes.scope import BUCKET, Scope, describe, scopes_for
 from bot.fixes.targets import BY_CATALOGUE_NAME, TargetInput
 from bot.fixes.values import kms_actions, template_values
 from bot.fixes.verify import verify_fixes
+from bot.fixes.workload import workload_of
 from bot.parse.model import DeniedRequest
 
 
@@ -69,6 +70,7 @@ def propose_fixes(
     diagnosis: Diagnosis,
     *,
     known_accounts: frozenset[str] = frozenset(),
+    paste: str = "",
 ) -> list[Fix]:
     """Verified fixes for every root cause, the one to show first first (see `rank_fixes`).
 
@@ -89,6 +91,7 @@ def propose_fixes(
         resource=str(resolved.get("resource") or req.resource_arn or ""),
         bucket=(snapshot.get("bucket") or {}).get("name"),
         owner=resolved.get("resource_owner"),
+        workload=workload_of((snapshot.get("bucket") or {}).get("name"), req.key, paste),
     )
     # Issue 12 §3: every authorization the operation needs. A failing S3 authorization on the same resource (an
     # ACL or tagging header's s3:PutObjectAcl / s3:PutObjectTagging) is granted with the request's own actions.
@@ -97,7 +100,7 @@ def propose_fixes(
         if action.startswith("s3:") and on == c.resource and action not in c.actions:
             c.actions.append(action)
     entries = catalogue()
-    scopes = scopes_for(c.bucket, c.req.key, c.resource)
+    scopes = scopes_for(c.bucket, c.req.key, c.resource, c.workload.prefix)
     similar = similar_side(c)
     fixes: list[Fix] = []
     for cause in diagnosis.root_causes:
@@ -144,7 +147,9 @@ def propose_fixes(
                 if fingerprint in seen:
                     continue  # the scope changes nothing in this fix (a KMS grant, a bucket-level action)
                 seen.add(fingerprint)
-                words = describe(scope, principal=c.principal, actions=c.actions, bucket=c.bucket, key=c.req.key)
+                words = describe(
+                    scope, principal=c.principal, actions=c.actions, bucket=c.bucket, key=c.req.key, how=c.workload.how
+                )
                 choices.append(ScopeChoice(scope.name, words, patches))
             if not choices or not choices[0].patches:
                 fixes.append(

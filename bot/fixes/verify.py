@@ -21,6 +21,7 @@ from bot.fixes.model import Fix, Patch, ScopeChoice
 from bot.fixes.scope import BUCKET, PREFIX, deepest_prefix, principal_name
 from bot.fixes.targets import merge, put_patches
 from bot.fixes.validity import patch_findings
+from bot.fixes.workload import sibling_key
 from bot.parse.model import DeniedRequest
 from bot.s3ops import lookup_operation
 
@@ -95,9 +96,10 @@ def neighbours(c: FixContext, scope: str) -> list[Neighbour]:
             )
         )
     if c.req.key is not None and c.bucket:
-        prefix = deepest_prefix(c.req.key) or ""
-        base = c.req.key[len(prefix) :] or "object"
-        inside = f"{prefix}s3why-next-{base}"
+        prefix = c.workload.prefix if c.workload.prefix is not None else (deepest_prefix(c.req.key) or "")
+        base = c.req.key.rsplit("/", 1)[-1] or "object"
+        # the next object of the same workload: a sibling in another partition (another date, another run)
+        inside = sibling_key(c.req.key, prefix) if c.req.key.startswith(prefix) else f"s3why-next-{base}"
         outside = f"s3why-elsewhere/{base}" if prefix else None
         if scope in ("object", ""):
             out.append(_key_neighbour(c, inside, f"the same action on another object {_under(prefix, c.bucket)}"))

@@ -48,7 +48,13 @@ class LiveDiagnoser:
             )
             known = frozenset(a.id for a in self.collector.sessions.config.accounts)
             found, _ = diagnose_and_fix(
-                req, options, Source(collector=collector), account=account, iac=iac, known_accounts=known
+                req,
+                options,
+                Source(collector=collector),
+                account=account,
+                iac=iac,
+                known_accounts=known,
+                paste=parsed.redacted_text,
             )
             out.append(found)
         return parsed, out

@@ -31,3 +31,19 @@ def test_a_null_checked_header_is_answered_with_a_value_s3_accepts(harness: Harn
     assert "x-amz-server-side-encryption: AES256" in shown
     assert "--server-side-encryption AES256" in shown
     assert "x-amz-server-side-encryption: true" not in shown
+
+
+def test_the_answer_grants_the_workloads_stable_prefix_not_one_date_folder(harness: Harness) -> None:
+    role(allow("s3:GetObject", "arn:aws:s3:::team-data/*"))
+    bucket("team-data")
+    paste = (
+        "upload failed: ./a.csv to s3://team-data/exports/2025/03/01/a.csv An error occurred (AccessDenied) when "
+        f"calling the PutObject operation: User: {SESSION} is not authorized to perform: s3:PutObject on resource: "
+        '"arn:aws:s3:::team-data/exports/2025/03/01/a.csv" because no identity-based policy allows the s3:PutObject '
+        "action"
+    )
+    assert post_signed(harness.endpoint, SECRET, event(message(paste), event_id="EvNightly"), JSON)[0] == 200
+    shown = json.dumps(harness.fake.wait_for("chat.update")[-1].body["blocks"])
+    assert "arn:aws:s3:::team-data/exports/*" in shown
+    assert "arn:aws:s3:::team-data/exports/2025/03/01/*" not in shown
+    assert "any object under exports/ in team-data (above the partition 2025/03/01/" in shown
