@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,8 +84,11 @@ def read_log_file(raw: bytes) -> tuple[Any, ...]:
     """The records of a CloudTrail log file (gzipped JSON, as the trail delivers it; plain JSON accepted).
     Raises ValueError for a file that is not one."""
     if raw[:2] == b"\x1f\x8b":
-        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
-            raw = f.read(MAX_LOG_BYTES + 1)
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
+                raw = f.read(MAX_LOG_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"not a CloudTrail log file (broken gzip: {type(exc).__name__})") from None
         if len(raw) > MAX_LOG_BYTES:
             raise ValueError("log file larger than 64 MiB")
     try:

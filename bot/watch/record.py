@@ -89,7 +89,7 @@ def read_event(record: Any) -> WatchEvent | Ignored:
     if operation is None:
         return Ignored("kms-not-s3")
     session = fields.principal_arn or ""
-    caller = _caller(identity, session)
+    caller = _caller(identity, session) or _text(identity.get("invokedBy"))  # an AWS service: its own name
     if not caller and not fields.anonymous:
         return Ignored("no-principal")
     spec = lookup_operation(operation)
