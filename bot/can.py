@@ -98,6 +98,6 @@ def _resource(text: str) -> tuple[str | None, str | None, str | None]:
         bucket, _, key = arn.resource.partition("/")
         return bucket, key or None, None
     if arn.resource.startswith("accesspoint/"):
-        key = arn.resource.split("/object/", 1)[1] if "/object/" in arn.resource else None
-        return None, key, text
+        object_key = arn.resource.split("/object/", 1)[1] if "/object/" in arn.resource else None
+        return None, object_key, text
     raise UsageError(f"{text}: s3why can answers for buckets, objects and access points")

@@ -217,9 +217,7 @@ COMMANDS: tuple[Command, ...] = (
         "snapshot", "record the account data a diagnosis reads, for offline use", _snapshot_arguments, _cmd_snapshot
     ),
     Command("diagnose", "parse, collect and diagnose a denied request", _diagnose_arguments, _cmd_diagnose),
-    Command(
-        "can", "is PRINCIPAL allowed ACTION on RESOURCE now? every layer, no error text", _can_arguments, _cmd_can
-    ),
+    Command("can", "is PRINCIPAL allowed ACTION on RESOURCE now? every layer, no error text", _can_arguments, _cmd_can),
     Command(
         "watch", "diagnose AccessDenied events from an SQS queue and post each cause once", _watch_arguments, _cmd_watch
     ),

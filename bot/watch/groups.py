@@ -106,7 +106,7 @@ class GroupStore:
         """Count one event in its group, once: False when it was counted before (a redelivery)."""
         keys = [self.k("seen", event_id), self.k("grp", group), self.k("ses", group), self.k("obj", group)]
         keys.append(self.k("dirty"))
-        args = [group, event_time, session, obj or "", SEEN_TTL_SECONDS, GROUP_TTL_SECONDS]
+        args: list[str | int] = [group, event_time, session, obj or "", SEEN_TTL_SECONDS, GROUP_TTL_SECONDS]
         return bool(self._count(keys=keys, args=args))
 
     def seen(self, event_id: str) -> bool:
@@ -123,7 +123,7 @@ class GroupStore:
         )
 
     def fields(self, group: str) -> dict[str, str]:
-        raw: dict[Any, Any] = self.r.hgetall(self.k("grp", group))  # type: ignore[assignment]
+        raw: dict[Any, Any] = self.r.hgetall(self.k("grp", group))
         return {_s(k): _s(v) for k, v in raw.items()}
 
     def set_fields(self, group: str, **values: str | int) -> None:
@@ -137,7 +137,7 @@ class GroupStore:
         self.r.delete(self.k(what, group))
 
     def dirty(self) -> list[str]:
-        return sorted(_s(g) for g in self.r.smembers(self.k("dirty")))  # type: ignore[union-attr]
+        return sorted(_s(g) for g in self.r.smembers(self.k("dirty")))
 
     def clean(self, group: str) -> None:
         self.r.srem(self.k("dirty"), group)
@@ -145,7 +145,7 @@ class GroupStore:
     # --- a diagnosis shared by every process ------------------------------------------------------------------
     def cached_summary(self, request_key: str) -> dict[str, Any] | None:
         raw = self.r.get(self.k("diag", request_key))
-        return json.loads(raw) if raw else None  # type: ignore[arg-type]
+        return json.loads(raw) if raw else None
 
     def cache_summary(self, request_key: str, summary: dict[str, Any], ttl_seconds: int) -> None:
         self.r.set(self.k("diag", request_key), json.dumps(summary), ex=max(1, ttl_seconds))

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import gzip
 import io
-import zlib
 import json
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
@@ -72,9 +72,9 @@ def unpack(body: str) -> Unpacked:
 def _log_object(record: dict[str, Any]) -> LogObject | None:
     if not str(record.get("eventName", "")).startswith("ObjectCreated:"):
         return None
-    s3 = record.get("s3") if isinstance(record.get("s3"), dict) else {}
-    bucket = (s3.get("bucket") or {}).get("name") if isinstance(s3.get("bucket"), dict) else None
-    key = (s3.get("object") or {}).get("key") if isinstance(s3.get("object"), dict) else None
+    s3 = _obj(record.get("s3"))
+    bucket = _obj(s3.get("bucket")).get("name")
+    key = _obj(s3.get("object")).get("key")
     if not isinstance(bucket, str) or not isinstance(key, str):
         return None
     return LogObject(bucket, unquote_plus(key))
@@ -99,3 +99,8 @@ def read_log_file(raw: bytes) -> tuple[Any, ...]:
     if not isinstance(records, list):
         raise ValueError("not a CloudTrail log file (no Records list)")
     return tuple(records)
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object's value, or {} for anything else (a record's fields are not trusted to have their shape)."""
+    return value if isinstance(value, dict) else {}

@@ -83,7 +83,7 @@ def read_event(record: Any) -> WatchEvent | Ignored:
     event_id = record.get("eventID")
     if not isinstance(event_id, str) or not event_id:
         return Ignored("malformed")
-    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    identity = _obj(record.get("userIdentity"))
     fields = read_record(json.dumps(record))
     operation, bucket, key = _s3_request(record, service, fields.bucket, fields.key)
     if operation is None:
@@ -123,7 +123,7 @@ def read_event(record: Any) -> WatchEvent | Ignored:
 def stated_context(record: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The request-context keys the record states, by AWS's rules for which keys a request carries."""
     out: dict[str, tuple[str, ...]] = {}
-    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    identity = _obj(record.get("userIdentity"))
     vpce = _text(record.get("vpcEndpointId"))
     address = _text(record.get("sourceIPAddress"))
     is_address = address is not None and _is_ip(address)
@@ -136,12 +136,12 @@ def stated_context(record: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]],
             out["aws:VpcSourceIp"] = (address,)
     elif is_address and address is not None and not identity.get("invokedBy"):
         out["aws:SourceIp"] = (address,)
-    tls = record.get("tlsDetails") if isinstance(record.get("tlsDetails"), dict) else None
-    extra = record.get("additionalEventData") if isinstance(record.get("additionalEventData"), dict) else {}
+    tls = _obj(record.get("tlsDetails"))
+    extra = _obj(record.get("additionalEventData"))
     cipher = extra.get("CipherSuite") or extra.get("cipherSuite")
     if tls or cipher:
         out["aws:SecureTransport"] = ("true",)
-    version = str((tls or {}).get("tlsVersion") or "")
+    version = str(tls.get("tlsVersion") or "")
     if version.startswith("TLSv"):
         out["s3:TlsVersion"] = (version.removeprefix("TLSv"),)
     signature = {"SigV4": "AWS4-HMAC-SHA256", "SigV2": "AWS"}.get(str(extra.get("SignatureVersion") or ""))
@@ -181,8 +181,8 @@ def _s3_request(
     name = str(record["eventName"])
     if service != "kms":
         return name, bucket, key
-    params = record.get("requestParameters") if isinstance(record.get("requestParameters"), dict) else {}
-    context = params.get("encryptionContext") if isinstance(params.get("encryptionContext"), dict) else {}
+    params = _obj(record.get("requestParameters"))
+    context = _obj(params.get("encryptionContext"))
     arn = Arn.parse(str(context.get("aws:s3:arn") or ""))
     if arn is None or not arn.is_s3_bucket_or_object or name not in _KMS_VIA_S3:
         return None, None, None
@@ -192,8 +192,8 @@ def _s3_request(
 
 def _caller(identity: dict[str, Any], session: str) -> str | None:
     """The role behind a session (sessionContext.sessionIssuer.arn, with its path), else the caller's ARN."""
-    context = identity.get("sessionContext") if isinstance(identity.get("sessionContext"), dict) else {}
-    issuer = context.get("sessionIssuer") if isinstance(context.get("sessionIssuer"), dict) else {}
+    context = _obj(identity.get("sessionContext"))
+    issuer = _obj(context.get("sessionIssuer"))
     if issuer.get("type") == "Role" and isinstance(issuer.get("arn"), str):
         return str(issuer["arn"])
     arn = Arn.parse(session) if session else None
@@ -213,3 +213,8 @@ def _is_ip(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object's value, or {} for anything else (a record's fields are not trusted to have their shape)."""
+    return value if isinstance(value, dict) else {}

@@ -17,7 +17,7 @@ MAX_429_RETRIES = 5
 
 def watch_client(token: str, base_url: str | None = None) -> WebClient:
     """A Web API client that waits out 429s as Slack asks (Retry-After), up to MAX_429_RETRIES times."""
-    client = WebClient(token=token, **({"base_url": base_url} if base_url else {}))
+    client = WebClient(token=token, base_url=base_url) if base_url else WebClient(token=token)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=MAX_429_RETRIES))
     return client
 
@@ -38,7 +38,7 @@ class ChannelPoster:
     def _slot(self, channel: str) -> None:
         key = f"{self.prefix}rate:{channel}"
         while not self.r.set(key, "1", nx=True, px=self.interval_ms):
-            wait = int(self.r.pttl(key))  # type: ignore[arg-type]
+            wait = int(self.r.pttl(key))
             time.sleep(max(wait, 5) / 1000)
 
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> str:

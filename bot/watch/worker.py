@@ -278,7 +278,7 @@ class Watcher:
     def _fix_follow_ups(self) -> None:
         if self.applied_at is None:
             return
-        for raw in self.store.r.smembers(self.store.k("fixwatch")):  # type: ignore[union-attr]
+        for raw in self.store.r.smembers(self.store.k("fixwatch")):
             group = raw.decode() if isinstance(raw, bytes) else str(raw)
             fields = self.store.fields(group)
             applied = fields.get("fix_applied_at") or next(

@@ -55,9 +55,7 @@ def test_live_allow_when_every_layer_read_allows(moto: str, capsys: pytest.Captu
     assert role.endswith(":role/reader")
 
 
-def test_live_denied_names_the_layer_and_proposes_a_verified_fix(
-    moto: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_live_denied_names_the_layer_and_proposes_a_verified_fix(moto: str, capsys: pytest.CaptureFixture[str]) -> None:
     _seed_reader(grant=False)
     code, d = _can(capsys, f"arn:aws:iam::{OWN}:role/reader", "s3:GetObject", "arn:aws:s3:::reports/2026/q3.csv")
     assert code == 0  # a denial is an answer, not a failure
@@ -73,9 +71,7 @@ def test_live_after_the_fix_the_same_question_answers_allow(moto: str, capsys: p
     client("iam").put_role_policy(
         RoleName="reader",
         PolicyName="read",
-        PolicyDocument=policy_json(
-            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}
-        ),
+        PolicyDocument=policy_json({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::reports/*"}),
     )
     assert _can(capsys, *ask)[1]["decision"] == "allow"
 
@@ -92,7 +88,9 @@ def test_live_an_operation_checks_every_authorization_it_needs(moto: str, capsys
     )
     who = f"arn:aws:iam::{OWN}:role/writer"
     plain = _can(capsys, who, "PutObject", "s3://uploads/a.txt")[1]
-    with_acl = _can(capsys, who, "PutObject", "s3://uploads/a.txt", "--context", "s3:x-amz-acl=bucket-owner-full-control")[1]
+    with_acl = _can(
+        capsys, who, "PutObject", "s3://uploads/a.txt", "--context", "s3:x-amz-acl=bucket-owner-full-control"
+    )[1]
     assert plain["decision"] == "allow"
     assert with_acl["decision"] == "implicit-deny"
     assert "s3:PutObjectAcl" in json.dumps(with_acl["root_causes"][0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_a_call_an_aws_service_made_for_the_caller_states_no_source_ip() -> None
         ({"tlsDetails": None, "additionalEventData": {"SignatureVersion": "SigV4"}}, None),  # says nothing
     ],
 )
-def test_tls_is_stated_only_where_the_record_shows_it(changes: dict[str, object], stated: list[str] | None) -> None:
+def test_tls_is_stated_only_where_the_record_shows_it(changes: dict[str, Any], stated: list[str] | None) -> None:
     ctx = _event(record(**changes)).request.context
     assert ctx.get("aws:SecureTransport") == stated
 
@@ -97,7 +98,7 @@ def test_a_kms_denial_s3_made_for_the_caller_is_the_s3_request() -> None:
         ({"sessionCredentialFromConsole": "true"}, None),  # a person's download from the console is real
     ],
 )
-def test_known_noise(changes: dict[str, object], noise: str | None) -> None:
+def test_known_noise(changes: dict[str, Any], noise: str | None) -> None:
     name = str(changes.pop("event_name", "GetObject"))
     rec = record(event_name=name, **changes)
     assert _event(rec).noise == noise

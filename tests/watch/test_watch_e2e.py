@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import threading
@@ -130,7 +131,7 @@ def test_at_most_one_post_per_second_per_channel(env: Env) -> None:
     env.watcher().run(once=True)
     times = sorted(c.at for c in env.fake.calls if c.method in ("chat.postMessage", "chat.update"))
     assert len(times) >= 3
-    assert all(b - a >= 0.95 for a, b in zip(times, times[1:], strict=False)), times
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times)), times
 
 
 def test_routes_by_account_then_bucket_tag_then_default(env: Env) -> None:
@@ -155,7 +156,7 @@ def test_known_noise_is_counted_not_posted(env: Env) -> None:
 
 def test_after_an_applied_fix_still_denied_then_quiet(env: Env) -> None:
     now = [time.time()]
-    applied = {"p-1": None}
+    applied: dict[str, str | None] = {"p-1": None}
     w = env.watcher(applied_at=lambda pid: applied.get(pid), clock=lambda: now[0])
     env.send(json.dumps(record(session="before", event_time="2026-12-03T10:00:00Z")))
     w.run(once=True)
