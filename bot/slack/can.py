@@ -21,7 +21,10 @@ from bot.slack.blocks import diagnosis_blocks, verdict_line
 
 # (the request asked, its context) -> the answer
 Asker = Callable[[DeniedRequest, dict[str, tuple[str, ...]]], Diagnosis]
-USAGE = "usage: `/s3why can PRINCIPAL_ARN ACTION RESOURCE [KEY=VALUE ...]` (e.g. `/s3why can arn:aws:iam::111122223333:role/etl GetObject s3://bucket/key`)"
+USAGE = (
+    "usage: `/s3why can PRINCIPAL_ARN ACTION RESOURCE [KEY=VALUE ...]` "
+    "(e.g. `/s3why can arn:aws:iam::111122223333:role/etl GetObject s3://bucket/key`)"
+)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ TRUST = policy_json({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.
 def app_url(
     moto: str, fake_slack: tuple[FakeSlack, str], redis_client: redis.Redis, redis_prefix: str
 ) -> Iterator[str]:
-    fake, url = fake_slack
+    _, url = fake_slack
     diagnoser = LiveDiagnoser(Collector(SessionProvider(Config()), MemoryCache()))
     app = create_app(
         client=WebClient(token="xoxb-test", base_url=f"{url}/api/"),
