@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.account.collector import Collector
 from bot.account.signer import signer_view, with_signer_key
 from bot.account.target import target_for

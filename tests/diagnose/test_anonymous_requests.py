@@ -86,6 +86,8 @@ def test_an_anonymous_request_is_diagnosed_as_the_anonymous_principal_and_its_en
     assert d.decision == "implicit-deny" and d.root_causes[0].layer.value == "vpc-endpoint-policy"
     assert fixable
     fixes = propose_fixes(req, snap, settled, d)
-    statement = fixes[0].patches[0].document["Statement"][-1]
+    document = fixes[0].patches[0].document
+    assert document is not None
+    statement = document["Statement"][-1]
     assert statement["Principal"] == "*" and "Condition" not in statement  # aws:PrincipalArn is absent for anonymous
     assert fixes[0].verified is True
