@@ -69,6 +69,10 @@ class ChannelConfig:
     account: str | None = None
     mode: str = "auto"  # auto | mention | off
     slash_reply: str = "thread"  # thread (a message in the channel, answered in its thread) | ephemeral
+    # None: any account; otherwise the only accounts a diagnosis asked here may look into
+    accounts: tuple[str, ...] | None = None
+    # empty: anyone in the channel; otherwise the only users (U…/W…) or user groups (S…) who may ask here
+    askers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,9 @@ class IacConfig:
 class Config:
     accounts: tuple[AccountConfig, ...] = ()
     organization_role_arn: str | None = None
+    # the organization's member accounts (`organization.accounts`): with `accounts`, the only accounts a fix may
+    # grant access to (docs/approvals.md)
+    organization_accounts: tuple[str, ...] = ()
     channels: dict[str, ChannelConfig] = field(default_factory=dict)
     self_approval: bool = False
     proposal_ttl_hours: float = 24.0
@@ -109,6 +116,10 @@ class Config:
 
     def account(self, account_id: str) -> AccountConfig | None:
         return next((a for a in self.accounts if a.id == account_id), None)
+
+    def known_accounts(self) -> frozenset[str]:
+        """The accounts s3why may grant access to: the configured ones and the organization's listed members."""
+        return frozenset({a.id for a in self.accounts} | set(self.organization_accounts))
 
     def own_role_arns(self) -> frozenset[str]:
         """The roles s3why itself uses (read, write, organization): fixes never target them."""
@@ -156,9 +167,16 @@ def effective(config: Config) -> dict[str, Any]:
             }
             for a in config.accounts
         ],
-        "organization": {"role_arn": config.organization_role_arn},
+        "organization": {"role_arn": config.organization_role_arn, "accounts": list(config.organization_accounts)},
         "channels": {
-            k: {"account": c.account, "mode": c.mode, "slash_reply": c.slash_reply} for k, c in config.channels.items()
+            k: {
+                "account": c.account,
+                "mode": c.mode,
+                "slash_reply": c.slash_reply,
+                "accounts": list(c.accounts) if c.accounts is not None else None,
+                "askers": list(c.askers),
+            }
+            for k, c in config.channels.items()
         },
         "approval": {
             "self_approval": config.self_approval,

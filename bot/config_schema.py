@@ -174,6 +174,7 @@ class _Organization(BaseModel):
     model_config = _strict_model()
 
     role_arn: RoleArn | None = None
+    accounts: list[AccountId] | None = None  # member accounts a fix may grant to (besides `accounts:`)
 
 
 class _Channel(BaseModel):
@@ -182,6 +183,8 @@ class _Channel(BaseModel):
     account: AccountId | None = None
     mode: Annotated[Literal["auto", "mention", "off"], BeforeValidator(_mode)] = "auto"
     slash_reply: Literal["thread", "ephemeral"] = "thread"
+    accounts: list[AccountId] | None = None  # the only accounts this channel may ask about
+    askers: list[SlackId] | None = None  # the only users (or user groups' members) who may ask here
 
 
 class _Approval(BaseModel):
@@ -560,8 +563,15 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
     return Config(
         accounts=tuple(accounts),
         organization_role_arn=parsed.organization.role_arn if parsed.organization else None,
+        organization_accounts=tuple(parsed.organization.accounts or ()) if parsed.organization else (),
         channels={
-            k: ChannelConfig(account=c.account, mode=c.mode, slash_reply=c.slash_reply)
+            k: ChannelConfig(
+                account=c.account,
+                mode=c.mode,
+                slash_reply=c.slash_reply,
+                accounts=tuple(c.accounts) if c.accounts is not None else None,
+                askers=tuple(c.askers or ()),
+            )
             for k, c in (parsed.channels or {}).items()
         },
         self_approval=approval.self_approval,

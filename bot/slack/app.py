@@ -383,6 +383,7 @@ def create_app(
             "context": run.context or {},
             "account": run.account,
             "facts": {k: v for k, v in run.facts.items() if k != "candidates"},
+            "scope": run.scope,  # the rebuild at apply time computes the fix with the same reach
         }
         out: dict[int, str] = {}
         for i, fix in enumerate(d.fixes[:5]):

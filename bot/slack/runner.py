@@ -9,11 +9,11 @@ from bot.account.collector import Collector
 from bot.account.signer import signer_view, with_signer_key
 from bot.account.target import target_for
 from bot.account.view import account_view
-from bot.approve.store import Proposal
+from bot.approve.store import Change, Proposal
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.candidates import diagnose_request, with_facts
-from bot.fixes import propose_fixes
+from bot.fixes import diagnosis_with_scope, propose_fixes
 from bot.fixes.core import Patch, apply_patches
 from bot.iac.approve import iac_options
 from bot.iac.fixes import with_iac
@@ -98,6 +98,33 @@ class LiveDiagnoser:
             snapshot = apply_patches(snapshot, patches)
         options = DiagnoseOptions(principal=signed.principal, context=context, text_is_evidence=False)
         return diagnose(req, account_view(snapshot), options).decision
+
+    def rebuild(self, proposal: Proposal) -> list[Change] | None:
+        """The proposal's changes computed again, from a fresh read, for the same request, scope and fix title
+        (None: that fix is no longer proposed). An approval applies only when these equal the stored ones."""
+        from bot.approve.flow import proposal_for  # flow -> runner would be a cycle at import time
+
+        r = proposal.request
+        context = {k: tuple(v) for k, v in (r.get("context") or {}).items()}
+        _, diagnoses = self(
+            str(r.get("text", "")),
+            principal=r.get("principal"),
+            context=context,
+            fresh=True,
+            account=r.get("account"),
+            facts=r.get("facts") or None,
+        )
+        index = int(r.get("index", 0))
+        if index >= len(diagnoses):
+            return None
+        d = diagnosis_with_scope(diagnoses[index], r.get("scope"))
+        for fix in d.fixes:
+            if fix.title != proposal.fix_title:
+                continue
+            made = proposal_for(fix, requester=None, channel="", thread_ts="", run_id="", request={})
+            if made is not None:
+                return made.changes
+        return None
 
     def invalidate(self, proposal: Proposal) -> None:
         """Forget what the cache knows about the changed resource, so the next diagnosis reads it again."""

@@ -22,6 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
 from bot.approve.flow import Approvals
+from bot.approve.signing import key_from_env
 from bot.approve.store import PatchStore
 from bot.approve.writer import Writer
 from bot.cache import cache_from_env, redis_client
@@ -187,8 +188,12 @@ def build_app_from_env(
     diagnoser = LiveDiagnoser(Collector(sessions, cache))
     approvals = None
     if url:  # proposals must outlive a process and be seen by every replica: Redis, or no approve buttons
-        patches = PatchStore(redis_client(url), ttl_seconds=int(config.proposal_ttl_hours * 3600))
-        approvals = Approvals(patches, Writer(sessions), config, diagnoser.verify, diagnoser.invalidate)
+        patches = PatchStore(
+            redis_client(url), ttl_seconds=int(config.proposal_ttl_hours * 3600), key=key_from_env(required=True)
+        )
+        approvals = Approvals(
+            patches, Writer(sessions), config, diagnoser.verify, diagnoser.invalidate, rebuild=diagnoser.rebuild
+        )
     else:
         log.warning("REDIS_URL is not set: fixes are shown without approve buttons")
     return create_app(

@@ -59,7 +59,14 @@ def start_app(
     diagnoser = LiveDiagnoser(Collector(sessions, MemoryCache()))
     approvals = None
     if patches is not None:
-        approvals = Approvals(patches, Writer(sessions), config or Config(), diagnoser.verify, diagnoser.invalidate)
+        approvals = Approvals(
+            patches,
+            Writer(sessions),
+            config or Config(),
+            diagnoser.verify,
+            diagnoser.invalidate,
+            rebuild=diagnoser.rebuild,
+        )
     app = create_app(
         client=client,
         signing_secret=SECRET,
