@@ -175,3 +175,34 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 def _canonical(statement: dict[str, Any]) -> str:
     return json.dumps(statement, sort_keys=True, separators=(",", ":"))
+
+
+POLICY_WORDS = {
+    "bucket": "bucket policy",
+    "key": "key policy",
+    "principal-inline": "inline policy",
+    "managed": "managed policy",
+    "vpce": "VPC endpoint policy",
+    "access-point": "access point policy",
+}
+
+
+def change_lines(proposal: Proposal) -> list[str]:
+    """What approving the proposal changes, one line a grant: the target policy and its account, the grantee and
+    its account, the actions and the resources (plain text: the caller escapes it for where it lands)."""
+    lines = []
+    for change in proposal.changes:
+        policy = f"{POLICY_WORDS.get(change.where, change.where)} of {change.target} (account {change.account})"
+        granted = grants(change)
+        if not granted:
+            lines.append(f"{policy}: removes or narrows statements, grants nothing new")
+        for g in granted:
+            who = ", ".join(x.words for x in g.grantees) or "nobody new"
+            lines.append(f"{policy}: {who} gets {', '.join(g.actions)} on {', '.join(g.resources) or '(any)'}")
+    return lines
+
+
+def scope_words(proposal: Proposal) -> str:
+    """The reach chosen for the fix (the scope select), or that it is the fix's own."""
+    scope = proposal.request.get("scope")
+    return f"scope: {scope}" if scope else "scope: the fix's default"

@@ -25,6 +25,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.approve.flow import Approvals, Outcome, proposal_for
+from bot.approve.grants import grant_refusal
+from bot.approve.store import Proposal
 from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
@@ -192,6 +194,9 @@ class Run:
     secret_warnings: list[dict[str, Any]] = field(default_factory=list)
     # what the user said besides the text (operation, bucket, key: the select, a reply in the thread)
     facts: dict[str, str] = field(default_factory=dict)
+    # the facts s3why asked for in its answer (principal, operation, object, context): a thread reply may give
+    # only these, never switch what the diagnosis already knows
+    asked: list[str] = field(default_factory=list)
     # each request's presigned-URL access key id (redacted from `text`): held in memory for the first diagnosis
     # only, to find the URL's signer; never stored (`stored()`), re-runs use the signer the first one resolved
     signer_keys: list[str | None] = field(default_factory=list)
@@ -213,6 +218,22 @@ class Run:
 
     def options_context(self) -> dict[str, tuple[str, ...]]:
         return {k: tuple(v) for k, v in (self.context or {}).items()}
+
+
+def asked_facts(d: Diagnosis) -> list[str]:
+    """What the answer asks the person for (bot/slack/blocks.py `_question` and the operation select): a reply in
+    the thread may give these facts only."""
+    asked = []
+    if any("--principal" in n for n in d.notes):
+        asked.append("principal")
+    unnamed = d.request.get("operation_candidates") and not d.request.get("operation")
+    if unnamed or any("S3 operation" in n for n in d.notes):
+        asked.append("operation")
+    if unnamed or not d.request.get("bucket"):
+        asked.append("object")  # the operation question invites `s3://bucket/key` too
+    if any("--context" in n for n in d.notes):
+        asked.append("context")
+    return asked
 
 
 def signed_by(diagnoses: list[Diagnosis], run: Run) -> bool:
@@ -344,7 +365,8 @@ def create_app(
         unnamed = first.request.get("operation_candidates") if not first.request.get("operation") else None
         if unnamed:  # s3why asks which operation: a reply naming it in plain words ("uploading") answers
             run.facts = {**run.facts, "candidates": ",".join(unnamed)}
-            store.put(f"run:{run_id}", run.stored())
+        run.asked = asked_facts(first)
+        store.put(f"run:{run_id}", run.stored())
         log.info(
             "diagnosis",
             extra={
@@ -362,16 +384,21 @@ def create_app(
             fix_format=run.fix_format,
             warnings=_one_per_kind(parsed.secrets or run.warnings()),
             proposals=propose(run, run_id, first, 0),
+            asked_by=(run.requester or "", *run.requesters),
         )
         show(run, progress_ts, verdict_line(first)[:3000], blocks)
         METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
         for index, extra in enumerate(diagnoses[1:5], 1):
             more = diagnosis_blocks(
-                extra, run_id, fix_format=run.fix_format, proposals=propose(run, run_id, extra, index)
+                extra,
+                run_id,
+                fix_format=run.fix_format,
+                proposals=propose(run, run_id, extra, index),
+                asked_by=(run.requester or "", *run.requesters),
             )
             show(run, None, verdict_line(extra)[:3000], more)
 
-    def propose(run: Run, run_id: str, d: Diagnosis, index: int) -> dict[int, str]:
+    def propose(run: Run, run_id: str, d: Diagnosis, index: int) -> dict[int, Proposal]:
         """Record each applicable fix as a proposal (Redis, with its TTL); fix index -> proposal id."""
         if approvals is None or run.response_url:  # approvals happen in a thread everyone can see
             return {}
@@ -385,7 +412,7 @@ def create_app(
             "facts": {k: v for k, v in run.facts.items() if k != "candidates"},
             "scope": run.scope,  # the rebuild at apply time computes the fix with the same reach
         }
-        out: dict[int, str] = {}
+        out: dict[int, Proposal] = {}
         for i, fix in enumerate(d.fixes[:5]):
             made = proposal_for(
                 fix,
@@ -398,12 +425,12 @@ def create_app(
             )
             if made is None or not approvals.writable(made):
                 continue
-            own = approvals.own_role_refusal(made)
-            if own:  # advice only: s3why never offers to change its own access
+            own = approvals.own_role_refusal(made) or grant_refusal(made, config.known_accounts())
+            if own:  # advice only: s3why never offers to change its own access, nor to grant outside
                 log.warning("fix not offered for approval: %s", own)
                 continue
             try:
-                out[i] = approvals.store.propose(made, actor=None).id
+                out[i] = approvals.store.propose(made, actor=None)
             except redis.RedisError:
                 log.warning("redis unavailable: fixes are shown without approval buttons")
                 return {}
@@ -442,9 +469,24 @@ def create_app(
         _, run = load_run(str(pointer.get("run_id", "")))
         if run is None:
             return
+        if not may_continue(run, user):
+            if reply_facts(text):
+                log.info("thread reply not taken: its author neither asked nor approves in this account")
+            return
         facts = reply_facts(text)
+        asked = set(run.asked)
         asked_operation = bool(run.facts.get("candidates"))
         operation = facts.operation or (facts.operation_guess if asked_operation else None)
+        # only the facts s3why asked for: a reply never switches the principal, the bucket or the operation of a
+        # diagnosis that already has them
+        facts = replace(
+            facts,
+            principal=facts.principal if "principal" in asked else None,
+            bucket=facts.bucket if "object" in asked else None,
+            key=facts.key if "object" in asked else None,
+            context=facts.context if "context" in asked else {},
+        )
+        operation = operation if "operation" in asked else None
         if not (facts.principal or operation or facts.bucket or facts.key or facts.context):
             return
         known = dict(run.facts)  # reply_facts names only operations s3why knows
@@ -463,6 +505,19 @@ def create_app(
                 requesters=requesters,
             )
         )
+
+    def may_continue(run: Run, user: str | None) -> bool:
+        """A thread reply continues a run only from someone who asked, or an approver of the run's account (of
+        any configured account when the run names none)."""
+        if not user:
+            return False
+        if user in {run.requester, *run.requesters}:
+            return True
+        if approvals is None:
+            return False
+        accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
+        return any(approvals._is_approver(user, a.approvers + tuple(x for v in a.approvers_by_risk.values()
+                                                                    for x in v)) for a in accounts)  # fmt: skip
 
     app.event("message")(ack=ack_event, lazy=[on_message])
 
@@ -787,6 +842,34 @@ def create_app(
             client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn(outcome.message, mentions=(user,)))
             return
         post_outcome(outcome, channel, (user,))
+        if verb in ("approve", "reject") and outcome.proposal is not None:
+            settle_buttons(body, outcome.proposal, user)
+
+    def settle_buttons(body: dict[str, Any], proposal: Proposal, user: str) -> None:
+        """Once a proposal is decided, its Approve/Reject buttons in the answer give way to one line saying what
+        happened (a stale button could only be refused; Slack keeps the rest of the message as it was)."""
+        message = body.get("message") or {}
+        blocks = message.get("blocks") or []
+        block_id = f"s3why_fix_{proposal.id[:12]}"
+        if not message.get("ts") or not any(b.get("block_id") == block_id for b in blocks):
+            return
+        done = {
+            "applied": "applied",
+            "dry-run": "checked (dry run)",
+            "failed": "not applied",
+            "rejected": "rejected",
+        }.get(proposal.state, proposal.state)
+        line = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Fix {done} (<@{user}>): see the thread."}]}
+        new_blocks = [line if b.get("block_id") == block_id else b for b in blocks]
+        try:
+            client.chat_update(
+                channel=(body.get("channel") or {}).get("id", ""),
+                ts=str(message["ts"]),
+                text=str(message.get("text") or "s3why"),
+                blocks=new_blocks,
+            )
+        except SlackApiError as exc:
+            log.warning("could not replace the approval buttons (%s)", exc.response.get("error"))
 
     def post_outcome(outcome: Outcome, channel: str, mentions: tuple[str, ...]) -> None:
         """In the proposal's thread (`mentions`: the user ids s3why itself names in the message)."""
