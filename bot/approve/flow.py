@@ -142,6 +142,7 @@ class Approvals:
         self.group_members = group_members  # Slack user-group id -> its members (usergroups.users.list)
         # a proposal in flight for less than this is taken to be still in progress (not reconciled)
         self.reconcile_grace_seconds = reconcile_grace_seconds
+        self.lock_wait_seconds = 30.0  # how long an apply waits for another change to the same target
         self._working: set[str] = set()  # proposals this process is applying or rolling back right now
         self._lock = threading.Lock()
 
@@ -295,7 +296,7 @@ class Approvals:
         held = []
         try:
             for c in sorted(p.changes, key=lambda c: (c.account, c.where, c.target)):
-                lock = self.store.lock(c.account, c.where, c.target)
+                lock = self.store.lock(c.account, c.where, c.target, wait=self.lock_wait_seconds)
                 if not lock.acquire():
                     yield False
                     return

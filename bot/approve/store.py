@@ -117,11 +117,12 @@ class PatchStore:
         """The stored proposal is the one s3why proposed (its signature matches): nothing altered it."""
         return authentic(proposal, self.key)
 
-    def lock(self, account: str, where: str, target: str, timeout: float = 120.0) -> Any:
+    def lock(self, account: str, where: str, target: str, timeout: float = 120.0, wait: float = 30.0) -> Any:
         """A lock per policy (Redis, shared by every replica): two applies or rollbacks to one target never
-        interleave. Use as a context manager; it expires after `timeout` seconds should a process die."""
+        interleave. `acquire()` waits up to `wait` seconds (False: not had); the lock expires after `timeout`
+        seconds should its holder die."""
         return self.client.lock(
-            f"{self.prefix}target-lock:{account}:{where}:{target}", timeout=timeout, blocking_timeout=timeout
+            f"{self.prefix}target-lock:{account}:{where}:{target}", timeout=timeout, blocking_timeout=wait
         )
 
     def _key(self, proposal_id: str) -> str:
