@@ -743,6 +743,9 @@ def create_app(
             config=config,
             account=run.account,
             is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
+            approvals=approvals,
+            requesters=tuple(run.requesters),
+            run={"channel": run.channel, "thread_ts": run.thread_ts, "run_id": run_id, "request": {"text": run.text}},
         )
         message = mrkdwn(message, mentions=(user,))  # the reason may quote pasted names; the mention stays live
         if done:

@@ -60,7 +60,6 @@ def test_serve_answers_a_signed_event_and_stops_on_sigterm(
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{slack_url}/api/",
         "REDIS_URL": own_redis.url,  # a fresh server: nothing cached from other runs
-        "S3WHY_PROPOSAL_KEY": "k" * 32,  # approvals (Redis) need the proposal signing key
     }
     env.pop("SLACK_APP_TOKEN", None)
     proc = subprocess.Popen(
