@@ -140,6 +140,10 @@ class Store:
 
 
 _SCOPES = frozenset({OBJECT, PREFIX, BUCKET, EXACT})  # bot/fixes/scope.py: the reaches a scope select offers
+_APPROVERS_ONLY = (
+    "The full report shows every policy document s3why read: it is for this account's approvers only. "
+    "Run `s3why diagnose` with your own AWS access to see it."
+)
 _ELSEWHERE = "Nothing done: this button does not belong to this thread (use the one where the fix was proposed)."
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
 
@@ -325,6 +329,12 @@ def create_app(
         started = time.perf_counter()
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
+        refused = ask_refusal(run)
+        if refused:
+            if run.requester:
+                client.chat_postEphemeral(channel=run.channel, user=run.requester, text=refused)
+            log.info("ask refused in %s: not an asker", run.channel)
+            return
         if progress_ts is None:
             progress_ts = show(run, None, "Looking at the layers…", progress_blocks(len(LayerId)))
         run.message_ts = progress_ts
@@ -352,6 +362,10 @@ def create_app(
             show(run, progress_ts, f"s3why could not finish: {reason}", [_mrkdwn(text)])
             return
         diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
+        outside = account_refusal(run, diagnoses)
+        if outside:  # nothing of the diagnosis is shown, nothing proposed
+            show(run, progress_ts, outside, [_mrkdwn(f":no_entry: {outside}")])
+            return
         if signed_by(diagnoses, run):  # a presigned URL's signer: re-runs and approvals evaluate as it
             store.put(f"run:{run_id}", run.stored())
         if not diagnoses:
@@ -506,18 +520,55 @@ def create_app(
             )
         )
 
+    def guarded_reports() -> bool:
+        """Full policy documents are for approvers only once any account names approvers."""
+        return any(a.approvers or a.approvers_by_risk for a in config.accounts)
+
+    def is_approver_for(run: Run, user: str) -> bool:
+        """An approver of the run's account (of any configured account when the run names none)."""
+        if approvals is None or not user:
+            return False
+        accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
+        every = [(*a.approvers, *(x for v in a.approvers_by_risk.values() for x in v)) for a in accounts]
+        return any(approvals._is_approver(user, approvers) for approvers in every)
+
+    def ask_refusal(run: Run) -> str | None:
+        """Why this person may not ask in this channel (`channels.<id>.askers`), None when they may."""
+        settings = config.channels.get(run.channel)
+        if settings is None or not settings.askers:
+            return None
+        user = run.requester or ""
+        if user in settings.askers or any(g.startswith("S") and user in group_members(g) for g in settings.askers):
+            return None
+        return "In this channel only the people configured as askers can ask s3why (channels.askers)."
+
+    def account_refusal(run: Run, diagnoses: list[Diagnosis]) -> str | None:
+        """Why this channel may not see this diagnosis: an account it involves (the principal's, the resource
+        owner's, the one asked about) is not in the channel's allow-list (`channels.<id>.accounts`)."""
+        settings = config.channels.get(run.channel)
+        if settings is None or settings.accounts is None:
+            return None
+        involved = {run.account} if run.account else set()
+        for d in diagnoses:
+            resolved = d.request.get("resolved") or {}
+            principal = Arn.parse(str(resolved.get("principal") or d.request.get("principal_arn") or ""))
+            involved |= {principal.account} if principal is not None and principal.account else set()
+            owner = resolved.get("resource_owner")
+            involved |= {str(owner)} if owner else set()
+        allowed = ", ".join(settings.accounts) or "none"
+        if not involved:
+            return f"s3why could not tell which account this is about; this channel may ask about {allowed} only."
+        outside = sorted(a for a in involved if a not in settings.accounts)
+        if outside:
+            return f"This channel may ask about accounts {allowed} only; this error involves {', '.join(outside)}."
+        return None
+
     def may_continue(run: Run, user: str | None) -> bool:
         """A thread reply continues a run only from someone who asked, or an approver of the run's account (of
         any configured account when the run names none)."""
         if not user:
             return False
-        if user in {run.requester, *run.requesters}:
-            return True
-        if approvals is None:
-            return False
-        accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
-        return any(approvals._is_approver(user, a.approvers + tuple(x for v in a.approvers_by_risk.values()
-                                                                    for x in v)) for a in accounts)  # fmt: skip
+        return user in {run.requester, *run.requesters} or is_approver_for(run, user)
 
     app.event("message")(ack=ack_event, lazy=[on_message])
 
@@ -564,7 +615,9 @@ def create_app(
         parsed = parse_text(text)
         channel = command["channel_id"]
         if slash_reply(channel) == "ephemeral":
-            run_and_post(Run.of(parsed, channel, "", response_url=command["response_url"]), progress_ts="ephemeral")
+            asker = command.get("user_id")
+            ephemeral = Run.of(parsed, channel, "", response_url=command["response_url"], requester=asker)
+            run_and_post(ephemeral, progress_ts="ephemeral")
             return
         parent = client.chat_postMessage(
             channel=channel, text=_echo(command["user_id"], slack_unescape(parsed.redacted_text))
@@ -768,6 +821,17 @@ def create_app(
             facts=run.facts or None,
         )
         report = "\n".join(diagnosis_text(d) for d in diagnoses) or "(no AWS error found)"
+        if guarded_reports():  # approvers are configured: full documents go to approvers only, privately
+            user = str((body.get("user") or {}).get("id", ""))
+            if not is_approver_for(run, user):
+                client.chat_postEphemeral(channel=run.channel, user=user, text=_APPROVERS_ONLY)
+                return
+            chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)]
+            for n, chunk in enumerate(chunks[:20]):
+                cut = "\n_… truncated: run `s3why diagnose`_" if n == 19 and len(chunks) > 20 else ""
+                text = f"```{chunk.replace('```', chr(39) * 3)}```{cut}"
+                client.chat_postEphemeral(channel=run.channel, user=user, text=mrkdwn(text), thread_ts=run.thread_ts)
+            return
         if not run.response_url:
             try:  # the whole report as one file in the thread: no truncation, no wall of messages
                 client.files_upload_v2(
