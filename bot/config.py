@@ -21,6 +21,9 @@ MAX_PROPOSAL_TTL_HOURS = 24 * 30
 MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600
 # A role carrying this tag (any value) is s3why's own: fixes never target it (docs/approvals.md).
 S3WHY_ROLE_TAG = "s3why:role"
+# A bucket tagged with this key and the value "true" opts in to s3why reading its object heads (HeadObject, which
+# needs s3:GetObject): without it s3why reads configuration only, never objects (policies/README.md).
+OBJECT_HEADS_TAG = "s3why:object-heads"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,12 @@ class Config:
     dry_run: bool = False  # every account: check everything, write nothing
     cache_ttls: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TTLS))
     iac: IacConfig = field(default_factory=IacConfig)
+    # `objects.head_buckets`: buckets whose object heads s3why reads (besides those tagged OBJECT_HEADS_TAG)
+    object_head_buckets: tuple[str, ...] = ()
+
+    def reads_object_heads(self, bucket: str, tags: dict[str, str]) -> bool:
+        """Does s3why read object heads (HeadObject) in this bucket: listed, or tagged `s3why:object-heads=true`."""
+        return bucket in self.object_head_buckets or tags.get(OBJECT_HEADS_TAG, "").lower() == "true"
 
     def account(self, account_id: str) -> AccountConfig | None:
         return next((a for a in self.accounts if a.id == account_id), None)
@@ -185,4 +194,5 @@ def effective(config: Config) -> dict[str, Any]:
         },
         "cache": {"ttl_seconds": dict(config.cache_ttls)},
         "iac": asdict(config.iac),
+        "objects": {"head_buckets": list(config.object_head_buckets)},
     }

@@ -213,9 +213,16 @@ class _Cache(BaseModel):
     ttl_seconds: _TtlSeconds | None = None
 
 
+class _Objects(BaseModel):
+    model_config = _strict_model()
+
+    head_buckets: list[Annotated[str, Field(min_length=3, max_length=63)]] | None = None
+
+
 class _File(BaseModel):
     model_config = _strict_model()
 
+    objects: _Objects | None = None
     accounts: list[_Account] | None = None
     organization: _Organization | None = None
     channels: dict[ChannelId, _Channel] | None = None
@@ -226,7 +233,7 @@ class _File(BaseModel):
 
 def _known_keys() -> set[str]:
     models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
-    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Objects]
     return {name for m in models for name in m.model_fields}
 
 
@@ -468,7 +475,7 @@ def build_config(text: str, path: str, base_dir: Path | None) -> Config:
 
 def _bool_keys() -> set[str]:
     models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
-    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Objects]
     return {name for m in models for name, f in m.model_fields.items() if f.annotation is bool}
 
 
@@ -579,4 +586,5 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
         dry_run=approval.dry_run,
         cache_ttls=ttls,
         iac=iac,
+        object_head_buckets=tuple(parsed.objects.head_buckets or ()) if parsed.objects else (),
     )

@@ -28,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bot.account.calls import DENIED_CODES, spec_for
 from bot.account.sessions import SessionProvider
 from bot.account.toolbox import fetch_record
+from bot.account.view import NOT_READ
 from bot.arn import Arn
 from bot.cache import Cache, MemoryCache
 from bot.metrics import METRICS
@@ -63,6 +64,12 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, bytes):
         return None
     return value
+
+
+_HEADS_OPT_IN = (
+    "s3why does not read object heads here (HeadObject needs s3:GetObject); the object's own encryption key and "
+    "metadata are unknown: opt in with objects.head_buckets or the bucket tag s3why:object-heads=true"
+)
 
 
 def error_answer(code: str, message: str = "") -> Answer:
@@ -267,6 +274,13 @@ class Collector:
             )
         return out
 
+    def _reads_object_heads(self, bucket: str, tagging: Answer) -> bool:
+        """The opt-in to HeadObject for this bucket (bot/config.py `reads_object_heads`): its tags as read."""
+        tags = (
+            {} if is_error(tagging) else {str(t.get("Key")): str(t.get("Value", "")) for t in tagging.get("TagSet", [])}
+        )
+        return self.sessions.config.reads_object_heads(bucket, tags)
+
     def _bucket_owner(self, pool: ThreadPoolExecutor, bucket: str, hint: str | None = None) -> str | None:
         """The configured account whose bucket list holds the bucket (all lists read at once, and cached).
 
@@ -327,9 +341,17 @@ class Collector:
             # HeadObject also returns the version's retention and legal hold (ObjectLockMode,
             # ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus) to a caller allowed s3:GetObjectRetention and
             # s3:GetObjectLegalHold, which the read role is: two calls fewer on every cold diagnosis.
-            head = pool.submit(self.call, reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
             acl = pool.submit(self.call, reader, "s3", "GetObjectAcl", region, Bucket=bucket, Key=target.key, **extra)
-            obj = {"key": target.key, "calls": {"HeadObject": head.result()}}
+            if self._reads_object_heads(bucket, fs["GetBucketTagging"].result()):
+                head = self.call(reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
+                obj = {"key": target.key, "calls": {"HeadObject": head}}
+            else:  # configuration, never data: the owner from the ACL, the key from the text and the bucket
+                lock = {
+                    name: pool.submit(self.call, reader, "s3", name, region, Bucket=bucket, Key=target.key, **extra)
+                    for name in ("GetObjectRetention", "GetObjectLegalHold")
+                }
+                obj = {"key": target.key, "calls": {"HeadObject": error_answer(NOT_READ, _HEADS_OPT_IN)}}
+                obj["calls"].update({name: f.result() for name, f in lock.items()})
             key_id = obj["calls"]["HeadObject"].get("SSEKMSKeyId")
             if key_id:
                 out["kms_keys"].append(key_id)
