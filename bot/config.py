@@ -116,12 +116,17 @@ class Config:
     dry_run: bool = False  # every account: check everything, write nothing
     cache_ttls: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TTLS))
     iac: IacConfig = field(default_factory=IacConfig)
-    # `objects.head_buckets`: buckets whose object heads s3why reads (besides those tagged OBJECT_HEADS_TAG)
+    # `objects.heads`: "opt-in" (object heads only in the buckets listed in `objects.head_buckets` or tagged
+    # OBJECT_HEADS_TAG) or "all" (a read role with s3:GetObject everywhere, e.g. the demo's emulated accounts)
+    object_heads: str = "opt-in"
     object_head_buckets: tuple[str, ...] = ()
 
     def reads_object_heads(self, bucket: str, tags: dict[str, str]) -> bool:
-        """Does s3why read object heads (HeadObject) in this bucket: listed, or tagged `s3why:object-heads=true`."""
-        return bucket in self.object_head_buckets or tags.get(OBJECT_HEADS_TAG, "").lower() == "true"
+        """Does s3why read object heads (HeadObject) in this bucket: all of them, listed, or tagged
+        `s3why:object-heads=true`."""
+        if self.object_heads == "all" or bucket in self.object_head_buckets:
+            return True
+        return tags.get(OBJECT_HEADS_TAG, "").lower() == "true"
 
     def account(self, account_id: str) -> AccountConfig | None:
         return next((a for a in self.accounts if a.id == account_id), None)
@@ -194,5 +199,5 @@ def effective(config: Config) -> dict[str, Any]:
         },
         "cache": {"ttl_seconds": dict(config.cache_ttls)},
         "iac": asdict(config.iac),
-        "objects": {"head_buckets": list(config.object_head_buckets)},
+        "objects": {"heads": config.object_heads, "head_buckets": list(config.object_head_buckets)},
     }

@@ -216,6 +216,7 @@ class _Cache(BaseModel):
 class _Objects(BaseModel):
     model_config = _strict_model()
 
+    heads: Literal["opt-in", "all"] = "opt-in"
     head_buckets: list[Annotated[str, Field(min_length=3, max_length=63)]] | None = None
 
 
@@ -586,5 +587,6 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
         dry_run=approval.dry_run,
         cache_ttls=ttls,
         iac=iac,
+        object_heads=parsed.objects.heads if parsed.objects else "opt-in",
         object_head_buckets=tuple(parsed.objects.head_buckets or ()) if parsed.objects else (),
     )

@@ -274,8 +274,8 @@ class Collector:
             )
         return out
 
-    def _reads_object_heads(self, bucket: str, tagging: Answer) -> bool:
-        """The opt-in to HeadObject for this bucket (bot/config.py `reads_object_heads`): its tags as read."""
+    def _tagged_for_heads(self, bucket: str, tagging: Answer) -> bool:
+        """The opt-in to HeadObject by the bucket's tag (bot/config.py `reads_object_heads`): its tags as read."""
         tags = (
             {} if is_error(tagging) else {str(t.get("Key")): str(t.get("Value", "")) for t in tagging.get("TagSet", [])}
         )
@@ -342,7 +342,9 @@ class Collector:
             # ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus) to a caller allowed s3:GetObjectRetention and
             # s3:GetObjectLegalHold, which the read role is: two calls fewer on every cold diagnosis.
             acl = pool.submit(self.call, reader, "s3", "GetObjectAcl", region, Bucket=bucket, Key=target.key, **extra)
-            if self._reads_object_heads(bucket, fs["GetBucketTagging"].result()):
+            config = self.sessions.config
+            # the bucket's tags are waited for only when they alone can opt it in
+            if config.reads_object_heads(bucket, {}) or self._tagged_for_heads(bucket, fs["GetBucketTagging"].result()):
                 head = self.call(reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
                 obj = {"key": target.key, "calls": {"HeadObject": head}}
             else:  # configuration, never data: the owner from the ACL, the key from the text and the bucket
