@@ -22,6 +22,7 @@ import redis
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.approve.flow import Approvals, Outcome, proposal_for
@@ -294,6 +295,9 @@ def create_app(
         logger=safe_logger(),  # Bolt's lines never carry a request body or a secret (bot/logs.py)
         token_verification_enabled=False,  # `s3why serve` checks the token at start (bot/startup.py), one line
     )
+    # a rate-limited Web API call is retried after Slack's Retry-After (slack_sdk's handler), twice at most
+    if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     bot_user: dict[str, str | None] = {"id": None}
     try:
         bot_user["id"] = client.auth_test().get("user_id")
@@ -400,7 +404,7 @@ def create_app(
             proposals=propose(run, run_id, first, 0),
             asked_by=(run.requester or "", *run.requesters),
         )
-        show(run, progress_ts, verdict_line(first)[:3000], blocks)
+        answer(run, progress_ts, verdict_line(first)[:3000], blocks)
         METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
         for index, extra in enumerate(diagnoses[1:5], 1):
             more = diagnosis_blocks(
@@ -411,6 +415,21 @@ def create_app(
                 asked_by=(run.requester or "", *run.requesters),
             )
             show(run, None, verdict_line(extra)[:3000], more)
+
+    def answer(run: Run, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Show the answer; when Slack refuses it (too large, invalid, still rate limited after the retries),
+        a short fallback in its place, so the thread is never left on "Looking at the layers…"."""
+        try:
+            show(run, ts, text, blocks)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            log.warning("answer not posted (%s); posting the short fallback", error)
+            METRICS.inc("s3why_slack_fallbacks_total", error=error[:40])
+            short = f"{text[:2000]}\n_Slack refused the full answer ({error}): use *Full report* or `s3why diagnose`._"
+            try:
+                show(run, ts, text[:200], [_mrkdwn(short)])
+            except SlackApiError as again:
+                log.warning("fallback not posted either (%s)", again.response.get("error"))
 
     def propose(run: Run, run_id: str, d: Diagnosis, index: int) -> dict[int, Proposal]:
         """Record each applicable fix as a proposal (Redis, with its TTL); fix index -> proposal id."""
