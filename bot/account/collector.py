@@ -343,17 +343,20 @@ class Collector:
             # s3:GetObjectLegalHold, which the read role is: two calls fewer on every cold diagnosis.
             acl = pool.submit(self.call, reader, "s3", "GetObjectAcl", region, Bucket=bucket, Key=target.key, **extra)
             config = self.sessions.config
+            direct = config.reads_object_heads(bucket, {})  # all buckets, or this one listed
+            # without the opt-in: configuration, never data (the owner from the ACL, the key from the text and the
+            # bucket); retention and legal hold by their own reads, in the same round as the bucket's
+            lock = {} if direct else {
+                name: pool.submit(self.call, reader, "s3", name, region, Bucket=bucket, Key=target.key, **extra)
+                for name in ("GetObjectRetention", "GetObjectLegalHold")
+            }  # fmt: skip
             # the bucket's tags are waited for only when they alone can opt it in
-            if config.reads_object_heads(bucket, {}) or self._tagged_for_heads(bucket, fs["GetBucketTagging"].result()):
+            if direct or self._tagged_for_heads(bucket, fs["GetBucketTagging"].result()):
                 head = self.call(reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
                 obj = {"key": target.key, "calls": {"HeadObject": head}}
-            else:  # configuration, never data: the owner from the ACL, the key from the text and the bucket
-                lock = {
-                    name: pool.submit(self.call, reader, "s3", name, region, Bucket=bucket, Key=target.key, **extra)
-                    for name in ("GetObjectRetention", "GetObjectLegalHold")
-                }
+            else:
                 obj = {"key": target.key, "calls": {"HeadObject": error_answer(NOT_READ, _HEADS_OPT_IN)}}
-                obj["calls"].update({name: f.result() for name, f in lock.items()})
+            obj["calls"].update({name: f.result() for name, f in lock.items()})
             key_id = obj["calls"]["HeadObject"].get("SSEKMSKeyId")
             if key_id:
                 out["kms_keys"].append(key_id)

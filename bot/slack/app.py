@@ -32,7 +32,7 @@ from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
-from bot.escape import mrkdwn, slack_unescape
+from bot.escape import mrkdwn
 from bot.fixes import diagnosis_with_scope
 from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
 from bot.iac.approve import approve_pull_request
@@ -172,10 +172,10 @@ def _one_per_kind(warnings: tuple[ParseWarning, ...]) -> tuple[ParseWarning, ...
     return tuple(seen.values())
 
 
-def _echo(user: str, text: str) -> str:
-    """ "<@user> asked s3why:" and the (redacted) text as a code block that shows it literally."""
-    body = mrkdwn(text[:2800]).replace("```", "'''")
-    return f"<@{user}> asked s3why:\n```{body}```"
+def _echo(user: str) -> str:
+    """The public parent message of a /s3why run: who asked, never what they pasted (even redacted, a paste can
+    hold names and data its author meant for s3why only); the answer follows in its thread."""
+    return f"<@{user}> asked s3why about an AWS error with /s3why: the answer is in this thread."
 
 
 @dataclass
@@ -638,9 +638,7 @@ def create_app(
             ephemeral = Run.of(parsed, channel, "", response_url=command["response_url"], requester=asker)
             run_and_post(ephemeral, progress_ts="ephemeral")
             return
-        parent = client.chat_postMessage(
-            channel=channel, text=_echo(command["user_id"], slack_unescape(parsed.redacted_text))
-        )
+        parent = client.chat_postMessage(channel=channel, text=_echo(command["user_id"]))
         run_and_post(Run.of(parsed, channel, parent["ts"], requester=command.get("user_id")))
 
     app.command("/s3why")(ack=ack_command, lazy=[on_command])
@@ -660,7 +658,7 @@ def create_app(
         channel = meta.get("channel") or body["user"]["id"]
         thread_ts = meta.get("thread_ts")
         if not thread_ts:
-            parent = client.chat_postMessage(channel=channel, text=_echo(body["user"]["id"], form.parsed.redacted_text))
+            parent = client.chat_postMessage(channel=channel, text=_echo(body["user"]["id"]))
             thread_ts = parent["ts"]
         run = Run.of(
             form.parsed,
