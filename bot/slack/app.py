@@ -84,6 +84,8 @@ class Store:
 
     DOWN_SECONDS = 15.0  # after a failure, Redis is left alone this long so no Slack request waits on it
 
+    MAX_MEMORY_ENTRIES = 10_000  # the in-process fallback never grows past this
+
     def __init__(self, client: redis.Redis | None = None, prefix: str = "s3why:slack:") -> None:
         self.client = client
         self.prefix = prefix
@@ -110,8 +112,37 @@ class Store:
             now = time.monotonic()
             if key in self._mem and self._mem[key][0] > now:
                 return False
-            self._mem[key] = (now + ttl, "1")
+            self._remember(key, (now + ttl, "1"))
             return True
+
+    def count(self, key: str, window: int) -> int:
+        """How many times `key` was counted in its current window of `window` seconds, this call included
+        (Redis INCR, shared by every replica; process memory while Redis is down)."""
+        client = self._redis()
+        if client is not None:
+            try:
+                with client.pipeline() as pipe:
+                    pipe.incr(self.prefix + key)
+                    pipe.expire(self.prefix + key, window, nx=True)
+                    return int(pipe.execute()[0])
+            except redis.RedisError:
+                self._failed("counting")
+        with self._lock:
+            now = time.monotonic()
+            until, seen = self._mem.get(key, (0.0, "0"))
+            n = int(seen) + 1 if until > now else 1
+            self._remember(key, (until if until > now else now + window, str(n)))
+            return n
+
+    def _remember(self, key: str, entry: tuple[float, str]) -> None:
+        """Keep an entry in process memory, bounded: past MAX_MEMORY_ENTRIES the expired go, then the oldest."""
+        self._mem[key] = entry
+        if len(self._mem) > self.MAX_MEMORY_ENTRIES:
+            now = time.monotonic()
+            for k in [k for k, (until, _) in self._mem.items() if until <= now]:
+                del self._mem[k]
+            while len(self._mem) > self.MAX_MEMORY_ENTRIES:
+                del self._mem[next(iter(self._mem))]
 
     def put(self, key: str, value: dict[str, Any], ttl: int = RUN_TTL) -> None:
         data = json.dumps(value)
@@ -123,7 +154,7 @@ class Store:
             except redis.RedisError:
                 self._failed(f"keeping {key.split(':')[0]}s")
         with self._lock:
-            self._mem[key] = (time.monotonic() + ttl, data)
+            self._remember(key, (time.monotonic() + ttl, data))
 
     def get(self, key: str) -> dict[str, Any] | None:
         client = self._redis()
@@ -285,6 +316,8 @@ def create_app(
     approvals: Approvals | None = None,
     process_before_response: bool = False,
     reconcile_seconds: float = 60.0,
+    runs_per_user_minute: int = 12,
+    errors_per_message: int = 5,
 ) -> App:
     """The Bolt app. With `approvals`, a daemon thread reconciles, every `reconcile_seconds`, proposals a state
     store failure left in flight, and posts what it found in their threads."""
@@ -334,6 +367,11 @@ def create_app(
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
         refused = ask_refusal(run)
+        if refused is None and run.requester and store.count(f"rate:{run.requester}", 60) > runs_per_user_minute:
+            refused = (
+                f"You have asked s3why more than {runs_per_user_minute} times in the last minute: wait a moment and "
+                "ask again (one person cannot starve the others)."
+            )
         if refused:
             if run.requester:
                 client.chat_postEphemeral(channel=run.channel, user=run.requester, text=refused)
@@ -406,7 +444,14 @@ def create_app(
         )
         answer(run, progress_ts, verdict_line(first)[:3000], blocks)
         METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
-        for index, extra in enumerate(diagnoses[1:5], 1):
+        if len(parsed.requests) > errors_per_message:  # one message cannot make s3why read AWS for everyone
+            skipped = len(parsed.requests) - errors_per_message
+            note = (
+                f"This message holds {len(parsed.requests)} AWS errors: s3why answers the first {errors_per_message} "
+                f"({skipped} not looked at). Paste the others in a message of their own."
+            )
+            show(run, None, note, [_mrkdwn(f":information_source: {note}")])
+        for index, extra in enumerate(diagnoses[1:errors_per_message], 1):
             more = diagnosis_blocks(
                 extra,
                 run_id,

@@ -23,8 +23,10 @@ from bot.parse import ParseResult, parse_text
 class LiveDiagnoser:
     """Callable used by the Slack app; `fresh` reads everything live (the "Re-run fresh" button)."""
 
-    def __init__(self, collector: Collector) -> None:
+    def __init__(self, collector: Collector, max_requests: int = 5) -> None:
+        """`max_requests`: the errors of one text that are diagnosed (AWS is read for each); the rest are not."""
         self.collector = collector
+        self.max_requests = max_requests
 
     def __call__(
         self,
@@ -44,7 +46,7 @@ class LiveDiagnoser:
         out: list[Diagnosis] = []
         options = DiagnoseOptions(principal=principal, context=context)
         iac = iac_options(self.collector.sessions.config)  # Terraform / CloudFormation: iac-change patches
-        for index, parsed_req in enumerate(parsed.requests):
+        for index, parsed_req in enumerate(parsed.requests[: self.max_requests]):
             parsed_req = with_signer_key(parsed_req, (signer_keys or [])[index : index + 1])
             req = with_facts(
                 parsed_req, operation=given.get("operation"), bucket=given.get("bucket"), key=given.get("key")
