@@ -26,7 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.account.calls import DENIED_CODES, spec_for
-from bot.account.sessions import SessionProvider
+from bot.account.sessions import SessionProvider, known_region
 from bot.account.toolbox import fetch_record
 from bot.account.view import NOT_READ
 from bot.arn import Arn
@@ -101,6 +101,8 @@ class Collector:
         if account is None:
             return error_answer("AccountUnknown", f"the account that owns this {spec.kind} is not known")
         region = region or self.sessions.default_region
+        if not known_region(region):  # from a paste or an answer: no client is made for it, the rest goes on
+            return error_answer("UnknownRegion", f"{region[:40]!r} is not a region of any AWS partition")
         key = f"{account}:{region}:{spec.kind}:{service}.{operation}:{json.dumps(params, sort_keys=True)}"
 
         def load() -> tuple[Answer, bool]:
