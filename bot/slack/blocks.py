@@ -297,16 +297,37 @@ def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
     }
 
 
+OPTION_TEXT = 75  # Slack's limit on an option's text, and on its description line (Block Kit: option object)
+
+
+def option_words(words: str) -> tuple[str, str]:
+    """A select option's words within Slack's limits: the text line, and the description line below it (each at
+    most 75 characters, split at a space; what does not fit ends in "…")."""
+
+    def line(text: str) -> tuple[str, str]:
+        if len(text) <= OPTION_TEXT:
+            return text, ""
+        cut = text.rfind(" ", 0, OPTION_TEXT)
+        cut = cut if cut > OPTION_TEXT // 2 else OPTION_TEXT
+        return text[:cut].rstrip(), text[cut:].lstrip()
+
+    first, rest = line(" ".join(words.split()))
+    second, more = line(rest)
+    if more:
+        second = second[: OPTION_TEXT - 1].rstrip() + "…"
+    return first, second
+
+
 def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     """The scopes of a fix in words, and a select that switches the one shown (and the one approval applies)."""
     chosen = next(s for s in fix.scopes if s.name == fix.scope)
-    options = [
-        {
-            "text": {"type": "plain_text", "text": _cut(f"{s.name}: {s.description}", 75)},
-            "value": f"{run_id}|{s.name}",
-        }
-        for s in fix.scopes
-    ]
+    options = []
+    for s in fix.scopes:
+        first, rest = option_words(f"{s.name}: {s.description}")
+        option: dict[str, Any] = {"text": {"type": "plain_text", "text": first}, "value": f"{run_id}|{s.name}"}
+        if rest:
+            option["description"] = {"type": "plain_text", "text": rest}
+        options.append(option)
     text = f"*Scope:* {chosen.description}" + (f"\n_{chosen.workload}_" if chosen.workload else "")
     return {
         "type": "section",
