@@ -304,18 +304,19 @@ def option_words(words: str) -> tuple[str, str]:
     """A select option's words within Slack's limits: the text line, and the description line below it (each at
     most 75 characters, split at a space; what does not fit ends in "…")."""
 
-    def line(text: str) -> tuple[str, str]:
-        if len(text) <= OPTION_TEXT:
+    def line(text: str, limit: int = OPTION_TEXT) -> tuple[str, str]:
+        if len(text) <= limit:
             return text, ""
-        cut = text.rfind(" ", 0, OPTION_TEXT)
-        cut = cut if cut > OPTION_TEXT // 2 else OPTION_TEXT
+        cut = text.rfind(" ", 0, limit)
+        if cut <= limit // 2:  # no space late enough: a hard cut, never inside an entity (`&lt;`)
+            cut = limit
+            entity = text.rfind("&", max(0, cut - 4), cut)
+            cut = entity if entity != -1 and ";" not in text[entity:cut] else cut
         return text[:cut].rstrip(), text[cut:].lstrip()
 
-    first, rest = line(" ".join(words.split()))
-    second, more = line(rest)
-    if more:
-        second = second[: OPTION_TEXT - 1].rstrip() + "…"
-    return first, second
+    first, rest = line(mrkdwn(" ".join(words.split())))  # escaped like every text s3why posts (bot/escape.py)
+    second, more = line(rest, OPTION_TEXT - 1 if len(rest) > OPTION_TEXT else OPTION_TEXT)
+    return first, second + ("…" if more else "")
 
 
 def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
