@@ -16,7 +16,7 @@ from bot.approve.store import Change, Proposal
 from bot.arn import Arn
 from bot.config import Config
 from bot.escape import github_markdown
-from bot.fixes.core import Fix, Patch
+from bot.fixes.model import Fix, Patch
 from bot.iac.fixes import IacOptions, options_from_config
 from bot.iac.github import PullRequestError, open_pull_request, pull_request_body
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.config import IacConfig, TerraformIac
 from bot.escape import github_markdown
-from bot.fixes.core import Fix, Patch
+from bot.fixes.model import Fix, Patch
 from bot.iac.approve import approve_pull_request
 from bot.iac.github import pull_request_body
 from tests.account.conftest import OTHER, OWN
