@@ -71,6 +71,7 @@ def propose_fixes(
     *,
     known_accounts: frozenset[str] = frozenset(),
     paste: str = "",
+    analyzer: Any = None,
 ) -> list[Fix]:
     """Verified fixes for every root cause, the one to show first first (see `rank_fixes`).
 
@@ -91,6 +92,7 @@ def propose_fixes(
         resource=str(resolved.get("resource") or req.resource_arn or ""),
         bucket=(snapshot.get("bucket") or {}).get("name"),
         owner=resolved.get("resource_owner"),
+        analyzer=analyzer,
         workload=workload_of((snapshot.get("bucket") or {}).get("name"), req.key, paste),
     )
     # Issue 12 §3: every authorization the operation needs. A failing S3 authorization on the same resource (an
