@@ -22,6 +22,7 @@ import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import redis
@@ -29,6 +30,21 @@ import redis
 from bot.metrics import METRICS
 
 log = logging.getLogger("s3why.audit")
+
+
+class ProposalState(StrEnum):
+    """A proposal's states (the values are stored in Redis: they never change)."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    APPLYING = "applying"
+    APPLIED = "applied"
+    ROLLING_BACK = "rolling-back"
+    FAILED = "failed"
+    DRY_RUN = "dry-run"
+    REJECTED = "rejected"
+    ROLLED_BACK = "rolled-back"
+
 
 EDGES: dict[str, tuple[str, ...]] = {
     "proposed": ("approved", "rejected"),

@@ -17,11 +17,13 @@ from typing import Any
 import jinja2
 import yaml
 
+from bot.diagnose.model import CauseKind
 from bot.errors import S3whyError
 from bot.escape import JINJA_FILTERS
+from bot.fixes.model import Risk
 
-_RISKS = ("low", "medium", "high")
-_KINDS = ("explicit", "implicit", "condition", "setting")
+_RISKS = tuple(r.value for r in Risk)
+_KINDS = tuple(k.value for k in CauseKind)
 _TARGETS = ("principal", "bucket", "key", "vpc_endpoint", "boundary", "access_point", None)
 
 

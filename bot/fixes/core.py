@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
+from bot.diagnose.model import Decision
 from bot.fixes.catalogue import Remediation, catalogue, render_statement
 from bot.fixes.context import (
     FixContext,
@@ -78,7 +79,7 @@ def propose_fixes(
     `known_accounts`: the accounts of s3why's configuration (bot/fixes/owners.py: a grant to a principal of an
     account in neither it nor the organization is advice only)."""
     resolved = diagnosis.request.get("resolved") or {}
-    if diagnosis.decision == "allow" or not diagnosis.root_causes or diagnosis.not_a_denial:
+    if diagnosis.decision == Decision.ALLOW or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
     principal = resolved.get("principal") or options.principal or req.principal_arn or ""
     c = FixContext(
