@@ -13,24 +13,21 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from bot.account.view import account_view
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
 from bot.diagnose.model import Decision
 from bot.fixes.catalogue import Remediation, catalogue, render_statement
-from bot.fixes.context import (
-    FixContext,
-    account_of,
-    role_arn,
-)
+from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
 from bot.fixes.model import Fix, Patch, ScopeChoice
 from bot.fixes.owners import place_owners
 from bot.fixes.rank import rank_fixes, side_of, similar_side, without_sids
 from bot.fixes.request import request_changes
-from bot.fixes.scope import BUCKET, Scope, describe, scopes_for
+from bot.fixes.scope import BUCKET, Scope, describe, literal, scopes_for
 from bot.fixes.targets import BY_CATALOGUE_NAME, TargetInput
 from bot.fixes.values import kms_actions, template_values
 from bot.fixes.verify import verify_fixes
-from bot.fixes.workload import workload_of
+from bot.fixes.workload import Workload, granted_prefix, workload_of
 from bot.parse.model import DeniedRequest
 
 
@@ -64,6 +61,34 @@ def _patches_for(entry: Remediation, cause: RootCause, c: FixContext, scope: Sco
     return out
 
 
+def _entry_scopes(entry: Remediation, c: FixContext, scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
+    """The scopes an entry offers: all of them, or the whole bucket when its layer's AWS pattern says so."""
+    if entry.scope == BUCKET and c.bucket:
+        return (Scope(BUCKET, f"arn:aws:s3:::{literal(c.bucket)}/*", ""),)
+    return scopes
+
+
+def _workload(c: FixContext, paste: str) -> Workload:
+    """The workload's stable prefix: the paste, the key, and the grants the account already makes for it (the
+    principal's identity policies and the bucket policy's statements for it, its account or everyone)."""
+    if not c.bucket or c.req.key is None:
+        return workload_of(c.bucket, c.req.key, paste)
+    view = account_view(c.snapshot)
+    statements: list[dict[str, Any]] = []
+    if view.principal is not None:
+        statements += [st for policy in view.principal.policies for st in statements_of(policy.document)]
+    if view.bucket is not None and view.bucket.policy.present:
+        me = {c.principal, c.principal_policy_arn, account_of(c.principal) or "", "*"}
+        for st in statements_of(view.bucket.policy.value):
+            who = st.get("Principal")
+            names = who.get("AWS") if isinstance(who, dict) else who
+            values = {str(v) for v in (names if isinstance(names, list) else [names])}
+            if values & me or any(v.endswith(f":{account_of(c.principal)}:root") for v in values):
+                statements.append(st)
+    granted = granted_prefix(statements, c.bucket, c.req.key, c.actions)
+    return workload_of(c.bucket, c.req.key, paste, granted)
+
+
 def propose_fixes(
     req: DeniedRequest,
     snapshot: dict[str, Any],
@@ -94,8 +119,8 @@ def propose_fixes(
         bucket=(snapshot.get("bucket") or {}).get("name"),
         owner=resolved.get("resource_owner"),
         analyzer=analyzer,
-        workload=workload_of((snapshot.get("bucket") or {}).get("name"), req.key, paste),
     )
+    c.workload = _workload(c, paste)
     # Issue 12 §3: every authorization the operation needs. A failing S3 authorization on the same resource (an
     # ACL or tagging header's s3:PutObjectAcl / s3:PutObjectTagging) is granted with the request's own actions.
     for auth in getattr(diagnosis, "failing_authorizations", ()):
@@ -140,7 +165,7 @@ def propose_fixes(
                 continue
             choices: list[ScopeChoice] = []
             seen: set[str] = set()
-            for scope in scopes:
+            for scope in _entry_scopes(entry, c, scopes):
                 patches = _patches_for(entry, cause, c, scope)
                 for companion_id in entry.companions:
                     companion = entries[companion_id]
