@@ -61,6 +61,18 @@ def _patches_for(entry: Remediation, cause: RootCause, c: FixContext, scope: Sco
     return out
 
 
+_EXISTS = (
+    "The bucket exists: the tool asked to create it because it could not see it (HeadBucket needs s3:ListBucket "
+    "on the bucket). Let it see the bucket instead of letting it create buckets."
+)
+
+
+def _bucket_exists(snapshot: dict[str, Any]) -> bool:
+    """The collector read the bucket (its location answered): it exists."""
+    location = ((snapshot.get("bucket") or {}).get("calls") or {}).get("GetBucketLocation")
+    return isinstance(location, dict) and "Error" not in location
+
+
 def _entry_scopes(entry: Remediation, c: FixContext, scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
     """The scopes an entry offers: all of them, or the whole bucket when its layer's AWS pattern says so."""
     if entry.scope == BUCKET and c.bucket:
@@ -127,6 +139,12 @@ def propose_fixes(
         action, on = str(auth.get("action") or ""), str(auth.get("resource") or "")
         if action.startswith("s3:") and on == c.resource and action not in c.actions:
             c.actions.append(action)
+    existing = _bucket_exists(snapshot) and c.actions == ["s3:CreateBucket"]
+    if existing:
+        # The bucket is there: the tool called CreateBucket because its existence check (HeadBucket, which needs
+        # s3:ListBucket on the bucket; S3 API Reference, HeadBucket) was denied. That check is what the workload
+        # needs, not the right to create buckets: the fix grants it and is verified on it.
+        c.req, c.actions = replace(req, operation="HeadBucket", action=None), ["s3:ListBucket"]
     entries = catalogue()
     scopes = scopes_for(c.bucket, c.req.key, c.resource, c.workload.prefix)
     similar = similar_side(c)
@@ -148,6 +166,8 @@ def propose_fixes(
             explanation = entry.explanation.format_map(
                 _SafeDict(template_values(c, cause, entry) | {"kms_actions": ", ".join(kms_actions(c, cause))})
             )
+            if existing:
+                explanation = f"{_EXISTS} {explanation}"
             if entry.never_automatic:
                 fixes.append(
                     Fix(

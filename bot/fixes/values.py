@@ -48,8 +48,10 @@ def _workload_kms_actions(c: FixContext, key_arn: str) -> list[str]:
     for policy in view.principal.policies:
         for st in statements_of(policy.document):
             resources = st.get("Resource")
-            if st.get("Effect") != "Allow" or "Condition" not in st or key_arn not in (
-                resources if isinstance(resources, list) else [resources]
+            if (
+                st.get("Effect") != "Allow"
+                or "Condition" not in st
+                or key_arn not in (resources if isinstance(resources, list) else [resources])
             ):
                 continue
             out += [a for a in _S3_KMS_ACTIONS if action_listed(st.get("Action"), a)]
