@@ -15,6 +15,7 @@ fails it.
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 from dataclasses import dataclass
@@ -146,7 +147,7 @@ def _workload_of(bucket: str, key: str, paste: str) -> Workload:
         prefix = "/".join(parts[:first]) + "/" if first else ""
         changing = "/".join(parts[first:]) + "/"
         return Workload(prefix, f"above the partition {changing}, which changes from run to run", True)
-    others = [k for k in _keys(paste, bucket) if k != key and not k.endswith("/")]
+    others = [k for k in _keys(paste, bucket) if not k.endswith("/") and not _same_object(k, key)]
     if others:
         folders = [k.split("/")[:-1] for k in (key, *others)]
         shared = [seg for seg, *rest in zip(*folders, strict=False) if all(r == seg for r in rest)]
@@ -157,6 +158,12 @@ def _workload_of(bucket: str, key: str, paste: str) -> Workload:
     if "/" not in key.rstrip("/"):
         return Workload(None, "")
     return Workload(key[: key.rstrip("/").rfind("/") + 1], "the folder of the object")
+
+
+def _same_object(mentioned: str, key: str) -> bool:
+    """A mention of the key itself: equal, cut at white space, or written with HTML entities (Slack's &amp;)."""
+    a, b = html.unescape(html.unescape(mentioned)), html.unescape(html.unescape(key))
+    return a == b or b.startswith(a) or a.startswith(b) or mentioned == key
 
 
 def _leading(shared: list[str], folder: list[str]) -> list[str]:

@@ -93,6 +93,13 @@ def test_the_cli_shows_the_workload_scope(tmp_path: Path) -> None:
     assert "arn:aws:s3:::data-bucket/exports/*" in out
 
 
+def _added(fix: Any) -> dict[str, Any]:
+    document = fix.patches[0].document
+    assert document is not None
+    added: dict[str, Any] = document["Statement"][-1]
+    return added
+
+
 def test_the_prefix_the_account_already_grants_is_the_workloads() -> None:
     from bot.fixes.workload import granted_prefix
 
@@ -110,9 +117,8 @@ def test_the_prefix_the_account_already_grants_is_the_workloads() -> None:
 
 def test_the_scope_follows_the_roles_existing_grant_over_the_keys_folder() -> None:
     head = "arn:aws:s3:::data-bucket"
-    identity = [
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{head}/*"}]}
-    ]
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{head}/*"}
+    identity: list[dict[str, Any]] = [{"Version": "2012-10-17", "Statement": [statement]}]
     snap = snapshot(key="mypkg/mypkg-1.0.tar.gz", identity=identity)
     text = (
         "upload failed: ./a to s3://data-bucket/mypkg/mypkg-1.0.tar.gz An error occurred (AccessDenied) when "
@@ -121,11 +127,9 @@ def test_the_scope_follows_the_roles_existing_grant_over_the_keys_folder() -> No
     (req,) = parse_text(text).requests
     found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snap), paste=text)
     (fix,) = found.fixes
-    assert fix.patches[0].document["Statement"][-1]["Resource"] == [
-        "arn:aws:s3:::data-bucket/mypkg/*"
-    ]  # GetObject is another action
-    identity[0]["Statement"][0]["Action"] = ["s3:GetObject", "s3:PutObject"]
-    identity[0]["Statement"][0]["Condition"] = {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+    assert _added(fix)["Resource"] == ["arn:aws:s3:::data-bucket/mypkg/*"]  # GetObject is another action
+    statement["Action"] = ["s3:GetObject", "s3:PutObject"]
+    statement["Condition"] = {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
     found, _ = diagnose_and_fix(
         req,
         DiagnoseOptions(principal=SESSION),
@@ -133,9 +137,7 @@ def test_the_scope_follows_the_roles_existing_grant_over_the_keys_folder() -> No
         paste=text,
     )
     fix = next(f for f in found.fixes if f.id == "identity-allow")
-    assert fix.scope == "bucket" and fix.patches[0].document["Statement"][-1]["Resource"] == [
-        "arn:aws:s3:::data-bucket/*"
-    ]
+    assert fix.scope == "bucket" and _added(fix)["Resource"] == ["arn:aws:s3:::data-bucket/*"]
 
 
 def test_create_bucket_on_an_existing_bucket_is_answered_with_the_existence_check() -> None:
@@ -147,6 +149,6 @@ def test_create_bucket_on_an_existing_bucket_is_answered_with_the_existence_chec
     (req,) = parse_text(text).requests
     found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snapshot(key=None)))
     (fix,) = found.fixes
-    statement = fix.patches[0].document["Statement"][-1]
+    statement = _added(fix)
     assert statement["Action"] == ["s3:ListBucket"] and statement["Resource"] == ["arn:aws:s3:::data-bucket"]
     assert fix.verified and fix.explanation.startswith("The bucket exists")
