@@ -417,6 +417,7 @@ def help_text() -> str:
         "*s3why* explains S3 *Access Denied* errors.\n"
         "• Paste the error in a channel s3why is in (or DM it): it answers in the thread.\n"
         "• `/s3why &lt;error&gt;` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
+        "• `/s3why can PRINCIPAL ACTION RESOURCE` — is this request allowed now? (every layer, no error needed)\n"
         "• Mention `@s3why` in a thread to diagnose the message the thread started with.\n"
         "• Message menu → *Diagnose with s3why* on any message."
     )

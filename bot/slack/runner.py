@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.account.collector import Collector
 from bot.account.signer import signer_view, with_signer_key
 from bot.account.target import target_for
@@ -58,6 +60,14 @@ class LiveDiagnoser:
             )
             out.append(found)
         return parsed, out
+
+    def can(self, req: Any, context: dict[str, tuple[str, ...]]) -> Diagnosis:
+        """`/s3why can`: the request asked, read live (through the cache), every layer, no text as evidence."""
+        from bot.answer import answer, collect_for
+        from bot.can import can_options
+
+        options = can_options(req.principal_arn or "", context)
+        return answer(req, options, collect_for(req, options, self.collector))
 
     def verify(self, proposal: Proposal, patched: bool) -> str:
         """The decision for the proposal's request on a fresh read of AWS, with its patch on top or not."""
