@@ -90,7 +90,9 @@ def _context(items: dict[str, str | list[str]]) -> dict[str, tuple[str, ...]]:
 
 def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[Any, list[Any], dict[str, Any]]:
     """(the diagnosis of the text's first request, its fixes, the snapshot), through the same steps as
-    `s3why diagnose --snapshot FILE [--principal ...] [--context ...] TEXT` (bot/diagnose_cli.py)."""
+    `s3why diagnose --snapshot FILE [--principal ...] [--context ...] TEXT` (bot/diagnose_cli.py): the parsed
+    request with what the reporter knows, the snapshot refused when it does not hold what the request names, then
+    the one pipeline (bot/pipeline.py) with the redacted paste (the workload's scope is learned from it)."""
     from bot.account.signer import signer_view
     from bot.account.snapshot import validate_snapshot
     from bot.diagnose import DiagnoseOptions
@@ -111,8 +113,8 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
     options = DiagnoseOptions(principal=knows.principal, context=_context(knows.context), session_policy=session_policy)
     check_snapshot_holds(snap, req, signer_view(req, knows.principal, snapshot=snap).principal, f"case {case.id}")
     # The one pipeline (bot/pipeline.py), as `s3why diagnose --snapshot` runs it: the paste gives the workload.
-    found, _ = diagnose_and_fix(req, options, Source(snapshot=snap), paste=parsed.redacted_text)
-    return found, list(found.fixes), snap
+    found, data = diagnose_and_fix(req, options, Source(snapshot=snap), paste=parsed.redacted_text)
+    return found, list(found.fixes), data
 
 
 def run_case(case: Case) -> CaseResult:
