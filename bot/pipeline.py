@@ -19,6 +19,7 @@ from bot.account.view import account_view
 from bot.diagnose import DiagnoseOptions, Diagnosis
 from bot.diagnose.candidates import diagnose_request
 from bot.fixes import propose_fixes
+from bot.fixes.analyzer import AccessAnalyzer, analyzer_from_env
 from bot.parse.model import DeniedRequest
 
 if TYPE_CHECKING:
@@ -63,12 +64,14 @@ def diagnose_and_fix(
     iac: IacOptions | None = None,
     known_accounts: frozenset[str] = frozenset(),
     paste: str = "",
+    analyzer: AccessAnalyzer | None = None,
 ) -> tuple[Diagnosis, dict[str, Any]]:
     """The diagnosis of `req` with its verified fixes, and the snapshot it was made on.
 
     A presigned request is authorized as its signer (bot/account/signer.py), not as `options.principal`. Fixes are
     proposed only when the operation is known (a fix for one candidate operation would not fix the others).
     `paste`: the text as given, redacted (the workload's `aws s3 sync` root and other keys: the scope of a grant).
+    `analyzer`: IAM Access Analyzer's checks (default: when S3WHY_ACCESS_ANALYZER=1, bot/fixes/analyzer.py).
     `known_accounts`: the accounts of s3why's configuration (a grant to an account in neither it nor the
     organization is advice only). Raises what the collector raises (botocore errors) for the caller to phrase."""
     signed = signer_view(req, options.principal, collector=source.collector, snapshot=source.snapshot)
@@ -87,7 +90,9 @@ def diagnose_and_fix(
     found = signed.attach(found)
     if not fixable:
         return found, data
-    fixes = propose_fixes(req, data, settled, found, known_accounts=known_accounts, paste=paste)
+    fixes = propose_fixes(
+        req, data, settled, found, known_accounts=known_accounts, paste=paste, analyzer=analyzer or analyzer_from_env()
+    )
     if iac is not None:
         from bot.iac.fixes import with_iac
 

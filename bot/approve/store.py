@@ -22,6 +22,7 @@ import logging
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import redis
@@ -30,6 +31,21 @@ from bot.approve.signing import authentic, key_from_env, sign
 from bot.metrics import METRICS
 
 log = logging.getLogger("s3why.audit")
+
+
+class ProposalState(StrEnum):
+    """A proposal's states (the values are stored in Redis: they never change)."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    APPLYING = "applying"
+    APPLIED = "applied"
+    ROLLING_BACK = "rolling-back"
+    FAILED = "failed"
+    DRY_RUN = "dry-run"
+    REJECTED = "rejected"
+    ROLLED_BACK = "rolled-back"
+
 
 EDGES: dict[str, tuple[str, ...]] = {
     "proposed": ("approved", "rejected"),

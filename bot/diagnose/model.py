@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.layers import LayerId
@@ -12,6 +13,25 @@ if TYPE_CHECKING:
 
 # Layer verdicts in a diagnosis (CONTRACT.md): the engine's, plus "unknown" where s3why could not look.
 ALLOW, DENY, NO_ALLOW, NOT_APPLICABLE, UNKNOWN = "allow", "deny", "no-allow", "not-applicable", "unknown"
+
+
+class Decision(StrEnum):
+    """A diagnosis's decision (CONTRACT.md): AWS's three, and "unknown" where s3why could not tell."""
+
+    ALLOW = "allow"
+    IMPLICIT_DENY = "implicit-deny"
+    EXPLICIT_DENY = "explicit-deny"
+    UNKNOWN = "unknown"
+
+
+class CauseKind(StrEnum):
+    """What kind of root cause: an explicit Deny, a missing Allow, a condition, or a setting (BPA, ownership...)."""
+
+    EXPLICIT = "explicit"
+    IMPLICIT = "implicit"
+    CONDITION = "condition"
+    SETTING = "setting"
+
 
 # AWS's order (S3_AUTHZ.md §0): the root cause reported first is the first failing layer in this order.
 LAYER_ORDER: tuple[LayerId, ...] = (

@@ -151,6 +151,8 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
             lines.extend(_wrap(fix.explanation, w, indent="    "))
             if fix.never_automatic:
                 lines.extend(_wrap(fix.never_automatic, w, indent="    "))
+            for finding in fix.findings:
+                lines.extend(_wrap(finding, w, indent="    ", hanging="      "))
             who = who_must_act(fix)
             if who:
                 lines.extend(_wrap(f"who must act: {who}", w, indent="    ", hanging="      "))

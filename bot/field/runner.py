@@ -112,6 +112,7 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
     session_policy = principal.session_policy if principal is not None else None
     options = DiagnoseOptions(principal=knows.principal, context=_context(knows.context), session_policy=session_policy)
     check_snapshot_holds(snap, req, signer_view(req, knows.principal, snapshot=snap).principal, f"case {case.id}")
+    # The one pipeline (bot/pipeline.py), as `s3why diagnose --snapshot` runs it: the paste gives the workload.
     found, data = diagnose_and_fix(req, options, Source(snapshot=snap), paste=parsed.redacted_text)
     return found, list(found.fixes), data
 

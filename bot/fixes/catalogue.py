@@ -17,11 +17,13 @@ from typing import Any
 import jinja2
 import yaml
 
+from bot.diagnose.model import CauseKind
 from bot.errors import S3whyError
 from bot.escape import JINJA_FILTERS
+from bot.fixes.model import Risk
 
-_RISKS = ("low", "medium", "high")
-_KINDS = ("explicit", "implicit", "condition", "setting")
+_RISKS = tuple(r.value for r in Risk)
+_KINDS = tuple(k.value for k in CauseKind)
 _TARGETS = ("principal", "bucket", "key", "vpc_endpoint", "boundary", "access_point", None)
 
 
@@ -47,6 +49,7 @@ class Remediation:
     never_automatic: str | None = None
     fixes_request: bool = True
     alternatives: tuple[str, ...] = field(default=())
+    scope: str | None = None  # "bucket": the entry always grants the whole bucket (AWS's pattern for its layer)
 
 
 def _home(kind: str) -> Path:
@@ -99,7 +102,14 @@ def _entry(path: Path) -> Remediation:
         never_automatic=raw.get("never_automatic"),
         fixes_request=bool(raw.get("fixes_request", True)),
         alternatives=tuple(raw.get("alternatives") or ()),
+        scope=_scope(raw.get("scope"), path),
     )
+
+
+def _scope(value: Any, path: Path) -> str | None:
+    if value not in (None, "bucket"):
+        raise CatalogueError(f"remediation {path.name}: scope must be bucket when given")
+    return None if value is None else str(value)
 
 
 @lru_cache(maxsize=1)

@@ -44,6 +44,7 @@ class FixContext:
     bucket: str | None
     owner: str | None
     workload: Workload = NO_WORKLOAD  # the workload's stable prefix (bot/fixes/workload.py)
+    analyzer: Any = None  # bot.fixes.analyzer.AccessAnalyzer, when s3why may ask it
 
 
 def arn_literal(arn: str) -> str:

@@ -13,23 +13,21 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from bot.account.view import account_view
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
+from bot.diagnose.model import Decision
 from bot.fixes.catalogue import Remediation, catalogue, render_statement
-from bot.fixes.context import (
-    FixContext,
-    account_of,
-    role_arn,
-)
+from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
 from bot.fixes.model import Fix, Patch, ScopeChoice
 from bot.fixes.owners import place_owners
 from bot.fixes.rank import rank_fixes, side_of, similar_side, without_sids
 from bot.fixes.request import request_changes
-from bot.fixes.scope import BUCKET, Scope, describe, scopes_for
+from bot.fixes.scope import BUCKET, Scope, describe, literal, scopes_for
 from bot.fixes.targets import BY_CATALOGUE_NAME, TargetInput
 from bot.fixes.values import kms_actions, template_values
 from bot.fixes.verify import verify_fixes
-from bot.fixes.workload import workload_of
+from bot.fixes.workload import Workload, granted_prefix, workload_of
 from bot.parse.model import DeniedRequest
 
 
@@ -63,6 +61,46 @@ def _patches_for(entry: Remediation, cause: RootCause, c: FixContext, scope: Sco
     return out
 
 
+_EXISTS = (
+    "The bucket exists: the tool asked to create it because it could not see it (HeadBucket needs s3:ListBucket "
+    "on the bucket). Let it see the bucket instead of letting it create buckets."
+)
+
+
+def _bucket_exists(snapshot: dict[str, Any]) -> bool:
+    """The collector read the bucket (its location answered): it exists."""
+    location = ((snapshot.get("bucket") or {}).get("calls") or {}).get("GetBucketLocation")
+    return isinstance(location, dict) and "Error" not in location
+
+
+def _entry_scopes(entry: Remediation, c: FixContext, scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
+    """The scopes an entry offers: all of them, or the whole bucket when its layer's AWS pattern says so."""
+    if entry.scope == BUCKET and c.bucket:
+        return (Scope(BUCKET, f"arn:aws:s3:::{literal(c.bucket)}/*", ""),)
+    return scopes
+
+
+def _workload(c: FixContext, paste: str) -> Workload:
+    """The workload's stable prefix: the paste, the key, and the grants the account already makes for it (the
+    principal's identity policies and the bucket policy's statements for it, its account or everyone)."""
+    if not c.bucket or c.req.key is None:
+        return workload_of(c.bucket, c.req.key, paste)
+    view = account_view(c.snapshot)
+    statements: list[dict[str, Any]] = []
+    if view.principal is not None:
+        statements += [st for policy in view.principal.policies for st in statements_of(policy.document)]
+    if view.bucket is not None and view.bucket.policy.present:
+        me = {c.principal, c.principal_policy_arn, account_of(c.principal) or "", "*"}
+        for st in statements_of(view.bucket.policy.value):
+            who = st.get("Principal")
+            names = who.get("AWS") if isinstance(who, dict) else who
+            values = {str(v) for v in (names if isinstance(names, list) else [names])}
+            if values & me or any(v.endswith(f":{account_of(c.principal)}:root") for v in values):
+                statements.append(st)
+    granted = granted_prefix(statements, c.bucket, c.req.key, c.actions)
+    return workload_of(c.bucket, c.req.key, paste, granted)
+
+
 def propose_fixes(
     req: DeniedRequest,
     snapshot: dict[str, Any],
@@ -71,13 +109,14 @@ def propose_fixes(
     *,
     known_accounts: frozenset[str] = frozenset(),
     paste: str = "",
+    analyzer: Any = None,
 ) -> list[Fix]:
     """Verified fixes for every root cause, the one to show first first (see `rank_fixes`).
 
     `known_accounts`: the accounts of s3why's configuration (bot/fixes/owners.py: a grant to a principal of an
     account in neither it nor the organization is advice only)."""
     resolved = diagnosis.request.get("resolved") or {}
-    if diagnosis.decision == "allow" or not diagnosis.root_causes or diagnosis.not_a_denial:
+    if diagnosis.decision == Decision.ALLOW or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
     principal = resolved.get("principal") or options.principal or req.principal_arn or ""
     c = FixContext(
@@ -91,14 +130,21 @@ def propose_fixes(
         resource=str(resolved.get("resource") or req.resource_arn or ""),
         bucket=(snapshot.get("bucket") or {}).get("name"),
         owner=resolved.get("resource_owner"),
-        workload=workload_of((snapshot.get("bucket") or {}).get("name"), req.key, paste),
+        analyzer=analyzer,
     )
+    c.workload = _workload(c, paste)
     # Issue 12 §3: every authorization the operation needs. A failing S3 authorization on the same resource (an
     # ACL or tagging header's s3:PutObjectAcl / s3:PutObjectTagging) is granted with the request's own actions.
     for auth in getattr(diagnosis, "failing_authorizations", ()):
         action, on = str(auth.get("action") or ""), str(auth.get("resource") or "")
         if action.startswith("s3:") and on == c.resource and action not in c.actions:
             c.actions.append(action)
+    existing = _bucket_exists(snapshot) and c.actions == ["s3:CreateBucket"]
+    if existing:
+        # The bucket is there: the tool called CreateBucket because its existence check (HeadBucket, which needs
+        # s3:ListBucket on the bucket; S3 API Reference, HeadBucket) was denied. That check is what the workload
+        # needs, not the right to create buckets: the fix grants it and is verified on it.
+        c.req, c.actions = replace(req, operation="HeadBucket", action=None), ["s3:ListBucket"]
     entries = catalogue()
     scopes = scopes_for(c.bucket, c.req.key, c.resource, c.workload.prefix)
     similar = similar_side(c)
@@ -120,6 +166,8 @@ def propose_fixes(
             explanation = entry.explanation.format_map(
                 _SafeDict(template_values(c, cause, entry) | {"kms_actions": ", ".join(kms_actions(c, cause))})
             )
+            if existing:
+                explanation = f"{_EXISTS} {explanation}"
             if entry.never_automatic:
                 fixes.append(
                     Fix(
@@ -137,7 +185,7 @@ def propose_fixes(
                 continue
             choices: list[ScopeChoice] = []
             seen: set[str] = set()
-            for scope in scopes:
+            for scope in _entry_scopes(entry, c, scopes):
                 patches = _patches_for(entry, cause, c, scope)
                 for companion_id in entry.companions:
                     companion = entries[companion_id]

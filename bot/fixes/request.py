@@ -16,6 +16,16 @@ from bot.fixes.context import FixContext, rediagnose
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.request_params import RequestParameter, header_of, parameter_for
 
+# Condition keys that say who the caller is (IAM User Guide, "AWS global condition context keys": principal
+# properties). A request "with aws:PrincipalArn = ...role/admin" is another caller, not a change to the request:
+# s3why never offers it (issue 20 §2).
+_CALLER_KEYS = frozenset({"aws:userid", "aws:username", "aws:sourceidentity", "aws:federatedprovider"})
+
+
+def changes_the_caller(key: str) -> bool:
+    low = key.lower()
+    return low.startswith("aws:principal") or low in _CALLER_KEYS
+
 
 def _change(commands: list[str], context: dict[str, Any], target: str = "request") -> Patch:
     return Patch(target, PatchKind.REQUEST_CHANGE, None, commands, apply={"context": context})
@@ -66,6 +76,8 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
         if alt.get("decision") != "allow":
             continue
         ((key, value),) = alt["context"].items()
+        if changes_the_caller(key):
+            continue  # "be someone else" is not a fix
         if header_of(key) is not None:
             param = parameter_for(c.req.operation, key)
             if param is None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.account.view import account_view
 from bot.arn import s3_arn
 from bot.diagnose import RootCause
 from bot.fixes.catalogue import Remediation
 from bot.fixes.context import (
     FixContext,
+    action_listed,
     arn_literal,
     statement_sid,
+    statements_of,
     string_literal,
 )
 from bot.fixes.scope import BUCKET, PREFIX, Scope, literal
@@ -27,7 +30,32 @@ def kms_actions(c: FixContext, cause: RootCause) -> list[str]:
     if spec is None:
         return [failing]
     side = spec.kms_actions if failing in spec.kms_actions or not spec.source_kms_actions else spec.source_kms_actions
-    return list(dict.fromkeys([*side, failing]))
+    return list(dict.fromkeys([*side, failing, *_workload_kms_actions(c, str(cause.evidence.get("key") or ""))]))
+
+
+# The KMS actions S3 asks for on a caller's behalf (S3 User Guide, "Permissions for SSE-KMS").
+_S3_KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def _workload_kms_actions(c: FixContext, key_arn: str) -> list[str]:
+    """The S3-side KMS actions the principal's own policies already grant on this key (under a condition that
+    fails, or the request would not be here): the workload uses them, so the new grant keeps them — a read's fix
+    must not leave the same job's writes denied."""
+    view = account_view(c.snapshot)
+    if view.principal is None or not key_arn:
+        return []
+    out: list[str] = []
+    for policy in view.principal.policies:
+        for st in statements_of(policy.document):
+            resources = st.get("Resource")
+            if (
+                st.get("Effect") != "Allow"
+                or "Condition" not in st
+                or key_arn not in (resources if isinstance(resources, list) else [resources])
+            ):
+                continue
+            out += [a for a in _S3_KMS_ACTIONS if action_listed(st.get("Action"), a)]
+    return out
 
 
 def kms_context(c: FixContext) -> tuple[str, list[str]]:
@@ -53,6 +81,10 @@ def template_values(c: FixContext, cause: RootCause, entry: Remediation, scope: 
     region = ((c.snapshot.get("bucket") or {}).get("region")) or "us-east-1"
     operator, context = kms_context(c)
     resource = scope.pattern if scope is not None else arn_literal(c.resource)
+    if (c.snapshot.get("access_point") or {}).get("arn") and entry.target in ("principal", "boundary"):
+        # Through an access point, IAM evaluates the access point's ARN: an identity grant names it (S3 User Guide,
+        # "Configuring IAM policies for using access points").
+        resource = access_point_resource(c, scope)
     condition: dict[str, dict[str, Any]] = {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}
     condition.setdefault(operator, {})["kms:EncryptionContext:aws:s3:arn"] = context
     return {

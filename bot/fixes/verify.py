@@ -241,6 +241,13 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: FixContext, automatic: list
     if findings:
         choice.reason = "not valid: " + "; ".join(findings)
         return
+    if c.analyzer is not None:
+        reviews = [c.analyzer.review(p) for p in documents]
+        fix.findings = list(dict.fromkeys([*fix.findings, *(s for r in reviews for s in r.shown)]))
+        blocking = [b for r in reviews for b in r.blocking]
+        if blocking:
+            choice.reason = "not valid: " + "; ".join(blocking)
+            return
     # Other root causes are fixed by other fixes: apply those (at the same scope) with this one.
     others = [
         p

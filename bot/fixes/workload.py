@@ -15,9 +15,11 @@ fails it.
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Any
 
 _DATE = re.compile(
     r"^(?:(?:19|20)\d\d(?:[-_]?(?:0[1-9]|1[0-2])(?:[-_]?(?:0[1-9]|[12]\d|3[01]))?)?"  # 2025, 2025-03, 20250301
@@ -90,10 +92,50 @@ def _keys(paste: str, bucket: str) -> list[str]:
     return [m.group(2) for m in _S3_URL.finditer(paste) if m.group(1) == bucket and m.group(2)]
 
 
-def workload_of(bucket: str | None, key: str | None, paste: str = "") -> Workload:
-    """The workload's stable prefix for `key` in `bucket`, from the paste (a sync root, other keys) and the key."""
+def granted_prefix(statements: list[dict[str, Any]], bucket: str, key: str, actions: list[str]) -> str | None:
+    """The prefix the account already grants the workload's actions on (the existing Allow statements for one of
+    `actions` on this bucket's objects that cover `key`; the most specific): the scope a reviewer expects the new
+    grant to match. An object action granted on the bucket's own ARN (a common mistake: the grant meant the
+    bucket's objects) counts as the whole bucket. None when no statement says."""
+    from bot.engine.matching import action_matcher
+
+    head = f"arn:aws:s3:::{bucket}"
+    found: list[str] = []
+    for st in statements:
+        if st.get("Effect") != "Allow" or "NotAction" in st or "NotResource" in st:
+            continue
+        granted = [a for a in _list(st.get("Action")) if isinstance(a, str)]
+        if not any(action_matcher(g)(a) for g in granted for a in actions):
+            continue
+        for resource in _list(st.get("Resource")):
+            if not isinstance(resource, str):
+                continue
+            if resource == head:
+                found.append("")  # an object action on the bucket's ARN: the bucket's objects were meant
+            elif resource.startswith(head + "/") and resource.endswith("*") and "*" not in resource[:-1]:
+                prefix = resource[len(head) + 1 : -1]
+                if key.startswith(prefix) and (not prefix or prefix.endswith("/")):
+                    found.append(prefix)
+    return max(found, key=len) if found else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def workload_of(bucket: str | None, key: str | None, paste: str = "", granted: str | None = None) -> Workload:
+    """The workload's stable prefix for `key` in `bucket`, from the paste (a sync root, other keys), the prefix
+    the account already grants (`granted`, see `granted_prefix`) and the key."""
     if not bucket or key is None:
         return Workload(None, "")
+    found = _workload_of(bucket, key, paste)
+    if granted is not None and (found.prefix is None or found.prefix.startswith(granted)) and found.prefix != granted:
+        where = f"s3://{bucket}/{granted}"
+        return Workload(granted, f"the prefix the account already grants these actions on ({where})", True)
+    return found
+
+
+def _workload_of(bucket: str, key: str, paste: str) -> Workload:
     parts = key.split("/")[:-1]
     first = next((i for i, v in enumerate(varying(parts)) if v), None)
     partitioned = first is not None
@@ -105,7 +147,7 @@ def workload_of(bucket: str | None, key: str | None, paste: str = "") -> Workloa
         prefix = "/".join(parts[:first]) + "/" if first else ""
         changing = "/".join(parts[first:]) + "/"
         return Workload(prefix, f"above the partition {changing}, which changes from run to run", True)
-    others = [k for k in _keys(paste, bucket) if k != key and not k.endswith("/")]
+    others = [k for k in _keys(paste, bucket) if not k.endswith("/") and not _same_object(k, key)]
     if others:
         folders = [k.split("/")[:-1] for k in (key, *others)]
         shared = [seg for seg, *rest in zip(*folders, strict=False) if all(r == seg for r in rest)]
@@ -116,6 +158,12 @@ def workload_of(bucket: str | None, key: str | None, paste: str = "") -> Workloa
     if "/" not in key.rstrip("/"):
         return Workload(None, "")
     return Workload(key[: key.rstrip("/").rfind("/") + 1], "the folder of the object")
+
+
+def _same_object(mentioned: str, key: str) -> bool:
+    """A mention of the key itself: equal, cut at white space, or written with HTML entities (Slack's &amp;)."""
+    a, b = html.unescape(html.unescape(mentioned)), html.unescape(html.unescape(key))
+    return a == b or b.startswith(a) or a.startswith(b) or mentioned == key
 
 
 def _leading(shared: list[str], folder: list[str]) -> list[str]:

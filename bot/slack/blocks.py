@@ -188,6 +188,8 @@ def diagnosis_blocks(
         who = who_must_act(fix)
         if who:
             text += f"\n*Who must act:* {literal(who)}"
+        for finding in fix.findings[:3]:
+            text += f"\n{literal(finding)}"
         blocks.append(_section(text))
         if fix.scopes:  # issue 15: the reach of the grant, switched by a select
             blocks.append(scope_select(fix, run_id))

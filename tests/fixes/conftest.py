@@ -1,3 +1,4 @@
 from tests.account.conftest import moto, moto_url
+from tests.fixes.analyzer_fake import analyzer
 
-__all__ = ["moto", "moto_url"]
+__all__ = ["analyzer", "moto", "moto_url"]

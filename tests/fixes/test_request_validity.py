@@ -103,3 +103,28 @@ def test_the_cli_shows_the_valid_header_value(tmp_path: Path, flag: str | None) 
     ).stdout
     assert "x-amz-server-side-encryption: AES256" in out
     assert "x-amz-server-side-encryption: true" not in out
+
+
+def test_being_another_caller_is_never_offered_as_a_request_change() -> None:
+    admin = "arn:aws:iam::111122223333:role/admin"
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OnlyAdmins",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::data-bucket", "arn:aws:s3:::data-bucket/*"],
+                "Condition": {"StringNotEquals": {"aws:PrincipalArn": [admin]}},
+            }
+        ],
+    }
+    allow_get = [
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    ]
+    (req,) = parse_text(error_text("GetObject", "data-bucket", "a/b.txt")).requests
+    snap = snapshot(identity=allow_get, bucket_policy=deny)
+    found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snap))
+    assert found.fixes and not any(f.verified for f in found.fixes)
+    assert admin not in json.dumps([p.commands for f in found.fixes for p in f.patches])

@@ -80,3 +80,16 @@ def test_a_patch_over_the_targets_size_limit_or_not_valid_iam_is_a_finding() -> 
     broken = {"Version": "2012-10-17", "Statement": [_statement(Effect="Permit")]}
     bad = Patch(BUCKET, "bucket-policy", broken, [], None, apply={"where": "bucket", "bucket": "data-bucket"})
     assert any("not valid IAM" in f for f in patch_findings(bad))
+
+
+def test_the_closed_vocabularies_are_enums_that_cover_every_value_in_use() -> None:
+    from bot.approve.store import EDGES, ProposalState
+    from bot.diagnose.model import CauseKind, Decision
+    from bot.fixes.model import Risk
+
+    assert set(EDGES) == {s.value for s in ProposalState}
+    assert {t for targets in EDGES.values() for t in targets} <= {s.value for s in ProposalState}
+    assert {d.value for d in Decision} == {"allow", "implicit-deny", "explicit-deny", "unknown"}
+    entries = catalogue().values()
+    assert {e.risk for e in entries} <= {r.value for r in Risk}
+    assert {k for e in entries for k in e.kinds} <= {k.value for k in CauseKind}

@@ -91,3 +91,64 @@ def test_the_cli_shows_the_workload_scope(tmp_path: Path) -> None:
     flat = " ".join(out.split())
     assert "* prefix: lets app put any object under exports/ in data-bucket (above the partition 2025/03/01/" in flat
     assert "arn:aws:s3:::data-bucket/exports/*" in out
+
+
+def _added(fix: Any) -> dict[str, Any]:
+    document = fix.patches[0].document
+    assert document is not None
+    added: dict[str, Any] = document["Statement"][-1]
+    return added
+
+
+def test_the_prefix_the_account_already_grants_is_the_workloads() -> None:
+    from bot.fixes.workload import granted_prefix
+
+    head = "arn:aws:s3:::data-bucket"
+    put = {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [head, f"{head}/*"]}
+    assert granted_prefix([put], "data-bucket", "mypkg/mypkg-1.0.tar.gz", ["s3:PutObject", "s3:PutObjectAcl"]) == ""
+    scoped = {"Effect": "Allow", "Action": "s3:Put*", "Resource": f"{head}/uploads/*"}
+    assert granted_prefix([put, scoped], "data-bucket", "uploads/a/b.csv", ["s3:PutObject"]) == "uploads/"
+    # an object action granted on the bucket's ARN meant the bucket's objects
+    confused = {"Effect": "Allow", "Action": "s3:PutObject", "Resource": head}
+    assert granted_prefix([confused], "data-bucket", "receipts/1.json", ["s3:PutObject"]) == ""
+    other = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{head}/*"}
+    assert granted_prefix([other], "data-bucket", "receipts/1.json", ["s3:PutObject"]) is None
+
+
+def test_the_scope_follows_the_roles_existing_grant_over_the_keys_folder() -> None:
+    head = "arn:aws:s3:::data-bucket"
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{head}/*"}
+    identity: list[dict[str, Any]] = [{"Version": "2012-10-17", "Statement": [statement]}]
+    snap = snapshot(key="mypkg/mypkg-1.0.tar.gz", identity=identity)
+    text = (
+        "upload failed: ./a to s3://data-bucket/mypkg/mypkg-1.0.tar.gz An error occurred (AccessDenied) when "
+        "calling the PutObject operation: Access Denied"
+    )
+    (req,) = parse_text(text).requests
+    found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snap), paste=text)
+    (fix,) = found.fixes
+    assert _added(fix)["Resource"] == ["arn:aws:s3:::data-bucket/mypkg/*"]  # GetObject is another action
+    statement["Action"] = ["s3:GetObject", "s3:PutObject"]
+    statement["Condition"] = {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+    found, _ = diagnose_and_fix(
+        req,
+        DiagnoseOptions(principal=SESSION),
+        Source(snapshot=snapshot(key="mypkg/mypkg-1.0.tar.gz", identity=identity)),
+        paste=text,
+    )
+    fix = next(f for f in found.fixes if f.id == "identity-allow")
+    assert fix.scope == "bucket" and _added(fix)["Resource"] == ["arn:aws:s3:::data-bucket/*"]
+
+
+def test_create_bucket_on_an_existing_bucket_is_answered_with_the_existence_check() -> None:
+    text = (
+        "ERROR : toto: Failed to copy: AccessDenied: User: arn:aws:sts::111122223333:assumed-role/app/run is not "
+        'authorized to perform: s3:CreateBucket on resource: "arn:aws:s3:::data-bucket" because no identity-based '
+        "policy allows the s3:CreateBucket action"
+    )
+    (req,) = parse_text(text).requests
+    found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snapshot(key=None)))
+    (fix,) = found.fixes
+    statement = _added(fix)
+    assert statement["Action"] == ["s3:ListBucket"] and statement["Resource"] == ["arn:aws:s3:::data-bucket"]
+    assert fix.verified and fix.explanation.startswith("The bucket exists")
