@@ -41,6 +41,20 @@ for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
 return 1
 """
 
+# KEYS: cur; ARGV: a new group id, window (ms), the cause (JSON), the group key prefix. One round trip: the open
+# group of the cause (or the new one), kept open for another window.
+_GROUP = """
+local g = redis.call('GET', KEYS[1])
+if not g then
+  g = ARGV[1]
+  redis.call('SET', KEYS[1], g, 'PX', ARGV[2])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+redis.call('HSETNX', ARGV[4] .. g, 'cause', ARGV[3])
+return g
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Cause:
@@ -87,6 +101,7 @@ class GroupStore:
         self.prefix = prefix
         self.window_ms = max(1, window_seconds) * 1000
         self._count = client.register_script(_COUNT)
+        self._group = client.register_script(_GROUP)
 
     def k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -94,13 +109,8 @@ class GroupStore:
     # --- groups -----------------------------------------------------------------------------------------------
     def group_for(self, cause: Cause) -> str:
         """The current group of `cause` (a new one when none is open); keeps it open for another window."""
-        cur = self.k("cur", cause.id)
-        self.r.set(cur, uuid.uuid4().hex[:20], nx=True, px=self.window_ms)
-        group = self.r.get(cur)
-        self.r.pexpire(cur, self.window_ms)
-        gid = group.decode() if isinstance(group, bytes) else str(group)
-        self.r.hsetnx(self.k("grp", gid), "cause", json.dumps(cause.to_json()))
-        return gid
+        args: list[str | int] = [uuid.uuid4().hex[:20], self.window_ms, json.dumps(cause.to_json()), self.k("grp", "")]
+        return _s(self._group(keys=[self.k("cur", cause.id)], args=args))
 
     def count(self, group: str, *, event_id: str, event_time: str, session: str, obj: str | None) -> bool:
         """Count one event in its group, once: False when it was counted before (a redelivery)."""
@@ -138,6 +148,9 @@ class GroupStore:
 
     def dirty(self) -> list[str]:
         return sorted(_s(g) for g in self.r.smembers(self.k("dirty")))
+
+    def mark_dirty(self, group: str) -> None:
+        self.r.sadd(self.k("dirty"), group)
 
     def clean(self, group: str) -> None:
         self.r.srem(self.k("dirty"), group)

@@ -40,7 +40,8 @@ Render = Callable[[Diagnosis, str, dict[int, str]], list[dict[str, Any]]]
 # proposal id -> when it was applied (ISO 8601 UTC), None while it is not
 AppliedAt = Callable[[str], str | None]
 
-SUMMARY_TTL_SECONDS = 120  # a shared diagnosis summary: the collector's bucket TTL
+SUMMARY_TTL_SECONDS = 120  # how long a process reuses a diagnosis: the collector's bucket TTL
+POSTER_WAIT_SECONDS = 3.0  # how long an event waits for another process to post its group
 
 
 @dataclass
@@ -171,24 +172,26 @@ class Watcher:
             except ValueError as exc:
                 self.summary.ignore("unreadable-log-object")
                 log.warning("s3://%s/%s: %s", obj.bucket, obj.key, exc)
-        for record in records:
-            self.handle_record(record)
-        return True
+        handled = [self.handle_record(record) for record in records]
+        return all(handled)
 
     def _log_records(self, obj: LogObject) -> tuple[Any, ...]:
         raw = self.s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
         return read_log_file(raw)
 
-    def handle_record(self, record: Any) -> None:
+    def handle_record(self, record: Any) -> bool:
+        """Count one record's event in its group and see the group posted; False when its group is still
+        unposted and another process holds the claim to post it (the message is then left for redelivery: if
+        that process died, the next delivery posts it; the count is never repeated)."""
         event = read_event(record)
         if isinstance(event, Ignored):
             self.summary.ignore(event.reason)
-            return
+            return True
         self.summary.events += 1
         if event.noise is not None:
             self.summary.noise += 1
             self.store.r.hincrby(self.store.k("noise"), event.noise, 1)
-            return
+            return True
         d, tags = self._diagnosis(event)
         cause = cause_of(event, d)
         group = self.store.group_for(cause)
@@ -197,9 +200,10 @@ class Watcher:
         )
         fields = self.store.fields(group)
         if "ts" not in fields:
-            self._post(group, cause, event, d, tags)
-        elif fields.get("fix_applied_at") and event.event_time > fields["fix_applied_at"]:
+            return self._post(group, cause, event, d, tags)
+        if fields.get("fix_applied_at") and event.event_time > fields["fix_applied_at"]:
             self._after_fix(group, fields, denied_at=event.event_time)
+        return True
 
     # --- diagnosis, once per request shape --------------------------------------------------------------------
     def _request_key(self, event: WatchEvent) -> str:
@@ -221,14 +225,19 @@ class Watcher:
         return d, tags
 
     # --- Slack ------------------------------------------------------------------------------------------------
-    def _post(self, group: str, cause: Cause, event: WatchEvent, d: Diagnosis, tags: dict[str, str]) -> None:
+    def _post(self, group: str, cause: Cause, event: WatchEvent, d: Diagnosis, tags: dict[str, str]) -> bool:
         channel = self.config.channel_for(event.account, tags)
         if channel is None:
             self.summary.ignore("no-channel")
-            return
+            return True
         claim_ms = self.config.visibility_timeout_seconds * 1000
-        if not self.store.claim("post", group, self.worker_id, claim_ms):
-            return  # another process posts it; this event is counted in its totals
+        deadline = time.monotonic() + POSTER_WAIT_SECONDS
+        while not self.store.claim("post", group, self.worker_id, claim_ms):
+            if "ts" in self.store.fields(group):
+                return True  # another process posted it; this event is counted in its totals
+            if time.monotonic() >= deadline:
+                return False  # still being posted (or its poster died): leave the message for redelivery
+            time.sleep(0.1)
         try:
             totals = self.store.totals(group)
             header = words.group_header(cause, totals)
@@ -250,6 +259,7 @@ class Watcher:
         self.store.r.zadd(self.store.k("posted"), {group: self.clock()})
         self.summary.posted += 1
         self.summary.groups += 1
+        return True
 
     def flush(self, *, force: bool) -> None:
         """Bring each group's thread up to date: its totals (at most one update per `update_seconds` per group,
@@ -264,15 +274,33 @@ class Watcher:
             totals = self.store.totals(group)
             if totals.count <= int(fields.get("shown") or 0):
                 continue
-            text, blocks = words.tally(totals)
-            channel, ts = fields["channel"], fields["ts"]
-            if fields.get("tally_ts"):
-                self.poster.update(channel, fields["tally_ts"], text, blocks)
-            else:
-                self.store.set_fields(group, tally_ts=self.poster.post(channel, text, blocks, thread_ts=ts))
+            if not self._show(group, fields, words.tally(totals), wait=force):
+                self.store.mark_dirty(group)  # the channel's slot was taken: next time
+                self.store.release("upd", group)
+                continue
             self.store.set_fields(group, shown=totals.count)
             self.summary.updated += 1
         self._fix_follow_ups()
+
+    def _show(self, group: str, fields: dict[str, str], said: tuple[str, list[dict[str, Any]]], *, wait: bool) -> bool:
+        """The group's totals in its thread: one reply, edited from then on. False when the channel's slot was
+        taken and `wait` is off (the loop must not stall on Slack's pace)."""
+        text, blocks = said
+        channel, ts, tally = fields["channel"], fields["ts"], fields.get("tally_ts")
+        if tally:
+            if wait:
+                self.poster.update(channel, tally, text, blocks)
+                return True
+            return self.poster.try_update(channel, tally, text, blocks)
+        made = (
+            self.poster.post(channel, text, blocks, thread_ts=ts)
+            if wait
+            else self.poster.try_post(channel, text, blocks, thread_ts=ts)
+        )
+        if made is None:
+            return False
+        self.store.set_fields(group, tally_ts=made)
+        return True
 
     # --- after an approved fix --------------------------------------------------------------------------------
     def _fix_follow_ups(self) -> None:
