@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -31,8 +31,14 @@ from bot.watch.slack_out import ChannelPoster
 
 log = logging.getLogger("s3why.watch")
 
-# (event) -> (its diagnosis, the bucket's tags for routing)
-Diagnose = Callable[[WatchEvent], tuple[Diagnosis, dict[str, str]]]
+
+class Diagnose(Protocol):
+    """(event) -> (its diagnosis, the bucket's tags for routing); with `fixes`, the verified fixes too (only what
+    is posted needs them: verifying a fix re-evaluates the request on the patched account)."""
+
+    def __call__(self, event: WatchEvent, *, fixes: bool = False) -> tuple[Diagnosis, dict[str, str]]: ...
+
+
 # (diagnosis, event, channel, message ts) -> fix index -> proposal id (Approve buttons), run id for the buttons
 Propose = Callable[[Diagnosis, WatchEvent, str, str], tuple[dict[int, str], str]]
 # (diagnosis, run id, proposals) -> the blocks of a normal s3why answer
@@ -144,15 +150,16 @@ class Watcher:
             VisibilityTimeout=self.config.visibility_timeout_seconds,
         )
         messages = answer.get("Messages", [])
-        for m in messages:
-            with self._heartbeat(m["ReceiptHandle"]):
-                handled = self.handle_body(m.get("Body", ""))
-            if handled:
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        if not messages:
+            return 0
+        done: list[dict[str, str]] = []
+        with _Heartbeat(self.sqs, self.queue_url, messages, self.config.visibility_timeout_seconds):
+            for i, m in enumerate(messages):
+                if self.handle_body(m.get("Body", "")):
+                    done.append({"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]})
+        if done:  # deleted only once handled; what was not is delivered again after the visibility timeout
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
         return len(messages)
-
-    def _heartbeat(self, receipt: str) -> _Heartbeat:
-        return _Heartbeat(self.sqs, self.queue_url, receipt, self.config.visibility_timeout_seconds)
 
     # --- one message ------------------------------------------------------------------------------------------
     def handle_body(self, body: str) -> bool:
@@ -194,15 +201,13 @@ class Watcher:
             return True
         d, tags = self._diagnosis(event)
         cause = cause_of(event, d)
-        group = self.store.group_for(cause)
-        self.store.count(
-            group, event_id=event.event_id, event_time=event.event_time, session=event.session, obj=event.object_arn
+        counted = self.store.count(
+            cause, event_id=event.event_id, event_time=event.event_time, session=event.session, obj=event.object_arn
         )
-        fields = self.store.fields(group)
-        if "ts" not in fields:
-            return self._post(group, cause, event, d, tags)
-        if fields.get("fix_applied_at") and event.event_time > fields["fix_applied_at"]:
-            self._after_fix(group, fields, denied_at=event.event_time)
+        if not counted.ts:
+            return self._post(counted.group, cause, event, d, tags)
+        if counted.fix_applied_at and event.event_time > counted.fix_applied_at:
+            self._after_fix(counted.group, self.store.fields(counted.group), denied_at=event.event_time)
         return True
 
     # --- diagnosis, once per request shape --------------------------------------------------------------------
@@ -239,6 +244,7 @@ class Watcher:
                 return False  # still being posted (or its poster died): leave the message for redelivery
             time.sleep(0.1)
         try:
+            d, _ = self.diagnose(event, fixes=True)
             totals = self.store.totals(group)
             header = words.group_header(cause, totals)
             run_id = uuid.uuid4().hex
@@ -342,21 +348,24 @@ def _epoch(iso: str) -> float:
 
 
 class _Heartbeat:
-    """Keeps one message hidden while it is handled: every half visibility timeout, hide it for another."""
+    """Keeps a received batch hidden while it is handled: every half visibility timeout, hides it for another
+    (ChangeMessageVisibilityBatch). One thread per batch, not per message."""
 
-    def __init__(self, sqs: Any, queue_url: str, receipt: str, timeout: int) -> None:
-        self.sqs, self.queue_url, self.receipt, self.timeout = sqs, queue_url, receipt, timeout
+    def __init__(self, sqs: Any, queue_url: str, messages: list[dict[str, Any]], timeout: int) -> None:
+        self.sqs, self.queue_url, self.timeout = sqs, queue_url, timeout
+        self.entries = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": timeout}
+            for i, m in enumerate(messages)
+        ]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(self.timeout / 2):
             try:
-                self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=self.receipt, VisibilityTimeout=self.timeout
-                )
+                self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=self.entries)
             except (ClientError, BotoCoreError) as exc:
-                log.warning("could not extend a message's visibility: %s", type(exc).__name__)
+                log.warning("could not extend the batch's visibility: %s", type(exc).__name__)
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()
