@@ -47,6 +47,7 @@ Render = Callable[[Diagnosis, str, dict[int, str]], list[dict[str, Any]]]
 AppliedAt = Callable[[str], str | None]
 
 SUMMARY_TTL_SECONDS = 120  # how long a process reuses a diagnosis: the collector's bucket TTL
+FLUSH_SECONDS = 1.0  # how often a process looks for threads to update (each group: at most every update_seconds)
 POSTER_WAIT_SECONDS = 3.0  # how long an event waits for another process to post its group
 
 
@@ -129,6 +130,7 @@ class Watcher:
         self.summary = Summary()
         self._memo: dict[str, tuple[float, Diagnosis, dict[str, str]]] = {}
         self._lock = threading.Lock()
+        self._next_flush = 0.0
 
     # --- the loop ---------------------------------------------------------------------------------------------
     def run(self, *, once: bool, stop: threading.Event | None = None) -> Summary:
@@ -270,6 +272,9 @@ class Watcher:
     def flush(self, *, force: bool) -> None:
         """Bring each group's thread up to date: its totals (at most one update per `update_seconds` per group,
         or now with `force`), and what became of an applied fix."""
+        if not force and time.monotonic() < self._next_flush:
+            return
+        self._next_flush = time.monotonic() + FLUSH_SECONDS
         for group in self.store.dirty():
             fields = self.store.fields(group)
             if "ts" not in fields:
