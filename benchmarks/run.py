@@ -69,6 +69,7 @@ def main() -> int:
     from benchmarks.slack import bench_slack
     from benchmarks.startup import bench_demo, bench_startup
     from benchmarks.versus import bench_versus
+    from benchmarks.watch import bench_watch
 
     for bench in (
         bench_demo,
@@ -80,6 +81,7 @@ def main() -> int:
         bench_collect,
         bench_diagnose,
         bench_slack,
+        bench_watch,
         bench_memory,
     ):
         rows.extend(bench())
