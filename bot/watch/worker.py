@@ -9,6 +9,7 @@ SQS Developer Guide, "Amazon SQS visibility timeout" and "Amazon SQS short and l
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -24,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bot.config import WatchConfig
 from bot.diagnose import Diagnosis
 from bot.watch import words
-from bot.watch.groups import Cause, GroupStore
+from bot.watch.groups import Cause, GroupStore, Totals
 from bot.watch.messages import LogObject, read_log_file, unpack
 from bot.watch.record import Ignored, WatchEvent, read_event
 from bot.watch.slack_out import ChannelPoster
@@ -139,6 +140,7 @@ class Watcher:
         while not stop.is_set():
             got = self.poll(wait_seconds=1 if once else self.wait_seconds)
             self.flush(force=False)
+            self.digest()
             if once and got == 0:
                 break
         self.flush(force=True)
@@ -313,6 +315,30 @@ class Watcher:
         self.store.set_fields(group, tally_ts=made)
         return True
 
+    # --- the daily digest -------------------------------------------------------------------------------------
+    def digest(self) -> int:
+        """Once a day, at `digest_hour_utc`, each channel gets the causes posted there in the last 24 hours (one
+        process posts it: a claim per day in Redis). Returns the digests posted."""
+        hour = self.config.digest_hour_utc
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        if hour is None or now.hour < hour:
+            return 0
+        if not self.store.claim("digest", now.date().isoformat(), self.worker_id, 2 * 24 * 3600 * 1000):
+            return 0
+        since = self.clock() - 24 * 3600
+        by_channel: dict[str, list[tuple[Cause, Totals]]] = {}
+        for raw in self.store.r.zrangebyscore(self.store.k("posted"), since, "+inf"):
+            group = raw.decode() if isinstance(raw, bytes) else str(raw)
+            fields = self.store.fields(group)
+            if "channel" not in fields or "cause" not in fields:
+                continue
+            cause = Cause(**json.loads(fields["cause"]))
+            by_channel.setdefault(fields["channel"], []).append((cause, self.store.totals(group)))
+        for channel, rows in sorted(by_channel.items()):
+            text, blocks = words.digest(sorted(rows, key=lambda r: -r[1].count))
+            self.poster.post(channel, text, blocks)
+        return len(by_channel)
+
     # --- after an approved fix --------------------------------------------------------------------------------
     def _fix_follow_ups(self) -> None:
         if self.applied_at is None:
@@ -347,8 +373,6 @@ class Watcher:
 
 
 def _epoch(iso: str) -> float:
-    import datetime as dt
-
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 

@@ -45,7 +45,10 @@ def test_routes_first_match_then_the_default() -> None:
         ("watch:\n  queue_url: s3why-access-denied\n", "S3WHY_CONFIG:2: watch.queue_url: must be an SQS queue URL"),
         ("watch:\n  routes:\n    - {account: 222222222222, channel: C1}\n", "S3WHY_CONFIG:3: watch.routes[0].account"),
         ("watch:\n  routes:\n    - {channel: C0222222222}\n", "S3WHY_CONFIG:3: watch.routes[0]: a route matches on"),
-        ("watch:\n  routes:\n    - {bucket_tag: team, channel: C0222222222}\n", "S3WHY_CONFIG:3: watch.routes[0].bucket_tag"),
+        (
+            "watch:\n  routes:\n    - {bucket_tag: team, channel: C0222222222}\n",
+            "S3WHY_CONFIG:3: watch.routes[0].bucket_tag",
+        ),
         ("watch:\n  group_window_minutes: 0\n", "S3WHY_CONFIG:2: watch.group_window_minutes"),
         ("watch:\n  visibility_timeout_seconds: 99999\n", "S3WHY_CONFIG:2: watch.visibility_timeout_seconds"),
         ("watch:\n  default_channel: general\n", "S3WHY_CONFIG:2: watch.default_channel"),
