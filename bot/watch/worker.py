@@ -61,6 +61,7 @@ class Summary:
     updated: int = 0
     ignored: int = 0
     noise: int = 0
+    failed: int = 0  # messages left in the queue after an error (delivered again)
     reasons: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +73,7 @@ class Summary:
             "updated": self.updated,
             "ignored": self.ignored,
             "noise": self.noise,
+            "failed": self.failed,
             "ignored_by_reason": dict(sorted(self.reasons.items())),
         }
 
@@ -159,11 +161,22 @@ class Watcher:
         done: list[dict[str, str]] = []
         with _Heartbeat(self.sqs, self.queue_url, messages, self.config.visibility_timeout_seconds):
             for i, m in enumerate(messages):
-                if self.handle_body(m.get("Body", "")):
+                if self._handled(m.get("Body", "")):
                     done.append({"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]})
         if done:  # deleted only once handled; what was not is delivered again after the visibility timeout
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
         return len(messages)
+
+    def _handled(self, body: str) -> bool:
+        """A message that fails (AWS or Slack could not be reached, an unexpected error) is left in the queue: SQS
+        delivers it again, and after the queue's maxReceiveCount moves it to the dead-letter queue. One line in
+        the log, never the message (it may name buckets and keys) or a traceback."""
+        try:
+            return self.handle_body(body)
+        except Exception as exc:
+            self.summary.failed += 1
+            log.warning("a queue message could not be handled (%s); it will be delivered again", type(exc).__name__)
+            return False
 
     # --- one message ------------------------------------------------------------------------------------------
     def handle_body(self, body: str) -> bool:

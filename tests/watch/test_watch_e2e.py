@@ -7,6 +7,7 @@ import json
 import signal
 import threading
 import time
+from typing import Any
 
 from bot.config import WatchConfig, WatchRoute
 from tests.account.conftest import client
@@ -193,3 +194,23 @@ def test_the_daily_digest_is_posted_once_per_channel_per_day(env: Env) -> None:
     assert "etl" in json.dumps(digest["blocks"]) and "reporter" in json.dumps(digest["blocks"])
     early = WatchConfig(default_channel="C0WATCH", digest_hour_utc=13)
     assert env.watcher(early, clock=lambda: noon).digest() == 0  # before the hour
+
+
+def test_a_message_that_fails_is_left_for_redelivery_and_the_rest_go_on(env: Env) -> None:
+    w = env.watcher()
+    real = w.diagnose
+
+    def flaky(event: Any, *, fixes: bool = False) -> Any:
+        if event.caller.endswith("role/reporter"):
+            raise ConnectionError("AWS unreachable")
+        return real(event, fixes=fixes)
+
+    w.diagnose = flaky
+    env.send(json.dumps(record(role="reporter", session="r")), json.dumps(record(role="etl", session="e")))
+    summary = w.run(once=True)
+    assert (summary.failed, summary.posted) == (1, 1)
+    assert env.in_queue() == 1  # the failed one waits for its next delivery
+    w.diagnose = real
+    time.sleep(10)  # the queue's visibility timeout
+    assert w.run(once=True).posted == 2
+    assert env.in_queue() == 0
