@@ -82,12 +82,12 @@ class _Bench:
         return time.perf_counter() - start, cpu, outs
 
 
-def _events(n: int, *, seed: int = 0) -> list[dict[str, Any]]:
+def _events(n: int, *, seed: int = 0, roles: str = "job") -> list[dict[str, Any]]:
     from tests.watch.support import record
 
     return [
         record(
-            role=f"job-{i % ROLES}",
+            role=f"{roles}-{i % ROLES}",
             session=f"s-{(i * 7 + seed) % SESSIONS}",
             key=f"raw/2026/12/03/part-{(i * 13 + seed) % 500}.parquet",
             event_id=str(uuid.uuid4()),
@@ -115,9 +115,9 @@ def _environment() -> Iterator[_Bench]:
             iam, s3 = client("iam"), client("s3")
             s3.create_bucket(Bucket="lake")
             trust = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
-            for i in range(ROLES):
+            for i, prefix in ((i, p) for i in range(ROLES) for p in ("job", "burst")):
                 iam.create_role(
-                    RoleName=f"job-{i}",
+                    RoleName=f"{prefix}-{i}",
                     AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
                 )
             queue = client("sqs").create_queue(QueueName="bench", Attributes={"VisibilityTimeout": "300"})
@@ -205,7 +205,7 @@ def _burst(b: _Bench) -> Row:
     from tests.watch.support import log_file
 
     b.fake.calls.clear()
-    events = _events(10_000, seed=99)
+    events = _events(10_000, seed=99, roles="burst")  # 12 causes not seen before: each posted once
     b.send([log_file(*events[i : i + 100]) for i in range(0, len(events), 100)])  # a trail's log files
     seconds, _, outs = b.drain(2)
     posts = [c for c in b.fake.calls if c.method == "chat.postMessage" and not c.body.get("thread_ts")]

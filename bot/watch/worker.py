@@ -146,6 +146,11 @@ class Watcher:
             if once and got == 0:
                 break
         self.flush(force=True)
+        for _ in range(3):  # a thread another process was writing to at that moment: once it is done
+            if not any("ts" in self.store.fields(g) for g in self.store.dirty()):
+                break
+            time.sleep(1)
+            self.flush(force=True)
         return self.summary
 
     def poll(self, *, wait_seconds: int) -> int:
@@ -318,12 +323,16 @@ class Watcher:
                 self.poster.update(channel, tally, text, blocks)
                 return True
             return self.poster.try_update(channel, tally, text, blocks)
+        # One tally reply per group, whichever process comes first (two flushing at once must not both post it).
+        if not self.store.claim("tally", group, self.worker_id, self.config.visibility_timeout_seconds * 1000):
+            return False
         made = (
             self.poster.post(channel, text, blocks, thread_ts=ts)
             if wait
             else self.poster.try_post(channel, text, blocks, thread_ts=ts)
         )
         if made is None:
+            self.store.release("tally", group)
             return False
         self.store.set_fields(group, tally_ts=made)
         return True
