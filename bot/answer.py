@@ -1,13 +1,11 @@
 """One request -> one answer (collect, diagnose, propose fixes): the seam `s3why can` and `s3why watch` call.
 
-A thin wrapper over the existing entry points (`target_for` -> `Collector.collect` or a snapshot ->
-`diagnose_request` -> `propose_fixes` -> `with_iac`), the same steps `s3why diagnose` runs. When the project
-gains one pipeline function for every caller, this module's body becomes a call to it and nothing else changes.
+Fixes come from the project's one pipeline (`bot.pipeline.diagnose_and_fix`, on the data already read); without
+fixes (watch grouping many events by cause) only the diagnosis runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from bot.account.collector import Collector
@@ -37,9 +35,8 @@ def collect_for(
 def answer(req: DeniedRequest, options: DiagnoseOptions, data: dict[str, Any], *, fixes: bool = True) -> Diagnosis:
     """The diagnosis of `req` against `data` (a collection or a snapshot), with verified fixes when it is denied
     and the operation is known. Pure over `data`."""
-    from bot.fixes import propose_fixes
+    if fixes:
+        from bot.pipeline import Source, diagnose_and_fix
 
-    found, settled, fixable = diagnose_request(req, account_view(data), options)
-    if not fixes or not fixable or found.decision == "allow":
-        return found
-    return replace(found, fixes=tuple(propose_fixes(req, data, settled, found)))
+        return diagnose_and_fix(req, options, Source(snapshot=data))[0]
+    return diagnose_request(req, account_view(data), options)[0]
