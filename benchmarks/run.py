@@ -91,6 +91,7 @@ def main() -> int:
     from benchmarks.slack import bench_slack
     from benchmarks.startup import bench_demo, bench_startup
     from benchmarks.versus import bench_versus
+    from benchmarks.watch import bench_watch
 
     for bench in (
         bench_demo,
@@ -103,6 +104,7 @@ def main() -> int:
         bench_diagnose,
         bench_field,
         bench_slack,
+        bench_watch,
         bench_memory,
     ):
         rows.extend(bench())

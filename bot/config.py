@@ -130,6 +130,7 @@ class WatchConfig:
     update_seconds: int = 30  # at most one thread update per group in this long
     fix_quiet_minutes: int = 60  # after an applied fix: this long without a denial -> "no denials since the fix"
     visibility_timeout_seconds: int = 120  # SQS: how long a received message is hidden while it is diagnosed
+    digest_hour_utc: int | None = None  # a daily digest per channel at this hour (UTC); None: no digest
 
     def channel_for(self, account: str | None, bucket_tags: dict[str, str]) -> str | None:
         """The first route that matches, else the default channel (None: nowhere to post)."""
@@ -248,5 +249,6 @@ def effective(config: Config) -> dict[str, Any]:
             "update_seconds": config.watch.update_seconds,
             "fix_quiet_minutes": config.watch.fix_quiet_minutes,
             "visibility_timeout_seconds": config.watch.visibility_timeout_seconds,
+            "digest_hour_utc": config.watch.digest_hour_utc,
         },
     }

@@ -262,6 +262,7 @@ class _Watch(BaseModel):
     update_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
     fix_quiet_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
     visibility_timeout_seconds: Annotated[int, Field(ge=10, le=43200)] = 120  # SQS's range is 0 to 12 hours
+    digest_hour_utc: Annotated[int, Field(ge=0, le=23)] | None = None
 
 
 class _File(BaseModel):
@@ -653,4 +654,5 @@ def _watch_config(w: _Watch | None) -> WatchConfig:
         update_seconds=w.update_seconds,
         fix_quiet_minutes=w.fix_quiet_minutes,
         visibility_timeout_seconds=w.visibility_timeout_seconds,
+        digest_hour_utc=w.digest_hour_utc,
     )

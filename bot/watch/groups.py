@@ -26,20 +26,46 @@ import redis
 SEEN_TTL_SECONDS = 7 * 24 * 3600
 GROUP_TTL_SECONDS = 8 * 24 * 3600
 
-# KEYS: seen, grp, ses, obj, dirty; ARGV: group id, event time, session, object ("" none), seen ttl, group ttl.
-_COUNT = """
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[5]) then return 0 end
-redis.call('HINCRBY', KEYS[2], 'count', 1)
-local first = redis.call('HGET', KEYS[2], 'first')
-if (not first) or ARGV[2] < first then redis.call('HSET', KEYS[2], 'first', ARGV[2]) end
-local last = redis.call('HGET', KEYS[2], 'last')
-if (not last) or ARGV[2] > last then redis.call('HSET', KEYS[2], 'last', ARGV[2]) end
-redis.call('SADD', KEYS[3], ARGV[3])
-if ARGV[4] ~= '' then redis.call('SADD', KEYS[4], ARGV[4]) end
-redis.call('SADD', KEYS[5], ARGV[1])
-for i = 2, 4 do redis.call('EXPIRE', KEYS[i], ARGV[6]) end
-return 1
+# One event, in one round trip. KEYS: cur (the cause's open group), seen (the event id), dirty.
+# ARGV: a new group id, window (ms), the cause (JSON), the key prefix, event time, session, object ("" none),
+# seen TTL, group TTL. The open group of the cause (or a new one), kept open for another window; the event counted
+# in it unless its id was counted before (then nothing changes). Returns {group, counted (0/1), ts, fix_applied_at}.
+_EVENT = """
+local g = redis.call('GET', KEYS[1])
+if not g then
+  g = ARGV[1]
+  redis.call('SET', KEYS[1], g, 'PX', ARGV[2])
+else
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+local grp, ses, obj = ARGV[4] .. 'grp:' .. g, ARGV[4] .. 'ses:' .. g, ARGV[4] .. 'obj:' .. g
+redis.call('HSETNX', grp, 'cause', ARGV[3])
+local counted = 0
+if redis.call('SET', KEYS[2], g, 'NX', 'EX', ARGV[8]) then
+  counted = 1
+  redis.call('HINCRBY', grp, 'count', 1)
+  local first = redis.call('HGET', grp, 'first')
+  if (not first) or ARGV[5] < first then redis.call('HSET', grp, 'first', ARGV[5]) end
+  local last = redis.call('HGET', grp, 'last')
+  if (not last) or ARGV[5] > last then redis.call('HSET', grp, 'last', ARGV[5]) end
+  redis.call('SADD', ses, ARGV[6])
+  if ARGV[7] ~= '' then redis.call('SADD', obj, ARGV[7]) end
+  redis.call('SADD', KEYS[3], g)
+  redis.call('EXPIRE', grp, ARGV[9])
+  redis.call('EXPIRE', ses, ARGV[9])
+  redis.call('EXPIRE', obj, ARGV[9])
+end
+local f = redis.call('HMGET', grp, 'ts', 'fix_applied_at')
+return {g, counted, f[1] or '', f[2] or ''}
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    group: str
+    new: bool  # False: the event was counted before (a redelivery)
+    ts: str  # the group's message, "" until it is posted
+    fix_applied_at: str  # "" unless a fix proposed in its thread was applied
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,28 +112,19 @@ class GroupStore:
         self.r = client
         self.prefix = prefix
         self.window_ms = max(1, window_seconds) * 1000
-        self._count = client.register_script(_COUNT)
+        self._event = client.register_script(_EVENT)
 
     def k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
     # --- groups -----------------------------------------------------------------------------------------------
-    def group_for(self, cause: Cause) -> str:
-        """The current group of `cause` (a new one when none is open); keeps it open for another window."""
-        cur = self.k("cur", cause.id)
-        self.r.set(cur, uuid.uuid4().hex[:20], nx=True, px=self.window_ms)
-        group = self.r.get(cur)
-        self.r.pexpire(cur, self.window_ms)
-        gid = group.decode() if isinstance(group, bytes) else str(group)
-        self.r.hsetnx(self.k("grp", gid), "cause", json.dumps(cause.to_json()))
-        return gid
-
-    def count(self, group: str, *, event_id: str, event_time: str, session: str, obj: str | None) -> bool:
-        """Count one event in its group, once: False when it was counted before (a redelivery)."""
-        keys = [self.k("seen", event_id), self.k("grp", group), self.k("ses", group), self.k("obj", group)]
-        keys.append(self.k("dirty"))
-        args: list[str | int] = [group, event_time, session, obj or "", SEEN_TTL_SECONDS, GROUP_TTL_SECONDS]
-        return bool(self._count(keys=keys, args=args))
+    def count(self, cause: Cause, *, event_id: str, event_time: str, session: str, obj: str | None) -> Counted:
+        """Count one event in the open group of its cause (a new group when none is open), once."""
+        keys = [self.k("cur", cause.id), self.k("seen", event_id), self.k("dirty")]
+        args: list[str | int] = [uuid.uuid4().hex[:20], self.window_ms, json.dumps(cause.to_json()), self.prefix]
+        args += [event_time, session, obj or "", SEEN_TTL_SECONDS, GROUP_TTL_SECONDS]
+        group, new, ts, applied = self._event(keys=keys, args=args)
+        return Counted(_s(group), bool(new), _s(ts), _s(applied))
 
     def seen(self, event_id: str) -> bool:
         return bool(self.r.exists(self.k("seen", event_id)))
@@ -138,6 +155,9 @@ class GroupStore:
 
     def dirty(self) -> list[str]:
         return sorted(_s(g) for g in self.r.smembers(self.k("dirty")))
+
+    def mark_dirty(self, group: str) -> None:
+        self.r.sadd(self.k("dirty"), group)
 
     def clean(self, group: str) -> None:
         self.r.srem(self.k("dirty"), group)

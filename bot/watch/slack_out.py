@@ -35,11 +35,14 @@ class ChannelPoster:
         self.interval_ms = max(1, int(interval_seconds * 1000))
         self.calls = 0
 
-    def _slot(self, channel: str) -> None:
+    def _slot(self, channel: str, *, wait: bool = True) -> bool:
+        """Take the channel's next write slot; without `wait`, False at once when it is taken."""
         key = f"{self.prefix}rate:{channel}"
         while not self.r.set(key, "1", nx=True, px=self.interval_ms):
-            wait = int(self.r.pttl(key))
-            time.sleep(max(wait, 5) / 1000)
+            if not wait:
+                return False
+            time.sleep(max(int(self.r.pttl(key)), 5) / 1000)
+        return True
 
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None) -> str:
         self._slot(channel)
@@ -51,3 +54,20 @@ class ChannelPoster:
         self._slot(channel)
         self.calls += 1
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def try_post(
+        self, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None = None
+    ) -> str | None:
+        """Post only if the channel's slot is free now (a thread update can wait; the queue cannot): the ts, or
+        None when the slot was taken."""
+        if not self._slot(channel, wait=False):
+            return None
+        self.calls += 1
+        return str(self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)["ts"])
+
+    def try_update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> bool:
+        if not self._slot(channel, wait=False):
+            return False
+        self.calls += 1
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        return True

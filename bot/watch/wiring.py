@@ -42,14 +42,14 @@ class Wiring:
         approvals = Approvals(patches, Writer(sessions), config, verifier.verify, verifier.invalidate)
         return cls(collector, approvals, Store(fast_redis, prefix=f"s3why:slack:{namespace}"))
 
-    def diagnose(self, event: WatchEvent) -> tuple[Diagnosis, dict[str, str]]:
-        """The event's request, diagnosed as a pasted CloudTrail record would be (its facts are stated context);
-        the bucket's tags for routing."""
+    def diagnose(self, event: WatchEvent, *, fixes: bool = False) -> tuple[Diagnosis, dict[str, str]]:
+        """The event's request, diagnosed as a pasted CloudTrail record would be (its facts are stated context),
+        with verified fixes when `fixes`; the bucket's tags for routing."""
         from bot.answer import answer, collect_for
 
         options = DiagnoseOptions(principal=event.request.principal_arn)
         data = collect_for(event.request, options, self.collector, account=event.account)
-        return answer(event.request, options, data), bucket_tags(data)
+        return answer(event.request, options, data, fixes=fixes), bucket_tags(data)
 
     def render(self, d: Diagnosis, run_id: str, proposals: dict[int, str]) -> list[dict[str, Any]]:
         from bot.slack.blocks import diagnosis_blocks

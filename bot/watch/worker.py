@@ -9,6 +9,7 @@ SQS Developer Guide, "Amazon SQS visibility timeout" and "Amazon SQS short and l
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -17,22 +18,28 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.config import WatchConfig
 from bot.diagnose import Diagnosis
 from bot.watch import words
-from bot.watch.groups import Cause, GroupStore
+from bot.watch.groups import Cause, GroupStore, Totals
 from bot.watch.messages import LogObject, read_log_file, unpack
 from bot.watch.record import Ignored, WatchEvent, read_event
 from bot.watch.slack_out import ChannelPoster
 
 log = logging.getLogger("s3why.watch")
 
-# (event) -> (its diagnosis, the bucket's tags for routing)
-Diagnose = Callable[[WatchEvent], tuple[Diagnosis, dict[str, str]]]
+
+class Diagnose(Protocol):
+    """(event) -> (its diagnosis, the bucket's tags for routing); with `fixes`, the verified fixes too (only what
+    is posted needs them: verifying a fix re-evaluates the request on the patched account)."""
+
+    def __call__(self, event: WatchEvent, *, fixes: bool = False) -> tuple[Diagnosis, dict[str, str]]: ...
+
+
 # (diagnosis, event, channel, message ts) -> fix index -> proposal id (Approve buttons), run id for the buttons
 Propose = Callable[[Diagnosis, WatchEvent, str, str], tuple[dict[int, str], str]]
 # (diagnosis, run id, proposals) -> the blocks of a normal s3why answer
@@ -40,7 +47,9 @@ Render = Callable[[Diagnosis, str, dict[int, str]], list[dict[str, Any]]]
 # proposal id -> when it was applied (ISO 8601 UTC), None while it is not
 AppliedAt = Callable[[str], str | None]
 
-SUMMARY_TTL_SECONDS = 120  # a shared diagnosis summary: the collector's bucket TTL
+SUMMARY_TTL_SECONDS = 120  # how long a process reuses a diagnosis: the collector's bucket TTL
+FLUSH_SECONDS = 1.0  # how often a process looks for threads to update (each group: at most every update_seconds)
+POSTER_WAIT_SECONDS = 3.0  # how long an event waits for another process to post its group
 
 
 @dataclass
@@ -52,6 +61,7 @@ class Summary:
     updated: int = 0
     ignored: int = 0
     noise: int = 0
+    failed: int = 0  # messages left in the queue after an error (delivered again)
     reasons: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -63,6 +73,7 @@ class Summary:
             "updated": self.updated,
             "ignored": self.ignored,
             "noise": self.noise,
+            "failed": self.failed,
             "ignored_by_reason": dict(sorted(self.reasons.items())),
         }
 
@@ -122,6 +133,7 @@ class Watcher:
         self.summary = Summary()
         self._memo: dict[str, tuple[float, Diagnosis, dict[str, str]]] = {}
         self._lock = threading.Lock()
+        self._next_flush = 0.0
 
     # --- the loop ---------------------------------------------------------------------------------------------
     def run(self, *, once: bool, stop: threading.Event | None = None) -> Summary:
@@ -130,9 +142,15 @@ class Watcher:
         while not stop.is_set():
             got = self.poll(wait_seconds=1 if once else self.wait_seconds)
             self.flush(force=False)
+            self.digest()
             if once and got == 0:
                 break
         self.flush(force=True)
+        for _ in range(3):  # a thread another process was writing to at that moment: once it is done
+            if not any("ts" in self.store.fields(g) for g in self.store.dirty()):
+                break
+            time.sleep(1)
+            self.flush(force=True)
         return self.summary
 
     def poll(self, *, wait_seconds: int) -> int:
@@ -143,15 +161,27 @@ class Watcher:
             VisibilityTimeout=self.config.visibility_timeout_seconds,
         )
         messages = answer.get("Messages", [])
-        for m in messages:
-            with self._heartbeat(m["ReceiptHandle"]):
-                handled = self.handle_body(m.get("Body", ""))
-            if handled:
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=m["ReceiptHandle"])
+        if not messages:
+            return 0
+        done: list[dict[str, str]] = []
+        with _Heartbeat(self.sqs, self.queue_url, messages, self.config.visibility_timeout_seconds):
+            for i, m in enumerate(messages):
+                if self._handled(m.get("Body", "")):
+                    done.append({"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]})
+        if done:  # deleted only once handled; what was not is delivered again after the visibility timeout
+            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=done)
         return len(messages)
 
-    def _heartbeat(self, receipt: str) -> _Heartbeat:
-        return _Heartbeat(self.sqs, self.queue_url, receipt, self.config.visibility_timeout_seconds)
+    def _handled(self, body: str) -> bool:
+        """A message that fails (AWS or Slack could not be reached, an unexpected error) is left in the queue: SQS
+        delivers it again, and after the queue's maxReceiveCount moves it to the dead-letter queue. One line in
+        the log, never the message (it may name buckets and keys) or a traceback."""
+        try:
+            return self.handle_body(body)
+        except Exception as exc:
+            self.summary.failed += 1
+            log.warning("a queue message could not be handled (%s); it will be delivered again", type(exc).__name__)
+            return False
 
     # --- one message ------------------------------------------------------------------------------------------
     def handle_body(self, body: str) -> bool:
@@ -171,35 +201,36 @@ class Watcher:
             except ValueError as exc:
                 self.summary.ignore("unreadable-log-object")
                 log.warning("s3://%s/%s: %s", obj.bucket, obj.key, exc)
-        for record in records:
-            self.handle_record(record)
-        return True
+        handled = [self.handle_record(record) for record in records]
+        return all(handled)
 
     def _log_records(self, obj: LogObject) -> tuple[Any, ...]:
         raw = self.s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
         return read_log_file(raw)
 
-    def handle_record(self, record: Any) -> None:
+    def handle_record(self, record: Any) -> bool:
+        """Count one record's event in its group and see the group posted; False when its group is still
+        unposted and another process holds the claim to post it (the message is then left for redelivery: if
+        that process died, the next delivery posts it; the count is never repeated)."""
         event = read_event(record)
         if isinstance(event, Ignored):
             self.summary.ignore(event.reason)
-            return
+            return True
         self.summary.events += 1
         if event.noise is not None:
             self.summary.noise += 1
             self.store.r.hincrby(self.store.k("noise"), event.noise, 1)
-            return
+            return True
         d, tags = self._diagnosis(event)
         cause = cause_of(event, d)
-        group = self.store.group_for(cause)
-        self.store.count(
-            group, event_id=event.event_id, event_time=event.event_time, session=event.session, obj=event.object_arn
+        counted = self.store.count(
+            cause, event_id=event.event_id, event_time=event.event_time, session=event.session, obj=event.object_arn
         )
-        fields = self.store.fields(group)
-        if "ts" not in fields:
-            self._post(group, cause, event, d, tags)
-        elif fields.get("fix_applied_at") and event.event_time > fields["fix_applied_at"]:
-            self._after_fix(group, fields, denied_at=event.event_time)
+        if not counted.ts:
+            return self._post(counted.group, cause, event, d, tags)
+        if counted.fix_applied_at and event.event_time > counted.fix_applied_at:
+            self._after_fix(counted.group, self.store.fields(counted.group), denied_at=event.event_time)
+        return True
 
     # --- diagnosis, once per request shape --------------------------------------------------------------------
     def _request_key(self, event: WatchEvent) -> str:
@@ -221,15 +252,21 @@ class Watcher:
         return d, tags
 
     # --- Slack ------------------------------------------------------------------------------------------------
-    def _post(self, group: str, cause: Cause, event: WatchEvent, d: Diagnosis, tags: dict[str, str]) -> None:
+    def _post(self, group: str, cause: Cause, event: WatchEvent, d: Diagnosis, tags: dict[str, str]) -> bool:
         channel = self.config.channel_for(event.account, tags)
         if channel is None:
             self.summary.ignore("no-channel")
-            return
+            return True
         claim_ms = self.config.visibility_timeout_seconds * 1000
-        if not self.store.claim("post", group, self.worker_id, claim_ms):
-            return  # another process posts it; this event is counted in its totals
+        deadline = time.monotonic() + POSTER_WAIT_SECONDS
+        while not self.store.claim("post", group, self.worker_id, claim_ms):
+            if "ts" in self.store.fields(group):
+                return True  # another process posted it; this event is counted in its totals
+            if time.monotonic() >= deadline:
+                return False  # still being posted (or its poster died): leave the message for redelivery
+            time.sleep(0.1)
         try:
+            d, _ = self.diagnose(event, fixes=True)
             totals = self.store.totals(group)
             header = words.group_header(cause, totals)
             run_id = uuid.uuid4().hex
@@ -250,10 +287,14 @@ class Watcher:
         self.store.r.zadd(self.store.k("posted"), {group: self.clock()})
         self.summary.posted += 1
         self.summary.groups += 1
+        return True
 
     def flush(self, *, force: bool) -> None:
         """Bring each group's thread up to date: its totals (at most one update per `update_seconds` per group,
         or now with `force`), and what became of an applied fix."""
+        if not force and time.monotonic() < self._next_flush:
+            return
+        self._next_flush = time.monotonic() + FLUSH_SECONDS
         for group in self.store.dirty():
             fields = self.store.fields(group)
             if "ts" not in fields:
@@ -264,15 +305,61 @@ class Watcher:
             totals = self.store.totals(group)
             if totals.count <= int(fields.get("shown") or 0):
                 continue
-            text, blocks = words.tally(totals)
-            channel, ts = fields["channel"], fields["ts"]
-            if fields.get("tally_ts"):
-                self.poster.update(channel, fields["tally_ts"], text, blocks)
-            else:
-                self.store.set_fields(group, tally_ts=self.poster.post(channel, text, blocks, thread_ts=ts))
+            if not self._show(group, fields, words.tally(totals), wait=force):
+                self.store.mark_dirty(group)  # the channel's slot was taken: next time
+                self.store.release("upd", group)
+                continue
             self.store.set_fields(group, shown=totals.count)
             self.summary.updated += 1
         self._fix_follow_ups()
+
+    def _show(self, group: str, fields: dict[str, str], said: tuple[str, list[dict[str, Any]]], *, wait: bool) -> bool:
+        """The group's totals in its thread: one reply, edited from then on. False when the channel's slot was
+        taken and `wait` is off (the loop must not stall on Slack's pace)."""
+        text, blocks = said
+        channel, ts, tally = fields["channel"], fields["ts"], fields.get("tally_ts")
+        if tally:
+            if wait:
+                self.poster.update(channel, tally, text, blocks)
+                return True
+            return self.poster.try_update(channel, tally, text, blocks)
+        # One tally reply per group, whichever process comes first (two flushing at once must not both post it).
+        if not self.store.claim("tally", group, self.worker_id, self.config.visibility_timeout_seconds * 1000):
+            return False
+        made = (
+            self.poster.post(channel, text, blocks, thread_ts=ts)
+            if wait
+            else self.poster.try_post(channel, text, blocks, thread_ts=ts)
+        )
+        if made is None:
+            self.store.release("tally", group)
+            return False
+        self.store.set_fields(group, tally_ts=made)
+        return True
+
+    # --- the daily digest -------------------------------------------------------------------------------------
+    def digest(self) -> int:
+        """Once a day, at `digest_hour_utc`, each channel gets the causes posted there in the last 24 hours (one
+        process posts it: a claim per day in Redis). Returns the digests posted."""
+        hour = self.config.digest_hour_utc
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        if hour is None or now.hour < hour:
+            return 0
+        if not self.store.claim("digest", now.date().isoformat(), self.worker_id, 2 * 24 * 3600 * 1000):
+            return 0
+        since = self.clock() - 24 * 3600
+        by_channel: dict[str, list[tuple[Cause, Totals]]] = {}
+        for raw in self.store.r.zrangebyscore(self.store.k("posted"), since, "+inf"):
+            group = raw.decode() if isinstance(raw, bytes) else str(raw)
+            fields = self.store.fields(group)
+            if "channel" not in fields or "cause" not in fields:
+                continue
+            cause = Cause(**json.loads(fields["cause"]))
+            by_channel.setdefault(fields["channel"], []).append((cause, self.store.totals(group)))
+        for channel, rows in sorted(by_channel.items()):
+            text, blocks = words.digest(sorted(rows, key=lambda r: -r[1].count))
+            self.poster.post(channel, text, blocks)
+        return len(by_channel)
 
     # --- after an approved fix --------------------------------------------------------------------------------
     def _fix_follow_ups(self) -> None:
@@ -308,27 +395,28 @@ class Watcher:
 
 
 def _epoch(iso: str) -> float:
-    import datetime as dt
-
     return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 class _Heartbeat:
-    """Keeps one message hidden while it is handled: every half visibility timeout, hide it for another."""
+    """Keeps a received batch hidden while it is handled: every half visibility timeout, hides it for another
+    (ChangeMessageVisibilityBatch). One thread per batch, not per message."""
 
-    def __init__(self, sqs: Any, queue_url: str, receipt: str, timeout: int) -> None:
-        self.sqs, self.queue_url, self.receipt, self.timeout = sqs, queue_url, receipt, timeout
+    def __init__(self, sqs: Any, queue_url: str, messages: list[dict[str, Any]], timeout: int) -> None:
+        self.sqs, self.queue_url, self.timeout = sqs, queue_url, timeout
+        self.entries = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": timeout}
+            for i, m in enumerate(messages)
+        ]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(self.timeout / 2):
             try:
-                self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url, ReceiptHandle=self.receipt, VisibilityTimeout=self.timeout
-                )
+                self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=self.entries)
             except (ClientError, BotoCoreError) as exc:
-                log.warning("could not extend a message's visibility: %s", type(exc).__name__)
+                log.warning("could not extend the batch's visibility: %s", type(exc).__name__)
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()

@@ -18,6 +18,15 @@ HR_APP = "arn:aws:sts::111122223333:assumed-role/hr-app/run-2"
 TRUST = policy_json({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
 
 
+@pytest.fixture(autouse=True)
+def _reads_object_heads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulated account's read role may read object heads (`objects.heads: all`), so the KMS and object
+    layers are read, not unknown."""
+    config = tmp_path / "s3why.yaml"
+    config.write_text("objects:\n  heads: all\n")
+    monkeypatch.setenv("S3WHY_CONFIG", str(config))
+
+
 def _can(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any]]:
     code = main(["can", *argv, "--json"])
     out = capsys.readouterr().out

@@ -34,7 +34,7 @@ def app_url(
     moto: str, fake_slack: tuple[FakeSlack, str], redis_client: redis.Redis, redis_prefix: str
 ) -> Iterator[str]:
     _, url = fake_slack
-    diagnoser = LiveDiagnoser(Collector(SessionProvider(Config()), MemoryCache()))
+    diagnoser = LiveDiagnoser(Collector(SessionProvider(Config(object_heads="all")), MemoryCache()))
     app = create_app(
         client=WebClient(token="xoxb-test", base_url=f"{url}/api/"),
         signing_secret=SECRET,

@@ -96,7 +96,7 @@ class Env:
     def watcher(self, config: WatchConfig | None = None, **kw: Any) -> Watcher:
         config = config or WatchConfig(default_channel="C0WATCH", visibility_timeout_seconds=10, update_seconds=1)
         store = self.store(config.group_window_minutes)
-        collector = Collector(SessionProvider(Config()), RedisCache(self.r, namespace=self.ns))
+        collector = Collector(SessionProvider(Config(object_heads="all")), RedisCache(self.r, namespace=self.ns))
         wiring = Wiring(collector)
         poster = ChannelPoster(watch_client("xoxb-test", f"{self.slack_url}/api/"), self.r, prefix=store.prefix)
         return Watcher(
@@ -114,6 +114,7 @@ class Env:
     def config_file(self, extra: str = "") -> Path:
         path = self.tmp / "s3why.yaml"
         path.write_text(
+            "objects:\n  heads: all\n"
             "watch:\n  default_channel: C0WATCH\n  visibility_timeout_seconds: 10\n  update_seconds: 1\n" + extra
         )
         return path

@@ -7,6 +7,7 @@ import json
 import signal
 import threading
 import time
+from typing import Any
 
 from bot.config import WatchConfig, WatchRoute
 from tests.account.conftest import client
@@ -179,3 +180,37 @@ def test_after_an_applied_fix_still_denied_then_quiet(env: Env) -> None:
     w.flush(force=True)
     replies = [c.body["text"] for c in env.fake.of("chat.postMessage") if c.body.get("thread_ts")]
     assert any(t.startswith("no denials since the fix") for t in replies), replies
+
+
+def test_the_daily_digest_is_posted_once_per_channel_per_day(env: Env) -> None:
+    noon = 1_796_299_200.0  # 2026-12-03T12:00:00Z
+    config = WatchConfig(default_channel="C0WATCH", visibility_timeout_seconds=10, update_seconds=1, digest_hour_utc=9)
+    first, second = env.watcher(config, clock=lambda: noon), env.watcher(config, clock=lambda: noon)
+    env.send(json.dumps(record(role="etl", session="a")), json.dumps(record(role="reporter", session="b")))
+    first.run(once=True)  # posts both causes, then the day's digest
+    assert second.digest() == 0  # another process: the day's digest is posted already
+    (digest,) = [c.body for c in env.fake.of("chat.postMessage") if c.body["text"].startswith("s3why watch: 2 causes")]
+    assert digest["channel"] == "C0WATCH"
+    assert "etl" in json.dumps(digest["blocks"]) and "reporter" in json.dumps(digest["blocks"])
+    early = WatchConfig(default_channel="C0WATCH", digest_hour_utc=13)
+    assert env.watcher(early, clock=lambda: noon).digest() == 0  # before the hour
+
+
+def test_a_message_that_fails_is_left_for_redelivery_and_the_rest_go_on(env: Env) -> None:
+    w = env.watcher()
+    real = w.diagnose
+
+    def flaky(event: Any, *, fixes: bool = False) -> Any:
+        if event.caller.endswith("role/reporter"):
+            raise ConnectionError("AWS unreachable")
+        return real(event, fixes=fixes)
+
+    w.diagnose = flaky
+    env.send(json.dumps(record(role="reporter", session="r")), json.dumps(record(role="etl", session="e")))
+    summary = w.run(once=True)
+    assert (summary.failed, summary.posted) == (1, 1)
+    assert env.in_queue() == 1  # the failed one waits for its next delivery
+    w.diagnose = real
+    time.sleep(10)  # the queue's visibility timeout
+    assert w.run(once=True).posted == 2
+    assert env.in_queue() == 0
