@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 from bot.arn import s3_arn
+from bot.diagnose.evidence import ANY_VALUE, condition_in_words
 from bot.diagnose.model import Diagnosis, RootCause
 
 _MARK = {"allow": "ok  ", "deny": "DENY", "no-allow": "no  ", "not-applicable": " -  ", "unknown": " ?  "}
@@ -25,6 +26,13 @@ _HEAD = {
 }
 DEFAULT_WIDTH = 100
 
+
+
+def _alt_value(value: str | None) -> str:
+    """An alternative context value in words: absent, set to any value (a Null check), or the value."""
+    if value is None:
+        return "absent"
+    return "set (any value)" if value == ANY_VALUE else value
 
 def report_width() -> int:
     """The terminal's width when standard output is one (at least 60 columns), else 100."""
@@ -124,14 +132,12 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
             lines.append("  statement:")
             lines.extend("    " + line for line in json.dumps(ev["statement"], indent=2).splitlines())
         if ev.get("condition"):
-            c = ev["condition"]
-            got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
-            text = f"condition: {c['operator']} {c['key']}: the policy wants {c['policy_values']}, the request has "
-            text += got
+            tested, got = condition_in_words(ev["condition"])
+            text = f"condition: the policy tests {tested}; the request has {got}"
             lines.extend(_wrap(text, w, indent="  ", hanging="    "))
         for alt in ev.get("alternatives") or []:
             ((key, value),) = alt["context"].items()
-            text = f"if {key} were {value if value is not None else 'absent'}: {alt['decision']}"
+            text = f"if {key} were {_alt_value(value)}: {alt['decision']}"
             lines.extend(_wrap(text, w, indent="  ", hanging="    "))
     lines.append("")
     lines.append("Layers")

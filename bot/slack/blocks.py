@@ -13,6 +13,7 @@ from typing import Any
 from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
 from bot.diagnose.branches import branch_lines
+from bot.diagnose.evidence import ANY_VALUE, condition_in_words
 from bot.diagnose.render import cause_location, headline, request_action, request_resource
 from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
@@ -146,15 +147,12 @@ def diagnosis_blocks(
         if location and i > 0:  # the first cause's policy and statement are in the headline already
             lines.append(f"Policy: {literal(location)}")
         if ev.get("condition"):
-            c = ev["condition"]
-            got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
-            lines.append(
-                f"Condition `{c['operator']}` on `{c['key']}`: "
-                f"the policy wants `{c['policy_values']}`, the request has `{got}`"
-            )
+            tested, got = condition_in_words(ev["condition"])
+            lines.append(f"Condition: the policy tests {literal(tested)}; the request has {literal(got)}")
         for alt in ev.get("alternatives") or []:
             ((key, value),) = alt["context"].items()
-            lines.append(f"• if `{key}` were `{value if value is not None else 'absent'}`: *{alt['decision']}*")
+            shown = "absent" if value is None else ("set (any value)" if value == ANY_VALUE else value)
+            lines.append(f"• if `{key}` were `{shown}`: *{alt['decision']}*")
         blocks.append(_section("\n".join(lines)))
         if ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))

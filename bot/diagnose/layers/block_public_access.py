@@ -46,11 +46,11 @@ def evaluate(subject: Subject) -> LayerFinding:
     acl = (context_value(subject.options.context, "s3:x-amz-acl") or "").lower()
     on = [f for f, v in flags.items() if v]
     if acl in PUBLIC_ACLS and spec.operation in _ACL_OPS and flags["BlockPublicAcls"]:
-        out.set(LayerId.BLOCK_PUBLIC_ACCESS, DENY, f"BlockPublicAcls rejects the public ACL {acl!r} the request sends")
+        out.set(LayerId.BLOCK_PUBLIC_ACCESS, DENY, f"BlockPublicAcls rejects the public ACL {acl} the request sends")
         out.cause(
             LayerId.BLOCK_PUBLIC_ACCESS,
             "setting",
-            f"Block Public Access (BlockPublicAcls) rejects uploads that carry the public ACL {acl!r}: drop the "
+            f"Block Public Access (BlockPublicAcls) rejects uploads that carry the public ACL {acl}: drop the "
             "ACL "
             "header (or use bucket-owner-full-control); turning Block Public Access off is not the fix",
             settings=flags,

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.account.view import ABSENT
 from bot.arn import Arn, s3_arn
-from bot.diagnose.evidence import alternatives, evidence, reevaluate
+from bot.diagnose.evidence import alternatives, condition_in_words, evidence, reevaluate
 from bot.diagnose.layers.access_point import bucket_side_refuses
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport, RootCause
@@ -79,9 +79,8 @@ def evaluate(subject: Subject) -> LayerFinding:
                 ev = evidence(main, layer_id, auth.documents)
                 summary = f"explicit Deny in {layer.detail.removeprefix('explicit Deny in ')}"
                 if "condition" in ev:
-                    c = ev["condition"]
-                    got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
-                    summary += f": {c['operator']} {c['key']} {c['policy_values']} matched (request: {got})"
+                    tested, got = condition_in_words(ev["condition"])
+                    summary += f": {tested} matched (request: {got})"
                 out.cause(layer_id, "explicit", summary, **ev)
                 alternatives(out, main, request_builder=builder)
     elif main.decision.value == "implicit-deny":
@@ -217,10 +216,9 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
                 summary += f"; {miss.pop('hint')}"
                 ev = miss
         if ev.get("condition"):
-            c = ev["condition"]
-            got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
+            tested, got = condition_in_words(ev["condition"])
             which = ev.get("sid") or ev.get("statement_index")
-            summary += f" (statement {which} needs {c['operator']} {c['key']} {c['policy_values']}, request: {got})"
+            summary += f" (statement {which} needs {tested}, request: {got})"
         out.cause(LayerId.IDENTITY, "condition" if "condition" in ev else "implicit", summary, **ev)
     if not same_account and not bucket_ok and via_access_point:
         ev = evidence(result, resource_layer, documents)
