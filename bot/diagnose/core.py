@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.account.view import AccountView
+from bot.account.view import AccountView, Fact
 from bot.diagnose.branches import branch_lines, branches, when
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
@@ -147,11 +147,43 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             "AWS denied this request, but everything s3why read allows it: a policy may have changed since, "
             "another principal may have made the call, or the request differed from what s3why assumed",
         )
-    if decision in (ALLOW, UNKNOWN) and not causes:
+    every_layer_read = all(r.verdict != UNKNOWN for r in layers)
+    if decision in (ALLOW, UNKNOWN) and not causes and auth is not None and every_layer_read:
+        # Only when every layer was evaluated: an unresolved request or an unread layer is said as such.
         notes.extend(_allowed_possibilities(principal_arn))
-    for fact in view.unknowns():
-        notes.append(f"not seen: {fact.detail}")
+    notes.extend(unseen_lines(view.unknowns()))
     return Diagnosis(resolved, decision, causes, layers, (), tuple(dict.fromkeys(notes)))
+
+
+def unseen_lines(facts: list[Fact]) -> list[str]:
+    """What s3why could not read, one line per thing and account: "not seen: bucket b (GetBucketPolicy,
+    GetBucketAcl): s3why's role in account N may not read it (needs s3:GetBucketPolicy, s3:GetBucketAcl)".
+
+    A fact whose detail only repeats another's (retention and legal hold come from the same HeadObject) is
+    dropped; reads that failed for another reason keep their own line."""
+    details = [f.detail for f in facts]
+    grouped: dict[tuple[str, str | None], tuple[list[str], list[str]]] = {}
+    out: list[str] = []
+    for f in facts:
+        if any(other != f.detail and other in f.detail for other in details):
+            continue  # derived from a read already listed
+        subject, _, rest = f.detail.partition(": ")
+        call = rest.split(": ", 1)[0] if ": " in rest else ""
+        if f.permission is None or not call:
+            out.append(f"not seen: {f.detail}")
+            continue
+        calls, permissions = grouped.setdefault((subject, f.account), ([], []))
+        calls.append(call)
+        permissions.append(f.permission)
+    lines = []
+    for (subject, account), (calls, permissions) in grouped.items():
+        where = f" in account {account}" if account else ""
+        lines.append(
+            f"not seen: {subject} ({', '.join(dict.fromkeys(calls))}): s3why's role{where} may not read "
+            f"{'it' if len(calls) == 1 else 'them'} (needs {', '.join(dict.fromkeys(permissions))})"
+        )
+    out = lines + out
+    return list(dict.fromkeys(out))
 
 
 def _unread_where_stated(causes: tuple[RootCause, ...], layers: tuple[LayerReport, ...]) -> tuple[LayerReport, ...]:

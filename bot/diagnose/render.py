@@ -101,6 +101,11 @@ def headline(d: Diagnosis, verdict: str | None = None) -> str:
         return head
     first = d.root_causes[0]
     where = cause_location(first)
+    statement = first.evidence.get("statement")
+    if where and isinstance(statement, dict) and statement.get("Effect") != "Deny" and first.evidence.get("policy"):
+        # An Allow whose condition or resource missed did not deny: the headline names the denying statement
+        # only; with none, the policy that grants nothing (the near miss is in the cause below).
+        where = f"{first.evidence['policy']}: no statement allows it"
     return f"{head} — {first.layer.value}" + (f": {where}" if where else "")
 
 

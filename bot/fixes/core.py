@@ -651,7 +651,10 @@ def propose_fixes(
             if entry.id == "bucket-allow-same-account" and similar != "resource":
                 continue
             explanation = entry.explanation.format_map(
-                _SafeDict(_values(c, cause, entry) | {"kms_actions": ", ".join(_kms_actions(c, cause))})
+                _SafeDict(
+                    _values(c, cause, entry)
+                    | {"actions": ", ".join(c.actions), "kms_actions": ", ".join(_kms_actions(c, cause))}
+                )
             )
             if entry.never_automatic:
                 fixes.append(
