@@ -168,9 +168,9 @@ def fill_from_snapshot(
     spec = operation_of(req)
     object_op = spec is None or spec.resource is ResourceKind.OBJECT
     held_key = target.get("key") or (bucket_section.get("object") or {}).get("key")
-    if not req.key and object_op and isinstance(held_key, str) and held_key and (req.bucket or filled):
-        if (req.bucket or filled.get("bucket")) == held_bucket:
-            filled["key"] = held_key
+    same_bucket = (req.bucket or filled.get("bucket")) == held_bucket
+    if not req.key and object_op and isinstance(held_key, str) and held_key and same_bucket:
+        filled["key"] = held_key
     held_principal = target.get("principal_arn") or (snapshot.get("principal") or {}).get("arn")
     if not principal and not req.principal_arn and not req.anonymous and isinstance(held_principal, str):
         filled["principal"] = held_principal

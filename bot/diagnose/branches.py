@@ -51,6 +51,8 @@ def _possible(key: str, value: str | None, context: dict[str, tuple[str, ...]]) 
     if key.lower() in _VPC_PATH:
         return not present & _PUBLIC_PATH
     return True
+
+
 _OUTSIDE_IP = "203.0.113.77"  # TEST-NET-3 (RFC 5737): an address no policy names
 _MAX_VALUES = 3
 

@@ -24,7 +24,8 @@ def _header_enums() -> dict[str, tuple[str, ...]]:
             continue
         for member in shape.members.values():
             header = member.serialization.get("name")
-            if member.serialization.get("location") == "header" and header and isinstance(member, StringShape) and member.enum:
+            in_header = member.serialization.get("location") == "header" and header
+            if in_header and isinstance(member, StringShape) and member.enum:
                 out.setdefault(header.lower(), tuple(member.enum))
     return out
 

@@ -27,12 +27,12 @@ _HEAD = {
 DEFAULT_WIDTH = 100
 
 
-
 def _alt_value(value: str | None) -> str:
     """An alternative context value in words: absent, set to any value (a Null check), or the value."""
     if value is None:
         return "absent"
     return "set (any value)" if value == ANY_VALUE else value
+
 
 def report_width() -> int:
     """The terminal's width when standard output is one (at least 60 columns), else 100."""
