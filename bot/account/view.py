@@ -403,9 +403,21 @@ def _org_view(data: dict[str, Any]) -> OrgView:
             OrgLevel(str(level.get("target")), policies("SERVICE_CONTROL_POLICY"), policies("RESOURCE_CONTROL_POLICY"))
         )
     if "ListParents" in calls and not levels:
-        membership = fact(
-            calls["ListParents"], "organizations", "ListParents", None, what=f"organization path {reader_note}"
-        )
+        answer = calls["ListParents"]
+        code = (answer.get("Error") or {}).get("Code") if isinstance(answer, dict) else None
+        org_id = ((membership.value or {}).get("Organization") or {}).get("Id") if membership.present else None
+        if code == "ChildNotFoundException":
+            # Not in the organization s3why reads: the account may still be in another one, whose SCPs and
+            # RCPs s3why cannot see (Organizations API Reference, ListParents: ChildNotFoundException).
+            membership = Fact(
+                UNKNOWN,
+                detail=f"account {account} is not in the organization s3why reads"
+                + (f" ({org_id})" if org_id else "")
+                + ": the policies of its own organization, if it is in one, were not read",
+                account=account,
+            )
+        else:
+            membership = fact(answer, "organizations", "ListParents", None, what=f"organization path {reader_note}")
     return OrgView(account, membership, tuple(levels))
 
 

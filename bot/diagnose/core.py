@@ -148,6 +148,15 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             "another principal may have made the call, or the request differed from what s3why assumed",
         )
     every_layer_read = all(r.verdict != UNKNOWN for r in layers)
+    unread = [r.layer.value for r in layers if r.verdict == UNKNOWN]
+    if decision == UNKNOWN and not causes and unread and auth is not None and _a_denial(req):
+        # AWS denied it and nothing s3why read denies it: what it could not read is where the denial is.
+        resolved["resolved"]["suspects"] = unread
+        notes.insert(
+            0,
+            f"AWS denied this request and nothing s3why read denies it: the suspects are what it could not "
+            f"read ({', '.join(unread)})",
+        )
     if decision in (ALLOW, UNKNOWN) and not causes and auth is not None and every_layer_read:
         # Only when every layer was evaluated: an unresolved request or an unread layer is said as such.
         notes.extend(_allowed_possibilities(principal_arn))

@@ -66,6 +66,9 @@ def _org_policies(view: AccountView, which: str, kind: str, account: str | None,
     if master == account:
         return None  # SCPs and RCPs do not apply to the management account
     layer = LayerId.SCP if kind == "scp" else LayerId.RCP
+    if not org.levels:
+        # A member account whose path was not read: its policies are unknown, never "not applicable".
+        return f"account {account} is in an organization, but its path and {kind.upper()}s were not read"
     levels: list[tuple[Policy, ...]] = []
     for level in org.levels:
         fact = level.scps if kind == "scp" else level.rcps

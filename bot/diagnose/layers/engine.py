@@ -45,6 +45,9 @@ _NOT_IN_ORG = {
 def engine_report(result: EvaluationResult, layer_id: LayerId, unknown: dict[LayerId, str]) -> LayerReport:
     """One engine layer's verdict as the diagnosis reports it (unknown where s3why could not read the layer)."""
     layer = result.layer(layer_id)
+    # Unread comes first: an organization whose policies s3why could not read is unknown, never "not in one".
+    if layer_id in unknown and (layer is None or layer.verdict.value != "deny"):
+        return LayerReport(layer_id, UNKNOWN, unknown[layer_id])
     if (
         layer is not None
         and layer.verdict.value == "not-applicable"
@@ -52,8 +55,6 @@ def engine_report(result: EvaluationResult, layer_id: LayerId, unknown: dict[Lay
         and "given" in layer.detail
     ):
         return LayerReport(layer_id, NOT_APPLICABLE, _NOT_IN_ORG[layer_id])
-    if layer_id in unknown and (layer is None or layer.verdict.value != "deny"):
-        return LayerReport(layer_id, UNKNOWN, unknown[layer_id])
     if layer is None:
         return LayerReport(layer_id, NOT_APPLICABLE, "")
     return LayerReport(layer_id, layer.verdict.value, layer.detail)

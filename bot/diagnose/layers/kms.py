@@ -52,6 +52,33 @@ def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
     return None, ()
 
 
+def _uses_bucket_key(subject: Subject) -> bool:
+    """Whether S3 calls KMS with an S3 Bucket Key, so that the encryption context is the bucket's ARN, not the
+    object's (S3 User Guide, "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys": "When you use an S3
+    Bucket Key, the encryption context is the bucket ARN").
+
+    An existing object says it in HeadObject (`BucketKeyEnabled`). A new object (a write, or a key HeadObject
+    answers 404 for: not present) uses the request's `x-amz-server-side-encryption-bucket-key-enabled` header when
+    given, else the bucket's default encryption rule (`GetBucketEncryption` `BucketKeyEnabled`)."""
+    spec, bucket = subject.spec, subject.view.bucket
+    assert spec is not None and bucket is not None
+    obj = bucket.object
+    if spec.operation not in WRITES and obj is not None and obj.head.present:
+        return bool(obj.head.value.get("BucketKeyEnabled"))
+    if spec.operation not in WRITES:
+        return False
+    header = context_value(subject.options.context, "s3:x-amz-server-side-encryption-bucket-key-enabled")
+    if header is not None:
+        return header.lower() == "true"
+    enc = bucket.get("GetBucketEncryption")
+    rules = (enc.value.get("ServerSideEncryptionConfiguration") or {}).get("Rules", []) if enc.present else []
+    return any(
+        rule.get("BucketKeyEnabled")
+        and (rule.get("ApplyServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse")
+        for rule in rules
+    )
+
+
 def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
     auth, view, spec = subject.auth, subject.view, subject.spec
@@ -141,9 +168,8 @@ def _key_policy_check(
     except PolicyError as exc:
         out.set(LayerId.KMS, UNKNOWN, f"the key policy is malformed: {exc.reason}")
         return
-    obj = bucket.object
     region = bucket.region or "us-east-1"
-    bucket_key = bool(obj.head.value.get("BucketKeyEnabled")) if obj is not None and obj.head.present else False
+    bucket_key = _uses_bucket_key(subject)
     req_key = subject.req.key
     enc_ctx = s3_arn(bucket.name) if bucket_key or req_key is None else s3_arn(bucket.name, req_key)
     kctx = dict(auth.context)
