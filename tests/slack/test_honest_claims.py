@@ -1,0 +1,87 @@
+"""Answers that claim only what they checked, in Slack (issue 19 §3, §4): signed requests to the real Bolt app, the
+fake Web API, moto and a real Redis. A Null check's operand is never shown as a value of its key, conditions read
+as words (no Python list syntax), a CloudTrail record behind a VPC endpoint has no aws:SourceIp, and the headline
+never names an Allow."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.demo.scenarios import allow, bucket, doc, role
+from tests.account.conftest import OWN
+from tests.slack.conftest import SECRET, Harness
+from tests.slack.signed import event, message, post_signed
+
+SESSION = f"arn:aws:sts::{OWN}:assumed-role/app/run-1"
+
+
+def _answer(h: Harness, text: str, event_id: str) -> list[dict[str, Any]]:
+    assert post_signed(h.endpoint, SECRET, event(message(text), event_id=event_id), "application/json")[0] == 200
+    blocks: list[dict[str, Any]] = h.fake.wait_for("chat.update")[-1].body["blocks"]
+    return blocks
+
+
+def test_a_null_checks_operand_is_never_shown_as_the_headers_value(harness: Harness) -> None:
+    role(allow("s3:PutObject", "arn:aws:s3:::sse-only/*"))
+    s3 = bucket("sse-only")
+    s3.put_bucket_policy(Bucket="sse-only", Policy=doc({
+        "Sid": "DenyUnencrypted", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::sse-only/*", "Condition": {"Null": {"s3:x-amz-server-side-encryption": "true"}}}))  # fmt: skip
+    paste = (
+        "upload failed: ./a.txt to s3://sse-only/a.txt An error occurred (AccessDenied) when calling the PutObject "
+        f"operation: User: {SESSION} is not authorized to perform: s3:PutObject on resource: "
+        '"arn:aws:s3:::sse-only/a.txt" with an explicit deny in a resource-based policy'
+    )
+    text = json.dumps(_answer(harness, paste, "HcNullOperand"))
+    assert "DenyUnencrypted" in text
+    assert "s3:x-amz-server-side-encryption absent (Null: true)" in text
+    assert "[\\u0027" not in text and "['" not in text  # no Python list in prose
+    assert "were `true`" not in text and "= true" not in text  # "true" is the Null operand, not an encryption type
+    assert "AES256" in text  # a value S3's model accepts for the header
+
+
+def test_a_cloudtrail_record_through_a_vpc_endpoint_has_no_source_ip(harness: Harness) -> None:
+    role(allow("s3:GetObject", "arn:aws:s3:::office-data/*"))
+    s3 = bucket("office-data", objects={"a.txt": b"x"})
+    s3.put_bucket_policy(Bucket="office-data", Policy=doc({
+        "Sid": "OfficeOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": "arn:aws:s3:::office-data/*", "Condition": {"NotIpAddress": {"aws:SourceIp": "198.51.100.0/24"}}}))  # fmt: skip
+    record = {
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "AssumedRole", "arn": SESSION, "accountId": OWN},
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "GetObject",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "10.1.2.3",
+        "errorCode": "AccessDenied",
+        "errorMessage": "Access Denied",
+        "requestParameters": {"bucketName": "office-data", "key": "a.txt"},
+        "vpcEndpointId": "vpce-0a1b2c3d4e5f67890",
+        "tlsDetails": {"tlsVersion": "TLSv1.3"},
+    }
+    blocks = _answer(harness, json.dumps(record, indent=2), "HcVpceSourceIp")
+    text = json.dumps(blocks)
+    assert "OfficeOnly" in blocks[0]["text"]["text"]
+    # Through the endpoint aws:SourceIp is absent (its private address is aws:VpcSourceIp): that is why it matched.
+    assert "the request has absent" in text, text
+    assert "the request has 10.1.2.3" not in text
+    assert "if `aws:SourceIp` were `198.51.100.0/24`" not in text  # impossible through an endpoint
+
+
+def test_the_headline_never_names_an_allow_whose_condition_missed(harness: Harness) -> None:
+    role()  # the role has no identity policy: only the bucket policy could grant it
+    s3 = bucket("vpce-only", objects={"a.txt": b"x"})
+    s3.put_bucket_policy(Bucket="vpce-only", Policy=doc({
+        "Sid": "AppThroughEndpoint", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:role/app"},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::vpce-only/*",
+        "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1111"}}}))  # fmt: skip
+    paste = (
+        "download failed: s3://vpce-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject "
+        f"operation: User: {SESSION} is not authorized to perform: s3:GetObject on resource: "
+        '"arn:aws:s3:::vpce-only/a.txt" because no resource-based policy allows the s3:GetObject action'
+    )
+    blocks = _answer(harness, paste, "HcNearAllow")
+    head = blocks[0]["text"]["text"]
+    assert "AppThroughEndpoint" not in head, head
+    assert "AppThroughEndpoint" in json.dumps(blocks)  # the near miss is still shown, below the headline
