@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from bot.diagnose.evidence import ANY_VALUE, evaluate_all, is_null_check, present_value
+from bot.diagnose.evidence import ANY_VALUE, evaluate_all, is_null_check, possible_on_the_path, present_value
 from bot.diagnose.options import DiagnoseOptions
 from bot.engine import EvaluationResult, Policy
 
@@ -34,25 +34,6 @@ UNSEEN_KEYS: tuple[str, ...] = (
     "s3:authType",
 )
 _BOOLEAN = frozenset({"aws:securetransport"})
-# The network path decides which address keys exist (IAM User Guide, "AWS global condition context keys",
-# Availability): over the internet a request carries aws:SourceIp and none of the VPC keys; through a VPC endpoint
-# it carries aws:SourceVpce, aws:SourceVpc and aws:VpcSourceIp and no aws:SourceIp.
-_PUBLIC_PATH = frozenset({"aws:sourceip"})
-_VPC_PATH = frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
-
-
-def _possible(key: str, value: str | None, context: dict[str, tuple[str, ...]]) -> bool:
-    """Whether `key` = `value` can occur with the keys the request is known to carry."""
-    if value is None:
-        return True
-    present = {k.lower() for k, v in context.items() if v}
-    if key.lower() in _PUBLIC_PATH:
-        return not present & _VPC_PATH
-    if key.lower() in _VPC_PATH:
-        return not present & _PUBLIC_PATH
-    return True
-
-
 _OUTSIDE_IP = "203.0.113.77"  # TEST-NET-3 (RFC 5737): an address no policy names
 _MAX_VALUES = 3
 
@@ -129,9 +110,9 @@ def branches(auth: Authorization, options: DiagnoseOptions) -> list[dict[str, An
         outcomes = []
         assumed = next((v[0] for k, v in auth.context.items() if k.lower() == key.lower() and v), None)
         for value in _values_for(key, named):
-            if not _possible(key, value, {k: v for k, v in auth.context.items() if k.lower() != key.lower()}):
-                continue  # e.g. an aws:SourceIp value for a request the text shows came through an endpoint
             ctx = {k: v for k, v in auth.context.items() if k.lower() != key.lower()}
+            if not possible_on_the_path(key, value, ctx):
+                continue  # e.g. an aws:SourceIp value for a request the text shows came through an endpoint
             if value is not None:
                 ctx[key] = (value,)
             if value == assumed and auth.route is None and all(c.resource == auth.resource for c in auth.checks):

@@ -21,6 +21,25 @@ _DECISION_RANK = {"explicit-deny": 0, "implicit-deny": 1, "allow": 2}
 ANY_VALUE = "(any value)"
 
 
+# The network path decides which address keys exist (IAM User Guide, "AWS global condition context keys",
+# Availability): over the internet a request carries aws:SourceIp and none of the VPC keys; through a VPC endpoint
+# it carries aws:SourceVpce, aws:SourceVpc and aws:VpcSourceIp and no aws:SourceIp.
+_PUBLIC_PATH = frozenset({"aws:sourceip"})
+_VPC_PATH = frozenset({"aws:sourcevpce", "aws:sourcevpc", "aws:vpcsourceip"})
+
+
+def possible_on_the_path(key: str, value: str | None, context: dict[str, tuple[str, ...]]) -> bool:
+    """Whether `key` = `value` can occur with the keys the request is known to carry."""
+    if value is None:
+        return True
+    present = {k.lower() for k, v in context.items() if v}
+    if key.lower() in _PUBLIC_PATH:
+        return not present & _VPC_PATH
+    if key.lower() in _VPC_PATH:
+        return not present & _PUBLIC_PATH
+    return True
+
+
 def present_value(key: str) -> str:
     """A value standing for "the key is present": one S3 accepts for its header when the model lists them
     (s3:x-amz-server-side-encryption -> AES256), else ANY_VALUE."""
@@ -135,11 +154,18 @@ def reevaluate(
 _BOOL_KEYS = ("aws:securetransport", "aws:viaawsservice", "aws:multifactorauthpresent", "aws:principalisawsservice")
 
 
-def alternatives(out: Findings, result: EvaluationResult, *, request_builder: Any) -> None:
+def alternatives(
+    out: Findings,
+    result: EvaluationResult,
+    *,
+    request_builder: Any,
+    request_context: dict[str, tuple[str, ...]] | None = None,
+) -> None:
     """For context keys the text cannot tell that decided the outcome, say which value leads where (on the
     last cause the check found)."""
     if not out.causes:
         return
+    request_context = request_context or {}
     cause = out.causes[-1]
     keys = set(result.absent_keys)
     cond = cause.evidence.get("condition")
@@ -158,6 +184,8 @@ def alternatives(out: Findings, result: EvaluationResult, *, request_builder: An
         else:
             continue
         for value in values:
+            if not possible_on_the_path(key, value, request_context):
+                continue  # e.g. an aws:SourceIp for a request that came through a VPC endpoint
             decision = request_builder({key: None if value is None else (value,)})
             outcomes.append({"context": {key: value}, "decision": decision})
     if outcomes and len({o["decision"] for o in outcomes}) > 1:

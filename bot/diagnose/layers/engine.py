@@ -83,10 +83,10 @@ def evaluate(subject: Subject) -> LayerFinding:
                     tested, got = condition_in_words(ev["condition"])
                     summary += f": {tested} matched (request: {got})"
                 out.cause(layer_id, "explicit", summary, **ev)
-                alternatives(out, main, request_builder=builder)
+                alternatives(out, main, request_builder=builder, request_context=auth.context)
     elif main.decision.value == "implicit-deny":
         _implicit_causes(main, out, auth)
-        alternatives(out, main, request_builder=builder)
+        alternatives(out, main, request_builder=builder, request_context=auth.context)
     _name_the_authorization(out, auth)
     return out.done()
 
