@@ -64,6 +64,17 @@ def cause_location(cause: RootCause) -> str | None:
     return str(ev["policy"]) + (f", statement {which}" if which is not None else "")
 
 
+def headline_location(cause: RootCause) -> str | None:
+    """What the headline names for the first cause: the denying statement, never an Allow whose condition or
+    resource missed (that near miss did not deny; it stays in the cause below): then the policy that grants
+    nothing ("bucket policy of b: no statement allows it")."""
+    where = cause_location(cause)
+    statement = cause.evidence.get("statement")
+    if where and isinstance(statement, dict) and statement.get("Effect") != "Deny" and cause.evidence.get("policy"):
+        return f"{cause.evidence['policy']}: no statement allows it"
+    return where
+
+
 def request_resource(d: Diagnosis) -> str | None:
     """The resource the request names: as resolved, else as the text gave it (an ARN, or its bucket and key)."""
     r = d.request.get("resolved") or {}
@@ -100,12 +111,7 @@ def headline(d: Diagnosis, verdict: str | None = None) -> str:
     if not d.root_causes:
         return head
     first = d.root_causes[0]
-    where = cause_location(first)
-    statement = first.evidence.get("statement")
-    if where and isinstance(statement, dict) and statement.get("Effect") != "Deny" and first.evidence.get("policy"):
-        # An Allow whose condition or resource missed did not deny: the headline names the denying statement
-        # only; with none, the policy that grants nothing (the near miss is in the cause below).
-        where = f"{first.evidence['policy']}: no statement allows it"
+    where = headline_location(first)
     return f"{head} — {first.layer.value}" + (f": {where}" if where else "")
 
 

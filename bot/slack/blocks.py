@@ -14,7 +14,7 @@ from bot.approve.flow import Outcome
 from bot.diagnose import Diagnosis
 from bot.diagnose.branches import branch_lines
 from bot.diagnose.evidence import ANY_VALUE, condition_in_words
-from bot.diagnose.render import cause_location, headline, request_action, request_resource
+from bot.diagnose.render import cause_location, headline, headline_location, request_action, request_resource
 from bot.escape import mrkdwn
 from bot.parse.model import ParseWarning
 
@@ -97,7 +97,7 @@ def headline_mrkdwn(d: Diagnosis) -> str:
     if not d.root_causes:
         return head
     first = d.root_causes[0]
-    where = cause_location(first)
+    where = headline_location(first)
     return f"{head} — `{first.layer.value}`" + (f": {literal(where)}" if where else "")
 
 

@@ -70,18 +70,20 @@ def test_a_cloudtrail_record_through_a_vpc_endpoint_has_no_source_ip(harness: Ha
 
 
 def test_the_headline_never_names_an_allow_whose_condition_missed(harness: Harness) -> None:
-    role()  # the role has no identity policy: only the bucket policy could grant it
+    partner = "arn:aws:iam::444455556666:role/partner"  # another account's role: only the bucket policy is seen
     s3 = bucket("vpce-only", objects={"a.txt": b"x"})
     s3.put_bucket_policy(Bucket="vpce-only", Policy=doc({
-        "Sid": "AppThroughEndpoint", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:role/app"},
+        "Sid": "PartnerThroughEndpoint", "Effect": "Allow", "Principal": {"AWS": partner},
         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::vpce-only/*",
         "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1111"}}}))  # fmt: skip
     paste = (
         "download failed: s3://vpce-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject "
-        f"operation: User: {SESSION} is not authorized to perform: s3:GetObject on resource: "
-        '"arn:aws:s3:::vpce-only/a.txt" because no resource-based policy allows the s3:GetObject action'
+        "operation: User: arn:aws:sts::444455556666:assumed-role/partner/s1 is not authorized to perform: "
+        's3:GetObject on resource: "arn:aws:s3:::vpce-only/a.txt" because no resource-based policy allows the '
+        "s3:GetObject action"
     )
     blocks = _answer(harness, paste, "HcNearAllow")
     head = blocks[0]["text"]["text"]
-    assert "AppThroughEndpoint" not in head, head
-    assert "AppThroughEndpoint" in json.dumps(blocks)  # the near miss is still shown, below the headline
+    assert "`bucket-policy`" in head and "no statement allows it" in head, head
+    assert "PartnerThroughEndpoint" not in head, head
+    assert "PartnerThroughEndpoint" in json.dumps(blocks)  # the near miss is still shown, below the headline
