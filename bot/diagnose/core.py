@@ -15,6 +15,7 @@ from bot.account.view import AccountView, Fact
 from bot.diagnose.branches import branch_lines, branches, when
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
+from bot.diagnose.layers.block_public_access import acl_branches
 from bot.diagnose.model import (
     ALLOW,
     LAYER_ORDER,
@@ -120,6 +121,8 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
     causes = rank(found)
     if auth is not None:
         found_branches = branches(auth, options)
+        found_branches += [b for b in acl_branches(subject) if b["key"] not in {x["key"] for x in found_branches}]
+        found_branches = [b for b in found_branches if len({o["decision"] for o in b["outcomes"]}) > 1]
         resolved["resolved"]["branches"] = found_branches
         if found_branches and causes:
             first = causes[0]

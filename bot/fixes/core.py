@@ -1029,7 +1029,10 @@ def _outcome(d: Diagnosis) -> tuple[bool, str]:
         return False, f"the patched account still denies the request: {blocking[0].summary}"
     unread = [r for r in d.layers if r.verdict == "unknown"]
     if unread:
-        return False, "not verified: s3why could not read " + "; ".join(f"{r.detail}" for r in unread[:3])
+        # "could not read" only when a read failed: an undecided layer may be one s3why read but cannot settle.
+        return False, "not verified: undecided after the change: " + "; ".join(
+            f"{r.layer.value}: {r.detail}" for r in unread[:3]
+        )
     return False, f"not verified: the patched account's decision is {d.decision}"
 
 

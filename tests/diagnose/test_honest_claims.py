@@ -252,3 +252,57 @@ def test_a_new_object_in_a_bucket_key_bucket_is_encrypted_under_the_buckets_arn(
     # With a Bucket Key the context S3 sends KMS is the bucket's ARN, for this new object too: the key admits it.
     assert kms["verdict"] == "allow", kms
     assert all(c["layer"] != "kms" for c in d["root_causes"])
+
+
+def _bpa(**flags: bool) -> Any:
+    def change(data: dict[str, Any]) -> None:
+        conf = dict.fromkeys(
+            ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), False
+        )
+        conf.update(flags)
+        data["bucket"]["calls"]["GetPublicAccessBlock"] = {"PublicAccessBlockConfiguration": conf}
+        _bucket_policy(
+            {
+                "Sid": "Team",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/hr-app"},
+                "Action": ["s3:PutObject", "s3:PutObjectAcl", "s3:PutBucketPolicy"],
+                "Resource": ["arn:aws:s3:::hr-docs", "arn:aws:s3:::hr-docs/*"],
+            }
+        )(data)
+
+    return change
+
+
+def test_a_bucket_that_refuses_public_acls_makes_the_uploads_acl_a_branch(tmp_path: Path) -> None:
+    snap = _with(tmp_path, "tls-only.json", _bpa(BlockPublicAcls=True))
+    d = _run(PUT_TEXT, snap, *PRINCIPAL)
+    assert d["decision"] == "unknown"  # allowed without an ACL header, refused with a public one: never "allow"
+    first = d["root_causes"][0]
+    assert (first["layer"], first["kind"]) == ("block-public-access", "condition")
+    (branch,) = [b for b in d["request"]["resolved"]["branches"] if b["key"] == "s3:x-amz-acl"]
+    outcomes = {o["value"]: o["decision"] for o in branch["outcomes"]}
+    assert outcomes == {"public-read": "implicit-deny", None: "allow"}
+    # With the ACL given (a fact, not a branch), the setting decides.
+    given = _run(PUT_TEXT, snap, *PRINCIPAL, "--context", "s3:x-amz-acl=public-read")
+    assert given["decision"] != "allow" and given["root_causes"][0]["layer"] == "block-public-access"
+
+
+def test_a_public_grant_header_is_refused_by_block_public_acls(tmp_path: Path) -> None:
+    snap = _with(tmp_path, "tls-only.json", _bpa(BlockPublicAcls=True))
+    everyone = "s3:x-amz-grant-read=uri=http://acs.amazonaws.com/groups/global/AllUsers"
+    d = _run(PUT_TEXT, snap, *PRINCIPAL, "--context", everyone)
+    first = d["root_causes"][0]
+    assert first["layer"] == "block-public-access" and "x-amz-grant-read" in first["summary"]
+
+
+def test_block_public_policy_is_checked_against_the_new_document_so_a_put_bucket_policy_is_undecided(
+    tmp_path: Path,
+) -> None:
+    snap = _with(tmp_path, "tls-only.json", _bpa(BlockPublicPolicy=True))
+    text = "An error occurred (AccessDenied) when calling the PutBucketPolicy operation: Access Denied"
+    d = _run(text, snap, *PRINCIPAL)
+    bpa = next(layer for layer in d["layers"] if layer["layer"] == "block-public-access")
+    assert bpa["verdict"] == "unknown" and "BlockPublicPolicy is on (bucket level)" in bpa["detail"]
+    assert d["decision"] == "unknown"
+    assert "block-public-access" in d["request"]["resolved"]["suspects"]

@@ -87,3 +87,27 @@ def test_the_headline_never_names_an_allow_whose_condition_missed(harness: Harne
     assert "`bucket-policy`" in head and "no statement allows it" in head, head
     assert "PartnerThroughEndpoint" not in head, head
     assert "PartnerThroughEndpoint" in json.dumps(blocks)  # the near miss is still shown, below the headline
+
+
+def test_a_bucket_that_refuses_public_acls_shows_the_uploads_acl_as_a_branch(harness: Harness) -> None:
+    role(allow("s3:PutObject", "arn:aws:s3:::no-public/*"))
+    s3 = bucket("no-public")
+    s3.put_public_access_block(
+        Bucket="no-public",
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": False,
+            "BlockPublicPolicy": False,
+            "RestrictPublicBuckets": False,
+        },
+    )
+    paste = (
+        "upload failed: ./a.txt to s3://no-public/a.txt An error occurred (AccessDenied) when calling the PutObject "
+        f"operation: User: {SESSION} is not authorized to perform: s3:PutObject on resource: "
+        '"arn:aws:s3:::no-public/a.txt"'
+    )
+    blocks = _answer(harness, paste, "HcBpaBranch")
+    head = blocks[0]["text"]["text"]
+    assert head.startswith("*Undecided") and "`block-public-access`" in head, head
+    text = json.dumps(blocks)
+    assert "denied by BlockPublicAcls (bucket level) with s3:x-amz-acl = public-read" in text
