@@ -26,6 +26,7 @@ from bot.diagnose.model import (
     RootCause,
 )
 from bot.diagnose.options import DiagnoseOptions
+from bot.diagnose.principals import describe_principal
 from bot.diagnose.reconcile import reconcile
 from bot.diagnose.resolve import authorize, operation_of
 from bot.diagnose.stated import stated_facts
@@ -54,7 +55,8 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         given = {k.lower() for k in options.context}
         stated_ctx = {k: tuple(v) for k, v in req.stated_context if k.lower() not in given}
         options = replace(options, context={**stated_ctx, **options.context})
-    principal_arn = options.principal or req.principal_arn
+    # An unsigned request (CloudTrail's ANONYMOUS_PRINCIPAL) is made by no one: evaluated as the anonymous principal.
+    principal_arn = options.principal or req.principal_arn or ("anonymous" if req.anonymous else None)
     spec = operation_of(req)
     resolved: dict[str, Any] = dict(req.to_json())
     notes: list[str] = []
@@ -86,6 +88,9 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             "resource_owner": auth.owner,
             "authorizations": [c.to_json() for c in auth.checks],
         }
+        kind = describe_principal(principal_arn, view, auth.documents)
+        resolved["resolved"]["principal_kind"] = kind.kind
+        notes.extend(kind.notes)
     elif principal_arn is not None:
         resolved["resolved"] = {"principal": principal_arn}  # who it is about, even when nothing more resolves
     subject = Subject(req, view, options, spec, principal_arn, auth)

@@ -103,10 +103,13 @@ def _policy_inputs(
         identity = tuple(x for x in (reader.parse(n, PolicyKind.IDENTITY, LayerId.IDENTITY) for n in p.policies) if x)
         if p.boundary is not None:
             boundary = reader.parse(p.boundary, PolicyKind.PERMISSIONS_BOUNDARY, LayerId.PERMISSIONS_BOUNDARY)
-    if options.session_policy is not None:
-        session = reader.parse(
-            NamedPolicy("session policy", options.session_policy), PolicyKind.SESSION, LayerId.SESSION_POLICY
-        )
+    # The session policy: --session-policy, else the one the snapshot records for the session (AWS keeps none).
+    session_policy = options.session_policy
+    if session_policy is None and p is not None and p.session_policy is not None:
+        session_policy = p.session_policy
+    if session_policy is not None:
+        named = NamedPolicy("session policy", session_policy)
+        session = reader.parse(named, PolicyKind.SESSION, LayerId.SESSION_POLICY)
     scps = _org_policies(view, "principal_account", "scp", principal_account, reader)
     if isinstance(scps, str):
         unknown[LayerId.SCP] = scps

@@ -182,12 +182,22 @@ def _restricted(subject: Subject, auth: Authorization, flags: dict[str, bool], o
         DENY,
         "RestrictPublicBuckets ignores the public bucket policy's grants for other accounts",
     )
+    if who.kind is PrincipalKind.ANONYMOUS:
+        summary = (
+            "the bucket policy is public, and RestrictPublicBuckets limits its grants to the bucket owner's "
+            "account and AWS services: an unsigned request gets nothing from it. Sign the request (or serve the "
+            "objects through CloudFront with origin access control); turning the setting off makes the bucket public"
+        )
+    else:
+        summary = (
+            "the bucket policy is public, and RestrictPublicBuckets limits its grants to the bucket owner's "
+            "account and AWS services: make the policy non-public (name the principals, or add a fixed "
+            "aws:PrincipalOrgID/aws:SourceVpce condition) so its cross-account grants work again"
+        )
     out.cause(
         LayerId.BLOCK_PUBLIC_ACCESS,
         "setting",
-        "the bucket policy is public, and RestrictPublicBuckets limits its grants to the bucket owner's "
-        "account and AWS services: make the policy non-public (name the principals, or add a fixed "
-        "aws:PrincipalOrgID/aws:SourceVpce condition) so its cross-account grants work again",
+        summary,
         settings=flags,
         policy_is_public=True,
     )
