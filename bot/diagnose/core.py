@@ -90,6 +90,7 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         }
         kind = describe_principal(principal_arn, view, auth.documents)
         resolved["resolved"]["principal_kind"] = kind.kind
+        resolved["resolved"]["principal_notes"] = list(kind.notes)
         notes.extend(kind.notes)
     elif principal_arn is not None:
         resolved["resolved"] = {"principal": principal_arn}  # who it is about, even when nothing more resolves

@@ -124,6 +124,10 @@ def diagnosis_blocks(
     if isinstance(signer, dict) and signer.get("notes"):
         text = "\n".join(str(n) for n in signer["notes"])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(text), 2000)}]})
+    kind_notes = r.get("principal_notes") or []  # what this kind of principal can be granted (principals.py)
+    if kind_notes:
+        text = "\n".join(str(n) for n in kind_notes)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(text), 2000)}]})
     record = d.request.get("aws_record")
     # AWS's own record of the denial, beside s3why's evaluation (bot/diagnose/aws_record.py).
     if isinstance(record, dict) and record.get("authorization_id"):

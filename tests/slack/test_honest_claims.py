@@ -111,3 +111,27 @@ def test_a_bucket_that_refuses_public_acls_shows_the_uploads_acl_as_a_branch(har
     assert head.startswith("*Undecided") and "`block-public-access`" in head, head
     text = json.dumps(blocks)
     assert "denied by BlockPublicAcls (bucket level) with s3:x-amz-acl = public-read" in text
+
+
+def test_an_identity_center_session_and_a_policy_naming_its_older_role_are_told(harness: Harness) -> None:
+    from bot.demo.emulator import client
+
+    iam = client("iam")
+    path = "/aws-reserved/sso.amazonaws.com/eu-west-2/"
+    iam.create_role(RoleName="AWSReservedSSO_DataEng_2222222222222222", Path=path, AssumeRolePolicyDocument=doc(
+        {"Effect": "Allow", "Principal": {"Federated": f"arn:aws:iam::{OWN}:saml-provider/AWSSSO_x_DO_NOT_DELETE"},
+         "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"]}))  # fmt: skip
+    old = f"arn:aws:iam::{OWN}:role{path}AWSReservedSSO_DataEng_1111111111111111"
+    s3 = bucket("eng-data", objects={"a.txt": b"x"})
+    s3.put_bucket_policy(Bucket="eng-data", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DataEngineers", "Effect": "Allow", "Principal": {"AWS": old}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::eng-data/*"}]}))  # fmt: skip
+    session = f"arn:aws:sts::{OWN}:assumed-role/AWSReservedSSO_DataEng_2222222222222222/alice@example.com"
+    paste = (
+        "download failed: s3://eng-data/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject "
+        f"operation: User: {session} is not authorized to perform: s3:GetObject on resource: "
+        '"arn:aws:s3:::eng-data/a.txt" because no identity-based policy allows the s3:GetObject action'
+    )
+    text = json.dumps(_answer(harness, paste, "HcSsoSession"))
+    assert "an IAM Identity Center session of permission set DataEng" in text
+    assert "names AWSReservedSSO_DataEng_1111111111111111, an earlier role of this permission set" in text
