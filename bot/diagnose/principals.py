@@ -80,6 +80,14 @@ def describe_principal(principal_arn: str, view: AccountView, documents: dict[st
         )
     if who.kind is PrincipalKind.ROOT:
         return PrincipalKindInfo("root")
+    if who.kind is PrincipalKind.USER and who.account == "cloudfront":
+        return PrincipalKindInfo(
+            "cloudfront-oai",
+            (
+                "a CloudFront origin access identity (OAI): a bucket policy grants it by this ARN (or its canonical "
+                "user); it cannot read SSE-KMS objects or send PUT and DELETE, which origin access control (OAC) can",
+            ),
+        )
     if who.kind is PrincipalKind.USER:
         return PrincipalKindInfo("iam-user")
     role_name = who.name or ""

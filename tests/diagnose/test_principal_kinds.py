@@ -179,3 +179,39 @@ def test_an_aws_service_principal_is_granted_only_by_resource_policies(tmp_path:
     assert d["request"]["resolved"]["principal_kind"] == "aws-service"
     report = " ".join(_run(GET_TEXT, snap, "--principal", "logging.s3.amazonaws.com", *HTTPS, as_json=False).split())
     assert "only a resource-based policy (bucket, access point or key policy) can grant it" in report
+
+
+def test_a_cloudfront_origin_access_identity_is_granted_by_the_bucket_policy_alone_but_cannot_read_sse_kms(
+    tmp_path: Path,
+) -> None:
+    example = json.loads((ROOT / "docs" / "example-snapshot.json").read_text())
+    oai = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHAPOMQZL"
+    example["bucket"]["calls"]["GetBucketPolicy"] = {
+        "Policy": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "Oai",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": oai},
+                        "Action": "s3:GetObject",
+                        "Resource": "arn:aws:s3:::enc-data/*",
+                    }
+                ],
+            }
+        )
+    }
+    example.pop("principal")
+    example["target"].pop("principal_arn")
+    snap = tmp_path / "oai.json"
+    snap.write_text(json.dumps(example))
+    text = (
+        "download failed: s3://enc-data/x.csv to ./x.csv An error occurred (AccessDenied) when calling the GetObject "
+        "operation: Access Denied"
+    )
+    d = _run(text, snap, "--principal", oai)
+    assert d["request"]["resolved"]["principal_kind"] == "cloudfront-oai"
+    assert [c["layer"] for c in d["root_causes"]] == ["kms"]  # no identity side: the bucket policy's grant is enough
+    assert "origin access control (OAC)" in d["root_causes"][0]["summary"]
+    assert all(f["id"] != "identity-allow" for f in d.get("fixes", []))

@@ -52,10 +52,16 @@ def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
     return None, ()
 
 
+def is_origin_access_identity(who: Principal) -> bool:
+    """A CloudFront origin access identity: `arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ID`."""
+    return bool(who.arn and who.arn.startswith("arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity"))
+
+
 def _uses_bucket_key(subject: Subject) -> bool:
     """Whether S3 calls KMS with an S3 Bucket Key, so that the encryption context is the bucket's ARN, not the
-    object's (S3 User Guide, "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys": "When you use an S3
-    Bucket Key, the encryption context is the bucket ARN").
+    object's (S3 User Guide, "Configuring your bucket to use an S3 Bucket Key with SSE-KMS for new objects": "When
+    an S3 Bucket Key is enabled for the source or destination bucket, the encryption context will be the bucket
+    Amazon Resource Name (ARN) and not the object ARN").
 
     An existing object says it in HeadObject (`BucketKeyEnabled`). A new object (a write, or a key HeadObject
     answers 404 for: not present) uses the request's `x-amz-server-side-encryption-bucket-key-enabled` header when
@@ -93,6 +99,19 @@ def evaluate(subject: Subject) -> LayerFinding:
             out.set(LayerId.KMS, UNKNOWN, f"whether the object uses SSE-KMS is unknown: {obj.head.detail}")
         else:
             out.set(LayerId.KMS, NOT_APPLICABLE, "the object and the request do not use SSE-KMS")
+        return out.done()
+    if is_origin_access_identity(who):
+        # CloudFront Developer Guide, "Restrict access to an Amazon S3 origin": OAC supports "Amazon S3
+        # server-side encryption with AWS KMS (SSE-KMS)"; "OAI doesn't support these features".
+        out.set(LayerId.KMS, DENY, "a CloudFront origin access identity cannot read SSE-KMS objects")
+        out.cause(
+            LayerId.KMS,
+            "setting",
+            f"the object is encrypted with SSE-KMS ({key_arn}), and a CloudFront origin access identity (OAI) "
+            "cannot use KMS keys: move the distribution to origin access control (OAC) and let the key policy "
+            "admit cloudfront.amazonaws.com for that distribution (AWS:SourceArn), or store the objects with SSE-S3",
+            key=key_arn,
+        )
         return out.done()
     if "alias/aws/s3" in key_arn:
         if who.account != owner:
