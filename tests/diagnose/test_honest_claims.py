@@ -306,3 +306,19 @@ def test_block_public_policy_is_checked_against_the_new_document_so_a_put_bucket
     assert bpa["verdict"] == "unknown" and "BlockPublicPolicy is on (bucket level)" in bpa["detail"]
     assert d["decision"] == "unknown"
     assert "block-public-access" in d["request"]["resolved"]["suspects"]
+
+
+def test_a_denial_naming_only_a_kms_action_is_diagnosed_over_the_s3_operations_behind_it() -> None:
+    example = Path(__file__).resolve().parents[2] / "docs" / "example-snapshot.json"
+    key = "arn:aws:kms:us-east-1:123456789012:key/a2b0e2d8-43d7-46b4-8a05-0f74afceb118"
+    text = (
+        f"User: arn:aws:sts::123456789012:assumed-role/app/run-1 is not authorized to perform: kms:Decrypt on "
+        f"resource: {key} because no resource-based policy allows the kms:Decrypt action (Service: S3, Status "
+        "Code: 403)"
+    )
+    d = _run(text, example)
+    candidates = d["request"]["operation_candidates"]
+    assert candidates[0] == "GetObject"  # S3 asks KMS for kms:Decrypt to read an SSE-KMS object
+    assert "HeadObject" not in candidates and "PutObject" not in candidates  # they never ask for kms:Decrypt
+    first = d["root_causes"][0]
+    assert first["layer"] == "kms"

@@ -99,9 +99,13 @@ def _levels_with(levels: dict[str, dict[str, bool]], flag: str, *, among: tuple[
 
 
 # BlockPublicPolicy: "Amazon S3 rejects calls to PUT Bucket policy if the specified bucket policy allows public
-# access" (S3 API Reference, PublicAccessBlockConfiguration); for an access point policy the access point's and the
-# account's settings decide (the bucket's setting is about the bucket's own policy).
-_POLICY_WRITES = {"PutBucketPolicy": ("account", "bucket"), "PutAccessPointPolicy": ("account", "access point")}
+# access" (S3 API Reference, PublicAccessBlockConfiguration). Through an access point "Amazon S3 evaluates the block
+# public access settings for that access point, the underlying bucket, and the bucket owner's account" (S3 User
+# Guide, "Managing public access to access points for general purpose buckets").
+_POLICY_WRITES = {
+    "PutBucketPolicy": ("account", "bucket"),
+    "PutAccessPointPolicy": ("account", "bucket", "access point"),
+}
 
 
 def evaluate(subject: Subject) -> LayerFinding:
