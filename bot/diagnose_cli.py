@@ -176,7 +176,10 @@ def fill_from_snapshot(
         filled["principal"] = held_principal
         principal = held_principal
     if "bucket" in filled or "key" in filled:
+        kms_key = req.resource_arn if req.resource_arn and ":kms:" in req.resource_arn else None
         req = with_facts(req, bucket=filled.get("bucket"), key=filled.get("key"))
+        if kms_key is not None:  # the key a KMS denial names is not an S3 resource: keep it
+            req = replace(req, resource_arn=kms_key)
     return req, principal, filled
 
 

@@ -30,6 +30,14 @@ def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
     spec, bucket, ctx = subject.spec, subject.view.bucket, subject.options.context
     assert spec is not None and bucket is not None
     obj = bucket.object
+    # A denial that names a KMS action on a key ARN says which key S3 used ("... kms:GenerateDataKey on resource:
+    # arn:aws:kms:..."): a fact, whatever the bucket's default encryption says today.
+    stated = subject.req.resource_arn or ""
+    if stated.startswith("arn:aws") and ":kms:" in stated and ":key/" in stated:
+        copies = spec.operation in ("CopyObject", "UploadPartCopy")
+        actions = spec.source_kms_actions if copies and spec.operation in READS_WITH_KMS else spec.kms_actions
+        if actions:
+            return stated, actions
     if spec.operation in READS_WITH_KMS and obj is not None and obj.head.present:
         if obj.head.value.get("ServerSideEncryption") in ("aws:kms", "aws:kms:dsse"):
             copies = spec.operation in ("CopyObject", "UploadPartCopy")
