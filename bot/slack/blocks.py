@@ -124,6 +124,11 @@ def diagnosis_blocks(
     if isinstance(signer, dict) and signer.get("notes"):
         text = "\n".join(str(n) for n in signer["notes"])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(text), 2000)}]})
+    suspects = r.get("suspects") or []  # AWS denied it, nothing s3why read denies it: what it could not read
+    if suspects:
+        text = "AWS denied this request and nothing s3why read denies it: the suspects are what it could not read: "
+        text += ", ".join(f"`{s}`" for s in suspects)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, 2000)}]})
     kind_notes = r.get("principal_notes") or []  # what this kind of principal can be granted (principals.py)
     if kind_notes:
         text = "\n".join(str(n) for n in kind_notes)

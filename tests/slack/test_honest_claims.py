@@ -135,3 +135,21 @@ def test_an_identity_center_session_and_a_policy_naming_its_older_role_are_told(
     text = json.dumps(_answer(harness, paste, "HcSsoSession"))
     assert "an IAM Identity Center session of permission set DataEng" in text
     assert "names AWSReservedSSO_DataEng_1111111111111111, an earlier role of this permission set" in text
+
+
+def test_when_nothing_s3why_read_denies_it_the_unread_layers_are_named_as_suspects(harness: Harness) -> None:
+    partner = "arn:aws:iam::444455556666:role/partner"  # an account s3why has no role in: its policies are unread
+    s3 = bucket("shared-data", objects={"a.txt": b"x"})
+    s3.put_bucket_policy(Bucket="shared-data", Policy=doc({
+        "Sid": "Partner", "Effect": "Allow", "Principal": {"AWS": partner}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::shared-data/*"}))  # fmt: skip
+    paste = (
+        "download failed: s3://shared-data/a.txt to ./a.txt An error occurred (AccessDenied) when calling the "
+        "GetObject operation: User: arn:aws:sts::444455556666:assumed-role/partner/s1 is not authorized to perform: "
+        's3:GetObject on resource: "arn:aws:s3:::shared-data/a.txt"'
+    )
+    blocks = _answer(harness, paste, "HcSuspects")
+    assert blocks[0]["text"]["text"].startswith("*Undecided"), blocks[0]
+    text = json.dumps(blocks)
+    assert "the suspects are what it could not read" in text and "`identity`" in text, text
+    assert "every layer s3why can see allows" not in text
