@@ -70,6 +70,8 @@ def acl_branches(subject: Subject) -> list[dict[str, Any]]:
         return []
     if context_value(auth.context, "s3:x-amz-acl") is not None or public_grant_header(auth.context):
         return []
+    if auth.who.kind is PrincipalKind.SERVICE:
+        return []  # an AWS service writes with the headers it documents (bucket-owner-full-control), not a user's
     levels, _ = settings_by_level(view)
     blocking = _levels_with(levels, "BlockPublicAcls", among=("account", "bucket", "access point"))
     if not blocking:
