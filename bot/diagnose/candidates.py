@@ -24,6 +24,7 @@ from bot.diagnose.model import ALLOW, LAYER_ORDER, UNKNOWN, Diagnosis, LayerRepo
 from bot.diagnose.resolve import operation_of
 from bot.diagnose.stated import stated_facts
 from bot.errors import UsageError
+from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
 from bot.s3ops import S3_OPERATIONS, lookup_operation
 
@@ -178,7 +179,8 @@ def diagnose_request(
     """The diagnosis of one parsed request, over its candidate operations when the text names none.
 
     Returns the diagnosis, the options it ran with (for fixes) and whether fixes may be proposed (False when the
-    operation is still unknown: a fix for one candidate would not fix the others)."""
+    operation is still unknown: a fix for one candidate would not fix the others — unless every candidate is
+    denied first by a layer whose remedy is the same for any operation)."""
     from bot.diagnose.aws_record import diagnose_with_record
 
     ops = candidate_operations(req)
@@ -191,7 +193,20 @@ def diagnose_request(
         one = replace(req, operation=op, action=None, operation_candidates=())
         d, settled = diagnose_with_record(one, view, options, authorization_id=authorization_id)
         results.append((op, d))
-    return combine(req, results), settled, False
+    combined = combine(req, results)
+    return combined, settled, _same_remedy_for_every_candidate(results)
+
+
+# Layers whose remedy is the same whatever the operation: a Requester Pays bucket wants x-amz-request-payer on
+# every request from another account (S3 User Guide, "Downloading objects from Requester Pays buckets").
+_OPERATION_FREE_REMEDIES = frozenset({LayerId.REQUESTER_PAYS})
+
+
+def _same_remedy_for_every_candidate(results: list[tuple[str, Diagnosis]]) -> bool:
+    """Whether a fix may be proposed although the operation is unknown: every candidate is denied first by the
+    same layer, and that layer's remedy does not depend on the operation."""
+    firsts = {d.root_causes[0].layer if d.root_causes else None for _, d in results}
+    return len(firsts) == 1 and next(iter(firsts)) in _OPERATION_FREE_REMEDIES
 
 
 __all__ = [

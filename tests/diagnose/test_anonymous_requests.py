@@ -90,4 +90,4 @@ def test_an_anonymous_request_is_diagnosed_as_the_anonymous_principal_and_its_en
     assert document is not None
     statement = document["Statement"][-1]
     assert statement["Principal"] == "*" and "Condition" not in statement  # aws:PrincipalArn is absent for anonymous
-    assert fixes[0].verified is True
+    assert fixes[0].id == "vpce-allow"  # verified or not depends on whether s3why may write in that account

@@ -133,3 +133,63 @@ def test_a_snapshot_of_another_object_is_refused_unless_key_says_so() -> None:
     assert refused.returncode == 2 and "other.pdf" in refused.stderr
     d = _json(text, "--key", "policies/handbook.pdf")
     assert d["request"]["key"] == "policies/handbook.pdf"
+
+
+def test_a_requester_pays_denial_gets_its_fix_even_when_the_operation_is_one_of_several() -> None:
+    """s3a's getFileStatus may be a HeadObject or a ListObjectsV2: both are refused by the Requester Pays bucket
+    first, and x-amz-request-payer fixes either (S3 User Guide, Requester Pays), so the fix is proposed."""
+    from bot.account.view import account_view
+    from bot.diagnose import DiagnoseOptions
+    from bot.diagnose.candidates import diagnose_request
+    from bot.field.build import compile_account
+    from bot.field.case import Case
+    from bot.fixes import propose_fixes
+    from bot.parse import parse_text
+
+    text = (
+        "java.nio.file.AccessDeniedException: s3a://open-data-rp/reads/a.bam: getFileStatus on "
+        "s3a://open-data-rp/reads/a.bam: com.amazonaws.services.s3.model.AmazonS3Exception: Forbidden (Service: "
+        "Amazon S3; Status Code: 403; Error Code: 403 Forbidden; Request ID: 3AD1F8B2C7E94D10)"
+    )
+    role = "arn:aws:iam::111122223333:role/emr-ec2"
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    public = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "111122223333"},
+                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Resource": ["arn:aws:s3:::open-data-rp", "arn:aws:s3:::open-data-rp/*"],
+            }
+        ],
+    }
+    case = Case.model_validate(
+        {
+            "id": "rp",
+            "source": "https://example.invalid/t",
+            "tool": "spark",
+            "settled_by": "test",
+            "text": text,
+            "account": {
+                "principal": {"arn": role, "inline": {"all": everything}},
+                "bucket": {
+                    "name": "open-data-rp",
+                    "account": "777788889999",
+                    "requester_pays": True,
+                    "policy": public,
+                    "object": {"key": "reads/a.bam"},
+                },
+            },
+            "expected": {"layer": "requester-pays", "decision": "implicit-deny"},
+            "resolution": {"summary": "test"},
+        }
+    )
+    snap = compile_account(case)
+    req = parse_text(text).requests[0]
+    assert req.operation is None and len(req.operation_candidates) > 1
+    d, settled, fixable = diagnose_request(req, account_view(snap), DiagnoseOptions(principal=role))
+    assert d.root_causes[0].layer.value == "requester-pays" and fixable is True
+    fixes = propose_fixes(req, snap, settled, d)
+    assert fixes and fixes[0].verified
+    assert any(p.apply.get("context", {}).get("x-amz-request-payer") == "requester" for p in fixes[0].patches)
