@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +88,19 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     source = Source(collector=collector, collect=collect, snapshot=snapshot)
     known = _configured_accounts()
     for req in requests:
+        req_options = options
+        filled: dict[str, str] = {}
         if snapshot is not None:
-            check_snapshot_holds(snapshot, req, signer_view(req, args.principal, snapshot=snapshot).principal,
-                                 args.snapshot)  # fmt: skip
+            signed = signer_view(req, args.principal, snapshot=snapshot).principal
+            # What the text leaves out, from a snapshot that holds exactly one of it (and said in the answer).
+            req, principal, filled = fill_from_snapshot(snapshot, req, signed)
+            if principal != signed:
+                req_options = replace(options, principal=principal)
+            check_snapshot_holds(snapshot, req, principal, args.snapshot)
         try:
             found, _ = diagnose_and_fix(
                 req,
-                options,
+                req_options,
                 source,
                 authorization_id=args.authorization_id,
                 iac=iac,
@@ -108,6 +115,12 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 f"snapshot {args.snapshot}: a section does not have the shape AWS returns ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); see docs/snapshot.schema.json"
             ) from None
+        if snapshot is not None and filled:
+            found = replace(
+                found,
+                request={**found.request, "from_snapshot": filled},
+                notes=(_filled_note(filled, args.snapshot), *found.notes),
+            )
         diagnoses.append(found)
     for w in parsed.secrets:
         print(f"s3why: warning: {w.message}", file=sys.stderr)
@@ -126,6 +139,49 @@ def given_facts(req: Any, args: argparse.Namespace) -> Any:
         return with_facts(req, operation=args.operation, bucket=args.bucket, key=args.key)
     except UsageError as exc:
         raise UsageError(f"--operation {exc}") from None
+
+
+def fill_from_snapshot(
+    snapshot: dict[str, Any], req: Any, principal: str | None
+) -> tuple[Any, str | None, dict[str, str]]:
+    """What the text leaves out, taken from a snapshot that holds exactly one of it: the bucket, the object (for an
+    object operation, or when the operation is unknown) and the principal. Returns the request, the principal and
+    {field: value} for each one taken — the answer says so (never silently)."""
+    from bot.diagnose.candidates import with_facts
+    from bot.diagnose.resolve import operation_of
+    from bot.s3ops import ResourceKind
+
+    target = snapshot.get("target") or {}
+    bucket_section = snapshot.get("bucket") or {}
+    filled: dict[str, str] = {}
+    held_bucket = target.get("bucket") or bucket_section.get("name")
+    if not req.bucket and isinstance(held_bucket, str) and held_bucket:
+        filled["bucket"] = held_bucket
+    spec = operation_of(req)
+    object_op = spec is None or spec.resource is ResourceKind.OBJECT
+    held_key = target.get("key") or (bucket_section.get("object") or {}).get("key")
+    same_bucket = (req.bucket or filled.get("bucket")) == held_bucket
+    if not req.key and object_op and isinstance(held_key, str) and held_key and same_bucket:
+        filled["key"] = held_key
+    held_principal = target.get("principal_arn") or (snapshot.get("principal") or {}).get("arn")
+    if not principal and not req.principal_arn and not req.anonymous and isinstance(held_principal, str):
+        filled["principal"] = held_principal
+        principal = held_principal
+    if "bucket" in filled or "key" in filled:
+        kms_key = req.resource_arn if req.resource_arn and ":kms:" in req.resource_arn else None
+        req = with_facts(req, bucket=filled.get("bucket"), key=filled.get("key"))
+        if kms_key is not None:  # the key a KMS denial names is not an S3 resource: keep it
+            req = replace(req, resource_arn=kms_key)
+    return req, principal, filled
+
+
+def _filled_note(filled: dict[str, str], path: str) -> str:
+    """One sentence naming what the snapshot supplied: "the text names no bucket, key or principal: ..."."""
+    names = {"bucket": "bucket", "key": "key", "principal": "principal"}
+    missing = [names[k] for k in filled]
+    listed = ", ".join(missing[:-1]) + (" or " if len(missing) > 1 else "") + missing[-1]
+    used = "; ".join(f"{names[k]} {v}" for k, v in filled.items())
+    return f"the text names no {listed}: s3why used the only one snapshot {path} holds of each ({used})"
 
 
 def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | None, path: str) -> None:

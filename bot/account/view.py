@@ -94,6 +94,13 @@ class PrincipalView:
     boundary: NamedPolicy | None = None
     tags: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=dict)
+    session: dict[str, Any] = field(default_factory=dict)  # the snapshot's `principal.session` (see the schema)
+    unseen: str | None = None  # why s3why could not read this principal (another account, no role for it)
+
+    @property
+    def session_policy(self) -> Any:
+        """The session policy the session was created with (AWS keeps no copy: the snapshot's author gives it)."""
+        return self.session.get("policy")
 
 
 @dataclass(frozen=True)
@@ -302,7 +309,17 @@ def _principal_view(data: dict[str, Any]) -> PrincipalView:
                 boundary = named
             if policy_arn in attached_arns or policy_arn in group_managed:
                 policies.append(named)
-    return PrincipalView(arn_text, account, kind, role_arn, tuple(policies), boundary, tags, facts)
+    raw_session = data.get("session")
+    session: dict[str, Any] = raw_session if isinstance(raw_session, dict) else {}
+    raw_tags = session.get("tags")
+    session_tags: dict[str, Any] = raw_tags if isinstance(raw_tags, dict) else {}
+    tags = {**tags, **{str(k): str(v) for k, v in session_tags.items()}}  # session tags win over the role's
+    unseen = data.get("unseen") if isinstance(data.get("unseen"), str) else None
+    if unseen is not None:
+        # A principal s3why could not read: its identity layer is unknown for the reason given, not "not collected".
+        facts = {"unseen": Fact(UNKNOWN, detail=f"principal {arn_text}: {unseen}", account=account)}
+        policies, boundary = [], None
+    return PrincipalView(arn_text, account, kind, role_arn, tuple(policies), boundary, tags, facts, session, unseen)
 
 
 def _bucket_view(data: dict[str, Any]) -> BucketView:
@@ -406,9 +423,21 @@ def _org_view(data: dict[str, Any]) -> OrgView:
             OrgLevel(str(level.get("target")), policies("SERVICE_CONTROL_POLICY"), policies("RESOURCE_CONTROL_POLICY"))
         )
     if "ListParents" in calls and not levels:
-        membership = fact(
-            calls["ListParents"], "organizations", "ListParents", None, what=f"organization path {reader_note}"
-        )
+        answer = calls["ListParents"]
+        code = (answer.get("Error") or {}).get("Code") if isinstance(answer, dict) else None
+        org_id = ((membership.value or {}).get("Organization") or {}).get("Id") if membership.present else None
+        if code == "ChildNotFoundException":
+            # Not in the organization s3why reads: the account may still be in another one, whose SCPs and
+            # RCPs s3why cannot see (Organizations API Reference, ListParents: ChildNotFoundException).
+            membership = Fact(
+                UNKNOWN,
+                detail=f"account {account} is not in the organization s3why reads"
+                + (f" ({org_id})" if org_id else "")
+                + ": the policies of its own organization, if it is in one, were not read",
+                account=account,
+            )
+        else:
+            membership = fact(answer, "organizations", "ListParents", None, what=f"organization path {reader_note}")
     return OrgView(account, membership, tuple(levels))
 
 

@@ -33,6 +33,10 @@ WRITE_ROLE = "s3why-write"
 DEMO_APPROVER = "U0DEMO"
 
 
+# "allow" only when the request then succeeds: an authorized request for a key that is not there gets 404.
+_AFTER_WORDS = {"object-missing": "authorized, then 404 NoSuchKey (the key is not in the bucket)"}
+
+
 @dataclass
 class Row:
     scenario: str
@@ -150,7 +154,8 @@ def _run_setup(index: int) -> tuple[Row, str, float]:
     sc = SCENARIOS[index]
     diagnosis, row = _one(sc)
     report = f"\n{'=' * 100}\n{sc.name}\n{'=' * 100}\n{diagnosis_text(diagnosis)}\n"
-    report += f"=> {row.applied}; the request after the fix: {row.after}\n"
+    after = _AFTER_WORDS.get(row.after, row.after)
+    report += f"=> {row.applied}; the request after the fix: {after}\n"
     return row, report, time.monotonic() - began
 
 
@@ -263,7 +268,7 @@ def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
     fresh = Collector(sessions, NoCache()).collect(target)
     after = diagnose(req, account_view(fresh), replace(options, text_is_evidence=False))
     # A missing object behind a 403: once s3:ListBucket is granted the caller gets the honest 404.
-    missing = after.root_causes and after.root_causes[0].layer.value == "object-missing"
+    missing = (after.root_causes and after.root_causes[0].layer.value == "object-missing") or after.key_missing
     return diagnosis, row(fix.title, True, "applied", "object-missing" if missing else after.decision)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
-from bot.diagnose.evidence import evaluate_all
+from bot.diagnose.evidence import ANY_VALUE, evaluate_all, is_null_check, possible_on_the_path, present_value
 from bot.diagnose.options import DiagnoseOptions
 from bot.engine import EvaluationResult, Policy
 
@@ -62,7 +62,11 @@ def _candidates(auth: Authorization) -> dict[str, list[str]]:
                     if key is None:
                         continue
                     values = found.setdefault(key, [])
-                    values.extend(v for v in c.values if "*" not in v and "$" not in v and v not in values)
+                    if is_null_check(c.operator):  # "true"/"false" test presence: never a value of the key
+                        named = [present_value(key)]
+                    else:
+                        named = [v for v in c.values if "*" not in v and "$" not in v]
+                    values.extend(v for v in named if v not in values)
     return found
 
 
@@ -70,6 +74,8 @@ def _values_for(key: str, named: list[str]) -> list[str | None]:
     if key.lower() in _BOOLEAN:
         return ["true", "false"]
     values: list[str | None] = []
+    # A value a condition names is a present value too: "(any value)" only when presence alone was tested.
+    named = [v for v in named if v != ANY_VALUE] or named
     for v in named[:_MAX_VALUES]:
         if key.lower() in ("aws:sourceip", "aws:vpcsourceip"):
             try:
@@ -105,6 +111,8 @@ def branches(auth: Authorization, options: DiagnoseOptions) -> list[dict[str, An
         assumed = next((v[0] for k, v in auth.context.items() if k.lower() == key.lower() and v), None)
         for value in _values_for(key, named):
             ctx = {k: v for k, v in auth.context.items() if k.lower() != key.lower()}
+            if not possible_on_the_path(key, value, ctx):
+                continue  # e.g. an aws:SourceIp value for a request the text shows came through an endpoint
             if value is not None:
                 ctx[key] = (value,)
             if value == assumed and auth.route is None and all(c.resource == auth.resource for c in auth.checks):
@@ -124,6 +132,8 @@ def when(key: str, value: str | None) -> str:
         return "over HTTPS" if value == "true" else "over plain HTTP"
     if value is None:
         return f"without {key}"
+    if value == ANY_VALUE:
+        return f"with {key} set (any value)"
     return f"with {key} = {value}"
 
 

@@ -55,6 +55,21 @@ def with_facts(
     return replace(req, **changes) if changes else req
 
 
+# The common operations first: a single read or write before multipart and copies.
+_KMS_PREFERENCE = ("GetObject", "PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart")
+
+
+def kms_operations(action: str) -> tuple[str, ...]:
+    """The S3 operations for which S3 asks KMS for `action` (on the target's or the copy source's key)."""
+    wanted = action.lower()
+    ops = [
+        spec.operation
+        for spec in S3_OPERATIONS.values()
+        if wanted in {a.lower() for a in (*spec.kms_actions, *spec.source_kms_actions)}
+    ]
+    return tuple(sorted(ops, key=lambda op: (_KMS_PREFERENCE.index(op) if op in _KMS_PREFERENCE else 99, op)))
+
+
 def candidate_operations(req: DeniedRequest) -> tuple[str, ...]:
     """The operations to evaluate when the text does not name one: () when it does (or nothing is known)."""
     if stated_facts(req).lookalike_layer is not None:
@@ -62,6 +77,12 @@ def candidate_operations(req: DeniedRequest) -> tuple[str, ...]:
     if operation_of(req) is not None:
         return ()
     known = tuple(dict.fromkeys(op for op in req.operation_candidates if lookup_operation(op) is not None))
+    if req.action and req.action.lower().startswith("kms:"):
+        # A denial that names only a KMS action: the S3 operations that ask KMS for it on the caller's behalf
+        # (bot/s3ops.py's kms_actions; S3 User Guide, "Using server-side encryption with AWS KMS keys").
+        behind = kms_operations(req.action)
+        narrowed = tuple(op for op in known if op in behind) or behind
+        return narrowed[:MAX_CANDIDATES]
     if known:
         return known[:MAX_CANDIDATES]
     if req.key:

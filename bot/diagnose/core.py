@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.account.view import AccountView
+from bot.account.view import AccountView, Fact
 from bot.diagnose.branches import branch_lines, branches, when
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
+from bot.diagnose.layers.block_public_access import acl_branches
 from bot.diagnose.model import (
     ALLOW,
     LAYER_ORDER,
@@ -25,6 +26,7 @@ from bot.diagnose.model import (
     RootCause,
 )
 from bot.diagnose.options import DiagnoseOptions
+from bot.diagnose.principals import describe_principal
 from bot.diagnose.reconcile import reconcile
 from bot.diagnose.resolve import authorize, operation_of
 from bot.diagnose.stated import stated_facts
@@ -86,6 +88,10 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             "resource_owner": auth.owner,
             "authorizations": [c.to_json() for c in auth.checks],
         }
+        kind = describe_principal(principal_arn, view, auth.documents)
+        resolved["resolved"]["principal_kind"] = kind.kind
+        resolved["resolved"]["principal_notes"] = list(kind.notes)
+        notes.extend(kind.notes)
     elif principal_arn is not None:
         resolved["resolved"] = {"principal": principal_arn}  # who it is about, even when nothing more resolves
     subject = Subject(req, view, options, spec, principal_arn, auth)
@@ -121,6 +127,8 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
     causes = rank(found)
     if auth is not None:
         found_branches = branches(auth, options)
+        found_branches += [b for b in acl_branches(subject) if b["key"] not in {x["key"] for x in found_branches}]
+        found_branches = [b for b in found_branches if len({o["decision"] for o in b["outcomes"]}) > 1]
         resolved["resolved"]["branches"] = found_branches
         if found_branches and causes:
             first = causes[0]
@@ -148,11 +156,52 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             "AWS denied this request, but everything s3why read allows it: a policy may have changed since, "
             "another principal may have made the call, or the request differed from what s3why assumed",
         )
-    if decision in (ALLOW, UNKNOWN) and not causes:
+    every_layer_read = all(r.verdict != UNKNOWN for r in layers)
+    unread = [r.layer.value for r in layers if r.verdict == UNKNOWN]
+    if decision == UNKNOWN and not causes and unread and auth is not None and _a_denial(req):
+        # AWS denied it and nothing s3why read denies it: what it could not read is where the denial is.
+        resolved["resolved"]["suspects"] = unread
+        notes.insert(
+            0,
+            f"AWS denied this request and nothing s3why read denies it: the suspects are what it could not "
+            f"read ({', '.join(unread)})",
+        )
+    if decision in (ALLOW, UNKNOWN) and not causes and auth is not None and every_layer_read:
+        # Only when every layer was evaluated: an unresolved request or an unread layer is said as such.
         notes.extend(_allowed_possibilities(principal_arn))
-    for fact in view.unknowns():
-        notes.append(f"not seen: {fact.detail}")
+    notes.extend(unseen_lines(view.unknowns()))
     return Diagnosis(resolved, decision, causes, layers, (), tuple(dict.fromkeys(notes)))
+
+
+def unseen_lines(facts: list[Fact]) -> list[str]:
+    """What s3why could not read, one line per thing and account: "not seen: bucket b (GetBucketPolicy,
+    GetBucketAcl): s3why's role in account N may not read it (needs s3:GetBucketPolicy, s3:GetBucketAcl)".
+
+    A fact whose detail only repeats another's (retention and legal hold come from the same HeadObject) is
+    dropped; reads that failed for another reason keep their own line."""
+    details = [f.detail for f in facts]
+    grouped: dict[tuple[str, str | None], tuple[list[str], list[str]]] = {}
+    out: list[str] = []
+    for f in facts:
+        if any(other != f.detail and other in f.detail for other in details):
+            continue  # derived from a read already listed
+        subject, _, rest = f.detail.partition(": ")
+        call = rest.split(": ", 1)[0] if ": " in rest else ""
+        if f.permission is None or not call:
+            out.append(f"not seen: {f.detail}")
+            continue
+        calls, permissions = grouped.setdefault((subject, f.account), ([], []))
+        calls.append(call)
+        permissions.append(f.permission)
+    lines = []
+    for (subject, account), (calls, permissions) in grouped.items():
+        where = f" in account {account}" if account else ""
+        lines.append(
+            f"not seen: {subject} ({', '.join(dict.fromkeys(calls))}): s3why's role{where} may not read "
+            f"{'it' if len(calls) == 1 else 'them'} (needs {', '.join(dict.fromkeys(permissions))})"
+        )
+    out = lines + out
+    return list(dict.fromkeys(out))
 
 
 def _unread_where_stated(causes: tuple[RootCause, ...], layers: tuple[LayerReport, ...]) -> tuple[LayerReport, ...]:

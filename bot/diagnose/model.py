@@ -97,6 +97,13 @@ class Diagnosis:
         return bool(self.root_causes and self.root_causes[0].evidence.get("not_a_denial"))
 
     @property
+    def key_missing(self) -> bool:
+        """HeadObject said the key does not exist (404): an authorized request then gets 404 NoSuchKey, so an
+        "allow" is not a success (S3 API Reference, GetObject, "Permissions")."""
+        report = next((r for r in self.layers if r.layer is LayerId.OBJECT_MISSING), None)
+        return report is not None and report.detail.startswith("the object does not exist")
+
+    @property
     def verdict_label(self) -> str | None:
         """A headline that replaces the decision's, when the decision's would mislead."""
         if self.not_a_denial:

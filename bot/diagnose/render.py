@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 from bot.arn import s3_arn
+from bot.diagnose.evidence import ANY_VALUE, condition_in_words
 from bot.diagnose.model import Diagnosis, RootCause
 
 _MARK = {"allow": "ok  ", "deny": "DENY", "no-allow": "no  ", "not-applicable": " -  ", "unknown": " ?  "}
@@ -24,6 +25,13 @@ _HEAD = {
     "unknown": "UNDECIDED: what s3why read does not settle it (why below)",
 }
 DEFAULT_WIDTH = 100
+
+
+def _alt_value(value: str | None) -> str:
+    """An alternative context value in words: absent, set to any value (a Null check), or the value."""
+    if value is None:
+        return "absent"
+    return "set (any value)" if value == ANY_VALUE else value
 
 
 def report_width() -> int:
@@ -54,6 +62,17 @@ def cause_location(cause: RootCause) -> str | None:
         return f"key policy of {ev['key']}" if ev.get("key_policy") is not None and ev.get("key") else None
     which = ev.get("sid") or ev.get("statement_index")
     return str(ev["policy"]) + (f", statement {which}" if which is not None else "")
+
+
+def headline_location(cause: RootCause) -> str | None:
+    """What the headline names for the first cause: the denying statement, never an Allow whose condition or
+    resource missed (that near miss did not deny; it stays in the cause below): then the policy that grants
+    nothing ("bucket policy of b: no statement allows it")."""
+    where = cause_location(cause)
+    statement = cause.evidence.get("statement")
+    if where and isinstance(statement, dict) and statement.get("Effect") != "Deny" and cause.evidence.get("policy"):
+        return f"{cause.evidence['policy']}: no statement allows it"
+    return where
 
 
 def request_resource(d: Diagnosis) -> str | None:
@@ -92,7 +111,7 @@ def headline(d: Diagnosis, verdict: str | None = None) -> str:
     if not d.root_causes:
         return head
     first = d.root_causes[0]
-    where = cause_location(first)
+    where = headline_location(first)
     return f"{head} — {first.layer.value}" + (f": {where}" if where else "")
 
 
@@ -124,14 +143,12 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
             lines.append("  statement:")
             lines.extend("    " + line for line in json.dumps(ev["statement"], indent=2).splitlines())
         if ev.get("condition"):
-            c = ev["condition"]
-            got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
-            text = f"condition: {c['operator']} {c['key']}: the policy wants {c['policy_values']}, the request has "
-            text += got
+            tested, got = condition_in_words(ev["condition"])
+            text = f"condition: the policy tests {tested}; the request has {got}"
             lines.extend(_wrap(text, w, indent="  ", hanging="    "))
         for alt in ev.get("alternatives") or []:
             ((key, value),) = alt["context"].items()
-            text = f"if {key} were {value if value is not None else 'absent'}: {alt['decision']}"
+            text = f"if {key} were {_alt_value(value)}: {alt['decision']}"
             lines.extend(_wrap(text, w, indent="  ", hanging="    "))
     lines.append("")
     lines.append("Layers")

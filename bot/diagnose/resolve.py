@@ -70,6 +70,9 @@ def _org_policies(view: AccountView, which: str, kind: str, account: str | None,
     if master == account:
         return None  # SCPs and RCPs do not apply to the management account
     layer = LayerId.SCP if kind == "scp" else LayerId.RCP
+    if not org.levels:
+        # A member account whose path was not read: its policies are unknown, never "not applicable".
+        return f"account {account} is in an organization, but its path and {kind.upper()}s were not read"
     levels: list[tuple[Policy, ...]] = []
     for level in org.levels:
         fact = level.scps if kind == "scp" else level.rcps
@@ -104,10 +107,13 @@ def _policy_inputs(
         identity = tuple(x for x in (reader.parse(n, PolicyKind.IDENTITY, LayerId.IDENTITY) for n in p.policies) if x)
         if p.boundary is not None:
             boundary = reader.parse(p.boundary, PolicyKind.PERMISSIONS_BOUNDARY, LayerId.PERMISSIONS_BOUNDARY)
-    if options.session_policy is not None:
-        session = reader.parse(
-            NamedPolicy("session policy", options.session_policy), PolicyKind.SESSION, LayerId.SESSION_POLICY
-        )
+    # The session policy: --session-policy, else the one the snapshot records for the session (AWS keeps none).
+    session_policy = options.session_policy
+    if session_policy is None and p is not None and p.session_policy is not None:
+        session_policy = p.session_policy
+    if session_policy is not None:
+        named = NamedPolicy("session policy", session_policy)
+        session = reader.parse(named, PolicyKind.SESSION, LayerId.SESSION_POLICY)
     scps = _org_policies(view, "principal_account", "scp", principal_account, reader)
     if isinstance(scps, str):
         unknown[LayerId.SCP] = scps

@@ -407,7 +407,7 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
     # --- Organizations -------------------------------------------------------------------------------------
     if policies.scps is None:
         scp = _not_applicable(LayerId.SCP, "no SCPs given (not in an organization, or the management account)")
-    elif p.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
+    elif p.has_no_identity_policies:
         scp = _not_applicable(LayerId.SCP, "SCPs apply only to principals of member accounts")
     elif p.service_linked:
         scp = _not_applicable(LayerId.SCP, "SCPs do not apply to service-linked roles")
@@ -447,8 +447,9 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
         )
 
     # --- Identity side -----------------------------------------------------------------------------------------
-    if p.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
-        identity = _not_applicable(LayerId.IDENTITY, f"a {p.kind.value} principal has no identity-based policies")
+    if p.has_no_identity_policies:
+        kind = "a CloudFront origin access identity" if p.kind is PrincipalKind.USER else f"a {p.kind.value} principal"
+        identity = _not_applicable(LayerId.IDENTITY, f"{kind} has no identity-based policies")
     elif p.kind is PrincipalKind.ROOT:
         # The root user's own account never limits it: same-account "full access" (IAM User Guide, policy
         # evaluation logic), and cross-account S3 "does not evaluate the user context" of a root user (S3 User
@@ -555,7 +556,7 @@ def evaluate(req: AuthzRequest, policies: PolicySet) -> EvaluationResult:
     }
     direct_ok = bool(uncapped) or (MatchLevel.ROLE in levels and caps_ok)
 
-    if p.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
+    if p.has_no_identity_policies:
         allowed = bool(resource_data.allows)
         why = "no resource-based policy grants this principal the request"
     elif resource_layer is LayerId.KMS and policies.resource is not None and same_account:

@@ -66,6 +66,14 @@ class Principal:
         return None
 
     @property
+    def has_no_identity_policies(self) -> bool:
+        """An AWS service, an anonymous caller or a CloudFront origin access identity
+        (`arn:aws:iam::cloudfront:user/...`): only resource-based policies can grant them (CloudFront Developer Guide,
+        "Restrict access to an Amazon S3 origin")."""
+        oai = self.kind is PrincipalKind.USER and self.account == "cloudfront"
+        return self.kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS) or oai
+
+    @property
     def is_iam_identity(self) -> bool:
         """An IAM user or role (session): the kinds that have identity policies and boundaries."""
         return self.kind in (PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION)

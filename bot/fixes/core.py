@@ -164,7 +164,10 @@ def propose_fixes(
             if entry.id == "bucket-allow-same-account" and similar != "resource":
                 continue
             explanation = entry.explanation.format_map(
-                _SafeDict(template_values(c, cause, entry) | {"kms_actions": ", ".join(kms_actions(c, cause))})
+                _SafeDict(
+                    template_values(c, cause, entry)
+                    | {"actions": ", ".join(c.actions), "kms_actions": ", ".join(kms_actions(c, cause))}
+                )
             )
             if existing:
                 explanation = f"{_EXISTS} {explanation}"

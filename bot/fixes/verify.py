@@ -197,7 +197,16 @@ def outcome_of(d: Diagnosis) -> tuple[bool, str]:
         return False, f"the patched account still denies the request: {blocking[0].summary}"
     unread = [r for r in d.layers if r.verdict == "unknown"]
     if unread:
-        return False, "not verified: s3why could not read " + "; ".join(f"{r.detail}" for r in unread[:3])
+        # "could not read" only when a read failed: an undecided layer may be one s3why read but cannot settle
+        # (BlockPublicPolicy against a document it has not seen).
+        failed = [r for r in unread[:3] if "not read" in r.detail or "may not read" in r.detail]
+        undecided = [r for r in unread[:3] if r not in failed]
+        parts = []
+        if failed:
+            parts.append("s3why could not read " + "; ".join(r.detail for r in failed))
+        if undecided:
+            parts.append("undecided after the change: " + "; ".join(f"{r.layer.value}: {r.detail}" for r in undecided))
+        return False, "not verified: " + "; ".join(parts)
     return False, f"not verified: the patched account's decision is {d.decision}"
 
 

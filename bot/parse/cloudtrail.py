@@ -83,7 +83,9 @@ def read_record(flat: str) -> TrailRecord:
     if (vpce_account := get(_VPCE_ACCOUNT)) is not None and vpce_account.isdigit():
         context.append(("aws:VpceAccount", vpce_account))
     if (ip := get(_SOURCE_IP)) is not None and _is_ip(ip):
-        context.append(("aws:SourceIp", ip))
+        # Through a VPC endpoint the request carries no aws:SourceIp; the caller's private address is
+        # aws:VpcSourceIp (IAM User Guide, "AWS global condition context keys", Availability of each key).
+        context.append(("aws:VpcSourceIp" if vpce is not None else "aws:SourceIp", ip))
     if '"tlsDetails"' in flat:  # CloudTrail records TLS details only for requests that used TLS
         context.append(("aws:SecureTransport", "true"))
     if (version := _SIGNATURE_VERSIONS.get(get(_SIGNATURE_VERSION) or "")) is not None:

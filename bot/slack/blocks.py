@@ -15,7 +15,8 @@ from bot.approve.grants import change_lines, scope_words
 from bot.approve.store import Proposal
 from bot.diagnose import Diagnosis
 from bot.diagnose.branches import branch_lines
-from bot.diagnose.render import cause_location, headline, request_action, request_resource
+from bot.diagnose.evidence import ANY_VALUE, condition_in_words
+from bot.diagnose.render import cause_location, headline, headline_location, request_action, request_resource
 from bot.escape import mrkdwn
 from bot.fixes.owners import who_must_act
 from bot.parse.model import ParseWarning
@@ -99,7 +100,7 @@ def headline_mrkdwn(d: Diagnosis) -> str:
     if not d.root_causes:
         return head
     first = d.root_causes[0]
-    where = cause_location(first)
+    where = headline_location(first)
     return f"{head} — `{first.layer.value}`" + (f": {literal(where)}" if where else "")
 
 
@@ -128,6 +129,15 @@ def diagnosis_blocks(
     if isinstance(signer, dict) and signer.get("notes"):
         text = "\n".join(str(n) for n in signer["notes"])
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(text), 2000)}]})
+    suspects = r.get("suspects") or []  # AWS denied it, nothing s3why read denies it: what it could not read
+    if suspects:
+        text = "AWS denied this request and nothing s3why read denies it: the suspects are what it could not read: "
+        text += ", ".join(f"`{s}`" for s in suspects)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, 2000)}]})
+    kind_notes = r.get("principal_notes") or []  # what this kind of principal can be granted (principals.py)
+    if kind_notes:
+        text = "\n".join(str(n) for n in kind_notes)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(text), 2000)}]})
     record = d.request.get("aws_record")
     # AWS's own record of the denial, beside s3why's evaluation (bot/diagnose/aws_record.py).
     if isinstance(record, dict) and record.get("authorization_id"):
@@ -151,15 +161,12 @@ def diagnosis_blocks(
         if location and i > 0:  # the first cause's policy and statement are in the headline already
             lines.append(f"Policy: {literal(location)}")
         if ev.get("condition"):
-            c = ev["condition"]
-            got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
-            lines.append(
-                f"Condition `{c['operator']}` on `{c['key']}`: "
-                f"the policy wants `{c['policy_values']}`, the request has `{got}`"
-            )
+            tested, got = condition_in_words(ev["condition"])
+            lines.append(f"Condition: the policy tests {literal(tested)}; the request has {literal(got)}")
         for alt in ev.get("alternatives") or []:
             ((key, value),) = alt["context"].items()
-            lines.append(f"• if `{key}` were `{value if value is not None else 'absent'}`: *{alt['decision']}*")
+            shown = "absent" if value is None else ("set (any value)" if value == ANY_VALUE else value)
+            lines.append(f"• if `{key}` were `{shown}`: *{alt['decision']}*")
         blocks.append(_section("\n".join(lines)))
         if ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))

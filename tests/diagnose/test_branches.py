@@ -5,7 +5,10 @@ against the bucket ARN when the key is unknown."""
 
 from __future__ import annotations
 
-from tests.diagnose.test_evidence import ACCOUNT, SNAPSHOTS, _run
+from pathlib import Path
+from typing import Any
+
+from tests.diagnose.test_evidence import ACCOUNT, SNAPSHOTS, _run, _with
 
 PRINCIPAL = ("--principal", f"arn:aws:sts::{ACCOUNT}:assumed-role/hr-app/run-2")
 TEXT = (
@@ -37,11 +40,17 @@ def test_a_key_the_person_gave_is_a_fact_not_a_branch() -> None:
     assert d["request"]["resolved"]["branches"] == []
 
 
-def test_an_object_action_without_a_key_is_never_evaluated_on_the_bucket_arn() -> None:
+def test_an_object_action_without_a_key_is_never_evaluated_on_the_bucket_arn(tmp_path: Path) -> None:
     text = "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
-    d = _run(text, SNAPSHOTS / "tls-only.json", *PRINCIPAL, "--context", "aws:SecureTransport=true")
+
+    def no_object(data: dict[str, Any]) -> None:  # a snapshot that holds an object would supply its key
+        data["bucket"].pop("object")
+        data["target"].pop("key")
+
+    snap = _with(tmp_path, "tls-only.json", no_object)
+    d = _run(text, snap, *PRINCIPAL, "--context", "aws:SecureTransport=true")
     resolved = d["request"]["resolved"]
     assert resolved["resource"].startswith("arn:aws:s3:::hr-docs/") and resolved["resource"] != "arn:aws:s3:::hr-docs"
     assert all(a["resource"] != "arn:aws:s3:::hr-docs" for a in resolved["authorizations"])
-    report = _run(text, SNAPSHOTS / "tls-only.json", *PRINCIPAL, "--context", "aws:SecureTransport=true", as_json=False)
+    report = _run(text, snap, *PRINCIPAL, "--context", "aws:SecureTransport=true", as_json=False)
     assert "does not name the key" in report

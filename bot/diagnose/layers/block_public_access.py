@@ -5,6 +5,7 @@ bucket owner's account and AWS services. S3 User Guide, "Blocking public access 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from bot.account.view import AccountView
 from bot.diagnose.evidence import evaluate_all
@@ -21,20 +22,92 @@ PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read
 _ACL_OPS = ("PutObject", "PutObjectAcl", "PutBucketAcl", "CopyObject", "CreateMultipartUpload", "CreateBucket")
 
 
-def effective_settings(view: AccountView) -> tuple[dict[str, bool], bool]:
-    """Block Public Access as in force (flag -> on), and whether both the account's and the bucket's were read."""
+def settings_by_level(view: AccountView) -> tuple[dict[str, dict[str, bool]], bool]:
+    """Each level's Block Public Access flags ({"account": {...}, "bucket": {...}, "access point": {...}}), and
+    whether every level in force was read. S3 applies "the most restrictive combination of the access point,
+    bucket, and account settings" (S3 User Guide, "Blocking public access to your Amazon S3 storage"); an access
+    point's own settings come with GetAccessPoint and count only for requests through it."""
     assert view.bucket is not None
-    flags = dict.fromkeys(BPA_FLAGS, False)
+    levels: dict[str, dict[str, bool]] = {}
     known = True
-    for name in ("GetPublicAccessBlock", "account:GetPublicAccessBlock"):
+    for level, name in (("account", "account:GetPublicAccessBlock"), ("bucket", "GetPublicAccessBlock")):
         fact = view.bucket.get(name)
         if fact.present:
             conf = fact.value.get("PublicAccessBlockConfiguration") or {}
-            for flag in BPA_FLAGS:
-                flags[flag] = flags[flag] or bool(conf.get(flag))
+            levels[level] = {flag: bool(conf.get(flag)) for flag in BPA_FLAGS}
         elif not fact.known:
             known = False
+    if view.access_point is not None:
+        info = view.access_point.get("GetAccessPoint")
+        if info is not None and info.present:
+            conf = info.value.get("PublicAccessBlockConfiguration") or {}
+            levels["access point"] = {flag: bool(conf.get(flag)) for flag in BPA_FLAGS}
+    return levels, known
+
+
+# Grantees that make an ACL public (S3 User Guide, "The meaning of 'public'": "an ACL is public if it grants any
+# permissions to members of the predefined AllUsers or AuthenticatedUsers groups").
+PUBLIC_GRANTEES = ("acs.amazonaws.com/groups/global/AllUsers", "acs.amazonaws.com/groups/global/AuthenticatedUsers")
+GRANT_HEADERS = ("read", "write", "read-acp", "write-acp", "full-control")
+
+
+def public_grant_header(context: dict[str, tuple[str, ...]]) -> str | None:
+    """The first x-amz-grant-* header that grants to AllUsers or AuthenticatedUsers, as "x-amz-grant-read: uri=..."
+    (None when no grant header is public)."""
+    for name in GRANT_HEADERS:
+        value = context_value(context, f"s3:x-amz-grant-{name}")
+        if value and any(grantee.lower() in value.lower() for grantee in PUBLIC_GRANTEES):
+            return f"x-amz-grant-{name}: {value}"
+    return None
+
+
+def acl_branches(subject: Subject) -> list[dict[str, Any]]:
+    """A bucket that refuses public ACLs makes "the request carried a public ACL" decide the outcome: when the
+    text does not say which ACL the request sent, the upload with `public-read` is a branch (S3 checks Block
+    Public Access before it stores the object; the policies decide the request without one)."""
+    auth, view, spec = subject.auth, subject.view, subject.spec
+    if auth is None or view.bucket is None or spec is None or spec.operation not in _ACL_OPS:
+        return []
+    if context_value(auth.context, "s3:x-amz-acl") is not None or public_grant_header(auth.context):
+        return []
+    if auth.who.kind is PrincipalKind.SERVICE:
+        return []  # an AWS service writes with the headers it documents (bucket-owner-full-control), not a user's
+    levels, _ = settings_by_level(view)
+    blocking = _levels_with(levels, "BlockPublicAcls", among=("account", "bucket", "access point"))
+    if not blocking:
+        return []
+    by = f"BlockPublicAcls ({', '.join(blocking)} level)"
+    return [
+        {
+            "key": "s3:x-amz-acl",
+            "assumed": None,
+            "outcomes": [
+                {"value": "public-read", "decision": "implicit-deny", "by": by, "layer": "block-public-access"},
+                {"value": None, "decision": auth.main.decision.value},
+            ],
+        }
+    ]
+
+
+def effective_settings(view: AccountView) -> tuple[dict[str, bool], bool]:
+    """Block Public Access as in force (flag -> on, ORed over the levels), and whether every level was read."""
+    levels, known = settings_by_level(view)
+    flags = {flag: any(level.get(flag) for level in levels.values()) for flag in BPA_FLAGS}
     return flags, known
+
+
+def _levels_with(levels: dict[str, dict[str, bool]], flag: str, *, among: tuple[str, ...]) -> list[str]:
+    return [level for level in among if levels.get(level, {}).get(flag)]
+
+
+# BlockPublicPolicy: "Amazon S3 rejects calls to PUT Bucket policy if the specified bucket policy allows public
+# access" (S3 API Reference, PublicAccessBlockConfiguration). Through an access point "Amazon S3 evaluates the block
+# public access settings for that access point, the underlying bucket, and the bucket owner's account" (S3 User
+# Guide, "Managing public access to access points for general purpose buckets").
+_POLICY_WRITES = {
+    "PutBucketPolicy": ("account", "bucket"),
+    "PutAccessPointPolicy": ("account", "bucket", "access point"),
+}
 
 
 def evaluate(subject: Subject) -> LayerFinding:
@@ -43,20 +116,36 @@ def evaluate(subject: Subject) -> LayerFinding:
     if auth is None or view.bucket is None or spec is None:
         return out.done()
     flags, known = effective_settings(view)
-    acl = (context_value(subject.options.context, "s3:x-amz-acl") or "").lower()
+    acl = (context_value(auth.context, "s3:x-amz-acl") or "").lower()
+    grant = public_grant_header(auth.context)
+    if grant and not acl:
+        acl = grant
     on = [f for f, v in flags.items() if v]
-    if acl in PUBLIC_ACLS and spec.operation in _ACL_OPS and flags["BlockPublicAcls"]:
-        out.set(LayerId.BLOCK_PUBLIC_ACCESS, DENY, f"BlockPublicAcls rejects the public ACL {acl!r} the request sends")
+    if (acl in PUBLIC_ACLS or grant) and spec.operation in _ACL_OPS and flags["BlockPublicAcls"]:
+        out.set(LayerId.BLOCK_PUBLIC_ACCESS, DENY, f"BlockPublicAcls rejects the public ACL {acl} the request sends")
         out.cause(
             LayerId.BLOCK_PUBLIC_ACCESS,
             "setting",
-            f"Block Public Access (BlockPublicAcls) rejects uploads that carry the public ACL {acl!r}: drop the "
+            f"Block Public Access (BlockPublicAcls) rejects uploads that carry the public ACL {acl}: drop the "
             "ACL "
             "header (or use bucket-owner-full-control); turning Block Public Access off is not the fix",
             settings=flags,
             request_acl=acl,
         )
         return out.done()
+    if spec.operation in _POLICY_WRITES:
+        levels, _ = settings_by_level(view)
+        blocking = _levels_with(levels, "BlockPublicPolicy", among=_POLICY_WRITES[spec.operation])
+        if blocking:
+            # S3 checks the document the request sends, not the one in force: s3why has no copy of it.
+            out.set(
+                LayerId.BLOCK_PUBLIC_ACCESS,
+                UNKNOWN,
+                f"BlockPublicPolicy is on ({', '.join(blocking)} level): S3 rejects {spec.operation} when the new "
+                "document is public (a Principal of * or an account-wide grant without a condition that fixes it "
+                "to known accounts, endpoints or networks); s3why has not seen the document sent",
+            )
+            return out.done()
     if _restricted(subject, auth, flags, out):
         return out.done()
     if not known:
@@ -99,12 +188,22 @@ def _restricted(subject: Subject, auth: Authorization, flags: dict[str, bool], o
         DENY,
         "RestrictPublicBuckets ignores the public bucket policy's grants for other accounts",
     )
+    if who.kind is PrincipalKind.ANONYMOUS:
+        summary = (
+            "the bucket policy is public, and RestrictPublicBuckets limits its grants to the bucket owner's "
+            "account and AWS services: an unsigned request gets nothing from it. Sign the request (or serve the "
+            "objects through CloudFront with origin access control); turning the setting off makes the bucket public"
+        )
+    else:
+        summary = (
+            "the bucket policy is public, and RestrictPublicBuckets limits its grants to the bucket owner's "
+            "account and AWS services: make the policy non-public (name the principals, or add a fixed "
+            "aws:PrincipalOrgID/aws:SourceVpce condition) so its cross-account grants work again"
+        )
     out.cause(
         LayerId.BLOCK_PUBLIC_ACCESS,
         "setting",
-        "the bucket policy is public, and RestrictPublicBuckets limits its grants to the bucket owner's "
-        "account and AWS services: make the policy non-public (name the principals, or add a fixed "
-        "aws:PrincipalOrgID/aws:SourceVpce condition) so its cross-account grants work again",
+        summary,
         settings=flags,
         policy_is_public=True,
     )

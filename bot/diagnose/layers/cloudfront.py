@@ -3,6 +3,7 @@ distribution (aws:SourceArn). CloudFront Developer Guide, "Restricting access to
 
 from __future__ import annotations
 
+from bot.diagnose.evidence import values_in_words
 from bot.diagnose.layers.base import Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import ALLOW, NO_ALLOW, NOT_APPLICABLE
 from bot.engine.principal import PrincipalKind
@@ -36,7 +37,7 @@ def evaluate(subject: Subject) -> LayerFinding:
                 LayerId.CLOUDFRONT,
                 "condition",
                 f"the bucket policy's CloudFront (OAC) statement {st.label} admits "
-                f"{list(source.values) if source else 'no distribution'}, but the request comes from "
+                f"{values_in_words(source.values) if source else 'no distribution'}, but the request comes from "
                 f"{', '.join(got) if got else 'a distribution s3why was not told (pass aws:SourceArn)'}",
                 sid=st.sid,
                 statement=st.raw,

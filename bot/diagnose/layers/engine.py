@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.account.view import ABSENT
 from bot.arn import Arn, s3_arn
-from bot.diagnose.evidence import alternatives, evidence, reevaluate
+from bot.diagnose.evidence import alternatives, condition_in_words, evidence, reevaluate
 from bot.diagnose.layers.access_point import bucket_side_refuses
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport, RootCause
@@ -45,6 +45,9 @@ _NOT_IN_ORG = {
 def engine_report(result: EvaluationResult, layer_id: LayerId, unknown: dict[LayerId, str]) -> LayerReport:
     """One engine layer's verdict as the diagnosis reports it (unknown where s3why could not read the layer)."""
     layer = result.layer(layer_id)
+    # Unread comes first: an organization whose policies s3why could not read is unknown, never "not in one".
+    if layer_id in unknown and (layer is None or layer.verdict.value != "deny"):
+        return LayerReport(layer_id, UNKNOWN, unknown[layer_id])
     if (
         layer is not None
         and layer.verdict.value == "not-applicable"
@@ -52,8 +55,6 @@ def engine_report(result: EvaluationResult, layer_id: LayerId, unknown: dict[Lay
         and "given" in layer.detail
     ):
         return LayerReport(layer_id, NOT_APPLICABLE, _NOT_IN_ORG[layer_id])
-    if layer_id in unknown and (layer is None or layer.verdict.value != "deny"):
-        return LayerReport(layer_id, UNKNOWN, unknown[layer_id])
     if layer is None:
         return LayerReport(layer_id, NOT_APPLICABLE, "")
     return LayerReport(layer_id, layer.verdict.value, layer.detail)
@@ -79,14 +80,13 @@ def evaluate(subject: Subject) -> LayerFinding:
                 ev = evidence(main, layer_id, auth.documents)
                 summary = f"explicit Deny in {layer.detail.removeprefix('explicit Deny in ')}"
                 if "condition" in ev:
-                    c = ev["condition"]
-                    got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
-                    summary += f": {c['operator']} {c['key']} {c['policy_values']} matched (request: {got})"
+                    tested, got = condition_in_words(ev["condition"])
+                    summary += f": {tested} matched (request: {got})"
                 out.cause(layer_id, "explicit", summary, **ev)
-                alternatives(out, main, request_builder=builder)
+                alternatives(out, main, request_builder=builder, request_context=auth.context)
     elif main.decision.value == "implicit-deny":
         _implicit_causes(main, out, auth)
-        alternatives(out, main, request_builder=builder)
+        alternatives(out, main, request_builder=builder, request_context=auth.context)
     _name_the_authorization(out, auth)
     return out.done()
 
@@ -217,10 +217,9 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
                 summary += f"; {miss.pop('hint')}"
                 ev = miss
         if ev.get("condition"):
-            c = ev["condition"]
-            got = "absent" if c["request_values"] is None else ", ".join(c["request_values"])
+            tested, got = condition_in_words(ev["condition"])
             which = ev.get("sid") or ev.get("statement_index")
-            summary += f" (statement {which} needs {c['operator']} {c['key']} {c['policy_values']}, request: {got})"
+            summary += f" (statement {which} needs {tested}, request: {got})"
         out.cause(LayerId.IDENTITY, "condition" if "condition" in ev else "implicit", summary, **ev)
     if not same_account and not bucket_ok and via_access_point:
         ev = evidence(result, resource_layer, documents)

@@ -30,6 +30,14 @@ def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
     spec, bucket, ctx = subject.spec, subject.view.bucket, subject.options.context
     assert spec is not None and bucket is not None
     obj = bucket.object
+    # A denial that names a KMS action on a key ARN says which key S3 used ("... kms:GenerateDataKey on resource:
+    # arn:aws:kms:..."): a fact, whatever the bucket's default encryption says today.
+    stated = subject.req.resource_arn or ""
+    if stated.startswith("arn:aws") and ":kms:" in stated and ":key/" in stated:
+        copies = spec.operation in ("CopyObject", "UploadPartCopy")
+        actions = spec.source_kms_actions if copies and spec.operation in READS_WITH_KMS else spec.kms_actions
+        if actions:
+            return stated, actions
     if spec.operation in READS_WITH_KMS and obj is not None and obj.head.present:
         if obj.head.value.get("ServerSideEncryption") in ("aws:kms", "aws:kms:dsse"):
             copies = spec.operation in ("CopyObject", "UploadPartCopy")
@@ -52,6 +60,39 @@ def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
     return None, ()
 
 
+def is_origin_access_identity(who: Principal) -> bool:
+    """A CloudFront origin access identity: `arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity ID`."""
+    return bool(who.arn and who.arn.startswith("arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity"))
+
+
+def _uses_bucket_key(subject: Subject) -> bool:
+    """Whether S3 calls KMS with an S3 Bucket Key, so that the encryption context is the bucket's ARN, not the
+    object's (S3 User Guide, "Configuring your bucket to use an S3 Bucket Key with SSE-KMS for new objects": "When
+    an S3 Bucket Key is enabled for the source or destination bucket, the encryption context will be the bucket
+    Amazon Resource Name (ARN) and not the object ARN").
+
+    An existing object says it in HeadObject (`BucketKeyEnabled`). A new object (a write, or a key HeadObject
+    answers 404 for: not present) uses the request's `x-amz-server-side-encryption-bucket-key-enabled` header when
+    given, else the bucket's default encryption rule (`GetBucketEncryption` `BucketKeyEnabled`)."""
+    spec, bucket = subject.spec, subject.view.bucket
+    assert spec is not None and bucket is not None
+    obj = bucket.object
+    if spec.operation not in WRITES and obj is not None and obj.head.present:
+        return bool(obj.head.value.get("BucketKeyEnabled"))
+    if spec.operation not in WRITES:
+        return False
+    header = context_value(subject.options.context, "s3:x-amz-server-side-encryption-bucket-key-enabled")
+    if header is not None:
+        return header.lower() == "true"
+    enc = bucket.get("GetBucketEncryption")
+    rules = (enc.value.get("ServerSideEncryptionConfiguration") or {}).get("Rules", []) if enc.present else []
+    return any(
+        rule.get("BucketKeyEnabled")
+        and (rule.get("ApplyServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse")
+        for rule in rules
+    )
+
+
 def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
     auth, view, spec = subject.auth, subject.view, subject.spec
@@ -66,6 +107,19 @@ def evaluate(subject: Subject) -> LayerFinding:
             out.set(LayerId.KMS, UNKNOWN, f"whether the object uses SSE-KMS is unknown: {obj.head.detail}")
         else:
             out.set(LayerId.KMS, NOT_APPLICABLE, "the object and the request do not use SSE-KMS")
+        return out.done()
+    if is_origin_access_identity(who):
+        # CloudFront Developer Guide, "Restrict access to an Amazon S3 origin": OAC supports "Amazon S3
+        # server-side encryption with AWS KMS (SSE-KMS)"; "OAI doesn't support these features".
+        out.set(LayerId.KMS, DENY, "a CloudFront origin access identity cannot read SSE-KMS objects")
+        out.cause(
+            LayerId.KMS,
+            "setting",
+            f"the object is encrypted with SSE-KMS ({key_arn}), and a CloudFront origin access identity (OAI) "
+            "cannot use KMS keys: move the distribution to origin access control (OAC) and let the key policy "
+            "admit cloudfront.amazonaws.com for that distribution (AWS:SourceArn), or store the objects with SSE-S3",
+            key=key_arn,
+        )
         return out.done()
     if "alias/aws/s3" in key_arn:
         if who.account != owner:
@@ -141,9 +195,8 @@ def _key_policy_check(
     except PolicyError as exc:
         out.set(LayerId.KMS, UNKNOWN, f"the key policy is malformed: {exc.reason}")
         return
-    obj = bucket.object
     region = bucket.region or "us-east-1"
-    bucket_key = bool(obj.head.value.get("BucketKeyEnabled")) if obj is not None and obj.head.present else False
+    bucket_key = _uses_bucket_key(subject)
     req_key = subject.req.key
     enc_ctx = s3_arn(bucket.name) if bucket_key or req_key is None else s3_arn(bucket.name, req_key)
     kctx = dict(auth.context)
