@@ -47,6 +47,9 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "Insufficient permissions",
     "You don't have permission",
     "Access Denied",
+    "AccessDenied",  # a code relayed in a sentence ("S3 returned AccessDenied for ...")
+    "Access denied",
+    "access denied",
     " (client): ",
     '"errorCode"',  # CloudTrail records
     '"eventVersion"',  # the first field of every CloudTrail record: one record per chunk

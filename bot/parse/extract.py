@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from bot.arn import Arn
+from bot.parse import entities
 from bot.parse import operations as ops
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
+from bot.parse.entities import is_masked
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
 from bot.s3ops import action_for_operation, canonical_operation
@@ -215,11 +218,8 @@ class _Location:
 
 
 def is_placeholder(value: str) -> bool:
-    """True for redacted or elided values: `…`, `...`, `<bucket>`, `{BUCKETNAME}`, `*`."""
-    v = value.strip()
-    if not v or v.strip(".…") == "" or v.lower() in {"null", "none", "undefined", "-"}:
-        return True
-    return any(ch in v for ch in "…<>{}*") or v.endswith("...")
+    """True for redacted or elided values: `…`, `...`, `<bucket>`, `{BUCKETNAME}`, `*`, `xxx`, `REDACTED`."""
+    return "*" in value or is_masked(value)
 
 
 def _is_elided_id(value: str) -> bool:
@@ -552,6 +552,17 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             inferred = ops.Inferred(candidates=("GetObject", "HeadObject"))  # what a CloudFront viewer sends
         operation, candidates = inferred.operation, inferred.candidates
 
+    # The general path: AWS's vocabulary anywhere in the text, for what no per-format rule found.
+    general = _General(flat)
+    if error_code is None:
+        error_code = entities.first_code(general.mentions)
+    general_service: str | None = None
+    if operation is None and not candidates:
+        choice = entities.choose_operation(general.mentions, general.error_pos(error_code))
+        operation, candidates, general_service = choice.operation, choice.candidates, choice.service
+        if general_service in ("kms", "sts") and operation is not None and action is None:
+            action = f"{general_service}:{operation}"  # KMS's and STS's actions are named as their operations
+
     if "aliyuncs.com" in flat:
         service = "oss"
     elif action is not None and ":" in action:
@@ -563,7 +574,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 
-    if action is None and operation is not None and not (error_code or "").startswith("KMS."):
+    if action is None and operation is not None and general_service in (None, "s3") and not (error_code or "").startswith("KMS."):
         action = action_for_operation(operation)
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
@@ -571,6 +582,24 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     bucket, key, region = _bucket_key_region(flat, operation, resource_arn, (http, inferred), record)
     if bucket is None and key is None:
         key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
+    if bucket is not None and bucket.startswith("arn:"):
+        # `s3://arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/KEY`: the access point is the resource, not a bucket.
+        ap = next((p for p in general.places() if p.resource_arn is not None), None)
+        bucket, key = None, ap.key if ap is not None else None
+        if ap is not None and resource_arn is None:
+            resource_arn = ap.resource_arn
+    stated_arn = Arn.parse(resource_arn) if resource_arn else None
+    if bucket is None and key is None and (stated_arn is None or stated_arn.service != "s3"):
+        place = entities.choose_place(general.places(), general.error_pos(error_code))
+        if place is not None:
+            bucket, key = place.bucket, place.key
+            if place.resource_arn is not None and resource_arn is None:
+                resource_arn = place.resource_arn
+            if operation in _BUCKET_LEVEL_OPERATIONS():
+                key = None  # a bucket-level operation names no object: what follows the bucket is a prefix
+    elif bucket is not None and key is None and operation not in _BUCKET_LEVEL_OPERATIONS():
+        # A key belongs with the bucket it was written with (a parameter beside it, a URI elsewhere).
+        key = next((p.key for p in general.places() if p.bucket == bucket and p.key), None)
     if region is None and record is not None:
         region = record.region
     if region is None:
@@ -617,6 +646,43 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         operation_candidates=candidates,
         stated_context=tuple((k, tuple(v)) for k, v in stated.items()),
     )
+
+
+class _General:
+    """The general path's findings for one text, each computed at most once, on first use."""
+
+    def __init__(self, flat: str) -> None:
+        self.flat = flat
+        self._mentions: list[entities.Mention] | None = None
+        self._places: list[entities.Place] | None = None
+
+    @property
+    def mentions(self) -> list[entities.Mention]:
+        if self._mentions is None:
+            self._mentions = entities.mentions(self.flat)
+        return self._mentions
+
+    def places(self) -> list[entities.Place]:
+        if self._places is None:
+            self._places = entities.places(self.flat, self.mentions)
+        return self._places
+
+    def error_pos(self, code: str | None) -> int | None:
+        """Where the error is stated: its code, else S3's message or status."""
+        for needle in (code, "Access Denied", "403", "Forbidden"):
+            if needle and (idx := self.flat.find(needle)) >= 0:
+                return idx
+        return None
+
+
+@lru_cache(maxsize=1)
+def _BUCKET_LEVEL_OPERATIONS() -> frozenset[str]:  # noqa: N802
+    """S3 operations that take no object key (their `Key`-looking arguments are prefixes or nothing)."""
+    from bot.parse.vocabulary import operations_with_key, service_model
+
+    model = service_model("s3")
+    names = frozenset(model["operations"]) if model is not None else frozenset()
+    return names - operations_with_key()
 
 
 def _bucket_key_region(

@@ -1,0 +1,358 @@
+"""The general path: entities found anywhere in one error's text by AWS's vocabulary and by shape.
+
+The per-format rules in `extract` read what known tools print; this module catches what they miss. It finds:
+- operation tokens in any spelling a tool uses (`GetObject`, `get_object`, `getObject`, `get-object`,
+  `S3.GetObject`, `PutObjectAsync`, ...; see `vocabulary`), IAM action spellings (`s3:GetObject`) and
+  infrastructure resource types (`aws_s3_bucket_policy`, `AWS::S3::BucketPolicy`);
+- error codes the service models know (`AccessDenied`, `KMS.NotFoundException`, Java v2's `NoSuchKeyException`);
+- buckets and keys: `s3://` URIs (also an access point or Multi-Region Access Point ARN as the bucket), S3 ARNs,
+  SDK parameters in the styles tools log them (`Bucket='b'`, `bucket=b`, `"BucketName": "b"`, `bucket_name: b`,
+  `Key=k`, `ObjectKey: k`), a `bucket/key` pair written right after an operation, and "bucket 'b'" in a sentence.
+
+Then it assigns them to the one request the text describes by proximity and consistency: the operation is the
+last one named before the error (else the first after it); a key goes with the bucket it was written with.
+What the text only suggests (an IAM action, a resource type) is a candidate, never the operation; a masked or
+elided value (`***`, `xxx`, `REDACTED`, `<bucket>`, `${BUCKET}`, `...`) is no value.
+
+Every pattern starts with a literal or a short alternation of literals, and every repetition is bounded, with
+character classes that cannot overlap what follows them: work is linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote
+
+from bot.parse import vocabulary as vocab
+
+# A word as tools write names: letters first, then letters, digits, `_`, `.`, `:` and `-` (so `S3.PutObject`,
+# `s3:GetObject`, `client.get_object`, `list-objects-v2` and `AWS::S3::BucketPolicy` are one word each).
+_WORD = re.compile(r"[A-Za-z][\w.:-]{1,120}")
+# Suffixes SDKs add to an operation's name: .NET `PutObjectAsync`, Go v1 `GetObjectWithContext`, Java/JS request
+# and command classes (`PutObjectRequest`, `GetObjectCommand`), Go `GetObjectInput`, Rust `GetObjectError`.
+_OP_SUFFIXES = ("WithContext", "Async", "Request", "Command", "Input", "Output", "Error")
+
+# S3 bucket names (S3 User Guide, "General purpose bucket naming rules"): 3-63 characters, lower-case letters,
+# digits, dots and hyphens, beginning and ending with a letter or digit. Legacy us-east-1 names may hold upper
+# case and underscores (up to 255), and directory buckets end in `--x-s3`.
+_BUCKET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]")
+# A whole value that hides another: `xxx`, `XXXXXXXX`, `???`, `###`, `REDACTED`, `[masked]`, `<hidden>`; or a
+# name with a masking word as one of its parts (`redacted-bucket`, `BUCKET_REDACTED`). A name only partly masked
+# (`demo-xxxx-logs`) is still what the text states.
+_WHOLE_MASK = re.compile(
+    r"[\[(<]?(?i:x{3,}|\?{3,}|#{3,}|redacted|masked|hidden|removed|censored|obfuscated|sanitized|anonymi[sz]ed|"
+    r"omitted|elided)[\])>]?"
+)
+_MASK_PART = re.compile(r"(?i:redacted|masked|censored|obfuscated|sanitized|anonymi[sz]ed)")
+_ELISION = ("…", "...", "***", "<", ">", "{", "}", "${", "%s")
+_NO_VALUE = frozenset({"null", "none", "undefined", "nil", "-", "n/a"})
+
+
+def is_masked(value: str) -> bool:
+    """True for a value the poster hid or elided (`***`, `xxx`, `REDACTED`, `<bucket>`, `${BUCKET}`, `{bucket}`,
+    `%s`, `...`, `$BUCKET`): such a value names nothing."""
+    v = value.strip().strip("\"'`")
+    if not v or v.strip(".…*-_ ") == "" or v.lower() in _NO_VALUE:
+        return True
+    if any(e in v for e in _ELISION) or (v[0] == "$" and v[1:2].isalpha()):
+        return True
+    if _WHOLE_MASK.fullmatch(v) is not None:
+        return True
+    return any(_MASK_PART.fullmatch(part) is not None for part in re.split(r"[-_./]", v))
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One entity at a position (characters into the flattened text)."""
+
+    pos: int
+    kind: str  # "operation" | "action" | "iac" | "code"
+    service: str = ""
+    name: str = ""
+
+
+@lru_cache(maxsize=16384)
+def classify_word(word: str) -> tuple[str, str, str] | None:
+    """(kind, service, name) for one word, or None: the vocabulary lookup, cached per distinct word."""
+    w = word.rstrip(".:-")
+    prefixed = vocab.prefixed_operations()
+    if w in prefixed:
+        op = prefixed[w]
+        return "operation", op.service, op.name
+    codes = vocab.error_codes()
+    if w in codes:
+        return "code", "", w
+    if "aws-sdk:" in w:
+        # Step Functions' AWS SDK integrations: arn:aws:states:::aws-sdk:SERVICE:apiAction (camel case).
+        service, _, api = w.rsplit("aws-sdk:", 1)[1].partition(":")
+        found = vocab.operations().get(api.split(".", 1)[0], ())
+        op = next((o for o in found if o.service == service), None)
+        return ("operation", op.service, op.name) if op is not None else None
+    if ":" in w:
+        if w.startswith(("aws_", "AWS::")) and (iac := vocab.iac_operation(w.split(".", 1)[0])) is not None:
+            return "iac", iac.service, iac.name
+        action = vocab.action_spelling(w)
+        return ("action", action.service, action.name) if action is not None else None
+    if w.startswith("aws_") and (iac := vocab.iac_operation(w.split(".", 1)[0])) is not None:
+        return "iac", iac.service, iac.name
+    last = w.rsplit(".", 1)[-1]
+    if last != w and last in codes:
+        return "code", "", last
+    if last.endswith("Exception") and last.removesuffix("Exception") in codes:
+        return "code", "", last.removesuffix("Exception")  # Java v2: NoSuchKeyException is S3's NoSuchKey
+    ops = vocab.operations()
+    for candidate in dict.fromkeys((w, last)):
+        for name in (candidate, *(candidate.removesuffix(s) for s in _OP_SUFFIXES if candidate.endswith(s))):
+            found = ops.get(name)
+            if found:
+                return "operation", found[0].service, found[0].name
+    return None
+
+
+def mentions(flat: str) -> list[Mention]:
+    """Every operation, action, resource type and error code named in the text, in order."""
+    out: list[Mention] = []
+    for m in _WORD.finditer(flat):
+        hit = classify_word(m.group(0))
+        if hit is not None:
+            out.append(Mention(m.start(), *hit))
+    return out
+
+
+def first_code(found: list[Mention]) -> str | None:
+    """The first error code the text names."""
+    return next((m.name for m in found if m.kind == "code"), None)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationChoice:
+    """The operation the text states (or None) and, where it only suggests some, the candidates."""
+
+    operation: str | None = None
+    service: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def choose_operation(found: list[Mention], error_pos: int | None) -> OperationChoice:
+    """The operation named closest before the error (else the first after it); S3's before other services'.
+
+    IAM actions and resource types only suggest operations: they become candidates when nothing names one.
+    """
+    stated = [m for m in found if m.kind == "operation"]
+    if stated:
+        s3 = [m for m in stated if m.service == "s3"]
+        pool = s3 or stated
+        if error_pos is not None:
+            before = [m for m in pool if m.pos <= error_pos]
+            pick = before[-1] if before else pool[0]
+        else:
+            names = list(dict.fromkeys(m.name for m in pool))
+            if len(names) > 1:
+                return OperationChoice(candidates=tuple(names[:6]))
+            pick = pool[0]
+        return OperationChoice(pick.name, pick.service)
+    suggested = list(dict.fromkeys(m.name for m in found if m.kind == "iac"))
+    return OperationChoice(candidates=tuple(suggested[:6]))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Buckets and keys
+# ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a request went, as one passage of the text states it. `resource_arn`: an access point's ARN."""
+
+    pos: int
+    bucket: str | None
+    key: str | None = None
+    resource_arn: str | None = None
+    strength: int = 0  # higher is stronger: 3 URI/ARN, 2 parameter, 1 sentence
+
+
+# s3://bucket/key and s3://arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/key (the AWS CLI's access point form;
+# a Multi-Region Access Point's ARN has no region and a NAME ending in `.mrap`).
+_S3_URI = re.compile(r"s3[an]?://([^\s\"'`<>|]{1,2400})")
+_AP_ARN = re.compile(r"(arn:aws[a-z-]{0,20}:s3(?:-object-lambda)?:[a-z0-9-]{0,30}:\d{12}:accesspoint[/:][\w.-]{1,100})")
+_S3_ARN = re.compile(r"arn:aws[a-z-]{0,20}:s3:::([^\s\"'`<>|,;()\[\]{}]{1,2400})")
+_TRAILING = ".,;:)]}>\"'`*!?"
+
+
+def _clean(value: str) -> str:
+    return value.rstrip(_TRAILING)
+
+
+def valid_bucket(name: str | None) -> bool:
+    """A bucket name S3 could have (naming rules above) that is not masked."""
+    return name is not None and _BUCKET_NAME.fullmatch(name) is not None and not is_masked(name)
+
+
+def _key_or_none(key: str | None) -> str | None:
+    if not key:
+        return None
+    key = unquote(_clean(key)) if "%" in key else _clean(key)
+    return key if key and not is_masked(key) else None
+
+
+def uri_places(flat: str) -> list[Place]:
+    """`s3://` URIs, access point ARNs (with `/object/KEY` or after `s3://` with `/KEY`) and S3 ARNs."""
+    out: list[Place] = []
+    if "://" in flat:
+        for m in _S3_URI.finditer(flat):
+            rest = m.group(1)
+            if rest.startswith("arn:") and (ap := _AP_ARN.match(rest)) is not None:
+                key = rest[ap.end() :].lstrip("/")
+                out.append(Place(m.start(), None, _key_or_none(key), ap.group(1), 3))
+                continue
+            bucket, _, key = rest.partition("/")
+            bucket = _clean(bucket)
+            if valid_bucket(bucket):
+                out.append(Place(m.start(), bucket, _key_or_none(key), None, 3))
+    if "arn:" in flat:
+        for m in _AP_ARN.finditer(flat):
+            tail = flat[m.end() : m.end() + 2100]
+            key = tail[len("/object/") :].split(" ", 1)[0] if tail.startswith("/object/") else None
+            out.append(Place(m.start(), None, _key_or_none(key), m.group(1), 3))
+        for m in _S3_ARN.finditer(flat):
+            bucket, _, key = _clean(m.group(1)).partition("/")
+            if valid_bucket(bucket):
+                out.append(Place(m.start(), bucket, _key_or_none(key), None, 1))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _param_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`NAME = VALUE` / `NAME: VALUE` / `"NAME": "VALUE"` / `NAME => 'VALUE'` for the bucket and key parameter
+    spellings the S3 model gives (see `vocabulary.parameter_names`)."""
+    buckets, keys = vocab.parameter_names()
+
+    def build(names: tuple[str, ...]) -> re.Pattern[str]:
+        alt = "|".join(re.escape(n) for n in names)
+        return re.compile(
+            r"(?<![\w-])(?:" + alt + r")[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\[(]?\s{0,2}b?([\"'`]?)([^\s\"'`,;)\]}]{1,2048})"
+        )
+
+    return build(buckets), build(keys)
+
+
+# Unquoted parameter values that are code, not data: a variable or attribute (`Bucket=bucket_name`,
+# `Bucket=self.bucket`, `bucket: str` in a signature shown by a traceback).
+_CODE_WORDS = frozenset(
+    {"str", "string", "String", "int", "bool", "Optional", "Any", "None", "self", "this", "cls", "config", "cfg",
+     "settings", "os", "env", "args", "kwargs", "params", "options", "opts", "event", "context", "props", "bucket",
+     "key", "name", "path", "value", "obj", "req", "request", "input", "data", "file", "filename", "prefix"}
+)  # fmt: skip
+
+
+def _literal(m: re.Match[str], *, bucket: bool) -> bool:
+    """Is this parameter's value written out (quoted, or unquoted but shaped like a bucket name / an object path)?"""
+    quote, value = m.group(1), _clean(m.group(2))
+    if quote:
+        return True
+    first = re.split(r"[.\[(]", value, maxsplit=1)[0]
+    if first in _CODE_WORDS or value in _CODE_WORDS or "(" in value:
+        return False
+    if bucket:
+        return value.startswith("arn:") or _MODERN_BUCKET.fullmatch(value) is not None
+    return "/" in value or "." in value  # a bare word is more likely a variable than a key
+
+
+_MODERN_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def param_places(flat: str) -> list[Place]:
+    """Buckets named by SDK parameters; each with the key parameter written closest to it (within 300 characters),
+    a key never taken from another bucket's parameters."""
+    low = flat.lower()
+    if "bucket" not in low:
+        return []
+    bucket_re, key_re = _param_patterns()
+    bucket_hits = [(m.start(), _clean(m.group(2))) for m in bucket_re.finditer(flat) if _literal(m, bucket=True)]
+    bucket_hits = [(p, b) for p, b in bucket_hits if valid_bucket(b) or b.startswith("arn:")]
+    if not bucket_hits:
+        return []
+    key_hits = [(m.start(), m.group(2)) for m in key_re.finditer(flat) if _literal(m, bucket=False)] if "key" in low else []
+    out: list[Place] = []
+    for i, (pos, bucket) in enumerate(bucket_hits):
+        lo = bucket_hits[i - 1][0] if i else pos - 300
+        hi = bucket_hits[i + 1][0] if i + 1 < len(bucket_hits) else pos + 300
+        near = [(abs(kp - pos), k) for kp, k in key_hits if max(lo, pos - 300) < kp < min(hi, pos + 300)]
+        key = _key_or_none(min(near)[1]) if near else None
+        if key is not None and key.startswith("arn:"):
+            key = None  # a KMS key ARN, not an object key
+        if bucket.startswith("arn:"):
+            ap = _AP_ARN.match(bucket)
+            if ap is not None:
+                out.append(Place(pos, None, key, ap.group(1), 2))
+            continue
+        out.append(Place(pos, bucket, key, None, 2))
+    return out
+
+
+# "bucket 'name'", "bucket: name", "bucket named name", "in the bucket name-2024": a sentence relaying S3's
+# refusal. An unquoted name must look like one (a digit, dot or hyphen in it), so "bucket policy" is no bucket.
+_BUCKET_SENTENCE = re.compile(
+    r"\b[Bb]ucket(?: named| name| called)?:? ?(?:([\"'`\u2018\u201c])([^\s\"'`\u2019\u201d]{3,255})[\"'`\u2019\u201d]"
+    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62}))"
+)
+
+
+# "key 'a/b.csv'", "object `a/b.csv`": quoted, written within 200 characters of the bucket.
+_KEY_SENTENCE = re.compile(
+    r"\b(?:[Kk]ey|[Oo]bject)(?: named| called)?:? ?[\"'`\u2018\u201c]([^\"'`\u2019\u201d\n]{1,1024})[\"'`\u2019\u201d]"
+)
+_REGION_NAME = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d")
+
+
+def sentence_places(flat: str) -> list[Place]:
+    """A bucket named in a sentence ("bucket 'b'", "bucket b-2024"), with a quoted key written beside it."""
+    if "ucket" not in flat:
+        return []
+    out: list[Place] = []
+    for m in _BUCKET_SENTENCE.finditer(flat):
+        name = _clean(m.group(2) or m.group(3) or "")
+        if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:
+            continue
+        keys = [k for k in _KEY_SENTENCE.finditer(flat, max(0, m.start() - 200), m.end() + 200) if k.end() <= m.start() or k.start() >= m.end()]
+        near = min(keys, key=lambda k: abs(k.start() - m.start()), default=None)
+        out.append(Place(m.start(), name, _key_or_none(near.group(1)) if near is not None else None, None, 1))
+    return out
+
+
+_PAIR = re.compile(r"\s(?:on |for |to |from |at |of |in )?(?:s3://)?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([^\s\"'`<>]{1,2048})")
+
+
+def pair_places(flat: str, found: list[Mention]) -> list[Place]:
+    """A `bucket/key` pair written right after an operation's name (`PutObject my-bucket/a/b.txt`)."""
+    out: list[Place] = []
+    for m in found:
+        if m.kind != "operation":
+            continue
+        end = flat.find(" ", m.pos)
+        if end < 0:
+            continue
+        pm = _PAIR.match(flat, end)
+        if pm is not None and valid_bucket(pm.group(1)) and "://" not in pm.group(2):
+            out.append(Place(pm.start(1), pm.group(1), _key_or_none(pm.group(2)), None, 2))
+    return out
+
+
+def choose_place(places: list[Place], error_pos: int | None) -> Place | None:
+    """The strongest statement of where the request went; among equals, the one closest to the error."""
+    named = [p for p in places if p.bucket is not None or p.resource_arn is not None]
+    if not named:
+        return None
+    anchor = error_pos if error_pos is not None else 0
+    best = max(named, key=lambda p: (p.strength, -abs(p.pos - anchor)))
+    if best.key is None:
+        # The same bucket written elsewhere with its key (an ARN in a message, a URI in a command).
+        for p in sorted(named, key=lambda p: abs(p.pos - anchor)):
+            if p.key is not None and p.bucket == best.bucket and p.resource_arn == best.resource_arn:
+                return Place(best.pos, best.bucket, p.key, best.resource_arn, best.strength)
+    return best
+
+
+def places(flat: str, found: list[Mention]) -> list[Place]:
+    """Every statement of a bucket (or access point) and key in the text."""
+    return [*uri_places(flat), *param_places(flat), *pair_places(flat, found), *sentence_places(flat)]

@@ -1,0 +1,266 @@
+"""AWS's own vocabulary for reading pastes, built from the service models botocore ships.
+
+Every table here is derived, at first use, from `botocore/data/<service>/<version>/service-2.json` (loaded with
+`botocore.loaders.Loader`): the operations of S3, S3 Control, KMS and STS (and S3 Express when the installed
+botocore has a model for it), the error codes their models declare, which S3 operations take an object key, and
+the parameter names that carry a bucket or a key. Nothing is typed per operation: an operation AWS adds to a
+model is recognised as soon as botocore ships it.
+
+Spellings (how tools write an operation name), for `GetObject`:
+- the API name `GetObject` (SDK errors, CloudTrail's eventName, Go/Rust/.NET types),
+- snake case `get_object` (boto3, botocore; `botocore.xform_name`), camel case `getObject` (Java, JavaScript),
+- kebab case `get-object` (the AWS CLI's `aws s3api` subcommands),
+- with the service in front: `S3.GetObject` (Step Functions, Java v1 request names), `s3.get_object`,
+  `S3:GetObject`; the IAM action `s3:GetObject` names a permission, not an operation (see `action_spelling`).
+
+One-word operations (KMS `Decrypt`, `Sign`, `Verify`, `Encrypt`) are English words: they count only with their
+service in front (`kms:Decrypt`, `KMS.Decrypt`).
+
+Infrastructure resource types (Terraform `aws_s3_bucket_policy`, CloudFormation `AWS::S3::BucketPolicy`) map to the
+operation their create/update handler calls, derived from the model by name (`bucket_policy` -> `PutBucketPolicy`,
+`bucket` -> `CreateBucket`), with a small table for the handful whose names differ (`_IAC_RENAMED`, from the
+Terraform AWS provider's resource documentation).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import botocore.loaders
+from botocore import xform_name
+
+# The services whose operations and errors a paste about an S3 denial may name.
+SERVICES: tuple[str, ...] = ("s3", "s3control", "s3express", "kms", "sts")
+# How each service is written in front of an operation or action name (S3.GetObject, kms:Decrypt, ...).
+_SERVICE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "s3": ("s3", "S3", "AmazonS3", "s3api"),
+    "s3control": ("s3control", "S3Control", "S3control"),
+    "s3express": ("s3express", "S3Express"),
+    "kms": ("kms", "KMS", "Kms", "AWSKMS"),
+    "sts": ("sts", "STS", "Sts"),
+}
+# S3 error codes the S3 API Reference lists ("Error responses": List of error codes) that the model declares no
+# shape for: S3's model names only the errors some operations document. The access denials and their lookalikes.
+_S3_DOCUMENTED_CODES: tuple[str, ...] = (
+    "AccessDenied",
+    "AccessControlListNotSupported",
+    "AccountProblem",
+    "AllAccessDisabled",
+    "AuthorizationHeaderMalformed",
+    "AuthorizationQueryParametersError",
+    "ExpiredToken",
+    "InvalidAccessKeyId",
+    "InvalidBucketName",
+    "InvalidObjectState",
+    "InvalidToken",
+    "MethodNotAllowed",
+    "MissingSecurityHeader",
+    "NoSuchBucketPolicy",
+    "NoSuchVersion",
+    "PermanentRedirect",
+    "RequestTimeTooSkewed",
+    "SignatureDoesNotMatch",
+    "TemporaryRedirect",
+    "TokenRefreshRequired",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "AccessDeniedException",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One API operation of one service: `Operation("s3", "GetObject")`."""
+
+    service: str
+    name: str
+
+
+def _loader() -> botocore.loaders.Loader:
+    return botocore.loaders.Loader()
+
+
+@lru_cache(maxsize=None)
+def service_model(service: str) -> dict[str, Any] | None:
+    """The service's `service-2.json` as botocore ships it, or None when this botocore has no model for it."""
+    try:
+        model: dict[str, Any] = _loader().load_service_model(service, "service-2")
+    except botocore.exceptions.DataNotFoundError:
+        return None
+    return model
+
+
+def _models() -> list[tuple[str, dict[str, Any]]]:
+    return [(s, m) for s in SERVICES if (m := service_model(s)) is not None]
+
+
+def camel(name: str) -> str:
+    """`GetObject` -> `getObject` (Java, JavaScript method names)."""
+    return name[:1].lower() + name[1:]
+
+
+def kebab(name: str) -> str:
+    """`GetObject` -> `get-object` (AWS CLI subcommands)."""
+    return xform_name(name, "-")
+
+
+def _is_one_word(name: str) -> bool:
+    return sum(1 for ch in name if ch.isupper()) <= 1
+
+
+@lru_cache(maxsize=1)
+def operations() -> dict[str, tuple[Operation, ...]]:
+    """Every unprefixed spelling of every operation -> the operations so spelled (S3 first when services share one).
+
+    Spellings: Pascal, snake, camel and kebab case; one-word names are left out (they need a service prefix).
+    """
+    table: dict[str, list[Operation]] = {}
+    for service, model in _models():
+        for name in model["operations"]:
+            if _is_one_word(name):
+                continue
+            op = Operation(service, name)
+            for spelling in {name, xform_name(name), camel(name), kebab(name)}:
+                table.setdefault(spelling, []).append(op)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=1)
+def prefixed_operations() -> dict[str, Operation]:
+    """`S3.GetObject`, `s3.get_object`, `KMS.Decrypt`, `kms.decrypt`, `S3:GetObject` ... -> the operation.
+
+    The lower-case `s3:` / `kms:` form with a Pascal name is the IAM action spelling and is not here.
+    """
+    table: dict[str, Operation] = {}
+    for service, model in _models():
+        for name in model["operations"]:
+            op = Operation(service, name)
+            for prefix in _SERVICE_PREFIXES.get(service, (service,)):
+                for spelling in {name, xform_name(name), camel(name)}:
+                    table.setdefault(f"{prefix}.{spelling}", op)
+                    if not prefix.islower():
+                        table.setdefault(f"{prefix}:{spelling}", op)
+    return table
+
+
+def action_spelling(text: str) -> Operation | None:
+    """`s3:GetObject` / `kms:Decrypt` when it is also an operation's name (the IAM action it most often checks)."""
+    service, sep, name = text.partition(":")
+    if not sep or service not in _SERVICE_PREFIXES:
+        return None
+    model = service_model(service)
+    return Operation(service, name) if model is not None and name in model["operations"] else None
+
+
+@lru_cache(maxsize=1)
+def error_codes() -> frozenset[str]:
+    """Every error code the models declare (each exception shape's `error.code`, else its name), plus S3's
+    documented codes the S3 model has no shape for."""
+    codes: set[str] = set(_S3_DOCUMENTED_CODES)
+    for _service, model in _models():
+        for shape_name, shape in model["shapes"].items():
+            if shape.get("exception"):
+                codes.add(shape.get("error", {}).get("code") or shape_name)
+                codes.add(shape_name)
+    return frozenset(codes)
+
+
+@lru_cache(maxsize=1)
+def operations_with_key() -> frozenset[str]:
+    """S3 operations whose input carries an object key (a `Key` member bound to the URI)."""
+    model = service_model("s3")
+    if model is None:
+        return frozenset()
+    shapes = model["shapes"]
+    out: set[str] = set()
+    for name, op in model["operations"].items():
+        members = shapes.get(op.get("input", {}).get("shape", ""), {}).get("members", {})
+        if any(m.get("shape") == "ObjectKey" and m.get("location") == "uri" for m in members.values()):
+            out.add(name)
+    return frozenset(out)
+
+
+def _param_spellings(names: set[str]) -> tuple[str, ...]:
+    out: set[str] = set()
+    for name in names:
+        out.update({name, camel(name), xform_name(name), xform_name(name).upper(), name.lower()})
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def parameter_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(bucket parameter spellings, key parameter spellings) as tools log them: each S3 input member bound to a
+    BucketName / ObjectKey shape, and the shape's own name, in Pascal, camel, snake, upper-snake and lower case
+    (`Bucket`, `bucket`, `BucketName`, `bucketName`, `bucket_name`, `BUCKET_NAME`, `Key`, `key`, `ObjectKey`, ...)."""
+    model = service_model("s3")
+    buckets: set[str] = {"BucketName"}
+    keys: set[str] = {"ObjectKey"}
+    if model is not None:
+        shapes = model["shapes"]
+        for op in model["operations"].values():
+            members = shapes.get(op.get("input", {}).get("shape", ""), {}).get("members", {})
+            for member, ref in members.items():
+                if ref.get("shape") == "BucketName" and ref.get("location") == "uri":
+                    buckets.add(member)
+                elif ref.get("shape") == "ObjectKey" and ref.get("location") == "uri":
+                    keys.add(member)
+    return _param_spellings(buckets), _param_spellings(keys)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Infrastructure resource types -> the operation their create/update handler calls
+# ---------------------------------------------------------------------------------------------------------
+# Names the derivation below cannot reach (Terraform AWS provider docs, "Resource: aws_s3_..." pages; the
+# CloudFormation resource types' handlers): suffix (snake case, without the service) -> (service, operation).
+_IAC_RENAMED: dict[str, Operation] = {
+    "bucket_server_side_encryption_configuration": Operation("s3", "PutBucketEncryption"),
+    "bucket_notification": Operation("s3", "PutBucketNotificationConfiguration"),
+    "bucket_metric": Operation("s3", "PutBucketMetricsConfiguration"),
+    "object_copy": Operation("s3", "CopyObject"),
+    "directory_bucket": Operation("s3", "CreateBucket"),
+    "account_public_access_block": Operation("s3control", "PutPublicAccessBlock"),
+    "key": Operation("kms", "CreateKey"),
+    "grant": Operation("kms", "CreateGrant"),
+}
+_TF_TYPE = re.compile(r"aws_(s3|s3control|kms)_([a-z0-9_]{1,80})")
+_CFN_TYPE = re.compile(r"AWS::(S3|S3Express|KMS)::([A-Za-z]{1,80})")
+
+
+def _pascal(snake: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in snake.split("_"))
+
+
+@lru_cache(maxsize=256)
+def _handler_operation(service: str, suffix: str) -> Operation | None:
+    """`bucket_policy` -> PutBucketPolicy: the first of Put/Create + the name (with `Configuration` added or
+    dropped, with or without `Bucket`) that the service's model has."""
+    if suffix in _IAC_RENAMED:
+        return _IAC_RENAMED[suffix]
+    services = ("s3", "s3control") if service == "s3" else (service,)
+    pascal = _pascal(suffix)
+    stems = [pascal, pascal + "Configuration", pascal.removesuffix("Configuration")]
+    stems += [s.removeprefix("Bucket") for s in stems if s.startswith("Bucket") and s != "Bucket"]
+    for svc in services:
+        model = service_model(svc)
+        if model is None:
+            continue
+        for stem in stems:
+            for verb in ("Put", "Create"):
+                if verb + stem in model["operations"]:
+                    return Operation(svc, verb + stem)
+    return None
+
+
+def iac_operation(resource_type: str) -> Operation | None:
+    """The operation a Terraform (`aws_s3_bucket_policy`) or CloudFormation (`AWS::S3::BucketPolicy`) resource's
+    create/update handler calls, or None for a type outside S3, S3 Control and KMS."""
+    if (m := _TF_TYPE.fullmatch(resource_type)) is not None:
+        return _handler_operation(m.group(1), m.group(2))
+    if (m := _CFN_TYPE.fullmatch(resource_type)) is not None:
+        service = {"S3": "s3", "S3Express": "s3", "KMS": "kms"}[m.group(1)]
+        return _handler_operation(service, xform_name(m.group(2)))
+    return None
