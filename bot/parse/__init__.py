@@ -12,13 +12,16 @@ import bisect
 import re
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 
+from bot.parse.entities import classify_word
 from bot.parse.extract import KNOWN_CODES, extract_request
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest, ParseResult, ParseWarning, PresignedUrl
 from bot.parse.normalize import looks_binary, normalize
 from bot.parse.presign import find_presigned
 from bot.parse.secrets import find_secrets, redact, secret_warnings
+from bot.parse.vocabulary import error_codes
 
 __all__ = ["MAX_INPUT_CHARS", "DeniedRequest", "ParseResult", "ParseWarning", "parse_text"]
 
@@ -61,7 +64,6 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "mc: <ERROR>",
     "403 Forbidden",
     "Access denied when writing output",  # Athena
-    *(code + ":" for code in KNOWN_CODES),
 )
 # Anchors that need a pattern, each behind a literal that must be present first.
 _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -73,9 +75,15 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+@lru_cache(maxsize=1)
+def _code_anchors() -> tuple[str, ...]:
+    """`CODE:` for every error code s3why or the service models know (built at first use)."""
+    return tuple(code + ":" for code in sorted(set(KNOWN_CODES) | error_codes()))
+
+
 def _anchor_positions(text: str) -> list[int]:
     positions: list[int] = []
-    for literal in _ANCHOR_LITERALS:
+    for literal in (*_ANCHOR_LITERALS, *_code_anchors()):
         idx = text.find(literal)
         while idx >= 0:
             positions.append(idx)
@@ -83,8 +91,33 @@ def _anchor_positions(text: str) -> list[int]:
     for literal, pattern in _ANCHOR_PATTERNS:
         if literal in text:
             positions.extend(m.start() for m in pattern.finditer(text))
+    positions.extend(_model_code_positions(text))
     positions.sort()
     return positions
+
+
+_WORD_BEFORE = re.compile(r"[\w.]{1,100}$")
+_CODE_ENDINGS = ("Exception", "Error")
+
+
+def _model_code_positions(text: str) -> list[int]:
+    """Where an error code the service models declare is written (`ObjectNotInActiveTierError`,
+    `KMSInvalidStateException`, Java v2's `NoSuchKeyException`): every such code ends in one of two words, so
+    each occurrence of those is checked against the vocabulary (the word before it read back at most 100
+    characters)."""
+    out: list[int] = []
+    for ending in _CODE_ENDINGS:
+        idx = text.find(ending)
+        while idx >= 0:
+            end = idx + len(ending)
+            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
+                m = _WORD_BEFORE.search(text, max(0, idx - 100), idx)
+                word = (m.group(0) if m is not None else "") + ending
+                hit = classify_word(word)
+                if hit is not None and hit[0] == "code":
+                    out.append(idx - (len(word) - len(ending)))
+            idx = text.find(ending, end)
+    return out
 
 
 _GENERIC_DENIAL = frozenset({"AccessDenied", "AccessDeniedException", "Forbidden", "403", "403 Forbidden"})

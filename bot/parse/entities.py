@@ -77,19 +77,18 @@ class Mention:
 def classify_word(word: str) -> tuple[str, str, str] | None:
     """(kind, service, name) for one word, or None: the vocabulary lookup, cached per distinct word."""
     w = word.rstrip(".:-")
-    prefixed = vocab.prefixed_operations()
-    if w in prefixed:
-        op = prefixed[w]
-        return "operation", op.service, op.name
+    prefixed = vocab.prefixed_operations().get(w)
+    if prefixed is not None:
+        return "operation", prefixed.service, prefixed.name
     codes = vocab.error_codes()
     if w in codes:
         return "code", "", w
     if "aws-sdk:" in w:
         # Step Functions' AWS SDK integrations: arn:aws:states:::aws-sdk:SERVICE:apiAction (camel case).
         service, _, api = w.rsplit("aws-sdk:", 1)[1].partition(":")
-        found = vocab.operations().get(api.split(".", 1)[0], ())
-        op = next((o for o in found if o.service == service), None)
-        return ("operation", op.service, op.name) if op is not None else None
+        sdk_ops = vocab.operations().get(api.split(".", 1)[0], ())
+        sdk_op = next((o for o in sdk_ops if o.service == service), None)
+        return ("operation", sdk_op.service, sdk_op.name) if sdk_op is not None else None
     if ":" in w:
         if w.startswith(("aws_", "AWS::")) and (iac := vocab.iac_operation(w.split(".", 1)[0])) is not None:
             return "iac", iac.service, iac.name
@@ -105,9 +104,9 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
     ops = vocab.operations()
     for candidate in dict.fromkeys((w, last)):
         for name in (candidate, *(candidate.removesuffix(s) for s in _OP_SUFFIXES if candidate.endswith(s))):
-            found = ops.get(name)
-            if found:
-                return "operation", found[0].service, found[0].name
+            named = ops.get(name)
+            if named:
+                return "operation", named[0].service, named[0].name
     return None
 
 
@@ -230,7 +229,8 @@ def _param_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     def build(names: tuple[str, ...]) -> re.Pattern[str]:
         alt = "|".join(re.escape(n) for n in names)
         return re.compile(
-            r"(?<![\w-])(?:" + alt + r")[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\[(]?\s{0,2}b?([\"'`]?)([^\s\"'`,;)\]}]{1,2048})"
+            r"(?<![\w-])(?:" + alt + r")[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\[(]?\s{0,2}b?"
+            r"([\"'`]?)([^\s\"'`,;)\]}]{1,2048})"
         )
 
     return build(buckets), build(keys)
@@ -272,7 +272,7 @@ def param_places(flat: str) -> list[Place]:
     bucket_hits = [(p, b) for p, b in bucket_hits if valid_bucket(b) or b.startswith("arn:")]
     if not bucket_hits:
         return []
-    key_hits = [(m.start(), m.group(2)) for m in key_re.finditer(flat) if _literal(m, bucket=False)] if "key" in low else []
+    key_hits = [(m.start(), m.group(2)) for m in key_re.finditer(flat) if _literal(m, bucket=False)]
     out: list[Place] = []
     for i, (pos, bucket) in enumerate(bucket_hits):
         lo = bucket_hits[i - 1][0] if i else pos - 300
@@ -314,13 +314,16 @@ def sentence_places(flat: str) -> list[Place]:
         name = _clean(m.group(2) or m.group(3) or "")
         if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:
             continue
-        keys = [k for k in _KEY_SENTENCE.finditer(flat, max(0, m.start() - 200), m.end() + 200) if k.end() <= m.start() or k.start() >= m.end()]
+        window = _KEY_SENTENCE.finditer(flat, max(0, m.start() - 200), m.end() + 200)
+        keys = [k for k in window if k.end() <= m.start() or k.start() >= m.end()]
         near = min(keys, key=lambda k: abs(k.start() - m.start()), default=None)
         out.append(Place(m.start(), name, _key_or_none(near.group(1)) if near is not None else None, None, 1))
     return out
 
 
-_PAIR = re.compile(r"\s(?:on |for |to |from |at |of |in )?(?:s3://)?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([^\s\"'`<>]{1,2048})")
+_PAIR = re.compile(
+    r"\s(?:on |for |to |from |at |of |in )?(?:s3://)?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([^\s\"'`<>]{1,2048})"
+)
 
 
 def pair_places(flat: str, found: list[Mention]) -> list[Place]:

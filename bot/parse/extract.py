@@ -113,6 +113,12 @@ _REASONS = {
 }
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("tatus", "TATUS"), re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b")),
+    # Logged as a field: status=403, "statusCode": 403, http_status: 403, httpStatusCode=403, HTTPStatusCode: 403.
+    (
+        ("tatus", "TATUS"),
+        re.compile(r"(?<![\w-])(?i:(?:http[ _-]?)?status(?:[ _-]?code)?)[\"']?\s?[:=]\s?[\"']?([1-5]\d\d)\b"),
+    ),
+    (("HTTP ",), re.compile(r"\bHTTP ([45]\d\d)\b")),
     (("HTTP/",), re.compile(r"HTTP/[123](?:\.[01])? (\d{3})\b")),
     (
         ("Forbidden", "Bad Request", "Not Found", "Moved Permanently", "Unauthorized"),
@@ -130,7 +136,15 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
 )
 _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("", re.compile(r"(?<!Extended )(?<!extended )(?i:request ?id)[\"']?[:=] ?['\"]?([^\s;,)'\"]{0,128})")),
+    # "Request ID: X", "RequestId=X", "request-id: X", "request_id='X'", "\"requestId\": \"X\"" (not the
+    # extended request id, S3's x-amz-id-2).
+    (
+        "",
+        re.compile(
+            r"(?<!Extended )(?<!extended )(?<!extended_)(?<!Extended-)(?i:request[ _-]?id)[\"']?\s?[:=] ?['\"]?"
+            r"([^\s;,)'\"]{0,128})"
+        ),
+    ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
     ("", re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})")),
     ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
@@ -574,7 +588,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 
-    if action is None and operation is not None and general_service in (None, "s3") and not (error_code or "").startswith("KMS."):
+    s3_operation = general_service in (None, "s3")
+    if action is None and operation is not None and s3_operation and not (error_code or "").startswith("KMS."):
         action = action_for_operation(operation)
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
@@ -595,9 +610,9 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             bucket, key = place.bucket, place.key
             if place.resource_arn is not None and resource_arn is None:
                 resource_arn = place.resource_arn
-            if operation in _BUCKET_LEVEL_OPERATIONS():
+            if operation in _bucket_level_operations():
                 key = None  # a bucket-level operation names no object: what follows the bucket is a prefix
-    elif bucket is not None and key is None and operation not in _BUCKET_LEVEL_OPERATIONS():
+    elif bucket is not None and key is None and operation not in _bucket_level_operations():
         # A key belongs with the bucket it was written with (a parameter beside it, a URI elsewhere).
         key = next((p.key for p in general.places() if p.bucket == bucket and p.key), None)
     if region is None and record is not None:
@@ -676,7 +691,7 @@ class _General:
 
 
 @lru_cache(maxsize=1)
-def _BUCKET_LEVEL_OPERATIONS() -> frozenset[str]:  # noqa: N802
+def _bucket_level_operations() -> frozenset[str]:
     """S3 operations that take no object key (their `Key`-looking arguments are prefixes or nothing)."""
     from bot.parse.vocabulary import operations_with_key, service_model
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import botocore.loaders
@@ -84,7 +84,7 @@ def _loader() -> botocore.loaders.Loader:
     return botocore.loaders.Loader()
 
 
-@lru_cache(maxsize=None)
+@cache
 def service_model(service: str) -> dict[str, Any] | None:
     """The service's `service-2.json` as botocore ships it, or None when this botocore has no model for it."""
     try:
@@ -105,7 +105,7 @@ def camel(name: str) -> str:
 
 def kebab(name: str) -> str:
     """`GetObject` -> `get-object` (AWS CLI subcommands)."""
-    return xform_name(name, "-")
+    return str(xform_name(name, "-"))
 
 
 def _is_one_word(name: str) -> bool:
@@ -161,11 +161,15 @@ def error_codes() -> frozenset[str]:
     """Every error code the models declare (each exception shape's `error.code`, else its name), plus S3's
     documented codes the S3 model has no shape for."""
     codes: set[str] = set(_S3_DOCUMENTED_CODES)
-    for _service, model in _models():
+    for service, model in _models():
         for shape_name, shape in model["shapes"].items():
             if shape.get("exception"):
                 codes.add(shape.get("error", {}).get("code") or shape_name)
                 codes.add(shape_name)
+                if service == "kms":
+                    # S3 relays the KMS error behind an SSE-KMS refusal as `KMS.<code>` (S3 API Reference,
+                    # "List of error codes": KMS.DisabledException, KMS.NotFoundException, ...).
+                    codes.add(f"KMS.{shape_name}")
     return frozenset(codes)
 
 
