@@ -68,9 +68,10 @@ class Mention:
     """One entity at a position (characters into the flattened text)."""
 
     pos: int
-    kind: str  # "operation" | "action" | "iac" | "code"
+    kind: str  # "operation" | "suggested" (in a tool's words: candidates) | "action" | "iac" | "code"
     service: str = ""
     name: str = ""
+    candidates: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=16384)
@@ -111,12 +112,73 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
 
 
 def mentions(flat: str) -> list[Mention]:
-    """Every operation, action, resource type and error code named in the text, in order."""
+    """Every operation, action, resource type and error code named in the text, in order, and the operations
+    a tool names in its own words."""
     out: list[Mention] = []
     for m in _WORD.finditer(flat):
         hit = classify_word(m.group(0))
         if hit is not None:
             out.append(Mention(m.start(), *hit))
+    out.extend(phrase_mentions(flat))
+    out.sort(key=lambda m: m.pos)
+    return out
+
+
+# Words between a verb and its nouns that name nothing: "putting S3 Bucket (name) Policy", "get the object".
+_FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my", "this", "that", "its", "to", "from"})
+_PHRASE_END = frozenset(":,.;!?")
+
+
+@lru_cache(maxsize=1)
+def _phrase_verb() -> re.Pattern[str]:
+    stated, _ = vocab.phrase_operations()
+    verbs = {k[0] for k in stated} | set(vocab._SYNONYMS)
+    alt = "|".join(sorted(verbs, key=len, reverse=True))
+    return re.compile(r"\b(?i:(" + alt + r"))\b")
+
+
+def _phrase_nouns(after: str) -> list[str]:
+    """The first nouns after a verb, skipping filler and names in parentheses or quotes, up to a clause's end."""
+    nouns: list[str] = []
+    for raw in after.split()[:10]:
+        if raw[0] in "(\"'`[<" or raw.lower() in _FILLER:
+            if raw[-1] in _PHRASE_END:
+                break
+            continue
+        word = raw.rstrip(":,.;!?)")
+        if not word.isalpha():
+            break
+        nouns.append(word.lower())
+        if raw[-1] in _PHRASE_END or len(nouns) == 4:
+            break
+    return nouns
+
+
+def phrase_mentions(flat: str) -> list[Mention]:
+    """Operations in a tool's words, as candidates: the text suggests them but names no API operation. "error
+    putting object" (PutObject), "creating S3 Bucket (b) Policy" (PutBucketPolicy: Terraform's verb is the
+    resource's, the nouns are the API's), "reading bucket ACL" (GetBucketAcl), "listing objects" (ListObjectsV2,
+    ListObjects)."""
+    stated, by_nouns = vocab.phrase_operations()
+    model = vocab.service_model("s3")
+    names = model["operations"] if model is not None else {}
+    out: list[Mention] = []
+    for m in _phrase_verb().finditer(flat):
+        verb = m.group(1).lower()
+        nouns = _phrase_nouns(flat[m.end() : m.end() + 200])
+        for n in range(len(nouns), 0, -1):
+            op = stated.get((verb, *nouns[:n]))
+            if op is not None:
+                # "listing objects": ListObjectsV2 or the older ListObjects.
+                found = (op + "V2", op) if op + "V2" in names else (op,)
+                out.append(Mention(m.start(), "suggested", "s3", "", found))
+                break
+            classes = vocab.verb_class(verb)
+            ops = by_nouns.get(tuple(nouns[:n]), ())
+            fits = [o for api in classes for o in ops if vocab.words_of(o)[0] == api.lower()]
+            if fits:
+                out.append(Mention(m.start(), "suggested", "s3", "", tuple(dict.fromkeys(fits))))
+                break
     return out
 
 
@@ -152,8 +214,13 @@ def choose_operation(found: list[Mention], error_pos: int | None) -> OperationCh
                 return OperationChoice(candidates=tuple(names[:6]))
             pick = pool[0]
         return OperationChoice(pick.name, pick.service)
-    suggested = list(dict.fromkeys(m.name for m in found if m.kind == "iac"))
-    return OperationChoice(candidates=tuple(suggested[:6]))
+    suggested: list[str] = []
+    for m in found:
+        if m.kind == "suggested":
+            suggested.extend(m.candidates)
+        elif m.kind == "iac":
+            suggested.append(m.name)
+    return OperationChoice(candidates=tuple(dict.fromkeys(suggested))[:6])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -229,7 +296,7 @@ def _param_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     def build(names: tuple[str, ...]) -> re.Pattern[str]:
         alt = "|".join(re.escape(n) for n in names)
         return re.compile(
-            r"(?<![\w-])(?:" + alt + r")[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\[(]?\s{0,2}b?"
+            r"(?<![\w-])(?:" + alt + r")[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\[(]?\s{0,2}(?:b(?=[\"']))?"
             r"([\"'`]?)([^\s\"'`,;)\]}]{1,2048})"
         )
 

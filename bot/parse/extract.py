@@ -63,6 +63,9 @@ KNOWN_CODES: tuple[str, ...] = (
     "InvalidCiphertextException",
     "IncorrectKeyException",
 )
+# A response without a body (HEAD) has no S3 code: SDKs put the HTTP reason in its place ("Forbidden: Forbidden"
+# from aws-sdk-go). Read only when no code is written (a status line's "403 Forbidden: <Error>..." is no code).
+_REASON_CODE = re.compile(r"(?<![.\w])(?<!\d )(Forbidden|NotFound|BadRequest): ")
 _CODE_ALT = "|".join(re.escape(c) for c in sorted(KNOWN_CODES, key=len, reverse=True))
 _CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
 
@@ -426,6 +429,8 @@ def _error_code(flat: str, enriched: bool) -> str | None:
             best = (idx, code)
     if best is not None:
         return best[1]
+    if ": " in flat and (rm := _REASON_CODE.search(flat)) is not None:
+        return rm.group(1)
     if enriched and _EXCEPTION_CONTEXT.search(flat):
         return "AccessDenied"
     return None

@@ -216,6 +216,79 @@ def parameter_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Operations in a tool's own words: "error putting object", "failed to list objects", "creating S3 Bucket Policy"
+# ---------------------------------------------------------------------------------------------------------
+_WORDS = re.compile(r"[A-Z]+[a-z0-9]*(?=[A-Z]|$)|[A-Z][a-z0-9]+|[a-z0-9]+")
+# Verbs tools use for an API verb they do not spell: each stands for a class of API verbs (a candidate only).
+VERB_CLASSES: dict[str, tuple[str, ...]] = {
+    "write": ("Put", "Create", "Update", "Upload"),
+    "read": ("Get", "Head", "List"),
+    "remove": ("Delete",),
+}
+_SYNONYMS: dict[str, str] = {
+    "creating": "write", "create": "write", "putting": "write", "put": "write", "setting": "write", "set": "write",
+    "updating": "write", "update": "write", "writing": "write", "write": "write", "uploading": "write",
+    "upload": "write", "saving": "write", "save": "write", "storing": "write", "store": "write",
+    "reading": "read", "read": "read", "getting": "read", "get": "read", "fetching": "read", "fetch": "read",
+    "downloading": "read", "download": "read", "listing": "read", "list": "read", "checking": "read",
+    "check": "read", "describing": "read", "describe": "read", "heading": "read", "loading": "read",
+    "load": "read", "opening": "read", "open": "read",
+    "deleting": "remove", "delete": "remove", "removing": "remove", "remove": "remove", "destroying": "remove",
+}  # fmt: skip
+
+
+def words_of(name: str) -> tuple[str, ...]:
+    """`PutBucketPolicy` -> ("put", "bucket", "policy"); `ListObjectsV2` -> ("list", "objects", "v2")."""
+    return tuple(w.lower() for w in _WORDS.findall(name))
+
+
+def gerund(verb: str) -> str:
+    """English -ing form of an API verb: put -> putting, create -> creating, list -> listing."""
+    v = verb.lower()
+    if v.endswith("e") and not v.endswith("ee"):
+        return v[:-1] + "ing"
+    if len(v) == 3 and v[0] not in "aeiou" and v[1] in "aeiou" and v[2] not in "aeiouwxy":
+        return v + v[-1] + "ing"
+    return v + "ing"
+
+
+@lru_cache(maxsize=1)
+def phrase_operations() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], tuple[str, ...]]]:
+    """S3's operations as a tool words them, from the model's names.
+
+    First table, the operation a phrase spells: (verb as written, noun, ...) -> operation, the verb in its base form
+    or -ing form (`("putting", "object")` -> PutObject, `("get", "bucket", "policy")` -> GetBucketPolicy), and,
+    where no other operation has the same nouns, without a leading `bucket` (`("putting", "policy")`).
+    Second table: nouns -> every operation with those nouns (for a verb that only suggests the API verb).
+    """
+    model = service_model("s3")
+    stated: dict[tuple[str, ...], str] = {}
+    by_nouns: dict[tuple[str, ...], list[str]] = {}
+    if model is None:
+        return stated, {}
+    for name in model["operations"]:
+        verb, *nouns = words_of(name)
+        if not nouns:
+            continue
+        variants = [tuple(nouns)]
+        if nouns[-1].endswith("s"):
+            variants.append((*nouns[:-1], nouns[-1][:-1]))  # "listing object versions" and "... version"
+        if nouns[0] == "bucket" and len(nouns) > 1:
+            variants.append(tuple(nouns[1:]))
+        for n in variants:
+            by_nouns.setdefault(n, []).append(name)
+            for spelled in (verb, gerund(verb)):
+                stated.setdefault((spelled, *n), name)
+    return stated, {k: tuple(v) for k, v in by_nouns.items()}
+
+
+def verb_class(word: str) -> tuple[str, ...]:
+    """The API verbs a tool's verb (`reading`, `uploading`, `removing`) may stand for; () for any other word."""
+    cls = _SYNONYMS.get(word.lower())
+    return VERB_CLASSES[cls] if cls is not None else ()
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Infrastructure resource types -> the operation their create/update handler calls
 # ---------------------------------------------------------------------------------------------------------
 # Names the derivation below cannot reach (Terraform AWS provider docs, "Resource: aws_s3_..." pages; the
