@@ -9,6 +9,13 @@ import statistics
 import time
 from collections.abc import Callable
 
+from benchmarks.parse_corpus import (
+    TARGET_STATED_RATE,
+    TARGET_WRONG_WHEN_SILENT_RATE,
+    load_corpus,
+    messages_per_second,
+    score_corpus,
+)
 from benchmarks.workloads import generated_cases, realistic_case, slack_message_40k
 from bot.parse import parse_text
 from bot.simulate_cli import _PolicyCache, case_from_json
@@ -35,9 +42,23 @@ def bench_parse() -> list[Row]:
     texts = [s["text"] for s in load_jsonl(SHARED / "samples" / "errors.jsonl")]
     texts += [s["text"] for s in load_jsonl(FIXTURES / "errors_own.jsonl")]
     per_batch = _median_seconds(lambda: [parse_text(t) for t in texts], rounds=7)
+    corpus = load_corpus()
+    score = score_corpus(corpus)
+    t = score.total
     return [
         ("parse", "40,000-character Slack message", f"{worst * 1000:.1f} ms"),
         ("parse", f"real pasted errors ({len(texts)} samples)", f"{len(texts) / per_batch:,.0f} messages/s"),
+        ("parse", f"corpus of real pastes ({t.texts} texts)", f"{messages_per_second(corpus):,.0f} messages/s"),
+        (
+            "parse",
+            f"corpus: stated fields extracted (target {TARGET_STATED_RATE:.0%}; known misses count)",
+            f"{t.stated_hit}/{t.stated} = {t.stated_rate:.1%}",
+        ),
+        (
+            "parse",
+            f"corpus: silent fields given a value (target <= {TARGET_WRONG_WHEN_SILENT_RATE:.0%})",
+            f"{t.silent_wrong}/{t.silent} = {t.wrong_when_silent_rate:.1%}",
+        ),
     ]
 
 
