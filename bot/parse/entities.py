@@ -45,7 +45,7 @@ _WHOLE_MASK = re.compile(
     r"[\[(<]?(?i:x{3,}|\?{3,}|#{3,}|redacted|masked|hidden|removed|censored|obfuscated|sanitized|anonymi[sz]ed|"
     r"omitted|elided)[\])>]?"
 )
-_MASK_PART = re.compile(r"(?i:redacted|masked|censored|obfuscated|sanitized|anonymi[sz]ed)")
+_MASK_PART = re.compile(r"(?i:redacted|masked|censored|obfuscated|sanitized|anonymi[sz]ed|edited)")
 _ELISION = ("…", "...", "***", "<", ">", "{", "}", "${", "%s")
 _NO_VALUE = frozenset({"null", "none", "undefined", "nil", "-", "n/a"})
 
@@ -58,9 +58,31 @@ def is_masked(value: str) -> bool:
         return True
     if any(e in v for e in _ELISION) or (v[0] == "$" and v[1:2].isalpha()):
         return True
-    if _WHOLE_MASK.fullmatch(v) is not None:
+    if _WHOLE_MASK.fullmatch(v) is not None or (v[0] == "[" and v[-1] == "]"):
         return True
-    return any(_MASK_PART.fullmatch(part) is not None for part in re.split(r"[-_./]", v))
+    parts = [p for p in re.split(r"[-_./]", v) if p]
+    if any(_MASK_PART.fullmatch(part) is not None for part in parts):
+        return True
+    # `xxx.xxxxxxxx.com`: every part but a short suffix is x's.
+    return len(parts) > 1 and all(_X_ONLY.fullmatch(p) is not None for p in parts[:-1]) and len(parts[-1]) <= 3
+
+
+_X_ONLY = re.compile(r"(?i:x{2,})")
+
+
+def stated_arn(value: str | None) -> str | None:
+    """The ARN as the text states it, or None when it is no ARN or its account is masked (`arn:aws:sts::****:...`,
+    `arn:aws:iam::<account-ID>:user/x`, `arn:aws:iam::4423XXXXXXXX:role/r`): an account is empty, `aws` or 12
+    digits (IAM User Guide, "IAM ARNs")."""
+    if value is None or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    if len(parts) < 6 or any(ch in value for ch in "<>{}[]#"):
+        return None
+    account = parts[4]
+    if account and account != "aws" and not (len(account) == 12 and account.isdigit()):
+        return None
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +120,12 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
     if w.startswith("aws_") and (iac := vocab.iac_operation(w.split(".", 1)[0])) is not None:
         return "iac", iac.service, iac.name
     last = w.rsplit(".", 1)[-1]
-    if last != w and last in codes:
+    # A class name is an AWS error code only in an AWS SDK's package (`java.nio.file.AccessDeniedException` is
+    # Java's own, which hadoop-aws throws for any 403).
+    aws_package = last == w or any(p in w.lower() for p in ("amazon", "aws", "kms.", "s3."))
+    if last != w and last in codes and aws_package:
         return "code", "", last
-    if last.endswith("Exception") and last.removesuffix("Exception") in codes:
+    if last.endswith("Exception") and last.removesuffix("Exception") in codes and aws_package:
         return "code", "", last.removesuffix("Exception")  # Java v2: NoSuchKeyException is S3's NoSuchKey
     ops = vocab.operations()
     for candidate in dict.fromkeys((w, last)):
@@ -361,7 +386,7 @@ def param_places(flat: str) -> list[Place]:
 # refusal. An unquoted name must look like one (a digit, dot or hyphen in it), so "bucket policy" is no bucket.
 _BUCKET_SENTENCE = re.compile(
     r"\b[Bb]ucket(?: named| name| called)?:? ?(?:([\"'`\u2018\u201c])([^\s\"'`\u2019\u201d]{3,255})[\"'`\u2019\u201d]"
-    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62}))"
+    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/:.-]))"
 )
 
 

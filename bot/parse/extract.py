@@ -244,9 +244,12 @@ def _is_elided_id(value: str) -> bool:
     v = value.strip()
     return (
         not v
-        or v.lower() in {"null", "none", "undefined", "-"}
+        or v.lower() in {"null", "none", "undefined", "-", "id", "requestid", "request-id", "request_id", "reqid"}
         or (v.startswith("<") and v.endswith(">"))
-        or v.endswith(("...", "…"))
+        or "..." in v
+        or "…" in v
+        or v.strip("*") == ""
+        or any(w in v.lower() for w in ("redacted", "hidden", "masked"))
     )
 
 
@@ -644,6 +647,15 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if k != "aws:SecureTransport" or k not in stated:
             stated.setdefault(k, []).append(v)
 
+    # What the text masked is no value: a bucket S3 could not have, a glob or placeholder for a key, an ARN
+    # with a masked account.
+    if bucket is not None and not entities.valid_bucket(bucket):
+        bucket = None
+    if key is not None and ("*" in key or "<" in key or "${" in key):
+        key = None
+    principal = entities.stated_arn(principal)
+    resource_arn = entities.stated_arn(resource_arn)
+    policy_arn = entities.stated_arn(policy_arn)
     return DeniedRequest(
         source_format=_source_format(flat),
         service=service,
