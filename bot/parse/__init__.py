@@ -72,6 +72,9 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("response code ", re.compile(r"HTTP response code [45]\d\d")),  # s3fs-fuse
     ("HTTP Error ", re.compile(r"HTTP Error [45]\d\d: ")),  # Python's urllib (cfn-response)
     ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
+    # An HTTP error status however a tool logs it: "(HTTP 403)", "status: 403", "Status 403", "status=403".
+    ("HTTP ", re.compile(r"\bHTTP [45]\d\d\b")),
+    ("tatus", re.compile(r"(?<![\w-])[Ss]tatus(?:[ _-]?[Cc]ode)?[\"']?\s?[:=]?\s?[45]\d\d\b")),
 )
 
 

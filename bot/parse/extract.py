@@ -144,12 +144,15 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "",
         re.compile(
-            r"(?<!Extended )(?<!extended )(?<!extended_)(?<!Extended-)(?i:request[ _-]?id)[\"']?\s?[:=] ?['\"]?"
-            r"([^\s;,)'\"]{0,128})"
+            r"(?<!Extended )(?<!extended )(?<!extended_)(?<!Extended-)(?i:request[ _-]?id)[\"']?\s?[:=] ?"
+            # A typed wrapper around the value: Swift's Optional("X"), Rust's Some("X"), R's chr "X".
+            r"(?:[A-Za-z]{1,12}\(|chr )?['\"]?([^\s;,)'\"{}\[\]]{0,128})"
         ),
     ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
-    ("", re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})")),
+    ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9]{1,128})")),
+    # Redshift's S3ServiceException: "Status 403,Error AccessDenied,Rid D14F284FE3B45734,ExtRid ...".
+    ("Rid ", re.compile(r"(?<![\w-])Rid ([0-9A-Z]{16})\b")),
     ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
     ("request_id: Some(", re.compile(r"\brequest_id: Some\(\"([A-Za-z0-9]{1,128})\"\)")),
 )
@@ -405,6 +408,11 @@ def _first(patterns: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...], text: 
     return best
 
 
+# Every request id AWS writes has a digit (S3's 16 characters, UUIDs); a poster's mask is x's or stars. A word
+# after the label ("Request ID: Exception name:" with the id left empty) is none.
+_ID_SHAPE = re.compile(r"\d|^[xX:*-]{3,128}$|\*")
+
+
 def _request_id(flat: str) -> str | None:
     low = flat.lower()
     if "request" not in low and "<requestid>" not in low:
@@ -415,7 +423,7 @@ def _request_id(flat: str) -> str | None:
             continue
         for m in p.finditer(flat):
             value = m.group(1).strip()
-            if value and not _is_elided_id(value):
+            if value and not _is_elided_id(value) and _ID_SHAPE.search(value) is not None:
                 candidates.append((m.start(), value))
                 break
     return min(candidates)[1] if candidates else None
@@ -424,7 +432,7 @@ def _request_id(flat: str) -> str | None:
 def _error_code(flat: str, enriched: bool) -> str | None:
     m = _first(_EXPLICIT_CODES, flat)
     if m is not None:
-        return m.group(1)
+        return m.group(1).rstrip(".")  # "Error Code: AccessDenied." (punctuation glued to the code)
     best: tuple[int, str] | None = None
     for message, code in _MESSAGE_CODES:
         idx = flat.find(message)
