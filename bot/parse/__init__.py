@@ -69,7 +69,7 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
 _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tatus code: ", re.compile(r"[Ss]tatus code: \d{3}, [Rr]equest id")),
     ("HTTP/", re.compile(r"HTTP/[123](?:\.[01])? [45]\d\d")),
-    ("response code ", re.compile(r"HTTP response code [45]\d\d")),  # s3fs-fuse
+    ("response code", re.compile(r"HTTP response code:? [45]\d\d")),  # s3fs-fuse, the AWS SDK for C++
     ("HTTP Error ", re.compile(r"HTTP Error [45]\d\d: ")),  # Python's urllib (cfn-response)
     ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
     # An HTTP error status however a tool logs it: "(HTTP 403)", "status: 403", "Status 403", "status=403".

@@ -20,7 +20,9 @@ character classes that cannot overlap what follows them: work is linear in the t
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -353,6 +355,12 @@ def _literal(m: re.Match[str], *, bucket: bool) -> bool:
 _MODERN_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
+def _around(hits: list[tuple[int, str]], pos: int) -> list[tuple[int, str]]:
+    """The hit just before and just after `pos` (hits sorted by position): the only ones that can be nearest."""
+    i = bisect.bisect_left(hits, (pos, ""))
+    return hits[max(0, i - 1) : i + 1]
+
+
 def param_places(flat: str) -> list[Place]:
     """Buckets named by SDK parameters; each with the key parameter written closest to it (within 300 characters),
     a key never taken from another bucket's parameters."""
@@ -369,7 +377,7 @@ def param_places(flat: str) -> list[Place]:
     for i, (pos, bucket) in enumerate(bucket_hits):
         lo = bucket_hits[i - 1][0] if i else pos - 300
         hi = bucket_hits[i + 1][0] if i + 1 < len(bucket_hits) else pos + 300
-        near = [(abs(kp - pos), k) for kp, k in key_hits if max(lo, pos - 300) < kp < min(hi, pos + 300)]
+        near = [(abs(kp - pos), k) for kp, k in _around(key_hits, pos) if max(lo, pos - 300) < kp < min(hi, pos + 300)]
         key = _key_or_none(min(near)[1]) if near else None
         if key is not None and key.startswith("arn:"):
             key = None  # a KMS key ARN, not an object key
@@ -448,6 +456,77 @@ def choose_place(places: list[Place], error_pos: int | None) -> Place | None:
     return best
 
 
+# "bucket archives, key /a/b", "Bucket: b, Key: k", "bucket b and object k": a bucket and its key written as a
+# pair in prose or a tool's message.
+_PROSE_PAIR = re.compile(
+    r"\b[Bb]ucket(?: name)?[:=]? [\"'`\[]?([A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9])[\"'`\]]?,? (?:and )?"
+    r"(?:[Kk]ey|[Oo]bject(?: key)?|[Pp]ath)[:=]? [\"'`\[]?([^\s\"'`\]]{1,2048})"
+)
+# "object KEY", "object \"KEY\"", "object [KEY]": a path-like name (a `/` or a file extension in it) after the word
+# (not "file", which tracebacks use for source files, nor "key", which KMS keys share).
+_OBJECT_PHRASE = re.compile(r"\b[Oo]bject(?: key| name)?:? [\"'`\[]?([^\s\"'`\[\]]{1,2048})")
+_PATH_LIKE = re.compile(r"/.|\.[A-Za-z0-9]{1,10}$")
+# Host and path logged as two fields (Ruby's Excon `:host => "b.s3.amazonaws.com"`, `:path => "/k"`, JSON logs).
+_HOST_FIELD = re.compile(r"(?<![\w-])[:\"']?(?i:host)[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"']?([A-Za-z0-9.-]{1,300})")
+_PATH_FIELD = re.compile(r"(?<![\w-])[:\"']?(?i:path)[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"'](/[^\"'\s]{0,2048})[\"']")
+
+
+def prose_places(flat: str) -> list[Place]:
+    if "ucket" not in flat:
+        return []
+    out: list[Place] = []
+    for m in _PROSE_PAIR.finditer(flat):
+        bucket = _clean(m.group(1))
+        if valid_bucket(bucket) and _REGION_NAME.fullmatch(bucket) is None:
+            out.append(Place(m.start(), bucket, _key_or_none(m.group(2)), None, 2))
+    return out
+
+
+def object_keys(flat: str) -> list[tuple[int, str]]:
+    """Keys a message names as the object it worked on (`error putting object a/b.json`, `object [a/b.dat]`)."""
+    out: list[tuple[int, str]] = []
+    for m in _OBJECT_PHRASE.finditer(flat):
+        key = _key_or_none(m.group(1))
+        if key is None or _PATH_LIKE.search(key) is None:
+            continue
+        if (
+            key is not None
+            and "://" not in key
+            and not key.startswith(("./", "~/", "../", "arn:"))
+            and ":\\" not in key
+        ):
+            out.append((m.start(), key))
+    return out
+
+
+def host_path_places(flat: str, parse_host: Callable[[str], tuple[str | None, str | None, bool] | None]) -> list[Place]:
+    """An S3 endpoint host and a request path logged as two fields of one record."""
+    if "ost" not in flat or "ath" not in flat:
+        return []
+    out: list[Place] = []
+    paths = [(m.start(), m.group(1)) for m in _PATH_FIELD.finditer(flat)]
+    for hm in _HOST_FIELD.finditer(flat):
+        parsed = parse_host(hm.group(1))
+        near = [
+            (abs(pos - hm.start()), path) for pos, path in _around(paths, hm.start()) if abs(pos - hm.start()) < 1500
+        ]
+        if parsed is None or not near:
+            continue
+        bucket, _region, path_style = parsed
+        path = unquote(min(near)[1].split("?", 1)[0]).lstrip("/")
+        if path_style:
+            bucket, _, path = path.partition("/")
+        if valid_bucket(bucket):
+            out.append(Place(hm.start(), bucket, _key_or_none(path), None, 3))
+    return out
+
+
 def places(flat: str, found: list[Mention]) -> list[Place]:
     """Every statement of a bucket (or access point) and key in the text."""
-    return [*uri_places(flat), *param_places(flat), *pair_places(flat, found), *sentence_places(flat)]
+    return [
+        *uri_places(flat),
+        *param_places(flat),
+        *prose_places(flat),
+        *pair_places(flat, found),
+        *sentence_places(flat),
+    ]

@@ -130,7 +130,7 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
     (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),
     (("Response {",), re.compile(r"\bResponse \{ (?:inner: Response \{ )?status: (\d{3})\b")),  # Rust SDK, older
-    (("response code ",), re.compile(r"HTTP response code (\d{3})\b")),
+    (("response code",), re.compile(r"HTTP response code:? (\d{3})\b")),
     (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
     (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
     (
@@ -631,6 +631,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     elif bucket is not None and key is None and operation not in _bucket_level_operations():
         # A key belongs with the bucket it was written with (a parameter beside it, a URI elsewhere).
         key = next((p.key for p in general.places() if p.bucket == bucket and p.key), None)
+    if key is None and (operation is None or operation not in _bucket_level_operations()):
+        # The object a message says it worked on ("error putting object a/b.json", "object [a/b.dat]").
+        named = entities.object_keys(flat)
+        if named:
+            anchor = general.error_pos(error_code) or 0
+            key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
     if region is None and record is not None:
         region = record.region
     if region is None:
@@ -704,7 +710,10 @@ class _General:
 
     def places(self) -> list[entities.Place]:
         if self._places is None:
-            self._places = entities.places(self.flat, self.mentions)
+            self._places = [
+                *entities.places(self.flat, self.mentions),
+                *entities.host_path_places(self.flat, parse_s3_host),
+            ]
         return self._places
 
     def error_pos(self, code: str | None) -> int | None:
