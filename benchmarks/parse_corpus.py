@@ -296,7 +296,7 @@ KNOWN_MISSES_HEADER = """\
 # Fields of the corpus (tests/parse/corpus/*.jsonl) that s3why's parser is known to get wrong today.
 # One line each: CASE_ID FIELD why. The figure (scripts/bench, the README's table) counts every one of them as a
 # miss; tests/parse/test_corpus.py asserts the targets on the other fields, and fails on a listed miss the parser
-# now gets right, so this list only shrinks. Regenerate the skeleton with
+# now gets right, so an entry leaves only when it is fixed (a new batch adds its own misses). Regenerate with
 #   python -m benchmarks.parse_corpus known-misses > tests/parse/corpus/KNOWN_MISSES
 # and keep the reasons written by hand where one was written.
 """
