@@ -74,6 +74,7 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
     # An HTTP error status however a tool logs it: "(HTTP 403)", "status: 403", "Status 403", "status=403".
     ("HTTP ", re.compile(r"\bHTTP [45]\d\d\b")),
+    (" (", re.compile(r"\b[45]\d\d \((?:Forbidden|Bad Request|Not Found|Unauthorized)\)")),  # browser consoles
     ("tatus", re.compile(r"(?<![\w-])[Ss]tatus(?:[ _-]?[Cc]ode)?[\"']?\s?[:=]?\s?[45]\d\d\b")),
 )
 

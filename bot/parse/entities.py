@@ -144,8 +144,18 @@ def mentions(flat: str) -> list[Mention]:
     out: list[Mention] = []
     for m in _WORD.finditer(flat):
         hit = classify_word(m.group(0))
-        if hit is not None:
-            out.append(Mention(m.start(), *hit))
+        if hit is None:
+            continue
+        kind, service, name = hit
+        if kind == "action" and flat.endswith(_API_LABELS, 0, m.start()):
+            kind = "operation"  # CloudFormation's "API: s3:PutBucketPolicy Access Denied" names the API call
+        out.append(Mention(m.start(), kind, service, name))
+    if "x-id=" in flat:
+        # The AWS SDKs for JavaScript v3 and others add the operation's name to the URL: `?x-id=PutObject`.
+        for m in _X_ID.finditer(flat):
+            hit = classify_word(m.group(1))
+            if hit is not None and hit[0] == "operation":
+                out.append(Mention(m.start(), *hit))
     out.extend(phrase_mentions(flat))
     out.sort(key=lambda m: m.pos)
     return out
@@ -207,6 +217,10 @@ def phrase_mentions(flat: str) -> list[Mention]:
                 out.append(Mention(m.start(), "suggested", "s3", "", tuple(dict.fromkeys(fits))))
                 break
     return out
+
+
+_API_LABELS = ("API: ", "API:", "api: ")
+_X_ID = re.compile(r"[?&]x-id=([A-Za-z0-9]{1,64})")
 
 
 def first_code(found: list[Mention]) -> str | None:

@@ -125,7 +125,7 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("HTTP/",), re.compile(r"HTTP/[123](?:\.[01])? (\d{3})\b")),
     (
         ("Forbidden", "Bad Request", "Not Found", "Moved Permanently", "Unauthorized"),
-        re.compile(r"\b([1-5]\d\d) (?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
+        re.compile(r"\b([1-5]\d\d) \(?(?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
     ),
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
     (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),

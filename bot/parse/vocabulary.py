@@ -11,7 +11,8 @@ Spellings (how tools write an operation name), for `GetObject`:
 - snake case `get_object` (boto3, botocore; `botocore.xform_name`), camel case `getObject` (Java, JavaScript),
 - kebab case `get-object` (the AWS CLI's `aws s3api` subcommands),
 - with the service in front: `S3.GetObject` (Step Functions, Java v1 request names), `s3.get_object`,
-  `S3:GetObject`; the IAM action `s3:GetObject` names a permission, not an operation (see `action_spelling`).
+  `S3::getObject` (PHP); the IAM action `s3:GetObject` names a permission, not an operation (see
+  `action_spelling`).
 
 One-word operations (KMS `Decrypt`, `Sign`, `Verify`, `Encrypt`) are English words: they count only with their
 service in front (`kms:Decrypt`, `KMS.Decrypt`).
@@ -131,9 +132,9 @@ def operations() -> dict[str, tuple[Operation, ...]]:
 
 @lru_cache(maxsize=1)
 def prefixed_operations() -> dict[str, Operation]:
-    """`S3.GetObject`, `s3.get_object`, `KMS.Decrypt`, `kms.decrypt`, `S3:GetObject` ... -> the operation.
+    """`S3.GetObject`, `s3.get_object`, `KMS.Decrypt`, `kms.decrypt`, `S3::getObject` ... -> the operation.
 
-    The lower-case `s3:` / `kms:` form with a Pascal name is the IAM action spelling and is not here.
+    `s3:GetObject` (in any case) is the IAM action's spelling, which names a permission: not here.
     """
     table: dict[str, Operation] = {}
     for service, model in _models():
@@ -142,14 +143,14 @@ def prefixed_operations() -> dict[str, Operation]:
             for prefix in _SERVICE_PREFIXES.get(service, (service,)):
                 for spelling in {name, xform_name(name), camel(name)}:
                     table.setdefault(f"{prefix}.{spelling}", op)
-                    if not prefix.islower():
-                        table.setdefault(f"{prefix}:{spelling}", op)
+                    table.setdefault(f"{prefix}::{spelling}", op)  # PHP's static calls: S3::getBucketLocation
     return table
 
 
 def action_spelling(text: str) -> Operation | None:
     """`s3:GetObject` / `kms:Decrypt` when it is also an operation's name (the IAM action it most often checks)."""
     service, sep, name = text.partition(":")
+    service = service.lower()  # IAM action names are case-insensitive: `S3:GetObject` is `s3:GetObject`
     if not sep or service not in _SERVICE_PREFIXES:
         return None
     model = service_model(service)

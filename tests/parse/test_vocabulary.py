@@ -84,7 +84,7 @@ def test_every_s3_operation_in_the_model_is_in_the_table() -> None:
 @pytest.mark.parametrize(
     "word",
     [
-        "GetObject", "get_object", "getObject", "get-object", "S3.GetObject", "s3.get_object", "S3:GetObject",
+        "GetObject", "get_object", "getObject", "get-object", "S3.GetObject", "s3.get_object", "S3::getObject",
         "AmazonS3.getObject", "client.get_object", "GetObjectAsync", "GetObjectWithContext", "GetObjectRequest",
         "GetObjectCommand", "GetObjectInput", "arn:aws:states:::aws-sdk:s3:getObject",
     ],
