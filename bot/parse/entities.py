@@ -440,11 +440,18 @@ _PAIR = re.compile(
 )
 
 
+_PAREN_BUCKET = re.compile(r"\(([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\)")
+
+
 def pair_places(flat: str, found: list[Mention]) -> list[Place]:
     """A `bucket/key` pair written right after an operation's name (`PutObject my-bucket/a/b.txt`)."""
     out: list[Place] = []
     for m in found:
         if m.kind != "operation":
+            continue
+        word = _WORD.match(flat, m.pos)
+        if word is not None and (pm := _PAREN_BUCKET.match(flat, word.end())) is not None:
+            out.append(Place(pm.start(1), pm.group(1), None, None, 2))  # S3::getBucketLocation(my-bucket)
             continue
         end = flat.find(" ", m.pos)
         if end < 0:

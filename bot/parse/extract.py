@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from bot.arn import Arn
 from bot.parse import entities
 from bot.parse import operations as ops
+from bot.parse.accesslog import read_access_log
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
 from bot.parse.entities import is_masked
@@ -285,6 +286,8 @@ def parse_s3_host(host: str) -> tuple[str | None, str | None, bool] | None:
             region = None
             if label.startswith("s3-") and _REGION.match(label[3:]):
                 region = label[3:]
+            elif label.startswith("s3-website-") and _REGION.match(label[11:]):
+                region = label[11:]  # website endpoints: BUCKET.s3-website-REGION.amazonaws.com
             for rest in labels[i + 1 :]:
                 if _REGION.match(rest):
                     region = rest
@@ -472,6 +475,7 @@ def _operation(flat: str) -> str | None:
 def _source_format(flat: str) -> str:
     checks: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("cloudtrail", ('"eventName"', '"eventSource"')),
+        ("access-log", (" REST.GET.", " REST.PUT.", " REST.HEAD.", " REST.DELETE.", " REST.POST.", " WEBSITE.GET.")),
         ("cloudfront", ("Error from cloudfront", "(CloudFront)", "x-amz-cf-id")),
         ("s3a", ("s3a://", "fs.s3a.")),
         ("rust", ("aws_sdk_s3", "SdkError", "ServiceError {", 'code: Some("')),
@@ -554,6 +558,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if resource_arn is None and record.resource_arn and not record.resource_arn.startswith("arn:aws:s3:::"):
             resource_arn = record.resource_arn  # a KMS key; S3's bucket and key come from requestParameters
         anonymous = anonymous or record.anonymous
+    logline = read_access_log(text) if record is None else None
+    if logline is not None:
+        error_code = logline.error_code or error_code
+        operation = operation or logline.operation
+        if principal is None and logline.requester and logline.requester.startswith("arn:"):
+            principal = logline.requester
     if brief:
         bucket, key, _ = _bucket_key_region(flat, operation, resource_arn, (), record)
         return DeniedRequest(
@@ -613,6 +623,10 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     bucket, key, region = _bucket_key_region(flat, operation, resource_arn, (http, inferred), record)
     if bucket is None and key is None:
         key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
+    if logline is not None and entities.valid_bucket(logline.bucket):
+        bucket, key = logline.bucket, logline.key  # the record's own fields: the request S3 served
+        if region is None and logline.host is not None and (host := parse_s3_host(logline.host)) is not None:
+            region = host[1]
     if bucket is not None and bucket.startswith("arn:"):
         # `s3://arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/KEY`: the access point is the resource, not a bucket.
         ap = next((p for p in general.places() if p.resource_arn is not None), None)
@@ -674,7 +688,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         source_format=_source_format(flat),
         service=service,
         error_code=error_code,
-        http_status=_http_status(flat),
+        http_status=logline.http_status if logline is not None else _http_status(flat),
         operation=operation,
         action=action,
         bucket=bucket,
@@ -683,7 +697,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         resource_arn=resource_arn,
         deny_kind=deny_kind,
         policy_type=policy_type,
-        request_id=_request_id(flat),
+        request_id=(logline.request_id if logline is not None else None) or _request_id(flat),
         region=region,
         anonymous=anonymous,
         policy_arn=policy_arn,
