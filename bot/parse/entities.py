@@ -440,7 +440,9 @@ _PAIR = re.compile(
 )
 
 
-_PAREN_BUCKET = re.compile(r"\(([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\)")
+# A literal bucket name as the call's argument (a variable such as `(request)` is no name: it has no digit, dot or
+# hyphen).
+_PAREN_BUCKET = re.compile(r"\(([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,61}[a-z0-9])\)")
 
 
 def pair_places(flat: str, found: list[Mention]) -> list[Place]:

@@ -884,7 +884,19 @@ def _authorization_id(flat: str) -> str | None:
     return m.group(1) if m is not None else None
 
 
-_BUCKET_REGION = re.compile(r"(?i:x-amz-bucket-region|bucket-region|Region): ?['\"]?([a-z]{2}(?:-gov)?-[a-z]{4,10}-\d)")
+_REGION_VALUE = r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d)\b"
+# The region a request went to, as tools state it: x-amz-bucket-region, --region, region=, region: , "region":,
+# region=>"...", AWS_REGION / AWS_DEFAULT_REGION, and SigV4's credential scope (AKID/DATE/REGION/s3/aws4_request).
+_BUCKET_REGION = re.compile(
+    r"(?i:x-amz-bucket-region|bucket-region|region)[\"']?\s?(?:=>|[:= ])\s?[\"']?" + _REGION_VALUE
+)
+_SCOPE_REGION = re.compile(
+    r"/\d{8}(?:/|%2F)" + _REGION_VALUE + r"(?:/|%2F)(?:s3|s3express|kms|sts)(?:/|%2F)aws4_request"
+)
+# SDK region constants: .NET's RegionEndpoint.USWest2, iOS's AWSRegionUSEast1, Java's Regions.US_EAST_1.
+_REGION_CONSTANT = re.compile(
+    r"(?:RegionEndpoint\.|AWSRegion|Regions?\.)([A-Z]{2}(?:Gov)?_?[A-Z][a-z]{3,9}_?\d|[A-Z]{2}_[A-Z]{4,10}_\d)\b"
+)
 
 
 def _region(flat: str, *arns: str | None) -> str | None:
@@ -897,4 +909,24 @@ def _region(flat: str, *arns: str | None) -> str | None:
             if loc.region:
                 return loc.region
     m = _BUCKET_REGION.search(flat)
-    return m.group(1) if m else None
+    if m is not None:
+        return m.group(1)
+    if "aws4_request" in flat and (m := _SCOPE_REGION.search(flat)) is not None:
+        return m.group(1)
+    if "Region" in flat and (m := _REGION_CONSTANT.search(flat)) is not None:
+        return _region_from_constant(m.group(1))
+    return None
+
+
+def _region_from_constant(name: str) -> str | None:
+    """`USWest2`, `US_WEST_2`, `APSouth1`, `USGovWest1` -> `us-west-2`, ... (the SDKs' region enums)."""
+    if "_" in name:
+        region = name.lower().replace("_", "-")
+    elif (m := _CAMEL_REGION.fullmatch(name)) is not None:
+        region = f"{m.group(1).lower()}{'-gov' if m.group(2) else ''}-{m.group(3).lower()}-{m.group(4)}"
+    else:
+        return None
+    return region if _REGION.match(region) else None
+
+
+_CAMEL_REGION = re.compile(r"([A-Z]{2})(Gov)?([A-Z][a-z]{3,9})(\d)")
