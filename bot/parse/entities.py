@@ -553,3 +553,30 @@ def places(flat: str, found: list[Mention]) -> list[Place]:
         *pair_places(flat, found),
         *sentence_places(flat),
     ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Which service refused: the SDKs name it
+# ---------------------------------------------------------------------------------------------------------
+# Java SDK v1/v2 "(Service: Amazon S3; ...)", "(Service: LakeFormation, ...)"; the exception's package
+# `software.amazon.awssdk.services.<id>.model.` / `com.amazonaws.services.<id>.model.`.
+_SERVICE_LABEL = re.compile(r"\(Service: ([A-Za-z][A-Za-z0-9 ]{0,40}?)[;,)]")
+_SERVICE_PACKAGE = re.compile(
+    r"(?:software\.amazon\.awssdk\.services|com\.amazonaws\.services)\.([a-z0-9]{2,40})\.model\."
+)
+
+
+def refusing_service(flat: str) -> str | None:
+    """The botocore service id of the service the text says refused (`lakeformation`, `rekognition`, `s3`), from
+    the SDK's service label or the exception's package; None when the text names none botocore knows."""
+    names: list[str] = []
+    if "(Service: " in flat:
+        names.extend(m.group(1) for m in _SERVICE_LABEL.finditer(flat))
+    if ".model." in flat:
+        names.extend(m.group(1) for m in _SERVICE_PACKAGE.finditer(flat))
+    known = vocab.service_ids()
+    for name in names:
+        sid = re.sub(r"^(?:amazon|aws)", "", name.lower().replace(" ", ""))
+        if sid in known:
+            return sid
+    return None

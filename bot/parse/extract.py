@@ -175,7 +175,8 @@ _KMS_OPERATIONS = frozenset(
 # The enriched message: "User: ARN is not authorized to perform: ACTION on resource: "ARN" because ..."
 # ---------------------------------------------------------------------------------------------------------
 _ENRICHED = re.compile(
-    r"User: (\S{1,2048}) is not authorized to perform: ?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*]{1,128})"
+    # The principal may hold a poster's placeholder with spaces (`arn:aws:iam::<acct>:user/<iam user name>`).
+    r"User: (\S{1,2048}?(?: [^\s:]{1,64}){0,3}) is not authorized to perform: ?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*]{1,128})"
     r"(?: on (?:resource: ?(\"[^\"]{0,4096}\"|\S{1,4096})|this resource))?"
     r"(?: ?(because|with) (.{0,600}))?"
 )
@@ -610,7 +611,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     elif record is not None and record.service and record.service != "s3":
         service = record.service
     else:
-        service = "s3"
+        service = entities.refusing_service(flat) or "s3"
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 

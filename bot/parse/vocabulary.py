@@ -95,6 +95,12 @@ def service_model(service: str) -> dict[str, Any] | None:
     return model
 
 
+@lru_cache(maxsize=1)
+def service_ids() -> frozenset[str]:
+    """Every service id botocore has a model for (`s3`, `kms`, `lakeformation`, ...): the data directory's names."""
+    return frozenset(_loader().list_available_services("service-2"))
+
+
 def _models() -> list[tuple[str, dict[str, Any]]]:
     return [(s, m) for s in SERVICES if (m := service_model(s)) is not None]
 
