@@ -280,7 +280,8 @@ class Place:
 
 # s3://bucket/key and s3://arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/key (the AWS CLI's access point form;
 # a Multi-Region Access Point's ARN has no region and a NAME ending in `.mrap`).
-_S3_URI = re.compile(r"s3[an]?://([^\s\"'`<>|]{1,2400})")
+# `<` and `>` are kept inside the URI so that a masked part (`s3://logs-<hidden>/a.zip`) is seen as masked.
+_S3_URI = re.compile(r"s3[an]?://([^\s\"'`|]{1,2400})")
 _AP_ARN = re.compile(r"(arn:aws[a-z-]{0,20}:s3(?:-object-lambda)?:[a-z0-9-]{0,30}:\d{12}:accesspoint[/:][\w.-]{1,100})")
 _S3_ARN = re.compile(r"arn:aws[a-z-]{0,20}:s3:::([^\s\"'`<>|,;()\[\]{}]{1,2400})")
 _TRAILING = ".,;:)]}>\"'`*!?"
@@ -290,9 +291,15 @@ def _clean(value: str) -> str:
     return value.rstrip(_TRAILING)
 
 
-def valid_bucket(name: str | None) -> bool:
-    """A bucket name S3 could have (naming rules above) that is not masked."""
-    return name is not None and _BUCKET_NAME.fullmatch(name) is not None and not is_masked(name)
+def valid_bucket(name: str | None, *, short: bool = False) -> bool:
+    """A bucket name S3 could have (naming rules above) that is not masked. `short`: also a one- or two-character
+    name as people write for an example (`s3://b/k`), when the text states it in a strong form (a URI, an ARN)."""
+    if name is None or is_masked(name):
+        return False
+    return (_SHORT_NAME if short else _BUCKET_NAME).fullmatch(name) is not None
+
+
+_SHORT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?")
 
 
 def _key_or_none(key: str | None) -> str | None:
@@ -316,6 +323,8 @@ def uri_places(flat: str) -> list[Place]:
             bucket = _clean(bucket)
             if valid_bucket(bucket):
                 out.append(Place(m.start(), bucket, _key_or_none(key), None, 3))
+            elif is_masked(bucket) and key:
+                out.append(Place(m.start(), None, _key_or_none(key), None, 3))  # s3://***/key: the key stands
     if "arn:" in flat:
         for m in _AP_ARN.finditer(flat):
             tail = flat[m.end() : m.end() + 2100]
@@ -383,7 +392,7 @@ def param_places(flat: str) -> list[Place]:
         return []
     bucket_re, key_re = _param_patterns()
     bucket_hits = [(m.start(), _clean(m.group(2))) for m in bucket_re.finditer(flat) if _literal(m, bucket=True)]
-    bucket_hits = [(p, b) for p, b in bucket_hits if valid_bucket(b) or b.startswith("arn:")]
+    bucket_hits = [(p, b) for p, b in bucket_hits if valid_bucket(b) or b.startswith("arn:") or is_masked(b)]
     if not bucket_hits:
         return []
     key_hits = [(m.start(), m.group(2)) for m in key_re.finditer(flat) if _literal(m, bucket=False)]
@@ -400,7 +409,7 @@ def param_places(flat: str) -> list[Place]:
             if ap is not None:
                 out.append(Place(pos, None, key, ap.group(1), 2))
             continue
-        out.append(Place(pos, bucket, key, None, 2))
+        out.append(Place(pos, None if is_masked(bucket) else bucket, key, None, 2))
     return out
 
 
@@ -468,7 +477,9 @@ def choose_place(places: list[Place], error_pos: int | None) -> Place | None:
     """The strongest statement of where the request went; among equals, the one closest to the error."""
     named = [p for p in places if p.bucket is not None or p.resource_arn is not None]
     if not named:
-        return None
+        # Only keys whose bucket the poster masked: the key is still what the text states.
+        keyed = [p for p in places if p.key is not None]
+        return max(keyed, key=lambda p: p.strength) if keyed else None
     anchor = error_pos if error_pos is not None else 0
     best = max(named, key=lambda p: (p.strength, -abs(p.pos - anchor)))
     if best.key is None:

@@ -634,7 +634,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         bucket, key = None, ap.key if ap is not None else None
         if ap is not None and resource_arn is None:
             resource_arn = ap.resource_arn
-    stated_arn = Arn.parse(resource_arn) if resource_arn else None
+    stated_arn = Arn.parse(unmasked) if (unmasked := entities.stated_arn(resource_arn)) else None
     if bucket is None and key is None and (stated_arn is None or stated_arn.service != "s3"):
         place = entities.choose_place(general.places(), general.error_pos(error_code))
         if place is not None:
@@ -678,7 +678,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
 
     # What the text masked is no value: a bucket S3 could not have, a glob or placeholder for a key, an ARN
     # with a masked account.
-    if bucket is not None and not entities.valid_bucket(bucket):
+    if bucket is not None and not entities.valid_bucket(bucket, short=True):
         bucket = None
     if key is not None and ("*" in key or "<" in key or "${" in key):
         key = None
@@ -763,7 +763,8 @@ def _bucket_key_region(
         return arn.s3_bucket, arn.s3_key, None
     if arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
         return arn.resource.removeprefix("bucket/") or None, None, None
-    locs = [loc for loc in _locations(flat, operation) if loc.bucket and not is_placeholder(loc.bucket)]
+    every = _locations(flat, operation)
+    locs = [loc for loc in every if loc.bucket and not is_placeholder(loc.bucket) and _named(loc.bucket)]
     for found, priority in zip(inferred, (_P_STRONG, _P_CLI), strict=False):
         if found.bucket and not is_placeholder(found.bucket):
             locs.append(_Location(priority, -1, found.bucket, found.key))
@@ -774,7 +775,16 @@ def _bucket_key_region(
         bucket = locs[0].bucket
         key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
         region = next((loc.region for loc in locs if loc.region), None)
+    else:
+        # The poster masked the bucket (`s3://***/site/index.html`) but left the key: the key is still stated.
+        masked = sorted((loc for loc in every if loc.key and not is_placeholder(loc.key)), key=lambda loc: loc.priority)
+        key = masked[0].key if masked else None
     return bucket, key, region
+
+
+def _named(bucket: str) -> bool:
+    """A name S3 could have: not one cut short by a mask (`logs-` of `logs-<hidden>`)."""
+    return bucket.startswith("arn:") or entities.valid_bucket(bucket, short=True)  # an access point: see below
 
 
 DIRECTORY_BUCKET_SUFFIX = "--x-s3"  # directory bucket names: NAME--AZID--x-s3 (S3 User Guide, directory buckets)
