@@ -12,7 +12,6 @@ import bisect
 import re
 from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache
 
 from bot.parse.entities import classify_word
 from bot.parse.extract import KNOWN_CODES, extract_request
@@ -21,7 +20,6 @@ from bot.parse.model import DeniedRequest, ParseResult, ParseWarning, PresignedU
 from bot.parse.normalize import looks_binary, normalize
 from bot.parse.presign import find_presigned
 from bot.parse.secrets import find_secrets, redact, secret_warnings
-from bot.parse.vocabulary import error_codes
 
 __all__ = ["MAX_INPUT_CHARS", "DeniedRequest", "ParseResult", "ParseWarning", "parse_text"]
 
@@ -79,15 +77,12 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-@lru_cache(maxsize=1)
-def _code_anchors() -> tuple[str, ...]:
-    """`CODE:` for every error code s3why or the service models know (built at first use)."""
-    return tuple(code + ":" for code in sorted(set(KNOWN_CODES) | error_codes()))
+_KNOWN_CODE_ANCHORS = tuple(code + ":" for code in KNOWN_CODES)
 
 
 def _anchor_positions(text: str) -> list[int]:
     positions: list[int] = []
-    for literal in (*_ANCHOR_LITERALS, *_code_anchors()):
+    for literal in (*_ANCHOR_LITERALS, *_KNOWN_CODE_ANCHORS):
         idx = text.find(literal)
         while idx >= 0:
             positions.append(idx)
@@ -100,28 +95,26 @@ def _anchor_positions(text: str) -> list[int]:
     return positions
 
 
-_WORD_BEFORE = re.compile(r"[\w.]{1,100}$")
-_CODE_ENDINGS = ("Exception", "Error")
+# Where a code the models declare can be read: `CODE: message` (the SDKs' form), or a name ending in one of the
+# two words most modelled codes end with (`ObjectNotInActiveTierError`, Java v2's `NoSuchKeyException`). Each
+# pattern starts at a capital and its classes stop where the literal after them starts: no backtracking.
+_CODE_COLON = re.compile(r"\b([A-Z][A-Za-z0-9]{2,80}(?:\.[A-Z][A-Za-z0-9]{2,80})?): ")
+_CODE_NAME = re.compile(r"\b([A-Z][A-Za-z0-9.]{0,100}(?:Exception|Error))\b")
 
 
 def _model_code_positions(text: str) -> list[int]:
-    """Where an error code the service models declare is written (`ObjectNotInActiveTierError`,
-    `KMSInvalidStateException`, Java v2's `NoSuchKeyException`): every such code ends in one of two words, so
-    each occurrence of those is checked against the vocabulary (the word before it read back at most 100
-    characters)."""
+    """Where an error code the service models declare is written, checked against the vocabulary."""
     out: list[int] = []
-    for ending in _CODE_ENDINGS:
-        idx = text.find(ending)
-        while idx >= 0:
-            end = idx + len(ending)
-            if end == len(text) or not (text[end].isalnum() or text[end] == "_"):
-                m = _WORD_BEFORE.search(text, max(0, idx - 100), idx)
-                word = (m.group(0) if m is not None else "") + ending
-                hit = classify_word(word)
-                if hit is not None and hit[0] == "code":
-                    out.append(idx - (len(word) - len(ending)))
-            idx = text.find(ending, end)
+    if ": " in text:
+        out.extend(m.start() for m in _CODE_COLON.finditer(text) if _is_code(m.group(1)))
+    if "Exception" in text or "Error" in text:
+        out.extend(m.start() for m in _CODE_NAME.finditer(text) if _is_code(m.group(1)))
     return out
+
+
+def _is_code(word: str) -> bool:
+    hit = classify_word(word)
+    return hit is not None and hit[0] == "code"
 
 
 _GENERIC_DENIAL = frozenset({"AccessDenied", "AccessDeniedException", "Forbidden", "403", "403 Forbidden"})

@@ -32,6 +32,9 @@ from bot.parse import vocabulary as vocab
 # A word as tools write names: letters first, then letters, digits, `_`, `.`, `:` and `-` (so `S3.PutObject`,
 # `s3:GetObject`, `client.get_object`, `list-objects-v2` and `AWS::S3::BucketPolicy` are one word each).
 _WORD = re.compile(r"[A-Za-z][\w.:-]{1,120}")
+# The words that can name anything here: a lower-case or capitalised run, then an inner capital, `_`, `.`, `:` or
+# `-` (so `the`, `Error` and `bucket` are skipped without a lookup). The two classes are disjoint: no backtracking.
+_NAME_WORD = re.compile(r"[A-Za-z][a-z0-9]{0,120}[A-Z_.:-][\w.:-]{0,120}")
 # Suffixes SDKs add to an operation's name: .NET `PutObjectAsync`, Go v1 `GetObjectWithContext`, Java/JS request
 # and command classes (`PutObjectRequest`, `GetObjectCommand`), Go `GetObjectInput`, Rust `GetObjectError`.
 _OP_SUFFIXES = ("WithContext", "Async", "Request", "Command", "Input", "Output", "Error")
@@ -52,6 +55,7 @@ _ELISION = ("…", "...", "***", "<", ">", "{", "}", "${", "%s")
 _NO_VALUE = frozenset({"null", "none", "undefined", "nil", "-", "n/a"})
 
 
+@lru_cache(maxsize=4096)
 def is_masked(value: str) -> bool:
     """True for a value the poster hid or elided (`***`, `xxx`, `REDACTED`, `<bucket>`, `${BUCKET}`, `{bucket}`,
     `%s`, `...`, `$BUCKET`): such a value names nothing."""
@@ -72,6 +76,9 @@ def is_masked(value: str) -> bool:
 _X_ONLY = re.compile(r"(?i:x{2,})")
 
 
+_ARN_MASK = re.compile(r"[<>{}\[\]#]")
+
+
 def stated_arn(value: str | None) -> str | None:
     """The ARN as the text states it, or None when it is no ARN or its account is masked (`arn:aws:sts::****:...`,
     `arn:aws:iam::<account-ID>:user/x`, `arn:aws:iam::4423XXXXXXXX:role/r`): an account is empty, `aws` or 12
@@ -79,7 +86,7 @@ def stated_arn(value: str | None) -> str | None:
     if value is None or not value.startswith("arn:"):
         return None
     parts = value.split(":", 5)
-    if len(parts) < 6 or any(ch in value for ch in "<>{}[]#"):
+    if len(parts) < 6 or _ARN_MASK.search(value) is not None:
         return None
     account = parts[4]
     if account and account != "aws" and not (len(account) == 12 and account.isdigit()):
@@ -139,10 +146,10 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
 
 
 def mentions(flat: str) -> list[Mention]:
-    """Every operation, action, resource type and error code named in the text, in order, and the operations
-    a tool names in its own words."""
+    """Every operation, action, resource type and error code named in the text, in order (the operations a
+    tool names in its own words are `phrase_mentions`)."""
     out: list[Mention] = []
-    for m in _WORD.finditer(flat):
+    for m in _NAME_WORD.finditer(flat):
         hit = classify_word(m.group(0))
         if hit is None:
             continue
@@ -156,7 +163,6 @@ def mentions(flat: str) -> list[Mention]:
             hit = classify_word(m.group(1))
             if hit is not None and hit[0] == "operation":
                 out.append(Mention(m.start(), *hit))
-    out.extend(phrase_mentions(flat))
     out.sort(key=lambda m: m.pos)
     return out
 
@@ -237,10 +243,11 @@ class OperationChoice:
     candidates: tuple[str, ...] = ()
 
 
-def choose_operation(found: list[Mention], error_pos: int | None) -> OperationChoice:
+def choose_operation(found: list[Mention], error_pos: int | None, flat: str = "") -> OperationChoice:
     """The operation named closest before the error (else the first after it); S3's before other services'.
 
-    IAM actions and resource types only suggest operations: they become candidates when nothing names one.
+    A tool's own words (`phrase_mentions` of `flat`), IAM actions and resource types only suggest operations:
+    they become candidates when nothing names one.
     """
     stated = [m for m in found if m.kind == "operation"]
     if stated:
@@ -256,7 +263,7 @@ def choose_operation(found: list[Mention], error_pos: int | None) -> OperationCh
             pick = pool[0]
         return OperationChoice(pick.name, pick.service)
     suggested: list[str] = []
-    for m in found:
+    for m in sorted([*found, *phrase_mentions(flat)], key=lambda m: m.pos) if flat else found:
         if m.kind == "suggested":
             suggested.extend(m.candidates)
         elif m.kind == "iac":

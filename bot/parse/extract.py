@@ -599,7 +599,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         error_code = entities.first_code(general.mentions)
     general_service: str | None = None
     if operation is None and not candidates:
-        choice = entities.choose_operation(general.mentions, general.error_pos(error_code))
+        choice = entities.choose_operation(general.mentions, general.error_pos(error_code), flat)
         operation, candidates, general_service = choice.operation, choice.candidates, choice.service
         if general_service in ("kms", "sts") and operation is not None and action is None:
             action = f"{general_service}:{operation}"  # KMS's and STS's actions are named as their operations
@@ -725,8 +725,10 @@ class _General:
 
     def places(self) -> list[entities.Place]:
         if self._places is None:
+            # A `bucket/key` written after an operation's name is read only where the names were looked up (the
+            # per-format rules did not find the operation): that lookup is the general path's costliest step.
             self._places = [
-                *entities.places(self.flat, self.mentions),
+                *entities.places(self.flat, self._mentions or []),
                 *entities.host_path_places(self.flat, parse_s3_host),
             ]
         return self._places

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-import bot.parse as parse_pkg
 from bot.parse import entities, parse_text
 from bot.parse import vocabulary as vocab
 from bot.s3ops import S3_OPERATIONS, SDK_ALIASES
@@ -25,7 +24,6 @@ def _clear_caches() -> None:
         vocab._handler_operation,
         entities.classify_word,
         entities._param_patterns,
-        parse_pkg._code_anchors,
     ):
         fn.cache_clear()
 
