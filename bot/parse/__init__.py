@@ -72,17 +72,18 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
     # An HTTP error status however a tool logs it: "(HTTP 403)", "status: 403", "Status 403", "status=403".
     ("HTTP ", re.compile(r"\bHTTP [45]\d\d\b")),
-    (" (", re.compile(r"\b[45]\d\d \((?:Forbidden|Bad Request|Not Found|Unauthorized)\)")),  # browser consoles
-    ("tatus", re.compile(r"(?<![\w-])[Ss]tatus(?:[ _-]?[Cc]ode)?[\"']?\s?[:=]?\s?[45]\d\d\b")),
+    ("(Forbidden)", re.compile(r"[45]\d\d \(Forbidden\)")),  # browser consoles: "PUT https://... 403 (Forbidden)"
+    ("(Bad Request)", re.compile(r"[45]\d\d \(Bad Request\)")),
+    ("tatus", re.compile(r"[Ss]tatus(?:[ _-]?[Cc]ode)?[\"']?\s?[:=]?\s?[45]\d\d\b")),
 )
 
 
-_KNOWN_CODE_ANCHORS = tuple(code + ":" for code in KNOWN_CODES)
+_ALL_ANCHOR_LITERALS = (*_ANCHOR_LITERALS, *(code + ":" for code in KNOWN_CODES))
 
 
 def _anchor_positions(text: str) -> list[int]:
     positions: list[int] = []
-    for literal in (*_ANCHOR_LITERALS, *_KNOWN_CODE_ANCHORS):
+    for literal in _ALL_ANCHOR_LITERALS:
         idx = text.find(literal)
         while idx >= 0:
             positions.append(idx)
@@ -98,18 +99,28 @@ def _anchor_positions(text: str) -> list[int]:
 # Where a code the models declare can be read: `CODE: message` (the SDKs' form), or a name ending in one of the
 # two words most modelled codes end with (`ObjectNotInActiveTierError`, Java v2's `NoSuchKeyException`). Each
 # pattern starts at a capital and its classes stop where the literal after them starts: no backtracking.
-_CODE_COLON = re.compile(r"\b([A-Z][A-Za-z0-9]{2,80}(?:\.[A-Z][A-Za-z0-9]{2,80})?): ")
-_CODE_NAME = re.compile(r"\b([A-Z][A-Za-z0-9.]{0,100}(?:Exception|Error))\b")
+_CODE_COLON = re.compile(r"([A-Z][A-Za-z0-9]{2,80}(?:\.[A-Z][A-Za-z0-9]{2,80})?): ")
+_CODE_NAME = re.compile(r"([A-Z][A-Za-z0-9.]{0,100}(?:Exception|Error))\b")
 
 
 def _model_code_positions(text: str) -> list[int]:
     """Where an error code the service models declare is written, checked against the vocabulary."""
     out: list[int] = []
-    if ": " in text:
-        out.extend(m.start() for m in _CODE_COLON.finditer(text) if _is_code(m.group(1)))
-    if "Exception" in text or "Error" in text:
-        out.extend(m.start() for m in _CODE_NAME.finditer(text) if _is_code(m.group(1)))
+    for needed, pattern in ((": ", _CODE_COLON), ("Exception", _CODE_NAME), ("Error", _CODE_NAME)):
+        if needed not in text:
+            continue
+        # Distinct words first (the known codes are anchored already); positions only for a new code.
+        if all(w in _KNOWN_CODE_SET or not _is_code(w) for w in set(pattern.findall(text))):
+            continue
+        out.extend(
+            m.start()
+            for m in pattern.finditer(text)
+            if (m.start() == 0 or not text[m.start() - 1].isalnum()) and _is_code(m.group(1))
+        )
     return out
+
+
+_KNOWN_CODE_SET = frozenset(KNOWN_CODES)
 
 
 def _is_code(word: str) -> bool:

@@ -19,7 +19,6 @@ from bot.parse import operations as ops
 # Fields: a quoted string, a bracketed time, or a run of non-space characters.
 _FIELD = re.compile(r"\"[^\"\n]{0,8192}\"|\[[^\]\n]{0,64}\]|[^\s\"\[]{1,8192}")
 _OPERATION = re.compile(r"(?:REST|WEBSITE|BATCH|S3)\.[A-Z]{1,10}\.[A-Z_]{1,40}")
-_MARKERS = (" REST.", " WEBSITE.", " BATCH.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +41,10 @@ def _value(field: str) -> str | None:
 
 def read_access_log(text: str) -> AccessLogRecord | None:
     """The first access log record in the text whose request failed (a 4xx/5xx status), or None."""
-    if not any(m in text for m in _MARKERS):
+    if " REST." not in text and " WEBSITE." not in text and " BATCH." not in text:
         return None
     for line in text.splitlines():
-        if not any(m in line for m in _MARKERS):
+        if " REST." not in line and " WEBSITE." not in line and " BATCH." not in line:
             continue
         fields = _FIELD.findall(line)
         record = _record(fields)

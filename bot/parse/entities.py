@@ -35,6 +35,7 @@ _WORD = re.compile(r"[A-Za-z][\w.:-]{1,120}")
 # The words that can name anything here: a lower-case or capitalised run, then an inner capital, `_`, `.`, `:` or
 # `-` (so `the`, `Error` and `bucket` are skipped without a lookup). The two classes are disjoint: no backtracking.
 _NAME_WORD = re.compile(r"[A-Za-z][a-z0-9]{0,120}[A-Z_.:-][\w.:-]{0,120}")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
 # Suffixes SDKs add to an operation's name: .NET `PutObjectAsync`, Go v1 `GetObjectWithContext`, Java/JS request
 # and command classes (`PutObjectRequest`, `GetObjectCommand`), Go `GetObjectInput`, Rust `GetObjectError`.
 _OP_SUFFIXES = ("WithContext", "Async", "Request", "Command", "Input", "Output", "Error")
@@ -149,14 +150,21 @@ def mentions(flat: str) -> list[Mention]:
     """Every operation, action, resource type and error code named in the text, in order (the operations a
     tool names in its own words are `phrase_mentions`)."""
     out: list[Mention] = []
-    for m in _NAME_WORD.finditer(flat):
-        hit = classify_word(m.group(0))
+    # The distinct words are looked up once (C-speed findall and set); only the few that name something are then
+    # found again, with their positions, by a substring scan.
+    for word in set(_NAME_WORD.findall(flat)):
+        hit = classify_word(word)
         if hit is None:
             continue
-        kind, service, name = hit
-        if kind == "action" and flat.endswith(_API_LABELS, 0, m.start()):
-            kind = "operation"  # CloudFormation's "API: s3:PutBucketPolicy Access Denied" names the API call
-        out.append(Mention(m.start(), kind, service, name))
+        idx = flat.find(word)
+        while idx >= 0:
+            whole = _NAME_WORD.match(flat, idx)
+            if whole is not None and whole.end() == idx + len(word) and (idx == 0 or flat[idx - 1] not in _WORD_CHARS):
+                kind, service, name = hit
+                if kind == "action" and flat.endswith(_API_LABELS, 0, idx):
+                    kind = "operation"  # CloudFormation's "API: s3:PutBucketPolicy Access Denied" names the API
+                out.append(Mention(idx, kind, service, name))
+            idx = flat.find(word, idx + len(word))
     if "x-id=" in flat:
         # The AWS SDKs for JavaScript v3 and others add the operation's name to the URL: `?x-id=PutObject`.
         for m in _X_ID.finditer(flat):
@@ -173,11 +181,14 @@ _PHRASE_END = frozenset(":,.;!?")
 
 
 @lru_cache(maxsize=1)
-def _phrase_verb() -> re.Pattern[str]:
+def _phrase_verbs() -> frozenset[str]:
     stated, _ = vocab.phrase_operations()
-    verbs = {k[0] for k in stated} | set(vocab._SYNONYMS)
-    alt = "|".join(sorted(verbs, key=len, reverse=True))
-    return re.compile(r"\b(?i:(" + alt + r"))\b")
+    return frozenset({k[0] for k in stated} | set(vocab.SYNONYMS))
+
+
+_PHRASE_WINDOW = 400  # characters either side of the error
+# A run of letters: each is checked against the verbs (a set lookup is cheaper than a regex alternation of them).
+_LETTERS = re.compile(r"[A-Za-z]{3,40}")
 
 
 def _phrase_nouns(after: str) -> list[str]:
@@ -197,7 +208,7 @@ def _phrase_nouns(after: str) -> list[str]:
     return nouns
 
 
-def phrase_mentions(flat: str) -> list[Mention]:
+def phrase_mentions(flat: str, error_pos: int | None = None) -> list[Mention]:
     """Operations in a tool's words, as candidates: the text suggests them but names no API operation. "error
     putting object" (PutObject), "creating S3 Bucket (b) Policy" (PutBucketPolicy: Terraform's verb is the
     resource's, the nouns are the API's), "reading bucket ACL" (GetBucketAcl), "listing objects" (ListObjectsV2,
@@ -206,8 +217,17 @@ def phrase_mentions(flat: str) -> list[Mention]:
     model = vocab.service_model("s3")
     names = model["operations"] if model is not None else {}
     out: list[Mention] = []
-    for m in _phrase_verb().finditer(flat):
-        verb = m.group(1).lower()
+    verbs = _phrase_verbs()
+    # A tool words the call it failed on just before (or right after) the error: read the text around it.
+    lo, hi = (
+        (max(0, error_pos - _PHRASE_WINDOW), error_pos + _PHRASE_WINDOW) if error_pos is not None else (0, len(flat))
+    )
+    if verbs.isdisjoint(_LETTERS.findall(flat[lo:hi].lower())):
+        return []
+    for m in _LETTERS.finditer(flat, lo, hi):
+        verb = m.group(0).lower()
+        if verb not in verbs or (m.start() and flat[m.start() - 1].isalnum()):
+            continue
         nouns = _phrase_nouns(flat[m.end() : m.end() + 200])
         for n in range(len(nouns), 0, -1):
             op = stated.get((verb, *nouns[:n]))
@@ -263,7 +283,7 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
             pick = pool[0]
         return OperationChoice(pick.name, pick.service)
     suggested: list[str] = []
-    for m in sorted([*found, *phrase_mentions(flat)], key=lambda m: m.pos) if flat else found:
+    for m in sorted([*found, *phrase_mentions(flat, error_pos)], key=lambda m: m.pos) if flat else found:
         if m.kind == "suggested":
             suggested.extend(m.candidates)
         elif m.kind == "iac":
@@ -526,6 +546,8 @@ def prose_places(flat: str) -> list[Place]:
 def object_keys(flat: str) -> list[tuple[int, str]]:
     """Keys a message names as the object it worked on (`error putting object a/b.json`, `object [a/b.dat]`)."""
     out: list[tuple[int, str]] = []
+    if "bject" not in flat:
+        return out
     for m in _OBJECT_PHRASE.finditer(flat):
         key = _key_or_none(m.group(1))
         if key is None or _PATH_LIKE.search(key) is None:

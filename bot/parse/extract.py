@@ -120,7 +120,7 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # Logged as a field: status=403, "statusCode": 403, http_status: 403, httpStatusCode=403, HTTPStatusCode: 403.
     (
         ("tatus", "TATUS"),
-        re.compile(r"(?<![\w-])(?i:(?:http[ _-]?)?status(?:[ _-]?code)?)[\"']?\s?[:=]\s?[\"']?([1-5]\d\d)\b"),
+        re.compile(r"(?i:status(?:[ _-]?code)?)[\"']?\s?[:=]\s?[\"']?([1-5]\d\d)\b"),
     ),
     (("HTTP ",), re.compile(r"\bHTTP ([45]\d\d)\b")),
     (("HTTP/",), re.compile(r"HTTP/[123](?:\.[01])? (\d{3})\b")),
@@ -145,7 +145,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "",
         re.compile(
-            r"(?<!Extended )(?<!extended )(?<!extended_)(?<!Extended-)(?i:request[ _-]?id)[\"']?\s?[:=] ?"
+            r"(?i:request[ _-]?id)[\"']?\s?[:=] ?"
             # A typed wrapper around the value: Swift's Optional("X"), Rust's Some("X"), R's chr "X".
             r"(?:[A-Za-z]{1,12}\(|chr )?['\"]?([^\s;,)'\"{}\[\]]{0,128})"
         ),
@@ -254,8 +254,11 @@ def _is_elided_id(value: str) -> bool:
         or "..." in v
         or "…" in v
         or v.strip("*") == ""
-        or any(w in v.lower() for w in ("redacted", "hidden", "masked"))
+        or _MASK_WORD.search(v) is not None
     )
+
+
+_MASK_WORD = re.compile(r"(?i:redacted|hidden|masked)")
 
 
 def _clean_key(key: str | None) -> str | None:
@@ -400,11 +403,19 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
 # ---------------------------------------------------------------------------------------------------------
 # One error's fields
 # ---------------------------------------------------------------------------------------------------------
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    """Is any of the literals in the text (a plain loop: no generator per call on this hot path)."""
+    for n in needles:  # noqa: SIM110
+        if n in text:
+            return True
+    return False
+
+
 def _first(patterns: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...], text: str) -> re.Match[str] | None:
     """The earliest match of any pattern; a pattern runs only when one of its literals is in the text."""
     best: re.Match[str] | None = None
     for needles, p in patterns:
-        if needles and not any(n in text for n in needles):
+        if needles and not _has_any(text, needles):
             continue
         m = p.search(text)
         if m is not None and (best is None or m.start() < best.start()):
@@ -426,6 +437,8 @@ def _request_id(flat: str) -> str | None:
         if needle and needle not in flat:
             continue
         for m in p.finditer(flat):
+            if flat[max(0, m.start() - 9) : m.start()].lower().startswith("extended"):
+                continue  # S3's extended request id (x-amz-id-2) is not the request id
             value = m.group(1).strip()
             if value and not _is_elided_id(value) and _ID_SHAPE.search(value) is not None:
                 candidates.append((m.start(), value))
@@ -473,38 +486,40 @@ def _operation(flat: str) -> str | None:
     return None
 
 
+_FORMAT_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("cloudtrail", ('"eventName"', '"eventSource"')),
+    ("access-log", (" REST.GET.", " REST.PUT.", " REST.HEAD.", " REST.DELETE.", " REST.POST.", " WEBSITE.GET.")),
+    ("cloudfront", ("Error from cloudfront", "(CloudFront)", "x-amz-cf-id")),
+    ("s3a", ("s3a://", "fs.s3a.")),
+    ("rust", ("aws_sdk_s3", "SdkError", "ServiceError {", 'code: Some("')),
+    ("s3fs", ("s3fs", "curl.cpp:")),
+    ("cfn-response", ("send(..) failed executing", "cfn-response", "cfnresponse")),
+    ("minio", ("mc: <ERROR>", "minio")),
+    ("airflow", ("airflow",)),
+    ("php", ('Error executing "', "S3::", "aws-sdk-php")),
+    ("java-v2", ("software.amazon.awssdk", "(Service: S3,")),
+    ("kotlin", ("aws.sdk.kotlin",)),
+    ("java-v1", ("com.amazonaws", "(Service: Amazon S3;", "(Service: AWSKMS;")),
+    ("dotnet", ("Amazon.S3.", "Amazon.Runtime", "AmazonS3Exception")),
+    ("terraform", ("Error: Error ", "in S3 bucket", "backend", ".terraform", "aws_s3_")),
+    ("rclone", ("rclone",)),
+    ("s3cmd", ("s3cmd", "S3 error: ")),
+    ("aws-cli", ("upload failed:", "download failed:", "copy failed:", "move failed:", "delete failed:")),
+    ("aws-cli", ("fatal error: An error occurred",)),
+    ("botocore", ("An error occurred (", "botocore", "boto3")),
+    ("go", ("operation error ", "status code: ", "aws-sdk-go")),
+    ("js-v3", ("@aws-sdk", "$metadata", "$fault")),
+    ("js-v2", ("aws-sdk/lib", "code: '", "Error: ")),
+    ("xml", ("<Error>", "<Code>")),
+    ("http", ("HTTP/1.", "HTTP/2")),
+    ("enriched", ("is not authorized to perform",)),
+    ("console", ("Insufficient permissions", "You don't have permission")),
+)
+
+
 def _source_format(flat: str) -> str:
-    checks: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("cloudtrail", ('"eventName"', '"eventSource"')),
-        ("access-log", (" REST.GET.", " REST.PUT.", " REST.HEAD.", " REST.DELETE.", " REST.POST.", " WEBSITE.GET.")),
-        ("cloudfront", ("Error from cloudfront", "(CloudFront)", "x-amz-cf-id")),
-        ("s3a", ("s3a://", "fs.s3a.")),
-        ("rust", ("aws_sdk_s3", "SdkError", "ServiceError {", 'code: Some("')),
-        ("s3fs", ("s3fs", "curl.cpp:")),
-        ("cfn-response", ("send(..) failed executing", "cfn-response", "cfnresponse")),
-        ("minio", ("mc: <ERROR>", "minio")),
-        ("airflow", ("airflow",)),
-        ("php", ('Error executing "', "S3::", "aws-sdk-php")),
-        ("java-v2", ("software.amazon.awssdk", "(Service: S3,")),
-        ("kotlin", ("aws.sdk.kotlin",)),
-        ("java-v1", ("com.amazonaws", "(Service: Amazon S3;", "(Service: AWSKMS;")),
-        ("dotnet", ("Amazon.S3.", "Amazon.Runtime", "AmazonS3Exception")),
-        ("terraform", ("Error: Error ", "in S3 bucket", "backend", ".terraform", "aws_s3_")),
-        ("rclone", ("rclone",)),
-        ("s3cmd", ("s3cmd", "S3 error: ")),
-        ("aws-cli", ("upload failed:", "download failed:", "copy failed:", "move failed:", "delete failed:")),
-        ("aws-cli", ("fatal error: An error occurred",)),
-        ("botocore", ("An error occurred (", "botocore", "boto3")),
-        ("go", ("operation error ", "status code: ", "aws-sdk-go")),
-        ("js-v3", ("@aws-sdk", "$metadata", "$fault")),
-        ("js-v2", ("aws-sdk/lib", "code: '", "Error: ")),
-        ("xml", ("<Error>", "<Code>")),
-        ("http", ("HTTP/1.", "HTTP/2")),
-        ("enriched", ("is not authorized to perform",)),
-        ("console", ("Insufficient permissions", "You don't have permission")),
-    )
-    for name, needles in checks:
-        if any(n in flat for n in needles):
+    for name, needles in _FORMAT_CHECKS:
+        if _has_any(flat, needles):
             return name
     return "other"
 
@@ -559,7 +574,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if resource_arn is None and record.resource_arn and not record.resource_arn.startswith("arn:aws:s3:::"):
             resource_arn = record.resource_arn  # a KMS key; S3's bucket and key come from requestParameters
         anonymous = anonymous or record.anonymous
-    logline = read_access_log(text) if record is None else None
+    logline = read_access_log(text) if record is None and not brief else None
     if logline is not None:
         error_code = logline.error_code or error_code
         operation = operation or logline.operation

@@ -23,9 +23,25 @@ _BARE_SGR = re.compile(r"\[[0-9]{1,3}(?:;[0-9]{1,3}){0,6}m")
 # Markdown and Slack mrkdwn emphasis around a word or phrase on one line: *bold*, _italic_, ~strike~, `code`.
 # The opening mark may not follow a word character, `:` `/` or a quote (so `s3:*`, `bucket/*`, `get_object` and
 # `_temporary/` stay as they are), nor may the closing one precede a word character.
-_BOLD = re.compile(r"(?<![\w*\\:/\"'])\*(?=[^\s*])([^*\n\"]{1,300})(?<=[^\s*])\*(?![\w*])")
-_ITALIC = re.compile(r"(?<![\w\\:/\"'])_(?=[^\s_])([^_\n\"]{1,300})(?<=[^\s_])_(?![\w])")
-_STRIKE = re.compile(r"(?<![\w~])~(?=[^\s~/])([^~\n]{1,300})(?<=[^\s~])~(?![\w~])")
+# Each pattern starts with its mark (a literal, so the engine skips to it); what may not precede the mark is
+# checked by `_emphasis` (a lookbehind in front would be tried at every position of the text).
+_BOLD = re.compile(r"\*(?=[^\s*])([^*\n\"]{1,300})(?<=[^\s*])\*(?![\w*])")
+_ITALIC = re.compile(r"_(?=[^\s_])([^_\n\"]{1,300})(?<=[^\s_])_(?![\w])")
+_STRIKE = re.compile(r"~(?=[^\s~/])([^~\n]{1,300})(?<=[^\s~])~(?![\w~])")
+_NOT_BEFORE = {"*": "*\\:/\"'", "_": "\\:/\"'", "~": "~"}
+
+
+def _emphasis(m: re.Match[str]) -> str:
+    """The emphasised words without their marks, unless the mark follows a word character or one of the
+    characters that make it part of a value (`s3:*`, `bucket/*`, `get_object`)."""
+    start = m.start()
+    if start:
+        before = m.string[start - 1]
+        if before.isalnum() or before == "_" or before in _NOT_BEFORE[m.group(0)[0]]:
+            return m.group(0)
+    return m.group(1)
+
+
 _ESCAPE_MAP = {"n": "\n", "r": "\n", "t": "\t", '"': '"', "'": "'", "/": "/", "\\": "\\"}
 _LINE_PREFIX = re.compile(r"^[ \t]{0,40}(?:[│┃║|╷╵>][ \t]?){1,8}", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -54,11 +70,11 @@ def normalize(text: str) -> str:
     if "`" in text:
         text = text.replace("`", "")
     if "*" in text:
-        text = _BOLD.sub(r"\1", text)
+        text = _BOLD.sub(_emphasis, text)
     if "_" in text:
-        text = _ITALIC.sub(r"\1", text)
+        text = _ITALIC.sub(_emphasis, text)
     if "~" in text:
-        text = _STRIKE.sub(r"\1", text)
+        text = _STRIKE.sub(_emphasis, text)
     # Terraform's box drawing, Slack/email quote bars, Grails' "| " prefixes.
     return _LINE_PREFIX.sub("", text)
 

@@ -232,7 +232,7 @@ VERB_CLASSES: dict[str, tuple[str, ...]] = {
     "read": ("Get", "Head", "List"),
     "remove": ("Delete",),
 }
-_SYNONYMS: dict[str, str] = {
+SYNONYMS: dict[str, str] = {
     "creating": "write", "create": "write", "putting": "write", "put": "write", "setting": "write", "set": "write",
     "updating": "write", "update": "write", "writing": "write", "write": "write", "uploading": "write",
     "upload": "write", "saving": "write", "save": "write", "storing": "write", "store": "write",
@@ -291,7 +291,7 @@ def phrase_operations() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...
 
 def verb_class(word: str) -> tuple[str, ...]:
     """The API verbs a tool's verb (`reading`, `uploading`, `removing`) may stand for; () for any other word."""
-    cls = _SYNONYMS.get(word.lower())
+    cls = SYNONYMS.get(word.lower())
     return VERB_CLASSES[cls] if cls is not None else ()
 
 
