@@ -91,7 +91,9 @@ def _anchor_positions(text: str) -> list[int]:
     for literal, pattern in _ANCHOR_PATTERNS:
         if literal in text:
             positions.extend(m.start() for m in pattern.finditer(text))
-    positions.extend(_model_code_positions(text))
+    if not positions:
+        # No known marker: a code only the service models declare may still be the error.
+        positions.extend(_model_code_positions(text))
     positions.sort()
     return positions
 

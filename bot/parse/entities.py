@@ -28,6 +28,7 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 from bot.parse import vocabulary as vocab
+from bot.s3ops import SDK_ALIASES, canonical_operation
 
 # A word as tools write names: letters first, then letters, digits, `_`, `.`, `:` and `-` (so `S3.PutObject`,
 # `s3:GetObject`, `client.get_object`, `list-objects-v2` and `AWS::S3::BucketPolicy` are one word each).
@@ -38,7 +39,7 @@ _NAME_WORD = re.compile(r"[A-Za-z][a-z0-9]{0,120}[A-Z_.:-][\w.:-]{0,120}")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
 # Suffixes SDKs add to an operation's name: .NET `PutObjectAsync`, Go v1 `GetObjectWithContext`, Java/JS request
 # and command classes (`PutObjectRequest`, `GetObjectCommand`), Go `GetObjectInput`, Rust `GetObjectError`.
-_OP_SUFFIXES = ("WithContext", "Async", "Request", "Command", "Input", "Output", "Error")
+_OP_SUFFIXES = ("WithContext", "Async", "Request", "Response", "Command", "Input", "Output", "Error")
 
 # S3 bucket names (S3 User Guide, "General purpose bucket naming rules"): 3-63 characters, lower-case letters,
 # digits, dots and hyphens, beginning and ending with a letter or digit. Legacy us-east-1 names may hold upper
@@ -143,7 +144,15 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
             named = ops.get(name)
             if named:
                 return "operation", named[0].service, named[0].name
+            # Names SDKs give methods that are no API operation (Java v1's getObjectMetadata, boto3's upload_file):
+            # s3ops' one table of them.
+            canon = canonical_operation(name.replace("_", "").replace("-", ""))
+            if canon is not None and canon in SDK_ALIASES and name not in _NOT_CALLS:
+                return "operation", "s3", SDK_ALIASES[canon]
     return None
+
+
+_NOT_CALLS = frozenset({"upload", "Upload", "download", "Download"})
 
 
 def mentions(flat: str) -> list[Mention]:
@@ -222,25 +231,31 @@ def phrase_mentions(flat: str, error_pos: int | None = None) -> list[Mention]:
     lo, hi = (
         (max(0, error_pos - _PHRASE_WINDOW), error_pos + _PHRASE_WINDOW) if error_pos is not None else (0, len(flat))
     )
-    if verbs.isdisjoint(_LETTERS.findall(flat[lo:hi].lower())):
-        return []
-    for m in _LETTERS.finditer(flat, lo, hi):
-        verb = m.group(0).lower()
-        if verb not in verbs or (m.start() and flat[m.start() - 1].isalnum()):
-            continue
-        nouns = _phrase_nouns(flat[m.end() : m.end() + 200])
+    lowered = flat[lo:hi].lower()
+    present = verbs.intersection(_LETTERS.findall(lowered))
+    starts: list[tuple[int, str]] = []
+    for verb in present:  # each verb's whole-word occurrences, found by a substring scan
+        idx = lowered.find(verb)
+        while idx >= 0:
+            end = idx + len(verb)
+            if (idx == 0 or not lowered[idx - 1].isalnum()) and (end == len(lowered) or not lowered[end].isalnum()):
+                starts.append((lo + idx, verb))
+            idx = lowered.find(verb, end)
+    for start, verb in sorted(starts):
+        end = start + len(verb)
+        nouns = _phrase_nouns(flat[end : end + 200])
         for n in range(len(nouns), 0, -1):
             op = stated.get((verb, *nouns[:n]))
             if op is not None:
                 # "listing objects": ListObjectsV2 or the older ListObjects.
                 found = (op + "V2", op) if op + "V2" in names else (op,)
-                out.append(Mention(m.start(), "suggested", "s3", "", found))
+                out.append(Mention(start, "suggested", "s3", "", found))
                 break
             classes = vocab.verb_class(verb)
             ops = by_nouns.get(tuple(nouns[:n]), ())
             fits = [o for api in classes for o in ops if vocab.words_of(o)[0] == api.lower()]
             if fits:
-                out.append(Mention(m.start(), "suggested", "s3", "", tuple(dict.fromkeys(fits))))
+                out.append(Mention(start, "suggested", "s3", "", tuple(dict.fromkeys(fits))))
                 break
     return out
 

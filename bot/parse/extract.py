@@ -403,20 +403,16 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
 # ---------------------------------------------------------------------------------------------------------
 # One error's fields
 # ---------------------------------------------------------------------------------------------------------
-def _has_any(text: str, needles: tuple[str, ...]) -> bool:
-    """Is any of the literals in the text (a plain loop: no generator per call on this hot path)."""
-    for n in needles:  # noqa: SIM110
-        if n in text:
-            return True
-    return False
-
-
 def _first(patterns: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...], text: str) -> re.Match[str] | None:
     """The earliest match of any pattern; a pattern runs only when one of its literals is in the text."""
     best: re.Match[str] | None = None
     for needles, p in patterns:
-        if needles and not _has_any(text, needles):
-            continue
+        for n in needles:
+            if n in text:
+                break
+        else:
+            if needles:
+                continue
         m = p.search(text)
         if m is not None and (best is None or m.start() < best.start()):
             best = m
@@ -519,8 +515,9 @@ _FORMAT_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def _source_format(flat: str) -> str:
     for name, needles in _FORMAT_CHECKS:
-        if _has_any(flat, needles):
-            return name
+        for n in needles:
+            if n in flat:
+                return name
     return "other"
 
 
@@ -594,8 +591,11 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     http = _http_request(flat)
     candidates: tuple[str, ...] = ()
     inferred = ops.Inferred()
+    general = _General(flat)
     if operation is None:
-        sdk = ops.from_sdk_names(flat)
+        # SDK call shapes can name an operation only where the vocabulary finds one: skip them otherwise.
+        names_one = any(m.kind == "operation" for m in general.mentions)
+        sdk = ops.from_sdk_names(flat) if names_one else ops.Inferred()
         if sdk.operation is not None and (error_code or "") in LOOKALIKES:
             # A stack frame beside an error that is no access denial (bad key id, missing key) is context, not
             # the request to diagnose: offered as a candidate only.
@@ -609,7 +609,6 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         operation, candidates = inferred.operation, inferred.candidates
 
     # The general path: AWS's vocabulary anywhere in the text, for what no per-format rule found.
-    general = _General(flat)
     if error_code is None:
         error_code = entities.first_code(general.mentions)
     general_service: str | None = None
