@@ -85,6 +85,7 @@ def main() -> int:
     rows: list[Row] = []
     from benchmarks.collect import bench_collect
     from benchmarks.diagnose import bench_diagnose
+    from benchmarks.field import bench_field
     from benchmarks.memory import bench_memory
     from benchmarks.rounds import bench_rounds
     from benchmarks.slack import bench_slack
@@ -100,6 +101,7 @@ def main() -> int:
         bench_engine,
         bench_collect,
         bench_diagnose,
+        bench_field,
         bench_slack,
         bench_memory,
     ):

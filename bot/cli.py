@@ -68,6 +68,18 @@ def _cmd_diagnose(args: argparse.Namespace) -> int:
     return run_diagnose(args, text)
 
 
+def _cmd_can(args: argparse.Namespace) -> int:
+    from bot.can_cli import run_can
+
+    return run_can(args)
+
+
+def _cmd_watch(args: argparse.Namespace) -> int:
+    from bot.watch.cli import run_watch
+
+    return run_watch(args)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from bot.slack.server import serve
 
@@ -145,6 +157,18 @@ def _diagnose_arguments(p: argparse.ArgumentParser) -> None:
     add_diagnose_arguments(p)
 
 
+def _can_arguments(p: argparse.ArgumentParser) -> None:
+    from bot.can_cli import add_can_arguments
+
+    add_can_arguments(p)
+
+
+def _watch_arguments(p: argparse.ArgumentParser) -> None:
+    from bot.watch.cli import add_watch_arguments
+
+    add_watch_arguments(p)
+
+
 def _serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=3000)
 
@@ -193,6 +217,10 @@ COMMANDS: tuple[Command, ...] = (
         "snapshot", "record the account data a diagnosis reads, for offline use", _snapshot_arguments, _cmd_snapshot
     ),
     Command("diagnose", "parse, collect and diagnose a denied request", _diagnose_arguments, _cmd_diagnose),
+    Command("can", "is PRINCIPAL allowed ACTION on RESOURCE now? every layer, no error text", _can_arguments, _cmd_can),
+    Command(
+        "watch", "diagnose AccessDenied events from an SQS queue and post each cause once", _watch_arguments, _cmd_watch
+    ),
     Command("serve", "run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP)", _serve_arguments, _cmd_serve),
     Command("config", "check the configuration file (S3WHY_CONFIG)", _config_arguments, _cmd_config_check),
     Command(

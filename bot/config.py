@@ -97,6 +97,39 @@ class IacConfig:
 
 
 @dataclass(frozen=True)
+class WatchRoute:
+    """`watch.routes[]`: a group goes to `channel` when its account is `account`, or when its bucket carries the
+    tag `bucket_tag` (`KEY=VALUE`, split into `tag_key`, `tag_value`)."""
+
+    channel: str
+    account: str | None = None
+    tag_key: str | None = None
+    tag_value: str | None = None
+
+    def matches(self, account: str | None, bucket_tags: dict[str, str]) -> bool:
+        if self.account is not None:
+            return account == self.account
+        return self.tag_key is not None and bucket_tags.get(self.tag_key) == self.tag_value
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """`watch:` (`s3why watch`, docs/watch.md)."""
+
+    queue_url: str | None = None
+    default_channel: str | None = None
+    routes: tuple[WatchRoute, ...] = ()
+    group_window_minutes: int = 60  # a cause seen again after this long without it starts a new message
+    update_seconds: int = 30  # at most one thread update per group in this long
+    fix_quiet_minutes: int = 60  # after an applied fix: this long without a denial -> "no denials since the fix"
+    visibility_timeout_seconds: int = 120  # SQS: how long a received message is hidden while it is diagnosed
+
+    def channel_for(self, account: str | None, bucket_tags: dict[str, str]) -> str | None:
+        """The first route that matches, else the default channel (None: nowhere to post)."""
+        return next((r.channel for r in self.routes if r.matches(account, bucket_tags)), self.default_channel)
+
+
+@dataclass(frozen=True)
 class Config:
     accounts: tuple[AccountConfig, ...] = ()
     organization_role_arn: str | None = None
@@ -106,6 +139,7 @@ class Config:
     dry_run: bool = False  # every account: check everything, write nothing
     cache_ttls: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TTLS))
     iac: IacConfig = field(default_factory=IacConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
     def account(self, account_id: str) -> AccountConfig | None:
         return next((a for a in self.accounts if a.id == account_id), None)
@@ -167,4 +201,18 @@ def effective(config: Config) -> dict[str, Any]:
         },
         "cache": {"ttl_seconds": dict(config.cache_ttls)},
         "iac": asdict(config.iac),
+        "watch": {
+            "queue_url": config.watch.queue_url,
+            "default_channel": config.watch.default_channel,
+            "routes": [
+                {"channel": r.channel, "account": r.account}
+                if r.account
+                else {"channel": r.channel, "bucket_tag": f"{r.tag_key}={r.tag_value}"}
+                for r in config.watch.routes
+            ],
+            "group_window_minutes": config.watch.group_window_minutes,
+            "update_seconds": config.watch.update_seconds,
+            "fix_quiet_minutes": config.watch.fix_quiet_minutes,
+            "visibility_timeout_seconds": config.watch.visibility_timeout_seconds,
+        },
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from bot.cache import DEFAULT_TTLS
 from bot.config import (
@@ -28,6 +28,8 @@ from bot.config import (
     ConfigIssue,
     IacConfig,
     TerraformIac,
+    WatchConfig,
+    WatchRoute,
 )
 
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -210,6 +212,48 @@ class _Cache(BaseModel):
     ttl_seconds: _TtlSeconds | None = None
 
 
+_QUEUE_URL = re.compile(r"^https?://[A-Za-z0-9.:-]{1,253}(?::\d{1,5})?/\d{12}/[A-Za-z0-9_-]{1,80}(?:\.fifo)?$")
+_BUCKET_TAG = re.compile(r"^[^=]{1,128}=[^=]{0,256}$")
+
+
+def _queue_url(value: str) -> str:
+    if not _QUEUE_URL.fullmatch(value):
+        raise ValueError("must be an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)")
+    return value
+
+
+def _bucket_tag(value: str) -> str:
+    if not _BUCKET_TAG.fullmatch(value):
+        raise ValueError("must be KEY=VALUE (a bucket tag, e.g. team=payments)")
+    return value
+
+
+class _WatchRoute(BaseModel):
+    model_config = _strict_model()
+
+    channel: ChannelId
+    account: AccountId | None = None
+    bucket_tag: Annotated[str, AfterValidator(_bucket_tag)] | None = None
+
+    @model_validator(mode="after")
+    def _one_match(self) -> _WatchRoute:
+        if (self.account is None) == (self.bucket_tag is None):
+            raise ValueError("a route matches on exactly one of account or bucket_tag")
+        return self
+
+
+class _Watch(BaseModel):
+    model_config = _strict_model()
+
+    queue_url: Annotated[str, AfterValidator(_queue_url)] | None = None
+    default_channel: ChannelId | None = None
+    routes: list[_WatchRoute] | None = None
+    group_window_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
+    update_seconds: Annotated[int, Field(ge=1, le=3600)] = 30
+    fix_quiet_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
+    visibility_timeout_seconds: Annotated[int, Field(ge=10, le=43200)] = 120  # SQS's range is 0 to 12 hours
+
+
 class _File(BaseModel):
     model_config = _strict_model()
 
@@ -219,11 +263,12 @@ class _File(BaseModel):
     approval: _Approval | None = None
     cache: _Cache | None = None
     iac: _Iac | None = None
+    watch: _Watch | None = None
 
 
 def _known_keys() -> set[str]:
     models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
-    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Watch, _WatchRoute]
     return {name for m in models for name in m.model_fields}
 
 
@@ -465,7 +510,7 @@ def build_config(text: str, path: str, base_dir: Path | None) -> Config:
 
 def _bool_keys() -> set[str]:
     models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
-    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Watch, _WatchRoute]
     return {name for m in models for name, f in m.model_fields.items() if f.annotation is bool}
 
 
@@ -558,6 +603,7 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
         cloudformation = CloudFormationIac(tuple(parsed.iac.cloudformation.live_apply_accounts))
     iac = IacConfig(terraform, cloudformation)
     return Config(
+        watch=_watch_config(parsed.watch),
         accounts=tuple(accounts),
         organization_role_arn=parsed.organization.role_arn if parsed.organization else None,
         channels={
@@ -569,4 +615,22 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
         dry_run=approval.dry_run,
         cache_ttls=ttls,
         iac=iac,
+    )
+
+
+def _watch_config(w: _Watch | None) -> WatchConfig:
+    if w is None:
+        return WatchConfig()
+    routes = []
+    for r in w.routes or []:
+        key, _, value = (r.bucket_tag or "").partition("=")
+        routes.append(WatchRoute(r.channel, r.account, key if r.bucket_tag else None, value if r.bucket_tag else None))
+    return WatchConfig(
+        queue_url=w.queue_url,
+        default_channel=w.default_channel,
+        routes=tuple(routes),
+        group_window_minutes=w.group_window_minutes,
+        update_seconds=w.update_seconds,
+        fix_quiet_minutes=w.fix_quiet_minutes,
+        visibility_timeout_seconds=w.visibility_timeout_seconds,
     )

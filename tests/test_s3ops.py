@@ -103,3 +103,16 @@ def test_sdk_spellings_and_aliases_resolve_case_insensitively(written: str, acti
 
 def test_every_alias_points_at_a_real_operation() -> None:
     assert set(SDK_ALIASES.values()) <= set(S3_OPERATIONS)
+
+
+def test_an_s3_action_on_no_resource_type_is_an_account_level_request() -> None:
+    """The Service Authorization Reference defines s3:PutAccountPublicAccessBlock on Resource "*" (no resource
+    type): a denial that names it is an account-level request; object and bucket actions are not."""
+    from bot.s3ops import ResourceKind, account_level_action
+
+    spec = account_level_action("s3:putaccountpublicaccessblock")
+    assert spec is not None and spec.resource is ResourceKind.ACCOUNT
+    assert spec.actions == ("s3:PutAccountPublicAccessBlock",)
+    assert account_level_action("s3:GetObject") is None  # object resource types
+    assert account_level_action("s3:NoSuchActionAnywhere") is None
+    assert account_level_action("kms:Decrypt") is None

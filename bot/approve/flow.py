@@ -25,13 +25,14 @@ from bot.approve.store import IN_FLIGHT, Change, PatchStore, Proposal
 from bot.approve.writer import WriteError, Writer, policy_hash
 from bot.arn import Arn
 from bot.config import S3WHY_ROLE_TAG, Config
-from bot.fixes.core import Fix, Patch
+from bot.fixes.model import Fix, Patch
+from bot.fixes.targets import TARGETS, target_of
 
 log = logging.getLogger("s3why.approve")
 AWS_ERRORS = (ClientError, BotoCoreError, WriteError)
 RECONCILER = "s3why-reconcile"
 
-APPLICABLE = {"bucket", "key", "principal-inline", "managed", "vpce", "access-point"}
+APPLICABLE = frozenset(w.value for w in TARGETS)  # every policy target s3why can write
 
 Verify = Callable[[Proposal, bool], str]
 Invalidate = Callable[[Proposal], None]
@@ -94,16 +95,10 @@ def role_key(arn: str | None) -> tuple[str, str] | None:
 
 
 def _change(patch: Patch) -> Change | None:
-    where = str(patch.apply.get("where"))
-    if where not in APPLICABLE or patch.document is None:
+    policy_target = target_of(patch)
+    if policy_target is None or patch.document is None:
         return None
-    target = {
-        "bucket": patch.apply.get("bucket"),
-        "key": patch.apply.get("arn"),
-        "managed": patch.apply.get("arn"),
-        "vpce": patch.apply.get("id"),
-        "access-point": patch.apply.get("arn"),
-    }.get(where, patch.target)
+    where, target = policy_target.where.value, policy_target.live_target(patch)
     account = patch.apply.get("account")
     if not account:
         parsed = Arn.parse(str(target))

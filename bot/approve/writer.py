@@ -17,9 +17,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from bot.account.sessions import SessionProvider, make_client
-from bot.arn import Arn
-
-_ABSENT_CODES = {"NoSuchBucketPolicy", "NoSuchEntity", "NoSuchAccessPointPolicy"}
+from bot.fixes.targets import ClientFor, PolicyTarget, WriteRefused, target_for
 
 
 def policy_hash(document: dict[str, Any] | None) -> str:
@@ -62,90 +60,31 @@ class Writer:
 
     def read(self, session: boto3.Session, where: str, target: str, apply: dict[str, Any]) -> dict[str, Any] | None:
         """The live document (None when there is none)."""
+        policy_target = _target(where)
         try:
-            raw = self._read(session, where, target, apply)
+            raw = policy_target.read(self._client_for(session), target, apply)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _ABSENT_CODES:
+            if exc.response.get("Error", {}).get("Code") in policy_target.absent_codes:
                 return None
             raise
         if raw is None or raw == "":
             return None
         return raw if isinstance(raw, dict) else dict(json.loads(raw))
 
-    def _read(self, session: boto3.Session, where: str, target: str, apply: dict[str, Any]) -> Any:
-        if where == "bucket":
-            return self._client(session, "s3").get_bucket_policy(Bucket=target)["Policy"]
-        if where == "key":
-            kms = self._client(session, "kms", _region(target))
-            return kms.get_key_policy(KeyId=target, PolicyName="default")["Policy"]
-        if where == "principal-inline":
-            iam, kind, name = self._client(session, "iam"), apply["kind"], _name(target)
-            if kind == "role":
-                return iam.get_role_policy(RoleName=name, PolicyName=apply["name"])["PolicyDocument"]
-            return iam.get_user_policy(UserName=name, PolicyName=apply["name"])["PolicyDocument"]
-        if where == "managed":
-            iam = self._client(session, "iam")
-            version = iam.get_policy(PolicyArn=target)["Policy"]["DefaultVersionId"]
-            return iam.get_policy_version(PolicyArn=target, VersionId=version)["PolicyVersion"]["Document"]
-        if where == "access-point":
-            s3c = self._client(session, "s3control", _region(target))
-            return s3c.get_access_point_policy(AccountId=apply["account"], Name=apply["name"])["Policy"]
-        if where == "vpce":
-            found = self._client(session, "ec2").describe_vpc_endpoints(VpcEndpointIds=[target])["VpcEndpoints"]
-            return found[0].get("PolicyDocument") if found else None
-        raise WriteError(f"s3why cannot apply a {where} patch")
-
     def write(
         self, session: boto3.Session, where: str, target: str, apply: dict[str, Any], document: dict[str, Any] | None
     ) -> Written:
         """Put `document` (None: remove the policy s3why added, or restore the default where one must exist)."""
         text = json.dumps(document) if document is not None else None
-        if where == "bucket":
-            s3 = self._client(session, "s3")
-            out = s3.put_bucket_policy(Bucket=target, Policy=text) if text else s3.delete_bucket_policy(Bucket=target)
-        elif where == "key":
-            if text is None:
-                raise WriteError("a key policy cannot be removed")
-            kms = self._client(session, "kms", _region(target))
-            out = kms.put_key_policy(KeyId=target, PolicyName="default", Policy=text)
-        elif where == "principal-inline":
-            iam, kind, name, policy = self._client(session, "iam"), apply["kind"], _name(target), apply["name"]
-            if kind == "role":
-                out = (
-                    iam.put_role_policy(RoleName=name, PolicyName=policy, PolicyDocument=text)
-                    if text
-                    else iam.delete_role_policy(RoleName=name, PolicyName=policy)
-                )
-            else:
-                out = (
-                    iam.put_user_policy(UserName=name, PolicyName=policy, PolicyDocument=text)
-                    if text
-                    else iam.delete_user_policy(UserName=name, PolicyName=policy)
-                )
-        elif where == "managed":
-            if text is None:
-                raise WriteError("a managed policy version cannot be removed this way")
-            out = self._client(session, "iam").create_policy_version(
-                PolicyArn=target, PolicyDocument=text, SetAsDefault=True
-            )
-            return Written(_request_id(out), out["PolicyVersion"]["VersionId"])
-        elif where == "access-point":
-            s3c, account, name = self._client(session, "s3control", _region(target)), apply["account"], apply["name"]
-            out = (
-                s3c.put_access_point_policy(AccountId=account, Name=name, Policy=text)
-                if text
-                else s3c.delete_access_point_policy(AccountId=account, Name=name)
-            )
-        elif where == "vpce":
-            ec2 = self._client(session, "ec2")
-            out = (
-                ec2.modify_vpc_endpoint(VpcEndpointId=target, PolicyDocument=text)
-                if text
-                else ec2.modify_vpc_endpoint(VpcEndpointId=target, ResetPolicy=True)
-            )
-        else:
-            raise WriteError(f"s3why cannot apply a {where} patch")
-        return Written(_request_id(out))
+        try:
+            out = _target(where).write(self._client_for(session), target, apply, text)
+        except WriteRefused as exc:
+            raise WriteError(str(exc)) from exc
+        version = (out.get("PolicyVersion") or {}).get("VersionId")  # managed policies: the new default version
+        return Written(_request_id(out), str(version) if version else None)
+
+    def _client_for(self, session: boto3.Session) -> ClientFor:
+        return lambda service, region: self._client(session, service, region)
 
     def restore_version(self, session: boto3.Session, policy_arn: str, version: str) -> Written:
         """Managed policies roll back by making the previous version the default again (exactly as it was)."""
@@ -178,13 +117,11 @@ class Writer:
         return made
 
 
-def _name(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1]
-
-
-def _region(arn: str) -> str | None:
-    parsed = Arn.parse(arn)
-    return parsed.region if parsed is not None and parsed.region else None
+def _target(where: str) -> PolicyTarget:
+    found = target_for(where)
+    if found is None:
+        raise WriteError(f"s3why cannot apply a {where} patch")
+    return found
 
 
 def _request_id(out: dict[str, Any]) -> str:

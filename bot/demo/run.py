@@ -16,7 +16,6 @@ from typing import Any, TextIO
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
-from bot.account.target import target_for
 from bot.account.view import account_view
 from bot.approve.flow import proposal_for
 from bot.approve.writer import Writer, policy_hash
@@ -26,9 +25,9 @@ from bot.demo.scenarios import SCENARIOS, Scenario
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.render import diagnosis_text
 from bot.errors import UsageError
-from bot.fixes import propose_fixes
 from bot.noise import quiet_third_party
 from bot.parse import parse_text
+from bot.pipeline import Source, diagnose_and_fix, request_target
 
 WRITE_ROLE = "s3why-write"
 DEMO_APPROVER = "U0DEMO"
@@ -229,17 +228,12 @@ def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
     text, principal, context = sc.formatted(names)
     parsed = parse_text(text)
     req = parsed.requests[0]
-    target = target_for(
-        req,
-        principal=principal,
-        vpce_id=(context.get("aws:SourceVpce") or (None,))[0],
-        version_id=(context.get("s3:versionid") or (None,))[0],
-    )
     options = DiagnoseOptions(principal=principal, context=context, session_policy=sc.session_policy)
-    snapshot = Collector(sessions, MemoryCache()).collect(target)
-    found = diagnose(req, account_view(snapshot), options)
-    fixes = propose_fixes(req, snapshot, options, found)
-    diagnosis = replace(found, fixes=tuple(fixes))
+    target = request_target(req, options)
+    known = frozenset(a.id for a in config.accounts)
+    source = Source(collector=Collector(sessions, MemoryCache()))
+    diagnosis, _ = diagnose_and_fix(req, options, source, known_accounts=known, paste=parsed.redacted_text)
+    fixes = list(diagnosis.fixes)
     denied_by = diagnosis.root_causes[0].layer.value if diagnosis.root_causes else diagnosis.decision
 
     def row(fix: str, verified: bool, applied: str, after: str) -> Row:

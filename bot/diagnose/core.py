@@ -53,7 +53,8 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         given = {k.lower() for k in options.context}
         stated_ctx = {k: tuple(v) for k, v in req.stated_context if k.lower() not in given}
         options = replace(options, context={**stated_ctx, **options.context})
-    principal_arn = options.principal or req.principal_arn
+    # A request nothing signed is anonymous (S3 User Guide, "Authenticating requests"): only public grants apply.
+    principal_arn = options.principal or req.principal_arn or ("anonymous" if req.anonymous else None)
     spec = operation_of(req)
     resolved: dict[str, Any] = dict(req.to_json())
     notes: list[str] = []

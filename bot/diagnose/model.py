@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.layers import LayerId
+
+if TYPE_CHECKING:
+    from bot.fixes.model import Fix  # bot.fixes imports bot.diagnose: typed here, not imported at run time
 
 # Layer verdicts in a diagnosis (CONTRACT.md): the engine's, plus "unknown" where s3why could not look.
 ALLOW, DENY, NO_ALLOW, NOT_APPLICABLE, UNKNOWN = "allow", "deny", "no-allow", "not-applicable", "unknown"
@@ -61,7 +64,7 @@ class Diagnosis:
     decision: str  # allow | implicit-deny | explicit-deny | unknown
     root_causes: tuple[RootCause, ...]
     layers: tuple[LayerReport, ...]
-    fixes: tuple[Any, ...] = ()  # bot.fixes.Fix values (kept as objects for the text and Slack renderings)
+    fixes: tuple[Fix, ...] = ()  # verified fixes, the one to show first first (bot/fixes)
     notes: tuple[str, ...] = ()  # what s3why could not see, other possibilities (shown in the text report)
 
     def layer(self, layer: LayerId) -> LayerReport:
@@ -122,5 +125,5 @@ class Diagnosis:
             "decision": self.decision,
             "root_causes": [c.to_json() for c in self.root_causes],
             "layers": [r.to_json() for r in self.layers],
-            "fixes": [f.to_json() if hasattr(f, "to_json") else f for f in self.fixes],
+            "fixes": [f.to_json() for f in self.fixes],
         }

@@ -141,6 +141,8 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
         first = f"  [{_MARK.get(layer.verdict, layer.verdict)}] {layer.layer.value:<21} "
         lines.extend(_wrap(first + layer.detail, w, hanging=" " * len(first)))
     if d.fixes:
+        from bot.fixes.owners import who_must_act
+
         lines.append("")
         lines.append("Fixes")
         for fix in d.fixes:
@@ -149,9 +151,12 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
             lines.extend(_wrap(fix.explanation, w, indent="    "))
             if fix.never_automatic:
                 lines.extend(_wrap(fix.never_automatic, w, indent="    "))
+            who = who_must_act(fix)
+            if who:
+                lines.extend(_wrap(f"who must act: {who}", w, indent="    ", hanging="      "))
             if fix.reason and not fix.verified and not fix.never_automatic:
                 lines.extend(_wrap(f"why not verified: {fix.reason}", w, indent="    ", hanging="      "))
-            if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, in words
+            if fix.scopes:  # issue 15: the reach of the grant, in words
                 from bot.fixes import scope_lines
 
                 lines.append("    scope:")

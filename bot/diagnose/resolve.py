@@ -25,6 +25,7 @@ from bot.s3ops import (
     OperationSpec,
     RequiredAuthorization,
     ResourceKind,
+    account_level_action,
     copy_source,
     lookup_operation,
     required_authorizations,
@@ -50,6 +51,9 @@ def operation_of(req: DeniedRequest) -> OperationSpec | None:
         for spec in S3_OPERATIONS.values():
             if spec.primary_action.lower() == req.action.lower():
                 return spec
+        # An action no S3 API operation above maps to but that the Service Authorization Reference defines on
+        # Resource "*" (s3:PutAccountPublicAccessBlock, s3:ListAccessPoints, ...): an account-level request.
+        return account_level_action(req.action)
     return None
 
 

@@ -144,3 +144,27 @@ def render_statement(template: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def render_text(template: str, values: dict[str, Any]) -> str:
     return environment().get_template(template).render(**values).strip()
+
+
+@dataclass(frozen=True)
+class RequestWording:
+    """remediations/request-side/wording.yaml: what to tell the sender, per condition key and per layer."""
+
+    condition_keys: dict[str, str]
+    layers: dict[str, str]
+
+    def for_key(self, key: str, value: str | None) -> str:
+        text = self.condition_keys.get(key) or self.condition_keys["default"]
+        return text.format(key=key, value=value if value is not None else "(absent)")
+
+
+@lru_cache(maxsize=1)
+def request_wording() -> RequestWording:
+    path = _home("remediations") / "request-side" / "wording.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"request-side/wording.yaml: cannot read it ({exc})") from None
+    if not isinstance(raw, dict) or "default" not in (raw.get("condition_keys") or {}):
+        raise CatalogueError("request-side/wording.yaml: needs condition_keys (with default) and layers")
+    return RequestWording(dict(raw["condition_keys"]), dict(raw.get("layers") or {}))

@@ -53,20 +53,27 @@ def deepest_prefix(key: str | None) -> str | None:
     return key[: key.rstrip("/").rfind("/") + 1]
 
 
-def scopes_for(bucket: str | None, key: str | None, resource: str) -> tuple[Scope, ...]:
+_DEEPEST = object()
+
+
+def scopes_for(
+    bucket: str | None, key: str | None, resource: str, prefix: str | object | None = _DEEPEST
+) -> tuple[Scope, ...]:
     """The scopes to offer for a grant on `resource`, the default first.
 
-    Object requests get object, prefix (when the key has one) and bucket; anything else (a bucket-level action,
-    an account-level one) has exactly one scope, the resource itself.
+    Object requests get object, prefix (the workload's stable prefix, bot/fixes/workload.py; the key's folder when
+    not given) and bucket; anything else (a bucket-level action, an account-level one) has exactly one scope, the
+    resource itself. A workload at the bucket's root (prefix "" or None) gets bucket and object.
     """
     if not bucket or key is None or resource != s3_arn(bucket, key):
         return (Scope(EXACT, _arn_literal(resource)),)
     head = f"arn:aws:s3:::{literal(bucket)}/"
     obj = Scope(OBJECT, head + literal(key))
     whole = Scope(BUCKET, head + "*", "")
-    prefix = deepest_prefix(key)
-    if prefix is None:
+    stable = deepest_prefix(key) if prefix is _DEEPEST else prefix
+    if not isinstance(stable, str) or not stable:
         return (whole, obj)
+    prefix = stable
     return (Scope(PREFIX, head + literal(prefix) + "*", prefix), obj, whole)
 
 
@@ -85,15 +92,19 @@ def principal_name(principal: str) -> str:
     return arn.resource.rsplit("/", 1)[-1] if arn.resource else principal
 
 
-def describe(scope: Scope, *, principal: str, actions: list[str], bucket: str | None, key: str | None) -> str:
-    """The scope in words: "lets etl-writer put any object under out/ of team-data"."""
+def describe(
+    scope: Scope, *, principal: str, actions: list[str], bucket: str | None, key: str | None, how: str = ""
+) -> str:
+    """The scope in words: "lets etl-writer put any object under out/ of team-data"; `how`: how the workload's
+    prefix was found ("above the partition 2025/03/01/, which changes from run to run")."""
     who = principal_name(principal)
     verbs = [_VERBS.get(a, f"call {a} on") for a in actions] or ["use"]
     verb = " and ".join(dict.fromkeys(verbs))
     if scope.name == OBJECT:
         return f"lets {who} {verb} only s3://{bucket}/{key}"
     if scope.name == PREFIX:
-        return f"lets {who} {verb} any object under {scope.prefix} in {bucket}"
+        said = f"lets {who} {verb} any object under {scope.prefix} in {bucket}"
+        return f"{said} ({how})" if how and how != "the folder of the object" else said
     if scope.name == BUCKET:
         return f"lets {who} {verb} any object in {bucket}"
     return f"lets {who} call {', '.join(actions)} on {scope.pattern}"

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.arn import Arn
 from bot.config import Config
-from bot.fixes.core import Fix, Patch
+from bot.fixes.model import Fix, Patch
 from bot.iac.fixes import IacOptions, options_from_config
 from bot.iac.github import PullRequestError, open_pull_request, pull_request_body
 

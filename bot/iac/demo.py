@@ -11,18 +11,16 @@ from pathlib import Path
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
-from bot.account.target import target_for
-from bot.account.view import account_view
 from bot.cache import MemoryCache
 from bot.config import Config
 from bot.demo.scenarios import s_identity_missing_put
-from bot.diagnose import DiagnoseOptions, diagnose
-from bot.fixes import propose_fixes
+from bot.diagnose import DiagnoseOptions
 from bot.iac.approve import terraform_patch
 from bot.iac.fake_github import fake_github
-from bot.iac.fixes import IacOptions, with_iac
+from bot.iac.fixes import IacOptions
 from bot.iac.github import PullRequestError, open_pull_request, pull_request_body
 from bot.parse import parse_text
+from bot.pipeline import Source, diagnose_and_fix
 
 MAIN_TF = """resource "aws_iam_role" "app" {
   name               = "app"
@@ -61,9 +59,8 @@ def run_iac_demo() -> str:
         return "Infrastructure as code: skipped (git is not installed)\n"
     s_identity_missing_put()
     (req,) = parse_text(PASTE).requests
-    snapshot = Collector(SessionProvider(Config()), MemoryCache()).collect(target_for(req, principal=PRINCIPAL))
     options = DiagnoseOptions(principal=PRINCIPAL)
-    found = diagnose(req, account_view(snapshot), options)
+    collector = Collector(SessionProvider(Config()), MemoryCache())
     lines = ["", "=" * 100, "Infrastructure as code: the role's policy is defined in Terraform", "=" * 100]
     with tempfile.TemporaryDirectory() as tmp:
         remote, checkout = Path(tmp) / "infra.git", Path(tmp) / "infra"
@@ -74,9 +71,8 @@ def run_iac_demo() -> str:
         _git("-C", str(checkout), "add", ".")
         _git("-C", str(checkout), "-c", "user.name=demo", "-c", "user.email=demo@example.com", "commit", "-qm", "infra")
         _git("-C", str(checkout), "push", "-q", "origin", "main")
-        fixes = with_iac(
-            propose_fixes(req, snapshot, options, found), req, snapshot, options, IacOptions(str(checkout))
-        )
+        found, _ = diagnose_and_fix(req, options, Source(collector=collector), iac=IacOptions(str(checkout)))
+        fixes = list(found.fixes)
         fix = next((f for f in fixes if terraform_patch(f) is not None), None)
         patch = terraform_patch(fix) if fix is not None else None
         if fix is None or patch is None or patch.iac is None:

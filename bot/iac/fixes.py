@@ -14,7 +14,9 @@ from typing import Any
 
 from bot.account.view import account_view
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
-from bot.fixes.core import Fix, Patch, apply_patches, outcome_of
+from bot.fixes.model import Fix, Patch
+from bot.fixes.targets import target_for
+from bot.fixes.verify import apply_patches, outcome_of
 from bot.iac.terraform import Target, TerraformError, Tree, find_policy, load_tree, patch_policy, unified
 from bot.parse.model import DeniedRequest
 
@@ -233,21 +235,18 @@ def _stack_of(p: Patch, snapshot: dict[str, Any]) -> dict[str, str] | None:
     return {"stack": tags[STACK_TAG], "logical_id": tags.get(LOGICAL_ID_TAG, "")}
 
 
-_CFN = {
-    "bucket": ("AWS::S3::BucketPolicy", "PolicyDocument", "Bucket"),
-    "key": ("AWS::KMS::Key", "KeyPolicy", None),
-    "principal-inline": ("AWS::IAM::RolePolicy", "PolicyDocument", "RoleName"),
-    "managed": ("AWS::IAM::ManagedPolicy", "PolicyDocument", None),
-}
-
-
 def _cloudformation_patch(
     p: Patch, snapshot: dict[str, Any], req: DeniedRequest, options: DiagnoseOptions, stack: dict[str, str]
 ) -> tuple[Patch | None, str]:
     """The change to the policy resource in the stack's template: the policy document, before and after, as
     the template holds it (JSON), under the resource the stack manages."""
     where = str(p.apply.get("where"))
-    cfn_type, prop, ref = _CFN.get(where, ("AWS::CloudFormation::Resource", "PolicyDocument", None))
+    target = target_for(where)
+    cfn_type, prop, ref = (
+        (target.cfn_type, target.cfn_property, target.cfn_ref)
+        if target is not None
+        else ("AWS::CloudFormation::Resource", "PolicyDocument", None)
+    )
     logical = stack["logical_id"] or "Resource"
     if where == "bucket" or where == "principal-inline":
         logical = f"{logical}Policy"

@@ -29,6 +29,12 @@ _HEADER_KEYS: dict[str, str] = {
     "x-amz-grant-write-acp": "s3:x-amz-grant-write-acp",
     "x-amz-grant-full-control": "s3:x-amz-grant-full-control",
     "x-amz-create-session-mode": "s3express:SessionMode",
+    # Request headers no condition key carries but S3 acts on before or beside the policies: the requester's
+    # acknowledgement on a Requester Pays bucket, the governance bypass, the object's tags (which need
+    # s3:PutObjectTagging). s3why's layers read them under the header's own name.
+    "x-amz-request-payer": "x-amz-request-payer",
+    "x-amz-bypass-governance-retention": "x-amz-bypass-governance-retention",
+    "x-amz-tagging": "x-amz-tagging",
 }
 _HEADER_ALT = "|".join(sorted((re.escape(h) for h in _HEADER_KEYS), key=len, reverse=True))
 # `x-amz-acl: public-read` (HTTP dump), `"x-amz-acl": ["public-read"]` (CloudTrail), `'x-amz-acl': b'public-read'`
@@ -77,6 +83,34 @@ _OPTIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         "s3express:SessionMode",
         re.compile(r"(?:--session-mode[ =]|\bSessionMode[\"']?\s?[:=]\s?[\"']?)(ReadOnly|ReadWrite)\b"),
     ),
+    # The version the request names (s3:versionid; the CLI's --version-id, the SDKs' VersionId, the REST
+    # API's versionId query parameter): it makes a delete or read act on that version (Object Lock, versioned actions).
+    ("--version-id", "s3:versionid", re.compile(r"--version-id[ =]([\w.+/=-]{1,1024})")),
+    ("ersionId", "s3:versionid", re.compile(r"[\"']?\b[Vv]ersionId[\"']?\s?[:=]\s?[\"']([\w.+/=-]{1,1024})[\"']")),
+    ("versionId=", "s3:versionid", re.compile(r"[?&]versionId=([\w.+/%=-]{1,1024})")),
+    ("RequestPayer", "x-amz-request-payer", re.compile(r"[\"']?\bRequestPayer[\"']?\s?[:=]\s?[\"'](requester)[\"']")),
+    (
+        "Tagging",
+        "x-amz-tagging",
+        re.compile(r"(?:--tagging[ =]|[\"']?\bTagging[\"']?\s?[:=]\s?)[\"']([^\"'\s]{1,2048})[\"']"),
+    ),
+)
+# Flags that carry no value in the text but set one in the request: `aws s3 cp ... --request-payer` (the
+# s3api form spells `--request-payer requester`) and `--bypass-governance-retention`, or their SDK booleans.
+_FLAGS: tuple[tuple[str, str, str, re.Pattern[str]], ...] = (
+    ("--request-payer", "x-amz-request-payer", "requester", re.compile(r"--request-payer(?:[ =]requester)?(?![\w-])")),
+    (
+        "ypassGovernanceRetention",
+        "x-amz-bypass-governance-retention",
+        "true",
+        re.compile(r"\bBypassGovernanceRetention[\"']?\s?[:=]\s?(?i:true)\b"),
+    ),
+    (
+        "--bypass-governance-retention",
+        "x-amz-bypass-governance-retention",
+        "true",
+        re.compile(r"--bypass-governance-retention(?![\w-])"),
+    ),
 )
 
 
@@ -90,5 +124,9 @@ def stated_keys(flat: str) -> list[tuple[str, str]]:
         if needle in flat:
             for m in pattern.finditer(flat):
                 found.append((m.start(), key, m.group(1)))
+    for needle, key, value, pattern in _FLAGS:
+        if needle in flat:
+            for m in pattern.finditer(flat):
+                found.append((m.start(), key, value))
     found.sort()
     return list(dict.fromkeys((k, v) for _, k, v in found))

@@ -351,6 +351,12 @@ def _key_or_none(key: str | None) -> str | None:
     return key if key and not is_masked(key) else None
 
 
+def _object_arn(access_point: str, key: str | None) -> str:
+    """The ARN S3 authorizes for an object through an access point: `<access point ARN>/object/<key>` (S3 User
+    Guide, "Configuring IAM policies for using access points")."""
+    return f"{access_point}/object/{key}" if key else access_point
+
+
 def uri_places(flat: str) -> list[Place]:
     """`s3://` URIs, access point ARNs (with `/object/KEY` or after `s3://` with `/KEY`) and S3 ARNs."""
     out: list[Place] = []
@@ -358,8 +364,8 @@ def uri_places(flat: str) -> list[Place]:
         for m in _S3_URI.finditer(flat):
             rest = m.group(1)
             if rest.startswith("arn:") and (ap := _AP_ARN.match(rest)) is not None:
-                key = rest[ap.end() :].lstrip("/")
-                out.append(Place(m.start(), None, _key_or_none(key), ap.group(1), 3))
+                key = _key_or_none(rest[ap.end() :].lstrip("/"))
+                out.append(Place(m.start(), None, key, _object_arn(ap.group(1), key), 3))
                 continue
             bucket, _, key = rest.partition("/")
             bucket = _clean(bucket)
@@ -370,8 +376,8 @@ def uri_places(flat: str) -> list[Place]:
     if "arn:" in flat:
         for m in _AP_ARN.finditer(flat):
             tail = flat[m.end() : m.end() + 2100]
-            key = tail[len("/object/") :].split(" ", 1)[0] if tail.startswith("/object/") else None
-            out.append(Place(m.start(), None, _key_or_none(key), m.group(1), 3))
+            key = _key_or_none(tail[len("/object/") :].split(" ", 1)[0]) if tail.startswith("/object/") else None
+            out.append(Place(m.start(), None, key, _object_arn(m.group(1), key), 3))
         for m in _S3_ARN.finditer(flat):
             bucket, _, key = _clean(m.group(1)).partition("/")
             if valid_bucket(bucket):

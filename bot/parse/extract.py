@@ -217,9 +217,20 @@ _CLI_DELETE = re.compile(r"delete failed: (s3://\S{1,4096})")
 _BOTO_UPLOAD = re.compile(r"Failed to upload \S{1,4096} to ([^/\s:]{1,255})/(\S{1,2048}?): ")
 _S3_URI = re.compile(r"\bs3[an]?://([^/\s\"'`<>]{1,255})(?:/([^\s\"'`<>]{0,2048}))?")
 # SDK parameters and CLI options naming the bucket and key: Bucket='b' (boto3), "Bucket": "b" (JS), --bucket b.
-_PARAM_BUCKET = re.compile(r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])([a-z0-9][a-z0-9.-]{1,62})\b")
+_PARAM_BUCKET = re.compile(r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])(?!arn:)([a-z0-9][a-z0-9.-]{1,62})\b")
+# An access point (or Multi-Region Access Point, Object Lambda access point) ARN where a bucket name goes: S3's
+# API takes it as the Bucket parameter (`--bucket ARN`, Bucket='ARN', `s3://ARN/key` in the CLI); the request's
+# resource is then the access point's object ARN (S3 User Guide, "Using access points"; "Multi-Region Access
+# Points": arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap).
+_AP_ARN = r"arn:aws[a-z-]*:s3(?:-object-lambda)?:[a-z0-9-]*:\d{12}:accesspoint[/:][A-Za-z0-9.-]{1,63}"
+_AP_BUCKET_PARAM = re.compile(
+    r"(?:\bBucket[\"']?\s?[:=]\s?[\"']|--bucket[ =])(" + _AP_ARN + r")(?:/object/([^\s\"'`<>]{1,2048}))?"
+)
+_AP_S3_URI = re.compile(r"\bs3://(" + _AP_ARN + r")(?:/([^\s\"'`<>]{1,2048}))?")
 _PARAM_KEY = re.compile(r"(?:\bKey[\"']?\s?[:=]\s?[\"']|--key[ =])([^\s\"']{1,1024})")
 _TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
+# logfmt and structured-log fields naming the bucket (Go services: velero's `bucket=NAME`, zap's "bucket":"NAME")
+_LOG_BUCKET = re.compile(r"(?:\bbucket=|\\?\"bucket\\?\":\s?\\?\")([a-z0-9][a-z0-9.-]{1,62})\b")
 _TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _TF_BUCKET_QUOTED = re.compile(r"S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
@@ -392,7 +403,7 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), param_key.group(1) if param_key else None))
     for m in _TF_OBJECT.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
-    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET):
+    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET, _LOG_BUCKET):
         for m in pattern.finditer(flat):
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
     if "amazonaws.com" in flat:
@@ -558,6 +569,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             deny_kind = None
     if resource_arn is None and (km := _KMS_KEY_MISSING.search(flat)) is not None:
         resource_arn = km.group(1)
+    if resource_arn is None and "accesspoint" in flat:
+        resource_arn = _access_point_resource(flat)
 
     error_code = _error_code(flat, enriched is not None)
     operation = _operation(flat)
@@ -589,6 +602,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             request_id=_request_id(flat),
         )
     http = _http_request(flat)
+    if principal is None and not anonymous and _unsigned_fetch(flat):
+        anonymous = True
     candidates: tuple[str, ...] = ()
     inferred = ops.Inferred()
     general = _General(flat)
@@ -636,6 +651,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             action = f"kms:{operation}"
 
     bucket, key, region = _bucket_key_region(flat, operation, resource_arn, (http, inferred), record)
+    if key is None and resource_arn is None:
+        # A tool's log names the key its call used ("error putting object KEY: ..."), the bucket elsewhere or not
+        # at all; taken when it names the same operation.
+        go = ops.go_object_call(flat)
+        if go.key and not is_placeholder(go.key) and operation in (None, go.operation):
+            key = go.key
     if bucket is None and key is None:
         key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
     if logline is not None and entities.valid_bucket(logline.bucket):
@@ -648,6 +669,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         bucket, key = None, ap.key if ap is not None else None
         if ap is not None and resource_arn is None:
             resource_arn = ap.resource_arn
+    if key is None and resource_arn is not None and ":accesspoint/" in resource_arn and "/object/" in resource_arn:
+        key = resource_arn.split("/object/", 1)[1]  # the access point ARN states the object's key
     stated_arn = Arn.parse(unmasked) if (unmasked := entities.stated_arn(resource_arn)) else None
     if bucket is None and key is None and (stated_arn is None or stated_arn.service != "s3"):
         place = entities.choose_place(general.places(), general.error_pos(error_code))
@@ -685,6 +708,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     if http.scheme is not None:
         # aws:SecureTransport is whether the request itself used TLS (IAM global condition keys).
         context.append(("aws:SecureTransport", "true" if http.scheme == "https" else "false"))
+    elif (cli_scheme := _cli_scheme(flat)) is not None:
+        context.append(("aws:SecureTransport", "true" if cli_scheme == "https" else "false"))
     stated: dict[str, list[str]] = {}
     for k, v in dict.fromkeys(context):
         if k != "aws:SecureTransport" or k not in stated:
@@ -765,6 +790,38 @@ def _bucket_level_operations() -> frozenset[str]:
     return names - operations_with_key()
 
 
+_AWS_CLI_S3 = re.compile(r"(?:^|[\s$>#])aws (?:--[\w-]+(?:[ =]\S+)? )*s3(?:api)? [a-z]")
+_ENDPOINT_URL = re.compile(r"--endpoint-url[ =]['\"]?(https?)://")
+
+
+def _cli_scheme(flat: str) -> str | None:
+    """The scheme an `aws s3` / `aws s3api` command in the text used: its --endpoint-url's, else https — "By
+    default, the AWS CLI uses SSL when communicating with AWS services" (AWS CLI reference, --no-verify-ssl).
+    None when the text shows no such command."""
+    if "aws s3" not in flat and "aws --" not in flat:
+        return None
+    if _AWS_CLI_S3.search(flat) is None:
+        return None
+    m = _ENDPOINT_URL.search(flat)
+    return m.group(1) if m is not None else "https"
+
+
+def _access_point_resource(flat: str) -> str | None:
+    """The access point object (or access point) ARN the request went to when the text passes an access point
+    ARN where the bucket goes; None when it does not."""
+    m = _AP_BUCKET_PARAM.search(flat)
+    if m is not None:
+        ap, key = m.group(1).replace("accesspoint:", "accesspoint/"), m.group(2)
+        if key is None and (km := _PARAM_KEY.search(flat)) is not None:
+            key = km.group(1)
+    elif (m := _AP_S3_URI.search(flat)) is not None:
+        ap, key = m.group(1).replace("accesspoint:", "accesspoint/"), m.group(2)
+    else:
+        return None
+    key = _clean_key(key)
+    return f"{ap}/object/{key}" if key and not is_placeholder(key) else ap
+
+
 def _bucket_key_region(
     flat: str,
     operation: str | None,
@@ -779,10 +836,15 @@ def _bucket_key_region(
         return arn.s3_bucket, arn.s3_key, None
     if arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
         return arn.resource.removeprefix("bucket/") or None, None, None
+    # A bucket name never holds ':' (S3's naming rules): an ARN in a bucket's place is not a bucket.
     every = _locations(flat, operation)
-    locs = [loc for loc in every if loc.bucket and not is_placeholder(loc.bucket) and _named(loc.bucket)]
+    locs = [
+        loc
+        for loc in every
+        if loc.bucket and not is_placeholder(loc.bucket) and ":" not in loc.bucket and _named(loc.bucket)
+    ]
     for found, priority in zip(inferred, (_P_STRONG, _P_CLI), strict=False):
-        if found.bucket and not is_placeholder(found.bucket):
+        if found.bucket and not is_placeholder(found.bucket) and ":" not in found.bucket:
             locs.append(_Location(priority, -1, found.bucket, found.key))
     if record is not None and record.bucket and not is_placeholder(record.bucket):
         locs.append(_Location(_P_STRONG, -2, record.bucket, record.key))
@@ -793,7 +855,14 @@ def _bucket_key_region(
         region = next((loc.region for loc in locs if loc.region), None)
     else:
         # The poster masked the bucket (`s3://***/site/index.html`) but left the key: the key is still stated.
-        masked = sorted((loc for loc in every if loc.key and not is_placeholder(loc.key)), key=lambda loc: loc.priority)
+        masked = sorted(
+            (
+                loc
+                for loc in every
+                if loc.key and loc.bucket and is_placeholder(loc.bucket) and not is_placeholder(loc.key)
+            ),
+            key=lambda loc: loc.priority,
+        )
         key = masked[0].key if masked else None
     return bucket, key, region
 
@@ -820,6 +889,26 @@ _CURL_METHOD = re.compile(r"(?:^|\s)(?:-X|--request)\s*['\"]?([A-Z]{3,7})\b")
 _CURL_HEAD = re.compile(r"(?:^|\s)(?:-[a-zA-Z]{0,8}I[a-zA-Z]{0,8}|--head)\b")  # -I, and clusters like -sI
 _CURL_UPLOAD = re.compile(r"(?:^|\s)(?:-[a-zA-Z]{0,8}T|--upload-file)\b")
 _CURL_DATA = re.compile(r"(?:^|\s)(?:-d|--data(?:-binary|-raw)?|-F|--form)\b")
+
+
+_WGET = re.compile(r"\bwget\s[^\n]{0,4096}?https?://")
+# What signs a request: the Authorization header (SigV4 or SigV2), a presigned URL's query, curl's --aws-sigv4,
+# credentials curl would send, a session token header.
+_SIGNED = re.compile(
+    r"(?i:authorization:|x-amz-signature|x-amz-credential|awsaccesskeyid|[?&]signature=|--aws-sigv4|--user\b|"
+    r"x-amz-security-token)|(?:^|\s)-u\s"
+)
+
+
+def _unsigned_fetch(flat: str) -> bool:
+    """True when the text shows a `curl` or `wget` of a URL that nothing signs: S3 treats such a request as
+    anonymous (S3 User Guide, "Authenticating requests": a request without an Authorization header or
+    query-string signature is anonymous), so only public grants can allow it."""
+    if "curl" not in flat and "wget" not in flat:
+        return False
+    if _curl_request(flat) is None and _WGET.search(flat) is None:
+        return False
+    return _SIGNED.search(flat) is None
 
 
 def _curl_request(flat: str) -> tuple[str, str] | None:

@@ -281,12 +281,32 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # Athena (Knowledge Center "access-denied-athena"): writing query results, reading the source data
     ("Access denied when writing output to url", ("PutObject",)),
     ("(Path: s3://", ("GetObject", "ListObjectsV2")),
+    # Thanos / Cortex / Loki's objstore S3 client (errors.Wrap of its minio calls): Exists, Upload, Get
+    ("stat s3 object", ("HeadObject",)),
+    ("upload s3 object", ("PutObject",)),
+    ("get s3 object", ("GetObject",)),
+    ("get range s3 object", ("GetObject",)),
+    ("delete s3 object", ("DeleteObject",)),
     # cfn-response: the custom resource's reply is a PUT to a presigned S3 URL
     ("send(..) failed executing", ("PutObject",)),
     ("cloudformation-custom-resource-response-", ("PutObject",)),
 )
 # Characters one of the phrases above needs (a fast pre-check).
-_TOOL_HINTS = ("ailed", "nable", "rror", "upload", "delete", "cloudformation", "source", "output", "Path")
+_TOOL_HINTS = ("ailed", "nable", "rror", "upload", "delete", "cloudformation", "source", "output", "Path", "s3 object")
+# Go services that wrap an SDK call as "error <verb>ing object <key>: <cause>" (velero-plugin-for-aws's
+# object_store.go, objectstore libraries): the operation and the key the call named. Sub-resource calls
+# ("putting object tagging", "... legal hold", "... retention", "... acl") are other operations and are skipped.
+_GO_OBJECT_VERB = re.compile(
+    r"\b[Ee]rror (putting|getting|deleting|heading|copying) object "
+    r"(?!(?:tagging|legal|retention|acl|lock)\b)([^\s:\\\"']{1,2048}): "
+)
+_GO_OBJECT_OPS = {
+    "putting": "PutObject",
+    "getting": "GetObject",
+    "deleting": "DeleteObject",
+    "heading": "HeadObject",
+    "copying": "CopyObject",
+}
 # s3fs-fuse's curl.cpp request functions.
 _S3FS_CALL = re.compile(
     r"\b(HeadRequest|GetObjectRequest|PutRequest|PutHeadRequest|DeleteRequest|ListBucketRequest|"
@@ -368,6 +388,14 @@ def _ops(found: tuple[str, ...]) -> Inferred:
     return Inferred(operation=found[0]) if len(found) == 1 else Inferred(candidates=found)
 
 
+def go_object_call(flat: str) -> Inferred:
+    """The operation and key a Go service's "error putting object KEY: ..." names; empty when none does."""
+    if "rror " not in flat:
+        return Inferred()
+    gm = _GO_OBJECT_VERB.search(flat)
+    return Inferred(operation=_GO_OBJECT_OPS[gm.group(1)], key=gm.group(2)) if gm is not None else Inferred()
+
+
 def from_tools(flat: str) -> Inferred:
     """The operation a tool's log line names (the earliest one in the text)."""
     best: tuple[int, tuple[str, ...]] | None = None
@@ -396,6 +424,9 @@ def from_tools(flat: str) -> Inferred:
             named = table.get(key) or (("UploadPart",) if "part" in name else None)
             if named is not None:
                 best = (m.start(), named)
+    go = go_object_call(flat)
+    if go.operation is not None and (best is None or flat.find(" object ") < best[0]):
+        return go
     if best is None and "Failed to copy: " in flat:  # rclone, when nothing more specific says which side failed
         best = (0, ("GetObject", "PutObject"))
     return _ops(best[1]) if best is not None else Inferred()

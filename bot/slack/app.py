@@ -29,6 +29,7 @@ from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
+from bot.errors import UsageError
 from bot.escape import mrkdwn, slack_unescape
 from bot.fixes import diagnosis_with_scope
 from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
@@ -40,6 +41,7 @@ from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.s3ops import S3_OPERATIONS
 from bot.slack.blocks import FORMATS, diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
+from bot.slack.can import Asker, answer_question, is_can, read_question
 from bot.slack.replies import reply_facts
 from bot.startup import failure_reason
 
@@ -259,6 +261,7 @@ def create_app(
     approvals: Approvals | None = None,
     process_before_response: bool = False,
     reconcile_seconds: float = 60.0,
+    asker: Asker | None = None,
 ) -> App:
     """The Bolt app. With `approvals`, a daemon thread reconciles, every `reconcile_seconds`, proposals a state
     store failure left in flight, and posts what it found in their threads."""
@@ -487,6 +490,14 @@ def create_app(
     # --- /s3why ----------------------------------------------------------------------------------------
     def ack_command(ack: Callable[..., None], command: dict[str, Any], client: WebClient) -> None:
         text = (command.get("text") or "").strip()
+        if is_can(text):  # "/s3why can PRINCIPAL ACTION RESOURCE": a question, not an error (bot/slack/can.py)
+            try:
+                read_question(text)
+            except UsageError as exc:
+                ack(response_type="ephemeral", text=str(exc))
+                return
+            ack(response_type="ephemeral", text="Checking every layer… the answer comes in a thread.")
+            return
         if text.lower() in ("help", "-h", "--help"):
             ack(response_type="ephemeral", text=help_text())
         elif not text:
@@ -504,6 +515,15 @@ def create_app(
     def on_command(command: dict[str, Any], client: WebClient) -> None:
         text = (command.get("text") or "").strip()
         if not text or text.lower() in ("help", "-h", "--help"):
+            return
+        if is_can(text):
+            if asker is None:
+                return
+            try:
+                question = read_question(text)
+            except UsageError:
+                return  # the ack said why
+            answer_question(client, asker, question, channel=command["channel_id"], user=command.get("user_id", ""))
             return
         parsed = parse_text(text)
         channel = command["channel_id"]

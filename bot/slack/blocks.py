@@ -15,6 +15,7 @@ from bot.diagnose import Diagnosis
 from bot.diagnose.branches import branch_lines
 from bot.diagnose.render import cause_location, headline, request_action, request_resource
 from bot.escape import mrkdwn
+from bot.fixes.owners import who_must_act
 from bot.parse.model import ParseWarning
 
 MAX_BLOCKS = 50
@@ -180,8 +181,11 @@ def diagnosis_blocks(
         text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{literal(fix.explanation)}"
         if fix.never_automatic:
             text += f"\n{literal(fix.never_automatic)}"
+        who = who_must_act(fix)
+        if who:
+            text += f"\n*Who must act:* {literal(who)}"
         blocks.append(_section(text))
-        if getattr(fix, "scopes", None):  # issue 15: the reach of the grant, switched by a select
+        if fix.scopes:  # issue 15: the reach of the grant, switched by a select
             blocks.append(scope_select(fix, run_id))
         for patch in fix.patches[:2]:
             if patch.kind == "request-change":
@@ -411,6 +415,7 @@ def help_text() -> str:
         "*s3why* explains S3 *Access Denied* errors.\n"
         "• Paste the error in a channel s3why is in (or DM it): it answers in the thread.\n"
         "• `/s3why &lt;error&gt;` — diagnose this error.  `/s3why` — open a form.  `/s3why help` — this text.\n"
+        "• `/s3why can PRINCIPAL ACTION RESOURCE` — is this request allowed now? (every layer, no error needed)\n"
         "• Mention `@s3why` in a thread to diagnose the message the thread started with.\n"
         "• Message menu → *Diagnose with s3why* on any message."
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from bot.account.collector import Collector
@@ -12,12 +11,12 @@ from bot.account.view import account_view
 from bot.approve.store import Proposal
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
-from bot.diagnose.candidates import diagnose_request, with_facts
-from bot.fixes import propose_fixes
-from bot.fixes.core import Patch, apply_patches
+from bot.diagnose.candidates import with_facts
+from bot.fixes.model import Patch
+from bot.fixes.verify import apply_patches
 from bot.iac.approve import iac_options
-from bot.iac.fixes import with_iac
 from bot.parse import ParseResult, parse_text
+from bot.pipeline import Source, diagnose_and_fix
 
 
 class LiveDiagnoser:
@@ -49,27 +48,26 @@ class LiveDiagnoser:
             req = with_facts(
                 parsed_req, operation=given.get("operation"), bucket=given.get("bucket"), key=given.get("key")
             )
-            signed = signer_view(req, principal, collector=collector)  # a presigned URL: its signer, not `principal`
-            target = target_for(
+            known = frozenset(a.id for a in self.collector.sessions.config.accounts)
+            found, _ = diagnose_and_fix(
                 req,
-                principal=signed.principal,
-                vpce_id=(context.get("aws:SourceVpce") or (None,))[0],
-                version_id=(context.get("s3:versionid") or (None,))[0],
+                options,
+                Source(collector=collector),
                 account=account,
+                iac=iac,
+                known_accounts=known,
+                paste=parsed.redacted_text,
             )
-            snapshot: dict[str, Any] = (
-                collector.collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
-            )
-            found, settled, fixable = diagnose_request(
-                req, account_view(snapshot), replace(options, principal=signed.principal)
-            )
-            found = signed.attach(found)
-            if not fixable:  # the operation is still unknown: a fix for one candidate would not fix the others
-                out.append(found)
-                continue
-            fixes = with_iac(propose_fixes(req, snapshot, settled, found), req, snapshot, settled, iac)
-            out.append(replace(found, fixes=tuple(fixes)))
+            out.append(found)
         return parsed, out
+
+    def can(self, req: Any, context: dict[str, tuple[str, ...]]) -> Diagnosis:
+        """`/s3why can`: the request asked, read live (through the cache), every layer, no text as evidence."""
+        from bot.answer import answer, collect_for
+        from bot.can import can_options
+
+        options = can_options(req.principal_arn or "", context)
+        return answer(req, options, collect_for(req, options, self.collector))
 
     def verify(self, proposal: Proposal, patched: bool) -> str:
         """The decision for the proposal's request on a fresh read of AWS, with its patch on top or not."""

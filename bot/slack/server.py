@@ -192,7 +192,13 @@ def build_app_from_env(
     else:
         log.warning("REDIS_URL is not set: fixes are shown without approve buttons")
     return create_app(
-        client=client, signing_secret=secret, config=config, store=store, diagnoser=diagnoser, approvals=approvals
+        client=client,
+        signing_secret=secret,
+        config=config,
+        store=store,
+        diagnoser=diagnoser,
+        approvals=approvals,
+        asker=diagnoser.can,
     )
 
 

@@ -74,7 +74,7 @@ def test_applying_the_same_fix_twice_changes_nothing() -> None:
     once = apply_patches(snap, fix.patches)
     (req,) = parse_text(text).requests
     # Proposed again against the patched account, the same Sid is replaced in place, not appended.
-    from bot.fixes.core import _merge
+    from bot.fixes.targets import merge as _merge
 
     statement = fix.patches[0].document["Statement"][-1]
     doc = once["principal"]["calls"]["RolePolicies"]["s3why-fixes"]["PolicyDocument"]

@@ -158,7 +158,8 @@ def test_in_one_account_the_side_with_similar_grants_is_changed() -> None:
 
 
 def test_a_neighbour_change_is_named_in_words_and_only_when_an_added_statement_applies() -> None:
-    from bot.fixes.core import _Ctx, _neighbours
+    from bot.fixes.context import FixContext as _Ctx
+    from bot.fixes.verify import neighbours as _neighbours
 
     snap = snapshot()
     text = error_text("PutObject", "data-bucket", "a/b.txt")
@@ -181,7 +182,9 @@ def test_a_neighbour_change_is_named_in_words_and_only_when_an_added_statement_a
 
 def test_a_grant_too_wide_names_the_neighbour_that_changes() -> None:
     """A bucket-wide Allow for PutObject AND DeleteObject would change the DeleteObject neighbour: said in words."""
-    from bot.fixes.core import Fix, _Ctx, _verify
+    from bot.fixes.context import FixContext as _Ctx
+    from bot.fixes.model import Fix
+    from bot.fixes.verify import verify_fixes as _verify
 
     snap = snapshot()
     text = error_text("PutObject", "data-bucket", "a/b.txt")

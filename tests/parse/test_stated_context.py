@@ -25,6 +25,18 @@ CASES = [
     ("aws s3 cp a s3://b/a --sse-c AES256 --sse-c-key fileb://k.bin",
      [("s3:x-amz-server-side-encryption-customer-algorithm", "AES256")]),
     ("client.create_session(Bucket='d--use1-az4--x-s3', SessionMode='ReadOnly')", [("s3express:SessionMode", "ReadOnly")]),
+    ("aws s3api delete-object --bucket b --key k --version-id 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY --bypass-governance-retention",
+     [("s3:versionid", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"), ("x-amz-bypass-governance-retention", "true")]),
+    ("s3.delete_object(Bucket='b', Key='k', VersionId='v1.a', BypassGovernanceRetention=True)",
+     [("s3:versionid", "v1.a"), ("x-amz-bypass-governance-retention", "true")]),
+    ("DELETE /k?versionId=Uf3.x2 HTTP/1.1", [("s3:versionid", "Uf3.x2")]),
+    ("aws s3 cp s3://open-data/a.bam . --request-payer", [("x-amz-request-payer", "requester")]),
+    ("aws s3api get-object --bucket open-data --key a.bam --request-payer requester a.bam",
+     [("x-amz-request-payer", "requester")]),
+    ("s3.get_object(Bucket='open-data', Key='a.bam', RequestPayer='requester')", [("x-amz-request-payer", "requester")]),
+    ("x-amz-request-payer: requester", [("x-amz-request-payer", "requester")]),
+    ("x-amz-tagging: velero.io/backup=b1", [("x-amz-tagging", "velero.io/backup=b1")]),
+    ("s3.put_object(Bucket='b', Key='k', Body=b, Tagging='team=data')", [("x-amz-tagging", "team=data")]),
     ("x-amz-request-id: 4YJ2B1W9QK3T0P7N x-amz-id-2: abc=", []),
     ("the ACL was fine, encryption was on", []),
 ]  # fmt: skip
@@ -43,3 +55,23 @@ def test_a_header_value_starting_with_b_keeps_its_first_letter() -> None:
     )
     (req,) = parse_text(text).requests
     assert req.context["s3:x-amz-acl"] == ["bucket-owner-full-control"]
+
+
+CLI_SCHEMES = [
+    ("$ aws s3api get-object --bucket b --key k out\nAn error occurred (AccessDenied) when calling the GetObject "
+     "operation: Access Denied", ["true"]),
+    ("aws --endpoint-url http://minio.local:9000 s3 cp s3://b/k .\ndownload failed: s3://b/k to ./k An error "
+     "occurred (AccessDenied) when calling the GetObject operation: Access Denied", ["false"]),
+    ("download failed: s3://b/k to ./k An error occurred (AccessDenied) when calling the GetObject operation: "
+     "Access Denied", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "want"), CLI_SCHEMES, ids=["cli-default", "cli-http-endpoint", "transfer-line-only"])
+def test_an_aws_cli_command_in_the_text_states_its_scheme(text: str, want: list[str] | None) -> None:
+    """The AWS CLI uses HTTPS unless --endpoint-url says otherwise (AWS CLI reference, --no-verify-ssl); a
+    transfer line alone does not show the command, so nothing is stated."""
+    from bot.parse import parse_text
+
+    stated = parse_text(text).requests[0].to_json()["stated_context"] or {}
+    assert stated.get("aws:SecureTransport") == want

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, urlparse
 class Call:
     method: str
     body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when the call arrived
 
 
 @dataclass
@@ -30,6 +32,9 @@ class FakeSlack:
     hold: dict[str, threading.Event] = field(
         default_factory=dict
     )  # method -> answered only once set  # answer files.getUploadURLExternal as Slack does without files:write
+    # method -> how many of its next calls are answered HTTP 429 with Retry-After: `retry_after` (Slack's limits)
+    throttle: dict[str, int] = field(default_factory=dict)
+    retry_after: int = 1
     _ts: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _cv: threading.Condition = field(default_factory=threading.Condition)
 
@@ -81,6 +86,15 @@ class FakeSlack:
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}
 
+    def throttled(self, method: str, body: dict[str, Any]) -> bool:
+        """True (and the call recorded as `429:METHOD`) when this call is to be refused with HTTP 429."""
+        with self._cv:
+            if self.throttle.get(method, 0) <= 0:
+                return False
+            self.throttle[method] -= 1
+            self.calls.append(Call("429:" + method, body))
+            return True
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 20.0) -> list[Call]:
         with self._cv:
             self._cv.wait_for(lambda: len(self.of(method)) >= count, timeout=timeout)
@@ -109,6 +123,16 @@ def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer, str]:
                 body = json.loads(raw)
             else:
                 body = {k: v[0] for k, v in parse_qs(raw).items()}
+            method = path.removeprefix("/api/") if path.startswith("/api/") else path.lstrip("/")
+            if fake.throttled(method, body):
+                refused = b'{"ok": false, "error": "ratelimited"}'
+                self.send_response(429)
+                self.send_header("Retry-After", str(fake.retry_after))
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(refused)))
+                self.end_headers()
+                self.wfile.write(refused)
+                return
             out = json.dumps(
                 fake.handle(path.removeprefix("/api/") if path.startswith("/api/") else path.lstrip("/"), body)
             ).encode()

@@ -98,6 +98,8 @@ def evaluate(subject: Subject) -> LayerFinding:
         out.set(LayerId.ACCESS_POINT_POLICY, UNKNOWN, route.unknown or "the access point was not read")
         return out.done()
     ap_eval, bucket_eval = route.through, route.bucket_side
+    if _outside_its_vpc(subject, out):
+        return out.done()
     ap_layer = ap_eval.layer(LayerId.ACCESS_POINT_POLICY)
     out.set(
         LayerId.ACCESS_POINT_POLICY,
@@ -130,6 +132,36 @@ def evaluate(subject: Subject) -> LayerFinding:
             **ev,
         )
     return out.done()
+
+
+def _outside_its_vpc(subject: Subject, out: Findings) -> bool:
+    """An access point whose network origin is VPC: "Amazon S3 rejects any request made to the access point that
+    doesn't originate from that VPC" (S3 User Guide, "Creating access points restricted to a virtual private
+    cloud"), before its policy counts. A request that does not show it came from that VPC (aws:SourceVpc, set
+    through the VPC's S3 endpoint) is refused; the report says what would let it through."""
+    if subject.view.access_point is None or subject.auth is None:
+        return False
+    info = subject.view.access_point.get("GetAccessPoint")
+    if info is None or not info.present or str(info.value.get("NetworkOrigin") or "") != "VPC":
+        return False
+    vpc_id = str((info.value.get("VpcConfiguration") or {}).get("VpcId") or "")
+    came_from = next((v[0] for k, v in subject.auth.context.items() if k.lower() == "aws:sourcevpc" and v), None)
+    if vpc_id and came_from == vpc_id:
+        return False
+    name = info.value.get("Name") or "the access point"
+    seen = f"it came from {came_from}" if came_from else "nothing shows it came through that VPC's S3 endpoint"
+    out.set(LayerId.ACCESS_POINT_POLICY, DENY, f"{name} accepts only requests from {vpc_id or 'its VPC'}: {seen}")
+    out.cause(
+        LayerId.ACCESS_POINT_POLICY,
+        "setting",
+        f"access point {name} has network origin VPC ({vpc_id or 'its VPC'}): S3 rejects every request that does "
+        f"not come from that VPC, whatever the policies allow, and {seen}. Send it from inside {vpc_id or 'the VPC'} "
+        "(through its S3 endpoint), or through an access point with network origin Internet",
+        network_origin="VPC",
+        vpc_id=vpc_id or None,
+        source_vpc=came_from,
+    )
+    return True
 
 
 CHECK = LayerCheck(

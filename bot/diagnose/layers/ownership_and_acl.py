@@ -109,6 +109,30 @@ def evaluate(subject: Subject) -> LayerFinding:
                 object_ownership=ownership,
             )
             return out.done()
+    if (
+        bucket_owner_id
+        and object_owner_id
+        and bucket_owner_id != object_owner_id
+        and auth.who.account is not None
+        and auth.who.account != auth.owner
+        and not _acl_grants_any_caller(view, object_acl.value, object_owner_id)
+    ):
+        # A third account: the bucket owner's policy cannot grant access to an object it does not own ("the bucket
+        # policy applies only to objects owned by the bucket owner"; S3 User Guide, "How Amazon S3 authorizes a
+        # request for an object operation": the object context is the object owner's ACL).
+        out.set(LayerId.ACL, DENY, "the object belongs to another account and its ACL grants no one else")
+        out.cause(
+            LayerId.ACL,
+            "setting",
+            f"the object is owned by another account (canonical id {object_owner_id[:12]}…) under {ownership}: the "
+            "bucket policy cannot grant access to it, and its ACL grants only its owner, so only a caller in that "
+            "account can read it. Switch Object Ownership to BucketOwnerEnforced (the bucket owner then owns every "
+            "object and the bucket policy applies), or have the writer grant bucket-owner-full-control",
+            object_owner=object_owner_id,
+            bucket_owner=bucket_owner_id,
+            object_ownership=ownership,
+        )
+        return out.done()
     out.set(
         LayerId.ACL,
         ALLOW,
@@ -126,3 +150,29 @@ CHECK = LayerCheck(
     needs=Needs.BUCKET,
     evaluate=evaluate,
 )
+
+
+_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+_AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+
+
+def _acl_grants_any_caller(view: AccountView, acl: dict[str, object], owner_id: str) -> bool:
+    """Whether an object ACL could grant a caller outside the bucket owner's account: a grant to another canonical
+    user (whose account s3why cannot name) or to everyone / every AWS account that Block Public Access does not
+    make S3 ignore (IgnorePublicAcls)."""
+    from bot.diagnose.layers.block_public_access import effective_settings
+
+    ignore_public = effective_settings(view)[0]["IgnorePublicAcls"]
+    grants = acl.get("Grants") if isinstance(acl, dict) else None
+    for grant in grants if isinstance(grants, list) else []:
+        if not isinstance(grant, dict) or grant.get("Permission") not in ("READ", "FULL_CONTROL"):
+            continue
+        grantee = grant.get("Grantee") or {}
+        if not isinstance(grantee, dict):
+            continue
+        if grantee.get("URI") in (_ALL_USERS, _AUTHENTICATED_USERS):
+            if not ignore_public:
+                return True
+        elif grantee.get("ID") and grantee.get("ID") != owner_id:
+            return True
+    return False

@@ -1,0 +1,103 @@
+"""`s3why can PRINCIPAL ACTION RESOURCE`: the request asked about, as the diagnosis reads it (no error text).
+
+CONTRACT.md: PRINCIPAL is an IAM user, role, role-session or root ARN; ACTION an IAM action (`s3:GetObject`) or
+an S3 API operation (`GetObject`: every authorization it needs is checked, as for a pasted error); RESOURCE an
+ARN (bucket, object, access point) or an `s3://bucket[/key]` URI. No text is evidence: the answer is `allow` only
+when every layer s3why read allows (`DiagnoseOptions(text_is_evidence=False)`).
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from bot.arn import Arn
+from bot.diagnose.options import DiagnoseOptions
+from bot.diagnose.resolve import operation_of
+from bot.engine.principal import PrincipalKind, parse_principal
+from bot.errors import UsageError
+from bot.parse.model import DeniedRequest
+from bot.s3ops import S3_OPERATIONS, lookup_operation
+
+SOURCE_FORMAT = "s3why-can"
+# Principals a request can be made as (IAM User Guide, "IAM identifiers"): users, roles and their sessions,
+# federated users, an account's root user.
+_CALLERS = frozenset(
+    {
+        PrincipalKind.USER,
+        PrincipalKind.ROLE,
+        PrincipalKind.ROLE_SESSION,
+        PrincipalKind.ROOT,
+        PrincipalKind.FEDERATED_USER,
+    }
+)
+
+
+def asked_request(principal: str, action: str, resource: str) -> DeniedRequest:
+    """The request `s3why can` evaluates. Raises UsageError (one line) for a principal, action or resource it
+    cannot be."""
+    who = parse_principal(principal.strip())
+    if not principal.strip().startswith("arn:") or who.kind not in _CALLERS or not who.account:
+        raise UsageError(
+            f"{principal!r} is not a caller's ARN: give an IAM user, role, role-session or root ARN "
+            "(arn:aws:iam::111122223333:role/NAME)"
+        )
+    bucket, key, resource_arn = _resource(resource.strip())
+    operation, iam_action = _action(action.strip())
+    req = DeniedRequest(
+        source_format=SOURCE_FORMAT,
+        service="s3",
+        operation=operation,
+        action=iam_action,
+        bucket=bucket,
+        key=key,
+        principal_arn=principal.strip(),
+        resource_arn=resource_arn,
+    )
+    if operation_of(req) is None:
+        raise UsageError(f"{action}: no S3 API operation needs this action; give an S3 operation (GetObject)")
+    return req
+
+
+def can_options(principal: str, context: dict[str, tuple[str, ...]]) -> DiagnoseOptions:
+    """Options for a question, not an error: nothing is stated, so nothing is reconciled."""
+    return DiagnoseOptions(principal=principal, context=context, text_is_evidence=False)
+
+
+def _action(text: str) -> tuple[str | None, str | None]:
+    """(operation, IAM action): an operation name wins; an IAM action is kept as asked."""
+    if ":" in text:
+        service, _, name = text.partition(":")
+        if service.lower() != "s3" or not name:
+            raise UsageError(f"{text}: s3why can answers for S3 actions (s3:GetObject) or S3 operations (GetObject)")
+        known = {spec.primary_action.lower() for spec in S3_OPERATIONS.values()}
+        if text.lower() not in known:
+            near = difflib.get_close_matches(text, sorted({s.primary_action for s in S3_OPERATIONS.values()}), n=3)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            raise UsageError(f"{text}: not an S3 action s3why knows{hint}")
+        return None, "s3:" + name
+    spec = lookup_operation(text)
+    if spec is None:
+        near = difflib.get_close_matches(text, list(S3_OPERATIONS), n=3)
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise UsageError(f"{text}: not an S3 API operation or IAM action s3why knows{hint}")
+    return spec.operation, None
+
+
+def _resource(text: str) -> tuple[str | None, str | None, str | None]:
+    """(bucket, key, resource ARN) of an S3 ARN or an s3:// URI."""
+    if text.lower().startswith("s3://"):
+        rest = text[5:]
+        bucket, _, key = rest.partition("/")
+        if not bucket:
+            raise UsageError(f"{text}: an s3:// URI names a bucket (s3://BUCKET[/KEY])")
+        return bucket, key or None, None
+    arn = Arn.parse(text)
+    if arn is None or arn.service not in ("s3", "s3express"):
+        raise UsageError(f"{text!r} is not an S3 resource: give an ARN (arn:aws:s3:::BUCKET/KEY) or s3://BUCKET/KEY")
+    if arn.is_s3_bucket_or_object:
+        bucket, _, key = arn.resource.partition("/")
+        return bucket, key or None, None
+    if arn.resource.startswith("accesspoint/"):
+        object_key = arn.resource.split("/object/", 1)[1] if "/object/" in arn.resource else None
+        return None, object_key, text
+    raise UsageError(f"{text}: s3why can answers for buckets, objects and access points")

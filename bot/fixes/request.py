@@ -1,0 +1,90 @@
+"""Changes on the request side (HTTPS, a header, the requester-pays flag, presigning again).
+
+A header change names the operation's own parameter and a value AWS's S3 model accepts (bot/fixes/request_params.py);
+the words for everything else are data (remediations/request-side/wording.yaml).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bot.arn import s3_arn
+from bot.diagnose import RootCause
+from bot.fixes.catalogue import request_wording
+from bot.fixes.context import FixContext, rediagnose
+from bot.fixes.model import Patch, PatchKind
+from bot.fixes.request_params import RequestParameter, header_of, parameter_for
+
+
+def _change(commands: list[str], context: dict[str, Any], target: str = "request") -> Patch:
+    return Patch(target, PatchKind.REQUEST_CHANGE, None, commands, apply={"context": context})
+
+
+def _works(c: FixContext, cause: RootCause, key: str, value: str) -> bool:
+    # The error code and the expiry describe the failed attempt, not the changed request.
+    changed = replace(c.req, error_code=None, presigned_expired=False)
+    after = rediagnose(c, c.snapshot, context={key: value}, req=changed)
+    return after.decision == "allow" or all(x.layer != cause.layer for x in after.root_causes)
+
+
+def _default_algorithm(c: FixContext) -> str:
+    enc = ((c.snapshot.get("bucket") or {}).get("calls") or {}).get("GetBucketEncryption") or {}
+    for rule in (enc.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []:
+        by_default = rule.get("ApplyServerSideEncryptionByDefault") if isinstance(rule, dict) else None
+        if isinstance(by_default, dict) and by_default.get("SSEAlgorithm"):
+            return str(by_default["SSEAlgorithm"])
+    return ""
+
+
+def _header_change(
+    cause: RootCause, c: FixContext, key: str, value: str | None, param: RequestParameter
+) -> Patch | None:
+    """The header change for one allowed alternative, or None when no valid value of the header works."""
+    if value is None:
+        return _change([f"do not send the header {param.header} ({param.cli_flag})"], {key: None})
+    cond = cause.evidence.get("condition") or {}
+    operand = str(cond.get("operator", "")).startswith("Null") and str(cond.get("key", "")).lower() == key.lower()
+    if param.accepts(value) and not operand:
+        return _change(param.how_to_send(value), {key: value})
+    # The policy's value is not one to send (a Null check's "true", or outside the model's enum): a value AWS
+    # accepts that the policy admits instead, the bucket's default encryption first.
+    preferred = _default_algorithm(c)
+    candidates = sorted(param.enum, key=lambda v: (v != preferred, param.enum.index(v)))
+    for candidate in candidates:
+        if _works(c, cause, key, candidate):
+            return _change(param.how_to_send(candidate), {key: candidate})
+    return None
+
+
+def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
+    """Changes on the request side that a diagnosis showed would work (the alternatives it evaluated), each
+    valid for the operation the request made."""
+    wording = request_wording()
+    out: list[Patch] = []
+    for alt in cause.evidence.get("alternatives") or []:
+        if alt.get("decision") != "allow":
+            continue
+        ((key, value),) = alt["context"].items()
+        if header_of(key) is not None:
+            param = parameter_for(c.req.operation, key)
+            if param is None:
+                continue  # the operation takes no such header: no value of it can be sent
+            patch = _header_change(cause, c, key, value, param)
+            if patch is not None:
+                out.append(patch)
+            continue
+        out.append(_change([wording.for_key(key, value)], {key: value}))
+    layer = cause.layer.value
+    acl = cause.evidence.get("request_acl")
+    if layer in ("block-public-access", "object-ownership") and acl:
+        out.append(_change([wording.layers[layer]], {"s3:x-amz-acl": None}))
+    if layer == "requester-pays":
+        out.append(_change([wording.layers[layer]], {"x-amz-request-payer": "requester"}))
+    if layer == "presigned-url":
+        out.append(_change([wording.layers[layer]], {"s3why:presigned-again": "true"}))
+    if layer == "kms" and "AWS managed key" in cause.summary:
+        bucket, key = c.bucket or "BUCKET", c.req.key or "KEY"
+        text = wording.layers["kms-aws-managed-key"].format(bucket=bucket, key=key)
+        out.append(Patch(s3_arn(bucket, key), PatchKind.REQUEST_CHANGE, None, [text], apply={}))
+    return out

@@ -1,0 +1,100 @@
+"""Is a policy patch a change AWS would accept and a reviewer would merge? (issue 20 §2)
+
+Checked for every statement a fix adds, against its target (bot/fixes/targets):
+- IAM grammar for that policy type (s3why's own parser, bot/engine/policy.py: a Principal only where the type
+  takes one, known elements, well-formed conditions);
+- principal types the policy type accepts (IAM User Guide, "AWS JSON policy elements: Principal"; KMS key
+  policies take AWS principals and services; access point and VPC endpoint policies take AWS principals);
+- no `*` action (`*`, `s3:*`, `kms:*`) and no `*` resource (a key policy's `"Resource": "*"` is the key itself,
+  KMS Developer Guide, "Key policies"), no Principal `*`: s3why never widens that far;
+- the target's size limit, with the patched document.
+Each finding is one line in words; a patch with findings is never shown as verified.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.engine import parse_policy
+from bot.errors import PolicyError
+from bot.fixes.model import Patch
+from bot.fixes.targets import PolicyTarget, Where, target_of
+
+
+def _values(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _added(patch: Patch) -> list[dict[str, Any]]:
+    before = patch.before if isinstance(patch.before, dict) else {}
+    seen = {json.dumps(s, sort_keys=True) for s in _values(before.get("Statement", []))}
+    statements = _values((patch.document or {}).get("Statement", []))
+    return [s for s in statements if isinstance(s, dict) and json.dumps(s, sort_keys=True) not in seen]
+
+
+# Condition keys that narrow Principal "*" to one principal, account, organization or access point (the patterns AWS
+# documents for VPC endpoint policies and for delegating access control to access points).
+_NARROWING_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "aws:PrincipalArn",
+        "aws:PrincipalAccount",
+        "aws:PrincipalOrgID",
+        "aws:SourceArn",
+        "aws:SourceAccount",
+        "aws:userid",
+        "s3:DataAccessPointAccount",
+        "s3:DataAccessPointArn",
+    )
+)
+
+
+def _narrowed(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return False
+    return any(
+        isinstance(keys, dict) and any(str(k).lower() in _NARROWING_KEYS for k in keys) for keys in condition.values()
+    )
+
+
+def statement_findings(target: PolicyTarget, statement: dict[str, Any]) -> list[str]:
+    """What is wrong with one statement for this target, in words (empty: nothing)."""
+    out: list[str] = []
+    sid = statement.get("Sid") or "the added statement"
+    actions = [a for a in _values(statement.get("Action", [])) if isinstance(a, str)]
+    if "NotAction" in statement or any(a == "*" or a.endswith(":*") for a in actions):
+        out.append(f"{sid} grants every action of a service ({', '.join(actions) or 'NotAction'})")
+    resources = [r for r in _values(statement.get("Resource", [])) if isinstance(r, str)]
+    if target.where is not Where.KEY and ("NotResource" in statement or "*" in resources):
+        out.append(f'{sid} grants every resource (Resource "*")')
+    principal = statement.get("Principal")
+    if principal is not None and not target.has_principal:
+        out.append(f"{sid} names a Principal, which an identity policy cannot")
+    if principal is None and target.has_principal and statement.get("Effect") == "Allow":
+        out.append(f"{sid} names no Principal, which a {target.catalogue_name.replace('_', ' ')} policy needs")
+    everyone = principal == "*" or (isinstance(principal, dict) and "*" in _values(principal.get("AWS")))
+    if everyone and not _narrowed(statement):
+        out.append(f'{sid} grants everyone (Principal "*")')
+    if isinstance(principal, dict):
+        wrong = sorted(k for k in principal if k not in target.principal_types)
+        if wrong:
+            out.append(f"{sid} names a {', '.join(wrong)} principal, which this policy type does not take")
+    return out
+
+
+def patch_findings(patch: Patch) -> list[str]:
+    """Findings for a policy patch: its added statements, its grammar, its size (empty for request changes)."""
+    target = target_of(patch)
+    if target is None or patch.document is None:
+        return []
+    out = [f for st in _added(patch) for f in statement_findings(target, st)]
+    try:
+        parse_policy(patch.document, name=patch.target, kind=target.policy_kind)
+    except PolicyError as exc:
+        out.append(f"not valid IAM for a {target.catalogue_name.replace('_', ' ')} policy: {exc}")
+    ok, size = target.size_limit(patch).check(patch.document)
+    if not ok:
+        out.append(f"the patched document would be {size}: split it, or use a managed policy")
+    return out

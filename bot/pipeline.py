@@ -1,0 +1,95 @@
+"""The one pipeline every caller runs (the CLI, the Slack app, the demo, the IaC demo, the tests):
+
+    pasted text -> parse -> signer -> target -> collect -> diagnose -> fixes (verified) [-> IaC]
+
+`diagnose_and_fix` takes one parsed request and returns its `Diagnosis` with `fixes` set. Where the account comes
+from is the caller's: a live (cached) `Collector`, or a snapshot file the user gave (`snapshot=`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from bot.account.collector import Target
+from bot.account.signer import signer_view
+from bot.account.target import target_for
+from bot.account.view import account_view
+from bot.diagnose import DiagnoseOptions, Diagnosis
+from bot.diagnose.candidates import diagnose_request
+from bot.fixes import propose_fixes
+from bot.parse.model import DeniedRequest
+
+if TYPE_CHECKING:
+    from bot.account.collector import Collector
+    from bot.iac.fixes import IacOptions
+
+# What reads the account for a target (a Collector's `collect`, wrapped by a caller that phrases its errors).
+Collect = Callable[[Target], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the account view comes from: `snapshot` (a file the user gave), else `collect` (live, through
+    `collector`, which also finds a presigned URL's signer)."""
+
+    collector: Collector | None = None
+    collect: Collect | None = None
+    snapshot: dict[str, Any] | None = None
+
+
+def request_target(req: DeniedRequest, options: DiagnoseOptions, *, account: str | None = None,
+                   authorization_id: str | None = None) -> Target:  # fmt: skip
+    """What to read for `req` as `options.principal` (the signer's principal for a presigned URL)."""
+    ctx = options.context
+    return target_for(
+        req,
+        principal=options.principal,
+        vpce_id=(ctx.get("aws:SourceVpce") or (None,))[0],
+        version_id=(ctx.get("s3:versionid") or (None,))[0],
+        account=account,
+        authorization_id=authorization_id,
+    )
+
+
+def diagnose_and_fix(
+    req: DeniedRequest,
+    options: DiagnoseOptions,
+    source: Source,
+    *,
+    account: str | None = None,
+    authorization_id: str | None = None,
+    iac: IacOptions | None = None,
+    known_accounts: frozenset[str] = frozenset(),
+    paste: str = "",
+) -> tuple[Diagnosis, dict[str, Any]]:
+    """The diagnosis of `req` with its verified fixes, and the snapshot it was made on.
+
+    A presigned request is authorized as its signer (bot/account/signer.py), not as `options.principal`. Fixes are
+    proposed only when the operation is known (a fix for one candidate operation would not fix the others).
+    `paste`: the text as given, redacted (the workload's `aws s3 sync` root and other keys: the scope of a grant).
+    `known_accounts`: the accounts of s3why's configuration (a grant to an account in neither it nor the
+    organization is advice only). Raises what the collector raises (botocore errors) for the caller to phrase."""
+    signed = signer_view(req, options.principal, collector=source.collector, snapshot=source.snapshot)
+    options = replace(options, principal=signed.principal)
+    if source.snapshot is not None:
+        data = source.snapshot
+    else:
+        collect = source.collect or (source.collector.collect if source.collector is not None else None)
+        if collect is None:
+            raise ValueError("diagnose_and_fix needs a snapshot or a collector")
+        target = request_target(req, options, account=account, authorization_id=authorization_id)
+        data = collect(target) if (target.bucket or target.principal_arn) else {"s3why_snapshot": 1}
+        if signed.signer is not None:
+            data = {**data, "signer": signed.signer.to_json()}
+    found, settled, fixable = diagnose_request(req, account_view(data), options, authorization_id=authorization_id)
+    found = signed.attach(found)
+    if not fixable:
+        return found, data
+    fixes = propose_fixes(req, data, settled, found, known_accounts=known_accounts, paste=paste)
+    if iac is not None:
+        from bot.iac.fixes import with_iac
+
+        fixes = with_iac(fixes, req, data, settled, iac)
+    return replace(found, fixes=tuple(fixes)), data

@@ -1,0 +1,68 @@
+"""`/s3why can PRINCIPAL ACTION RESOURCE [KEY=VALUE ...]`: "is it allowed now?" in Slack (CONTRACT's `s3why can`).
+
+The listener stays thin: the words are read here (a bad question gets its one-line reason, only for the asker,
+in the ack), the answer comes from the `Asker` (`LiveDiagnoser.can`: collect, every layer, no error text) and is
+rendered as any s3why answer, in a thread under the question."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.can import asked_request
+from bot.diagnose import Diagnosis
+from bot.errors import UsageError
+from bot.escape import mrkdwn, slack_unescape
+from bot.parse.model import DeniedRequest
+from bot.slack.blocks import diagnosis_blocks, verdict_line
+
+# (the request asked, its context) -> the answer
+Asker = Callable[[DeniedRequest, dict[str, tuple[str, ...]]], Diagnosis]
+USAGE = (
+    "usage: `/s3why can PRINCIPAL_ARN ACTION RESOURCE [KEY=VALUE ...]` "
+    "(e.g. `/s3why can arn:aws:iam::111122223333:role/etl GetObject s3://bucket/key`)"
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    request: DeniedRequest
+    context: dict[str, tuple[str, ...]]
+
+
+def is_can(text: str) -> bool:
+    return text.strip().lower().split(" ", 1)[0] == "can"
+
+
+def read_question(text: str) -> Question:
+    """The words after `can`; UsageError with one line for anything that cannot be asked."""
+    words = slack_unescape(text).split()[1:]
+    words = [w[1:-1].split("|", 1)[-1] if w.startswith("<") and w.endswith(">") else w for w in words]  # links
+    if len(words) < 3:
+        raise UsageError(USAGE)
+    context: dict[str, list[str]] = {}
+    for item in words[3:]:
+        if "=" not in item:
+            raise UsageError(f"{item!r}: context is KEY=VALUE (e.g. aws:SourceVpce=vpce-1a2b3c4d)")
+        k, v = item.split("=", 1)
+        context.setdefault(k, []).append(v)
+    return Question(asked_request(*words[:3]), {k: tuple(v) for k, v in context.items()})
+
+
+def answer_question(client: WebClient, asker: Asker, question: Question, *, channel: str, user: str) -> None:
+    r = question.request
+    what = r.operation or r.action
+    where = f"s3://{r.bucket}/{r.key or ''}" if r.bucket else r.resource_arn
+    parent = client.chat_postMessage(
+        channel=channel, text=f"<@{mrkdwn(user)}> asked: can {mrkdwn(r.principal_arn)} {mrkdwn(what)} {mrkdwn(where)}?"
+    )
+    found = asker(r, question.context)
+    client.chat_postMessage(
+        channel=channel,
+        thread_ts=parent["ts"],
+        text=verdict_line(found)[:3000],
+        blocks=diagnosis_blocks(found, uuid.uuid4().hex),
+    )

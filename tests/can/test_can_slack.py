@@ -1,0 +1,86 @@
+"""`/s3why can …` through the real Bolt app (signed requests, threaded WSGI on port 0), the fake Slack Web API,
+moto in server mode and real Redis: the answer in a thread; a question that cannot be asked, one line in the ack."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from wsgiref.simple_server import make_server
+
+import pytest
+import redis
+from slack_sdk import WebClient
+
+from bot.account.collector import Collector
+from bot.account.sessions import SessionProvider
+from bot.cache import MemoryCache
+from bot.config import Config
+from bot.slack.app import Store, create_app
+from bot.slack.runner import LiveDiagnoser
+from bot.slack.server import _Quiet, _ThreadingWSGIServer, wsgi_app
+from tests.account.conftest import OWN, client, moto, moto_url, policy_json
+from tests.slack.conftest import SECRET, fake_slack
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.signed import post_signed, slash
+
+__all__ = ["fake_slack", "moto", "moto_url"]
+FORM = "application/x-www-form-urlencoded"
+TRUST = policy_json({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+
+
+@pytest.fixture
+def app_url(
+    moto: str, fake_slack: tuple[FakeSlack, str], redis_client: redis.Redis, redis_prefix: str
+) -> Iterator[str]:
+    _, url = fake_slack
+    diagnoser = LiveDiagnoser(Collector(SessionProvider(Config()), MemoryCache()))
+    app = create_app(
+        client=WebClient(token="xoxb-test", base_url=f"{url}/api/"),
+        signing_secret=SECRET,
+        config=Config(),
+        store=Store(redis_client, prefix=redis_prefix),
+        diagnoser=diagnoser,
+        asker=diagnoser.can,
+    )
+    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_port}/slack/events"
+    httpd.shutdown()
+
+
+def _seed(grant: str) -> None:
+    iam, s3 = client("iam"), client("s3")
+    s3.create_bucket(Bucket="reports")
+    s3.put_object(Bucket="reports", Key="q3.csv", Body=b"a,b\n")
+    iam.create_role(RoleName="reader", AssumeRolePolicyDocument=TRUST)
+    iam.put_role_policy(
+        RoleName="reader",
+        PolicyName="p",
+        PolicyDocument=policy_json({"Effect": "Allow", "Action": grant, "Resource": "arn:aws:s3:::reports/*"}),
+    )
+
+
+@pytest.mark.parametrize(("grant", "headline"), [("s3:GetObject", "Allowed"), ("s3:PutObject", "Denied")])
+def test_slash_can_answers_in_a_thread(
+    app_url: str, fake_slack: tuple[FakeSlack, str], grant: str, headline: str
+) -> None:
+    fake, url = fake_slack
+    _seed(grant)
+    question = f"can arn:aws:iam::{OWN}:role/reader GetObject s3://reports/q3.csv"
+    status, ack = post_signed(app_url, SECRET, slash(question, f"{url}/response/1"), FORM)
+    assert status == 200 and "Checking every layer" in ack
+    parent, answer = fake.wait_for("chat.postMessage", count=2, timeout=60)[:2]
+    assert "asked: can" in parent.body["text"]
+    assert answer.body["thread_ts"] == "1800000000.000001"
+    assert answer.body["text"].startswith(headline), answer.body["text"]
+    assert "identity" in json.dumps(answer.body["blocks"])
+
+
+def test_slash_can_that_cannot_be_asked_says_why_in_the_ack(app_url: str, fake_slack: tuple[FakeSlack, str]) -> None:
+    fake, url = fake_slack
+    status, ack = post_signed(app_url, SECRET, slash("can bob GetObject s3://b/k", f"{url}/response/2"), FORM)
+    assert status == 200 and "not a caller's ARN" in ack
+    status, ack = post_signed(app_url, SECRET, slash("can arn:aws:iam::1:role/x", f"{url}/response/3"), FORM)
+    assert "usage: `/s3why can" in ack
+    assert fake.of("chat.postMessage") == []

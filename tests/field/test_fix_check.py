@@ -1,0 +1,138 @@
+"""The fix-check itself: a fix that lets the workload through passes; one that widens access, misses the next
+request of the workload or changes nothing is caught (each test would pass a check that did not look)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from bot.field.build import compile_account
+from bot.field.case import FixOutcome, load_case
+from bot.field.runner import check_fix
+from bot.fixes import Fix, Patch
+
+CASES = Path(__file__).parent / "cases"
+ROLE = "arn:aws:iam::192837465012:role/datadog-forwarder-ForwarderRole-1A2B3C4D5E6F"
+KEY = "arn:aws:kms:us-east-1:192837465012:key/0f1e2d3c-4b5a-4697-8877-665544332211"
+
+
+def _case() -> Any:
+    return load_case(CASES / "lambda-datadog-forwarder-sse-kms-getobject.yaml")
+
+
+def _inline_fix(statement: dict[str, Any]) -> Fix:
+    document = {"Version": "2012-10-17", "Statement": [statement]}
+    patch = Patch(
+        ROLE,
+        "iam-policy",
+        document,
+        [],
+        apply={"where": "principal-inline", "inline_key": "RolePolicies", "name": "fix", "kind": "role"},
+    )
+    return Fix(id="kms", layer="kms", risk="low", verified=True, patches=[patch], title="grant the key", explanation="")
+
+
+def _key_fix(snapshot: dict[str, Any], statement: dict[str, Any]) -> Fix:
+    import json
+
+    before = json.loads(snapshot["kms"][KEY]["calls"]["GetKeyPolicy"]["Policy"])
+    after = copy.deepcopy(before)
+    after["Statement"].append(statement)
+    patch = Patch(KEY, "key-policy", after, [], before=before, apply={"where": "key", "arn": KEY})
+    return Fix(
+        id="kms",
+        layer="kms",
+        risk="low",
+        verified=True,
+        patches=[patch],
+        title="grant in the key policy",
+        explanation="",
+    )
+
+
+def test_the_threads_own_change_passes() -> None:
+    case = _case()
+    fix = _inline_fix({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY})
+    outcome, why = check_fix(case, [fix], compile_account(case))
+    assert outcome is FixOutcome.PASS, why
+
+
+def test_a_grant_of_every_kms_action_is_wider_than_the_workload() -> None:
+    case = _case()
+    fix = _inline_fix({"Effect": "Allow", "Action": "kms:*", "Resource": KEY})
+    outcome, why = check_fix(case, [fix], compile_account(case))
+    assert outcome is FixOutcome.FAIL
+    assert "beyond the workload" in why
+
+
+def test_a_key_policy_grant_to_everyone_is_public_access() -> None:
+    case = _case()
+    snapshot = compile_account(case)
+    fix = _key_fix(snapshot, {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"})
+    outcome, why = check_fix(case, [fix], snapshot)
+    assert outcome is FixOutcome.FAIL
+    assert "public access" in why
+
+
+def test_a_grant_to_an_account_outside_the_case_is_caught() -> None:
+    case = _case()
+    snapshot = compile_account(case)
+    outsider = {"AWS": [ROLE, "arn:aws:iam::999999999999:root"]}
+    fix = _key_fix(snapshot, {"Effect": "Allow", "Principal": outsider, "Action": "kms:Decrypt", "Resource": "*"})
+    outcome, why = check_fix(case, [fix], snapshot)
+    assert outcome is FixOutcome.FAIL
+    assert "999999999999" in why
+
+
+def test_a_fix_scoped_to_one_day_misses_the_next_days_logs() -> None:
+    case = _case()
+    narrow = _inline_fix(
+        {
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": KEY,
+            "Condition": {
+                "StringLike": {
+                    "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::acme-alb-logs-encrypted/AWSLogs/192837465012/"
+                    "elasticloadbalancing/us-east-1/2025/03/02/*"
+                }
+            },
+        }
+    )
+    outcome, why = check_fix(case, [narrow], compile_account(case))
+    assert outcome is FixOutcome.FAIL
+    assert "2025/04/17" in why
+
+
+def test_no_fix_where_the_thread_had_one_is_counted_as_none() -> None:
+    case = _case()
+    outcome, _ = check_fix(case, [], compile_account(case))
+    assert outcome is FixOutcome.NONE
+
+
+def test_an_approvable_fix_where_the_thread_needs_the_organizations_admins_fails() -> None:
+    case = load_case(CASES / "tf-provider-putbucketpolicy-scp-deny.yaml")
+    fix = _inline_fix({"Effect": "Allow", "Action": "s3:PutBucketPolicy", "Resource": "*"})
+    outcome, why = check_fix(case, [fix], compile_account(case))
+    assert outcome is FixOutcome.FAIL
+    assert "needs no change s3why could make" in why
+
+
+def test_a_text_s3why_refuses_is_a_failed_result_not_a_crash() -> None:
+    from bot.field.runner import run_case
+
+    case = _case().model_copy(update={"text": "the upload did not work, please help"})
+    result = run_case(case)
+    assert (result.layer, result.decision, result.fix) == (None, "refused", FixOutcome.NONE)
+    assert "no AWS error" in result.fix_reason
+
+
+def test_the_figures_count_each_part_by_what_s3why_answered() -> None:
+    from bot.field.runner import CaseResult, accuracy
+
+    right = CaseResult("a", "kms", "implicit-deny", FixOutcome.PASS, "", True, True)
+    wrong_fix = CaseResult("b", "kms", "implicit-deny", FixOutcome.FAIL, "", True, True)
+    nothing = CaseResult("c", None, "unknown", FixOutcome.NONE, "", False, False)
+    a = accuracy([right, wrong_fix, nothing])
+    assert (a.cases, a.layer, a.decision, a.fix, a.all_three) == (3, 2, 2, 1, 1)
