@@ -1,10 +1,10 @@
 """AWS's own vocabulary for reading pastes, built from the service models botocore ships.
 
-Every table here is derived, at first use, from `botocore/data/<service>/<version>/service-2.json` (loaded with
-`botocore.loaders.Loader`): the operations of S3, S3 Control, KMS and STS (and S3 Express when the installed
-botocore has a model for it), the error codes their models declare, which S3 operations take an object key, and
-the parameter names that carry a bucket or a key. Nothing is typed per operation: an operation AWS adds to a
-model is recognised as soon as botocore ships it.
+Every table here is derived, at first use, from `botocore/data/<service>/<version>/service-2.json[.gz]` (read from
+botocore's data directory without importing botocore): the operations of S3, S3 Control, KMS and STS (and S3
+Express when the installed botocore has a model for it), the error codes their models declare, which S3 operations
+take an object key, and the parameter names that carry a bucket or a key. Nothing is typed per operation: an
+operation AWS adds to a model is recognised as soon as botocore ships it.
 
 Spellings (how tools write an operation name), for `GetObject`:
 - the API name `GetObject` (SDK errors, CloudTrail's eventName, Go/Rust/.NET types),
@@ -25,13 +25,14 @@ Terraform AWS provider's resource documentation).
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
-
-import botocore.loaders
-from botocore import xform_name
 
 # The services whose operations and errors a paste about an S3 denial may name.
 SERVICES: tuple[str, ...] = ("s3", "s3control", "s3express", "kms", "sts")
@@ -81,24 +82,60 @@ class Operation:
     name: str
 
 
-def _loader() -> botocore.loaders.Loader:
-    return botocore.loaders.Loader()
+@cache
+def _data_dir() -> Path | None:
+    """botocore's `data/` directory, found without importing botocore (so `s3why parse` starts without the AWS
+    SDK: tests/test_cli_startup.py)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return data if data.is_dir() else None
 
 
 @cache
 def service_model(service: str) -> dict[str, Any] | None:
-    """The service's `service-2.json` as botocore ships it, or None when this botocore has no model for it."""
-    try:
-        model: dict[str, Any] = _loader().load_service_model(service, "service-2")
-    except botocore.exceptions.DataNotFoundError:
+    """The service's newest `service-2.json` (or `.json.gz`) as botocore ships it, or None when this botocore has
+    no model for it. Read the way `botocore.loaders.Loader` reads it: `data/<service>/<api-version>/`."""
+    data = _data_dir()
+    if data is None or not (data / service).is_dir():
         return None
-    return model
+    for version in sorted((p for p in (data / service).iterdir() if p.is_dir()), reverse=True):
+        plain, packed = version / "service-2.json", version / "service-2.json.gz"
+        raw = (
+            plain.read_bytes()
+            if plain.is_file()
+            else gzip.decompress(packed.read_bytes())
+            if packed.is_file()
+            else None
+        )
+        if raw is not None:
+            model: dict[str, Any] = json.loads(raw.decode("utf-8"))
+            return model
+    return None
+
+
+# botocore's `xform_name` (botocore/__init__.py), so that spellings match boto3's method names exactly: an
+# acronym pluralised at the end (`ListWebACLs`) is split off first, then each capitalised word.
+_FIRST_CAP = re.compile("(.)([A-Z][a-z]+)")
+_END_CAP = re.compile("([a-z0-9])([A-Z])")
+_PLURAL_ACRONYM = re.compile("[A-Z]{2,}s$")
+
+
+def xform_name(name: str, sep: str = "_") -> str:
+    """`GetObject` -> `get_object`, `ListObjectsV2` -> `list_objects_v2` (with `sep`, `get-object`)."""
+    if sep in name:
+        return name
+    if (m := _PLURAL_ACRONYM.search(name)) is not None:
+        name = f"{name[: -len(m.group())]}{sep}{m.group().lower()}"
+    return _END_CAP.sub(r"\1" + sep + r"\2", _FIRST_CAP.sub(r"\1" + sep + r"\2", name)).lower()
 
 
 @lru_cache(maxsize=1)
 def service_ids() -> frozenset[str]:
     """Every service id botocore has a model for (`s3`, `kms`, `lakeformation`, ...): the data directory's names."""
-    return frozenset(_loader().list_available_services("service-2"))
+    data = _data_dir()
+    return frozenset(p.name for p in data.iterdir() if p.is_dir()) if data is not None else frozenset()
 
 
 def _models() -> list[tuple[str, dict[str, Any]]]:
@@ -112,7 +149,7 @@ def camel(name: str) -> str:
 
 def kebab(name: str) -> str:
     """`GetObject` -> `get-object` (AWS CLI subcommands)."""
-    return str(xform_name(name, "-"))
+    return xform_name(name, "-")
 
 
 def _is_one_word(name: str) -> bool:
