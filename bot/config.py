@@ -21,6 +21,9 @@ MAX_PROPOSAL_TTL_HOURS = 24 * 30
 MAX_CACHE_TTL_SECONDS = 7 * 24 * 3600
 # A role carrying this tag (any value) is s3why's own: fixes never target it (docs/approvals.md).
 S3WHY_ROLE_TAG = "s3why:role"
+# A bucket tagged with this key and the value "true" opts in to s3why reading its object heads (HeadObject, which
+# needs s3:GetObject): without it s3why reads configuration only, never objects (policies/README.md).
+OBJECT_HEADS_TAG = "s3why:object-heads"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,10 @@ class ChannelConfig:
     account: str | None = None
     mode: str = "auto"  # auto | mention | off
     slash_reply: str = "thread"  # thread (a message in the channel, answered in its thread) | ephemeral
+    # None: any account; otherwise the only accounts a diagnosis asked here may look into
+    accounts: tuple[str, ...] | None = None
+    # empty: anyone in the channel; otherwise the only users (U…/W…) or user groups (S…) who may ask here
+    askers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,16 +140,35 @@ class WatchConfig:
 class Config:
     accounts: tuple[AccountConfig, ...] = ()
     organization_role_arn: str | None = None
+    # the organization's member accounts (`organization.accounts`): with `accounts`, the only accounts a fix may
+    # grant access to (docs/approvals.md)
+    organization_accounts: tuple[str, ...] = ()
     channels: dict[str, ChannelConfig] = field(default_factory=dict)
     self_approval: bool = False
     proposal_ttl_hours: float = 24.0
     dry_run: bool = False  # every account: check everything, write nothing
     cache_ttls: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_TTLS))
     iac: IacConfig = field(default_factory=IacConfig)
+    # `objects.heads`: "opt-in" (object heads only in the buckets listed in `objects.head_buckets` or tagged
+    # OBJECT_HEADS_TAG) or "all" (a read role with s3:GetObject everywhere, e.g. the demo's emulated accounts)
+    object_heads: str = "opt-in"
+    object_head_buckets: tuple[str, ...] = ()
+
+    def reads_object_heads(self, bucket: str, tags: dict[str, str]) -> bool:
+        """Does s3why read object heads (HeadObject) in this bucket: all of them, listed, or tagged
+        `s3why:object-heads=true`."""
+        if self.object_heads == "all" or bucket in self.object_head_buckets:
+            return True
+        return tags.get(OBJECT_HEADS_TAG, "").lower() == "true"
+
     watch: WatchConfig = field(default_factory=WatchConfig)
 
     def account(self, account_id: str) -> AccountConfig | None:
         return next((a for a in self.accounts if a.id == account_id), None)
+
+    def known_accounts(self) -> frozenset[str]:
+        """The accounts s3why may grant access to: the configured ones and the organization's listed members."""
+        return frozenset({a.id for a in self.accounts} | set(self.organization_accounts))
 
     def own_role_arns(self) -> frozenset[str]:
         """The roles s3why itself uses (read, write, organization): fixes never target them."""
@@ -190,9 +216,16 @@ def effective(config: Config) -> dict[str, Any]:
             }
             for a in config.accounts
         ],
-        "organization": {"role_arn": config.organization_role_arn},
+        "organization": {"role_arn": config.organization_role_arn, "accounts": list(config.organization_accounts)},
         "channels": {
-            k: {"account": c.account, "mode": c.mode, "slash_reply": c.slash_reply} for k, c in config.channels.items()
+            k: {
+                "account": c.account,
+                "mode": c.mode,
+                "slash_reply": c.slash_reply,
+                "accounts": list(c.accounts) if c.accounts is not None else None,
+                "askers": list(c.askers),
+            }
+            for k, c in config.channels.items()
         },
         "approval": {
             "self_approval": config.self_approval,
@@ -201,6 +234,7 @@ def effective(config: Config) -> dict[str, Any]:
         },
         "cache": {"ttl_seconds": dict(config.cache_ttls)},
         "iac": asdict(config.iac),
+        "objects": {"heads": config.object_heads, "head_buckets": list(config.object_head_buckets)},
         "watch": {
             "queue_url": config.watch.queue_url,
             "default_channel": config.watch.default_channel,

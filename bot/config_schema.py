@@ -176,6 +176,7 @@ class _Organization(BaseModel):
     model_config = _strict_model()
 
     role_arn: RoleArn | None = None
+    accounts: list[AccountId] | None = None  # member accounts a fix may grant to (besides `accounts:`)
 
 
 class _Channel(BaseModel):
@@ -184,6 +185,8 @@ class _Channel(BaseModel):
     account: AccountId | None = None
     mode: Annotated[Literal["auto", "mention", "off"], BeforeValidator(_mode)] = "auto"
     slash_reply: Literal["thread", "ephemeral"] = "thread"
+    accounts: list[AccountId] | None = None  # the only accounts this channel may ask about
+    askers: list[SlackId] | None = None  # the only users (or user groups' members) who may ask here
 
 
 class _Approval(BaseModel):
@@ -210,6 +213,13 @@ class _Cache(BaseModel):
     model_config = _strict_model()
 
     ttl_seconds: _TtlSeconds | None = None
+
+
+class _Objects(BaseModel):
+    model_config = _strict_model()
+
+    heads: Literal["opt-in", "all"] = "opt-in"
+    head_buckets: list[Annotated[str, Field(min_length=3, max_length=63)]] | None = None
 
 
 _QUEUE_URL = re.compile(r"^https?://[A-Za-z0-9.:-]{1,253}(?::\d{1,5})?/\d{12}/[A-Za-z0-9_-]{1,80}(?:\.fifo)?$")
@@ -257,6 +267,7 @@ class _Watch(BaseModel):
 class _File(BaseModel):
     model_config = _strict_model()
 
+    objects: _Objects | None = None
     accounts: list[_Account] | None = None
     organization: _Organization | None = None
     channels: dict[ChannelId, _Channel] | None = None
@@ -268,7 +279,7 @@ class _File(BaseModel):
 
 def _known_keys() -> set[str]:
     models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
-    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Watch, _WatchRoute]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Objects, _Watch, _WatchRoute]
     return {name for m in models for name in m.model_fields}
 
 
@@ -510,7 +521,7 @@ def build_config(text: str, path: str, base_dir: Path | None) -> Config:
 
 def _bool_keys() -> set[str]:
     models: list[type[BaseModel]] = [_File, _Account, _ApproversByRisk, _Organization, _Channel, _Approval]
-    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Watch, _WatchRoute]
+    models += [_TtlSeconds, _Cache, _Iac, _TerraformIac, _CloudFormationIac, _Objects, _Watch, _WatchRoute]
     return {name for m in models for name, f in m.model_fields.items() if f.annotation is bool}
 
 
@@ -606,8 +617,15 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
         watch=_watch_config(parsed.watch),
         accounts=tuple(accounts),
         organization_role_arn=parsed.organization.role_arn if parsed.organization else None,
+        organization_accounts=tuple(parsed.organization.accounts or ()) if parsed.organization else (),
         channels={
-            k: ChannelConfig(account=c.account, mode=c.mode, slash_reply=c.slash_reply)
+            k: ChannelConfig(
+                account=c.account,
+                mode=c.mode,
+                slash_reply=c.slash_reply,
+                accounts=tuple(c.accounts) if c.accounts is not None else None,
+                askers=tuple(c.askers or ()),
+            )
             for k, c in (parsed.channels or {}).items()
         },
         self_approval=approval.self_approval,
@@ -615,6 +633,8 @@ def _config(parsed: _File, base_dir: Path | None) -> Config:
         dry_run=approval.dry_run,
         cache_ttls=ttls,
         iac=iac,
+        object_heads=parsed.objects.heads if parsed.objects else "opt-in",
+        object_head_buckets=tuple(parsed.objects.head_buckets or ()) if parsed.objects else (),
     )
 
 

@@ -71,6 +71,21 @@ def slack_unescape(text: str) -> str:
     return _SLACK_ENTITY.sub(lambda m: _SLACK_DECODE[m.group(1)], text) if "&" in text else text
 
 
+# --- GitHub markdown ------------------------------------------------------------------------------------------
+# GitHub Flavored Markdown: any ASCII punctuation may be backslash-escaped (CommonMark "Backslash escapes"); these
+# are the ones that start markup, a link, an HTML tag or entity, a table cell, an @mention or a #reference.
+# https://github.github.com/gfm/#backslash-escapes
+_GFM_ACTIVE = re.compile(r"([\\`*_{}\[\]()#!|<>~@&+\-=:.])")
+_GFM_LINE = re.compile(r"[\r\n\u2028\u2029]+")
+
+
+def github_markdown(value: object) -> str:
+    """`value` as text GitHub shows literally in a pull request's title or body (one line: newlines become
+    spaces): no emphasis, link, image, HTML, table, heading, @mention or #reference can come from it."""
+    text = _GFM_LINE.sub(" ", str(value))
+    return _GFM_ACTIVE.sub(r"\\\1", text)
+
+
 # --- Terraform / HCL ----------------------------------------------------------------------------------------
 _HCL_SIMPLE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # Characters HCL has no short escape for and that must not appear raw: C0/C1 controls, DEL, line separators.

@@ -18,6 +18,8 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# `s3why serve` with Redis needs the proposal signing key; every server a test starts inherits this one
+os.environ.setdefault("S3WHY_PROPOSAL_KEY", "test-proposal-key-" + uuid.uuid4().hex)
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:

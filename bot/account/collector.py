@@ -26,8 +26,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.account.calls import DENIED_CODES, spec_for
-from bot.account.sessions import SessionProvider
+from bot.account.sessions import SessionProvider, known_region
 from bot.account.toolbox import fetch_record
+from bot.account.view import NOT_READ
 from bot.arn import Arn
 from bot.cache import Cache, MemoryCache
 from bot.metrics import METRICS
@@ -65,6 +66,12 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+_HEADS_OPT_IN = (
+    "s3why does not read object heads here (HeadObject needs s3:GetObject); the object's own encryption key and "
+    "metadata are unknown: opt in with objects.head_buckets or the bucket tag s3why:object-heads=true"
+)
+
+
 def error_answer(code: str, message: str = "") -> Answer:
     return {"Error": {"Code": code, "Message": message}}
 
@@ -94,6 +101,8 @@ class Collector:
         if account is None:
             return error_answer("AccountUnknown", f"the account that owns this {spec.kind} is not known")
         region = region or self.sessions.default_region
+        if not known_region(region):  # from a paste or an answer: no client is made for it, the rest goes on
+            return error_answer("UnknownRegion", f"{region[:40]!r} is not a region of any AWS partition")
         key = f"{account}:{region}:{spec.kind}:{service}.{operation}:{json.dumps(params, sort_keys=True)}"
 
         def load() -> tuple[Answer, bool]:
@@ -267,6 +276,13 @@ class Collector:
             )
         return out
 
+    def _tagged_for_heads(self, bucket: str, tagging: Answer) -> bool:
+        """The opt-in to HeadObject by the bucket's tag (bot/config.py `reads_object_heads`): its tags as read."""
+        tags = (
+            {} if is_error(tagging) else {str(t.get("Key")): str(t.get("Value", "")) for t in tagging.get("TagSet", [])}
+        )
+        return self.sessions.config.reads_object_heads(bucket, tags)
+
     def _bucket_owner(self, pool: ThreadPoolExecutor, bucket: str, hint: str | None = None) -> str | None:
         """The configured account whose bucket list holds the bucket (all lists read at once, and cached).
 
@@ -327,9 +343,22 @@ class Collector:
             # HeadObject also returns the version's retention and legal hold (ObjectLockMode,
             # ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus) to a caller allowed s3:GetObjectRetention and
             # s3:GetObjectLegalHold, which the read role is: two calls fewer on every cold diagnosis.
-            head = pool.submit(self.call, reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
             acl = pool.submit(self.call, reader, "s3", "GetObjectAcl", region, Bucket=bucket, Key=target.key, **extra)
-            obj = {"key": target.key, "calls": {"HeadObject": head.result()}}
+            config = self.sessions.config
+            direct = config.reads_object_heads(bucket, {})  # all buckets, or this one listed
+            # without the opt-in: configuration, never data (the owner from the ACL, the key from the text and the
+            # bucket); retention and legal hold by their own reads, in the same round as the bucket's
+            lock = {} if direct else {
+                name: pool.submit(self.call, reader, "s3", name, region, Bucket=bucket, Key=target.key, **extra)
+                for name in ("GetObjectRetention", "GetObjectLegalHold")
+            }  # fmt: skip
+            # the bucket's tags are waited for only when they alone can opt it in
+            if direct or self._tagged_for_heads(bucket, fs["GetBucketTagging"].result()):
+                head = self.call(reader, "s3", "HeadObject", region, Bucket=bucket, Key=target.key, **extra)
+                obj = {"key": target.key, "calls": {"HeadObject": head}}
+            else:
+                obj = {"key": target.key, "calls": {"HeadObject": error_answer(NOT_READ, _HEADS_OPT_IN)}}
+            obj["calls"].update({name: f.result() for name, f in lock.items()})
             key_id = obj["calls"]["HeadObject"].get("SSEKMSKeyId")
             if key_id:
                 out["kms_keys"].append(key_id)

@@ -5,6 +5,7 @@ external id), regional clients, adaptive retries, and the standard configuration
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -161,6 +162,19 @@ def _strip_account_host_prefix(request: Any, **_: Any) -> None:
 
 
 _MODELS = botocore.loaders.create_loader()  # one per process: botocore's JSON models are read and parsed once
+
+
+@functools.lru_cache(maxsize=1)
+def _partition_regions() -> frozenset[str]:
+    """Every region of every AWS partition, from botocore's endpoint data (endpoints.json, shipped in botocore)."""
+    data = _MODELS.load_data("endpoints")
+    return frozenset(r for p in data.get("partitions", []) for r in (p.get("regions") or {}))
+
+
+def known_region(region: str) -> bool:
+    """A region one of AWS's partitions lists (aws, aws-cn, aws-us-gov, ...): checked before any client is made,
+    so a made-up region from a paste costs nothing and fails only the calls that need it."""
+    return region in _partition_regions()
 
 
 def make_client(session: boto3.Session, service: str, region: str) -> Any:

@@ -36,6 +36,9 @@ class Fact:
         return self.status in (PRESENT, ABSENT)
 
 
+NOT_READ = "NotRead"  # s3why chose not to read it (object heads without the opt-in): the message says why
+
+
 def fact(answer: Any, service: str, operation: str, account: str | None, *, what: str) -> Fact:
     """Classify one call's answer."""
     spec = spec_for(service, operation)
@@ -55,7 +58,7 @@ def fact(answer: Any, service: str, operation: str, account: str | None, *, what
             permission=spec.action,
             account=account,
         )
-    if code in ("AccountNotConfigured", "AccountUnknown"):
+    if code in ("AccountNotConfigured", "AccountUnknown", NOT_READ):
         return Fact(UNKNOWN, detail=f"{what}: {message}", account=account)
     if code in THROTTLE_CODES:
         return Fact(ERROR, detail=f"{what}: AWS kept throttling the request ({code})", account=account)

@@ -21,6 +21,7 @@ from typing import Any
 import redis
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.approve.grants import grant_refusal
 from bot.approve.store import IN_FLIGHT, Change, PatchStore, Proposal
 from bot.approve.writer import WriteError, Writer, policy_hash
 from bot.arn import Arn
@@ -36,6 +37,9 @@ APPLICABLE = frozenset(w.value for w in TARGETS)  # every policy target s3why ca
 
 Verify = Callable[[Proposal, bool], str]
 Invalidate = Callable[[Proposal], None]
+# the proposal's changes computed again from a fresh read of AWS (None: the fix is no longer proposed)
+Rebuild = Callable[[Proposal], list[Change] | None]
+ALTERED = "this proposal's stored record does not match what s3why proposed (its signature): it was altered"
 
 
 @dataclass
@@ -124,12 +128,16 @@ class Approvals:
         invalidate: Invalidate,
         group_members: Callable[[str], set[str]] | None = None,
         reconcile_grace_seconds: float = 120.0,
+        rebuild: Rebuild | None = None,
     ) -> None:
+        """`rebuild`: at apply time the fix is computed again and must equal the stored one (None: only the
+        signature, the drift check and `verify` stand between a stored proposal and the write)."""
         self.store, self.writer, self.config = store, writer, config
-        self.verify, self.invalidate = verify, invalidate
+        self.verify, self.invalidate, self.rebuild = verify, invalidate, rebuild
         self.group_members = group_members  # Slack user-group id -> its members (usergroups.users.list)
         # a proposal in flight for less than this is taken to be still in progress (not reconciled)
         self.reconcile_grace_seconds = reconcile_grace_seconds
+        self.lock_wait_seconds = 30.0  # how long an apply waits for another change to the same target
         self._working: set[str] = set()  # proposals this process is applying or rolling back right now
         self._lock = threading.Lock()
 
@@ -152,6 +160,15 @@ class Approvals:
             return True
         groups = [a for a in approvers if a.startswith("S")]
         return self.group_members is not None and any(user in self.group_members(g) for g in groups)
+
+    # --- what may be applied at all --------------------------------------------------------------------------
+    def steered(self, proposal: Proposal) -> str | None:
+        """Why a stored proposal is never applied whoever clicks: its record was altered (signature), or it
+        grants to everyone, to an account's root or to an account that is neither configured nor in the
+        organization (bot/approve/grants.py)."""
+        if not self.store.authentic(proposal):
+            return ALTERED
+        return grant_refusal(proposal, self.config.known_accounts())
 
     # --- who may --------------------------------------------------------------------------------------------
     def refusal(self, proposal: Proposal, user: str, *, own_allowed: bool = False) -> str | None:
@@ -214,7 +231,7 @@ class Approvals:
             return Outcome(
                 False, "This proposal has expired or is unknown: diagnose again for a fresh one.", private=True
             )
-        refused = self.wrong_place(proposal, where) or self.refusal(proposal, user)
+        refused = self.wrong_place(proposal, where) or self.steered(proposal) or self.refusal(proposal, user)
         if refused:
             self.store.audit("refused", proposal, user, reason=refused)
             return Outcome(False, f"Not applied: {refused}.", proposal, private=True)
@@ -246,6 +263,9 @@ class Approvals:
             if self.verify(p, True) != "allow":
                 return self._fail(p, user, "unverified", "On a fresh read the fix no longer makes the request "
                                   "work: nothing applied. Diagnose again.")  # fmt: skip
+            if self.rebuild is not None and not _same_changes(self.rebuild(p), p.changes):
+                return self._fail(p, user, "refused", "Not applied: the fix s3why computes now from a fresh read "
+                                  "is not the stored one. Nothing was changed: diagnose again.")  # fmt: skip
             change = "\n".join(
                 diff(c.before, c.document, f"{c.target} (current)", f"{c.target} (applied)") for c in p.changes
             )
@@ -256,6 +276,44 @@ class Approvals:
             for c in p.changes:
                 session = sessions[c.account]
                 c.previous_version = self.writer.default_version(session, c.target) if c.where == "managed" else None
+        except AWS_ERRORS as exc:
+            return self._fail(p, user, "failed", f"AWS refused the change: {_describe(exc)}. Nothing was applied.")
+        with self._target_locks(p) as locked:
+            if not locked:
+                return self._fail(p, user, "failed", f"Not applied: another change to {p.targets} is in progress. "
+                                  "Nothing was changed: diagnose again once it is done.")  # fmt: skip
+            return self._write_locked(p, user, sessions, change)
+
+    @contextmanager
+    def _target_locks(self, p: Proposal) -> Iterator[bool]:
+        """Hold the per-target lock of every policy the proposal changes (in one order: no deadlock); yields
+        False when one could not be had in time."""
+        held = []
+        try:
+            for c in sorted(p.changes, key=lambda c: (c.account, c.where, c.target)):
+                lock = self.store.lock(c.account, c.where, c.target, wait=self.lock_wait_seconds)
+                if not lock.acquire():
+                    yield False
+                    return
+                held.append(lock)
+            yield True
+        finally:
+            for lock in reversed(held):
+                try:
+                    lock.release()
+                except redis.RedisError:
+                    log.warning("a target lock had expired before its release")
+
+    def _write_locked(self, p: Proposal, user: str, sessions: dict[str, Any], change: str) -> Outcome:
+        """Under the target locks: re-read every target just before writing (a human edit since the drift check
+        is detected, never overwritten), write, then read each back and check it is what s3why wrote."""
+        try:
+            for c in p.changes:
+                live = self.writer.read(sessions[c.account], c.where, c.target, c.apply)
+                if policy_hash(live) != policy_hash(c.before):
+                    changed = diff(c.before, live, "when s3why diagnosed", "now")
+                    return self._fail(p, user, "drift", f"The live policy of {c.target} changed while the fix was "
+                                      "being checked: nothing applied. Diagnose again.", changed)  # fmt: skip
         except AWS_ERRORS as exc:
             return self._fail(p, user, "failed", f"AWS refused the change: {_describe(exc)}. Nothing was applied.")
         # the intent, before the first write: if the store fails from here on, reconcile knows what to look at
@@ -296,7 +354,24 @@ class Approvals:
         self.store.audit("applied", p, user, diff=change, request_id=ids)
         self.invalidate(p)
         after = self.verify(p, False)
-        return Outcome(True, f"Applied by <@{user}>.", applied, change, after)
+        message = f"Applied by <@{user}>."
+        differs = self._read_back(p, user, sessions)
+        if differs:
+            message += f" But {differs}: check it by hand (Roll back refuses while it differs)."
+        return Outcome(True, message, applied, change, after)
+
+    def _read_back(self, p: Proposal, user: str, sessions: dict[str, Any]) -> str | None:
+        """After the write: each target read again must be what s3why wrote; what differs, in words."""
+        for c in p.changes:
+            try:
+                live = self.writer.read(sessions[c.account], c.where, c.target, c.apply)
+            except AWS_ERRORS as exc:
+                return f"{c.target} could not be read back ({_describe(exc)})"
+            if policy_hash(live) != policy_hash(c.document):
+                reason = f"{c.target} read back after the write is not what s3why wrote (someone changed it too)"
+                self.store.audit("verify-failed", p, user, reason=reason, diff=diff(c.document, live, "written", "now"))
+                return reason
+        return None
 
     def _unrecorded(self, p: Proposal, user: str, action: str, message: str, **extra: Any) -> Outcome:
         """A write was attempted and the store failed: say what may have changed, audit to the log."""
@@ -350,7 +425,10 @@ class Approvals:
         proposal = self.store.get(proposal_id)
         if proposal is None:
             return Outcome(False, "This change is no longer on record: roll it back by hand.", private=True)
-        refused = self.wrong_place(proposal, where) or self.refusal(proposal, user, own_allowed=True)
+        refused = self.wrong_place(proposal, where)
+        if refused is None and not self.store.authentic(proposal):  # a rollback writes the stored `before`
+            refused = ALTERED
+        refused = refused or self.refusal(proposal, user, own_allowed=True)
         if refused:
             self.store.audit("refused", proposal, user, reason=f"rollback: {refused}")
             return Outcome(False, f"Not rolled back: {refused}.", proposal, private=True)
@@ -476,6 +554,15 @@ _WILL_CHECK = " s3why will re-read AWS and report in this thread."
 _NOT_RECORDED = (
     " s3why could not record this (its state store is unavailable): it will check AWS again when the store is back."
 )
+
+
+def _same_changes(rebuilt: list[Change] | None, stored: list[Change]) -> bool:
+    """The rebuilt changes write the same documents to the same targets as the stored ones."""
+
+    def key(changes: list[Change]) -> list[tuple[str, str, str, str, str]]:
+        return sorted((c.account, c.where, c.target, policy_hash(c.document), policy_hash(c.apply)) for c in changes)
+
+    return rebuilt is not None and key(rebuilt) == key(stored)
 
 
 def _since(p: Proposal) -> float:

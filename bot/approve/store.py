@@ -26,6 +26,7 @@ from typing import Any
 
 import redis
 
+from bot.approve.signing import authentic, key_from_env, sign
 from bot.metrics import METRICS
 
 log = logging.getLogger("s3why.audit")
@@ -80,6 +81,7 @@ class Proposal:
     requesters: list[str] = field(default_factory=list)
     # recorded before any AWS write: {"action": "apply" | "rollback", "approver", "at" (epoch seconds), "targets"}
     intent: dict[str, Any] | None = None
+    signature: str = ""  # HMAC of the signed part (bot/approve/signing.py), set when proposed
 
     @property
     def everyone_who_asked(self) -> list[str]:
@@ -102,10 +104,26 @@ class Proposal:
 
 
 class PatchStore:
-    def __init__(self, client: redis.Redis, prefix: str = "s3why:", ttl_seconds: int = 24 * 3600) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str = "s3why:", ttl_seconds: int = 24 * 3600, key: bytes | None = None
+    ) -> None:
+        """`key`: the proposal signing key (default: `S3WHY_PROPOSAL_KEY`, bot/approve/signing.py)."""
         self.client = client
         self.prefix = prefix
         self.ttl = ttl_seconds
+        self.key = key if key is not None else key_from_env()
+
+    def authentic(self, proposal: Proposal) -> bool:
+        """The stored proposal is the one s3why proposed (its signature matches): nothing altered it."""
+        return authentic(proposal, self.key)
+
+    def lock(self, account: str, where: str, target: str, timeout: float = 120.0, wait: float = 30.0) -> Any:
+        """A lock per policy (Redis, shared by every replica): two applies or rollbacks to one target never
+        interleave. `acquire()` waits up to `wait` seconds (False: not had); the lock expires after `timeout`
+        seconds should its holder die."""
+        return self.client.lock(
+            f"{self.prefix}target-lock:{account}:{where}:{target}", timeout=timeout, blocking_timeout=wait
+        )
 
     def _key(self, proposal_id: str) -> str:
         return f"{self.prefix}patch:{proposal_id}"
@@ -121,6 +139,7 @@ class PatchStore:
 
     def propose(self, proposal: Proposal, *, actor: str | None) -> Proposal:
         proposal.id = proposal.id or uuid.uuid4().hex
+        proposal.signature = sign(proposal, self.key)
         proposal.history.append(_event("proposed", actor))
         self.client.set(self._key(proposal.id), json.dumps(proposal.to_json()), ex=self.ttl)
         self.audit("proposed", proposal, actor)

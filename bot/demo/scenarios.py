@@ -70,7 +70,8 @@ class Scenario:
         if "member" in names:
             accounts.append(account(names["member"], True))
         org_role = f"arn:aws:iam::{OWN}:role/s3why-org-read" if self.org_reader else None
-        return Config(accounts=tuple(accounts), organization_role_arn=org_role)
+        # the emulated accounts' read roles opt in to object heads everywhere (objects.heads: all)
+        return Config(accounts=tuple(accounts), organization_role_arn=org_role, object_heads="all")
 
     def client_hook(self, names: Names) -> Callable[[Any], None]:
         """Patches the answers moto does not model (see the module's docstring) into s3why's AWS clients."""

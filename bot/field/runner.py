@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -90,16 +90,16 @@ def _context(items: dict[str, str | list[str]]) -> dict[str, tuple[str, ...]]:
 
 def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[Any, list[Any], dict[str, Any]]:
     """(the diagnosis of the text's first request, its fixes, the snapshot), through the same steps as
-    `s3why diagnose --snapshot FILE [--principal ...] [--context ...] TEXT` (bot/diagnose_cli.py)."""
+    `s3why diagnose --snapshot FILE [--principal ...] [--context ...] TEXT` (bot/diagnose_cli.py): the parsed
+    request with what the reporter knows, the snapshot refused when it does not hold what the request names, then
+    the one pipeline (bot/pipeline.py) with the redacted paste (the workload's scope is learned from it)."""
     from bot.account.signer import signer_view
     from bot.account.snapshot import validate_snapshot
-    from bot.account.view import account_view
     from bot.diagnose import DiagnoseOptions
-    from bot.diagnose.candidates import diagnose_request
     from bot.diagnose_cli import check_snapshot_holds, given_facts
     from bot.errors import UsageError
-    from bot.fixes import propose_fixes
     from bot.parse import parse_text
+    from bot.pipeline import Source, diagnose_and_fix
 
     snap = validate_snapshot(snapshot if snapshot is not None else compile_account(case), f"case {case.id}")
     knows = case.reporter_knows
@@ -111,13 +111,9 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
     principal = case.account.principal
     session_policy = principal.session_policy if principal is not None else None
     options = DiagnoseOptions(principal=knows.principal, context=_context(knows.context), session_policy=session_policy)
-    signed = signer_view(req, knows.principal, snapshot=snap)
-    options = replace(options, principal=signed.principal)
-    check_snapshot_holds(snap, req, signed.principal, f"case {case.id}")
-    found, settled, fixable = diagnose_request(req, account_view(snap), options)
-    found = signed.attach(found)
-    fixes = propose_fixes(req, snap, settled, found) if fixable else []
-    return found, list(fixes), snap
+    check_snapshot_holds(snap, req, signer_view(req, knows.principal, snapshot=snap).principal, f"case {case.id}")
+    found, data = diagnose_and_fix(req, options, Source(snapshot=snap), paste=parsed.redacted_text)
+    return found, list(found.fixes), data
 
 
 def run_case(case: Case) -> CaseResult:

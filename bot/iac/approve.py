@@ -10,8 +10,12 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from bot.approve.flow import Approvals
+from bot.approve.grants import change_lines, grant_refusal
+from bot.approve.store import Change, Proposal
 from bot.arn import Arn
 from bot.config import Config
+from bot.escape import github_markdown
 from bot.fixes.model import Fix, Patch
 from bot.iac.fixes import IacOptions, options_from_config
 from bot.iac.github import PullRequestError, open_pull_request, pull_request_body
@@ -37,6 +41,29 @@ def _account(patch: Patch, fallback: str | None) -> str | None:
     return (parsed.account if parsed is not None and parsed.account else None) or fallback
 
 
+def pull_request_proposal(
+    fix: Fix, patch: Patch, account: str, asked: tuple[str, ...], run: dict[str, Any]
+) -> Proposal:
+    """The Terraform change as a proposal record (never stored): what the checks of the live path and the audit
+    read. `run`: channel, thread_ts, run_id and request of the diagnosis."""
+    live = dict(patch.apply.get("live") or {})
+    change = Change(
+        account, str(live.get("where") or "terraform"), patch.target, patch.document or {}, patch.before, live
+    )
+    return Proposal(
+        id=f"pr-{fix.id}"[:64],
+        changes=[change],
+        fix_title=fix.title,
+        risk=fix.risk,
+        requester=asked[0] if asked else None,
+        channel=str(run.get("channel") or ""),
+        thread_ts=str(run.get("thread_ts") or ""),
+        run_id=str(run.get("run_id") or ""),
+        request=dict(run.get("request") or {}),
+        requesters=sorted(set(asked)),
+    )
+
+
 def approve_pull_request(
     *,
     fix: Fix,
@@ -47,25 +74,32 @@ def approve_pull_request(
     config: Config,
     account: str | None,
     is_member: Callable[[str, str], bool] | None = None,
+    approvals: Approvals | None = None,
+    requesters: tuple[str, ...] = (),
+    run: dict[str, Any] | None = None,
 ) -> tuple[bool, str]:
-    """(done, message for the thread): open the pull request for an approved Terraform fix, or say why not."""
+    """(done, message for the thread): open the pull request for an approved Terraform fix, or say why not.
+
+    The same checks as a live apply: the account's approvers for the fix's risk, the two-person rule over
+    everyone who asked, no grant to everyone, a root or an account neither configured nor in the organization,
+    never s3why's own roles (with `approvals`); each decision is an audit entry (with `approvals`)."""
     patch = terraform_patch(fix)
     if patch is None or patch.iac is None:
         return False, "This fix has no Terraform change to propose."
     if not fix.verified:
         return False, f"Not opened: the change is not verified ({fix.reason})."
     where = _account(patch, account)
-    settings = config.account(where) if where else None
-    approvers = settings.approvers_for(fix.risk) if settings else ()
-    if not approvers:
-        return False, f"Not opened: nobody is configured to approve changes in account {where or '(unknown)'}."
-    allowed = user in approvers or any(
-        a.startswith("S") and is_member is not None and is_member(user, a) for a in approvers
-    )
-    if not allowed:
-        return False, f"Not opened: only the approvers configured for account {where} ({fix.risk}-risk fixes) can."
-    if user == requester and not config.self_approval:
-        return False, "Not opened: the person who asked cannot approve their own fix (two-person rule)."
+    asked = tuple(dict.fromkeys(r for r in (requester, *requesters) if r))
+    proposal = pull_request_proposal(fix, patch, where or "", asked, run or {})
+    refused = _refusal(fix, user, where, asked, config, is_member)
+    if refused is None:
+        refused = grant_refusal(proposal, config.known_accounts())
+    if refused is None and approvals is not None:
+        refused = approvals.own_role_refusal(proposal)
+    if refused is not None:
+        if approvals is not None:
+            approvals.store.audit("refused", proposal, user, reason=f"pull request: {refused}")
+        return False, f"Not opened: {refused}."
     terraform = config.iac.terraform
     if terraform is None or not terraform.github_repo:
         return False, "Not opened: set iac.terraform.path and iac.terraform.github_repo in the configuration."
@@ -76,6 +110,7 @@ def approve_pull_request(
         verified=fix.verified,
         reason=fix.reason,
         diff=patch.iac["diff"],
+        changes=tuple(change_lines(proposal)),
     )
     try:
         pr = open_pull_request(
@@ -85,13 +120,39 @@ def approve_pull_request(
             base=terraform.base_branch,
             fix_id=fix.id,
             diff=patch.iac["diff"],
-            title=f"s3why: {fix.title} ({patch.iac['file']})",
+            title=f"s3why: {github_markdown(fix.title)} ({github_markdown(patch.iac['file'])})",
             body=body,
             api_url=os.environ.get("GITHUB_API_URL"),
         )
     except PullRequestError as exc:
+        if approvals is not None:
+            approvals.store.audit("failed", proposal, user, reason=f"pull request: {exc}")
         return False, f"No pull request: {exc}."
+    if approvals is not None:
+        approvals.store.audit("pull-request", proposal, user, url=pr.url, diff=patch.iac["diff"])
     return True, f"Pull request opened for <@{user}>'s approval: {pr.url}"
+
+
+def _refusal(
+    fix: Fix,
+    user: str,
+    where: str | None,
+    asked: tuple[str, ...],
+    config: Config,
+    is_member: Callable[[str, str], bool] | None,
+) -> str | None:
+    settings = config.account(where) if where else None
+    approvers = settings.approvers_for(fix.risk) if settings else ()
+    if not approvers:
+        return f"nobody is configured to approve changes in account {where or '(unknown)'}"
+    allowed = user in approvers or any(
+        a.startswith("S") and is_member is not None and is_member(user, a) for a in approvers
+    )
+    if not allowed:
+        return f"only the approvers configured for account {where} ({fix.risk}-risk fixes) can"
+    if user in asked and not config.self_approval:
+        return "the person who asked cannot approve their own fix (two-person rule)"
+    return None
 
 
 __all__: list[Any] = ["approve_pull_request", "iac_options", "terraform_patch"]

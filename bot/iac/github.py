@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.escape import github_markdown
+
 DEFAULT_API = "https://api.github.com"
 
 
@@ -115,17 +117,22 @@ def open_pull_request(
     return PullRequest(str(pr.html_url), int(pr.number), branch)
 
 
-def pull_request_body(*, verdict: str, cause: str, scope: str, verified: bool, reason: str, diff: str) -> str:
-    """The pull request's description: the diagnosis, the change and its verification."""
-    check = "verified" if verified else f"NOT verified: {reason}"
+def pull_request_body(
+    *, verdict: str, cause: str, scope: str, verified: bool, reason: str, diff: str, changes: tuple[str, ...] = ()
+) -> str:
+    """The pull request's description: the diagnosis, the change and its verification. Every value that may come
+    from a paste (names in the verdict, the cause, the reason, the grants in `changes`) is escaped for GitHub
+    markdown (bot/escape.py); the diff is in a fenced block, where markdown does not apply."""
+    check = "verified" if verified else f"NOT verified: {github_markdown(reason)}"
     lines = [
         "s3why diagnosed an S3 Access Denied and proposes this change.",
         "",
-        f"**Diagnosis:** {verdict}",
-        f"**Root cause:** {cause}",
+        f"**Diagnosis:** {github_markdown(verdict)}",
+        f"**Root cause:** {github_markdown(cause)}",
     ]
     if scope:
-        lines.append(f"**Scope:** {scope}")
+        lines.append(f"**Scope:** {github_markdown(scope)}")
+    lines += [f"**Grants:** {github_markdown(c)}" for c in changes]
     lines += [
         f"**Verification:** {check} (s3why parsed the patched file again and evaluated the policy it defines)",
         "",

@@ -20,9 +20,11 @@ Every pattern is literal-led or fixed-width with bounded repetition, so a scan i
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -260,8 +262,94 @@ def _bare_secret_keys(text: str) -> list[SecretSpan]:
     return out
 
 
+# --- secrets in an encoding ---------------------------------------------------------------------------------
+# A credential can arrive encoded: JSON string escapes (`\u002B` for `+`, `\/` for `/`), percent-encoding in a
+# URL's query, base64 (a Kubernetes Secret's `data:`). Each encoding is decoded into a view that remembers, for
+# every decoded character, where it came from; the plain rules run on the view, and what they find is mapped back
+# to the original characters (the whole escape sequence, or the whole base64 token).
+_JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[\\/\"bfnrt])")
+_PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+_SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+# a Kubernetes Secret: every value under data: / stringData: is a secret, whatever it looks like
+_K8S_SECRET = re.compile(r"^kind:\s*Secret\s*$", re.MULTILINE)
+_K8S_DATA = re.compile(r"^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*$", re.MULTILINE)
+
+
+def _decoded_view(
+    text: str, pattern: re.Pattern[str], decode: Callable[[str], str]
+) -> tuple[str, list[tuple[int, int]]]:
+    """The text with every match of `pattern` decoded to one character; for each decoded character, the
+    original (start, end) it came from."""
+    out: list[str] = []
+    where: list[tuple[int, int]] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        for i in range(pos, m.start()):
+            out.append(text[i])
+            where.append((i, i + 1))
+        out.append(decode(m.group(0)))
+        where.append((m.start(), m.end()))
+        pos = m.end()
+    for i in range(pos, len(text)):
+        out.append(text[i])
+        where.append((i, i + 1))
+    return "".join(out), where
+
+
+def _json_char(escape: str) -> str:
+    if escape[1] == "u":
+        return chr(int(escape[2:], 16))
+    return _SIMPLE_ESCAPES.get(escape[1], escape[1])
+
+
+def _encoded_secrets(text: str) -> list[SecretSpan]:
+    out: list[SecretSpan] = []
+    for pattern, decode in ((_JSON_ESCAPE, _json_char), (_PERCENT, lambda e: chr(int(e[1:], 16)))):
+        if not pattern.search(text):
+            continue
+        view, where = _decoded_view(text, pattern, decode)
+        for span in _plain_secrets(view):
+            out.append(SecretSpan(span.kind, where[span.start][0], where[span.end - 1][1]))
+    for m in _BASE64.finditer(text):
+        try:
+            decoded = base64.b64decode(m.group(0), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if decoded.isprintable() and (found := _rule_secrets(decoded)):
+            out.append(SecretSpan(found[0].kind, m.start(), m.end()))
+    if _K8S_SECRET.search(text):
+        out.extend(_kubernetes_secret_values(text))
+    return out
+
+
+def _kubernetes_secret_values(text: str) -> list[SecretSpan]:
+    """The values under a Secret manifest's `data:` and `stringData:` (indented `key: value` lines)."""
+    out: list[SecretSpan] = []
+    for block in _K8S_DATA.finditer(text):
+        indent = len(block.group("indent"))
+        pos = block.end() + 1
+        for line in text[pos:].splitlines(keepends=True):
+            stripped = line.lstrip(" \t")
+            if stripped.strip() and len(line) - len(stripped) <= indent:
+                break  # the mapping ended
+            key, sep, value = stripped.partition(":")
+            if sep and value.strip() and key.strip():
+                start = pos + (len(line) - len(stripped)) + len(key) + 1
+                start += len(value) - len(value.lstrip())
+                out.append(SecretSpan("kubernetes-secret", start, start + len(value.strip())))
+            pos += len(line)
+    return out
+
+
 def find_secrets(text: str) -> list[SecretSpan]:
-    """All credential spans in the text, without overlaps, in order (the longer of two overlapping spans wins)."""
+    """All credential spans in the text, without overlaps, in order (the longer of two overlapping spans wins),
+    plain or in an encoding (JSON escapes, percent-encoding, base64, a Kubernetes Secret's values)."""
+    return _merged([*_plain_secrets(text), *_encoded_secrets(text)], text)
+
+
+def _rule_secrets(text: str) -> list[SecretSpan]:
+    """s3why's own rules only (cheap: each led by a literal): for the many short decoded base64 tokens."""
     found: list[SecretSpan] = _bare_secret_keys(text)
     low = text.lower()
     for kind, literals, pattern, group in _PATTERNS:
@@ -269,8 +357,18 @@ def find_secrets(text: str) -> list[SecretSpan]:
             continue
         for m in pattern.finditer(text):
             found.append(SecretSpan(kind, m.start(group), m.end(group)))
+    return found
+
+
+def _plain_secrets(text: str) -> list[SecretSpan]:
+    """The credential spans the rules find in the text as it is."""
+    found = _rule_secrets(text)
     found.extend(_from_detect_secrets(text))
     found.extend(_high_entropy(text))
+    return _merged(found, text)
+
+
+def _merged(found: list[SecretSpan], text: str) -> list[SecretSpan]:
     # Redaction is idempotent: a placeholder s3why wrote (`Signature=[REDACTED:...]`) is not found again.
     found = [s for s in found if not text.startswith(_PLACEHOLDER, s.start)]
     found.sort(key=lambda s: (s.start, -(s.end - s.start)))

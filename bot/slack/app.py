@@ -22,15 +22,18 @@ import redis
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 from bot.approve.flow import Approvals, Outcome, proposal_for
+from bot.approve.grants import grant_refusal
+from bot.approve.store import Proposal
 from bot.arn import Arn
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
 from bot.errors import UsageError
-from bot.escape import mrkdwn, slack_unescape
+from bot.escape import mrkdwn
 from bot.fixes import diagnosis_with_scope
 from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
 from bot.iac.approve import approve_pull_request
@@ -83,6 +86,8 @@ class Store:
 
     DOWN_SECONDS = 15.0  # after a failure, Redis is left alone this long so no Slack request waits on it
 
+    MAX_MEMORY_ENTRIES = 10_000  # the in-process fallback never grows past this
+
     def __init__(self, client: redis.Redis | None = None, prefix: str = "s3why:slack:") -> None:
         self.client = client
         self.prefix = prefix
@@ -109,8 +114,37 @@ class Store:
             now = time.monotonic()
             if key in self._mem and self._mem[key][0] > now:
                 return False
-            self._mem[key] = (now + ttl, "1")
+            self._remember(key, (now + ttl, "1"))
             return True
+
+    def count(self, key: str, window: int) -> int:
+        """How many times `key` was counted in its current window of `window` seconds, this call included
+        (Redis INCR, shared by every replica; process memory while Redis is down)."""
+        client = self._redis()
+        if client is not None:
+            try:
+                with client.pipeline() as pipe:
+                    pipe.incr(self.prefix + key)
+                    pipe.expire(self.prefix + key, window, nx=True)
+                    return int(pipe.execute()[0])
+            except redis.RedisError:
+                self._failed("counting")
+        with self._lock:
+            now = time.monotonic()
+            until, seen = self._mem.get(key, (0.0, "0"))
+            n = int(seen) + 1 if until > now else 1
+            self._remember(key, (until if until > now else now + window, str(n)))
+            return n
+
+    def _remember(self, key: str, entry: tuple[float, str]) -> None:
+        """Keep an entry in process memory, bounded: past MAX_MEMORY_ENTRIES the expired go, then the oldest."""
+        self._mem[key] = entry
+        if len(self._mem) > self.MAX_MEMORY_ENTRIES:
+            now = time.monotonic()
+            for k in [k for k, (until, _) in self._mem.items() if until <= now]:
+                del self._mem[k]
+            while len(self._mem) > self.MAX_MEMORY_ENTRIES:
+                del self._mem[next(iter(self._mem))]
 
     def put(self, key: str, value: dict[str, Any], ttl: int = RUN_TTL) -> None:
         data = json.dumps(value)
@@ -122,7 +156,7 @@ class Store:
             except redis.RedisError:
                 self._failed(f"keeping {key.split(':')[0]}s")
         with self._lock:
-            self._mem[key] = (time.monotonic() + ttl, data)
+            self._remember(key, (time.monotonic() + ttl, data))
 
     def get(self, key: str) -> dict[str, Any] | None:
         client = self._redis()
@@ -140,6 +174,10 @@ class Store:
 
 
 _SCOPES = frozenset({OBJECT, PREFIX, BUCKET, EXACT})  # bot/fixes/scope.py: the reaches a scope select offers
+_APPROVERS_ONLY = (
+    "The full report shows every policy document s3why read: it is for this account's approvers only. "
+    "Run `s3why diagnose` with your own AWS access to see it."
+)
 _ELSEWHERE = "Nothing done: this button does not belong to this thread (use the one where the fix was proposed)."
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
 
@@ -167,10 +205,10 @@ def _one_per_kind(warnings: tuple[ParseWarning, ...]) -> tuple[ParseWarning, ...
     return tuple(seen.values())
 
 
-def _echo(user: str, text: str) -> str:
-    """ "<@user> asked s3why:" and the (redacted) text as a code block that shows it literally."""
-    body = mrkdwn(text[:2800]).replace("```", "'''")
-    return f"<@{user}> asked s3why:\n```{body}```"
+def _echo(user: str) -> str:
+    """The public parent message of a /s3why run: who asked, never what they pasted (even redacted, a paste can
+    hold names and data its author meant for s3why only); the answer follows in its thread."""
+    return f"<@{user}> asked s3why about an AWS error with /s3why: the answer is in this thread."
 
 
 @dataclass
@@ -194,6 +232,9 @@ class Run:
     secret_warnings: list[dict[str, Any]] = field(default_factory=list)
     # what the user said besides the text (operation, bucket, key: the select, a reply in the thread)
     facts: dict[str, str] = field(default_factory=dict)
+    # the facts s3why asked for in its answer (principal, operation, object, context): a thread reply may give
+    # only these, never switch what the diagnosis already knows
+    asked: list[str] = field(default_factory=list)
     # each request's presigned-URL access key id (redacted from `text`): held in memory for the first diagnosis
     # only, to find the URL's signer; never stored (`stored()`), re-runs use the signer the first one resolved
     signer_keys: list[str | None] = field(default_factory=list)
@@ -215,6 +256,22 @@ class Run:
 
     def options_context(self) -> dict[str, tuple[str, ...]]:
         return {k: tuple(v) for k, v in (self.context or {}).items()}
+
+
+def asked_facts(d: Diagnosis) -> list[str]:
+    """What the answer asks the person for (bot/slack/blocks.py `_question` and the operation select): a reply in
+    the thread may give these facts only."""
+    asked = []
+    if any("--principal" in n for n in d.notes):
+        asked.append("principal")
+    unnamed = d.request.get("operation_candidates") and not d.request.get("operation")
+    if unnamed or any("S3 operation" in n for n in d.notes):
+        asked.append("operation")
+    if unnamed or not d.request.get("bucket"):
+        asked.append("object")  # the operation question invites `s3://bucket/key` too
+    if any("--context" in n for n in d.notes):
+        asked.append("context")
+    return asked
 
 
 def signed_by(diagnoses: list[Diagnosis], run: Run) -> bool:
@@ -261,6 +318,8 @@ def create_app(
     approvals: Approvals | None = None,
     process_before_response: bool = False,
     reconcile_seconds: float = 60.0,
+    runs_per_user_minute: int = 12,
+    errors_per_message: int = 5,
     asker: Asker | None = None,
 ) -> App:
     """The Bolt app. With `approvals`, a daemon thread reconciles, every `reconcile_seconds`, proposals a state
@@ -272,6 +331,9 @@ def create_app(
         logger=safe_logger(),  # Bolt's lines never carry a request body or a secret (bot/logs.py)
         token_verification_enabled=False,  # `s3why serve` checks the token at start (bot/startup.py), one line
     )
+    # a rate-limited Web API call is retried after Slack's Retry-After (slack_sdk's handler), twice at most
+    if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     bot_user: dict[str, str | None] = {"id": None}
     try:
         bot_user["id"] = client.auth_test().get("user_id")
@@ -307,6 +369,17 @@ def create_app(
         started = time.perf_counter()
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
+        refused = ask_refusal(run)
+        if refused is None and run.requester and store.count(f"rate:{run.requester}", 60) > runs_per_user_minute:
+            refused = (
+                f"You have asked s3why more than {runs_per_user_minute} times in the last minute: wait a moment and "
+                "ask again (one person cannot starve the others)."
+            )
+        if refused:
+            if run.requester:
+                client.chat_postEphemeral(channel=run.channel, user=run.requester, text=refused)
+            log.info("ask refused in %s: not an asker", run.channel)
+            return
         if progress_ts is None:
             progress_ts = show(run, None, "Looking at the layers…", progress_blocks(len(LayerId)))
         run.message_ts = progress_ts
@@ -334,6 +407,10 @@ def create_app(
             show(run, progress_ts, f"s3why could not finish: {reason}", [_mrkdwn(text)])
             return
         diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
+        outside = account_refusal(run, diagnoses)
+        if outside:  # nothing of the diagnosis is shown, nothing proposed
+            show(run, progress_ts, outside, [_mrkdwn(f":no_entry: {outside}")])
+            return
         if signed_by(diagnoses, run):  # a presigned URL's signer: re-runs and approvals evaluate as it
             store.put(f"run:{run_id}", run.stored())
         if not diagnoses:
@@ -347,7 +424,8 @@ def create_app(
         unnamed = first.request.get("operation_candidates") if not first.request.get("operation") else None
         if unnamed:  # s3why asks which operation: a reply naming it in plain words ("uploading") answers
             run.facts = {**run.facts, "candidates": ",".join(unnamed)}
-            store.put(f"run:{run_id}", run.stored())
+        run.asked = asked_facts(first)
+        store.put(f"run:{run_id}", run.stored())
         log.info(
             "diagnosis",
             extra={
@@ -365,16 +443,43 @@ def create_app(
             fix_format=run.fix_format,
             warnings=_one_per_kind(parsed.secrets or run.warnings()),
             proposals=propose(run, run_id, first, 0),
+            asked_by=(run.requester or "", *run.requesters),
         )
-        show(run, progress_ts, verdict_line(first)[:3000], blocks)
+        answer(run, progress_ts, verdict_line(first)[:3000], blocks)
         METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
-        for index, extra in enumerate(diagnoses[1:5], 1):
+        if len(parsed.requests) > errors_per_message:  # one message cannot make s3why read AWS for everyone
+            skipped = len(parsed.requests) - errors_per_message
+            note = (
+                f"This message holds {len(parsed.requests)} AWS errors: s3why answers the first {errors_per_message} "
+                f"({skipped} not looked at). Paste the others in a message of their own."
+            )
+            show(run, None, note, [_mrkdwn(f":information_source: {note}")])
+        for index, extra in enumerate(diagnoses[1:errors_per_message], 1):
             more = diagnosis_blocks(
-                extra, run_id, fix_format=run.fix_format, proposals=propose(run, run_id, extra, index)
+                extra,
+                run_id,
+                fix_format=run.fix_format,
+                proposals=propose(run, run_id, extra, index),
+                asked_by=(run.requester or "", *run.requesters),
             )
             show(run, None, verdict_line(extra)[:3000], more)
 
-    def propose(run: Run, run_id: str, d: Diagnosis, index: int) -> dict[int, str]:
+    def answer(run: Run, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Show the answer; when Slack refuses it (too large, invalid, still rate limited after the retries),
+        a short fallback in its place, so the thread is never left on "Looking at the layers…"."""
+        try:
+            show(run, ts, text, blocks)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or exc.response.status_code)
+            log.warning("answer not posted (%s); posting the short fallback", error)
+            METRICS.inc("s3why_slack_fallbacks_total", error=error[:40])
+            short = f"{text[:2000]}\n_Slack refused the full answer ({error}): use *Full report* or `s3why diagnose`._"
+            try:
+                show(run, ts, text[:200], [_mrkdwn(short)])
+            except SlackApiError as again:
+                log.warning("fallback not posted either (%s)", again.response.get("error"))
+
+    def propose(run: Run, run_id: str, d: Diagnosis, index: int) -> dict[int, Proposal]:
         """Record each applicable fix as a proposal (Redis, with its TTL); fix index -> proposal id."""
         if approvals is None or run.response_url:  # approvals happen in a thread everyone can see
             return {}
@@ -386,8 +491,9 @@ def create_app(
             "context": run.context or {},
             "account": run.account,
             "facts": {k: v for k, v in run.facts.items() if k != "candidates"},
+            "scope": run.scope,  # the rebuild at apply time computes the fix with the same reach
         }
-        out: dict[int, str] = {}
+        out: dict[int, Proposal] = {}
         for i, fix in enumerate(d.fixes[:5]):
             made = proposal_for(
                 fix,
@@ -400,12 +506,12 @@ def create_app(
             )
             if made is None or not approvals.writable(made):
                 continue
-            own = approvals.own_role_refusal(made)
-            if own:  # advice only: s3why never offers to change its own access
+            own = approvals.own_role_refusal(made) or grant_refusal(made, config.known_accounts())
+            if own:  # advice only: s3why never offers to change its own access, nor to grant outside
                 log.warning("fix not offered for approval: %s", own)
                 continue
             try:
-                out[i] = approvals.store.propose(made, actor=None).id
+                out[i] = approvals.store.propose(made, actor=None)
             except redis.RedisError:
                 log.warning("redis unavailable: fixes are shown without approval buttons")
                 return {}
@@ -444,9 +550,24 @@ def create_app(
         _, run = load_run(str(pointer.get("run_id", "")))
         if run is None:
             return
+        if not may_continue(run, user):
+            if reply_facts(text):
+                log.info("thread reply not taken: its author neither asked nor approves in this account")
+            return
         facts = reply_facts(text)
+        asked = set(run.asked)
         asked_operation = bool(run.facts.get("candidates"))
         operation = facts.operation or (facts.operation_guess if asked_operation else None)
+        # only the facts s3why asked for: a reply never switches the principal, the bucket or the operation of a
+        # diagnosis that already has them
+        facts = replace(
+            facts,
+            principal=facts.principal if "principal" in asked else None,
+            bucket=facts.bucket if "object" in asked else None,
+            key=facts.key if "object" in asked else None,
+            context=facts.context if "context" in asked else {},
+        )
+        operation = operation if "operation" in asked else None
         if not (facts.principal or operation or facts.bucket or facts.key or facts.context):
             return
         known = dict(run.facts)  # reply_facts names only operations s3why knows
@@ -465,6 +586,56 @@ def create_app(
                 requesters=requesters,
             )
         )
+
+    def guarded_reports() -> bool:
+        """Full policy documents are for approvers only once any account names approvers."""
+        return any(a.approvers or a.approvers_by_risk for a in config.accounts)
+
+    def is_approver_for(run: Run, user: str) -> bool:
+        """An approver of the run's account (of any configured account when the run names none)."""
+        if approvals is None or not user:
+            return False
+        accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
+        every = [(*a.approvers, *(x for v in a.approvers_by_risk.values() for x in v)) for a in accounts]
+        return any(approvals._is_approver(user, approvers) for approvers in every)
+
+    def ask_refusal(run: Run) -> str | None:
+        """Why this person may not ask in this channel (`channels.<id>.askers`), None when they may."""
+        settings = config.channels.get(run.channel)
+        if settings is None or not settings.askers:
+            return None
+        user = run.requester or ""
+        if user in settings.askers or any(g.startswith("S") and user in group_members(g) for g in settings.askers):
+            return None
+        return "In this channel only the people configured as askers can ask s3why (channels.askers)."
+
+    def account_refusal(run: Run, diagnoses: list[Diagnosis]) -> str | None:
+        """Why this channel may not see this diagnosis: an account it involves (the principal's, the resource
+        owner's, the one asked about) is not in the channel's allow-list (`channels.<id>.accounts`)."""
+        settings = config.channels.get(run.channel)
+        if settings is None or settings.accounts is None:
+            return None
+        involved = {run.account} if run.account else set()
+        for d in diagnoses:
+            resolved = d.request.get("resolved") or {}
+            principal = Arn.parse(str(resolved.get("principal") or d.request.get("principal_arn") or ""))
+            involved |= {principal.account} if principal is not None and principal.account else set()
+            owner = resolved.get("resource_owner")
+            involved |= {str(owner)} if owner else set()
+        allowed = ", ".join(settings.accounts) or "none"
+        if not involved:
+            return f"s3why could not tell which account this is about; this channel may ask about {allowed} only."
+        outside = sorted(a for a in involved if a not in settings.accounts)
+        if outside:
+            return f"This channel may ask about accounts {allowed} only; this error involves {', '.join(outside)}."
+        return None
+
+    def may_continue(run: Run, user: str | None) -> bool:
+        """A thread reply continues a run only from someone who asked, or an approver of the run's account (of
+        any configured account when the run names none)."""
+        if not user:
+            return False
+        return user in {run.requester, *run.requesters} or is_approver_for(run, user)
 
     app.event("message")(ack=ack_event, lazy=[on_message])
 
@@ -528,11 +699,11 @@ def create_app(
         parsed = parse_text(text)
         channel = command["channel_id"]
         if slash_reply(channel) == "ephemeral":
-            run_and_post(Run.of(parsed, channel, "", response_url=command["response_url"]), progress_ts="ephemeral")
+            user = command.get("user_id")
+            ephemeral = Run.of(parsed, channel, "", response_url=command["response_url"], requester=user)
+            run_and_post(ephemeral, progress_ts="ephemeral")
             return
-        parent = client.chat_postMessage(
-            channel=channel, text=_echo(command["user_id"], slack_unescape(parsed.redacted_text))
-        )
+        parent = client.chat_postMessage(channel=channel, text=_echo(command["user_id"]))
         run_and_post(Run.of(parsed, channel, parent["ts"], requester=command.get("user_id")))
 
     app.command("/s3why")(ack=ack_command, lazy=[on_command])
@@ -552,7 +723,7 @@ def create_app(
         channel = meta.get("channel") or body["user"]["id"]
         thread_ts = meta.get("thread_ts")
         if not thread_ts:
-            parent = client.chat_postMessage(channel=channel, text=_echo(body["user"]["id"], form.parsed.redacted_text))
+            parent = client.chat_postMessage(channel=channel, text=_echo(body["user"]["id"]))
             thread_ts = parent["ts"]
         run = Run.of(
             form.parsed,
@@ -707,6 +878,9 @@ def create_app(
             config=config,
             account=run.account,
             is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
+            approvals=approvals,
+            requesters=tuple(run.requesters),
+            run={"channel": run.channel, "thread_ts": run.thread_ts, "run_id": run_id, "request": {"text": run.text}},
         )
         message = mrkdwn(message, mentions=(user,))  # the reason may quote pasted names; the mention stays live
         if done:
@@ -729,6 +903,17 @@ def create_app(
             facts=run.facts or None,
         )
         report = "\n".join(diagnosis_text(d) for d in diagnoses) or "(no AWS error found)"
+        if guarded_reports():  # approvers are configured: full documents go to approvers only, privately
+            user = str((body.get("user") or {}).get("id", ""))
+            if not is_approver_for(run, user):
+                client.chat_postEphemeral(channel=run.channel, user=user, text=_APPROVERS_ONLY)
+                return
+            chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)]
+            for n, chunk in enumerate(chunks[:20]):
+                cut = "\n_… truncated: run `s3why diagnose`_" if n == 19 and len(chunks) > 20 else ""
+                text = f"```{chunk.replace('```', chr(39) * 3)}```{cut}"
+                client.chat_postEphemeral(channel=run.channel, user=user, text=mrkdwn(text), thread_ts=run.thread_ts)
+            return
         if not run.response_url:
             try:  # the whole report as one file in the thread: no truncation, no wall of messages
                 client.files_upload_v2(
@@ -806,6 +991,34 @@ def create_app(
             client.chat_postEphemeral(channel=channel, user=user, text=mrkdwn(outcome.message, mentions=(user,)))
             return
         post_outcome(outcome, channel, (user,))
+        if verb in ("approve", "reject") and outcome.proposal is not None:
+            settle_buttons(body, outcome.proposal, user)
+
+    def settle_buttons(body: dict[str, Any], proposal: Proposal, user: str) -> None:
+        """Once a proposal is decided, its Approve/Reject buttons in the answer give way to one line saying what
+        happened (a stale button could only be refused; Slack keeps the rest of the message as it was)."""
+        message = body.get("message") or {}
+        blocks = message.get("blocks") or []
+        block_id = f"s3why_fix_{proposal.id[:12]}"
+        if not message.get("ts") or not any(b.get("block_id") == block_id for b in blocks):
+            return
+        done = {
+            "applied": "applied",
+            "dry-run": "checked (dry run)",
+            "failed": "not applied",
+            "rejected": "rejected",
+        }.get(proposal.state, proposal.state)
+        line = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Fix {done} (<@{user}>): see the thread."}]}
+        new_blocks = [line if b.get("block_id") == block_id else b for b in blocks]
+        try:
+            client.chat_update(
+                channel=(body.get("channel") or {}).get("id", ""),
+                ts=str(message["ts"]),
+                text=str(message.get("text") or "s3why"),
+                blocks=new_blocks,
+            )
+        except SlackApiError as exc:
+            log.warning("could not replace the approval buttons (%s)", exc.response.get("error"))
 
     def post_outcome(outcome: Outcome, channel: str, mentions: tuple[str, ...]) -> None:
         """In the proposal's thread (`mentions`: the user ids s3why itself names in the message)."""

@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 from bot.approve.flow import Outcome
+from bot.approve.grants import change_lines, scope_words
+from bot.approve.store import Proposal
 from bot.diagnose import Diagnosis
 from bot.diagnose.branches import branch_lines
 from bot.diagnose.render import cause_location, headline, request_action, request_resource
@@ -107,19 +109,21 @@ def diagnosis_blocks(
     *,
     fix_format: str = "cli",
     warnings: tuple[ParseWarning, ...] = (),
-    proposals: dict[int, str] | None = None,
+    proposals: dict[int, Proposal] | None = None,
+    asked_by: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
+    """The answer's blocks; `asked_by`: the Slack user ids of who asked (shown on every answer)."""
     blocks: list[dict[str, Any]] = [_section(headline_mrkdwn(d))]
     r = d.request.get("resolved") or {}
     who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
     what = request_action(d)
     where = request_resource(d) or "an unknown resource"
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": _cut(mrkdwn(f"`{what}` by `{who}` on `{where}`"), 2000)}],
-        }
-    )
+    heading = f"`{what}` by `{who}` on `{where}`"
+    asked = tuple(dict.fromkeys(u for u in asked_by if u))
+    if asked:
+        heading += " · asked by " + ", ".join(f"<@{u}>" for u in asked)
+    context = {"type": "mrkdwn", "text": _cut(mrkdwn(heading, mentions=asked), 2000)}
+    blocks.append({"type": "context", "elements": [context]})
     signer = d.request.get("signer")  # a presigned URL: authorized as its signer (bot/account/signer.py)
     if isinstance(signer, dict) and signer.get("notes"):
         text = "\n".join(str(n) for n in signer["notes"])
@@ -199,7 +203,8 @@ def diagnosis_blocks(
             blocks.append(_section(f"`{patch.kind}` of `{patch.target}`\n" + _code(body)))
         proposal = (proposals or {}).get(index)
         if proposal is not None:
-            blocks.append(approval_actions(proposal, fix.title))
+            blocks.append(approval_summary(proposal))
+            blocks.append(approval_actions(proposal))
         elif fix.verified and any(
             p.kind == "iac-change" and (p.iac or {}).get("tool") == "terraform" for p in fix.patches
         ):
@@ -296,16 +301,38 @@ def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
     }
 
 
+OPTION_TEXT = 75  # Slack's limit on an option's text, and on its description line (Block Kit: option object)
+
+
+def option_words(words: str) -> tuple[str, str]:
+    """A select option's words within Slack's limits: the text line, and the description line below it (each at
+    most 75 characters, split at a space; what does not fit ends in "…")."""
+
+    def line(text: str, limit: int = OPTION_TEXT) -> tuple[str, str]:
+        if len(text) <= limit:
+            return text, ""
+        cut = text.rfind(" ", 0, limit)
+        if cut <= limit // 2:  # no space late enough: a hard cut, never inside an entity (`&lt;`)
+            cut = limit
+            entity = text.rfind("&", max(0, cut - 4), cut)
+            cut = entity if entity != -1 and ";" not in text[entity:cut] else cut
+        return text[:cut].rstrip(), text[cut:].lstrip()
+
+    first, rest = line(mrkdwn(" ".join(words.split())))  # escaped like every text s3why posts (bot/escape.py)
+    second, more = line(rest, OPTION_TEXT - 1 if len(rest) > OPTION_TEXT else OPTION_TEXT)
+    return first, second + ("…" if more else "")
+
+
 def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     """The scopes of a fix in words, and a select that switches the one shown (and the one approval applies)."""
     chosen = next(s for s in fix.scopes if s.name == fix.scope)
-    options = [
-        {
-            "text": {"type": "plain_text", "text": _cut(f"{s.name}: {s.description}", 75)},
-            "value": f"{run_id}|{s.name}",
-        }
-        for s in fix.scopes
-    ]
+    options = []
+    for s in fix.scopes:
+        first, rest = option_words(f"{s.name}: {s.description}")
+        option: dict[str, Any] = {"text": {"type": "plain_text", "text": first}, "value": f"{run_id}|{s.name}"}
+        if rest:
+            option["description"] = {"type": "plain_text", "text": rest}
+        options.append(option)
     text = f"*Scope:* {chosen.description}" + (f"\n_{chosen.workload}_" if chosen.workload else "")
     return {
         "type": "section",
@@ -320,9 +347,29 @@ def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     }
 
 
-def approval_actions(proposal_id: str, title: str) -> dict[str, Any]:
-    """Approve / Reject for one proposed fix; approving asks for confirmation first."""
-    confirm = _cut(mrkdwn(f"s3why will apply *{title}* to the live account."), 300)
+CONFIRM_TEXT = 300  # Slack's limit on a confirmation dialog's text (Block Kit composition objects: confirm)
+
+
+def approval_summary(proposal: Proposal) -> dict[str, Any]:
+    """What approving changes, above the buttons: each grant (target policy and account, grantee and account,
+    actions, resources), the scope chosen and who asked."""
+    asked = ", ".join(f"<@{u}>" for u in proposal.everyone_who_asked) or "nobody named"
+    lines = [f"*Approving writes:* {literal(line)}" for line in change_lines(proposal)]
+    lines.append(f"{scope_words(proposal)}; asked by {asked}")
+    return _section("\n".join(lines), tuple(proposal.everyone_who_asked))
+
+
+def approval_actions(proposal: Proposal) -> dict[str, Any]:
+    """Approve / Reject for one proposed fix; approving asks for confirmation first, naming what will change
+    (Slack caps a confirm dialog's text at 300 characters: the summary above the buttons has it all)."""
+    proposal_id = proposal.id
+    mentions = tuple(proposal.everyone_who_asked)
+    asked = ", ".join(f"<@{u}>" for u in mentions) or "nobody named"
+    tail = mrkdwn(f" {scope_words(proposal)}. Asked by {asked}.", mentions=mentions)
+    what = "; ".join(change_lines(proposal)) + "."
+    while len(mrkdwn(what)) + len(tail) > CONFIRM_TEXT and len(what) > 1:
+        what = what[: len(what) - max(1, len(mrkdwn(what)) + len(tail) - CONFIRM_TEXT + 1)].rstrip() + "…"
+    confirm = (mrkdwn(what) + tail)[:CONFIRM_TEXT]
     return {
         "type": "actions",
         "block_id": f"s3why_fix_{proposal_id[:12]}",
@@ -354,7 +401,12 @@ def outcome_blocks(outcome: Outcome, run_id: str | None, mentions: tuple[str, ..
     """What an approval, rejection or rollback did, for the thread (`mentions`: the user ids s3why names)."""
     lines = [outcome.message]
     if outcome.proposal is not None:
-        lines.insert(0, f"*{outcome.proposal.fix_title}* — `{outcome.proposal.targets}`")
+        p = outcome.proposal
+        lines.insert(0, f"*{p.fix_title}* — `{p.targets}`")
+        lines += [literal(line) for line in change_lines(p)]
+        asked = ", ".join(f"<@{u}>" for u in p.everyone_who_asked) or "nobody named"
+        lines.append(f"{scope_words(p)}; asked by {asked}")
+        mentions = (*mentions, *p.everyone_who_asked)
     if outcome.decision_after is not None:
         lines.append(
             ":white_check_mark: The original request is now allowed."

@@ -8,10 +8,11 @@ from bot.account.collector import Collector
 from bot.account.signer import signer_view, with_signer_key
 from bot.account.target import target_for
 from bot.account.view import account_view
-from bot.approve.store import Proposal
+from bot.approve.store import Change, Proposal
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.candidates import with_facts
+from bot.fixes import diagnosis_with_scope
 from bot.fixes.model import Patch
 from bot.fixes.verify import apply_patches
 from bot.iac.approve import iac_options
@@ -22,8 +23,10 @@ from bot.pipeline import Source, diagnose_and_fix
 class LiveDiagnoser:
     """Callable used by the Slack app; `fresh` reads everything live (the "Re-run fresh" button)."""
 
-    def __init__(self, collector: Collector) -> None:
+    def __init__(self, collector: Collector, max_requests: int = 5) -> None:
+        """`max_requests`: the errors of one text that are diagnosed (AWS is read for each); the rest are not."""
         self.collector = collector
+        self.max_requests = max_requests
 
     def __call__(
         self,
@@ -43,12 +46,12 @@ class LiveDiagnoser:
         out: list[Diagnosis] = []
         options = DiagnoseOptions(principal=principal, context=context)
         iac = iac_options(self.collector.sessions.config)  # Terraform / CloudFormation: iac-change patches
-        for index, parsed_req in enumerate(parsed.requests):
+        for index, parsed_req in enumerate(parsed.requests[: self.max_requests]):
             parsed_req = with_signer_key(parsed_req, (signer_keys or [])[index : index + 1])
             req = with_facts(
                 parsed_req, operation=given.get("operation"), bucket=given.get("bucket"), key=given.get("key")
             )
-            known = frozenset(a.id for a in self.collector.sessions.config.accounts)
+            known = self.collector.sessions.config.known_accounts()  # configured, and listed organization members
             found, _ = diagnose_and_fix(
                 req,
                 options,
@@ -96,6 +99,33 @@ class LiveDiagnoser:
             snapshot = apply_patches(snapshot, patches)
         options = DiagnoseOptions(principal=signed.principal, context=context, text_is_evidence=False)
         return diagnose(req, account_view(snapshot), options).decision
+
+    def rebuild(self, proposal: Proposal) -> list[Change] | None:
+        """The proposal's changes computed again, from a fresh read, for the same request, scope and fix title
+        (None: that fix is no longer proposed). An approval applies only when these equal the stored ones."""
+        from bot.approve.flow import proposal_for  # flow -> runner would be a cycle at import time
+
+        r = proposal.request
+        context = {k: tuple(v) for k, v in (r.get("context") or {}).items()}
+        _, diagnoses = self(
+            str(r.get("text", "")),
+            principal=r.get("principal"),
+            context=context,
+            fresh=True,
+            account=r.get("account"),
+            facts=r.get("facts") or None,
+        )
+        index = int(r.get("index", 0))
+        if index >= len(diagnoses):
+            return None
+        d = diagnosis_with_scope(diagnoses[index], r.get("scope"))
+        for fix in d.fixes:
+            if fix.title != proposal.fix_title:
+                continue
+            made = proposal_for(fix, requester=None, channel="", thread_ts="", run_id="", request={})
+            if made is not None:
+                return made.changes
+        return None
 
     def invalidate(self, proposal: Proposal) -> None:
         """Forget what the cache knows about the changed resource, so the next diagnosis reads it again."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import signal
 import socketserver
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -22,6 +24,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
 from bot.approve.flow import Approvals
+from bot.approve.signing import key_from_env
 from bot.approve.store import PatchStore
 from bot.approve.writer import Writer
 from bot.cache import cache_from_env, redis_client
@@ -38,12 +41,48 @@ from bot.startup import require_ready
 log = logging.getLogger("s3why.serve")
 
 
+MAX_CONNECTIONS = 64  # connections served at once; more are answered 503 at once (Slack retries), never queued
+CLIENT_TIMEOUT_SECONDS = 10.0  # a client that sends its request slower than this is dropped (a slow-loris)
+_BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    """One thread per connection, at most `max_connections` at once; errors are one log line, never a traceback."""
+
     daemon_threads = True
     request_queue_size = 256  # the listen backlog: a burst of Slack deliveries must not be refused (default 5)
+    max_connections = MAX_CONNECTIONS
+
+    def server_activate(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+        super().server_activate()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            METRICS.inc("s3why_http_refused_total", reason="connections")
+            with contextlib.suppress(OSError):  # the client may be gone already
+                request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.warning("http connection dropped", extra={"error": type(sys.exc_info()[1]).__name__})
 
 
 class _Quiet(WSGIRequestHandler):
+    timeout = CLIENT_TIMEOUT_SECONDS  # socket timeout for every read of the request (StreamRequestHandler)
+
     def log_message(self, *args: Any) -> None:
         pass
 
@@ -103,8 +142,17 @@ def body_problem(raw: bytes, content_type: str) -> str | None:
     return _shape_problem(parsed) if isinstance(parsed, dict) else None
 
 
+def metrics_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Prometheus metrics (`/metrics`): on the main port, or alone on `S3WHY_METRICS_PORT`."""
+    if environ.get("PATH_INFO", "") != "/metrics":
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE)])
+    return [METRICS.render().encode()]
+
+
 def wsgi_app(
-    app: App, signing_secret: str | None = None
+    app: App, signing_secret: str | None = None, *, metrics_here: bool = True
 ) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
     """The HTTP routes. Every Slack delivery is refused before Bolt sees it when it is larger than
     MAX_REQUEST_BYTES (413, the body never read) or signed but unreadable (400); each refusal is one JSON log
@@ -154,9 +202,8 @@ def wsgi_app(
         if path == "/healthz":
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
-        if path == "/metrics":
-            start_response("200 OK", [("Content-Type", METRICS_CONTENT_TYPE)])
-            return [METRICS.render().encode()]
+        if path == "/metrics" and metrics_here:
+            return metrics_app(environ, start_response)
         if path == "/slack/events":
             with METRICS.timer("s3why_slack_ack_seconds"):  # Bolt answers once the listener has acked
                 return slack_events(environ, start_response)
@@ -187,8 +234,12 @@ def build_app_from_env(
     diagnoser = LiveDiagnoser(Collector(sessions, cache))
     approvals = None
     if url:  # proposals must outlive a process and be seen by every replica: Redis, or no approve buttons
-        patches = PatchStore(redis_client(url), ttl_seconds=int(config.proposal_ttl_hours * 3600))
-        approvals = Approvals(patches, Writer(sessions), config, diagnoser.verify, diagnoser.invalidate)
+        patches = PatchStore(
+            redis_client(url), ttl_seconds=int(config.proposal_ttl_hours * 3600), key=key_from_env(required=True)
+        )
+        approvals = Approvals(
+            patches, Writer(sessions), config, diagnoser.verify, diagnoser.invalidate, rebuild=diagnoser.rebuild
+        )
     else:
         log.warning("REDIS_URL is not set: fixes are shown without approve buttons")
     return create_app(
@@ -213,7 +264,16 @@ def serve(port: int, app: App | None = None) -> int:
         log.info("s3why: Socket Mode")
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return 0
-    httpd = make_server("0.0.0.0", port, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    metrics_port = os.environ.get("S3WHY_METRICS_PORT")
+    if metrics_port:  # /metrics on its own port (e.g. reachable only inside the cluster), not on the public one
+        if not metrics_port.isdigit() or not 0 < int(metrics_port) < 65536:
+            raise UsageError(f"S3WHY_METRICS_PORT must be a port number (1-65535), not {metrics_port[:20]!r}")
+        metrics = make_server("0.0.0.0", int(metrics_port), metrics_app, server_class=_ThreadingWSGIServer,
+                              handler_class=_Quiet)  # fmt: skip
+        threading.Thread(target=metrics.serve_forever, name="s3why-metrics", daemon=True).start()
+        log.info("s3why: metrics on port %d (/metrics)", metrics.server_port)
+    app_routes = wsgi_app(app, metrics_here=not metrics_port)
+    httpd = make_server("0.0.0.0", port, app_routes, server_class=_ThreadingWSGIServer, handler_class=_Quiet)
     stopping = threading.Event()
 
     def stop(*_: Any) -> None:  # graceful: stop accepting, let in-flight requests finish

@@ -14,6 +14,7 @@ import redis
 from bot.account.collector import Collector
 from bot.account.view import account_view
 from bot.approve.flow import Approvals, proposal_for
+from bot.approve.grants import grant_refusal
 from bot.config import Config
 from bot.diagnose import DiagnoseOptions, Diagnosis
 from bot.watch.record import WatchEvent
@@ -53,7 +54,9 @@ class Wiring:
     def render(self, d: Diagnosis, run_id: str, proposals: dict[int, str]) -> list[dict[str, Any]]:
         from bot.slack.blocks import diagnosis_blocks
 
-        return diagnosis_blocks(d, run_id, proposals=proposals)
+        stored = {i: self.approvals.store.get(pid) for i, pid in proposals.items()} if self.approvals else {}
+        # the approval summary names what each proposal writes (bot/slack/blocks.py approval_summary)
+        return diagnosis_blocks(d, run_id, proposals={i: p for i, p in stored.items() if p is not None})
 
     def propose(self, d: Diagnosis, event: WatchEvent, channel: str, ts: str) -> tuple[dict[int, str], str]:
         """Each applicable fix recorded as a proposal in the message's thread; the run `s3why serve` re-runs."""
@@ -81,6 +84,8 @@ class Wiring:
         for i, fix in enumerate(d.fixes[:5]):
             made = proposal_for(fix, requester=None, channel=channel, thread_ts=ts, run_id=run_id, request=request)
             if made is None or not self.approvals.writable(made) or self.approvals.own_role_refusal(made):
+                continue
+            if grant_refusal(made, self.approvals.config.known_accounts()):  # never to everyone, a root, outside
                 continue
             out[i] = self.approvals.store.propose(made, actor=None).id
         return out, run_id

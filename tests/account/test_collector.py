@@ -55,7 +55,7 @@ class CallLog:
 
 def make_collector(config: Config | None = None, cache: Any = None) -> tuple[Collector, CallLog]:
     log = CallLog()
-    sessions = SessionProvider(config or Config(), client_hook=log.hook)
+    sessions = SessionProvider(config or Config(object_heads="all"), client_hook=log.hook)
     return Collector(sessions, cache if cache is not None else MemoryCache()), log
 
 

@@ -15,6 +15,7 @@ import pytest
 from bot.account.collector import Target
 from bot.account.snapshot import SnapshotError, load_snapshot, validate_snapshot
 from bot.account.view import account_view
+from tests.account.conftest import client
 from tests.account.seed import seed_everything
 from tests.account.test_collector import make_collector
 
@@ -28,6 +29,10 @@ def test_snapshot_command_records_a_live_account(moto: str, tmp_path: Path) -> N
         f"download failed: s3://{seeded.bucket}/{seeded.key} to ./x An error occurred (AccessDenied) when calling "
         f"the GetObject operation: User: {seeded.session_arn} is not authorized to perform: kms:Decrypt on resource: "
         f"{seeded.kms_key_arn} because no identity-based policy allows the kms:Decrypt action"
+    )
+    # the bucket opts in to object heads by its tag (no configuration file here)
+    client("s3").put_bucket_tagging(
+        Bucket=seeded.bucket, Tagging={"TagSet": [{"Key": "s3why:object-heads", "Value": "true"}]}
     )
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     result = subprocess.run(

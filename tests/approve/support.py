@@ -41,6 +41,7 @@ def config(*, dry_run: bool = False, self_approval: bool = False) -> Config:
             ),
         ),
         self_approval=self_approval,
+        object_heads="all",  # approvals are under test here, not what the read role may read
     )
 
 

@@ -46,8 +46,15 @@ def fake_slack() -> Iterator[tuple[FakeSlack, str]]:
 
 
 def start_app(
-    fake_url: str, store: Store, gate: threading.Event, config: Config | None = None, patches: PatchStore | None = None
+    fake_url: str,
+    store: Store,
+    gate: threading.Event,
+    config: Config | None = None,
+    patches: PatchStore | None = None,
+    **app_options: Any,
 ) -> tuple[str, Any]:
+    """The app over HTTP; `app_options` go to `create_app` (e.g. `runs_per_user_minute`)."""
+
     def wait_for_gate(**_: Any) -> None:
         gate.wait(30)  # returns nothing: botocore would take any value as the HTTP response
 
@@ -59,7 +66,14 @@ def start_app(
     diagnoser = LiveDiagnoser(Collector(sessions, MemoryCache()))
     approvals = None
     if patches is not None:
-        approvals = Approvals(patches, Writer(sessions), config or Config(), diagnoser.verify, diagnoser.invalidate)
+        approvals = Approvals(
+            patches,
+            Writer(sessions),
+            config or Config(),
+            diagnoser.verify,
+            diagnoser.invalidate,
+            rebuild=diagnoser.rebuild,
+        )
     app = create_app(
         client=client,
         signing_secret=SECRET,
@@ -67,6 +81,7 @@ def start_app(
         store=store,
         diagnoser=diagnoser,
         approvals=approvals,
+        **app_options,
     )
     httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

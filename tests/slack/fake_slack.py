@@ -29,6 +29,9 @@ class FakeSlack:
     uploads: dict[str, str] = field(default_factory=dict)  # file id -> the bytes uploaded (as text)
     groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> members
     refuse_uploads: bool = False
+    # method -> answers given before the normal one, in order: (HTTP status, JSON body, headers), e.g. a 429 with
+    # Retry-After, or {"ok": false, "error": "msg_too_long"}
+    fail: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = field(default_factory=dict)
     hold: dict[str, threading.Event] = field(
         default_factory=dict
     )  # method -> answered only once set  # answer files.getUploadURLExternal as Slack does without files:write
@@ -133,10 +136,19 @@ def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer, str]:
                 self.end_headers()
                 self.wfile.write(refused)
                 return
-            out = json.dumps(
-                fake.handle(path.removeprefix("/api/") if path.startswith("/api/") else path.lstrip("/"), body)
-            ).encode()
-            self.send_response(200)
+            queued = fake.fail.get(method)
+            status, headers = 200, dict[str, str]()
+            if queued:
+                status, answer, headers = queued.pop(0)
+                with fake._cv:
+                    fake.calls.append(Call(method, {**body, "_failed": status}))
+                    fake._cv.notify_all()
+            else:
+                answer = fake.handle(method, body)
+            out = json.dumps(answer).encode()
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()

@@ -86,8 +86,9 @@ def block_action(
     *,
     thread_ts: str | None = "1700000000.000100",
     channel: str = "C111",
+    blocks: list[dict[str, Any]] | None = None,
 ) -> str:
-    """A click on a button of the message `message_ts`, a reply in the thread `thread_ts`: by default the thread of
+    """A click on a button of the message `message_ts` (whose `blocks` Slack sends along), a reply in the thread `thread_ts`: by default the thread of
     `message()`'s default paste, where s3why answers (None: a message that starts no thread)."""
     thread = {"thread_ts": thread_ts} if thread_ts else {}
     return interactive(
@@ -106,7 +107,7 @@ def block_action(
                 **thread,
             },
             "channel": {"id": channel, "name": "ops"},
-            "message": {"ts": message_ts, "text": "x", **thread},
+            "message": {"ts": message_ts, "text": "x", **thread, **({"blocks": blocks} if blocks else {})},
             "response_url": "http://127.0.0.1:1/unused",
             "actions": [{"action_ts": "1700000001.0", "block_id": "s3why_actions", **action}],
         }

@@ -131,8 +131,8 @@ def test_the_slash_echo_and_the_report_show_markup_literally(harness: Harness) -
     status, ack = post_signed(harness.endpoint, SECRET, slash(text, f"{harness.slack_url}/response/1"), FORM)
     assert status == 200 and "<" not in ack.replace("<@", "")
     echo = harness.fake.wait_for("chat.postMessage")[0].body["text"]
-    assert echo.startswith("<@U_ALICE> asked s3why:")
-    assert "&lt;!channel&gt;" in echo and "&lt;https://evil.example/x|Click&gt;" in echo
+    assert echo.startswith("<@U_ALICE> asked s3why")
+    assert "channel" not in echo and "evil.example" not in echo and "team-data" not in echo  # never the paste
     answer = harness.fake.wait_for("chat.update")[-1].body
     actions = next(b for b in answer["blocks"] if b.get("block_id") == "s3why_actions")["elements"]
     click = {"type": "button", "action_id": "s3why_full_report", "value": actions[0]["value"]}

@@ -47,9 +47,8 @@ def test_approving_a_terraform_fix_opens_a_pull_request_and_posts_its_link(
     with fake_github() as gh:
         monkeypatch.setenv("GITHUB_TOKEN", gh.token)
         monkeypatch.setenv("GITHUB_API_URL", gh.url)
-        endpoint, httpd = start_app(
-            harness.slack_url, harness.store, harness.gate, cfg, PatchStore(redis_client, prefix=redis_prefix)
-        )
+        patches = PatchStore(redis_client, prefix=redis_prefix)
+        endpoint, httpd = start_app(harness.slack_url, harness.store, harness.gate, cfg, patches)
         try:
             assert (
                 post_signed(endpoint, SECRET, event(message(PASTE, user=REQUESTER), event_id="EvIac"), JSON)[0] == 200
@@ -84,6 +83,10 @@ def test_approving_a_terraform_fix_opens_a_pull_request_and_posts_its_link(
             httpd.shutdown()
         (pull,) = gh.pulls
         assert "Root cause" in pull["body"] and "Verification:** verified" in pull["body"]
+        assert "**Grants:** inline policy of arn\\:aws\\:iam" in pull["body"]  # escaped for GitHub markdown
+        # the pull-request path leaves the same audit trail as a live apply
+        audit = [(e["action"], e["actor"]) for e in patches.audit_entries()]
+        assert audit == [("refused", STRANGER), ("refused", REQUESTER), ("pull-request", APPROVER)]
     assert "s3:PutObject" in _git("--git-dir", str(remote), "show", f"{pull['head']}:iam.tf")
     # The live policy is untouched: nothing was written to the role.
     assert client("iam").list_role_policies(RoleName="app")["PolicyNames"] == ["app"]

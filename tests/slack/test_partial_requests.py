@@ -65,7 +65,8 @@ def test_a_reply_in_the_thread_naming_the_missing_facts_continues_it(harness: Ha
     _first_answer(harness)
     posts = len(harness.fake.of("chat.postMessage"))
     said = f"it was {SESSION} downloading it, over plain http"
-    reply = message(said, ts="1700000000.000200", thread_ts=THREAD, user="U_BOB")
+    # the person who asked (issue 22: a reply continues a run only from who asked, or an approver)
+    reply = message(said, ts="1700000000.000200", thread_ts=THREAD, user="U_ALICE")
     assert post_signed(harness.endpoint, SECRET, event(reply, event_id="EvReply"), JSON)[0] == 200
     harness.fake.wait_for("chat.postMessage", posts + 1)
     final = harness.fake.wait_for("chat.update", 2)[-1].body

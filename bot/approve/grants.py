@@ -1,0 +1,208 @@
+"""Who a proposed change grants access to, and whether s3why may apply it at all.
+
+A fix adds statements to one policy. For a resource policy (bucket, key, access point, VPC endpoint) the grantee is
+the statement's `Principal` (narrowed by an `aws:PrincipalArn`, `aws:PrincipalAccount` or `s3:DataAccessPointArn`
+condition when the principal is `*`); for an identity policy it is the role or user the policy is attached to.
+The approval path refuses a change that grants to an account's root, to everyone, to a principal whose account
+cannot be told (federated, canonical user), or to an account that is neither configured nor a listed member of
+the organization — whatever a stored proposal says (issue 22 §1).
+
+AWS sources: IAM JSON policy elements `Principal` and `NotPrincipal` (an account id or `:root` ARN names the
+whole account); global condition keys `aws:PrincipalArn`, `aws:PrincipalAccount`; S3 condition key
+`s3:DataAccessPointArn`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.approve.store import Change, Proposal
+from bot.arn import Arn
+
+_ACCOUNT_ID = re.compile(r"\d{12}")
+_ARN_KEYS = {"aws:principalarn"}
+_ACCOUNT_KEYS = {"aws:principalaccount", "s3:dataaccesspointaccount"}
+_ACCESS_POINT_KEYS = {"s3:dataaccesspointarn"}
+_NARROWING = ("StringEquals", "ArnEquals", "ArnLike", "StringLike")
+EVERYONE = "everyone (*)"
+
+
+@dataclass(frozen=True)
+class Grantee:
+    """One principal a change grants to: as written, its account (None: cannot be told), whether it is the
+    account itself (root or a bare account id)."""
+
+    principal: str
+    account: str | None
+    root: bool = False
+
+    @property
+    def words(self) -> str:
+        if self.principal == EVERYONE:
+            return EVERYONE
+        where = f"account {self.account}" if self.account else "an unknown account"
+        return f"{self.principal} (the whole of {where})" if self.root else f"{self.principal} ({where})"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One added Allow statement of one change: who gets what on which resources."""
+
+    target: str
+    where: str
+    grantees: tuple[Grantee, ...]
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+def added_statements(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The statements of `after` that `before` does not have (compared as normalised JSON)."""
+    had = {_canonical(s) for s in _statements(before)}
+    return [s for s in _statements(after) if _canonical(s) not in had]
+
+
+def grants(change: Change) -> list[Grant]:
+    """Every Allow statement the change adds, with its grantees, actions and resources."""
+    out = []
+    for st in added_statements(change.before, change.document):
+        if st.get("Effect") != "Allow":
+            continue
+        if change.where in ("principal-inline", "managed"):
+            attached = Grantee(f"whoever {change.target} is attached to", change.account)
+            who: tuple[Grantee, ...] = (_grantee(change.target) if change.where == "principal-inline" else attached,)
+        else:
+            who = tuple(_statement_grantees(st))
+        out.append(Grant(change.target, change.where, who, _strings(st.get("Action")), _strings(st.get("Resource"))))
+    return out
+
+
+def grant_refusal(proposal: Proposal, known_accounts: Iterable[str]) -> str | None:
+    """Why s3why never applies this proposal (None: its grantees are all in known accounts, none is a root)."""
+    known = set(known_accounts)
+    for change in proposal.changes:
+        for grant in grants(change):
+            for g in grant.grantees:
+                if g.principal == EVERYONE:
+                    return f"the change to {change.target} grants access to everyone: s3why never applies that"
+                if g.account is None:
+                    return f"the change to {change.target} grants to {g.principal}, whose account s3why cannot tell"
+                if g.root:
+                    return (
+                        f"the change to {change.target} grants to the root of account {g.account} (every principal "
+                        "there): s3why never applies that"
+                    )
+                if g.account not in known:
+                    return (
+                        f"the change to {change.target} grants to {g.principal} in account {g.account}, which is "
+                        "neither configured nor a listed member of the organization: s3why never applies that"
+                    )
+    return None
+
+
+def _statement_grantees(st: dict[str, Any]) -> list[Grantee]:
+    if "NotPrincipal" in st:  # Allow with NotPrincipal: everyone but a few
+        return [Grantee(EVERYONE, None)]
+    principal = st.get("Principal")
+    values: list[str] = []
+    if principal == "*":
+        values = ["*"]
+    elif isinstance(principal, dict):
+        for kind, raw in principal.items():
+            if kind == "Service":
+                continue  # an AWS service principal (cloudfront.amazonaws.com): narrowed by its own conditions
+            if kind != "AWS":
+                return [Grantee(f"{kind}:{v}", None) for v in _strings(raw)]
+            values += list(_strings(raw))
+    else:
+        return [Grantee(EVERYONE, None)] if principal is not None else []
+    out: list[Grantee] = []
+    for value in values:
+        out += _narrowed(st.get("Condition") or {}) if value == "*" else [_grantee(value)]
+    return out
+
+
+def _narrowed(condition: dict[str, Any]) -> list[Grantee]:
+    """Principal `*`: who a narrowing condition lets in; everyone when no condition narrows it."""
+    for operator in _NARROWING:
+        block = condition.get(operator) or {}
+        for key, raw in block.items():
+            k = key.lower()
+            if k in _ARN_KEYS:
+                return [_grantee(v) for v in _strings(raw)]
+            if k in _ACCOUNT_KEYS:
+                accounts = _strings(raw)
+                return [Grantee(f"any principal of {v}", v if _ACCOUNT_ID.fullmatch(v) else None) for v in accounts]
+            if k in _ACCESS_POINT_KEYS:
+                return [Grantee(f"access point {v}", _account_of(v)) for v in _strings(raw)]
+    return [Grantee(EVERYONE, None)]
+
+
+def _grantee(value: str) -> Grantee:
+    if value == "*":
+        return Grantee(EVERYONE, None)
+    if _ACCOUNT_ID.fullmatch(value):
+        return Grantee(value, value, root=True)
+    parsed = Arn.parse(value)
+    if parsed is None or not parsed.account or "*" in parsed.account:
+        return Grantee(value, None)
+    return Grantee(value, parsed.account, root=parsed.service == "iam" and parsed.resource == "root")
+
+
+def _account_of(arn: str) -> str | None:
+    parsed = Arn.parse(arn)
+    return parsed.account if parsed is not None and parsed.account and "*" not in parsed.account else None
+
+
+def _statements(document: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not document:
+        return []
+    raw = document.get("Statement")
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, dict) else []
+    return [s for s in items if isinstance(s, dict)]
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return ()
+
+
+def _canonical(statement: dict[str, Any]) -> str:
+    return json.dumps(statement, sort_keys=True, separators=(",", ":"))
+
+
+POLICY_WORDS = {
+    "bucket": "bucket policy",
+    "key": "key policy",
+    "principal-inline": "inline policy",
+    "managed": "managed policy",
+    "vpce": "VPC endpoint policy",
+    "access-point": "access point policy",
+}
+
+
+def change_lines(proposal: Proposal) -> list[str]:
+    """What approving the proposal changes, one line a grant: the target policy and its account, the grantee and
+    its account, the actions and the resources (plain text: the caller escapes it for where it lands)."""
+    lines = []
+    for change in proposal.changes:
+        policy = f"{POLICY_WORDS.get(change.where, change.where)} of {change.target} (account {change.account})"
+        granted = grants(change)
+        if not granted:
+            lines.append(f"{policy}: removes or narrows statements, grants nothing new")
+        for g in granted:
+            who = ", ".join(x.words for x in g.grantees) or "nobody new"
+            lines.append(f"{policy}: {who} gets {', '.join(g.actions)} on {', '.join(g.resources) or '(any)'}")
+    return lines
+
+
+def scope_words(proposal: Proposal) -> str:
+    """The reach chosen for the fix (the scope select), or that it is the fix's own."""
+    scope = proposal.request.get("scope")
+    return f"scope: {scope}" if scope else "scope: the fix's default"

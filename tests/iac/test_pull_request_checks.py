@@ -1,0 +1,70 @@
+"""The pull-request path has the live path's checks and escapes pasted names for GitHub markdown (issue 22 §1)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.config import IacConfig, TerraformIac
+from bot.escape import github_markdown
+from bot.fixes.model import Fix, Patch
+from bot.iac.approve import approve_pull_request
+from bot.iac.github import pull_request_body
+from tests.account.conftest import OTHER, OWN
+from tests.approve.support import APPROVER, REQUESTER, config
+
+UNESCAPED = re.compile(r"(?<!\\)[\[\]()@#<>*`]")
+HOSTILE = "team-data](https://evil.example) @octocat #1 <img src=x> *bold* `code`\nsecond line"
+
+
+def _fix(principal: str) -> Fix:
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "s3:GetObject",
+                                 "Resource": "arn:aws:s3:::partner-drop/*"}  # fmt: skip
+    patch = Patch(
+        target="partner-drop",
+        kind="iac-change",
+        document={"Version": "2012-10-17", "Statement": [statement]},
+        commands=[],
+        before=None,
+        apply={"where": "terraform", "live": {"where": "bucket", "bucket": "partner-drop", "account": OTHER}},
+        iac={"tool": "terraform", "file": "s3.tf", "diff": "+ statement"},
+    )
+    return Fix("bucket-allow", "bucket-policy", "medium", True, [patch], HOSTILE, "grant it")
+
+
+def test_a_pull_request_granting_an_outside_account_or_a_root_is_never_opened() -> None:
+    cfg = config()
+    cfg = type(cfg)(
+        accounts=cfg.accounts, iac=IacConfig(terraform=TerraformIac(path="/nonexistent", github_repo="a/b"))
+    )
+    for principal, said in (
+        ("arn:aws:iam::444455556666:role/exfil", "neither configured nor a listed member"),
+        (f"arn:aws:iam::{OWN}:root", "root of account"),
+    ):
+        done, message = approve_pull_request(
+            fix=_fix(principal), verdict="v", cause="c", user=APPROVER, requester=REQUESTER, config=cfg, account=OTHER
+        )
+        assert not done and said in message and message.startswith("Not opened")
+
+
+def test_everyone_who_asked_is_held_to_the_two_person_rule() -> None:
+    done, message = approve_pull_request(
+        fix=_fix(f"arn:aws:iam::{OWN}:role/app"), verdict="v", cause="c", user=APPROVER, requester=REQUESTER,
+        config=config(), account=OTHER, requesters=(APPROVER,),
+    )  # fmt: skip
+    assert not done and "two-person rule" in message
+
+
+def test_pasted_names_are_escaped_for_github_markdown() -> None:
+    shown = github_markdown(HOSTILE)
+    assert "\n" not in shown
+    assert not UNESCAPED.search(shown)  # every character that starts markup is backslash-escaped
+    body = pull_request_body(
+        verdict=HOSTILE, cause=HOSTILE, scope=HOSTILE, verified=False, reason=HOSTILE, diff="+ a", changes=(HOSTILE,)
+    )
+    own = ("**", "(s3why parsed the patched file again and evaluated the policy it defines)")
+    prose = body.split("```diff")[0]
+    for text in own:  # s3why's own markup aside
+        prose = prose.replace(text, "")
+    assert not UNESCAPED.search(prose)
+    assert body.count("\\@octocat") == 5
