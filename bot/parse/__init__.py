@@ -13,6 +13,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
+from bot.parse.entities import classify_word
 from bot.parse.extract import KNOWN_CODES, extract_request
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest, ParseResult, ParseWarning, PresignedUrl
@@ -47,6 +48,9 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "Insufficient permissions",
     "You don't have permission",
     "Access Denied",
+    "AccessDenied",  # a code relayed in a sentence ("S3 returned AccessDenied for ...")
+    "Access denied",
+    "access denied",
     " (client): ",
     '"errorCode"',  # CloudTrail records
     '"eventVersion"',  # the first field of every CloudTrail record: one record per chunk
@@ -58,21 +62,28 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "mc: <ERROR>",
     "403 Forbidden",
     "Access denied when writing output",  # Athena
-    *(code + ":" for code in KNOWN_CODES),
 )
 # Anchors that need a pattern, each behind a literal that must be present first.
 _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tatus code: ", re.compile(r"[Ss]tatus code: \d{3}, [Rr]equest id")),
     ("HTTP/", re.compile(r"HTTP/[123](?:\.[01])? [45]\d\d")),
-    ("response code ", re.compile(r"HTTP response code [45]\d\d")),  # s3fs-fuse
+    ("response code", re.compile(r"HTTP response code:? [45]\d\d")),  # s3fs-fuse, the AWS SDK for C++
     ("HTTP Error ", re.compile(r"HTTP Error [45]\d\d: ")),  # Python's urllib (cfn-response)
     ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
+    # An HTTP error status however a tool logs it: "(HTTP 403)", "status: 403", "Status 403", "status=403".
+    ("HTTP ", re.compile(r"\bHTTP [45]\d\d\b")),
+    ("(Forbidden)", re.compile(r"[45]\d\d \(Forbidden\)")),  # browser consoles: "PUT https://... 403 (Forbidden)"
+    ("(Bad Request)", re.compile(r"[45]\d\d \(Bad Request\)")),
+    ("tatus", re.compile(r"[Ss]tatus(?:[ _-]?[Cc]ode)?[\"']?\s?[:=]?\s?[45]\d\d\b")),
 )
+
+
+_ALL_ANCHOR_LITERALS = (*_ANCHOR_LITERALS, *(code + ":" for code in KNOWN_CODES))
 
 
 def _anchor_positions(text: str) -> list[int]:
     positions: list[int] = []
-    for literal in _ANCHOR_LITERALS:
+    for literal in _ALL_ANCHOR_LITERALS:
         idx = text.find(literal)
         while idx >= 0:
             positions.append(idx)
@@ -80,8 +91,43 @@ def _anchor_positions(text: str) -> list[int]:
     for literal, pattern in _ANCHOR_PATTERNS:
         if literal in text:
             positions.extend(m.start() for m in pattern.finditer(text))
+    if not positions:
+        # No known marker: a code only the service models declare may still be the error.
+        positions.extend(_model_code_positions(text))
     positions.sort()
     return positions
+
+
+# Where a code the models declare can be read: `CODE: message` (the SDKs' form), or a name ending in one of the
+# two words most modelled codes end with (`ObjectNotInActiveTierError`, Java v2's `NoSuchKeyException`). Each
+# pattern starts at a capital and its classes stop where the literal after them starts: no backtracking.
+_CODE_COLON = re.compile(r"([A-Z][A-Za-z0-9]{2,80}(?:\.[A-Z][A-Za-z0-9]{2,80})?): ")
+_CODE_NAME = re.compile(r"([A-Z][A-Za-z0-9.]{0,100}(?:Exception|Error))\b")
+
+
+def _model_code_positions(text: str) -> list[int]:
+    """Where an error code the service models declare is written, checked against the vocabulary."""
+    out: list[int] = []
+    for needed, pattern in ((": ", _CODE_COLON), ("Exception", _CODE_NAME), ("Error", _CODE_NAME)):
+        if needed not in text:
+            continue
+        # Distinct words first (the known codes are anchored already); positions only for a new code.
+        if all(w in _KNOWN_CODE_SET or not _is_code(w) for w in set(pattern.findall(text))):
+            continue
+        out.extend(
+            m.start()
+            for m in pattern.finditer(text)
+            if (m.start() == 0 or not text[m.start() - 1].isalnum()) and _is_code(m.group(1))
+        )
+    return out
+
+
+_KNOWN_CODE_SET = frozenset(KNOWN_CODES)
+
+
+def _is_code(word: str) -> bool:
+    hit = classify_word(word)
+    return hit is not None and hit[0] == "code"
 
 
 _GENERIC_DENIAL = frozenset({"AccessDenied", "AccessDeniedException", "Forbidden", "403", "403 Forbidden"})

@@ -39,7 +39,9 @@ _HEADER_KEYS: dict[str, str] = {
 _HEADER_ALT = "|".join(sorted((re.escape(h) for h in _HEADER_KEYS), key=len, reverse=True))
 # `x-amz-acl: public-read` (HTTP dump), `"x-amz-acl": ["public-read"]` (CloudTrail), `'x-amz-acl': b'public-read'`
 # (botocore --debug). The name must end there (`x-amz-server-side-encryption-...` is another header).
-_HEADER = re.compile(r"(?i:(" + _HEADER_ALT + r"))(?![\w-])[\"']?\s?[:=]\s?\[?\s?b?[\"']?([\w:./+=@,-]{1,512})")
+_HEADER = re.compile(
+    r"(?i:(" + _HEADER_ALT + r"))(?![\w-])[\"']?\s?[:=]\s?\[?\s?(?:b(?=[\"']))?[\"']?([\w:./+=@,-]{1,512})"
+)
 # AWS CLI options (aws s3 / aws s3api) and SDK parameters (boto3 ExtraArgs, JS params, Java builders).
 # (literal the pattern needs, condition key, pattern)
 _OPTIONS: tuple[tuple[str, str, re.Pattern[str]], ...] = (

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from bot.arn import Arn
+from bot.parse import entities
 from bot.parse import operations as ops
+from bot.parse.accesslog import read_access_log
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
+from bot.parse.entities import is_masked
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
 from bot.s3ops import action_for_operation, canonical_operation
@@ -60,6 +64,9 @@ KNOWN_CODES: tuple[str, ...] = (
     "InvalidCiphertextException",
     "IncorrectKeyException",
 )
+# A response without a body (HEAD) has no S3 code: SDKs put the HTTP reason in its place ("Forbidden: Forbidden"
+# from aws-sdk-go). Read only when no code is written (a status line's "403 Forbidden: <Error>..." is no code).
+_REASON_CODE = re.compile(r"(?<![.\w])(?<!\d )(Forbidden|NotFound|BadRequest): ")
 _CODE_ALT = "|".join(re.escape(c) for c in sorted(KNOWN_CODES, key=len, reverse=True))
 _CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
 
@@ -110,15 +117,21 @@ _REASONS = {
 }
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("tatus", "TATUS"), re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b")),
+    # Logged as a field: status=403, "statusCode": 403, http_status: 403, httpStatusCode=403, HTTPStatusCode: 403.
+    (
+        ("tatus", "TATUS"),
+        re.compile(r"(?i:status(?:[ _-]?code)?)[\"']?\s?[:=]\s?[\"']?([1-5]\d\d)\b"),
+    ),
+    (("HTTP ",), re.compile(r"\bHTTP ([45]\d\d)\b")),
     (("HTTP/",), re.compile(r"HTTP/[123](?:\.[01])? (\d{3})\b")),
     (
         ("Forbidden", "Bad Request", "Not Found", "Moved Permanently", "Unauthorized"),
-        re.compile(r"\b([1-5]\d\d) (?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
+        re.compile(r"\b([1-5]\d\d) \(?(?:Forbidden|Bad Request|Not Found|Moved Permanently|Unauthorized)\b"),
     ),
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
     (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),
     (("Response {",), re.compile(r"\bResponse \{ (?:inner: Response \{ )?status: (\d{3})\b")),  # Rust SDK, older
-    (("response code ",), re.compile(r"HTTP response code (\d{3})\b")),
+    (("response code",), re.compile(r"HTTP response code:? (\d{3})\b")),
     (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
     (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
     (
@@ -127,9 +140,20 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
 )
 _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("", re.compile(r"(?<!Extended )(?<!extended )(?i:request ?id)[\"']?[:=] ?['\"]?([^\s;,)'\"]{0,128})")),
+    # "Request ID: X", "RequestId=X", "request-id: X", "request_id='X'", "\"requestId\": \"X\"" (not the
+    # extended request id, S3's x-amz-id-2).
+    (
+        "",
+        re.compile(
+            r"(?i:request[ _-]?id)[\"']?\s?[:=] ?"
+            # A typed wrapper around the value: Swift's Optional("X"), Rust's Some("X"), R's chr "X".
+            r"(?:[A-Za-z]{1,12}\(|chr )?['\"]?([^\s;,)'\"{}\[\]]{0,128})"
+        ),
+    ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
-    ("", re.compile(r"(?i:x-amz-request-id): ?([A-Za-z0-9]{1,128})")),
+    ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9]{1,128})")),
+    # Redshift's S3ServiceException: "Status 403,Error AccessDenied,Rid D14F284FE3B45734,ExtRid ...".
+    ("Rid ", re.compile(r"(?<![\w-])Rid ([0-9A-Z]{16})\b")),
     ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
     ("request_id: Some(", re.compile(r"\brequest_id: Some\(\"([A-Za-z0-9]{1,128})\"\)")),
 )
@@ -151,7 +175,8 @@ _KMS_OPERATIONS = frozenset(
 # The enriched message: "User: ARN is not authorized to perform: ACTION on resource: "ARN" because ..."
 # ---------------------------------------------------------------------------------------------------------
 _ENRICHED = re.compile(
-    r"User: (\S{1,2048}) is not authorized to perform: ?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*]{1,128})"
+    # The principal may hold a poster's placeholder with spaces (`arn:aws:iam::<acct>:user/<iam user name>`).
+    r"User: (\S{1,2048}?(?: [^\s:]{1,64}){0,3}) is not authorized to perform: ?([A-Za-z0-9-]{1,64}:[A-Za-z0-9*]{1,128})"
     r"(?: on (?:resource: ?(\"[^\"]{0,4096}\"|\S{1,4096})|this resource))?"
     r"(?: ?(because|with) (.{0,600}))?"
 )
@@ -226,11 +251,8 @@ class _Location:
 
 
 def is_placeholder(value: str) -> bool:
-    """True for redacted or elided values: `…`, `...`, `<bucket>`, `{BUCKETNAME}`, `*`."""
-    v = value.strip()
-    if not v or v.strip(".…") == "" or v.lower() in {"null", "none", "undefined", "-"}:
-        return True
-    return any(ch in v for ch in "…<>{}*") or v.endswith("...")
+    """True for redacted or elided values: `…`, `...`, `<bucket>`, `{BUCKETNAME}`, `*`, `xxx`, `REDACTED`."""
+    return "*" in value or is_masked(value)
 
 
 def _is_elided_id(value: str) -> bool:
@@ -238,10 +260,16 @@ def _is_elided_id(value: str) -> bool:
     v = value.strip()
     return (
         not v
-        or v.lower() in {"null", "none", "undefined", "-"}
+        or v.lower() in {"null", "none", "undefined", "-", "id", "requestid", "request-id", "request_id", "reqid"}
         or (v.startswith("<") and v.endswith(">"))
-        or v.endswith(("...", "…"))
+        or "..." in v
+        or "…" in v
+        or v.strip("*") == ""
+        or _MASK_WORD.search(v) is not None
     )
+
+
+_MASK_WORD = re.compile(r"(?i:redacted|hidden|masked)")
 
 
 def _clean_key(key: str | None) -> str | None:
@@ -273,6 +301,8 @@ def parse_s3_host(host: str) -> tuple[str | None, str | None, bool] | None:
             region = None
             if label.startswith("s3-") and _REGION.match(label[3:]):
                 region = label[3:]
+            elif label.startswith("s3-website-") and _REGION.match(label[11:]):
+                region = label[11:]  # website endpoints: BUCKET.s3-website-REGION.amazonaws.com
             for rest in labels[i + 1 :]:
                 if _REGION.match(rest):
                     region = rest
@@ -388,12 +418,21 @@ def _first(patterns: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...], text: 
     """The earliest match of any pattern; a pattern runs only when one of its literals is in the text."""
     best: re.Match[str] | None = None
     for needles, p in patterns:
-        if needles and not any(n in text for n in needles):
-            continue
+        for n in needles:
+            if n in text:
+                break
+        else:
+            if needles:
+                continue
         m = p.search(text)
         if m is not None and (best is None or m.start() < best.start()):
             best = m
     return best
+
+
+# Every request id AWS writes has a digit (S3's 16 characters, UUIDs); a poster's mask is x's or stars. A word
+# after the label ("Request ID: Exception name:" with the id left empty) is none.
+_ID_SHAPE = re.compile(r"\d|^[xX:*-]{3,128}$|\*")
 
 
 def _request_id(flat: str) -> str | None:
@@ -405,8 +444,10 @@ def _request_id(flat: str) -> str | None:
         if needle and needle not in flat:
             continue
         for m in p.finditer(flat):
+            if flat[max(0, m.start() - 9) : m.start()].lower().startswith("extended"):
+                continue  # S3's extended request id (x-amz-id-2) is not the request id
             value = m.group(1).strip()
-            if value and not _is_elided_id(value):
+            if value and not _is_elided_id(value) and _ID_SHAPE.search(value) is not None:
                 candidates.append((m.start(), value))
                 break
     return min(candidates)[1] if candidates else None
@@ -415,7 +456,7 @@ def _request_id(flat: str) -> str | None:
 def _error_code(flat: str, enriched: bool) -> str | None:
     m = _first(_EXPLICIT_CODES, flat)
     if m is not None:
-        return m.group(1)
+        return m.group(1).rstrip(".")  # "Error Code: AccessDenied." (punctuation glued to the code)
     best: tuple[int, str] | None = None
     for message, code in _MESSAGE_CODES:
         idx = flat.find(message)
@@ -423,6 +464,8 @@ def _error_code(flat: str, enriched: bool) -> str | None:
             best = (idx, code)
     if best is not None:
         return best[1]
+    if ": " in flat and (rm := _REASON_CODE.search(flat)) is not None:
+        return rm.group(1)
     if enriched and _EXCEPTION_CONTEXT.search(flat):
         return "AccessDenied"
     return None
@@ -450,38 +493,42 @@ def _operation(flat: str) -> str | None:
     return None
 
 
+_FORMAT_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("cloudtrail", ('"eventName"', '"eventSource"')),
+    ("access-log", (" REST.GET.", " REST.PUT.", " REST.HEAD.", " REST.DELETE.", " REST.POST.", " WEBSITE.GET.")),
+    ("cloudfront", ("Error from cloudfront", "(CloudFront)", "x-amz-cf-id")),
+    ("s3a", ("s3a://", "fs.s3a.")),
+    ("rust", ("aws_sdk_s3", "SdkError", "ServiceError {", 'code: Some("')),
+    ("s3fs", ("s3fs", "curl.cpp:")),
+    ("cfn-response", ("send(..) failed executing", "cfn-response", "cfnresponse")),
+    ("minio", ("mc: <ERROR>", "minio")),
+    ("airflow", ("airflow",)),
+    ("php", ('Error executing "', "S3::", "aws-sdk-php")),
+    ("java-v2", ("software.amazon.awssdk", "(Service: S3,")),
+    ("kotlin", ("aws.sdk.kotlin",)),
+    ("java-v1", ("com.amazonaws", "(Service: Amazon S3;", "(Service: AWSKMS;")),
+    ("dotnet", ("Amazon.S3.", "Amazon.Runtime", "AmazonS3Exception")),
+    ("terraform", ("Error: Error ", "in S3 bucket", "backend", ".terraform", "aws_s3_")),
+    ("rclone", ("rclone",)),
+    ("s3cmd", ("s3cmd", "S3 error: ")),
+    ("aws-cli", ("upload failed:", "download failed:", "copy failed:", "move failed:", "delete failed:")),
+    ("aws-cli", ("fatal error: An error occurred",)),
+    ("botocore", ("An error occurred (", "botocore", "boto3")),
+    ("go", ("operation error ", "status code: ", "aws-sdk-go")),
+    ("js-v3", ("@aws-sdk", "$metadata", "$fault")),
+    ("js-v2", ("aws-sdk/lib", "code: '", "Error: ")),
+    ("xml", ("<Error>", "<Code>")),
+    ("http", ("HTTP/1.", "HTTP/2")),
+    ("enriched", ("is not authorized to perform",)),
+    ("console", ("Insufficient permissions", "You don't have permission")),
+)
+
+
 def _source_format(flat: str) -> str:
-    checks: tuple[tuple[str, tuple[str, ...]], ...] = (
-        ("cloudtrail", ('"eventName"', '"eventSource"')),
-        ("cloudfront", ("Error from cloudfront", "(CloudFront)", "x-amz-cf-id")),
-        ("s3a", ("s3a://", "fs.s3a.")),
-        ("rust", ("aws_sdk_s3", "SdkError", "ServiceError {", 'code: Some("')),
-        ("s3fs", ("s3fs", "curl.cpp:")),
-        ("cfn-response", ("send(..) failed executing", "cfn-response", "cfnresponse")),
-        ("minio", ("mc: <ERROR>", "minio")),
-        ("airflow", ("airflow",)),
-        ("php", ('Error executing "', "S3::", "aws-sdk-php")),
-        ("java-v2", ("software.amazon.awssdk", "(Service: S3,")),
-        ("kotlin", ("aws.sdk.kotlin",)),
-        ("java-v1", ("com.amazonaws", "(Service: Amazon S3;", "(Service: AWSKMS;")),
-        ("dotnet", ("Amazon.S3.", "Amazon.Runtime", "AmazonS3Exception")),
-        ("terraform", ("Error: Error ", "in S3 bucket", "backend", ".terraform", "aws_s3_")),
-        ("rclone", ("rclone",)),
-        ("s3cmd", ("s3cmd", "S3 error: ")),
-        ("aws-cli", ("upload failed:", "download failed:", "copy failed:", "move failed:", "delete failed:")),
-        ("aws-cli", ("fatal error: An error occurred",)),
-        ("botocore", ("An error occurred (", "botocore", "boto3")),
-        ("go", ("operation error ", "status code: ", "aws-sdk-go")),
-        ("js-v3", ("@aws-sdk", "$metadata", "$fault")),
-        ("js-v2", ("aws-sdk/lib", "code: '", "Error: ")),
-        ("xml", ("<Error>", "<Code>")),
-        ("http", ("HTTP/1.", "HTTP/2")),
-        ("enriched", ("is not authorized to perform",)),
-        ("console", ("Insufficient permissions", "You don't have permission")),
-    )
-    for name, needles in checks:
-        if any(n in flat for n in needles):
-            return name
+    for name, needles in _FORMAT_CHECKS:
+        for n in needles:
+            if n in flat:
+                return name
     return "other"
 
 
@@ -537,6 +584,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if resource_arn is None and record.resource_arn and not record.resource_arn.startswith("arn:aws:s3:::"):
             resource_arn = record.resource_arn  # a KMS key; S3's bucket and key come from requestParameters
         anonymous = anonymous or record.anonymous
+    logline = read_access_log(text) if record is None and not brief else None
+    if logline is not None:
+        error_code = logline.error_code or error_code
+        operation = operation or logline.operation
+        if principal is None and logline.requester and logline.requester.startswith("arn:"):
+            principal = logline.requester
     if brief:
         bucket, key, _ = _bucket_key_region(flat, operation, resource_arn, (), record)
         return DeniedRequest(
@@ -553,8 +606,11 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         anonymous = True
     candidates: tuple[str, ...] = ()
     inferred = ops.Inferred()
+    general = _General(flat)
     if operation is None:
-        sdk = ops.from_sdk_names(flat)
+        # SDK call shapes can name an operation only where the vocabulary finds one: skip them otherwise.
+        names_one = any(m.kind == "operation" for m in general.mentions)
+        sdk = ops.from_sdk_names(flat) if names_one else ops.Inferred()
         if sdk.operation is not None and (error_code or "") in LOOKALIKES:
             # A stack frame beside an error that is no access denial (bad key id, missing key) is context, not
             # the request to diagnose: offered as a candidate only.
@@ -567,6 +623,16 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             inferred = ops.Inferred(candidates=("GetObject", "HeadObject"))  # what a CloudFront viewer sends
         operation, candidates = inferred.operation, inferred.candidates
 
+    # The general path: AWS's vocabulary anywhere in the text, for what no per-format rule found.
+    if error_code is None:
+        error_code = entities.first_code(general.mentions)
+    general_service: str | None = None
+    if operation is None and not candidates:
+        choice = entities.choose_operation(general.mentions, general.error_pos(error_code), flat)
+        operation, candidates, general_service = choice.operation, choice.candidates, choice.service
+        if general_service in ("kms", "sts") and operation is not None and action is None:
+            action = f"{general_service}:{operation}"  # KMS's and STS's actions are named as their operations
+
     if "aliyuncs.com" in flat:
         service = "oss"
     elif action is not None and ":" in action:
@@ -574,11 +640,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     elif record is not None and record.service and record.service != "s3":
         service = record.service
     else:
-        service = "s3"
+        service = entities.refusing_service(flat) or "s3"
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 
-    if action is None and operation is not None and not (error_code or "").startswith("KMS."):
+    s3_operation = general_service in (None, "s3")
+    if action is None and operation is not None and s3_operation and not (error_code or "").startswith("KMS."):
         action = action_for_operation(operation)
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
@@ -592,6 +659,36 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             key = go.key
     if bucket is None and key is None:
         key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
+    if logline is not None and entities.valid_bucket(logline.bucket):
+        bucket, key = logline.bucket, logline.key  # the record's own fields: the request S3 served
+        if region is None and logline.host is not None and (host := parse_s3_host(logline.host)) is not None:
+            region = host[1]
+    if bucket is not None and bucket.startswith("arn:"):
+        # `s3://arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/KEY`: the access point is the resource, not a bucket.
+        ap = next((p for p in general.places() if p.resource_arn is not None), None)
+        bucket, key = None, ap.key if ap is not None else None
+        if ap is not None and resource_arn is None:
+            resource_arn = ap.resource_arn
+    if key is None and resource_arn is not None and ":accesspoint/" in resource_arn and "/object/" in resource_arn:
+        key = resource_arn.split("/object/", 1)[1]  # the access point ARN states the object's key
+    stated_arn = Arn.parse(unmasked) if (unmasked := entities.stated_arn(resource_arn)) else None
+    if bucket is None and key is None and (stated_arn is None or stated_arn.service != "s3"):
+        place = entities.choose_place(general.places(), general.error_pos(error_code))
+        if place is not None:
+            bucket, key = place.bucket, place.key
+            if place.resource_arn is not None and resource_arn is None:
+                resource_arn = place.resource_arn
+            if operation in _bucket_level_operations():
+                key = None  # a bucket-level operation names no object: what follows the bucket is a prefix
+    elif bucket is not None and key is None and operation not in _bucket_level_operations():
+        # A key belongs with the bucket it was written with (a parameter beside it, a URI elsewhere).
+        key = next((p.key for p in general.places() if p.bucket == bucket and p.key), None)
+    if key is None and (operation is None or operation not in _bucket_level_operations()):
+        # The object a message says it worked on ("error putting object a/b.json", "object [a/b.dat]").
+        named = entities.object_keys(flat)
+        if named:
+            anchor = general.error_pos(error_code) or 0
+            key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
     if region is None and record is not None:
         region = record.region
     if region is None:
@@ -618,11 +715,20 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if k != "aws:SecureTransport" or k not in stated:
             stated.setdefault(k, []).append(v)
 
+    # What the text masked is no value: a bucket S3 could not have, a glob or placeholder for a key, an ARN
+    # with a masked account.
+    if bucket is not None and not entities.valid_bucket(bucket, short=True):
+        bucket = None
+    if key is not None and ("*" in key or "<" in key or "${" in key):
+        key = None
+    principal = entities.stated_arn(principal)
+    resource_arn = entities.stated_arn(resource_arn)
+    policy_arn = entities.stated_arn(policy_arn)
     return DeniedRequest(
         source_format=_source_format(flat),
         service=service,
         error_code=error_code,
-        http_status=_http_status(flat),
+        http_status=logline.http_status if logline is not None else _http_status(flat),
         operation=operation,
         action=action,
         bucket=bucket,
@@ -631,7 +737,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         resource_arn=resource_arn,
         deny_kind=deny_kind,
         policy_type=policy_type,
-        request_id=_request_id(flat),
+        request_id=(logline.request_id if logline is not None else None) or _request_id(flat),
         region=region,
         anonymous=anonymous,
         policy_arn=policy_arn,
@@ -640,6 +746,48 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         operation_candidates=candidates,
         stated_context=tuple((k, tuple(v)) for k, v in stated.items()),
     )
+
+
+class _General:
+    """The general path's findings for one text, each computed at most once, on first use."""
+
+    def __init__(self, flat: str) -> None:
+        self.flat = flat
+        self._mentions: list[entities.Mention] | None = None
+        self._places: list[entities.Place] | None = None
+
+    @property
+    def mentions(self) -> list[entities.Mention]:
+        if self._mentions is None:
+            self._mentions = entities.mentions(self.flat)
+        return self._mentions
+
+    def places(self) -> list[entities.Place]:
+        if self._places is None:
+            # A `bucket/key` written after an operation's name is read only where the names were looked up (the
+            # per-format rules did not find the operation): that lookup is the general path's costliest step.
+            self._places = [
+                *entities.places(self.flat, self._mentions or []),
+                *entities.host_path_places(self.flat, parse_s3_host),
+            ]
+        return self._places
+
+    def error_pos(self, code: str | None) -> int | None:
+        """Where the error is stated: its code, else S3's message or status."""
+        for needle in (code, "Access Denied", "403", "Forbidden"):
+            if needle and (idx := self.flat.find(needle)) >= 0:
+                return idx
+        return None
+
+
+@lru_cache(maxsize=1)
+def _bucket_level_operations() -> frozenset[str]:
+    """S3 operations that take no object key (their `Key`-looking arguments are prefixes or nothing)."""
+    from bot.parse.vocabulary import operations_with_key, service_model
+
+    model = service_model("s3")
+    names = frozenset(model["operations"]) if model is not None else frozenset()
+    return names - operations_with_key()
 
 
 _AWS_CLI_S3 = re.compile(r"(?:^|[\s$>#])aws (?:--[\w-]+(?:[ =]\S+)? )*s3(?:api)? [a-z]")
@@ -689,10 +837,11 @@ def _bucket_key_region(
     if arn is not None and arn.service == "s3express" and arn.resource.startswith("bucket/"):
         return arn.resource.removeprefix("bucket/") or None, None, None
     # A bucket name never holds ':' (S3's naming rules): an ARN in a bucket's place is not a bucket.
+    every = _locations(flat, operation)
     locs = [
         loc
-        for loc in _locations(flat, operation)
-        if loc.bucket and not is_placeholder(loc.bucket) and ":" not in loc.bucket
+        for loc in every
+        if loc.bucket and not is_placeholder(loc.bucket) and ":" not in loc.bucket and _named(loc.bucket)
     ]
     for found, priority in zip(inferred, (_P_STRONG, _P_CLI), strict=False):
         if found.bucket and not is_placeholder(found.bucket) and ":" not in found.bucket:
@@ -704,7 +853,23 @@ def _bucket_key_region(
         bucket = locs[0].bucket
         key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
         region = next((loc.region for loc in locs if loc.region), None)
+    else:
+        # The poster masked the bucket (`s3://***/site/index.html`) but left the key: the key is still stated.
+        masked = sorted(
+            (
+                loc
+                for loc in every
+                if loc.key and loc.bucket and is_placeholder(loc.bucket) and not is_placeholder(loc.key)
+            ),
+            key=lambda loc: loc.priority,
+        )
+        key = masked[0].key if masked else None
     return bucket, key, region
+
+
+def _named(bucket: str) -> bool:
+    """A name S3 could have: not one cut short by a mask (`logs-` of `logs-<hidden>`)."""
+    return bucket.startswith("arn:") or entities.valid_bucket(bucket, short=True)  # an access point: see below
 
 
 DIRECTORY_BUCKET_SUFFIX = "--x-s3"  # directory bucket names: NAME--AZID--x-s3 (S3 User Guide, directory buckets)
@@ -835,7 +1000,19 @@ def _authorization_id(flat: str) -> str | None:
     return m.group(1) if m is not None else None
 
 
-_BUCKET_REGION = re.compile(r"(?i:x-amz-bucket-region|bucket-region|Region): ?['\"]?([a-z]{2}(?:-gov)?-[a-z]{4,10}-\d)")
+_REGION_VALUE = r"([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d)\b"
+# The region a request went to, as tools state it: x-amz-bucket-region, --region, region=, region: , "region":,
+# region=>"...", AWS_REGION / AWS_DEFAULT_REGION, and SigV4's credential scope (AKID/DATE/REGION/s3/aws4_request).
+_BUCKET_REGION = re.compile(
+    r"(?i:x-amz-bucket-region|bucket-region|region)[\"']?\s?(?:=>|[:= ])\s?[\"']?" + _REGION_VALUE
+)
+_SCOPE_REGION = re.compile(
+    r"/\d{8}(?:/|%2F)" + _REGION_VALUE + r"(?:/|%2F)(?:s3|s3express|kms|sts)(?:/|%2F)aws4_request"
+)
+# SDK region constants: .NET's RegionEndpoint.USWest2, iOS's AWSRegionUSEast1, Java's Regions.US_EAST_1.
+_REGION_CONSTANT = re.compile(
+    r"(?:RegionEndpoint\.|AWSRegion|Regions?\.)([A-Z]{2}(?:Gov)?_?[A-Z][a-z]{3,9}_?\d|[A-Z]{2}_[A-Z]{4,10}_\d)\b"
+)
 
 
 def _region(flat: str, *arns: str | None) -> str | None:
@@ -848,4 +1025,24 @@ def _region(flat: str, *arns: str | None) -> str | None:
             if loc.region:
                 return loc.region
     m = _BUCKET_REGION.search(flat)
-    return m.group(1) if m else None
+    if m is not None:
+        return m.group(1)
+    if "aws4_request" in flat and (m := _SCOPE_REGION.search(flat)) is not None:
+        return m.group(1)
+    if "Region" in flat and (m := _REGION_CONSTANT.search(flat)) is not None:
+        return _region_from_constant(m.group(1))
+    return None
+
+
+def _region_from_constant(name: str) -> str | None:
+    """`USWest2`, `US_WEST_2`, `APSouth1`, `USGovWest1` -> `us-west-2`, ... (the SDKs' region enums)."""
+    if "_" in name:
+        region = name.lower().replace("_", "-")
+    elif (m := _CAMEL_REGION.fullmatch(name)) is not None:
+        region = f"{m.group(1).lower()}{'-gov' if m.group(2) else ''}-{m.group(3).lower()}-{m.group(4)}"
+    else:
+        return None
+    return region if _REGION.match(region) else None
+
+
+_CAMEL_REGION = re.compile(r"([A-Z]{2})(Gov)?([A-Z][a-z]{3,9})(\d)")

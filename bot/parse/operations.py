@@ -41,7 +41,8 @@ def known(name: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 METHOD_NAMES = ("GET", "PUT", "HEAD", "DELETE", "POST")
 _METHODS = "|".join(METHOD_NAMES)
-METHOD_URL = re.compile(r"\b(" + _METHODS + r")\b[\s\"':]{1,3}(https?://[^\s\"'`<>|]{1,4096})")
+# `GET https://...`, and with a few words between (DuckDB's `HTTP GET error on 'https://...'`).
+METHOD_URL = re.compile(r"\b(" + _METHODS + r")\b(?: [a-z]{1,12}){0,3}[\s\"':]{1,3}(https?://[^\s\"'`<>|]{1,4096})")
 REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`<>]{0,4096}) HTTP/[12](?:\.[01])?\b")
 HOST_HEADER = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
 # s3fs-fuse's insertV4Headers: "computing signature [HEAD] [/path/key] [query] [payload hash]"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.parse import parse_text
 from bot.parse.context import stated_keys
 
 CASES = [
@@ -44,6 +45,16 @@ CASES = [
 @pytest.mark.parametrize(("text", "want"), CASES, ids=[c[0][:40] for c in CASES])
 def test_stated_condition_keys(text: str, want: list[tuple[str, str]]) -> None:
     assert stated_keys(text) == want
+
+
+def test_a_header_value_starting_with_b_keeps_its_first_letter() -> None:
+    # `b` before a quote is Python's bytes prefix (botocore --debug); before a letter it is the value's own.
+    text = (
+        "PUT /k HTTP/1.1\nHost: b-1.s3.amazonaws.com\nx-amz-acl: bucket-owner-full-control\n\n"
+        "HTTP/1.1 403 Forbidden\n<Code>AccessDenied</Code>"
+    )
+    (req,) = parse_text(text).requests
+    assert req.context["s3:x-amz-acl"] == ["bucket-owner-full-control"]
 
 
 CLI_SCHEMES = [

@@ -1,0 +1,643 @@
+"""The general path: entities found anywhere in one error's text by AWS's vocabulary and by shape.
+
+The per-format rules in `extract` read what known tools print; this module catches what they miss. It finds:
+- operation tokens in any spelling a tool uses (`GetObject`, `get_object`, `getObject`, `get-object`,
+  `S3.GetObject`, `PutObjectAsync`, ...; see `vocabulary`), IAM action spellings (`s3:GetObject`) and
+  infrastructure resource types (`aws_s3_bucket_policy`, `AWS::S3::BucketPolicy`);
+- error codes the service models know (`AccessDenied`, `KMS.NotFoundException`, Java v2's `NoSuchKeyException`);
+- buckets and keys: `s3://` URIs (also an access point or Multi-Region Access Point ARN as the bucket), S3 ARNs,
+  SDK parameters in the styles tools log them (`Bucket='b'`, `bucket=b`, `"BucketName": "b"`, `bucket_name: b`,
+  `Key=k`, `ObjectKey: k`), a `bucket/key` pair written right after an operation, and "bucket 'b'" in a sentence.
+
+Then it assigns them to the one request the text describes by proximity and consistency: the operation is the
+last one named before the error (else the first after it); a key goes with the bucket it was written with.
+What the text only suggests (an IAM action, a resource type) is a candidate, never the operation; a masked or
+elided value (`***`, `xxx`, `REDACTED`, `<bucket>`, `${BUCKET}`, `...`) is no value.
+
+Every pattern starts with a literal or a short alternation of literals, and every repetition is bounded, with
+character classes that cannot overlap what follows them: work is linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote
+
+from bot.parse import vocabulary as vocab
+from bot.s3ops import SDK_ALIASES, canonical_operation
+
+# A word as tools write names: letters first, then letters, digits, `_`, `.`, `:` and `-` (so `S3.PutObject`,
+# `s3:GetObject`, `client.get_object`, `list-objects-v2` and `AWS::S3::BucketPolicy` are one word each).
+_WORD = re.compile(r"[A-Za-z][\w.:-]{1,120}")
+# The words that can name anything here: a lower-case or capitalised run, then an inner capital, `_`, `.`, `:` or
+# `-` (so `the`, `Error` and `bucket` are skipped without a lookup). The two classes are disjoint: no backtracking.
+_NAME_WORD = re.compile(r"[A-Za-z][a-z0-9]{0,120}[A-Z_.:-][\w.:-]{0,120}")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
+# Suffixes SDKs add to an operation's name: .NET `PutObjectAsync`, Go v1 `GetObjectWithContext`, Java/JS request
+# and command classes (`PutObjectRequest`, `GetObjectCommand`), Go `GetObjectInput`, Rust `GetObjectError`.
+_OP_SUFFIXES = ("WithContext", "Async", "Request", "Response", "Command", "Input", "Output", "Error")
+
+# S3 bucket names (S3 User Guide, "General purpose bucket naming rules"): 3-63 characters, lower-case letters,
+# digits, dots and hyphens, beginning and ending with a letter or digit. Legacy us-east-1 names may hold upper
+# case and underscores (up to 255), and directory buckets end in `--x-s3`.
+_BUCKET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]")
+# A whole value that hides another: `xxx`, `XXXXXXXX`, `???`, `###`, `REDACTED`, `[masked]`, `<hidden>`; or a
+# name with a masking word as one of its parts (`redacted-bucket`, `BUCKET_REDACTED`). A name only partly masked
+# (`demo-xxxx-logs`) is still what the text states.
+_WHOLE_MASK = re.compile(
+    r"[\[(<]?(?i:x{3,}|\?{3,}|#{3,}|redacted|masked|hidden|removed|censored|obfuscated|sanitized|anonymi[sz]ed|"
+    r"omitted|elided)[\])>]?"
+)
+_MASK_PART = re.compile(r"(?i:redacted|masked|censored|obfuscated|sanitized|anonymi[sz]ed|edited)")
+_ELISION = ("…", "...", "***", "<", ">", "{", "}", "${", "%s")
+_NO_VALUE = frozenset({"null", "none", "undefined", "nil", "-", "n/a"})
+
+
+@lru_cache(maxsize=4096)
+def is_masked(value: str) -> bool:
+    """True for a value the poster hid or elided (`***`, `xxx`, `REDACTED`, `<bucket>`, `${BUCKET}`, `{bucket}`,
+    `%s`, `...`, `$BUCKET`): such a value names nothing."""
+    v = value.strip().strip("\"'`")
+    if not v or v.strip(".…*-_ ") == "" or v.lower() in _NO_VALUE:
+        return True
+    if any(e in v for e in _ELISION) or (v[0] == "$" and v[1:2].isalpha()):
+        return True
+    if _WHOLE_MASK.fullmatch(v) is not None or (v[0] == "[" and v[-1] == "]"):
+        return True
+    parts = [p for p in re.split(r"[-_./]", v) if p]
+    if any(_MASK_PART.fullmatch(part) is not None for part in parts):
+        return True
+    # `xxx.xxxxxxxx.com`: every part but a short suffix is x's.
+    return len(parts) > 1 and all(_X_ONLY.fullmatch(p) is not None for p in parts[:-1]) and len(parts[-1]) <= 3
+
+
+_X_ONLY = re.compile(r"(?i:x{2,})")
+
+
+_ARN_MASK = re.compile(r"[<>{}\[\]#]")
+
+
+def stated_arn(value: str | None) -> str | None:
+    """The ARN as the text states it, or None when it is no ARN or its account is masked (`arn:aws:sts::****:...`,
+    `arn:aws:iam::<account-ID>:user/x`, `arn:aws:iam::4423XXXXXXXX:role/r`): an account is empty, `aws` or 12
+    digits (IAM User Guide, "IAM ARNs")."""
+    if value is None or not value.startswith("arn:"):
+        return None
+    parts = value.split(":", 5)
+    if len(parts) < 6 or _ARN_MASK.search(value) is not None:
+        return None
+    account = parts[4]
+    if account and account != "aws" and not (len(account) == 12 and account.isdigit()):
+        return None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One entity at a position (characters into the flattened text)."""
+
+    pos: int
+    kind: str  # "operation" | "suggested" (in a tool's words: candidates) | "action" | "iac" | "code"
+    service: str = ""
+    name: str = ""
+    candidates: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=16384)
+def classify_word(word: str) -> tuple[str, str, str] | None:
+    """(kind, service, name) for one word, or None: the vocabulary lookup, cached per distinct word."""
+    w = word.rstrip(".:-")
+    prefixed = vocab.prefixed_operations().get(w)
+    if prefixed is not None:
+        return "operation", prefixed.service, prefixed.name
+    codes = vocab.error_codes()
+    if w in codes:
+        return "code", "", w
+    if "aws-sdk:" in w:
+        # Step Functions' AWS SDK integrations: arn:aws:states:::aws-sdk:SERVICE:apiAction (camel case).
+        service, _, api = w.rsplit("aws-sdk:", 1)[1].partition(":")
+        sdk_ops = vocab.operations().get(api.split(".", 1)[0], ())
+        sdk_op = next((o for o in sdk_ops if o.service == service), None)
+        return ("operation", sdk_op.service, sdk_op.name) if sdk_op is not None else None
+    if ":" in w:
+        if w.startswith(("aws_", "AWS::")) and (iac := vocab.iac_operation(w.split(".", 1)[0])) is not None:
+            return "iac", iac.service, iac.name
+        action = vocab.action_spelling(w)
+        return ("action", action.service, action.name) if action is not None else None
+    if w.startswith("aws_") and (iac := vocab.iac_operation(w.split(".", 1)[0])) is not None:
+        return "iac", iac.service, iac.name
+    last = w.rsplit(".", 1)[-1]
+    # A class name is an AWS error code only in an AWS SDK's package (`java.nio.file.AccessDeniedException` is
+    # Java's own, which hadoop-aws throws for any 403).
+    aws_package = last == w or any(p in w.lower() for p in ("amazon", "aws", "kms.", "s3."))
+    if last != w and last in codes and aws_package:
+        return "code", "", last
+    if last.endswith("Exception") and last.removesuffix("Exception") in codes and aws_package:
+        return "code", "", last.removesuffix("Exception")  # Java v2: NoSuchKeyException is S3's NoSuchKey
+    ops = vocab.operations()
+    for candidate in dict.fromkeys((w, last)):
+        for name in (candidate, *(candidate.removesuffix(s) for s in _OP_SUFFIXES if candidate.endswith(s))):
+            named = ops.get(name)
+            if named:
+                return "operation", named[0].service, named[0].name
+            # Names SDKs give methods that are no API operation (Java v1's getObjectMetadata, boto3's upload_file):
+            # s3ops' one table of them.
+            canon = canonical_operation(name.replace("_", "").replace("-", ""))
+            if canon is not None and canon in SDK_ALIASES and name not in _NOT_CALLS:
+                return "operation", "s3", SDK_ALIASES[canon]
+    return None
+
+
+_NOT_CALLS = frozenset({"upload", "Upload", "download", "Download"})
+
+
+def mentions(flat: str) -> list[Mention]:
+    """Every operation, action, resource type and error code named in the text, in order (the operations a
+    tool names in its own words are `phrase_mentions`)."""
+    out: list[Mention] = []
+    # The distinct words are looked up once (C-speed findall and set); only the few that name something are then
+    # found again, with their positions, by a substring scan.
+    for word in set(_NAME_WORD.findall(flat)):
+        hit = classify_word(word)
+        if hit is None:
+            continue
+        idx = flat.find(word)
+        while idx >= 0:
+            whole = _NAME_WORD.match(flat, idx)
+            if whole is not None and whole.end() == idx + len(word) and (idx == 0 or flat[idx - 1] not in _WORD_CHARS):
+                kind, service, name = hit
+                if kind == "action" and flat.endswith(_API_LABELS, 0, idx):
+                    kind = "operation"  # CloudFormation's "API: s3:PutBucketPolicy Access Denied" names the API
+                out.append(Mention(idx, kind, service, name))
+            idx = flat.find(word, idx + len(word))
+    if "x-id=" in flat:
+        # The AWS SDKs for JavaScript v3 and others add the operation's name to the URL: `?x-id=PutObject`.
+        for m in _X_ID.finditer(flat):
+            hit = classify_word(m.group(1))
+            if hit is not None and hit[0] == "operation":
+                out.append(Mention(m.start(), *hit))
+    out.sort(key=lambda m: m.pos)
+    return out
+
+
+# Words between a verb and its nouns that name nothing: "putting S3 Bucket (name) Policy", "get the object".
+_FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my", "this", "that", "its", "to", "from"})
+_PHRASE_END = frozenset(":,.;!?")
+
+
+@lru_cache(maxsize=1)
+def _phrase_verbs() -> frozenset[str]:
+    stated, _ = vocab.phrase_operations()
+    return frozenset({k[0] for k in stated} | set(vocab.SYNONYMS))
+
+
+_PHRASE_WINDOW = 400  # characters either side of the error
+# A run of letters: each is checked against the verbs (a set lookup is cheaper than a regex alternation of them).
+_LETTERS = re.compile(r"[A-Za-z]{3,40}")
+
+
+def _phrase_nouns(after: str) -> list[str]:
+    """The first nouns after a verb, skipping filler and names in parentheses or quotes, up to a clause's end."""
+    nouns: list[str] = []
+    for raw in after.split()[:10]:
+        if raw[0] in "(\"'`[<" or raw.lower() in _FILLER:
+            if raw[-1] in _PHRASE_END:
+                break
+            continue
+        word = raw.rstrip(":,.;!?)")
+        if not word.isalpha():
+            break
+        nouns.append(word.lower())
+        if raw[-1] in _PHRASE_END or len(nouns) == 4:
+            break
+    return nouns
+
+
+def phrase_mentions(flat: str, error_pos: int | None = None) -> list[Mention]:
+    """Operations in a tool's words, as candidates: the text suggests them but names no API operation. "error
+    putting object" (PutObject), "creating S3 Bucket (b) Policy" (PutBucketPolicy: Terraform's verb is the
+    resource's, the nouns are the API's), "reading bucket ACL" (GetBucketAcl), "listing objects" (ListObjectsV2,
+    ListObjects)."""
+    stated, by_nouns = vocab.phrase_operations()
+    model = vocab.service_model("s3")
+    names = model["operations"] if model is not None else {}
+    out: list[Mention] = []
+    verbs = _phrase_verbs()
+    # A tool words the call it failed on just before (or right after) the error: read the text around it.
+    lo, hi = (
+        (max(0, error_pos - _PHRASE_WINDOW), error_pos + _PHRASE_WINDOW) if error_pos is not None else (0, len(flat))
+    )
+    lowered = flat[lo:hi].lower()
+    present = verbs.intersection(_LETTERS.findall(lowered))
+    starts: list[tuple[int, str]] = []
+    for verb in present:  # each verb's whole-word occurrences, found by a substring scan
+        idx = lowered.find(verb)
+        while idx >= 0:
+            end = idx + len(verb)
+            if (idx == 0 or not lowered[idx - 1].isalnum()) and (end == len(lowered) or not lowered[end].isalnum()):
+                starts.append((lo + idx, verb))
+            idx = lowered.find(verb, end)
+    for start, verb in sorted(starts):
+        end = start + len(verb)
+        nouns = _phrase_nouns(flat[end : end + 200])
+        for n in range(len(nouns), 0, -1):
+            op = stated.get((verb, *nouns[:n]))
+            if op is not None:
+                # "listing objects": ListObjectsV2 or the older ListObjects.
+                found = (op + "V2", op) if op + "V2" in names else (op,)
+                out.append(Mention(start, "suggested", "s3", "", found))
+                break
+            classes = vocab.verb_class(verb)
+            ops = by_nouns.get(tuple(nouns[:n]), ())
+            fits = [o for api in classes for o in ops if vocab.words_of(o)[0] == api.lower()]
+            if fits:
+                out.append(Mention(start, "suggested", "s3", "", tuple(dict.fromkeys(fits))))
+                break
+    return out
+
+
+_API_LABELS = ("API: ", "API:", "api: ")
+_X_ID = re.compile(r"[?&]x-id=([A-Za-z0-9]{1,64})")
+
+
+def first_code(found: list[Mention]) -> str | None:
+    """The first error code the text names."""
+    return next((m.name for m in found if m.kind == "code"), None)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationChoice:
+    """The operation the text states (or None) and, where it only suggests some, the candidates."""
+
+    operation: str | None = None
+    service: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def choose_operation(found: list[Mention], error_pos: int | None, flat: str = "") -> OperationChoice:
+    """The operation named closest before the error (else the first after it); S3's before other services'.
+
+    A tool's own words (`phrase_mentions` of `flat`), IAM actions and resource types only suggest operations:
+    they become candidates when nothing names one.
+    """
+    stated = [m for m in found if m.kind == "operation"]
+    if stated:
+        s3 = [m for m in stated if m.service == "s3"]
+        pool = s3 or stated
+        if error_pos is not None:
+            before = [m for m in pool if m.pos <= error_pos]
+            pick = before[-1] if before else pool[0]
+        else:
+            names = list(dict.fromkeys(m.name for m in pool))
+            if len(names) > 1:
+                return OperationChoice(candidates=tuple(names[:6]))
+            pick = pool[0]
+        return OperationChoice(pick.name, pick.service)
+    suggested: list[str] = []
+    for m in sorted([*found, *phrase_mentions(flat, error_pos)], key=lambda m: m.pos) if flat else found:
+        if m.kind == "suggested":
+            suggested.extend(m.candidates)
+        elif m.kind == "iac":
+            suggested.append(m.name)
+    return OperationChoice(candidates=tuple(dict.fromkeys(suggested))[:6])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Buckets and keys
+# ---------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a request went, as one passage of the text states it. `resource_arn`: an access point's ARN."""
+
+    pos: int
+    bucket: str | None
+    key: str | None = None
+    resource_arn: str | None = None
+    strength: int = 0  # higher is stronger: 3 URI/ARN, 2 parameter, 1 sentence
+
+
+# s3://bucket/key and s3://arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME/key (the AWS CLI's access point form;
+# a Multi-Region Access Point's ARN has no region and a NAME ending in `.mrap`).
+# `<` and `>` are kept inside the URI so that a masked part (`s3://logs-<hidden>/a.zip`) is seen as masked.
+_S3_URI = re.compile(r"s3[an]?://([^\s\"'`|]{1,2400})")
+_AP_ARN = re.compile(r"(arn:aws[a-z-]{0,20}:s3(?:-object-lambda)?:[a-z0-9-]{0,30}:\d{12}:accesspoint[/:][\w.-]{1,100})")
+_S3_ARN = re.compile(r"arn:aws[a-z-]{0,20}:s3:::([^\s\"'`<>|,;()\[\]{}]{1,2400})")
+_TRAILING = ".,;:)]}>\"'`*!?"
+
+
+def _clean(value: str) -> str:
+    return value.rstrip(_TRAILING)
+
+
+def valid_bucket(name: str | None, *, short: bool = False) -> bool:
+    """A bucket name S3 could have (naming rules above) that is not masked. `short`: also a one- or two-character
+    name as people write for an example (`s3://b/k`), when the text states it in a strong form (a URI, an ARN)."""
+    if name is None or is_masked(name):
+        return False
+    return (_SHORT_NAME if short else _BUCKET_NAME).fullmatch(name) is not None
+
+
+_SHORT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,253}[A-Za-z0-9])?")
+
+
+def _key_or_none(key: str | None) -> str | None:
+    if not key:
+        return None
+    key = unquote(_clean(key)) if "%" in key else _clean(key)
+    return key if key and not is_masked(key) else None
+
+
+def _object_arn(access_point: str, key: str | None) -> str:
+    """The ARN S3 authorizes for an object through an access point: `<access point ARN>/object/<key>` (S3 User
+    Guide, "Configuring IAM policies for using access points")."""
+    return f"{access_point}/object/{key}" if key else access_point
+
+
+def uri_places(flat: str) -> list[Place]:
+    """`s3://` URIs, access point ARNs (with `/object/KEY` or after `s3://` with `/KEY`) and S3 ARNs."""
+    out: list[Place] = []
+    if "://" in flat:
+        for m in _S3_URI.finditer(flat):
+            rest = m.group(1)
+            if rest.startswith("arn:") and (ap := _AP_ARN.match(rest)) is not None:
+                key = _key_or_none(rest[ap.end() :].lstrip("/"))
+                out.append(Place(m.start(), None, key, _object_arn(ap.group(1), key), 3))
+                continue
+            bucket, _, key = rest.partition("/")
+            bucket = _clean(bucket)
+            if valid_bucket(bucket):
+                out.append(Place(m.start(), bucket, _key_or_none(key), None, 3))
+            elif is_masked(bucket) and key:
+                out.append(Place(m.start(), None, _key_or_none(key), None, 3))  # s3://***/key: the key stands
+    if "arn:" in flat:
+        for m in _AP_ARN.finditer(flat):
+            tail = flat[m.end() : m.end() + 2100]
+            key = _key_or_none(tail[len("/object/") :].split(" ", 1)[0]) if tail.startswith("/object/") else None
+            out.append(Place(m.start(), None, key, _object_arn(m.group(1), key), 3))
+        for m in _S3_ARN.finditer(flat):
+            bucket, _, key = _clean(m.group(1)).partition("/")
+            if valid_bucket(bucket):
+                out.append(Place(m.start(), bucket, _key_or_none(key), None, 1))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _param_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`NAME = VALUE` / `NAME: VALUE` / `"NAME": "VALUE"` / `NAME => 'VALUE'` for the bucket and key parameter
+    spellings the S3 model gives (see `vocabulary.parameter_names`)."""
+    buckets, keys = vocab.parameter_names()
+
+    def build(names: tuple[str, ...]) -> re.Pattern[str]:
+        alt = "|".join(re.escape(n) for n in names)
+        return re.compile(
+            r"(?<![\w-])(?:" + alt + r")[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\[(]?\s{0,2}(?:b(?=[\"']))?"
+            r"([\"'`]?)([^\s\"'`,;)\]}]{1,2048})"
+        )
+
+    return build(buckets), build(keys)
+
+
+# Unquoted parameter values that are code, not data: a variable or attribute (`Bucket=bucket_name`,
+# `Bucket=self.bucket`, `bucket: str` in a signature shown by a traceback).
+_CODE_WORDS = frozenset(
+    {"str", "string", "String", "int", "bool", "Optional", "Any", "None", "self", "this", "cls", "config", "cfg",
+     "settings", "os", "env", "args", "kwargs", "params", "options", "opts", "event", "context", "props", "bucket",
+     "key", "name", "path", "value", "obj", "req", "request", "input", "data", "file", "filename", "prefix"}
+)  # fmt: skip
+
+
+def _literal(m: re.Match[str], *, bucket: bool) -> bool:
+    """Is this parameter's value written out (quoted, or unquoted but shaped like a bucket name / an object path)?"""
+    quote, value = m.group(1), _clean(m.group(2))
+    if quote:
+        return True
+    first = re.split(r"[.\[(]", value, maxsplit=1)[0]
+    if first in _CODE_WORDS or value in _CODE_WORDS or "(" in value:
+        return False
+    if bucket:
+        return value.startswith("arn:") or _MODERN_BUCKET.fullmatch(value) is not None
+    return "/" in value or "." in value  # a bare word is more likely a variable than a key
+
+
+_MODERN_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def _around(hits: list[tuple[int, str]], pos: int) -> list[tuple[int, str]]:
+    """The hit just before and just after `pos` (hits sorted by position): the only ones that can be nearest."""
+    i = bisect.bisect_left(hits, (pos, ""))
+    return hits[max(0, i - 1) : i + 1]
+
+
+def param_places(flat: str) -> list[Place]:
+    """Buckets named by SDK parameters; each with the key parameter written closest to it (within 300 characters),
+    a key never taken from another bucket's parameters."""
+    low = flat.lower()
+    if "bucket" not in low:
+        return []
+    bucket_re, key_re = _param_patterns()
+    bucket_hits = [(m.start(), _clean(m.group(2))) for m in bucket_re.finditer(flat) if _literal(m, bucket=True)]
+    bucket_hits = [(p, b) for p, b in bucket_hits if valid_bucket(b) or b.startswith("arn:") or is_masked(b)]
+    if not bucket_hits:
+        return []
+    key_hits = [(m.start(), m.group(2)) for m in key_re.finditer(flat) if _literal(m, bucket=False)]
+    out: list[Place] = []
+    for i, (pos, bucket) in enumerate(bucket_hits):
+        lo = bucket_hits[i - 1][0] if i else pos - 300
+        hi = bucket_hits[i + 1][0] if i + 1 < len(bucket_hits) else pos + 300
+        near = [(abs(kp - pos), k) for kp, k in _around(key_hits, pos) if max(lo, pos - 300) < kp < min(hi, pos + 300)]
+        key = _key_or_none(min(near)[1]) if near else None
+        if key is not None and key.startswith("arn:"):
+            key = None  # a KMS key ARN, not an object key
+        if bucket.startswith("arn:"):
+            ap = _AP_ARN.match(bucket)
+            if ap is not None:
+                out.append(Place(pos, None, key, ap.group(1), 2))
+            continue
+        out.append(Place(pos, None if is_masked(bucket) else bucket, key, None, 2))
+    return out
+
+
+# "bucket 'name'", "bucket: name", "bucket named name", "in the bucket name-2024": a sentence relaying S3's
+# refusal. An unquoted name must look like one (a digit, dot or hyphen in it), so "bucket policy" is no bucket.
+_BUCKET_SENTENCE = re.compile(
+    r"\b[Bb]ucket(?: named| name| called)?:? ?(?:([\"'`\u2018\u201c])([^\s\"'`\u2019\u201d]{3,255})[\"'`\u2019\u201d]"
+    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/:.-]))"
+)
+
+
+# "key 'a/b.csv'", "object `a/b.csv`": quoted, written within 200 characters of the bucket.
+_KEY_SENTENCE = re.compile(
+    r"\b(?:[Kk]ey|[Oo]bject)(?: named| called)?:? ?[\"'`\u2018\u201c]([^\"'`\u2019\u201d\n]{1,1024})[\"'`\u2019\u201d]"
+)
+_REGION_NAME = re.compile(r"[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d")
+
+
+def sentence_places(flat: str) -> list[Place]:
+    """A bucket named in a sentence ("bucket 'b'", "bucket b-2024"), with a quoted key written beside it."""
+    if "ucket" not in flat:
+        return []
+    out: list[Place] = []
+    for m in _BUCKET_SENTENCE.finditer(flat):
+        name = _clean(m.group(2) or m.group(3) or "")
+        if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:
+            continue
+        window = _KEY_SENTENCE.finditer(flat, max(0, m.start() - 200), m.end() + 200)
+        keys = [k for k in window if k.end() <= m.start() or k.start() >= m.end()]
+        near = min(keys, key=lambda k: abs(k.start() - m.start()), default=None)
+        out.append(Place(m.start(), name, _key_or_none(near.group(1)) if near is not None else None, None, 1))
+    return out
+
+
+_PAIR = re.compile(
+    r"\s(?:on |for |to |from |at |of |in )?(?:s3://)?([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([^\s\"'`<>]{1,2048})"
+)
+
+
+# A literal bucket name as the call's argument (a variable such as `(request)` is no name: it has no digit, dot or
+# hyphen).
+_PAREN_BUCKET = re.compile(r"\(([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,61}[a-z0-9])\)")
+
+
+def pair_places(flat: str, found: list[Mention]) -> list[Place]:
+    """A `bucket/key` pair written right after an operation's name (`PutObject my-bucket/a/b.txt`)."""
+    out: list[Place] = []
+    for m in found:
+        if m.kind != "operation":
+            continue
+        word = _WORD.match(flat, m.pos)
+        if word is not None and (pm := _PAREN_BUCKET.match(flat, word.end())) is not None:
+            out.append(Place(pm.start(1), pm.group(1), None, None, 2))  # S3::getBucketLocation(my-bucket)
+            continue
+        end = flat.find(" ", m.pos)
+        if end < 0:
+            continue
+        pm = _PAIR.match(flat, end)
+        if pm is not None and valid_bucket(pm.group(1)) and "://" not in pm.group(2):
+            out.append(Place(pm.start(1), pm.group(1), _key_or_none(pm.group(2)), None, 2))
+    return out
+
+
+def choose_place(places: list[Place], error_pos: int | None) -> Place | None:
+    """The strongest statement of where the request went; among equals, the one closest to the error."""
+    named = [p for p in places if p.bucket is not None or p.resource_arn is not None]
+    if not named:
+        # Only keys whose bucket the poster masked: the key is still what the text states.
+        keyed = [p for p in places if p.key is not None]
+        return max(keyed, key=lambda p: p.strength) if keyed else None
+    anchor = error_pos if error_pos is not None else 0
+    best = max(named, key=lambda p: (p.strength, -abs(p.pos - anchor)))
+    if best.key is None:
+        # The same bucket written elsewhere with its key (an ARN in a message, a URI in a command).
+        for p in sorted(named, key=lambda p: abs(p.pos - anchor)):
+            if p.key is not None and p.bucket == best.bucket and p.resource_arn == best.resource_arn:
+                return Place(best.pos, best.bucket, p.key, best.resource_arn, best.strength)
+    return best
+
+
+# "bucket archives, key /a/b", "Bucket: b, Key: k", "bucket b and object k": a bucket and its key written as a
+# pair in prose or a tool's message.
+_PROSE_PAIR = re.compile(
+    r"\b[Bb]ucket(?: name)?[:=]? [\"'`\[]?([A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9])[\"'`\]]?,? (?:and )?"
+    r"(?:[Kk]ey|[Oo]bject(?: key)?|[Pp]ath)[:=]? [\"'`\[]?([^\s\"'`\]]{1,2048})"
+)
+# "object KEY", "object \"KEY\"", "object [KEY]": a path-like name (a `/` or a file extension in it) after the word
+# (not "file", which tracebacks use for source files, nor "key", which KMS keys share).
+_OBJECT_PHRASE = re.compile(r"\b[Oo]bject(?: key| name)?:? [\"'`\[]?([^\s\"'`\[\]]{1,2048})")
+_PATH_LIKE = re.compile(r"/.|\.[A-Za-z0-9]{1,10}$")
+# Host and path logged as two fields (Ruby's Excon `:host => "b.s3.amazonaws.com"`, `:path => "/k"`, JSON logs).
+_HOST_FIELD = re.compile(r"(?<![\w-])[:\"']?(?i:host)[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"']?([A-Za-z0-9.-]{1,300})")
+_PATH_FIELD = re.compile(r"(?<![\w-])[:\"']?(?i:path)[\"']?\s{0,3}(?:=>|[:=])\s{0,3}[\"'](/[^\"'\s]{0,2048})[\"']")
+
+
+def prose_places(flat: str) -> list[Place]:
+    if "ucket" not in flat:
+        return []
+    out: list[Place] = []
+    for m in _PROSE_PAIR.finditer(flat):
+        bucket = _clean(m.group(1))
+        if valid_bucket(bucket) and _REGION_NAME.fullmatch(bucket) is None:
+            out.append(Place(m.start(), bucket, _key_or_none(m.group(2)), None, 2))
+    return out
+
+
+def object_keys(flat: str) -> list[tuple[int, str]]:
+    """Keys a message names as the object it worked on (`error putting object a/b.json`, `object [a/b.dat]`)."""
+    out: list[tuple[int, str]] = []
+    if "bject" not in flat:
+        return out
+    for m in _OBJECT_PHRASE.finditer(flat):
+        key = _key_or_none(m.group(1))
+        if key is None or _PATH_LIKE.search(key) is None:
+            continue
+        if (
+            key is not None
+            and "://" not in key
+            and not key.startswith(("./", "~/", "../", "arn:"))
+            and ":\\" not in key
+        ):
+            out.append((m.start(), key))
+    return out
+
+
+def host_path_places(flat: str, parse_host: Callable[[str], tuple[str | None, str | None, bool] | None]) -> list[Place]:
+    """An S3 endpoint host and a request path logged as two fields of one record."""
+    if "ost" not in flat or "ath" not in flat:
+        return []
+    out: list[Place] = []
+    paths = [(m.start(), m.group(1)) for m in _PATH_FIELD.finditer(flat)]
+    for hm in _HOST_FIELD.finditer(flat):
+        parsed = parse_host(hm.group(1))
+        near = [
+            (abs(pos - hm.start()), path) for pos, path in _around(paths, hm.start()) if abs(pos - hm.start()) < 1500
+        ]
+        if parsed is None or not near:
+            continue
+        bucket, _region, path_style = parsed
+        path = unquote(min(near)[1].split("?", 1)[0]).lstrip("/")
+        if path_style:
+            bucket, _, path = path.partition("/")
+        if valid_bucket(bucket):
+            out.append(Place(hm.start(), bucket, _key_or_none(path), None, 3))
+    return out
+
+
+def places(flat: str, found: list[Mention]) -> list[Place]:
+    """Every statement of a bucket (or access point) and key in the text."""
+    return [
+        *uri_places(flat),
+        *param_places(flat),
+        *prose_places(flat),
+        *pair_places(flat, found),
+        *sentence_places(flat),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Which service refused: the SDKs name it
+# ---------------------------------------------------------------------------------------------------------
+# Java SDK v1/v2 "(Service: Amazon S3; ...)", "(Service: LakeFormation, ...)"; the exception's package
+# `software.amazon.awssdk.services.<id>.model.` / `com.amazonaws.services.<id>.model.`.
+_SERVICE_LABEL = re.compile(r"\(Service: ([A-Za-z][A-Za-z0-9 ]{0,40}?)[;,)]")
+_SERVICE_PACKAGE = re.compile(
+    r"(?:software\.amazon\.awssdk\.services|com\.amazonaws\.services)\.([a-z0-9]{2,40})\.model\."
+)
+
+
+def refusing_service(flat: str) -> str | None:
+    """The botocore service id of the service the text says refused (`lakeformation`, `rekognition`, `s3`), from
+    the SDK's service label or the exception's package; None when the text names none botocore knows."""
+    names: list[str] = []
+    if "(Service: " in flat:
+        names.extend(m.group(1) for m in _SERVICE_LABEL.finditer(flat))
+    if ".model." in flat:
+        names.extend(m.group(1) for m in _SERVICE_PACKAGE.finditer(flat))
+    known = vocab.service_ids()
+    for name in names:
+        sid = re.sub(r"^(?:amazon|aws)", "", name.lower().replace(" ", ""))
+        if sid in known:
+            return sid
+    return None

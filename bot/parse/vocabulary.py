@@ -1,0 +1,387 @@
+"""AWS's own vocabulary for reading pastes, built from the service models botocore ships.
+
+Every table here is derived, at first use, from `botocore/data/<service>/<version>/service-2.json[.gz]` (read from
+botocore's data directory without importing botocore): the operations of S3, S3 Control, KMS and STS (and S3
+Express when the installed botocore has a model for it), the error codes their models declare, which S3 operations
+take an object key, and the parameter names that carry a bucket or a key. Nothing is typed per operation: an
+operation AWS adds to a model is recognised as soon as botocore ships it.
+
+Spellings (how tools write an operation name), for `GetObject`:
+- the API name `GetObject` (SDK errors, CloudTrail's eventName, Go/Rust/.NET types),
+- snake case `get_object` (boto3, botocore; `botocore.xform_name`), camel case `getObject` (Java, JavaScript),
+- kebab case `get-object` (the AWS CLI's `aws s3api` subcommands),
+- with the service in front: `S3.GetObject` (Step Functions, Java v1 request names), `s3.get_object`,
+  `S3::getObject` (PHP); the IAM action `s3:GetObject` names a permission, not an operation (see
+  `action_spelling`).
+
+One-word operations (KMS `Decrypt`, `Sign`, `Verify`, `Encrypt`) are English words: they count only with their
+service in front (`kms:Decrypt`, `KMS.Decrypt`).
+
+Infrastructure resource types (Terraform `aws_s3_bucket_policy`, CloudFormation `AWS::S3::BucketPolicy`) map to the
+operation their create/update handler calls, derived from the model by name (`bucket_policy` -> `PutBucketPolicy`,
+`bucket` -> `CreateBucket`), with a small table for the handful whose names differ (`_IAC_RENAMED`, from the
+Terraform AWS provider's resource documentation).
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import json
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+# The services whose operations and errors a paste about an S3 denial may name.
+SERVICES: tuple[str, ...] = ("s3", "s3control", "s3express", "kms", "sts")
+# How each service is written in front of an operation or action name (S3.GetObject, kms:Decrypt, ...).
+_SERVICE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "s3": ("s3", "S3", "AmazonS3", "s3api"),
+    "s3control": ("s3control", "S3Control", "S3control"),
+    "s3express": ("s3express", "S3Express"),
+    "kms": ("kms", "KMS", "Kms", "AWSKMS"),
+    "sts": ("sts", "STS", "Sts"),
+}
+# S3 error codes the S3 API Reference lists ("Error responses": List of error codes) that the model declares no
+# shape for: S3's model names only the errors some operations document. The access denials and their lookalikes.
+_S3_DOCUMENTED_CODES: tuple[str, ...] = (
+    "AccessDenied",
+    "AccessControlListNotSupported",
+    "AccountProblem",
+    "AllAccessDisabled",
+    "AuthorizationHeaderMalformed",
+    "AuthorizationQueryParametersError",
+    "ExpiredToken",
+    "InvalidAccessKeyId",
+    "InvalidBucketName",
+    "InvalidObjectState",
+    "InvalidToken",
+    "MethodNotAllowed",
+    "MissingSecurityHeader",
+    "NoSuchBucketPolicy",
+    "NoSuchVersion",
+    "PermanentRedirect",
+    "RequestTimeTooSkewed",
+    "SignatureDoesNotMatch",
+    "TemporaryRedirect",
+    "TokenRefreshRequired",
+    "RequestExpired",
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "AccessDeniedException",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One API operation of one service: `Operation("s3", "GetObject")`."""
+
+    service: str
+    name: str
+
+
+@cache
+def _data_dir() -> Path | None:
+    """botocore's `data/` directory, found without importing botocore (so `s3why parse` starts without the AWS
+    SDK: tests/test_cli_startup.py)."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return data if data.is_dir() else None
+
+
+@cache
+def service_model(service: str) -> dict[str, Any] | None:
+    """The service's newest `service-2.json` (or `.json.gz`) as botocore ships it, or None when this botocore has
+    no model for it. Read the way `botocore.loaders.Loader` reads it: `data/<service>/<api-version>/`."""
+    data = _data_dir()
+    if data is None or not (data / service).is_dir():
+        return None
+    for version in sorted((p for p in (data / service).iterdir() if p.is_dir()), reverse=True):
+        plain, packed = version / "service-2.json", version / "service-2.json.gz"
+        raw = (
+            plain.read_bytes()
+            if plain.is_file()
+            else gzip.decompress(packed.read_bytes())
+            if packed.is_file()
+            else None
+        )
+        if raw is not None:
+            model: dict[str, Any] = json.loads(raw.decode("utf-8"))
+            return model
+    return None
+
+
+# botocore's `xform_name` (botocore/__init__.py), so that spellings match boto3's method names exactly: an
+# acronym pluralised at the end (`ListWebACLs`) is split off first, then each capitalised word.
+_FIRST_CAP = re.compile("(.)([A-Z][a-z]+)")
+_END_CAP = re.compile("([a-z0-9])([A-Z])")
+_PLURAL_ACRONYM = re.compile("[A-Z]{2,}s$")
+
+
+def xform_name(name: str, sep: str = "_") -> str:
+    """`GetObject` -> `get_object`, `ListObjectsV2` -> `list_objects_v2` (with `sep`, `get-object`)."""
+    if sep in name:
+        return name
+    if (m := _PLURAL_ACRONYM.search(name)) is not None:
+        name = f"{name[: -len(m.group())]}{sep}{m.group().lower()}"
+    return _END_CAP.sub(r"\1" + sep + r"\2", _FIRST_CAP.sub(r"\1" + sep + r"\2", name)).lower()
+
+
+@lru_cache(maxsize=1)
+def service_ids() -> frozenset[str]:
+    """Every service id botocore has a model for (`s3`, `kms`, `lakeformation`, ...): the data directory's names."""
+    data = _data_dir()
+    return frozenset(p.name for p in data.iterdir() if p.is_dir()) if data is not None else frozenset()
+
+
+def _models() -> list[tuple[str, dict[str, Any]]]:
+    return [(s, m) for s in SERVICES if (m := service_model(s)) is not None]
+
+
+def camel(name: str) -> str:
+    """`GetObject` -> `getObject` (Java, JavaScript method names)."""
+    return name[:1].lower() + name[1:]
+
+
+def kebab(name: str) -> str:
+    """`GetObject` -> `get-object` (AWS CLI subcommands)."""
+    return xform_name(name, "-")
+
+
+def _is_one_word(name: str) -> bool:
+    return sum(1 for ch in name if ch.isupper()) <= 1
+
+
+@lru_cache(maxsize=1)
+def operations() -> dict[str, tuple[Operation, ...]]:
+    """Every unprefixed spelling of every operation -> the operations so spelled (S3 first when services share one).
+
+    Spellings: Pascal, snake, camel and kebab case; one-word names are left out (they need a service prefix).
+    """
+    table: dict[str, list[Operation]] = {}
+    for service, model in _models():
+        for name in model["operations"]:
+            if _is_one_word(name):
+                continue
+            op = Operation(service, name)
+            for spelling in {name, xform_name(name), camel(name), kebab(name)}:
+                table.setdefault(spelling, []).append(op)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=1)
+def prefixed_operations() -> dict[str, Operation]:
+    """`S3.GetObject`, `s3.get_object`, `KMS.Decrypt`, `kms.decrypt`, `S3::getObject` ... -> the operation.
+
+    `s3:GetObject` (in any case) is the IAM action's spelling, which names a permission: not here.
+    """
+    table: dict[str, Operation] = {}
+    for service, model in _models():
+        for name in model["operations"]:
+            op = Operation(service, name)
+            for prefix in _SERVICE_PREFIXES.get(service, (service,)):
+                for spelling in {name, xform_name(name), camel(name)}:
+                    table.setdefault(f"{prefix}.{spelling}", op)
+                    table.setdefault(f"{prefix}::{spelling}", op)  # PHP's static calls: S3::getBucketLocation
+    return table
+
+
+def action_spelling(text: str) -> Operation | None:
+    """`s3:GetObject` / `kms:Decrypt` when it is also an operation's name (the IAM action it most often checks)."""
+    service, sep, name = text.partition(":")
+    service = service.lower()  # IAM action names are case-insensitive: `S3:GetObject` is `s3:GetObject`
+    if not sep or service not in _SERVICE_PREFIXES:
+        return None
+    model = service_model(service)
+    return Operation(service, name) if model is not None and name in model["operations"] else None
+
+
+@lru_cache(maxsize=1)
+def error_codes() -> frozenset[str]:
+    """Every error code the models declare (each exception shape's `error.code`, else its name), plus S3's
+    documented codes the S3 model has no shape for."""
+    codes: set[str] = set(_S3_DOCUMENTED_CODES)
+    for service, model in _models():
+        for shape_name, shape in model["shapes"].items():
+            if shape.get("exception"):
+                codes.add(shape.get("error", {}).get("code") or shape_name)
+                codes.add(shape_name)
+                if service == "kms":
+                    # S3 relays the KMS error behind an SSE-KMS refusal as `KMS.<code>` (S3 API Reference,
+                    # "List of error codes": KMS.DisabledException, KMS.NotFoundException, ...).
+                    codes.add(f"KMS.{shape_name}")
+    return frozenset(codes)
+
+
+@lru_cache(maxsize=1)
+def operations_with_key() -> frozenset[str]:
+    """S3 operations whose input carries an object key (a `Key` member bound to the URI)."""
+    model = service_model("s3")
+    if model is None:
+        return frozenset()
+    shapes = model["shapes"]
+    out: set[str] = set()
+    for name, op in model["operations"].items():
+        members = shapes.get(op.get("input", {}).get("shape", ""), {}).get("members", {})
+        if any(m.get("shape") == "ObjectKey" and m.get("location") == "uri" for m in members.values()):
+            out.add(name)
+    return frozenset(out)
+
+
+def _param_spellings(names: set[str]) -> tuple[str, ...]:
+    out: set[str] = set()
+    for name in names:
+        out.update({name, camel(name), xform_name(name), xform_name(name).upper(), name.lower()})
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def parameter_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(bucket parameter spellings, key parameter spellings) as tools log them: each S3 input member bound to a
+    BucketName / ObjectKey shape, and the shape's own name, in Pascal, camel, snake, upper-snake and lower case
+    (`Bucket`, `bucket`, `BucketName`, `bucketName`, `bucket_name`, `BUCKET_NAME`, `Key`, `key`, `ObjectKey`, ...)."""
+    model = service_model("s3")
+    buckets: set[str] = {"BucketName"}
+    keys: set[str] = {"ObjectKey"}
+    if model is not None:
+        shapes = model["shapes"]
+        for op in model["operations"].values():
+            members = shapes.get(op.get("input", {}).get("shape", ""), {}).get("members", {})
+            for member, ref in members.items():
+                if ref.get("shape") == "BucketName" and ref.get("location") == "uri":
+                    buckets.add(member)
+                elif ref.get("shape") == "ObjectKey" and ref.get("location") == "uri":
+                    keys.add(member)
+    return _param_spellings(buckets), _param_spellings(keys)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Operations in a tool's own words: "error putting object", "failed to list objects", "creating S3 Bucket Policy"
+# ---------------------------------------------------------------------------------------------------------
+_WORDS = re.compile(r"[A-Z]+[a-z0-9]*(?=[A-Z]|$)|[A-Z][a-z0-9]+|[a-z0-9]+")
+# Verbs tools use for an API verb they do not spell: each stands for a class of API verbs (a candidate only).
+VERB_CLASSES: dict[str, tuple[str, ...]] = {
+    "write": ("Put", "Create", "Update", "Upload"),
+    "read": ("Get", "Head", "List"),
+    "remove": ("Delete",),
+}
+SYNONYMS: dict[str, str] = {
+    "creating": "write", "create": "write", "putting": "write", "put": "write", "setting": "write", "set": "write",
+    "updating": "write", "update": "write", "writing": "write", "write": "write", "uploading": "write",
+    "upload": "write", "saving": "write", "save": "write", "storing": "write", "store": "write",
+    "reading": "read", "read": "read", "getting": "read", "get": "read", "fetching": "read", "fetch": "read",
+    "downloading": "read", "download": "read", "listing": "read", "list": "read", "checking": "read",
+    "check": "read", "describing": "read", "describe": "read", "heading": "read", "loading": "read",
+    "load": "read", "opening": "read", "open": "read",
+    "deleting": "remove", "delete": "remove", "removing": "remove", "remove": "remove", "destroying": "remove",
+}  # fmt: skip
+
+
+def words_of(name: str) -> tuple[str, ...]:
+    """`PutBucketPolicy` -> ("put", "bucket", "policy"); `ListObjectsV2` -> ("list", "objects", "v2")."""
+    return tuple(w.lower() for w in _WORDS.findall(name))
+
+
+def gerund(verb: str) -> str:
+    """English -ing form of an API verb: put -> putting, create -> creating, list -> listing."""
+    v = verb.lower()
+    if v.endswith("e") and not v.endswith("ee"):
+        return v[:-1] + "ing"
+    if len(v) == 3 and v[0] not in "aeiou" and v[1] in "aeiou" and v[2] not in "aeiouwxy":
+        return v + v[-1] + "ing"
+    return v + "ing"
+
+
+@lru_cache(maxsize=1)
+def phrase_operations() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], tuple[str, ...]]]:
+    """S3's operations as a tool words them, from the model's names.
+
+    First table, the operation a phrase spells: (verb as written, noun, ...) -> operation, the verb in its base form
+    or -ing form (`("putting", "object")` -> PutObject, `("get", "bucket", "policy")` -> GetBucketPolicy), and,
+    where no other operation has the same nouns, without a leading `bucket` (`("putting", "policy")`).
+    Second table: nouns -> every operation with those nouns (for a verb that only suggests the API verb).
+    """
+    model = service_model("s3")
+    stated: dict[tuple[str, ...], str] = {}
+    by_nouns: dict[tuple[str, ...], list[str]] = {}
+    if model is None:
+        return stated, {}
+    for name in model["operations"]:
+        verb, *nouns = words_of(name)
+        if not nouns:
+            continue
+        variants = [tuple(nouns)]
+        if nouns[-1].endswith("s"):
+            variants.append((*nouns[:-1], nouns[-1][:-1]))  # "listing object versions" and "... version"
+        if nouns[0] == "bucket" and len(nouns) > 1:
+            variants.append(tuple(nouns[1:]))
+        for n in variants:
+            by_nouns.setdefault(n, []).append(name)
+            for spelled in (verb, gerund(verb)):
+                stated.setdefault((spelled, *n), name)
+    return stated, {k: tuple(v) for k, v in by_nouns.items()}
+
+
+def verb_class(word: str) -> tuple[str, ...]:
+    """The API verbs a tool's verb (`reading`, `uploading`, `removing`) may stand for; () for any other word."""
+    cls = SYNONYMS.get(word.lower())
+    return VERB_CLASSES[cls] if cls is not None else ()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Infrastructure resource types -> the operation their create/update handler calls
+# ---------------------------------------------------------------------------------------------------------
+# Names the derivation below cannot reach (Terraform AWS provider docs, "Resource: aws_s3_..." pages; the
+# CloudFormation resource types' handlers): suffix (snake case, without the service) -> (service, operation).
+_IAC_RENAMED: dict[str, Operation] = {
+    "bucket_server_side_encryption_configuration": Operation("s3", "PutBucketEncryption"),
+    "bucket_notification": Operation("s3", "PutBucketNotificationConfiguration"),
+    "bucket_metric": Operation("s3", "PutBucketMetricsConfiguration"),
+    "object_copy": Operation("s3", "CopyObject"),
+    "directory_bucket": Operation("s3", "CreateBucket"),
+    "account_public_access_block": Operation("s3control", "PutPublicAccessBlock"),
+    "key": Operation("kms", "CreateKey"),
+    "grant": Operation("kms", "CreateGrant"),
+}
+_TF_TYPE = re.compile(r"aws_(s3|s3control|kms)_([a-z0-9_]{1,80})")
+_CFN_TYPE = re.compile(r"AWS::(S3|S3Express|KMS)::([A-Za-z]{1,80})")
+
+
+def _pascal(snake: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in snake.split("_"))
+
+
+@lru_cache(maxsize=256)
+def _handler_operation(service: str, suffix: str) -> Operation | None:
+    """`bucket_policy` -> PutBucketPolicy: the first of Put/Create + the name (with `Configuration` added or
+    dropped, with or without `Bucket`) that the service's model has."""
+    if suffix in _IAC_RENAMED:
+        return _IAC_RENAMED[suffix]
+    services = ("s3", "s3control") if service == "s3" else (service,)
+    pascal = _pascal(suffix)
+    stems = [pascal, pascal + "Configuration", pascal.removesuffix("Configuration")]
+    stems += [s.removeprefix("Bucket") for s in stems if s.startswith("Bucket") and s != "Bucket"]
+    for svc in services:
+        model = service_model(svc)
+        if model is None:
+            continue
+        for stem in stems:
+            for verb in ("Put", "Create"):
+                if verb + stem in model["operations"]:
+                    return Operation(svc, verb + stem)
+    return None
+
+
+def iac_operation(resource_type: str) -> Operation | None:
+    """The operation a Terraform (`aws_s3_bucket_policy`) or CloudFormation (`AWS::S3::BucketPolicy`) resource's
+    create/update handler calls, or None for a type outside S3, S3 Control and KMS."""
+    if (m := _TF_TYPE.fullmatch(resource_type)) is not None:
+        return _handler_operation(m.group(1), m.group(2))
+    if (m := _CFN_TYPE.fullmatch(resource_type)) is not None:
+        service = {"S3": "s3", "S3Express": "s3", "KMS": "kms"}[m.group(1)]
+        return _handler_operation(service, xform_name(m.group(2)))
+    return None

@@ -1,0 +1,155 @@
+"""The parser's vocabulary comes from the service models botocore ships, not from hand-written tables."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from bot.parse import entities, parse_text
+from bot.parse import vocabulary as vocab
+from bot.s3ops import S3_OPERATIONS, SDK_ALIASES
+
+
+def _clear_caches() -> None:
+    for fn in (
+        vocab.service_model,
+        vocab.operations,
+        vocab.prefixed_operations,
+        vocab.error_codes,
+        vocab.operations_with_key,
+        vocab.parameter_names,
+        vocab._handler_operation,
+        entities.classify_word,
+        entities._param_patterns,
+    ):
+        fn.cache_clear()
+
+
+@pytest.fixture
+def model_with_new_operation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """S3's model as botocore ships it, plus one operation and one error AWS might add tomorrow."""
+    real = vocab.service_model("s3")
+    assert real is not None
+    grown: dict[str, Any] = copy.deepcopy(real)
+    grown["operations"]["PutBucketFrobnication"] = {"name": "PutBucketFrobnication", "input": {"shape": "X"}}
+    grown["shapes"]["FrobnicationDenied"] = {"type": "structure", "members": {}, "exception": True}
+    original = vocab.service_model.__wrapped__
+
+    def fake(service: str) -> dict[str, Any] | None:
+        return grown if service == "s3" else original(service)
+
+    _clear_caches()
+    monkeypatch.setattr(vocab, "service_model", fake)
+    yield
+    monkeypatch.undo()
+    _clear_caches()
+
+
+def test_an_operation_only_the_model_knows_is_recognised_in_every_spelling() -> None:
+    # S3 Control's and KMS's operations are in no hand table of s3why's.
+    assert "PutAccessPointPolicy" not in S3_OPERATIONS and "GenerateMac" not in S3_OPERATIONS
+    table = vocab.operations()
+    for spelling in (
+        "PutAccessPointPolicy",
+        "put_access_point_policy",
+        "putAccessPointPolicy",
+        "put-access-point-policy",
+    ):
+        assert table[spelling][0] == vocab.Operation("s3control", "PutAccessPointPolicy"), spelling
+    assert table["generate_mac"][0] == vocab.Operation("kms", "GenerateMac")
+
+
+def test_an_operation_added_to_the_model_is_read_from_a_paste(model_with_new_operation: None) -> None:
+    result = parse_text("client.put_bucket_frobnication failed: FrobnicationDenied: no (bucket 'frob-bucket-1')")
+    (req,) = result.requests
+    assert req.operation == "PutBucketFrobnication"
+    assert req.error_code == "FrobnicationDenied"
+    assert req.bucket == "frob-bucket-1"
+
+
+def test_every_s3_operation_in_the_model_is_in_the_table() -> None:
+    model = vocab.service_model("s3")
+    assert model is not None
+    table = vocab.operations()
+    multiword = [n for n in model["operations"] if sum(c.isupper() for c in n) > 1]
+    assert len(multiword) > 100
+    assert all(table[n][0].name == n for n in multiword)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "GetObject", "get_object", "getObject", "get-object", "S3.GetObject", "s3.get_object", "S3::getObject",
+        "AmazonS3.getObject", "client.get_object", "GetObjectAsync", "GetObjectWithContext", "GetObjectRequest",
+        "GetObjectCommand", "GetObjectInput", "arn:aws:states:::aws-sdk:s3:getObject",
+    ],
+)  # fmt: skip
+def test_each_spelling_names_the_operation(word: str) -> None:
+    assert entities.classify_word(word) == ("operation", "s3", "GetObject")
+
+
+def test_an_iam_action_is_not_an_operation() -> None:
+    assert entities.classify_word("s3:GetObject") == ("action", "s3", "GetObject")
+
+
+def test_one_word_operations_need_their_service() -> None:
+    assert entities.classify_word("Decrypt") is None  # an English word
+    assert entities.classify_word("KMS.Decrypt") == ("operation", "kms", "Decrypt")
+    assert entities.classify_word("kms.decrypt") == ("operation", "kms", "Decrypt")
+
+
+def test_error_codes_come_from_the_models() -> None:
+    codes = vocab.error_codes()
+    assert {"NoSuchKey", "ObjectNotInActiveTierError", "KMSInvalidStateException", "ExpiredTokenException"} <= codes
+    assert {"IDPRejectedClaim"} <= codes  # STS: the shape's error code, not its name
+    assert entities.classify_word("NoSuchBucketException") == ("code", "", "NoSuchBucket")  # Java v2
+    assert entities.classify_word("KMS.NotFoundException") == ("code", "", "KMS.NotFoundException")
+
+
+def test_operations_that_take_a_key_come_from_their_input_shapes() -> None:
+    with_key = vocab.operations_with_key()
+    assert {"GetObject", "PutObject", "HeadObject", "UploadPart", "GetObjectTagging"} <= with_key
+    assert not {"ListObjectsV2", "HeadBucket", "PutBucketPolicy", "CreateBucket"} & with_key
+
+
+def test_parameter_names_in_the_styles_tools_log_them() -> None:
+    buckets, keys = vocab.parameter_names()
+    assert {"Bucket", "bucket", "BucketName", "bucketName", "bucket_name", "BUCKET_NAME"} <= set(buckets)
+    assert {"Key", "key", "ObjectKey", "objectKey", "object_key"} <= set(keys)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "operation"),
+    [
+        ("aws_s3_bucket_policy", "PutBucketPolicy"),
+        ("aws_s3_bucket", "CreateBucket"),
+        ("aws_s3_object", "PutObject"),
+        ("aws_s3_bucket_object", "PutObject"),
+        ("aws_s3_bucket_public_access_block", "PutPublicAccessBlock"),
+        ("aws_s3_bucket_cors_configuration", "PutBucketCors"),
+        ("aws_s3_bucket_server_side_encryption_configuration", "PutBucketEncryption"),
+        ("aws_s3_bucket_object_lock_configuration", "PutObjectLockConfiguration"),
+        ("aws_s3_access_point", "CreateAccessPoint"),
+        ("aws_kms_key_policy", "PutKeyPolicy"),
+        ("AWS::S3::BucketPolicy", "PutBucketPolicy"),
+        ("AWS::S3::Bucket", "CreateBucket"),
+        ("AWS::S3::MultiRegionAccessPointPolicy", "PutMultiRegionAccessPointPolicy"),
+        ("AWS::KMS::Key", "CreateKey"),
+    ],
+)
+def test_infrastructure_resource_types_map_to_their_handlers_operation(resource_type: str, operation: str) -> None:
+    found = vocab.iac_operation(resource_type)
+    assert found is not None and found.name == operation
+
+
+def test_a_resource_type_outside_s3_and_kms_maps_to_nothing() -> None:
+    assert vocab.iac_operation("aws_instance") is None
+    assert vocab.iac_operation("aws_s3_bucket_no_such_thing") is None
+
+
+def test_hand_aliases_stay_for_names_the_models_lack() -> None:
+    # SDK method names that are no API operation (Java v1's getObjectMetadata) still come from s3ops' one table.
+    assert "GetObjectMetadata" in SDK_ALIASES and "GetObjectMetadata" not in vocab.operations()
