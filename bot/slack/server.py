@@ -151,6 +151,14 @@ def metrics_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     return [METRICS.render().encode()]
 
 
+def health_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Socket Mode's HTTP side: `/healthz` and `/metrics` only (Slack's events arrive over the socket)."""
+    if environ.get("PATH_INFO", "") == "/healthz":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+    return metrics_app(environ, start_response)
+
+
 def wsgi_app(
     app: App, signing_secret: str | None = None, *, metrics_here: bool = True
 ) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
@@ -261,7 +269,10 @@ def serve(port: int, app: App | None = None) -> int:
     if app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        log.info("s3why: Socket Mode")
+        # the container's health check and Prometheus still need an HTTP port: /healthz and /metrics only
+        health = make_server("0.0.0.0", port, health_app, server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+        threading.Thread(target=health.serve_forever, name="s3why-health", daemon=True).start()
+        log.info("s3why: Socket Mode (/healthz and /metrics on port %d)", health.server_port)
         SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
         return 0
     metrics_port = os.environ.get("S3WHY_METRICS_PORT")
