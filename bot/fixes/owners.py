@@ -21,6 +21,7 @@ from bot.arn import Arn
 from bot.fixes.context import FixContext, account_of, statements_of
 from bot.fixes.model import Fix, Owner, Patch, PatchKind, Risk
 from bot.fixes.targets import target_of
+from bot.fixes.targets.base import Where
 
 
 def _org_ids(snapshot: dict[str, Any]) -> dict[str, str]:
@@ -53,13 +54,35 @@ def _principal_accounts(patch: Patch) -> set[str]:
         if str(st) in before or st.get("Effect") != "Allow":
             continue
         principal = st.get("Principal")
-        aws = principal.get("AWS") if isinstance(principal, dict) else None
-        for value in aws if isinstance(aws, list) else [aws]:
-            if isinstance(value, str):
-                parsed = Arn.parse(value)
-                account = parsed.account if parsed is not None else value if value.isdigit() else ""
-                if account:
-                    out.add(account)
+        aws = principal.get("AWS") if isinstance(principal, dict) else principal
+        values = [v for v in (aws if isinstance(aws, list) else [aws]) if isinstance(v, str)]
+        # everyone, unless a condition names whose principals or access points (then those); an endpoint policy
+        # only limits what passes through the endpoint, it grants nothing
+        if "*" in values:
+            grants = patch.apply.get("where") != Where.VPC_ENDPOINT.value
+            values = [v for v in values if v != "*"] + ((_condition_accounts(st) or ["*"]) if grants else [])
+        for value in values:
+            parsed = Arn.parse(value)
+            account = parsed.account if parsed is not None else value if value.isdigit() or value == "*" else ""
+            if account:
+                out.add(account)
+    return out
+
+
+_ACCOUNT_KEYS = frozenset(
+    k.lower()
+    for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "s3:DataAccessPointArn", "s3:DataAccessPointAccount")
+)
+
+
+def _condition_accounts(statement: dict[str, Any]) -> list[str]:
+    """The values of the condition keys that name the principal's or the access point's account."""
+    condition = statement.get("Condition")
+    out: list[str] = []
+    for keys in condition.values() if isinstance(condition, dict) else []:
+        for key, value in keys.items() if isinstance(keys, dict) else []:
+            if str(key).lower() in _ACCOUNT_KEYS:
+                out += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
     return out
 
 

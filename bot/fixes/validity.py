@@ -51,12 +51,35 @@ _NARROWING_KEYS = frozenset(
 
 
 def _narrowed(statement: dict[str, Any]) -> bool:
+    """A narrowing key under an operator that matches only the values it names (not a `Not` operator, not
+    `...IfExists` or `ForAllValues:`, which also match when the key is absent, not `Null`), with values that name
+    an account: no wildcard in an ARN's account field or in a value that is not an ARN."""
     condition = statement.get("Condition")
     if not isinstance(condition, dict):
         return False
-    return any(
-        isinstance(keys, dict) and any(str(k).lower() in _NARROWING_KEYS for k in keys) for keys in condition.values()
-    )
+    for operator, keys in condition.items():
+        op = str(operator).lower()
+        base = op.rsplit(":", 1)[-1]
+        if not isinstance(keys, dict) or "not" in base or base.endswith("ifexists") or base == "null":
+            continue
+        if op.startswith("forallvalues:"):
+            continue
+        for key, values in keys.items():
+            if str(key).lower() in _NARROWING_KEYS and _names_an_account(values):
+                return True
+    return False
+
+
+def _names_an_account(values: Any) -> bool:
+    items = _values(values)
+    if not items or not all(isinstance(v, str) and v for v in items):
+        return False
+    for value in items:
+        parts = value.split(":")
+        named = parts[4] if value.startswith("arn:") and len(parts) > 5 else value
+        if "*" in named or "?" in named or not value.strip("*?"):
+            return False
+    return True
 
 
 def statement_findings(target: PolicyTarget, statement: dict[str, Any]) -> list[str]:

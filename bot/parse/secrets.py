@@ -54,7 +54,10 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int], ...] = (
         ("secret",),
         re.compile(
             r"(?i:secret[_ -]?(?:access[_ -]?)?key|SecretAccessKey|aws_secret)\\?[\"']?\s{0,5}[:=]\s{0,5}\\?[\"']?"
-            rf"({_B64_JSON}{{40}})(?![{_B64}=\\])"
+            # the value under a secret key's name, whatever its length (a key with a character too many is still
+            # a secret), and its continuation when wrapped onto an indented line of its own
+            rf"({_B64_JSON}{{20,4096}}+={{0,2}}"
+            rf"(?:\r?\n[ \t]{{1,40}}{_B64_JSON}{{1,4096}}+={{0,2}}(?=[ \t]*(?:\r?\n|$)))?)"
         ),
         1,
     ),

@@ -73,3 +73,27 @@ def test_the_cli_says_whose_change_it_is_and_reads_the_configured_accounts(tmp_p
     fix = next(f for f in d["fixes"] if f["id"] == "bucket-allow")
     assert fix["verified"] is True and fix["risk"] != "high"
     assert set(fix) == {"id", "layer", "risk", "verified", "patches"}  # CONTRACT's keys, unchanged
+
+
+def test_principal_star_and_the_accounts_its_conditions_name_are_read_as_grantees() -> None:
+    # Principal "*" is everyone unless aws:PrincipalArn, aws:PrincipalAccount or an access point's ARN/account names
+    # whose (IAM User Guide, global condition keys; S3 access point delegation): those accounts are the grantees
+    from bot.fixes.model import Patch
+    from bot.fixes.owners import _principal_accounts
+
+    def grantees(principal: Any, condition: dict[str, Any] | None = None) -> set[str]:
+        st: dict[str, Any] = {"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "*"}
+        if condition:
+            st["Condition"] = condition
+        doc = {"Version": "2012-10-17", "Statement": [st]}
+        return _principal_accounts(Patch("arn:aws:s3:::data-bucket", "bucket-policy", doc, [], None))
+
+    assert grantees("*") == {"*"}
+    assert grantees({"AWS": "*"}, {"StringEquals": {"aws:PrincipalAccount": OTHER}}) == {OTHER}
+    arn = f"arn:aws:iam::{OTHER}:role/vendor"
+    assert grantees({"AWS": "*"}, {"ArnEquals": {"aws:PrincipalArn": arn}}) == {OTHER}
+    point = f"arn:aws:s3:us-east-1:{OTHER}:accesspoint/ap"
+    assert grantees({"AWS": "*"}, {"StringEquals": {"s3:DataAccessPointArn": point}}) == {OTHER}
+    assert grantees({"AWS": [f"arn:aws:iam::{OWN}:root"]}) == {OWN}
+    endpoint = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*"}]}
+    assert _principal_accounts(Patch("vpce-1", "vpce-policy", endpoint, [], None, apply={"where": "vpce"})) == set()

@@ -93,3 +93,22 @@ def test_the_closed_vocabularies_are_enums_that_cover_every_value_in_use() -> No
     entries = catalogue().values()
     assert {e.risk for e in entries} <= {r.value for r in Risk}
     assert {k for e in entries for k in e.kinds} <= {k.value for k in CauseKind}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringLike": {"aws:PrincipalArn": "*"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/app"}},
+        {"StringNotEquals": {"aws:PrincipalAccount": "111122223333"}},
+        {"StringEqualsIfExists": {"aws:PrincipalAccount": "111122223333"}},
+        {"Null": {"aws:PrincipalArn": "false"}},
+        {"ForAllValues:StringEquals": {"aws:PrincipalOrgID": "o-abc"}},
+        {"StringEquals": {"aws:PrincipalAccount": []}},
+    ],
+)
+def test_a_narrowing_key_that_does_not_narrow_leaves_principal_star_a_finding(condition: dict[str, Any]) -> None:
+    # a key's presence is not enough: a wildcard, a negated or IfExists operator, Null or an empty list lets
+    # every principal through (IAM condition operators, AWS's documentation)
+    statement = _statement(Principal={"AWS": "*"}, Condition=condition)
+    assert any("everyone" in f for f in statement_findings(TARGETS[Where.BUCKET], statement))

@@ -199,3 +199,18 @@ def test_sigv2_header_old_sts_tokens_and_encoded_signatures_are_redacted(secret:
     assert secret not in result.redacted_text
     assert secret[:12] not in result.redacted_text
     assert "REDACTED" in result.redacted_text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "export AWS_SECRET_ACCESS_KEY=" + SECRET + "x",  # one character too many for a bare key: still a secret
+        "aws_secret_access_key = " + SECRET + "Z",
+        "SecretAccessKey: " + SECRET[:22] + "\n  " + SECRET[22:],  # wrapped onto an indented line of its own
+    ],
+)
+def test_a_named_secret_key_of_any_length_or_wrapped_over_two_lines_is_redacted(text: str) -> None:
+    result = parse_text(text + "\n" + ERROR)
+    assert SECRET[:13] not in result.redacted_text
+    assert SECRET[-13:] not in result.redacted_text
+    assert "aws-secret-access-key" in {w.secret_type for w in result.secrets}
