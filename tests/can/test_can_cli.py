@@ -21,7 +21,9 @@ TRUST = policy_json({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.
 @pytest.fixture(autouse=True)
 def _reads_object_heads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The emulated account's read role may read object heads (`objects.heads: all`), so the KMS and object
-    layers are read, not unknown."""
+    layers are read, not unknown. An in-process cache per run (REDIS_URL unset): moto is reset between tests, so
+    a shared Redis would answer from an earlier test's (or run's) account."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
     config = tmp_path / "s3why.yaml"
     config.write_text("objects:\n  heads: all\n")
     monkeypatch.setenv("S3WHY_CONFIG", str(config))
