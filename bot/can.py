@@ -16,6 +16,7 @@ from bot.diagnose.resolve import operation_of
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.errors import UsageError
 from bot.parse.model import DeniedRequest
+from bot.parse.secrets import redact_secrets
 from bot.s3ops import S3_OPERATIONS, lookup_operation
 
 SOURCE_FORMAT = "s3why-can"
@@ -34,7 +35,8 @@ _CALLERS = frozenset(
 
 def asked_request(principal: str, action: str, resource: str) -> DeniedRequest:
     """The request `s3why can` evaluates. Raises UsageError (one line) for a principal, action or resource it
-    cannot be."""
+    cannot be. Every value is redacted (bot/parse/secrets.py) before anything echoes, stores or logs it."""
+    principal, action, resource = (redact_secrets(v) for v in (principal, action, resource))
     who = parse_principal(principal.strip())
     if not principal.strip().startswith("arn:") or who.kind not in _CALLERS or not who.account:
         raise UsageError(
@@ -85,6 +87,11 @@ def _action(text: str) -> tuple[str | None, str | None]:
 
 def _resource(text: str) -> tuple[str | None, str | None, str | None]:
     """(bucket, key, resource ARN) of an S3 ARN or an s3:// URI."""
+    _, _, query = text.partition("?")
+    if any(p.split("=", 1)[0].strip().lower().startswith("x-amz-") for p in query.split("&")):
+        raise UsageError(
+            "the resource carries a presigned URL's X-Amz-* query (a credential): give s3://BUCKET/KEY without it"
+        )
     if text.lower().startswith("s3://"):
         rest = text[5:]
         bucket, _, key = rest.partition("/")

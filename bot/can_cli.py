@@ -34,10 +34,11 @@ def run_can(args: argparse.Namespace) -> int:
     from bot.can import asked_request, can_options
     from bot.diagnose.render import diagnosis_text
     from bot.diagnose_cli import _context, _live_collector, check_snapshot_holds
+    from bot.parse.secrets import redact_secrets
     from bot.render import dumps
 
     req = asked_request(args.principal, args.action, args.resource)
-    options = can_options(req.principal_arn or args.principal, _context(args.context))
+    options = can_options(req.principal_arn or "", _context([redact_secrets(c) for c in args.context]))
     if args.snapshot:
         data = load_snapshot(args.snapshot)
         check_snapshot_holds(data, req, options.principal, args.snapshot)

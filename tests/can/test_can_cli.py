@@ -154,6 +154,7 @@ def test_snapshot_of_another_bucket_is_refused(capsys: pytest.CaptureFixture[str
         ("arn:aws:iam::111122223333:role/r", "ec2:RunInstances", "s3://b/k", "S3 actions"),
         ("arn:aws:iam::111122223333:role/r", "GetObject", "arn:aws:sqs:us-east-1:1:q", "not an S3 resource"),
         ("arn:aws:iam::111122223333:role/r", "GetObject", "s3:///k", "names a bucket"),
+        ("arn:aws:iam::111122223333:role/r", "GetObject", "s3://b/k?X-Amz-Signature=" + "ab" * 32, "X-Amz-*"),
     ],
 )
 def test_what_cannot_be_asked_is_one_line_and_exit_2(
@@ -162,6 +163,7 @@ def test_what_cannot_be_asked_is_one_line_and_exit_2(
     assert main(["can", principal, action, resource]) == 2
     err = capsys.readouterr().err
     assert says in err and err.count("\n") == 1, err
+    assert "abab" not in err
 
 
 def test_text_report_without_json(capsys: pytest.CaptureFixture[str]) -> None:
