@@ -9,12 +9,16 @@ when every layer s3why read allows (`DiagnoseOptions(text_is_evidence=False)`).
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 from bot.arn import Arn
+from bot.diagnose.branches import when
+from bot.diagnose.model import Diagnosis, RootCause
 from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.resolve import operation_of
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.errors import UsageError
+from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
 from bot.parse.secrets import redact_secrets
 from bot.s3ops import S3_OPERATIONS, lookup_operation
@@ -108,3 +112,39 @@ def _resource(text: str) -> tuple[str | None, str | None, str | None]:
         object_key = arn.resource.split("/object/", 1)[1] if "/object/" in arn.resource else None
         return None, object_key, text
     raise UsageError(f"{text}: s3why can answers for buckets, objects and access points")
+
+
+def as_question(d: Diagnosis) -> Diagnosis:
+    """The diagnosis as an answer to a question, not to an error: a request property not given that decides the
+    outcome (a branch denies) makes an `allow` `unknown`, naming which value leads where; no note speaks of an
+    error text."""
+    notes = [
+        n.replace("(the text cannot tell)", "(not given)")
+        for n in d.notes
+        if not n.startswith(("no AWS record: ", "every layer s3why can see allows this request"))
+        and "where the error happened" not in n
+        and not n.startswith(
+            (
+                "- stale or cached",
+                "- another object version",
+                "- a change that has not",
+                "- request properties s3why assumed",
+            )
+        )
+    ]
+    decision, causes = d.decision, d.root_causes
+    deciding = [b for b in d.branches if any(o["decision"] != "allow" for o in b["outcomes"])]
+    if decision == "allow" and deciding:
+        b = deciding[0]
+        parts = [
+            ("allowed " if o["decision"] == "allow" else f"denied{' by ' + o['by'] if o.get('by') else ''} ")
+            + when(b["key"], o["value"])
+            for o in b["outcomes"]
+        ]
+        layer = next((o.get("layer") for o in b["outcomes"] if o["decision"] != "allow"), None)
+        summary = f"allowed only for some values of {b['key']}, which was not given: {'; '.join(parts)}"
+        evidence = {"branches": list(d.branches), "condition_key": b["key"]}
+        layer_id = LayerId(layer) if layer in {x.value for x in LayerId} else LayerId.BUCKET_POLICY
+        decision, causes = "unknown", (RootCause(layer_id, "condition", summary, evidence), *causes)
+        notes.append(f"give {b['key']}=VALUE (--context on the command line) for a definite answer")
+    return replace(d, decision=decision, root_causes=causes, notes=tuple(notes))

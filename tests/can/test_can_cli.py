@@ -171,3 +171,19 @@ def test_text_report_without_json(capsys: pytest.CaptureFixture[str]) -> None:
                  "--context", "aws:SecureTransport=false"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0 and out.startswith("DENIED (an explicit Deny)") and "TlsOnly" in out
+
+
+def test_snapshot_a_context_key_not_given_that_denies_is_not_a_plain_allow(capsys: pytest.CaptureFixture[str]) -> None:
+    """TlsOnly denies over plain HTTP and aws:SecureTransport is not given: `unknown`, naming where each value
+    leads, and no note about an error text (there is none)."""
+    code = main(["can", HR_APP, "s3:GetObject", "s3://hr-docs/policies/handbook.pdf", "--snapshot", TLS_ONLY, "--json"])
+    d = json.loads(capsys.readouterr().out)["diagnoses"][0]
+    assert (code, d["decision"]) == (0, "unknown")
+    cause = d["root_causes"][0]
+    assert cause["kind"] == "condition" and cause["evidence"]["condition_key"] == "aws:SecureTransport"
+    assert "allowed over HTTPS" in cause["summary"] and "denied by TlsOnly" in cause["summary"]
+    notes = " ".join(d.get("notes", []))
+    assert "error happened" not in notes and "error text" not in notes and "text cannot tell" not in notes
+    main(["can", HR_APP, "s3:GetObject", "s3://hr-docs/policies/handbook.pdf", "--snapshot", TLS_ONLY])
+    out = capsys.readouterr().out
+    assert not out.startswith("ALLOWED") and "error happened" not in out and "error text" not in out, out
