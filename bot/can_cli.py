@@ -41,7 +41,7 @@ def run_can(args: argparse.Namespace) -> int:
     options = can_options(req.principal_arn or "", _context([redact_secrets(c) for c in args.context]))
     if args.snapshot:
         data = load_snapshot(args.snapshot)
-        check_snapshot_holds(data, req, options.principal, args.snapshot)
+        check_snapshot_holds(data, req, options.principal, args.snapshot, retarget=False)
     else:
         try:
             data = collect_for(req, options, _live_collector(args.no_cache))

@@ -187,3 +187,21 @@ def test_snapshot_a_context_key_not_given_that_denies_is_not_a_plain_allow(capsy
     main(["can", HR_APP, "s3:GetObject", "s3://hr-docs/policies/handbook.pdf", "--snapshot", TLS_ONLY])
     out = capsys.readouterr().out
     assert not out.startswith("ALLOWED") and "error happened" not in out and "error text" not in out, out
+
+
+@pytest.mark.parametrize("action", ["s3:PutObject", "PutObject", "CreateMultipartUpload"])
+def test_snapshot_an_upload_to_a_new_key_needs_no_object_data(capsys: pytest.CaptureFixture[str], action: str) -> None:
+    role = "arn:aws:iam::111122223333:role/hr-app"
+    code = main(["can", role, action, "s3://hr-docs/policies/new.pdf", "--snapshot", TLS_ONLY, "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert json.loads(captured.out)["diagnoses"][0]["request"]["key"] == "policies/new.pdf"
+
+
+def test_snapshot_of_another_object_is_refused_without_an_option_can_lacks(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["can", HR_APP, "GetObject", "s3://hr-docs/policies/other.pdf", "--snapshot", TLS_ONLY])
+    err = capsys.readouterr().err
+    assert code == 2 and "holds object policies/handbook.pdf" in err
+    assert "--key" not in err and "--bucket" not in err
+    main(["can", HR_APP, "GetObject", "s3://payroll/x", "--snapshot", TLS_ONLY])
+    assert "--bucket" not in capsys.readouterr().err
