@@ -9,13 +9,18 @@ when every layer s3why read allows (`DiagnoseOptions(text_is_evidence=False)`).
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 from bot.arn import Arn
+from bot.diagnose.branches import when
+from bot.diagnose.model import Diagnosis, RootCause
 from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.resolve import operation_of
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.errors import UsageError
+from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
+from bot.parse.secrets import redact_secrets
 from bot.s3ops import S3_OPERATIONS, lookup_operation
 
 SOURCE_FORMAT = "s3why-can"
@@ -34,7 +39,8 @@ _CALLERS = frozenset(
 
 def asked_request(principal: str, action: str, resource: str) -> DeniedRequest:
     """The request `s3why can` evaluates. Raises UsageError (one line) for a principal, action or resource it
-    cannot be."""
+    cannot be. Every value is redacted (bot/parse/secrets.py) before anything echoes, stores or logs it."""
+    principal, action, resource = (redact_secrets(v) for v in (principal, action, resource))
     who = parse_principal(principal.strip())
     if not principal.strip().startswith("arn:") or who.kind not in _CALLERS or not who.account:
         raise UsageError(
@@ -85,6 +91,11 @@ def _action(text: str) -> tuple[str | None, str | None]:
 
 def _resource(text: str) -> tuple[str | None, str | None, str | None]:
     """(bucket, key, resource ARN) of an S3 ARN or an s3:// URI."""
+    _, _, query = text.partition("?")
+    if any(p.split("=", 1)[0].strip().lower().startswith("x-amz-") for p in query.split("&")):
+        raise UsageError(
+            "the resource carries a presigned URL's X-Amz-* query (a credential): give s3://BUCKET/KEY without it"
+        )
     if text.lower().startswith("s3://"):
         rest = text[5:]
         bucket, _, key = rest.partition("/")
@@ -101,3 +112,39 @@ def _resource(text: str) -> tuple[str | None, str | None, str | None]:
         object_key = arn.resource.split("/object/", 1)[1] if "/object/" in arn.resource else None
         return None, object_key, text
     raise UsageError(f"{text}: s3why can answers for buckets, objects and access points")
+
+
+def as_question(d: Diagnosis) -> Diagnosis:
+    """The diagnosis as an answer to a question, not to an error: a request property not given that decides the
+    outcome (a branch denies) makes an `allow` `unknown`, naming which value leads where; no note speaks of an
+    error text."""
+    notes = [
+        n.replace("(the text cannot tell)", "(not given)")
+        for n in d.notes
+        if not n.startswith(("no AWS record: ", "every layer s3why can see allows this request"))
+        and "where the error happened" not in n
+        and not n.startswith(
+            (
+                "- stale or cached",
+                "- another object version",
+                "- a change that has not",
+                "- request properties s3why assumed",
+            )
+        )
+    ]
+    decision, causes = d.decision, d.root_causes
+    deciding = [b for b in d.branches if any(o["decision"] != "allow" for o in b["outcomes"])]
+    if decision == "allow" and deciding:
+        b = deciding[0]
+        parts = [
+            ("allowed " if o["decision"] == "allow" else f"denied{' by ' + o['by'] if o.get('by') else ''} ")
+            + when(b["key"], o["value"])
+            for o in b["outcomes"]
+        ]
+        layer = next((o.get("layer") for o in b["outcomes"] if o["decision"] != "allow"), None)
+        summary = f"allowed only for some values of {b['key']}, which was not given: {'; '.join(parts)}"
+        evidence = {"branches": list(d.branches), "condition_key": b["key"]}
+        layer_id = LayerId(layer) if layer in {x.value for x in LayerId} else LayerId.BUCKET_POLICY
+        decision, causes = "unknown", (RootCause(layer_id, "condition", summary, evidence), *causes)
+        notes.append(f"give {b['key']}=VALUE (--context on the command line) for a definite answer")
+    return replace(d, decision=decision, root_causes=causes, notes=tuple(notes))

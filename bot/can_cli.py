@@ -31,16 +31,17 @@ def run_can(args: argparse.Namespace) -> int:
     """Exit 0 whatever the decision (CONTRACT); 2 for a request that cannot be asked or an unusable snapshot."""
     from bot.account.snapshot import load_snapshot
     from bot.answer import answer, collect_for
-    from bot.can import asked_request, can_options
+    from bot.can import as_question, asked_request, can_options
     from bot.diagnose.render import diagnosis_text
     from bot.diagnose_cli import _context, _live_collector, check_snapshot_holds
+    from bot.parse.secrets import redact_secrets
     from bot.render import dumps
 
     req = asked_request(args.principal, args.action, args.resource)
-    options = can_options(req.principal_arn or args.principal, _context(args.context))
+    options = can_options(req.principal_arn or "", _context([redact_secrets(c) for c in args.context]))
     if args.snapshot:
         data = load_snapshot(args.snapshot)
-        check_snapshot_holds(data, req, options.principal, args.snapshot)
+        check_snapshot_holds(data, req, options.principal, args.snapshot, retarget=False)
     else:
         try:
             data = collect_for(req, options, _live_collector(args.no_cache))
@@ -49,7 +50,7 @@ def run_can(args: argparse.Namespace) -> int:
         except (ClientError, BotoCoreError) as exc:
             raise S3whyError(f"AWS could not be read: {type(exc).__name__}: {exc}") from None
     try:
-        found = answer(req, options, data)
+        found = as_question(answer(req, options, data))
     except (AttributeError, TypeError, KeyError, ValueError) as exc:
         if not args.snapshot:
             raise

@@ -184,9 +184,12 @@ def _filled_note(filled: dict[str, str], path: str) -> str:
     return f"the text names no {listed}: s3why used the only one snapshot {path} holds of each ({used})"
 
 
-def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | None, path: str) -> None:
+def check_snapshot_holds(
+    snapshot: dict[str, Any], req: Any, principal: str | None, path: str, *, retarget: bool = True
+) -> None:
     """Refuse a snapshot that does not hold the bucket, key or principal the request names: diagnosing another
-    bucket's or role's configuration would answer a question nobody asked (never substitute silently)."""
+    bucket's or role's configuration would answer a question nobody asked (never substitute silently).
+    `retarget`: the command has --bucket/--key to point the request at the snapshot's (diagnose; `can` has not)."""
     from bot.engine.principal import parse_principal
 
     target = snapshot.get("target") or {}
@@ -196,14 +199,19 @@ def check_snapshot_holds(snapshot: dict[str, Any], req: Any, principal: str | No
     if req.bucket and held_bucket and req.bucket != held_bucket:
         raise UsageError(
             f"snapshot {path} holds bucket {held_bucket}, but the request names {req.bucket}: "
-            "record a snapshot of that bucket (s3why snapshot), or pass --bucket to diagnose the snapshot's bucket"
+            "record a snapshot of that bucket (s3why snapshot)"
+            + (", or pass --bucket to diagnose the snapshot's bucket" if retarget else "")
         )
     held_key = target.get("key")
-    writes = {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "PostObject"}
-    if req.key and held_key and req.key != held_key and req.operation not in writes:  # a new key has no data
+    writes = {"PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "PostObject", "CopyObject"}
+    # An upload to a new key reads no object data: each of these is authorized by s3:PutObject (asked as the
+    # operation or as the IAM action).
+    upload = req.operation in writes or (req.operation is None and (req.action or "").lower() == "s3:putobject")
+    if req.key and held_key and req.key != held_key and not upload:
         raise UsageError(
             f"snapshot {path} holds object {held_key}, but the request names {req.key}: "
-            "record a snapshot of that object, or pass --key to diagnose the snapshot's object"
+            "record a snapshot of that object"
+            + (", or pass --key to diagnose the snapshot's object" if retarget else "")
         )
     asked = principal or req.principal_arn
     held = target.get("principal_arn")

@@ -17,6 +17,7 @@ from bot.diagnose import Diagnosis
 from bot.errors import UsageError
 from bot.escape import mrkdwn, slack_unescape
 from bot.parse.model import DeniedRequest
+from bot.parse.secrets import redact_secrets
 from bot.slack.blocks import diagnosis_blocks, verdict_line
 
 # (the request asked, its context) -> the answer
@@ -39,7 +40,7 @@ def is_can(text: str) -> bool:
 
 def read_question(text: str) -> Question:
     """The words after `can`; UsageError with one line for anything that cannot be asked."""
-    words = slack_unescape(text).split()[1:]
+    words = redact_secrets(slack_unescape(text)).split()[1:]  # nothing pasted is echoed, stored or logged as is
     words = [w[1:-1].split("|", 1)[-1] if w.startswith("<") and w.endswith(">") else w for w in words]  # links
     if len(words) < 3:
         raise UsageError(USAGE)

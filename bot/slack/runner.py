@@ -67,10 +67,10 @@ class LiveDiagnoser:
     def can(self, req: Any, context: dict[str, tuple[str, ...]]) -> Diagnosis:
         """`/s3why can`: the request asked, read live (through the cache), every layer, no text as evidence."""
         from bot.answer import answer, collect_for
-        from bot.can import can_options
+        from bot.can import as_question, can_options
 
         options = can_options(req.principal_arn or "", context)
-        return answer(req, options, collect_for(req, options, self.collector))
+        return as_question(answer(req, options, collect_for(req, options, self.collector)))
 
     def verify(self, proposal: Proposal, patched: bool) -> str:
         """The decision for the proposal's request on a fresh read of AWS, with its patch on top or not."""

@@ -21,7 +21,9 @@ TRUST = policy_json({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.
 @pytest.fixture(autouse=True)
 def _reads_object_heads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The emulated account's read role may read object heads (`objects.heads: all`), so the KMS and object
-    layers are read, not unknown."""
+    layers are read, not unknown. An in-process cache per run (REDIS_URL unset): moto is reset between tests, so
+    a shared Redis would answer from an earlier test's (or run's) account."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
     config = tmp_path / "s3why.yaml"
     config.write_text("objects:\n  heads: all\n")
     monkeypatch.setenv("S3WHY_CONFIG", str(config))
@@ -152,6 +154,7 @@ def test_snapshot_of_another_bucket_is_refused(capsys: pytest.CaptureFixture[str
         ("arn:aws:iam::111122223333:role/r", "ec2:RunInstances", "s3://b/k", "S3 actions"),
         ("arn:aws:iam::111122223333:role/r", "GetObject", "arn:aws:sqs:us-east-1:1:q", "not an S3 resource"),
         ("arn:aws:iam::111122223333:role/r", "GetObject", "s3:///k", "names a bucket"),
+        ("arn:aws:iam::111122223333:role/r", "GetObject", "s3://b/k?X-Amz-Signature=" + "ab" * 32, "X-Amz-*"),
     ],
 )
 def test_what_cannot_be_asked_is_one_line_and_exit_2(
@@ -160,6 +163,7 @@ def test_what_cannot_be_asked_is_one_line_and_exit_2(
     assert main(["can", principal, action, resource]) == 2
     err = capsys.readouterr().err
     assert says in err and err.count("\n") == 1, err
+    assert "abab" not in err
 
 
 def test_text_report_without_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -167,3 +171,37 @@ def test_text_report_without_json(capsys: pytest.CaptureFixture[str]) -> None:
                  "--context", "aws:SecureTransport=false"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0 and out.startswith("DENIED (an explicit Deny)") and "TlsOnly" in out
+
+
+def test_snapshot_a_context_key_not_given_that_denies_is_not_a_plain_allow(capsys: pytest.CaptureFixture[str]) -> None:
+    """TlsOnly denies over plain HTTP and aws:SecureTransport is not given: `unknown`, naming where each value
+    leads, and no note about an error text (there is none)."""
+    code = main(["can", HR_APP, "s3:GetObject", "s3://hr-docs/policies/handbook.pdf", "--snapshot", TLS_ONLY, "--json"])
+    d = json.loads(capsys.readouterr().out)["diagnoses"][0]
+    assert (code, d["decision"]) == (0, "unknown")
+    cause = d["root_causes"][0]
+    assert cause["kind"] == "condition" and cause["evidence"]["condition_key"] == "aws:SecureTransport"
+    assert "allowed over HTTPS" in cause["summary"] and "denied by TlsOnly" in cause["summary"]
+    notes = " ".join(d.get("notes", []))
+    assert "error happened" not in notes and "error text" not in notes and "text cannot tell" not in notes
+    main(["can", HR_APP, "s3:GetObject", "s3://hr-docs/policies/handbook.pdf", "--snapshot", TLS_ONLY])
+    out = capsys.readouterr().out
+    assert not out.startswith("ALLOWED") and "error happened" not in out and "error text" not in out, out
+
+
+@pytest.mark.parametrize("action", ["s3:PutObject", "PutObject", "CreateMultipartUpload"])
+def test_snapshot_an_upload_to_a_new_key_needs_no_object_data(capsys: pytest.CaptureFixture[str], action: str) -> None:
+    role = "arn:aws:iam::111122223333:role/hr-app"
+    code = main(["can", role, action, "s3://hr-docs/policies/new.pdf", "--snapshot", TLS_ONLY, "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert json.loads(captured.out)["diagnoses"][0]["request"]["key"] == "policies/new.pdf"
+
+
+def test_snapshot_of_another_object_is_refused_without_an_option_can_lacks(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["can", HR_APP, "GetObject", "s3://hr-docs/policies/other.pdf", "--snapshot", TLS_ONLY])
+    err = capsys.readouterr().err
+    assert code == 2 and "holds object policies/handbook.pdf" in err
+    assert "--key" not in err and "--bucket" not in err
+    main(["can", HR_APP, "GetObject", "s3://payroll/x", "--snapshot", TLS_ONLY])
+    assert "--bucket" not in capsys.readouterr().err

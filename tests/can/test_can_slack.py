@@ -84,3 +84,35 @@ def test_slash_can_that_cannot_be_asked_says_why_in_the_ack(app_url: str, fake_s
     status, ack = post_signed(app_url, SECRET, slash("can arn:aws:iam::1:role/x", f"{url}/response/3"), FORM)
     assert "usage: `/s3why can" in ack
     assert fake.of("chat.postMessage") == []
+
+
+def test_slash_can_with_a_presigned_query_is_refused_and_never_echoes_the_token(
+    app_url: str, fake_slack: tuple[FakeSlack, str]
+) -> None:
+    fake, url = fake_slack
+    token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQDexampleexampleexampleexampleexample"
+    question = (
+        f"can arn:aws:iam::{OWN}:role/reader GetObject s3://team-data/a.txt?X-Amz-Security-Token={token}"
+        f"&X-Amz-Signature={'ab' * 32}"
+    )
+    status, ack = post_signed(app_url, SECRET, slash(question, f"{url}/response/4"), FORM)
+    assert status == 200 and "X-Amz-*" in ack and ack.count("\n") == 0, ack
+    assert token[:12] not in ack and "abab" not in ack
+    posted = json.dumps([c.body for c in fake.of("chat.postMessage")])
+    assert token[:12] not in posted and "abab" not in posted
+
+
+def test_slash_can_redacts_a_credential_pasted_in_a_key(app_url: str, fake_slack: tuple[FakeSlack, str]) -> None:
+    fake, url = fake_slack
+    _seed("s3:GetObject")
+    secret = "AKIAIOSFODNN7EXAMPLE"
+    status, ack = post_signed(
+        app_url,
+        SECRET,
+        slash(f"can arn:aws:iam::{OWN}:role/reader GetObject s3://reports/{secret}", f"{url}/r/5"),
+        FORM,
+    )
+    assert status == 200
+    messages = fake.wait_for("chat.postMessage", count=2, timeout=60)
+    posted = json.dumps([m.body for m in messages])
+    assert secret not in posted and secret not in ack and "REDACTED" in posted
