@@ -131,6 +131,9 @@ class WatchConfig:
     fix_quiet_minutes: int = 60  # after an applied fix: this long without a denial -> "no denials since the fix"
     visibility_timeout_seconds: int = 120  # SQS: how long a received message is hidden while it is diagnosed
     digest_hour_utc: int | None = None  # a daily digest per channel at this hour (UTC); None: no digest
+    # the buckets the trails deliver their log files to: the only buckets whose objects an S3 event notification
+    # makes watch read (empty: S3 notifications are ignored and counted)
+    trail_buckets: tuple[str, ...] = ()
 
     def channel_for(self, account: str | None, bucket_tags: dict[str, str]) -> str | None:
         """The first route that matches, else the default channel (None: nowhere to post)."""
@@ -250,5 +253,6 @@ def effective(config: Config) -> dict[str, Any]:
             "fix_quiet_minutes": config.watch.fix_quiet_minutes,
             "visibility_timeout_seconds": config.watch.visibility_timeout_seconds,
             "digest_hour_utc": config.watch.digest_hour_utc,
+            "trail_buckets": list(config.watch.trail_buckets),
         },
     }

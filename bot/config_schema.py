@@ -232,6 +232,17 @@ def _queue_url(value: str) -> str:
     return value
 
 
+# S3 User Guide, "General purpose bucket naming rules": 3-63 characters, lowercase letters, digits, dots and
+# hyphens, beginning and ending with a letter or digit.
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _bucket_name(value: str) -> str:
+    if not _BUCKET_NAME.fullmatch(value) or ".." in value:
+        raise ValueError("must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens)")
+    return value
+
+
 def _bucket_tag(value: str) -> str:
     if not _BUCKET_TAG.fullmatch(value):
         raise ValueError("must be KEY=VALUE (a bucket tag, e.g. team=payments)")
@@ -263,6 +274,7 @@ class _Watch(BaseModel):
     fix_quiet_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60)] = 60
     visibility_timeout_seconds: Annotated[int, Field(ge=10, le=43200)] = 120  # SQS's range is 0 to 12 hours
     digest_hour_utc: Annotated[int, Field(ge=0, le=23)] | None = None
+    trail_buckets: list[Annotated[str, AfterValidator(_bucket_name)]] | None = None
 
 
 class _File(BaseModel):
@@ -655,4 +667,5 @@ def _watch_config(w: _Watch | None) -> WatchConfig:
         fix_quiet_minutes=w.fix_quiet_minutes,
         visibility_timeout_seconds=w.visibility_timeout_seconds,
         digest_hour_utc=w.digest_hour_utc,
+        trail_buckets=tuple(w.trail_buckets or ()),
     )

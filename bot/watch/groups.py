@@ -28,9 +28,15 @@ GROUP_TTL_SECONDS = 8 * 24 * 3600
 
 # One event, in one round trip. KEYS: cur (the cause's open group), seen (the event id), dirty.
 # ARGV: a new group id, window (ms), the cause (JSON), the key prefix, event time, session, object ("" none),
-# seen TTL, group TTL. The open group of the cause (or a new one), kept open for another window; the event counted
-# in it unless its id was counted before (then nothing changes). Returns {group, counted (0/1), ts, fix_applied_at}.
+# seen TTL, group TTL. An id counted before changes nothing (no group opened or kept open, whatever the event now
+# says): its group is returned. Otherwise the open group of the cause (or a new one), kept open for another window,
+# with the event counted in it. Returns {group, counted (0/1), ts, fix_applied_at}.
 _EVENT = """
+local prev = redis.call('GET', KEYS[2])
+if prev then
+  local p = redis.call('HMGET', ARGV[4] .. 'grp:' .. prev, 'ts', 'fix_applied_at')
+  return {prev, 0, p[1] or '', p[2] or ''}
+end
 local g = redis.call('GET', KEYS[1])
 if not g then
   g = ARGV[1]

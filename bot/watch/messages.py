@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,15 @@ from urllib.parse import unquote_plus
 
 MAX_BODY = 256 * 1024  # SQS's largest message
 MAX_LOG_BYTES = 64 * 1024 * 1024  # a gunzipped CloudTrail log file (CloudTrail delivers files of a few MB)
+MAX_LOG_OBJECT_BYTES = 16 * 1024 * 1024  # a gzipped log object as stored (its ContentLength), checked before reading
+# Where a trail delivers a log file (CloudTrail User Guide, "Finding your CloudTrail log files" and "CloudTrail log
+# file name format"): [prefix/]AWSLogs/[O-ID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
+# ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE.json.gz. Digest files (CloudTrail-Digest/) and Insights files
+# (CloudTrail-Insight/) are not log files of events.
+CLOUDTRAIL_LOG_KEY = re.compile(
+    r"^(?:[^/]+/)*AWSLogs/(?:o-[a-z0-9]{10,32}/)?(\d{12})/CloudTrail/([a-z0-9-]+)/\d{4}/\d{2}/\d{2}/"
+    r"\1_CloudTrail_\2_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json\.gz$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +109,25 @@ def read_log_file(raw: bytes) -> tuple[Any, ...]:
     if not isinstance(records, list):
         raise ValueError("not a CloudTrail log file (no Records list)")
     return tuple(records)
+
+
+def is_cloudtrail_log_key(key: str) -> bool:
+    """Is the key where a trail writes a log file of events."""
+    return CLOUDTRAIL_LOG_KEY.fullmatch(key) is not None
+
+
+def read_log_stream(body: Any) -> tuple[Any, ...]:
+    """The records of a gzipped CloudTrail log file read from a stream (an S3 object's body), gunzipped at most
+    MAX_LOG_BYTES + 1 bytes: the whole object is never held in memory. Raises ValueError for a file that is not
+    one."""
+    try:
+        with gzip.GzipFile(fileobj=body) as f:
+            raw = f.read(MAX_LOG_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ValueError(f"not a CloudTrail log file (broken gzip: {type(exc).__name__})") from None
+    if len(raw) > MAX_LOG_BYTES:
+        raise ValueError("log file larger than 64 MiB")
+    return read_log_file(raw)
 
 
 def _obj(value: Any) -> dict[str, Any]:

@@ -67,7 +67,8 @@ class WatchEvent:
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    reason: str  # "not-a-denial" | "not-s3-or-kms" | "kms-not-s3" | "malformed" | "no-principal"
+    reason: str  # "not-a-denial" | "not-s3-or-kms" | "kms-not-s3" | "malformed" | "no-principal" | "issuer-mismatch"
+    # | "account-mismatch"
 
 
 def read_event(record: Any) -> WatchEvent | Ignored:
@@ -89,6 +90,10 @@ def read_event(record: Any) -> WatchEvent | Ignored:
     if operation is None:
         return Ignored("kms-not-s3")
     session = fields.principal_arn or ""
+    if not _issuer_is_the_sessions_role(identity, session):
+        return Ignored("issuer-mismatch")
+    if not _recipient_is_a_party(record, identity):
+        return Ignored("account-mismatch")
     caller = _caller(identity, session) or _text(identity.get("invokedBy"))  # an AWS service: its own name
     if not caller and not fields.anonymous:
         return Ignored("no-principal")
@@ -188,6 +193,47 @@ def _s3_request(
         return None, None, None
     b, _, k = arn.resource.partition("/")
     return _KMS_VIA_S3[name], b, k or None
+
+
+def _role_of(arn: str) -> tuple[str, str, str] | None:
+    """(partition, account, role name) of a role ARN (any path) or of an assumed-role session ARN."""
+    parsed = Arn.parse(arn)
+    if parsed is None or not parsed.account:
+        return None
+    if parsed.service == "iam" and parsed.resource.startswith("role/"):
+        return parsed.partition, parsed.account, parsed.resource.rsplit("/", 1)[-1]
+    if parsed.service == "sts" and parsed.resource.startswith("assumed-role/"):
+        parts = parsed.resource.split("/")
+        return (parsed.partition, parsed.account, parts[1]) if len(parts) >= 3 and parts[1] else None
+    return None
+
+
+def _issuer_is_the_sessions_role(identity: dict[str, Any], session: str) -> bool:
+    """A role's session names its role twice: `arn` (arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) and
+    `sessionContext.sessionIssuer.arn` (arn:aws:iam::ACCOUNT:role/PATH/ROLE). The issuer decides the group and the
+    role a fix grants to, so a record where they name different roles or accounts is not taken."""
+    issuer = _obj(_obj(identity.get("sessionContext")).get("sessionIssuer"))
+    if issuer.get("type") != "Role" or "arn" not in issuer:
+        return True
+    named = _role_of(issuer["arn"]) if isinstance(issuer["arn"], str) else None
+    return named is not None and named == _role_of(session)
+
+
+def _recipient_is_a_party(record: dict[str, Any], identity: dict[str, Any]) -> bool:
+    """`recipientAccountId` decides the channel and the account s3why reads. CloudTrail delivers an event to the
+    caller's account and to the resource owner's account (CloudTrail User Guide, "CloudTrail userIdentity element":
+    the recipient may differ from `userIdentity.accountId` in cross-account resource access), so the recipient must
+    be one of the accounts the record names as a party — the caller's (`userIdentity.accountId`) or a resource
+    owner's (`resources[].accountId`) — when it names any."""
+    recipient = record.get("recipientAccountId")
+    if recipient is None:
+        return True
+    parties = {identity.get("accountId")}
+    resources = record.get("resources")
+    for r in resources if isinstance(resources, list) else []:
+        parties.add(_obj(r).get("accountId"))
+    named = {p for p in parties if isinstance(p, str) and p}
+    return not named or recipient in named
 
 
 def _caller(identity: dict[str, Any], session: str) -> str | None:

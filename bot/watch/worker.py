@@ -26,7 +26,7 @@ from bot.config import WatchConfig
 from bot.diagnose import Diagnosis
 from bot.watch import words
 from bot.watch.groups import Cause, GroupStore, Totals
-from bot.watch.messages import LogObject, read_log_file, unpack
+from bot.watch.messages import MAX_LOG_OBJECT_BYTES, LogObject, is_cloudtrail_log_key, read_log_stream, unpack
 from bot.watch.record import Ignored, WatchEvent, read_event
 from bot.watch.slack_out import ChannelPoster
 
@@ -141,17 +141,29 @@ class Watcher:
         stop = stop or threading.Event()
         while not stop.is_set():
             got = self.poll(wait_seconds=1 if once else self.wait_seconds)
-            self.flush(force=False)
-            self.digest()
+            self._guarded(lambda: self.flush(force=False), "update the threads")
+            self._guarded(self.digest, "post the daily digest")
             if once and got == 0:
                 break
+        self._guarded(self._last_flush, "update the threads")
+        return self.summary
+
+    def _last_flush(self) -> None:
         self.flush(force=True)
         for _ in range(3):  # a thread another process was writing to at that moment: once it is done
             if not any("ts" in self.store.fields(g) for g in self.store.dirty()):
                 break
             time.sleep(1)
             self.flush(force=True)
-        return self.summary
+
+    def _guarded(self, step: Callable[[], object], what: str) -> None:
+        """A thread update or digest that fails (Slack refused it, Redis could not be reached) is counted and
+        logged in one line, and the loop goes on: what was not shown stays dirty and is tried again."""
+        try:
+            step()
+        except Exception as exc:
+            self.summary.failed += 1
+            log.warning("could not %s (%s); it will be tried again", what, type(exc).__name__)
 
     def poll(self, *, wait_seconds: int) -> int:
         answer = self.sqs.receive_message(
@@ -193,6 +205,10 @@ class Watcher:
             return True  # it will never be one: delete it, counted
         records = list(found.records)
         for obj in found.log_objects:
+            refused = self._not_a_trail_log(obj)
+            if refused is not None:
+                self.summary.ignore(refused)
+                continue
             try:
                 records.extend(self._log_records(obj))
             except (ClientError, BotoCoreError) as exc:
@@ -204,9 +220,27 @@ class Watcher:
         handled = [self.handle_record(record) for record in records]
         return all(handled)
 
+    def _not_a_trail_log(self, obj: LogObject) -> str | None:
+        """Why an announced object is not read: anyone who can send to the queue can name any object, and watch
+        reads with its own credentials; only log files in a configured trail bucket are read."""
+        if not self.config.trail_buckets:
+            return "s3-notification-no-trail-buckets"
+        if obj.bucket not in self.config.trail_buckets:
+            return "not-a-trail-bucket"
+        if not is_cloudtrail_log_key(obj.key):
+            return "not-a-cloudtrail-log-key"
+        return None
+
     def _log_records(self, obj: LogObject) -> tuple[Any, ...]:
-        raw = self.s3.get_object(Bucket=obj.bucket, Key=obj.key)["Body"].read()
-        return read_log_file(raw)
+        answer = self.s3.get_object(Bucket=obj.bucket, Key=obj.key)
+        body = answer["Body"]
+        try:
+            size = answer.get("ContentLength")
+            if not isinstance(size, int) or size > MAX_LOG_OBJECT_BYTES:
+                raise ValueError(f"log object of {size} bytes: larger than {MAX_LOG_OBJECT_BYTES} (not read)")
+            return read_log_stream(body)
+        finally:
+            body.close()
 
     def handle_record(self, record: Any) -> bool:
         """Count one record's event in its group and see the group posted; False when its group is still
@@ -226,11 +260,21 @@ class Watcher:
         counted = self.store.count(
             cause, event_id=event.event_id, event_time=event.event_time, session=event.session, obj=event.object_arn
         )
+        if not counted.new and not self._unposted_original(counted.group, cause):
+            return True  # a replayed eventID: counted before, nothing to do (whatever the copy now says)
         if not counted.ts:
             return self._post(counted.group, cause, event, d, tags)
-        if counted.fix_applied_at and event.event_time > counted.fix_applied_at:
+        if counted.new and counted.fix_applied_at and event.event_time > counted.fix_applied_at:
             self._after_fix(counted.group, self.store.fields(counted.group), denied_at=event.event_time)
         return True
+
+    def _unposted_original(self, group: str, cause: Cause) -> bool:
+        """A redelivery of an event counted in `group` whose poster died before posting: the group is this very
+        cause, holds events and has no message yet (the redelivery posts it)."""
+        fields = self.store.fields(group)
+        if "ts" in fields or int(fields.get("count") or 0) < 1:
+            return False
+        return bool(fields.get("cause")) and json.loads(fields["cause"]) == cause.to_json()
 
     # --- diagnosis, once per request shape --------------------------------------------------------------------
     def _request_key(self, event: WatchEvent) -> str:
@@ -305,7 +349,13 @@ class Watcher:
             totals = self.store.totals(group)
             if totals.count <= int(fields.get("shown") or 0):
                 continue
-            if not self._show(group, fields, words.tally(totals), wait=force):
+            try:
+                shown = self._show(group, fields, words.tally(totals), wait=force)
+            except Exception:
+                self.store.mark_dirty(group)  # Slack refused it: tried again next time
+                self.store.release("upd", group)
+                raise
+            if not shown:
                 self.store.mark_dirty(group)  # the channel's slot was taken: next time
                 self.store.release("upd", group)
                 continue

@@ -128,3 +128,28 @@ def test_the_four_message_shapes_and_foreign_ones() -> None:
 def test_a_log_object_that_is_not_a_log_file_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="not a CloudTrail log file"):
         read_log_file(b"\x1f\x8b" + b"garbage")
+
+
+def test_a_forged_recipient_account_is_ignored_and_cross_account_is_kept() -> None:
+    forged = record()
+    forged["recipientAccountId"] = "999999999999"  # neither the caller's account nor the bucket owner's
+    assert read_event(forged) == Ignored("account-mismatch")
+    cross = record(account="222222222222")  # a caller from 222222222222 denied on a bucket 123456789012 owns
+    cross["resources"][1]["accountId"] = "123456789012"
+    cross["recipientAccountId"] = "123456789012"  # the bucket owner's copy of the event
+    assert _event(cross).account == "123456789012"
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        "arn:aws:iam::999999999999:role/etl",  # another account
+        "arn:aws:iam::123456789012:role/admin",  # another role
+        "arn:aws:iam::123456789012:user/etl",  # not a role
+        12,
+    ],
+)
+def test_a_session_issuer_that_is_not_the_sessions_role_is_ignored(issuer: object) -> None:
+    rec = record(role="etl")
+    rec["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] = issuer
+    assert read_event(rec) == Ignored("issuer-mismatch")

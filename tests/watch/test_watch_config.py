@@ -32,6 +32,12 @@ def test_the_watch_block_is_read() -> None:
     assert (w.group_window_minutes, w.update_seconds, w.visibility_timeout_seconds) == (90, 30, 120)
 
 
+def test_trail_buckets_are_read_and_absent_by_default() -> None:
+    assert parse_config(GOOD).watch.trail_buckets == ()
+    w = parse_config(GOOD + "  trail_buckets: [org-trail-logs, archive.logs]\n").watch
+    assert w.trail_buckets == ("org-trail-logs", "archive.logs")
+
+
 def test_routes_first_match_then_the_default() -> None:
     w = parse_config(GOOD).watch
     assert w.channel_for("222222222222", {"team": "payments"}) == "C0222222222"
@@ -53,6 +59,8 @@ def test_routes_first_match_then_the_default() -> None:
         ("watch:\n  visibility_timeout_seconds: 99999\n", "S3WHY_CONFIG:2: watch.visibility_timeout_seconds"),
         ("watch:\n  default_channel: general\n", "S3WHY_CONFIG:2: watch.default_channel"),
         ("watch:\n  digest_hour: 9\n", "S3WHY_CONFIG:2: unknown key 'digest_hour' in watch"),
+        ("watch:\n  trail_buckets: [Org-Trail]\n", "S3WHY_CONFIG:2: watch.trail_buckets[0]: must be an S3 bucket"),
+        ("watch:\n  trail_buckets: org-trail\n", "S3WHY_CONFIG:2: watch.trail_buckets"),
     ],
 )
 def test_a_bad_watch_block_names_the_line(text: str, expected: str) -> None:

@@ -21,18 +21,26 @@ def _summary(proc: object) -> dict[str, int]:
     return dict(json.loads(out))
 
 
+LOG_KEY = (
+    "AWSLogs/123456789012/CloudTrail/us-east-1/2026/12/03/123456789012_CloudTrail_us-east-1_20261203T1005Z_a1B2.json.gz"
+)
+TRAILS = WatchConfig(
+    default_channel="C0WATCH", visibility_timeout_seconds=10, update_seconds=1, trail_buckets=("lake-logs",)
+)
+
+
 def test_the_four_shapes_one_cause_one_post_and_its_thread(env: Env) -> None:
     client("s3").put_object(
-        Bucket="lake-logs", Key="AWSLogs/123456789012/CloudTrail/us-east-1/2026/12/03/f.json.gz",
+        Bucket="lake-logs", Key=LOG_KEY,
         Body=gzipped_log(record(session="s4"), record(session="s5", key="raw/b.parquet")),
     )  # fmt: skip
     env.send(
         eventbridge(record(session="s1")),
         json.dumps(record(session="s2")),
         log_file(record(session="s3"), record(error_code=None)),  # a success in a log file: ignored
-        s3_notification("lake-logs", "AWSLogs/123456789012/CloudTrail/us-east-1/2026/12/03/f.json.gz"),
+        s3_notification("lake-logs", LOG_KEY),
     )
-    summary = env.watcher().run(once=True)
+    summary = env.watcher(TRAILS).run(once=True)
     assert summary.events == 5 and summary.posted == 1 and summary.groups == 1
     assert summary.reasons == {"not-a-denial": 1}
     (post,) = env.top_level_posts()
@@ -214,3 +222,65 @@ def test_a_message_that_fails_is_left_for_redelivery_and_the_rest_go_on(env: Env
     time.sleep(10)  # the queue's visibility timeout
     assert w.run(once=True).posted == 2
     assert env.in_queue() == 0
+
+
+def test_a_replayed_event_id_with_other_content_does_nothing(env: Env) -> None:
+    env.send(json.dumps(record(event_id="EVT-1", session="s1")))
+    first = env.watcher().run(once=True)
+    env.send(json.dumps(record(event_id="EVT-1", role="reporter", session="s1")))  # same id, another cause
+    second = env.watcher().run(once=True)
+    assert (first.posted, second.posted, second.groups) == (1, 0, 0)
+    assert len(env.top_level_posts()) == 1
+    assert len(_groups(env)) == 1  # no empty group opened for the copy
+    assert env.in_queue() == 0
+
+
+def test_s3_notifications_read_only_trail_log_files_of_a_bounded_size(env: Env) -> None:
+    s3 = client("s3")
+    s3.put_object(Bucket="pay", Key="hr/payroll-2026.csv", Body=b"secret")
+    s3.put_object(Bucket="lake-logs", Key="AWSLogs/123456789012/notes.json.gz", Body=gzipped_log(record()))
+    s3.put_object(Bucket="lake-logs", Key=LOG_KEY, Body=b"x" * (16 * 1024 * 1024 + 1))
+    read: list[str] = []
+
+    def watcher(config: WatchConfig | None = None) -> Any:
+        w = env.watcher(config)
+        real = type(w.s3).get_object  # the client is shared: spy on the method, not on an earlier spy
+
+        def spy(**kw: Any) -> Any:
+            read.append(kw["Key"])
+            return real(w.s3, **kw)
+
+        w.s3.get_object = spy
+        return w
+
+    env.send(s3_notification("lake-logs", LOG_KEY))
+    assert watcher().run(once=True).reasons == {"s3-notification-no-trail-buckets": 1}  # none configured
+    env.send(
+        s3_notification("pay", "hr/payroll-2026.csv"),
+        s3_notification("lake-logs", "AWSLogs/123456789012/notes.json.gz"),
+    )
+    env.send(s3_notification("lake-logs", LOG_KEY))  # too large: its ContentLength is checked before reading
+    summary = watcher(TRAILS).run(once=True)
+    assert summary.reasons == {"not-a-trail-bucket": 1, "not-a-cloudtrail-log-key": 1, "unreadable-log-object": 1}
+    assert read == [LOG_KEY] and summary.posted == 0
+    assert env.in_queue() == 0
+
+
+def test_slack_refusals_are_counted_and_the_watcher_goes_on(env: Env) -> None:
+    too_long: tuple[int, dict[str, Any], dict[str, str]] = (200, {"ok": False, "error": "msg_too_long"}, {})
+    w = env.watcher()
+    env.send(json.dumps(record(session="s1")))
+    env.fake.fail["chat.postMessage"] = [too_long]  # the post fails: the message stays for redelivery
+    summary = w.run(once=True)
+    assert (summary.failed, summary.posted) == (1, 0) and env.in_queue() == 1
+    time.sleep(10)  # the queue's visibility timeout
+    assert w.run(once=True).posted == 1
+    env.send(json.dumps(record(session="s2")))  # a repeat: shown in the thread, which Slack refuses
+    env.fake.fail["chat.postMessage"] = [too_long] * 5
+    env.fake.fail["chat.update"] = [too_long] * 5
+    before = w.summary.failed
+    summary = w.run(once=True)
+    assert summary.failed > before  # the thread update failed: counted, and run returned
+    assert env.in_queue() == 0
+    (group,) = _groups(env)
+    assert group in env.store().dirty()  # shown at a later flush
