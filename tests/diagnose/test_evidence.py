@@ -185,6 +185,34 @@ def test_an_upload_with_an_acl_is_denied_by_the_boundary_that_denies_put_object_
     assert _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args)["decision"] == "unknown"
 
 
+def test_the_action_aws_names_is_evaluated_as_an_authorization_the_operation_needed() -> None:
+    # AWS's enriched message names s3:PutObjectAcl for a PutObject: the request needed it (an ACL header was
+    # sent) even though the text carries no header; the boundary's Deny on it is the answer, not "unknown".
+    text = (
+        "upload failed: ./report.csv to s3://shared-drop/in/report.csv An error occurred (AccessDenied) when "
+        f"calling the PutObject operation: User: arn:aws:sts::{ACCOUNT}:assumed-role/publisher/run-3 is not "
+        'authorized to perform: s3:PutObjectAcl on resource: "arn:aws:s3:::shared-drop/in/report.csv" with an '
+        "explicit deny in a permissions boundary"
+    )
+    d = _run(text, SNAPSHOTS / "boundary-denies-acl.json")
+    assert d["decision"] == "explicit-deny"
+    assert d["root_causes"][0]["layer"] == "permissions-boundary"
+    checks = {(a["action"], a["decision"]) for a in d["request"]["resolved"]["authorizations"]}
+    assert checks == {("s3:PutObject", "allow"), ("s3:PutObjectAcl", "explicit-deny")}
+
+
+def test_an_action_the_operation_can_never_need_is_not_added() -> None:
+    from bot.s3ops import lookup_operation, possible_authorization
+
+    put, get = lookup_operation("PutObject"), lookup_operation("GetObject")
+    assert put is not None and get is not None
+    assert possible_authorization(put, "S3:putobjecttagging") == "s3:PutObjectTagging"
+    assert possible_authorization(put, "s3:PutObjectLegalHold") == "s3:PutObjectLegalHold"
+    assert possible_authorization(get, "s3:GetObjectVersion") == "s3:GetObjectVersion"
+    assert possible_authorization(get, "s3:PutObjectAcl") is None
+    assert possible_authorization(put, "s3:DeleteObject") is None
+
+
 def test_the_diagnosis_lists_the_failing_authorizations_for_the_fixes() -> None:
     from bot.account.view import account_view
     from bot.diagnose import DiagnoseOptions, diagnose
