@@ -249,3 +249,19 @@ def test_a_statement_s3why_cannot_reproduce_gets_no_fix_it_could_only_pretend_to
     first = d["root_causes"][0]
     assert first["layer"] == "identity" and "the identity-based policies s3why read allow it" in first["summary"]
     assert d["fixes"] == []  # the role already allows it in s3why's view: an Allow added would change nothing
+
+
+def _no_key(data: dict[str, Any]) -> None:
+    del data["target"]["key"]
+    del data["bucket"]["object"]
+
+
+def test_a_fix_for_an_unnamed_key_never_grants_or_verifies_the_stand_in_key(tmp_path: Path) -> None:
+    text = "botocore.exceptions.ClientError: An error occurred (403) when calling the HeadObject operation: Forbidden"
+    args = ("--principal", f"arn:aws:sts::{ACCOUNT}:assumed-role/trainer/job-1")
+    d = _run(text, _with(tmp_path, "boundary-missing-key.json", _no_key), *args)
+    fixes = [f for f in d["fixes"] if f["layer"] == "permissions-boundary"]
+    assert fixes, d["fixes"]
+    assert "s3why-unknown-key" not in json.dumps(d["fixes"])
+    assert "arn:aws:s3:::ml-data/*" in json.dumps(fixes[0])
+    assert fixes[0]["verified"] is False
