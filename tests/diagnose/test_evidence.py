@@ -265,3 +265,16 @@ def test_a_fix_for_an_unnamed_key_never_grants_or_verifies_the_stand_in_key(tmp_
     assert "s3why-unknown-key" not in json.dumps(d["fixes"])
     assert "arn:aws:s3:::ml-data/*" in json.dumps(fixes[0])
     assert fixes[0]["verified"] is False
+
+
+def test_an_unconditional_deny_offers_dropping_the_acl_not_meeting_a_condition() -> None:
+    text = (
+        "upload failed: ./report.csv to s3://shared-drop/in/report.csv An error occurred (AccessDenied) when "
+        "calling the PutObject operation: Access Denied"
+    )
+    args = ("--principal", f"arn:aws:sts::{ACCOUNT}:assumed-role/publisher/run-3", "--context", "s3:x-amz-acl=private")
+    d = _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args)
+    (deny,) = [f for f in d["fixes"] if f["id"] == "explicit-deny"]
+    assert "without an ACL" in json.dumps(deny)
+    report = " ".join(_run(text, SNAPSHOTS / "boundary-denies-acl.json", *args, as_json=False).split())
+    assert "Meet its condition" not in report and "no condition to meet" in report
