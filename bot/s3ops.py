@@ -396,6 +396,25 @@ def required_authorizations(spec: OperationSpec, ctx: dict[str, tuple[str, ...]]
     return tuple(dict.fromkeys(out))
 
 
+# Every header that asks for an extra authorization, set: what an operation may need beyond its own action.
+_EVERY_HEADER: dict[str, tuple[str, ...]] = {
+    "versionid": ("v",),
+    "x-amz-acl": ("public-read",),
+    "x-amz-tagging": ("k=v",),
+    "x-amz-object-lock-mode": ("GOVERNANCE",),
+    "x-amz-object-lock-legal-hold": ("ON",),
+    "x-amz-bucket-object-lock-enabled": ("true",),
+    "x-amz-copy-source": ("b/k",),
+}
+
+
+def possible_authorization(spec: OperationSpec, action: str) -> str | None:
+    """`action` spelled as S3 does when `spec` may need it on its target (with some header), else None."""
+    candidates = {r.action for r in required_authorizations(spec, _EVERY_HEADER) if r.on == TARGET}
+    candidates |= set(spec.actions_for()) | set(spec.actions_for(versioned=True))
+    return next((a for a in sorted(candidates) if a.lower() == action.lower()), None)
+
+
 def copy_source(ctx: dict[str, tuple[str, ...]]) -> tuple[str, str, str | None] | None:
     """(bucket, key, version id) of a copy's `x-amz-copy-source` (`bucket/key[?versionId=...]`), or None."""
     from urllib.parse import unquote

@@ -28,6 +28,7 @@ from bot.s3ops import (
     account_level_action,
     copy_source,
     lookup_operation,
+    possible_authorization,
     required_authorizations,
 )
 
@@ -180,6 +181,11 @@ def authorize(
     bucket = view.bucket
     owner = bucket.account if bucket else None
     required = required_authorizations(spec, options.context)
+    named = possible_authorization(spec, req.action) if req.action else None
+    if named is not None and named not in {r.action for r in required if r.on == TARGET}:
+        # AWS's message names the authorization that failed: the request needed it (e.g. it sent an ACL header).
+        why = f"needed: AWS's message names {named}, which {spec.operation} needs when the request asks for it"
+        required = (*required, RequiredAuthorization(named, TARGET, why))
     actions = tuple(r.action for r in required if r.on == TARGET)
     if spec.resource is ResourceKind.ACCOUNT or bucket is None:
         resource = "*"

@@ -181,7 +181,7 @@ def propose_fixes(
                         request_changes(cause, c),
                         entry.title,
                         explanation,
-                        entry.never_automatic,
+                        _never_automatic(entry.never_automatic, cause),
                         "not fixed automatically",
                     )
                 )
@@ -258,3 +258,10 @@ def scope_lines(fix: Fix) -> list[str]:
         if s.workload:
             out.append(f"    {s.workload}")
     return out
+
+
+def _never_automatic(note: str, cause: RootCause) -> str:
+    """The catalogue's note; a Deny without a Condition has no condition the request could meet."""
+    if cause.kind == "explicit" and "Condition" not in (cause.evidence.get("statement") or {}):
+        return note.replace("Meet its condition instead, or", "It has no condition to meet: avoid what it denies, or")
+    return note

@@ -91,6 +91,14 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
     acl = cause.evidence.get("request_acl")
     if layer in ("block-public-access", "object-ownership") and acl:
         out.append(_change([wording.layers[layer]], {"s3:x-amz-acl": None}))
+    unconditional = cause.kind == "explicit" and "Condition" not in (cause.evidence.get("statement") or {})
+    acl_denied = cause.evidence.get("action") == "s3:PutObjectAcl"
+    if unconditional and acl_denied and parameter_for(c.req.operation, "s3:x-amz-acl") is not None:
+        text = (
+            "Send the request without an ACL (no --acl, no x-amz-acl or x-amz-grant-* header): the Deny is on "
+            "s3:PutObjectAcl, which only an ACL in the request asks for"
+        )
+        out.append(_change([text], {"s3:x-amz-acl": None}))
     if layer == "requester-pays":
         out.append(_change([wording.layers[layer]], {"x-amz-request-payer": "requester"}))
     if layer == "presigned-url":

@@ -65,6 +65,11 @@ def scopes_for(
     not given) and bucket; anything else (a bucket-level action, an account-level one) has exactly one scope, the
     resource itself. A workload at the bucket's root (prefix "" or None) gets bucket and object.
     """
+    from bot.diagnose.resolve import UNKNOWN_KEY
+
+    if bucket and key is None and resource == s3_arn(bucket, UNKNOWN_KEY):
+        # The key is not known: evaluated on a stand-in, which never reaches a Resource. The bucket's objects.
+        return (Scope(BUCKET, f"arn:aws:s3:::{literal(bucket)}/*", ""),)
     if not bucket or key is None or resource != s3_arn(bucket, key):
         return (Scope(EXACT, _arn_literal(resource)),)
     head = f"arn:aws:s3:::{literal(bucket)}/"

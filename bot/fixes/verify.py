@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.arn import Arn, s3_arn
 from bot.diagnose import Diagnosis
+from bot.diagnose.resolve import UNKNOWN_KEY
 from bot.fixes.context import (
     FixContext,
     account_of,
@@ -297,7 +298,14 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: FixContext, automatic: list
         workload = "the next object of the same workload would still be denied (this scope covers one object)"
     choice.workload = workload
     choice.verified = gone and allowed and not changed
-    if not choice.verified:
+    stand_in = c.req.key is None and c.resource.endswith("/" + UNKNOWN_KEY)
+    if choice.verified and stand_in:
+        choice.verified = False
+        choice.reason = (
+            "the text names no key, so s3why could only try it on a stand-in key; give the key (--key) to verify "
+            "it on the real object"
+        )
+    elif not choice.verified:
         if not allowed:
             choice.reason = why
         elif not gone:

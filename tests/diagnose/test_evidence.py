@@ -185,6 +185,34 @@ def test_an_upload_with_an_acl_is_denied_by_the_boundary_that_denies_put_object_
     assert _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args)["decision"] == "unknown"
 
 
+def test_the_action_aws_names_is_evaluated_as_an_authorization_the_operation_needed() -> None:
+    # AWS's enriched message names s3:PutObjectAcl for a PutObject: the request needed it (an ACL header was
+    # sent) even though the text carries no header; the boundary's Deny on it is the answer, not "unknown".
+    text = (
+        "upload failed: ./report.csv to s3://shared-drop/in/report.csv An error occurred (AccessDenied) when "
+        f"calling the PutObject operation: User: arn:aws:sts::{ACCOUNT}:assumed-role/publisher/run-3 is not "
+        'authorized to perform: s3:PutObjectAcl on resource: "arn:aws:s3:::shared-drop/in/report.csv" with an '
+        "explicit deny in a permissions boundary"
+    )
+    d = _run(text, SNAPSHOTS / "boundary-denies-acl.json")
+    assert d["decision"] == "explicit-deny"
+    assert d["root_causes"][0]["layer"] == "permissions-boundary"
+    checks = {(a["action"], a["decision"]) for a in d["request"]["resolved"]["authorizations"]}
+    assert checks == {("s3:PutObject", "allow"), ("s3:PutObjectAcl", "explicit-deny")}
+
+
+def test_an_action_the_operation_can_never_need_is_not_added() -> None:
+    from bot.s3ops import lookup_operation, possible_authorization
+
+    put, get = lookup_operation("PutObject"), lookup_operation("GetObject")
+    assert put is not None and get is not None
+    assert possible_authorization(put, "S3:putobjecttagging") == "s3:PutObjectTagging"
+    assert possible_authorization(put, "s3:PutObjectLegalHold") == "s3:PutObjectLegalHold"
+    assert possible_authorization(get, "s3:GetObjectVersion") == "s3:GetObjectVersion"
+    assert possible_authorization(get, "s3:PutObjectAcl") is None
+    assert possible_authorization(put, "s3:DeleteObject") is None
+
+
 def test_the_diagnosis_lists_the_failing_authorizations_for_the_fixes() -> None:
     from bot.account.view import account_view
     from bot.diagnose import DiagnoseOptions, diagnose
@@ -221,3 +249,32 @@ def test_a_statement_s3why_cannot_reproduce_gets_no_fix_it_could_only_pretend_to
     first = d["root_causes"][0]
     assert first["layer"] == "identity" and "the identity-based policies s3why read allow it" in first["summary"]
     assert d["fixes"] == []  # the role already allows it in s3why's view: an Allow added would change nothing
+
+
+def _no_key(data: dict[str, Any]) -> None:
+    del data["target"]["key"]
+    del data["bucket"]["object"]
+
+
+def test_a_fix_for_an_unnamed_key_never_grants_or_verifies_the_stand_in_key(tmp_path: Path) -> None:
+    text = "botocore.exceptions.ClientError: An error occurred (403) when calling the HeadObject operation: Forbidden"
+    args = ("--principal", f"arn:aws:sts::{ACCOUNT}:assumed-role/trainer/job-1")
+    d = _run(text, _with(tmp_path, "boundary-missing-key.json", _no_key), *args)
+    fixes = [f for f in d["fixes"] if f["layer"] == "permissions-boundary"]
+    assert fixes, d["fixes"]
+    assert "s3why-unknown-key" not in json.dumps(d["fixes"])
+    assert "arn:aws:s3:::ml-data/*" in json.dumps(fixes[0])
+    assert fixes[0]["verified"] is False
+
+
+def test_an_unconditional_deny_offers_dropping_the_acl_not_meeting_a_condition() -> None:
+    text = (
+        "upload failed: ./report.csv to s3://shared-drop/in/report.csv An error occurred (AccessDenied) when "
+        "calling the PutObject operation: Access Denied"
+    )
+    args = ("--principal", f"arn:aws:sts::{ACCOUNT}:assumed-role/publisher/run-3", "--context", "s3:x-amz-acl=private")
+    d = _run(text, SNAPSHOTS / "boundary-denies-acl.json", *args)
+    (deny,) = [f for f in d["fixes"] if f["id"] == "explicit-deny"]
+    assert "without an ACL" in json.dumps(deny)
+    report = " ".join(_run(text, SNAPSHOTS / "boundary-denies-acl.json", *args, as_json=False).split())
+    assert "Meet its condition" not in report and "no condition to meet" in report
