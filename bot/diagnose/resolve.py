@@ -39,7 +39,7 @@ def operation_of(req: DeniedRequest) -> OperationSpec | None:
     """The operation the text names, or the one its IAM action maps to; None when neither is known."""
     if req.operation:
         spec = lookup_operation(req.operation)
-        if spec is not None:
+        if spec is not None and not _names_another_operation(spec, req.action):
             return spec
     if req.action and req.action.lower().startswith("s3:"):
         for spec in S3_OPERATIONS.values():
@@ -56,6 +56,18 @@ def operation_of(req: DeniedRequest) -> OperationSpec | None:
         # Resource "*" (s3:PutAccountPublicAccessBlock, s3:ListAccessPoints, ...): an account-level request.
         return account_level_action(req.action)
     return None
+
+
+def _names_another_operation(spec: OperationSpec, action: str | None) -> bool:
+    """True when the S3 action AWS's message names is one `spec` can never need, while it is itself an
+    account-level action: the operation's name then belongs to another API (S3 Control's PutPublicAccessBlock is
+    s3:PutAccountPublicAccessBlock on Resource "*", S3's is s3:PutBucketPublicAccessBlock on a bucket), and the
+    action AWS authorized decides which."""
+    if not action or not action.lower().startswith("s3:"):
+        return False
+    if possible_authorization(spec, action) is not None or action.lower() in {a.lower() for a in spec.source_actions}:
+        return False
+    return account_level_action(action) is not None
 
 
 def _org_policies(view: AccountView, which: str, kind: str, account: str | None, reader: PolicyReader) -> Any:

@@ -278,3 +278,23 @@ def test_an_unconditional_deny_offers_dropping_the_acl_not_meeting_a_condition()
     assert "without an ACL" in json.dumps(deny)
     report = " ".join(_run(text, SNAPSHOTS / "boundary-denies-acl.json", *args, as_json=False).split())
     assert "Meet its condition" not in report and "no condition to meet" in report
+
+
+def test_an_operation_name_of_another_api_yields_to_the_account_level_action_aws_names() -> None:
+    """S3 Control's PutPublicAccessBlock authorizes s3:PutAccountPublicAccessBlock on Resource "*"; S3's own
+    operation of that name is a bucket request. The action in AWS's message decides which API it was."""
+    from bot.diagnose.resolve import operation_of
+    from bot.parse import parse_text
+
+    text = (
+        "Error occurred while PutPublicAccessBlock on account 333344445555: AccessDenied: User: "
+        "arn:aws:sts::333344445555:assumed-role/deployer/s is not authorized to perform: "
+        's3:PutAccountPublicAccessBlock on resource: "*" with an explicit deny in a service control policy'
+    )
+    req = parse_text(text).requests[0]
+    spec = operation_of(req)
+    assert spec is not None and spec.primary_action == "s3:PutAccountPublicAccessBlock"
+    # the same operation name with the bucket-level action stays the bucket operation
+    bucket_req = parse_text(text.replace("s3:PutAccountPublicAccessBlock", "s3:PutBucketPublicAccessBlock")).requests[0]
+    bucket_spec = operation_of(bucket_req)
+    assert bucket_spec is not None and bucket_spec.primary_action == "s3:PutBucketPublicAccessBlock"
