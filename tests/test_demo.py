@@ -173,3 +173,13 @@ def test_demo_slack_instructions_lead_to_the_answer() -> None:
         _, stderr = proc.communicate(timeout=20)
         server.shutdown()
     assert "HTTP/1.1" not in stderr and "gave `client` as well" not in stderr
+
+
+def test_the_table_does_not_show_a_missing_key_as_allowed() -> None:
+    """Granting s3:ListBucket for a missing key turns 403 into 404 NoSuchKey: the request still fails."""
+    from bot.demo.run import Row, _table
+
+    row = Row("missing object", "object-missing", "object-missing", "The object does not exist", True, "applied",
+              "object-missing")  # fmt: skip
+    last = _table([row]).splitlines()[-1]
+    assert "404 NoSuchKey" in last and "allow" not in last
