@@ -60,12 +60,34 @@ def test_the_demo_prints_reports_and_a_summary_table() -> None:
         capture_output=True, text=True, env=_env(), timeout=120,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "Root cause [kms" in out.stdout and "Layers" in out.stdout
+    # By default: the error pasted and a compact answer (headline, root cause, the fix), then the table.
+    assert "pasted: download failed" in out.stdout and "answer: DENIED" in out.stdout
+    assert "cause:  [kms]" in out.stdout and "fix:    Allow the principal to use the KMS key" in out.stdout
+    assert "Root cause [kms" not in out.stdout and "Layers" not in out.stdout
     assert "scenario" in out.stdout and "1 of 1 setups handled" in out.stdout
+    assert all(len(line) <= 100 for line in out.stdout.splitlines()), out.stdout
     assert "HTTP/1.1" not in out.stderr and "werkzeug" not in out.stderr
     assert [line for line in out.stderr.splitlines() if not PROGRESS.match(line)] == [
         line for line in out.stderr.splitlines() if line.startswith("s3why demo: 1 setup in")
     ]
+
+
+def test_demo_full_prints_the_whole_reports() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--full", "--scenario", "KMS key policy not granting"],
+        capture_output=True, text=True, env=_env(), timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Root cause [kms" in out.stdout and "Layers" in out.stdout and "pasted: " not in out.stdout
+
+
+def test_the_table_fits_100_columns() -> None:
+    from bot.demo.run import Row, _table
+
+    rows = [Row("x" * 80, "session-policy", "permissions-boundary", "f" * 80, True, "request change", "explicit-deny")]
+    lines = _table(rows).splitlines()
+    assert all(len(line) <= 100 for line in lines) and lines[-1].startswith("x" * 20)
+    assert "…" in lines[-1]
 
 
 def test_setups_run_in_parallel_workers_report_in_their_own_order() -> None:
