@@ -91,7 +91,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     if args.slack:
         return run_demo_slack(only=args.scenario, port=args.port)
-    return run_demo(only=args.scenario, as_json=args.json)
+    return run_demo(only=args.scenario, as_json=args.json, full=args.full)
 
 
 def _cmd_config_check(args: argparse.Namespace) -> int:
@@ -190,6 +190,7 @@ def _audit_arguments(p: argparse.ArgumentParser) -> None:
 def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", help="only the scenarios whose name contains this")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--full", action="store_true", help="print each setup's full report (default: a compact answer)")
     p.add_argument(
         "--slack",
         action="store_true",

@@ -394,6 +394,19 @@ def result_text(result: EvaluationResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _assumed_owner_note(request: AuthzRequest) -> str:
+    """One line for standard error: the resource owner the evaluation assumed, and where it came from."""
+    owner = request.owner_account
+    arn = Arn.parse(request.resource)
+    if arn is not None and arn.account:
+        source = "the resource ARN's account"
+    else:
+        source = "the principal's account: the resource ARN names none"
+    if owner is None:
+        return "s3why: no --resource-owner given and none could be assumed; give --resource-owner ACCOUNT"
+    return f"s3why: assumed resource owner {owner} ({source}); give --resource-owner ACCOUNT to change it"
+
+
 def run_simulate(args: argparse.Namespace) -> int:
     if args.cases:
         raw = _read_json(args.cases, "cases file")
@@ -411,6 +424,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         end_batch(0)  # the s3why process exits here, without freeing the batch value by value
         return 0
     request, policies = _case_from_flags(args)
+    if args.resource_owner is None:
+        print(_assumed_owner_note(request), file=sys.stderr)
     result = evaluate(request, policies)
     sys.stdout.write(dumps(result.to_json()) + "\n" if args.json else result_text(result))
     return 0

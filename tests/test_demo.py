@@ -60,12 +60,34 @@ def test_the_demo_prints_reports_and_a_summary_table() -> None:
         capture_output=True, text=True, env=_env(), timeout=120,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "Root cause [kms" in out.stdout and "Layers" in out.stdout
+    # By default: the error pasted and a compact answer (headline, root cause, the fix), then the table.
+    assert "pasted: download failed" in out.stdout and "answer: DENIED" in out.stdout
+    assert "cause:  [kms]" in out.stdout and "fix:    Allow the principal to use the KMS key" in out.stdout
+    assert "Root cause [kms" not in out.stdout and "Layers" not in out.stdout
     assert "scenario" in out.stdout and "1 of 1 setups handled" in out.stdout
+    assert all(len(line) <= 100 for line in out.stdout.splitlines()), out.stdout
     assert "HTTP/1.1" not in out.stderr and "werkzeug" not in out.stderr
     assert [line for line in out.stderr.splitlines() if not PROGRESS.match(line)] == [
         line for line in out.stderr.splitlines() if line.startswith("s3why demo: 1 setup in")
     ]
+
+
+def test_demo_full_prints_the_whole_reports() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--full", "--scenario", "KMS key policy not granting"],
+        capture_output=True, text=True, env=_env(), timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "Root cause [kms" in out.stdout and "Layers" in out.stdout and "pasted: " not in out.stdout
+
+
+def test_the_table_fits_100_columns() -> None:
+    from bot.demo.run import Row, _table
+
+    rows = [Row("x" * 80, "session-policy", "permissions-boundary", "f" * 80, True, "request change", "explicit-deny")]
+    lines = _table(rows).splitlines()
+    assert all(len(line) <= 100 for line in lines) and lines[-1].startswith("x" * 20)
+    assert "…" in lines[-1]
 
 
 def test_setups_run_in_parallel_workers_report_in_their_own_order() -> None:
@@ -82,7 +104,7 @@ def test_setups_run_in_parallel_workers_report_in_their_own_order() -> None:
     kms = [s.name for s in SCENARIOS if "kms" in s.name.lower()]
     assert len(kms) >= 3
     for out in runs.values():
-        titles = [line for line in out.stdout.splitlines() if line in kms]
+        titles = [line.removeprefix("== ") for line in out.stdout.splitlines() if line.removeprefix("== ") in kms]
         assert titles == kms  # the reports in the setups' order, whatever finished first
         assert f"{len(kms)} of {len(kms)} setups handled" in out.stdout
     table = [out.stdout[out.stdout.index("scenario  ") :] for out in runs.values()]
@@ -173,3 +195,13 @@ def test_demo_slack_instructions_lead_to_the_answer() -> None:
         _, stderr = proc.communicate(timeout=20)
         server.shutdown()
     assert "HTTP/1.1" not in stderr and "gave `client` as well" not in stderr
+
+
+def test_the_table_does_not_show_a_missing_key_as_allowed() -> None:
+    """Granting s3:ListBucket for a missing key turns 403 into 404 NoSuchKey: the request still fails."""
+    from bot.demo.run import Row, _table
+
+    row = Row("missing object", "object-missing", "object-missing", "The object does not exist", True, "applied",
+              "object-missing")  # fmt: skip
+    last = _table([row]).splitlines()[-1]
+    assert "404 NoSuchKey" in last and "allow" not in last

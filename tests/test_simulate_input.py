@@ -151,3 +151,22 @@ def test_the_text_output_says_the_decision_once(tmp_path: Path) -> None:
     denied = simulate("--principal", ROLE, "--action", "s3:GetObject", "--resource", OBJ)
     first = denied.stdout.splitlines()[0]
     assert first.startswith("Decision: implicit-deny — ") and first.count("implicit-deny") == 1, first
+
+
+def test_simulate_says_which_resource_owner_it_assumed(tmp_path: Path) -> None:
+    """Without --resource-owner the owner is assumed (CONTRACT.md): said once on standard error, never in --json."""
+    policy = tmp_path / "p.json"
+    policy.write_text(json.dumps(POLICY))
+    base = ("--principal", ROLE, "--action", "s3:GetObject", "--identity-policy", str(policy), "--json")
+    s3 = simulate(*base, "--resource", OBJ)  # S3 ARNs carry no account: the principal's
+    assert s3.returncode == 0 and json.loads(s3.stdout)["decision"] == "allow"
+    assert s3.stderr.strip().splitlines() == [
+        "s3why: assumed resource owner 111122223333 (the principal's account: the resource ARN names none); "
+        "give --resource-owner ACCOUNT to change it"
+    ]
+    key = simulate(*base, "--resource", "arn:aws:kms:us-east-1:444455556666:key/k1")  # the ARN's account
+    assert key.returncode == 0 and json.loads(key.stdout)["decision"]
+    assert "assumed resource owner 444455556666 (the resource ARN's account)" in key.stderr
+    assert len(key.stderr.strip().splitlines()) == 1
+    given = simulate(*base, "--resource", OBJ, "--resource-owner", "444455556666")
+    assert given.returncode == 0 and given.stderr == ""

@@ -23,13 +23,14 @@ from bot.cache import MemoryCache, NoCache
 from bot.demo.emulator import OTHER, OWN, client, emulated_aws, session_in, start_emulated_aws
 from bot.demo.scenarios import SCENARIOS, Scenario
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
-from bot.diagnose.render import diagnosis_text
+from bot.diagnose.render import diagnosis_text, headline
 from bot.errors import UsageError
 from bot.noise import quiet_third_party
 from bot.parse import parse_text
 from bot.pipeline import Source, diagnose_and_fix, request_target
 
 WRITE_ROLE = "s3why-write"
+TABLE_WIDTH = 100
 DEMO_APPROVER = "U0DEMO"
 
 
@@ -64,6 +65,7 @@ def run_demo(
     *,
     only: str | None = None,
     as_json: bool = False,
+    full: bool = False,
     out: TextIO = sys.stdout,
     progress: TextIO | None = sys.stderr,
     workers: int | None = None,
@@ -104,14 +106,14 @@ def run_demo(
     if count == 1:
         with emulated_aws():
             for n, index in enumerate(indices):
-                finished(n, *_run_setup(index))
+                finished(n, *_run_setup(index, full))
             iac = _run_iac() if with_iac else ""
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from multiprocessing import get_context
 
         with ProcessPoolExecutor(count, mp_context=get_context("spawn"), initializer=_start_worker) as pool:
-            futures = {pool.submit(_run_setup, index): n for n, index in enumerate(indices)}
+            futures = {pool.submit(_run_setup, index, full): n for n, index in enumerate(indices)}
             iac_future = pool.submit(_run_iac) if with_iac else None
             for future in as_completed(futures):
                 finished(futures[future], *future.result())
@@ -127,10 +129,10 @@ def run_demo(
     out.write("\n" + _table(done_rows) + "\n")
     fixed = sum(_fixed(r) for r in done_rows)
     out.write(
-        f"\n{fixed} of {len(done_rows)} setups handled as a senior engineer would: the right layer named, and the fix\n"
-        "applied to the emulated account (policies), verified on the changed request (request-side changes), or\n"
-        "explained (what s3why never changes on its own: explicit denies, SCPs and RCPs, Block Public Access,\n"
-        "Object Ownership, Object Lock, session policies).\n"
+        f"\n{fixed} of {len(done_rows)} setups handled as a senior engineer would: the right layer named, and the\n"
+        "fix applied to the emulated account (policies), verified on the changed request (request-side\n"
+        "changes), or explained (what s3why never changes on its own: explicit denies, SCPs and RCPs, Block\n"
+        "Public Access, Object Ownership, Object Lock, session policies).\n"
     )
     return 0 if fixed == len(done_rows) else 1
 
@@ -147,16 +149,37 @@ def _reset_emulator() -> None:
     urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=10).read()
 
 
-def _run_setup(index: int) -> tuple[Row, str, float]:
-    """One setup on an emptied emulator: its row, its report, and how long it took (seconds)."""
+def _run_setup(index: int, full: bool = False) -> tuple[Row, str, float]:
+    """One setup on an emptied emulator: its row, its report (`full`: the whole report, else the error pasted
+    and a compact answer), and how long it took (seconds)."""
     began = time.monotonic()
     _reset_emulator()
     sc = SCENARIOS[index]
-    diagnosis, row = _one(sc)
-    report = f"\n{'=' * 100}\n{sc.name}\n{'=' * 100}\n{diagnosis_text(diagnosis)}\n"
+    pasted: list[str] = []
+    diagnosis, row = _one(sc, pasted)
+    if full:
+        report = f"\n{'=' * 100}\n{sc.name}\n{'=' * 100}\n{diagnosis_text(diagnosis)}\n"
+    else:
+        report = f"\n== {sc.name}\n" + _compact(diagnosis, pasted[0] if pasted else "")
     after = _AFTER_WORDS.get(row.after, row.after)
     report += f"=> {row.applied}; the request after the fix: {after}\n"
     return row, report, time.monotonic() - began
+
+
+def _short(text: str, width: int = 96) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _compact(d: Diagnosis, pasted: str) -> str:
+    """The error pasted (two lines at most, shortened) and the answer: headline, root cause, the fix in a line."""
+    lines = [line.strip() for line in pasted.splitlines() if line.strip()]
+    out = [_short("pasted: " + lines[0])] if lines else []
+    out += [_short("        " + lines[1] + (" …" if len(lines) > 2 else ""))] if len(lines) > 1 else []
+    out.append(_short("answer: " + headline(d)))
+    if d.root_causes:
+        out.append(_short(f"cause:  [{d.root_causes[0].layer.value}] {d.root_causes[0].summary}"))
+    out.append(_short("fix:    " + (d.fixes[0].title if d.fixes else "none proposed")))
+    return "\n".join(out) + "\n"
 
 
 def _run_iac() -> str:
@@ -224,13 +247,15 @@ def _fixed(r: Row) -> bool:
     return r.ok
 
 
-def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
+def _one(sc: Scenario, pasted: list[str] | None = None) -> tuple[Diagnosis, Row]:
     names = sc.seed()
     for session in (None, session_in(OTHER)):
         client("iam", session=session).create_role(RoleName=WRITE_ROLE, AssumeRolePolicyDocument="{}")
     config = sc.config(names, write_role=WRITE_ROLE, approvers=(DEMO_APPROVER,))
     sessions = SessionProvider(config, client_hook=sc.client_hook(names))
     text, principal, context = sc.formatted(names)
+    if pasted is not None:
+        pasted.append(text)
     parsed = parse_text(text)
     req = parsed.requests[0]
     options = DiagnoseOptions(principal=principal, context=context, session_policy=sc.session_policy)
@@ -272,16 +297,34 @@ def _one(sc: Scenario) -> tuple[Diagnosis, Row]:
     return diagnosis, row(fix.title, True, "applied", "object-missing" if missing else after.decision)
 
 
+def _after_cell(after: str) -> str:
+    """The table's "after": an authorized request for a key that is not there still fails, with 404 NoSuchKey."""
+    return "404 NoSuchKey" if after == "object-missing" else after
+
+
 def _table(rows: list[Row]) -> str:
-    head = ("scenario", "denied by", "fix", "verified", "done", "after", "")
+    # The fix is in each setup's answer above; the table keeps what fits 100 columns.
+    head = ("scenario", "denied by", "verified", "done", "after", "")
     body = [
-        (r.scenario, r.denied_by, r.fix, "yes" if r.verified else "no", r.applied, r.after, "ok" if r.ok else "WRONG")
+        (
+            r.scenario,
+            r.denied_by,
+            "yes" if r.verified else "no",
+            r.applied,
+            _after_cell(r.after),
+            "ok" if r.ok else "WRONG",
+        )
         for r in rows
     ]
-    widths = [min(max(len(str(x[i])) for x in [head, *body]), 48) for i in range(len(head))]
+    widths = [max(len(str(x[i])) for x in [head, *body]) for i in range(len(head))]
+    # 100 columns: the scenario takes what the short columns leave, shortened with "…".
+    widths[0] = min(widths[0], TABLE_WIDTH - 2 * (len(head) - 1) - sum(widths[1:]))
+
+    def cell(text: str, width: int) -> str:
+        return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
 
     def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(str(c)[: widths[i]].ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
+        return "  ".join(cell(str(c), widths[i]) for i, c in enumerate(cells)).rstrip()
 
     return "\n".join([line(head), line(tuple("-" * w for w in widths)), *(line(b) for b in body)])
 
