@@ -112,7 +112,8 @@ def template_values(c: FixContext, cause: RootCause, entry: Remediation, scope: 
 def access_point_resource(c: FixContext, scope: Scope | None = None) -> str:
     """The access point ARN the request was evaluated on (its object form for object operations), to the scope."""
     ap = c.snapshot.get("access_point") or {}
-    arn = str(ap.get("arn") or "")
+    # the access point's own ARN: a request's resource may be its object form (`.../accesspoint/NAME/object/KEY`)
+    arn = str(ap.get("arn") or "").split("/object/", 1)[0]
     if not arn:
         return scope.pattern if scope is not None else arn_literal(c.resource)
     if not c.req.key:
