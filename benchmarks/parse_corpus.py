@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.parse import parse_text
+from bot.parse.model import REQUEST_KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "tests" / "parse" / "corpus"
@@ -38,23 +39,7 @@ HISTORY_FILE = CORPUS_DIR / "HISTORY.md"
 README_FILE = ROOT / "README.md"
 
 # CONTRACT's `s3why parse --json` keys a corpus case may state (source_format is s3why's own label, not scored).
-SCORED_FIELDS: tuple[str, ...] = (
-    "service",
-    "error_code",
-    "http_status",
-    "operation",
-    "action",
-    "bucket",
-    "key",
-    "principal_arn",
-    "resource_arn",
-    "deny_kind",
-    "policy_type",
-    "request_id",
-    "region",
-    "policy_arn",
-    "authorization_id",
-)
+SCORED_FIELDS: tuple[str, ...] = REQUEST_KEYS[REQUEST_KEYS.index("service") : REQUEST_KEYS.index("reason")]
 
 TARGET_STATED_RATE = 0.97
 TARGET_WRONG_WHEN_SILENT_RATE = 0.01
