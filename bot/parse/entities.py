@@ -101,7 +101,8 @@ class Mention:
     """One entity at a position (characters into the flattened text)."""
 
     pos: int
-    kind: str  # "operation" | "suggested" (in a tool's words: candidates) | "action" | "iac" | "code"
+    # "operation" | "phrased" (a tool's words that leave one) | "suggested" (candidates) | "action" | "iac" | "code"
+    kind: str
     service: str = ""
     name: str = ""
     candidates: tuple[str, ...] = ()
@@ -149,7 +150,21 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
             canon = canonical_operation(name.replace("_", "").replace("-", ""))
             if canon is not None and canon in SDK_ALIASES and name not in _NOT_CALLS:
                 return "operation", "s3", SDK_ALIASES[canon]
-    return None
+    named_after = _noun_verb_call(last)
+    return ("operation", "s3", named_after) if named_after is not None else None
+
+
+def _noun_verb_call(name: str) -> str | None:
+    """A method named noun first, verb last (minio-go's `BucketExists`, `ObjectExists`): the one S3 operation with
+    those nouns and the API verb the English verb stands for (exists -> Head), else None."""
+    words = vocab.words_of(name)
+    # The verb in its third-person form (`Exists`): a noun-first name ending in a bare verb is a thing
+    # (`ObjectStore`), not a call.
+    if len(words) < 2 or not name[:1].isupper() or not words[-1].endswith("s") or words[-1] in vocab.SYNONYMS:
+        return None
+    verbs = {v.lower() for v in vocab.verb_class(words[-1])}
+    fits = [o for o in vocab.phrase_operations().exact.get(words[:-1], ()) if vocab.words_of(o)[0] in verbs]
+    return fits[0] if len(fits) == 1 else None
 
 
 _NOT_CALLS = frozenset({"upload", "Upload", "download", "Download"})
@@ -187,14 +202,6 @@ def mentions(flat: str) -> list[Mention]:
 # Words between a verb and its nouns that name nothing: "putting S3 Bucket (name) Policy", "get the object".
 _FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my", "this", "that", "its", "to", "from"})
 _PHRASE_END = frozenset(":,.;!?")
-
-
-@lru_cache(maxsize=1)
-def _phrase_verbs() -> frozenset[str]:
-    stated, _ = vocab.phrase_operations()
-    return frozenset({k[0] for k in stated} | set(vocab.SYNONYMS))
-
-
 _PHRASE_WINDOW = 400  # characters either side of the error
 # A run of letters: each is checked against the verbs (a set lookup is cheaper than a regex alternation of them).
 _LETTERS = re.compile(r"[A-Za-z]{3,40}")
@@ -208,25 +215,60 @@ def _phrase_nouns(after: str) -> list[str]:
             if raw[-1] in _PHRASE_END:
                 break
             continue
-        word = raw.rstrip(":,.;!?)")
+        word = raw.rstrip(":,.;!?)*_`'\"")
         if not word.isalpha():
             break
-        nouns.append(word.lower())
+        low = word.lower()
+        nouns.append(vocab.NOUN_SYNONYMS.get(low, low))
         if raw[-1] in _PHRASE_END or len(nouns) == 4:
             break
     return nouns
 
 
+def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...]] | None:
+    """(kind, operations) for a verb and the nouns after it: `phrased` when they leave exactly one operation,
+    `suggested` (candidates) when several; None when they name none."""
+    tables = vocab.phrase_operations()
+    classes = vocab.verb_class(verb)
+    for n in range(len(nouns), 0, -1):
+        variants = [tuple(nouns[:n])]
+        if nouns[0] == "bucket" and n > 1:
+            variants.append(tuple(nouns[1:n]))  # "S3 Bucket Object Lock configuration": ObjectLockConfiguration
+        for said in variants:
+            op = tables.stated.get((verb, *said))
+            if op is not None:
+                # "listing objects": ListObjectsV2 or the older ListObjects. Nouns the text shortened ("putting S3
+                # policy" for PutBucketPolicy, "object version" for ...Versions) only suggest the operation.
+                if op + "V2" in names:
+                    return "suggested", (op + "V2", op)
+                return ("phrased" if vocab.words_of(op)[1:] == said else "suggested"), (op,)
+            if not classes:
+                continue
+            fits = [o for o in tables.exact.get(said, ()) if vocab.words_of(o)[0] in _lower(classes)]
+            if len(fits) == 1:
+                return "phrased", (fits[0],)
+            fits = fits or [o for o in tables.loose.get(said, ()) if vocab.words_of(o)[0] in _lower(classes)]
+            if fits:
+                return "suggested", tuple(dict.fromkeys(fits))
+    if vocab.is_transfer_verb(verb) and classes and nouns[0] not in vocab.model_nouns():
+        # "failed to upload state": what an upload or download moves, when it is none of S3's nouns, is an object.
+        return "phrased", (f"{classes[0]}Object",)
+    return None
+
+
+def _lower(verbs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.lower() for v in verbs)
+
+
 def phrase_mentions(flat: str, error_pos: int | None = None) -> list[Mention]:
-    """Operations in a tool's words, as candidates: the text suggests them but names no API operation. "error
-    putting object" (PutObject), "creating S3 Bucket (b) Policy" (PutBucketPolicy: Terraform's verb is the
-    resource's, the nouns are the API's), "reading bucket ACL" (GetBucketAcl), "listing objects" (ListObjectsV2,
-    ListObjects)."""
-    stated, by_nouns = vocab.phrase_operations()
+    """Operations in a tool's words: "error putting object" (PutObject), "creating S3 Bucket (b) ACL"
+    (PutBucketAcl: Terraform's verb is the resource's, the nouns are the API's), "reading bucket" (HeadBucket),
+    "failed to upload state" (PutObject). A phrase that leaves one operation is `phrased` (the tool names that
+    call in its words); one that leaves several ("listing objects": ListObjectsV2, ListObjects) is `suggested`."""
     model = vocab.service_model("s3")
     names = model["operations"] if model is not None else {}
     out: list[Mention] = []
-    verbs = _phrase_verbs()
+    verbs = vocab.phrase_verbs()
     # A tool words the call it failed on just before (or right after) the error: read the text around it.
     lo, hi = (
         (max(0, error_pos - _PHRASE_WINDOW), error_pos + _PHRASE_WINDOW) if error_pos is not None else (0, len(flat))
@@ -244,20 +286,33 @@ def phrase_mentions(flat: str, error_pos: int | None = None) -> list[Mention]:
     for start, verb in sorted(starts):
         end = start + len(verb)
         nouns = _phrase_nouns(flat[end : end + 200])
-        for n in range(len(nouns), 0, -1):
-            op = stated.get((verb, *nouns[:n]))
-            if op is not None:
-                # "listing objects": ListObjectsV2 or the older ListObjects.
-                found = (op + "V2", op) if op + "V2" in names else (op,)
-                out.append(Mention(start, "suggested", "s3", "", found))
-                break
-            classes = vocab.verb_class(verb)
-            ops = by_nouns.get(tuple(nouns[:n]), ())
-            fits = [o for api in classes for o in ops if vocab.words_of(o)[0] == api.lower()]
-            if fits:
-                out.append(Mention(start, "suggested", "s3", "", tuple(dict.fromkeys(fits))))
-                break
+        found = _phrase_operation(verb, nouns, names) if nouns else None
+        if found is None:
+            continue
+        kind, ops = found
+        if kind == "phrased" and not _names_the_failure(flat, start, error_pos):
+            kind = "suggested"  # "to download objects", "can upload file": words about the task, not the failed call
+        out.append(Mention(start, kind, "s3", ops[0] if kind == "phrased" else "", ops))
     return out
+
+
+# How a tool words the call that failed: "error putting object", "failed to upload state", "unable to get file",
+# "error while trying to read ...", right before the verb; or the verb's clause runs straight into the error
+# ("Create S3 bucket b returned an error: AccessDenied", "get file: Access Denied").
+_FAILURE_LEAD = re.compile(
+    r"(?i:error|failed|failure|unable|cannot|can't|could ?not|couldn't|while|when)(?: (?:to|trying to|while|in))*"
+    r"[\s:]{1,3}$"
+)
+_CLAUSE_TO_ERROR = 160  # characters from the verb to the error it led to, with no sentence between
+
+
+def _names_the_failure(flat: str, start: int, error_pos: int | None) -> bool:
+    if _FAILURE_LEAD.search(flat[max(0, start - 40) : start]) is not None:
+        return True
+    if error_pos is None or not 0 < error_pos - start <= _CLAUSE_TO_ERROR:
+        return False
+    between = flat[start:error_pos]
+    return ". " not in between and "? " not in between and "! " not in between
 
 
 _API_LABELS = ("API: ", "API:", "api: ")
@@ -297,8 +352,15 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
                 return OperationChoice(candidates=tuple(names[:6]))
             pick = pool[0]
         return OperationChoice(pick.name, pick.service)
+    phrases = phrase_mentions(flat, error_pos) if flat else []
+    phrased = [m for m in phrases if m.kind == "phrased"]
+    if phrased:
+        # A tool's words that leave one operation name the call: the last before the error, else the first after.
+        before = [m for m in phrased if error_pos is None or m.pos <= error_pos]
+        pick = before[-1] if before else phrased[0]
+        return OperationChoice(pick.name, "s3")
     suggested: list[str] = []
-    for m in sorted([*found, *phrase_mentions(flat, error_pos)], key=lambda m: m.pos) if flat else found:
+    for m in sorted([*found, *phrases], key=lambda m: m.pos) if flat else found:
         if m.kind == "suggested":
             suggested.extend(m.candidates)
         elif m.kind == "iac":

@@ -689,6 +689,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if named:
             anchor = general.error_pos(error_code) or 0
             key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
+    if key is not None and operation is not None and operation in _bucket_level_operations() and logline is None:
+        key = None  # a bucket-level operation names no object: a path after its bucket is a prefix or a folder
     if region is None and record is not None:
         region = record.region
     if region is None:
