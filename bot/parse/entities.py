@@ -77,6 +77,46 @@ def is_masked(value: str) -> bool:
 
 _X_ONLY = re.compile(r"(?i:x{2,})")
 
+# A whole placeholder standing for a value or one path segment of it: `<bucket-name>`, `${VAR}`, `{name}`, `$KEY`,
+# `%s`, `***`, `xxxx`, `REDACTED`, `[masked]`, `...`. A key that merely holds such characters inside a segment
+# (`out/<!channel>&${*}/a.txt`) is a real key: S3 allows any UTF-8 in a key (S3 User Guide, "Naming objects").
+_PLACEHOLDER = re.compile(
+    r"<[^<>]{0,200}>|\$\{[^{}]{0,200}\}|\{[^{}]{0,200}\}|\$[A-Za-z_][A-Za-z0-9_]{0,100}|%[sd]|\*{1,}|\[[^\[\]]{0,200}\]"
+)
+# A glob over keys (`logs/*.gz`, `part-*`): a pattern from a policy or a command, not one object's key.
+_GLOB_SEGMENT = re.compile(r"[\w.=-]{0,1000}\*[\w.*=-]{0,1000}")
+
+
+@lru_cache(maxsize=4096)
+def is_masked_key(key: str, *, elisions: bool = True) -> bool:
+    """True for an object key the poster hid, elided or wrote as a pattern: the whole key or one of its path
+    segments is a placeholder (`<key>`, `${KEY}`, `uploads/{id}/x`, `***`, `xxx/a.csv`, `REDACTED`, `data/.../a`,
+    `logs/*.gz`); a key holding such characters among others (`out/<!channel>&${*}/a.txt`) is what the text states."""
+    return _masked_path(key, globs=True, elisions=elisions)
+
+
+def _masked_path(key: str, *, globs: bool, elisions: bool = True) -> bool:
+    """`globs`: a segment written as a glob masks the path; `elisions`: so does a cut (`...`, `…`)."""
+    v = key.strip().strip("\"'`")
+    if not v or v.lower() in _NO_VALUE or _WHOLE_MASK.fullmatch(v) is not None:
+        return True
+    if elisions and "…" in v:
+        return True
+    segments = [seg for seg in v.split("/") if seg]
+    if not segments:
+        return False  # "/" alone: the root, which the caller treats as no key
+    for seg in segments:
+        stem = seg.rsplit(".", 1)[0] if "." in seg[1:] else seg  # `<name>.map`, `${id}.json`
+        if (
+            (elisions and (seg.strip(".") == "" or seg.startswith("...") or seg.endswith("...")))
+            or (_PLACEHOLDER.fullmatch(stem) is not None and (globs or stem.strip("*")))
+            or (seg[0] in "<{" and ">" not in seg and "}" not in seg)  # a placeholder cut at its space
+            or (globs and _GLOB_SEGMENT.fullmatch(seg) is not None)
+            or any(_MASK_PART.fullmatch(part) is not None for part in re.split(r"[-_.]", seg) if part)
+        ):
+            return True
+    return False
+
 
 _ARN_MASK = re.compile(r"[<>{}\[\]#]")
 
@@ -88,8 +128,12 @@ def stated_arn(value: str | None) -> str | None:
     if value is None or not value.startswith("arn:"):
         return None
     parts = value.split(":", 5)
-    if len(parts) < 6 or _ARN_MASK.search(value) is not None:
+    if len(parts) < 6 or _ARN_MASK.search(value, 0, len(value) - len(parts[5])) is not None:
         return None
+    # Only an S3 object's key may hold `<`, `{`, `[` or `#` (S3 User Guide, "Naming objects"): elsewhere they mask.
+    named, _, key = parts[5].partition("/") if parts[2] == "s3" and not parts[3] else (parts[5], "", "")
+    if _ARN_MASK.search(named) is not None or (key and _masked_path(key, globs=False, elisions=False)):
+        return None  # `role/<name>`, `<bucket>/a.txt`, `bucket/${key}`; a key merely holding `<` or `{` is stated
     account = parts[4]
     if account and account != "aws" and not (len(account) == 12 and account.isdigit()):
         return None
@@ -410,7 +454,7 @@ def _key_or_none(key: str | None) -> str | None:
     if not key:
         return None
     key = unquote(_clean(key)) if "%" in key else _clean(key)
-    return key if key and not is_masked(key) else None
+    return key if key and not is_masked_key(key) else None
 
 
 def _object_arn(access_point: str, key: str | None) -> str:

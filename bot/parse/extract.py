@@ -655,7 +655,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         # A tool's log names the key its call used ("error putting object KEY: ..."), the bucket elsewhere or not
         # at all; taken when it names the same operation.
         go = ops.go_object_call(flat)
-        if go.key and not is_placeholder(go.key) and operation in (None, go.operation):
+        if go.key and not entities.is_masked_key(go.key) and operation in (None, go.operation):
             key = go.key
     if bucket is None and key is None:
         key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
@@ -721,8 +721,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     # with a masked account.
     if bucket is not None and not entities.valid_bucket(bucket, short=True):
         bucket = None
-    if key is not None and ("*" in key or "<" in key or "${" in key):
-        key = None
+    if key is not None and entities.is_masked_key(key, elisions=False):
+        key = None  # a placeholder or a glob (a cut `...` was judged where the key was found)
     principal = entities.stated_arn(principal)
     resource_arn = entities.stated_arn(resource_arn)
     policy_arn = entities.stated_arn(policy_arn)
@@ -821,7 +821,7 @@ def _access_point_resource(flat: str) -> str | None:
     else:
         return None
     key = _clean_key(key)
-    return f"{ap}/object/{key}" if key and not is_placeholder(key) else ap
+    return f"{ap}/object/{key}" if key and not entities.is_masked_key(key) else ap
 
 
 def _bucket_key_region(
@@ -861,7 +861,7 @@ def _bucket_key_region(
             (
                 loc
                 for loc in every
-                if loc.key and loc.bucket and is_placeholder(loc.bucket) and not is_placeholder(loc.key)
+                if loc.key and loc.bucket and is_placeholder(loc.bucket) and not entities.is_masked_key(loc.key)
             ),
             key=lambda loc: loc.priority,
         )
