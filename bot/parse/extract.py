@@ -115,6 +115,7 @@ _REASONS = {
     "MovedPermanently": 301,
     "Unauthorized": 401,
 }
+_S3_STATUS_DIGITS = ("400", "401", "403", "404", "405", "409", "412", "416", "500", "501", "503")
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("tatus", "TATUS"), re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b")),
     # Logged as a field: status=403, "statusCode": 403, http_status: 403, httpStatusCode=403, HTTPStatusCode: 403.
@@ -137,6 +138,16 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (
         ("Http Status Code ",),
         re.compile(r"Http Status Code (Forbidden|BadRequest|NotFound|MovedPermanently|Unauthorized)\b"),
+    ),
+    # In a tool's or a person's words: "Status 403", "HTTP Error Code: 403", "error code 403", "returns 403",
+    # "Access Denied (403)", "Actual(403 Forbidden)", "http_status_403". Only the statuses S3's error responses carry
+    # (S3 API Reference, "List of error codes"), so that a tool's own numbered code ("Code: 499") is not one.
+    (
+        _S3_STATUS_DIGITS,
+        re.compile(
+            r"(?i:\bstatus|\bcode|\bhttp|\bresponse|\breturn(?:s|ed|ing)?|\berror|\bget(?:s|ting)?|\bactual|"
+            r"\bdenied)[\s:=*_(]{1,4}(" + "|".join(_S3_STATUS_DIGITS) + r")(?![\d.:])"
+        ),
     ),
 )
 _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
