@@ -633,6 +633,11 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if inferred.operation is None and not inferred.candidates and ops.is_cloudfront(flat):
             inferred = ops.Inferred(candidates=("GetObject", "HeadObject"))  # what a CloudFront viewer sends
         operation, candidates = inferred.operation, inferred.candidates
+        if operation is None and candidates and (error_code or "") not in LOOKALIKES:
+            # A tool's line only suggests; an operation the text names outright (a trace, an SDK error) states it.
+            named = entities.choose_operation(general.mentions, general.error_pos(error_code))
+            if named.operation is not None and named.service in (None, "s3"):
+                operation, candidates = named.operation, ()
 
     # The general path: AWS's vocabulary anywhere in the text, for what no per-format rule found.
     if error_code is None:

@@ -274,7 +274,9 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("failed to get file", ("GetObject",)),
     ("Unable to upload", ("PutObject",)),
     ("Unable to download", ("GetObject",)),
-    ("Unable to list", ("ListObjectsV2",)),
+    # `mc ls` asks GetBucketLocation before it lists: either may be the call refused ("Unable to list folder" over
+    # a trace of `s3.GetBucketLocation ... 403`).
+    ("Unable to list", ("ListObjectsV2", "GetBucketLocation")),
     ("Unable to remove", ("DeleteObject",)),
     ("Unable to stat", ("HeadObject",)),
     ("Unable to make bucket", ("CreateBucket",)),
