@@ -635,9 +635,9 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         operation, candidates = inferred.operation, inferred.candidates
         if operation is None and candidates and (error_code or "") not in LOOKALIKES:
             # A tool's line only suggests; an operation the text names outright (a trace, an SDK error) states it.
-            named = entities.choose_operation(general.mentions, general.error_pos(error_code))
-            if named.operation is not None and named.service in (None, "s3"):
-                operation, candidates = named.operation, ()
+            spelled = entities.choose_operation(general.mentions, general.error_pos(error_code))
+            if spelled.operation is not None and spelled.service in (None, "s3"):
+                operation, candidates = spelled.operation, ()
 
     # The general path: AWS's vocabulary anywhere in the text, for what no per-format rule found.
     if error_code is None:
