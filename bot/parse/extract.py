@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from bot.arn import Arn
 from bot.parse import entities
@@ -981,10 +981,12 @@ def _http_request(flat: str) -> ops.Inferred:
         return ops.Inferred()
     host, path = _split_url(url)
     parsed = parse_s3_host(host)
+    target, _, query = path.partition("?")
+    if parsed is None and _s3_compatible(host, query):
+        parsed = (None, None, True)  # MinIO, R2, Ceph: S3's API on another host, addressed path-style
     if parsed is None:  # not S3 itself (CloudFront, a website): its scheme says nothing about the S3 request
         return ops.Inferred()
     bucket, _region_unused, path_style = parsed
-    target, _, query = path.partition("?")
     target = target.split("#", 1)[0].lstrip("/")
     key: str | None
     if path_style:
@@ -1000,6 +1002,16 @@ def _http_request(flat: str) -> ops.Inferred:
         copy_source="x-amz-copy-source" in flat.lower(),
     )
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
+
+
+def _s3_compatible(host: str, query: str) -> bool:
+    """A request to S3's API at a host that is not AWS's: it asks for one of S3's sub-resources (`?list-type=2`,
+    `?location`, `?versioning`, ..., the names the S3 API Reference's request syntax gives). (A SigV4 scope for `s3`
+    alone is not enough: a debug log's signed request may be another call than the one that failed.)"""
+    h = host.lower().split(":", 1)[0]
+    if h.endswith((".amazonaws.com", ".amazonaws.com.cn", ".aws", "cloudfront.net")):
+        return False  # another AWS service's endpoint, or CloudFront
+    return bool(query) and not ops.s3_query_names().isdisjoint(k for k, _ in parse_qsl(query, keep_blank_values=True))
 
 
 def _reason_clause(reason: str) -> str | None:
