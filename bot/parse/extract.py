@@ -448,7 +448,7 @@ _ID_SHAPE = re.compile(r"\d|^[xX:*-]{3,128}$|\*")
 
 def _request_id(flat: str) -> str | None:
     low = flat.lower()
-    if "request" not in low and "<requestid>" not in low:
+    if "request" not in low and "Rid " not in flat:  # Redshift's S3ServiceException says "Rid"
         return None
     candidates: list[tuple[int, str]] = []
     for needle, p in _REQUEST_ID:
@@ -870,6 +870,11 @@ def _bucket_key_region(
     if locs:
         bucket = locs[0].bucket
         key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
+        if key is not None:
+            # The same bucket with a key that extends this one (`sales/part_` in the command, `sales/part_00.parquet`
+            # in the refusal): the longer names the object; the shorter was its prefix.
+            longer = [loc.key for loc in locs if loc.bucket == bucket and loc.key and loc.key.startswith(key)]
+            key = max(longer, key=len, default=key)
         region = next((loc.region for loc in locs if loc.region), None)
     else:
         # The poster masked the bucket (`s3://***/site/index.html`) but left the key: the key is still stated.

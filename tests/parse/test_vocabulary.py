@@ -230,3 +230,27 @@ def test_an_arn_whose_object_key_holds_markup_is_stated() -> None:
     assert entities.stated_arn(arn) == arn
     assert entities.stated_arn("arn:aws:s3:::logs-<hidden>/a.txt") is None
     assert entities.stated_arn("arn:aws:iam::123456789012:role/<role-name>") is None
+
+
+def test_one_refusal_printed_twice_with_one_request_id_is_one_request() -> None:
+    # Redshift prints the S3ServiceException as ERROR and again in DETAIL; the UNLOAD's TO names only a prefix.
+    text = (
+        "UNLOAD ('select 1') TO 's3://exports-1/sales/part_' IAM_ROLE 'arn:aws:iam::110000000022:role/R';\n"
+        "ERROR:  S3ServiceException:Access Denied,Status 403,Error AccessDenied,Rid 5ZS1M2X8K3J7H4G6,CanRetry 1\n"
+        "DETAIL:\n"
+        "  error:  S3ServiceException:Access Denied,Status 403,Error AccessDenied,Rid 5ZS1M2X8K3J7H4G6,CanRetry 1\n"
+        "  context:   Failed to initialize S3 output stream. S3 path: s3://exports-1/sales/part_0000.parquet\n"
+    )
+    (req,) = parse_text(text).requests
+    assert (req.bucket, req.key, req.request_id, req.http_status) == (
+        "exports-1",
+        "sales/part_0000.parquet",
+        "5ZS1M2X8K3J7H4G6",
+        403,
+    )
+
+
+def test_an_s3_sub_resource_on_another_host_is_an_s3_request() -> None:
+    text = "duckdb.Error: HTTP GET error on 'https://acct.r2.cloudflarestorage.com/delta/?list-type=2&prefix=a%2F' (HTTP 403)"
+    (req,) = parse_text(text).requests
+    assert (req.operation, req.bucket, req.key) == ("ListObjectsV2", "delta", None)
