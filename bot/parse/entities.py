@@ -747,3 +747,27 @@ def refusing_service(flat: str) -> str | None:
         if sid in known:
             return sid
     return None
+
+
+# The service that answered, from its own endpoint: a query-protocol error's namespace (`<ErrorResponse
+# xmlns="https://sts.amazonaws.com/doc/2011-06-15/">`), or the host of the request the text shows refused
+# (`HEAD request to https://111122223333.dkr.ecr.us-west-2.amazonaws.com/v2/...`): SERVICE[.REGION].amazonaws.com.
+_XMLNS_SERVICE = re.compile(r"xmlns=\\?\"https?://([a-z0-9-]{2,40})\.amazonaws\.com/doc/")
+_AWS_HOST = re.compile(r"([a-z0-9.-]{1,200})\.amazonaws\.com(?:\.cn)?(?![\w.-])")
+
+
+def endpoint_service(flat: str, request_url: str | None) -> tuple[str, str | None] | None:
+    """(botocore service id, region or None) of the service whose endpoint answered, when it is not S3."""
+    known = vocab.service_ids()
+    if "xmlns=" in flat and (m := _XMLNS_SERVICE.search(flat)) is not None and m.group(1) in known:
+        return (m.group(1), None) if m.group(1) != "s3" else None
+    host = request_url.split("://", 1)[-1].split("/", 1)[0].lower() if request_url else ""
+    hm = _AWS_HOST.fullmatch(host.split(":", 1)[0]) if host else None
+    if hm is None:
+        return None
+    labels = hm.group(1).split(".")
+    for i in range(len(labels) - 1, -1, -1):
+        if labels[i] in known and not labels[i].startswith("s3"):
+            region = labels[i + 1] if i + 1 < len(labels) and _REGION_NAME.fullmatch(labels[i + 1]) else None
+            return labels[i], region
+    return None

@@ -657,6 +657,10 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         service = record.service
     else:
         service = entities.refusing_service(flat) or "s3"
+    endpoint = None
+    if service == "s3" and action is None and (ep := _endpoint(flat)) is not None:
+        endpoint = ep  # another service's endpoint answered (STS's error namespace, ECR's registry host)
+        service = ep[0]
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 
@@ -707,6 +711,10 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
     if key is not None and operation is not None and operation in _bucket_level_operations() and logline is None:
         key = None  # a bucket-level operation names no object: a path after its bucket is a prefix or a folder
+    if endpoint is not None:
+        if endpoint[0] in _NO_BUCKET_SERVICES:
+            bucket = key = None  # the refused call was STS's: an S3 path nearby is what the caller went on to do
+        region = region or endpoint[1]
     if region is None and record is not None:
         region = record.region
     if region is None:
@@ -1007,6 +1015,14 @@ def _http_request(flat: str) -> ops.Inferred:
         copy_source="x-amz-copy-source" in flat.lower(),
     )
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
+
+
+_NO_BUCKET_SERVICES = frozenset({"sts", "iam", "ecr", "ecr-public"})
+
+
+def _endpoint(flat: str) -> tuple[str, str | None] | None:
+    url = m.group(2) if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None else None
+    return entities.endpoint_service(flat, url)
 
 
 def _s3_compatible(host: str, query: str) -> bool:

@@ -254,3 +254,19 @@ def test_an_s3_sub_resource_on_another_host_is_an_s3_request() -> None:
     text = "duckdb.Error: HTTP GET error on 'https://acct.r2.cloudflarestorage.com/delta/?list-type=2&prefix=a%2F' (HTTP 403)"
     (req,) = parse_text(text).requests
     assert (req.operation, req.bucket, req.key) == ("ListObjectsV2", "delta", None)
+
+
+def test_another_services_endpoint_names_the_service_that_refused() -> None:
+    sts = (
+        "Generic S3 error: Client error with status 403 Forbidden: <ErrorResponse "
+        'xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Code>AccessDenied</Code></Error></ErrorResponse> '
+        "while reading 's3a://lake-1/sales/v3/'"
+    )
+    (req,) = parse_text(sts).requests
+    assert (req.service, req.bucket, req.key) == ("sts", None, None)
+    ecr = (
+        "CannotPullContainerError: unexpected status from HEAD request to "
+        "https://111122223333.dkr.ecr.us-west-2.amazonaws.com/v2/app/blobs/sha256:5de4: 403 Forbidden"
+    )
+    (req,) = parse_text(ecr).requests
+    assert (req.service, req.region) == ("ecr", "us-west-2")
