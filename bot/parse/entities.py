@@ -274,6 +274,12 @@ def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> 
     `suggested` (candidates) when several; None when they name none."""
     tables = vocab.phrase_operations()
     classes = vocab.verb_class(verb)
+    for n in range(len(nouns), 1, -1):
+        # An SDK's own method name in words ("get object metadata": Java's getObjectMetadata, a HeadObject).
+        for api in classes:
+            alias = SDK_ALIASES.get(api + "".join(w.title() for w in nouns[:n]))
+            if alias is not None:
+                return "phrased", (alias,)
     for n in range(len(nouns), 0, -1):
         variants = [tuple(nouns[:n])]
         if nouns[0] == "bucket" and n > 1:
