@@ -23,6 +23,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from bot.bounded import LruDict
+
 log = logging.getLogger("s3why.cache")
 
 DEFAULT_TTLS: dict[str, int] = {
@@ -69,10 +71,17 @@ class _Stats:
 class MemoryCache:
     """In-process TTL cache with per-key single flight (one process only: the embedded default)."""
 
-    def __init__(self, ttls: dict[str, int] | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttls: dict[str, int] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 10_000,
+    ) -> None:
+        """`max_entries`: the most kept at once (least recently used dropped first)."""
         self.ttls = {**DEFAULT_TTLS, **(ttls or {})}
-        self._data: dict[str, tuple[float, Any]] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._data: LruDict[str, tuple[float, Any]] = LruDict(max_entries)
+        self._locks: LruDict[str, threading.Lock] = LruDict(max_entries)
         self._guard = threading.Lock()
         self._clock = clock
         self._stats = _Stats()
@@ -86,7 +95,8 @@ class MemoryCache:
         return self._stats.misses
 
     def _lookup(self, key: str) -> tuple[bool, Any]:
-        entry = self._data.get(key)
+        with self._guard:
+            entry = self._data.get(key)
         if entry is None or entry[0] <= self._clock():
             return False, None
         return True, entry[1]
@@ -106,7 +116,8 @@ class MemoryCache:
             self._stats.miss()
             value, cacheable = load()
             if cacheable:
-                self._data[key] = (self._clock() + self.ttls.get(kind, 60), value)
+                with self._guard:
+                    self._data[key] = (self._clock() + self.ttls.get(kind, 60), value)
             return value
 
     def invalidate(self, patterns: Iterable[str]) -> int:
@@ -114,9 +125,10 @@ class MemoryCache:
 
         gone = 0
         for pattern in patterns:
-            for key in [k for k in self._data if fnmatch.fnmatchcase(k, pattern)]:
-                del self._data[key]
-                gone += 1
+            with self._guard:
+                for key in [k for k in self._data if fnmatch.fnmatchcase(k, pattern)]:
+                    del self._data[key]
+                    gone += 1
         return gone
 
 

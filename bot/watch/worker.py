@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.bounded import LruDict
 from bot.config import WatchConfig
 from bot.diagnose import Diagnosis
 from bot.watch import words
@@ -48,6 +49,7 @@ Render = Callable[[Diagnosis, str, dict[int, str]], list[dict[str, Any]]]
 AppliedAt = Callable[[str], str | None]
 
 SUMMARY_TTL_SECONDS = 120  # how long a process reuses a diagnosis: the collector's bucket TTL
+MEMO_SIZE = 4096  # diagnoses kept by one process (least recently used dropped)
 FLUSH_SECONDS = 1.0  # how often a process looks for threads to update (each group: at most every update_seconds)
 POSTER_WAIT_SECONDS = 3.0  # how long an event waits for another process to post its group
 
@@ -131,7 +133,7 @@ class Watcher:
         self.wait_seconds = wait_seconds
         self.worker_id = uuid.uuid4().hex[:12]
         self.summary = Summary()
-        self._memo: dict[str, tuple[float, Diagnosis, dict[str, str]]] = {}
+        self._memo: LruDict[str, tuple[float, Diagnosis, dict[str, str]]] = LruDict(MEMO_SIZE)
         self._lock = threading.Lock()
         self._next_flush = 0.0
 
