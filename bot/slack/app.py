@@ -43,7 +43,15 @@ from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.s3ops import S3_OPERATIONS
-from bot.slack.blocks import FORMATS, diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
+from bot.slack.blocks import (
+    FORMATS,
+    diagnosis_blocks,
+    help_text,
+    outcome_blocks,
+    progress_blocks,
+    verdict_line,
+    without_key_owner,
+)
 from bot.slack.can import Asker, answer_question, is_can, read_question
 from bot.slack.replies import reply_facts
 from bot.startup import failure_reason
@@ -445,7 +453,10 @@ def create_app(
             proposals=propose(run, run_id, first, 0),
             asked_by=(run.requester or "", *run.requesters),
         )
-        answer(run, progress_ts, verdict_line(first)[:3000], blocks)
+        verdict = verdict_line(first)[:3000]
+        if guarded_reports():  # a key's owner is for approvers (Full report); the thread names its account
+            verdict, blocks = without_key_owner(first, run.text, verdict, blocks)
+        answer(run, progress_ts, verdict, blocks)
         METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
         if len(parsed.requests) > errors_per_message:  # one message cannot make s3why read AWS for everyone
             skipped = len(parsed.requests) - errors_per_message
@@ -462,7 +473,10 @@ def create_app(
                 proposals=propose(run, run_id, extra, index),
                 asked_by=(run.requester or "", *run.requesters),
             )
-            show(run, None, verdict_line(extra)[:3000], more)
+            verdict = verdict_line(extra)[:3000]
+            if guarded_reports():
+                verdict, more = without_key_owner(extra, run.text, verdict, more)
+            show(run, None, verdict, more)
 
     def answer(run: Run, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> None:
         """Show the answer; when Slack refuses it (too large, invalid, still rate limited after the retries),
