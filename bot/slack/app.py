@@ -53,6 +53,7 @@ from bot.slack.blocks import (
     without_key_owner,
 )
 from bot.slack.can import Asker, answer_question, is_can, read_question
+from bot.slack.fair import FairExecutor, ask_as
 from bot.slack.replies import reply_facts
 from bot.startup import failure_reason
 
@@ -316,6 +317,19 @@ def actionable(parsed: ParseResult) -> bool:
     return False
 
 
+def _asker(body: dict[str, Any]) -> str:
+    """Whose turn a request's work takes in the fair queue: the user who asked, else the channel."""
+
+    def part(name: str) -> dict[str, Any]:
+        value = body.get(name)
+        return value if isinstance(value, dict) else {}
+
+    event, user, channel = part("event"), part("user"), part("channel")
+    who = event.get("user") or body.get("user_id") or user.get("id")
+    where = event.get("channel") or body.get("channel_id") or channel.get("id")
+    return f"user:{who}" if who else f"channel:{where or ''}"
+
+
 def create_app(
     *,
     client: WebClient,
@@ -329,6 +343,7 @@ def create_app(
     runs_per_user_minute: int = 12,
     errors_per_message: int = 5,
     asker: Asker | None = None,
+    workers: int = 5,
 ) -> App:
     """The Bolt app. With `approvals`, a daemon thread reconciles, every `reconcile_seconds`, proposals a state
     store failure left in flight, and posts what it found in their threads."""
@@ -338,6 +353,7 @@ def create_app(
         process_before_response=process_before_response,
         logger=safe_logger(),  # Bolt's lines never carry a request body or a secret (bot/logs.py)
         token_verification_enabled=False,  # `s3why serve` checks the token at start (bot/startup.py), one line
+        listener_executor=FairExecutor(workers),  # the work of each asker in turn (bot/slack/fair.py)
     )
     # a rate-limited Web API call is retried after Slack's Retry-After (slack_sdk's handler), twice at most
     if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
@@ -351,6 +367,7 @@ def create_app(
     @app.middleware
     def drop_duplicate_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event_id = body.get("event_id")
+        ask_as(_asker(body))  # the work this request starts waits in its asker's queue (bot/slack/fair.py)
         kind = str(body.get("type") or ("command" if body.get("command") else "other"))
         METRICS.inc("s3why_slack_events_total", kind=kind)
         if event_id and not store.claim(f"event:{event_id}"):
