@@ -339,7 +339,15 @@ def _obfuscated(text: str) -> bool:
     """Whether the text holds anything the normalised view would change (cheap: most pastes are ASCII)."""
     if "&" not in text and text.isascii():
         return False
-    return any(_deobfuscated(m.group(0)) != m.group(0) for m in _OBFUSCATION.finditer(text))
+    return any(
+        m.group(0) not in _PLAIN_ENTITIES and _deobfuscated(m.group(0)) != m.group(0)
+        for m in _OBFUSCATION.finditer(text)
+    )
+
+
+# Slack's own escapes of `&`, `<` and `>` (and a quote) are in almost every pasted XML error: alone they hide no
+# credential, so they do not make the text worth a second, normalised scan.
+_PLAIN_ENTITIES = frozenset({"&amp;", "&lt;", "&gt;", "&quot;"})
 
 
 def _encoded_secrets(text: str) -> list[SecretSpan]:
