@@ -25,14 +25,14 @@ def test_redis_cache_hits_after_the_first_load(redis_client: redis.Redis, redis_
     assert cache.get_or_load("acct:r:bucket:s3.GetBucketPolicy:x", "bucket", load) == {"Policy": "{}"}
     assert len(loads) == 1
     assert (cache.hits, cache.misses) == (1, 1)
-    ttl = redis_client.ttl("s3why:v1:" + redis_prefix + "acct:r:bucket:s3.GetBucketPolicy:x")
+    ttl = redis_client.ttl(redis_prefix + "s3why:v1:" + redis_prefix + "acct:r:bucket:s3.GetBucketPolicy:x")
     assert 0 < ttl <= 120
 
 
 def test_values_not_marked_cacheable_are_not_stored(redis_client: redis.Redis, redis_prefix: str) -> None:
     cache = RedisCache(redis_client, namespace=redis_prefix)
     cache.get_or_load("k", "bucket", lambda: ({"Error": {"Code": "AccessDenied"}}, False))
-    assert redis_client.get("s3why:v1:" + redis_prefix + "k") is None
+    assert redis_client.get(redis_prefix + "s3why:v1:" + redis_prefix + "k") is None
 
 
 def test_ttl_expiry_reloads(redis_client: redis.Redis, redis_prefix: str) -> None:
@@ -44,7 +44,7 @@ def test_ttl_expiry_reloads(redis_client: redis.Redis, redis_prefix: str) -> Non
         return len(calls), True
 
     cache.get_or_load("o", "object", load)
-    key = "s3why:v1:" + redis_prefix + "o"
+    key = redis_prefix + "s3why:v1:" + redis_prefix + "o"
     deadline = time.monotonic() + 5
     while redis_client.exists(key) and time.monotonic() < deadline:
         time.sleep(0.05)

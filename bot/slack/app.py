@@ -29,6 +29,7 @@ from bot.approve.flow import Approvals, Outcome, proposal_for
 from bot.approve.grants import grant_refusal
 from bot.approve.store import Proposal
 from bot.arn import Arn
+from bot.cache import key_root
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
@@ -88,9 +89,9 @@ class Store:
 
     MAX_MEMORY_ENTRIES = 10_000  # the in-process fallback never grows past this
 
-    def __init__(self, client: redis.Redis | None = None, prefix: str = "s3why:slack:") -> None:
+    def __init__(self, client: redis.Redis | None = None, prefix: str | None = None) -> None:
         self.client = client
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else key_root() + "s3why:slack:"
         self._mem: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._down_until = 0.0
