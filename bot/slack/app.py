@@ -560,8 +560,8 @@ def create_app(
         if run is None:
             return
         if not may_continue(run, user):
-            if reply_facts(text):
-                log.info("thread reply not taken: its author neither asked nor approves in this account")
+            level = logging.INFO if reply_facts(text) else logging.DEBUG  # chatter in a thread is ordinary
+            log.log(level, "thread reply not taken: its author neither asked nor approves in this account")
             return
         facts = reply_facts(text)
         asked = set(run.asked)
@@ -580,6 +580,8 @@ def create_app(
         )
         operation = operation if "operation" in asked else None
         if not (facts.principal or operation or facts.bucket or facts.key or facts.context):
+            level = logging.INFO if reply_facts(text) else logging.DEBUG
+            log.log(level, "thread reply not taken: it names nothing s3why asked for (or what the run already has)")
             return
         known = dict(run.facts)  # reply_facts names only operations s3why knows
         known.pop("candidates", None)

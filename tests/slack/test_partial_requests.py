@@ -5,12 +5,14 @@ fact, continues the diagnosis. Signed requests to the real Bolt app, a fake Web 
 from __future__ import annotations
 
 import json
-import time
+import logging
 from typing import Any
+
+import pytest
 
 from bot.demo.scenarios import s_secure_transport
 from tests.account.conftest import OWN
-from tests.slack.conftest import SECRET, Harness
+from tests.slack.conftest import SECRET, Harness, wait_for_log
 from tests.slack.signed import block_action, event, message, post_signed
 
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
@@ -76,12 +78,13 @@ def test_a_reply_in_the_thread_naming_the_missing_facts_continues_it(harness: Ha
     assert harness.fake.of("chat.postMessage")[-1].body["thread_ts"] == THREAD
 
 
-def test_a_reply_that_names_nothing_is_left_alone(harness: Harness) -> None:
+def test_a_reply_that_names_nothing_is_left_alone(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="s3why.slack")
     _first_answer(harness)
     posts = len(harness.fake.of("chat.postMessage"))
-    reply = message("thanks, looking into it", ts="1700000000.000300", thread_ts=THREAD, user="U_BOB")
+    reply = message("thanks, looking into it", ts="1700000000.000300", thread_ts=THREAD, user="U_ALICE")
     assert post_signed(harness.endpoint, SECRET, event(reply, event_id="EvChat"), JSON)[0] == 200
-    time.sleep(1.0)
+    wait_for_log(caplog, "names nothing s3why asked for")
     assert len(harness.fake.of("chat.postMessage")) == posts
 
 
