@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 from typing import Any
@@ -141,3 +142,23 @@ def test_redis_stopped_mid_flow_keeps_working_and_recovers(own_redis: OwnRedis, 
 
 def test_no_redis_url_means_the_in_process_cache() -> None:
     assert isinstance(cache_from_env(None), MemoryCache)
+
+
+def test_every_store_writes_under_s3why_redis_prefix(redis_client: redis.Redis, redis_prefix: str) -> None:
+    """S3WHY_REDIS_PREFIX (set per test by tests/conftest.py): the cache, the Slack store and the proposal store
+    write only keys that start with it, with their default prefixes."""
+    from bot.approve.store import PatchStore
+    from bot.slack.app import Store
+
+    assert os.environ["S3WHY_REDIS_PREFIX"] == redis_prefix
+    RedisCache(redis_client).get_or_load("111:us-east-1:bucket:s3.GetBucketPolicy:x", "bucket", lambda: (1, True))
+    Store(redis_client).put("run:r1", {"text": "t"})
+    lock = PatchStore(redis_client, key=b"k" * 32).lock("111", "bucket", "team-data")
+    assert lock.acquire()
+    keys = sorted(k.decode() for k in redis_client.scan_iter(match=redis_prefix + "*"))
+    lock.release()
+    assert [k.removeprefix(redis_prefix).split(":")[:2] for k in keys] == [
+        ["s3why", "slack"],
+        ["s3why", "target-lock"],
+        ["s3why", "v1"],
+    ], keys
