@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -37,6 +38,12 @@ DEFAULT_TTLS: dict[str, int] = {
     "account": 900,
 }
 KEY_PREFIX = "s3why:v1:"
+
+
+def key_root() -> str:
+    """`S3WHY_REDIS_PREFIX`: what every key s3why writes to Redis starts with (none by default), so several
+    deployments, or a test run, share one Redis database each under its own keys."""
+    return os.environ.get("S3WHY_REDIS_PREFIX", "")
 
 
 class Cache(Protocol):
@@ -154,6 +161,7 @@ class RedisCache:
         self.client = client
         self.ttls = {**DEFAULT_TTLS, **(ttls or {})}
         self.namespace = namespace
+        self.root = key_root() + KEY_PREFIX
         self.lock_ms = lock_ms
         self.wait_s = wait_s
         self._stats = _Stats()
@@ -172,7 +180,7 @@ class RedisCache:
         return self._stats.misses
 
     def _full(self, key: str) -> str:
-        return KEY_PREFIX + self.namespace + key
+        return self.root + self.namespace + key
 
     def _redis_failed(self, exc: Exception) -> None:
         if not self._down_logged:
@@ -251,7 +259,7 @@ class RedisCache:
         gone = 0
         try:
             for pattern in patterns:
-                keys = list(self.client.scan_iter(match=KEY_PREFIX + self.namespace + pattern, count=500))
+                keys = list(self.client.scan_iter(match=self.root + self.namespace + pattern, count=500))
                 if keys:
                     gone += int(self.client.delete(*keys))
         except redis.RedisError as exc:

@@ -29,6 +29,7 @@ from typing import Any
 import redis
 
 from bot.approve.signing import authentic, key_from_env, sign
+from bot.cache import key_root
 from bot.metrics import METRICS
 
 log = logging.getLogger("s3why.audit")
@@ -123,11 +124,16 @@ class Proposal:
 
 class PatchStore:
     def __init__(
-        self, client: redis.Redis, prefix: str = "s3why:", ttl_seconds: int = 24 * 3600, key: bytes | None = None
+        self,
+        client: redis.Redis,
+        prefix: str | None = None,
+        ttl_seconds: int = 24 * 3600,
+        key: bytes | None = None,
     ) -> None:
-        """`key`: the proposal signing key (default: `S3WHY_PROPOSAL_KEY`, bot/approve/signing.py)."""
+        """`key`: the proposal signing key (default: `S3WHY_PROPOSAL_KEY`, bot/approve/signing.py); `prefix`:
+        default `s3why:` under `S3WHY_REDIS_PREFIX`."""
         self.client = client
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else key_root() + "s3why:"
         self.ttl = ttl_seconds
         self.key = key if key is not None else key_from_env()
 

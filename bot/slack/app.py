@@ -29,6 +29,7 @@ from bot.approve.flow import Approvals, Outcome, proposal_for
 from bot.approve.grants import grant_refusal
 from bot.approve.store import Proposal
 from bot.arn import Arn
+from bot.cache import key_root
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
@@ -97,9 +98,9 @@ class Store:
 
     MAX_MEMORY_ENTRIES = 10_000  # the in-process fallback never grows past this
 
-    def __init__(self, client: redis.Redis | None = None, prefix: str = "s3why:slack:") -> None:
+    def __init__(self, client: redis.Redis | None = None, prefix: str | None = None) -> None:
         self.client = client
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else key_root() + "s3why:slack:"
         self._mem: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._down_until = 0.0
@@ -280,7 +281,15 @@ def asked_facts(d: Diagnosis) -> list[str]:
         asked.append("object")  # the operation question invites `s3://bucket/key` too
     if any("--context" in n for n in d.notes):
         asked.append("context")
+    # a branch the answer shows ("what the text cannot tell": over plain HTTP denied, over HTTPS allowed) asks how
+    # the request was sent, for that key only
+    asked.extend(f"context:{b['key']}" for b in d.branches if b.get("key"))
     return asked
+
+
+def asked_context(asked: list[str] | set[str], key: str) -> bool:
+    """Did the answer ask how the request was sent, for this key (a `--context` question, or a branch on it)?"""
+    return "context" in asked or f"context:{key}".lower() in {a.lower() for a in asked}
 
 
 def signed_by(diagnoses: list[Diagnosis], run: Run) -> bool:
@@ -582,8 +591,8 @@ def create_app(
         if run is None:
             return
         if not may_continue(run, user):
-            if reply_facts(text):
-                log.info("thread reply not taken: its author neither asked nor approves in this account")
+            level = logging.INFO if reply_facts(text) else logging.DEBUG  # chatter in a thread is ordinary
+            log.log(level, "thread reply not taken: its author neither asked nor approves in this account")
             return
         facts = reply_facts(text)
         asked = set(run.asked)
@@ -591,15 +600,19 @@ def create_app(
         operation = facts.operation or (facts.operation_guess if asked_operation else None)
         # only the facts s3why asked for: a reply never switches the principal, the bucket or the operation of a
         # diagnosis that already has them
+        stated = facts.context
         facts = replace(
             facts,
             principal=facts.principal if "principal" in asked else None,
             bucket=facts.bucket if "object" in asked else None,
             key=facts.key if "object" in asked else None,
-            context=facts.context if "context" in asked else {},
+            # how it was sent, where asked and not already given (a reply adds to the context, never switches it)
+            context={k: v for k, v in stated.items() if asked_context(asked, k) and k not in (run.context or {})},
         )
         operation = operation if "operation" in asked else None
         if not (facts.principal or operation or facts.bucket or facts.key or facts.context):
+            level = logging.INFO if reply_facts(text) else logging.DEBUG
+            log.log(level, "thread reply not taken: it names nothing s3why asked for (or what the run already has)")
             return
         known = dict(run.facts)  # reply_facts names only operations s3why knows
         known.pop("candidates", None)
@@ -607,16 +620,37 @@ def create_app(
         context = dict(run.context or {})
         context.update({k: list(v) for k, v in facts.context.items()})
         requesters = list(dict.fromkeys([*run.requesters, *([user] if user and user != run.requester else [])]))
-        run_and_post(
-            replace(
-                run,
-                principal=facts.principal or run.principal,
-                facts=known,
-                context=context,
-                message_ts=None,
-                requesters=requesters,
-            )
+        continued = replace(
+            run,
+            principal=facts.principal or run.principal,
+            facts=known,
+            context=context,
+            message_ts=None,
+            requesters=requesters,
         )
+        pending = {k: v for k, v in stated.items() if k not in facts.context and k not in context}
+        if pending:  # told how it was sent before s3why could ask: taken where the continued answer asks it
+            shown = {k.lower() for k in branch_keys(continued)}
+            taken = {k: list(v) for k, v in pending.items() if k.lower() in shown}
+            continued = replace(continued, context={**context, **taken})
+        run_and_post(continued)
+
+    def branch_keys(run: Run) -> set[str]:
+        """The keys the answer to this run would show as branches (what it would ask about how the request was
+        sent): a reply that names the principal and how the request was sent answers both at once."""
+        try:
+            _, found = diagnoser(
+                run.text,
+                principal=run.principal,
+                context=run.options_context(),
+                fresh=False,
+                account=run.account,
+                facts=run.facts or None,
+            )
+        except Exception:  # run_and_post diagnoses again and says what failed
+            log.info("thread reply: could not tell which branches the continued answer shows")
+            return set()
+        return {str(b["key"]) for b in found[0].branches if b.get("key")} if found else set()
 
     def guarded_reports() -> bool:
         """Full policy documents are for approvers only once any account names approvers."""

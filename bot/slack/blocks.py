@@ -343,7 +343,10 @@ def option_words(words: str) -> tuple[str, str]:
         if len(text) <= limit:
             return text, ""
         cut = text.rfind(" ", 0, limit)
-        if cut <= limit // 2:  # no space late enough: a hard cut, never inside an entity (`&lt;`)
+        word = text[cut + 1 :].split(" ", 1)[0] if cut > 0 else ""
+        if cut <= limit // 2 and not (cut > 0 and len(word) <= OPTION_TEXT):
+            # no space late enough, and the word after the last one would not fit a line of its own either:
+            # a hard cut, never inside an entity (`&lt;`)
             cut = limit
             entity = text.rfind("&", max(0, cut - 4), cut)
             cut = entity if entity != -1 and ";" not in text[entity:cut] else cut

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from bot.cache import key_root
 from bot.config import WatchConfig, WatchRoute
 from tests.account.conftest import client
 from tests.watch.conftest import Env
@@ -75,7 +76,7 @@ def test_two_processes_on_one_queue_post_each_cause_once(env: Env) -> None:
 
 
 def _groups(env: Env) -> list[str]:
-    prefix = f"s3why:watch:{env.ns}grp:"
+    prefix = f"{key_root()}s3why:watch:{env.ns}grp:"
     return [k.decode().removeprefix(prefix) for k in env.r.scan_iter(match=prefix + "*")]
 
 
