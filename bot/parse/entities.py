@@ -132,7 +132,11 @@ def stated_arn(value: str | None) -> str | None:
         return None
     # Only an S3 object's key may hold `<`, `{`, `[` or `#` (S3 User Guide, "Naming objects"): elsewhere they mask.
     named, _, key = parts[5].partition("/") if parts[2] == "s3" and not parts[3] else (parts[5], "", "")
-    if _ARN_MASK.search(named) is not None or (key and _masked_path(key, globs=False, elisions=False)):
+    if (
+        _ARN_MASK.search(named) is not None
+        or _masked_path(named.replace(":", "/"), globs=False, elisions=False)
+        or (key and _masked_path(key, globs=False, elisions=False))
+    ):
         return None  # `role/<name>`, `<bucket>/a.txt`, `bucket/${key}`; a key merely holding `<` or `{` is stated
     account = parts[4]
     if account and account != "aws" and not (len(account) == 12 and account.isdigit()):
@@ -244,7 +248,9 @@ def mentions(flat: str) -> list[Mention]:
 
 
 # Words between a verb and its nouns that name nothing: "putting S3 Bucket (name) Policy", "get the object".
-_FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my", "this", "that", "its", "to", "from"})
+_FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my", "this", "that", "its"})
+# A preposition ends the noun phrase: "putting object in S3 bucket (b)", "uploading object to S3 bucket".
+_PREPOSITIONS = frozenset({"to", "from", "in", "into", "for", "with", "at", "on", "of", "by", "using", "via", "while"})
 _PHRASE_END = frozenset(":,.;!?")
 _PHRASE_WINDOW = 400  # characters either side of the error
 # A run of letters: each is checked against the verbs (a set lookup is cheaper than a regex alternation of them).
@@ -260,8 +266,8 @@ def _phrase_nouns(after: str) -> list[str]:
                 break
             continue
         word = raw.rstrip(":,.;!?)*_`'\"")
-        if not word.isalpha():
-            break
+        if not word.isalpha() or word.lower() in _PREPOSITIONS or classify_word(word) is not None:
+            break  # not a noun: a preposition, or a name the vocabulary knows (an error code glued after)
         low = word.lower()
         nouns.append(vocab.NOUN_SYNONYMS.get(low, low))
         if raw[-1] in _PHRASE_END or len(nouns) == 4:
@@ -270,8 +276,16 @@ def _phrase_nouns(after: str) -> list[str]:
 
 
 def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...]] | None:
-    """(kind, operations) for a verb and the nouns after it: `phrased` when they leave exactly one operation,
-    `suggested` (candidates) when several; None when they name none."""
+    """(kind, operations) for a verb and the nouns after it: `phrased` when they leave exactly one operation and
+    every noun is the operation's, `suggested` (candidates) when several or when nouns are left over ("get object
+    info"); None when they name none."""
+    found = _phrase_match(verb, nouns, names)
+    if found is None or found[0] != "phrased" or found[2] == len(nouns) or vocab.is_transfer_verb(verb):
+        return (found[0], found[1]) if found is not None else None
+    return "suggested", found[1]
+
+
+def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...], int] | None:
     tables = vocab.phrase_operations()
     classes = vocab.verb_class(verb)
     for n in range(len(nouns), 1, -1):
@@ -279,7 +293,7 @@ def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> 
         for api in classes:
             alias = SDK_ALIASES.get(api + "".join(w.title() for w in nouns[:n]))
             if alias is not None:
-                return "phrased", (alias,)
+                return "phrased", (alias,), n
     for n in range(len(nouns), 0, -1):
         variants = [tuple(nouns[:n])]
         if nouns[0] == "bucket" and n > 1:
@@ -290,19 +304,19 @@ def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> 
                 # "listing objects": ListObjectsV2 or the older ListObjects. Nouns the text shortened ("putting S3
                 # policy" for PutBucketPolicy, "object version" for ...Versions) only suggest the operation.
                 if op + "V2" in names:
-                    return "suggested", (op + "V2", op)
-                return ("phrased" if vocab.words_of(op)[1:] == said else "suggested"), (op,)
+                    return "suggested", (op + "V2", op), n
+                return ("phrased" if vocab.words_of(op)[1:] == said else "suggested"), (op,), n
             if not classes:
                 continue
             fits = [o for o in tables.exact.get(said, ()) if vocab.words_of(o)[0] in _lower(classes)]
             if len(fits) == 1:
-                return "phrased", (fits[0],)
+                return "phrased", (fits[0],), n
             fits = fits or [o for o in tables.loose.get(said, ()) if vocab.words_of(o)[0] in _lower(classes)]
             if fits:
-                return "suggested", tuple(dict.fromkeys(fits))
+                return "suggested", tuple(dict.fromkeys(fits)), n
     if vocab.is_transfer_verb(verb) and classes and nouns[0] not in vocab.model_nouns():
         # "failed to upload state": what an upload or download moves, when it is none of S3's nouns, is an object.
-        return "phrased", (f"{classes[0]}Object",)
+        return "phrased", (f"{classes[0]}Object",), len(nouns)
     return None
 
 

@@ -446,6 +446,9 @@ def _first(patterns: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...], text: 
 _ID_SHAPE = re.compile(r"\d|^[xX:*-]{3,128}$|\*")
 
 
+_LAMBDA_RECORDS = ("START ", "END ", "REPORT ")
+
+
 def _request_id(flat: str) -> str | None:
     low = flat.lower()
     if "request" not in low and "Rid " not in flat:  # Redshift's S3ServiceException says "Rid"
@@ -457,6 +460,8 @@ def _request_id(flat: str) -> str | None:
         for m in p.finditer(flat):
             if flat[max(0, m.start() - 9) : m.start()].lower().startswith("extended"):
                 continue  # S3's extended request id (x-amz-id-2) is not the request id
+            if flat.endswith(_LAMBDA_RECORDS, 0, m.start()):
+                continue  # Lambda's START/END/REPORT RequestId is the invocation's, not the refused request's
             value = m.group(1).strip()
             if value and not _is_elided_id(value) and _ID_SHAPE.search(value) is not None:
                 candidates.append((m.start(), value))
