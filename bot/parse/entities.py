@@ -762,10 +762,14 @@ def refusing_service(flat: str) -> str | None:
     if ".model." in flat:
         names.extend(m.group(1) for m in _SERVICE_PACKAGE.finditer(flat))
     known = vocab.service_ids()
+    labels = vocab.service_labels()
     for name in names:
-        sid = re.sub(r"^(?:amazon|aws)", "", name.lower().replace(" ", ""))
+        squashed = name.lower().replace(" ", "")
+        sid = re.sub(r"^(?:amazon|aws)", "", squashed)
         if sid in known:
             return sid
+        if squashed in labels:
+            return labels[squashed]  # Java v1's client name: AWSSecurityTokenService is sts
     return None
 
 

@@ -447,6 +447,7 @@ _ID_SHAPE = re.compile(r"\d|^[xX:*-]{3,128}$|\*")
 
 
 _LAMBDA_RECORDS = ("START ", "END ", "REPORT ")
+_NOT_AUTHORIZED = re.compile(r"\b[Nn]ot authorized to perform:? ([a-z][a-z0-9-]{1,40}:[A-Z][A-Za-z0-9]{1,100})\b")
 
 
 def _request_id(flat: str) -> str | None:
@@ -583,6 +584,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             deny_kind = None  # AWS's three-way "does not exist / no policy allows / a policy denies"
         if policy_type is None and joiner == "because":
             deny_kind = None
+    if enriched is None and "ot authorized to perform" in flat and (na := _NOT_AUTHORIZED.search(flat)) is not None:
+        action = na.group(1)  # STS's short form: "Not authorized to perform sts:AssumeRoleWithWebIdentity"
     if resource_arn is None and (km := _KMS_KEY_MISSING.search(flat)) is not None:
         resource_arn = km.group(1)
     if resource_arn is None and "accesspoint" in flat:
@@ -716,9 +719,9 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
     if key is not None and operation is not None and operation in _bucket_level_operations() and logline is None:
         key = None  # a bucket-level operation names no object: a path after its bucket is a prefix or a folder
+    if service in _NO_BUCKET_SERVICES:
+        bucket = key = None  # the refused call was STS's: an S3 path nearby is what the caller went on to do
     if endpoint is not None:
-        if endpoint[0] in _NO_BUCKET_SERVICES:
-            bucket = key = None  # the refused call was STS's: an S3 path nearby is what the caller went on to do
         region = region or endpoint[1]
     if region is None and record is not None:
         region = record.region

@@ -138,6 +138,19 @@ def service_ids() -> frozenset[str]:
     return frozenset(p.name for p in data.iterdir() if p.is_dir()) if data is not None else frozenset()
 
 
+@lru_cache(maxsize=1)
+def service_labels() -> dict[str, str]:
+    """How SDKs label the services here, squashed and lower case -> service id: each model's `serviceFullName` and
+    `serviceAbbreviation` (`awssecuritytokenservice`, `awssts`, `amazonsimplestorageservice`, `awskms`)."""
+    out: dict[str, str] = {}
+    for service, model in _models():
+        meta = model.get("metadata", {})
+        for label in (meta.get("serviceFullName"), meta.get("serviceAbbreviation")):
+            if label:
+                out.setdefault(label.lower().replace(" ", ""), service)
+    return out
+
+
 def _models() -> list[tuple[str, dict[str, Any]]]:
     return [(s, m) for s in SERVICES if (m := service_model(s)) is not None]
 

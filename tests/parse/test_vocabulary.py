@@ -270,3 +270,13 @@ def test_another_services_endpoint_names_the_service_that_refused() -> None:
     )
     (req,) = parse_text(ecr).requests
     assert (req.service, req.region) == ("ecr", "us-west-2")
+
+
+def test_stss_short_refusal_names_its_action_and_the_java_client_label_its_service() -> None:
+    text = (
+        "com.amazonaws.AmazonServiceException: Not authorized to perform sts:AssumeRoleWithWebIdentity "
+        "(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: 83bfc431-37)"
+    )
+    (req,) = parse_text(text).requests
+    assert (req.service, req.action, req.error_code) == ("sts", "sts:AssumeRoleWithWebIdentity", "AccessDenied")
+    assert vocab.service_labels()["awssecuritytokenservice"] == "sts"
