@@ -184,6 +184,10 @@ def _customer_managed_key(cause: RootCause, c: FixContext) -> Fix | None:
         "copied again"
     )
     if not keys:
+        missing = (
+            f"s3why read no customer managed key of account {c.owner} in {region}: create one, then this fix can be "
+            "proposed and verified"
+        )
         return Fix(
             "kms-customer-managed-key",
             cause.layer.value,
@@ -192,8 +196,8 @@ def _customer_managed_key(cause: RootCause, c: FixContext) -> Fix | None:
             [],
             title,
             base + ".",
-            reason=f"s3why read no customer managed key of account {c.owner} in {region}: create one, then this fix "
-            "can be proposed and verified",
+            never_automatic=missing,
+            reason=missing,
         )
     cmk = keys[0]
     enc = encryption.TARGET.setting_patch(_inp(c, cmk), "aws:kms", cmk, _bucket_key_enabled(c))

@@ -211,3 +211,30 @@ def test_the_cli_offers_the_governance_bypass_in_two_parts(tmp_path: Path) -> No
     first = json.loads(out.stdout)["diagnoses"][0]["fixes"][0]
     assert first["id"] == "object-lock-bypass-governance" and first["verified"] is True
     assert [p["kind"] for p in first["patches"]] == ["iam-policy", "request-change"]
+
+
+def test_an_unconditional_deny_on_the_tagging_action_offers_the_upload_without_its_tags() -> None:
+    from bot.account.view import account_view as view_of
+    from bot.diagnose import DiagnoseOptions, diagnose
+    from bot.fixes import propose_fixes
+    from bot.parse import parse_text
+    from tests.fixes.support import ROLE, SESSION, error_text, snapshot
+
+    allow = {"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectTagging"], "Resource": "*"}
+    deny = {"Sid": "NoTags", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObjectTagging"}
+    deny["Resource"] = "arn:aws:s3:::data-bucket/*"
+    snap = snapshot(
+        identity=[{"Version": "2012-10-17", "Statement": [allow]}],
+        bucket_policy={"Version": "2012-10-17", "Statement": [deny]},
+    )
+    options = DiagnoseOptions(principal=SESSION, context={"s3:x-amz-tagging": ("team=etl",)})
+    (req,) = parse_text(error_text("PutObject", "data-bucket", "a/b.txt")).requests
+    d = diagnose(req, view_of(snap), options)
+    assert d.decision == "explicit-deny" and ROLE
+    drops = [
+        p
+        for f in propose_fixes(req, snap, options, d)
+        for p in f.patches
+        if p.kind == "request-change" and p.apply.get("context") == {"s3:x-amz-tagging": None}
+    ]
+    assert drops and "x-amz-tagging (--tagging)" in drops[0].commands[0]
