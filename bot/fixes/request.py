@@ -117,7 +117,11 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
         out.append(_change([wording.for_key(key, value)], {key: value}))
     layer = cause.layer.value
     acl = cause.evidence.get("request_acl")
-    if layer in ("block-public-access", "object-ownership") and acl:
+    # AccessControlListNotSupported says the request carried an ACL on a bucket with ACLs disabled, even when the
+    # text does not say which (S3 API Reference, "Error responses"; S3 User Guide, "Disabling ACLs").
+    refused_acl = layer == "object-ownership" and c.req.error_code == "AccessControlListNotSupported"
+    takes_acl = parameter_for(c.req.operation, "s3:x-amz-acl") is not None
+    if layer in ("block-public-access", "object-ownership") and (acl or (refused_acl and takes_acl)):
         out.append(_change([wording.layers[layer]], {"s3:x-amz-acl": None}))
     unconditional = cause.kind == "explicit" and "Condition" not in (cause.evidence.get("statement") or {})
     acl_denied = cause.evidence.get("action") == "s3:PutObjectAcl"

@@ -238,3 +238,12 @@ def test_an_unconditional_deny_on_the_tagging_action_offers_the_upload_without_i
         if p.kind == "request-change" and p.apply.get("context") == {"s3:x-amz-tagging": None}
     ]
     assert drops and "x-amz-tagging (--tagging)" in drops[0].commands[0]
+
+
+def test_an_acl_refused_by_a_bucket_with_acls_disabled_offers_the_upload_without_the_acl() -> None:
+    case = _case("cli-multipart-upload-acl-public-read-acls-disabled")  # the text never says which ACL was sent
+    first = _fixes(case)[0]
+    drops = [
+        p for p in first.patches if p.kind == "request-change" and p.apply.get("context") == {"s3:x-amz-acl": None}
+    ]
+    assert drops and "drop the ACL header" in drops[0].commands[0]
