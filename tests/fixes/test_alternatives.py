@@ -42,6 +42,9 @@ def test_a_foreign_owned_object_is_fixed_by_enforcing_bucket_owner_ownership() -
     assert patch.before == {"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}}
     assert "put-bucket-ownership-controls" in patch.commands[0]
     assert "aws_s3_bucket_ownership_controls" in patch.terraform
+    cfn = json.loads(patch.cloudformation)
+    assert cfn["Type"] == "AWS::S3::Bucket"
+    assert cfn["Properties"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert "AccessControlListNotSupported" in first.explanation  # says what else it changes
 
 
@@ -69,6 +72,10 @@ def test_another_accounts_aws_managed_key_is_fixed_by_a_customer_managed_key_in_
     assert setting.apply["where"] == Where.DEFAULT_ENCRYPTION.value
     assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": cmk}
     assert grant.kind == "key-policy" and grant.target == cmk
+    by_default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": cmk}
+    assert json.loads(setting.cloudformation)["Properties"]["BucketEncryption"] == {
+        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": False}]
+    }
     added = grant.document["Statement"][-1] if grant.document else {}
     assert added["Principal"] == {"AWS": "arn:aws:iam::444455556666:role/ingest-worker"}
     assert added["Action"] == ["kms:Decrypt"]

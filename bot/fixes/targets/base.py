@@ -89,6 +89,10 @@ class PolicyTarget(ABC):
     policy_kind: PolicyKind = PolicyKind.RESOURCE  # how s3why's engine parses and checks it
     setting: bool = False  # a bucket setting, not a policy: its document is the setting's configuration
 
+    def cfn_value(self, document: dict[str, Any]) -> Any:
+        """The document as the CloudFormation property (`cfn_property`) holds it."""
+        return document
+
     def setting_findings(self, document: dict[str, Any]) -> list[str]:
         """What makes a setting's new configuration invalid (settings only; policies are checked as IAM)."""
         return []

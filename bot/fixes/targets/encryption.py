@@ -54,6 +54,17 @@ class DefaultEncryption(PolicyTarget):
                 out.append("KMSMasterKeyID is only for aws:kms or aws:kms:dsse")
         return out or ([] if rules else ["no encryption rule"])
 
+    def cfn_value(self, document: dict[str, Any]) -> Any:
+        """AWS::S3::Bucket BucketEncryption: {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault":
+        ..., "BucketKeyEnabled": ...}]} (CloudFormation spells the rule differently from the S3 API)."""
+        rules = (document.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+        return {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": r.get("ApplyServerSideEncryptionByDefault"), **_bucket_key(r)}
+                for r in rules
+            ]
+        }
+
     def patch(self, inp: TargetInput, statement: dict[str, Any]) -> Patch | None:
         return None  # a setting holds no statements: see `setting_patch`
 
@@ -76,13 +87,7 @@ class DefaultEncryption(PolicyTarget):
             "bucket_key": bucket_key,
             "resource_name": f"s3why_{name}_encryption".replace("-", "_").replace(".", "_"),
         }
-        cfn: dict[str, Any] = {"BucketName": name}
-        cfn["BucketEncryption"] = {
-            "ServerSideEncryptionConfiguration": [
-                {"ServerSideEncryptionByDefault": rule["ApplyServerSideEncryptionByDefault"], **_bucket_key(rule)}
-                for rule in document["ServerSideEncryptionConfiguration"]["Rules"]
-            ]
-        }
+        cfn: dict[str, Any] = {"BucketName": name, self.cfn_property: self.cfn_value(document)}
         return Patch(
             f"arn:aws:s3:::{name}",
             self.patch_kind,

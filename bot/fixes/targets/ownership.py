@@ -45,6 +45,9 @@ class OwnershipControls(PolicyTarget):
             return [f"ObjectOwnership must be exactly one of {', '.join(_VALUES)}"]
         return []
 
+    def cfn_value(self, document: dict[str, Any]) -> Any:
+        return document.get("OwnershipControls")  # AWS::S3::Bucket OwnershipControls: {"Rules": [...]}
+
     def patch(self, inp: TargetInput, statement: dict[str, Any]) -> Patch | None:
         return None  # a setting holds no statements: see `setting_patch`
 
@@ -74,7 +77,10 @@ class OwnershipControls(PolicyTarget):
             render_text("terraform/ownership-controls.tf.j2", values),
             render_text(
                 "cloudformation/patch.json.j2",
-                {"cfn_type": self.cfn_type, "cfn_properties": {"BucketName": name, **document}},
+                {
+                    "cfn_type": self.cfn_type,
+                    "cfn_properties": {"BucketName": name, self.cfn_property: self.cfn_value(document)},
+                },
             ),
             {"where": self.where.value, "bucket": name, "account": view.bucket.account},
         )
