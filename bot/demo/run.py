@@ -323,8 +323,10 @@ def _one(sc: Scenario, pasted: list[str] | None = None) -> tuple[Diagnosis, Row]
         writer.write(session, change.where, change.target, change.apply, change.document)
     fresh = Collector(sessions, NoCache()).collect(target)
     after = diagnose(req, account_view(fresh), replace(options, text_is_evidence=False))
-    # A missing object behind a 403: once s3:ListBucket is granted the caller gets the honest 404.
-    missing = (after.root_causes and after.root_causes[0].layer.value == "object-missing") or after.key_missing
+    # A missing object behind a 403: once s3:ListBucket is granted the caller gets the honest 404 — but only when
+    # nothing else still denies it (a key that is missing says nothing about the other layers).
+    blocking = [c for c in after.root_causes if c.layer.value != "object-missing"]
+    missing = not blocking and (bool(after.root_causes) or after.key_missing)
     return diagnosis, row(fix.title, True, "applied", "object-missing" if missing else after.decision)
 
 

@@ -30,6 +30,18 @@ __all__ = ["moto", "moto_url"]
 SECRET = "test-signing-secret"
 
 
+class AppServer(_ThreadingWSGIServer):
+    """The app's HTTP server; `shutdown` also waits for the work its requests started (the app's listener
+    executor), so nothing an answer writes to Redis lands after the test's keys were removed."""
+
+    app: Any = None
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        if self.app is not None:
+            self.app.listener_runner.listener_executor.shutdown(wait=True)
+
+
 @dataclass
 class Harness:
     fake: FakeSlack
@@ -84,7 +96,8 @@ def start_app(
         approvals=approvals,
         **app_options,
     )
-    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=AppServer, handler_class=_Quiet)
+    httpd.app = app
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return f"http://127.0.0.1:{httpd.server_port}/slack/events", httpd
 
