@@ -126,8 +126,18 @@ def _list(value: Any) -> list[Any]:
 def workload_of(bucket: str | None, key: str | None, paste: str = "", granted: str | None = None) -> Workload:
     """The workload's stable prefix for `key` in `bucket`, from the paste (a sync root, other keys), the prefix
     the account already grants (`granted`, see `granted_prefix`) and the key."""
-    if not bucket or key is None:
+    if not bucket:
         return Workload(None, "")
+    if key is None:
+        # A listing or another bucket-level request: the objects the workload then reads or writes are under the
+        # root of the sync in the paste, when there is one.
+        roots = sorted(_roots(paste, bucket), key=len)
+        where = f"s3://{bucket}/{roots[0]}" if roots else ""
+        return (
+            Workload(roots[0], f"the root of the aws s3 sync / cp --recursive in the paste ({where})")
+            if roots
+            else NO_WORKLOAD
+        )
     found = _workload_of(bucket, key, paste)
     if granted is not None and (found.prefix is None or found.prefix.startswith(granted)) and found.prefix != granted:
         where = f"s3://{bucket}/{granted}"
