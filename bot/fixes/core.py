@@ -29,7 +29,7 @@ from bot.fixes.scope import BUCKET, Scope, describe, literal, scopes_for
 from bot.fixes.targets import BY_CATALOGUE_NAME, TargetInput
 from bot.fixes.values import kms_actions, template_values
 from bot.fixes.verify import verify_fixes
-from bot.fixes.workload import Workload, granted_prefix, workload_of
+from bot.fixes.workload import Workload, granted_prefix, sibling_grant_prefix, workload_of
 from bot.fixes.workload_grants import WORKLOAD_TEMPLATES, pending_workload, with_workload, workload_words
 from bot.fixes.workload_kinds import workload_operations
 from bot.parse.model import DeniedRequest
@@ -117,7 +117,8 @@ def _workload(c: FixContext, paste: str) -> Workload:
             if values & me or any(v.endswith(f":{account_of(c.principal)}:root") for v in values):
                 statements.append(st)
     granted = granted_prefix(statements, c.bucket, c.req.key, c.actions)
-    return workload_of(c.bucket, c.req.key, paste, granted)
+    sibling = sibling_grant_prefix(statements, c.bucket, c.req.key, c.actions)
+    return workload_of(c.bucket, c.req.key, paste, granted, sibling)
 
 
 def propose_fixes(

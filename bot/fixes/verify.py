@@ -114,7 +114,11 @@ def neighbours(c: FixContext, scope: str) -> list[Neighbour]:
         prefix = c.workload.prefix if c.workload.prefix is not None else (deepest_prefix(c.req.key) or "")
         base = c.req.key.rsplit("/", 1)[-1] or "object"
         # the next object of the same workload: a sibling in another partition (another date, another run)
-        inside = sibling_key(c.req.key, prefix) if c.req.key.startswith(prefix) else f"s3why-next-{base}"
+        inside = (
+            sibling_key(c.req.key, prefix, c.workload.other_folder)
+            if c.req.key.startswith(prefix)
+            else f"s3why-next-{base}"
+        )
         outside = f"s3why-elsewhere/{base}" if prefix else None
         if scope in ("object", ""):
             out.append(_key_neighbour(c, inside, f"the same action on another object {_under(prefix, c.bucket)}"))

@@ -33,7 +33,7 @@ def workload_key(c: FixContext) -> str:
     workload's prefix when the failing request named no key (a listing)."""
     prefix = c.workload.prefix or ""
     if c.req.key is not None:
-        return sibling_key(c.req.key, prefix) if c.req.key.startswith(prefix) else c.req.key
+        return sibling_key(c.req.key, prefix, c.workload.other_folder) if c.req.key.startswith(prefix) else c.req.key
     return f"{prefix}s3why-next-object"
 
 
