@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.account.view import account_view
 from bot.diagnose import RootCause
-from bot.fixes.context import FixContext, rediagnose, statement_sid
+from bot.fixes.context import FixContext, action_listed, rediagnose, statement_sid, statements_of
 from bot.fixes.scope import EXACT, Scope, literal
 from bot.fixes.workload import sibling_key
 from bot.s3ops import lookup_operation
@@ -50,6 +51,8 @@ def pending_workload(c: FixContext) -> tuple[WorkloadRequest, ...]:
         if spec is None or set(spec.actions) <= set(c.actions):
             continue  # the failing request's own authorization: the fix grants it anyway
         key = workload_key(c) if spec.resource.value == "object" else None
+        if key is not None and c.req.key is None and c.workload.prefix is None and _granted_on_objects(c, spec.actions):
+            continue  # a listing that names no prefix: the workload's objects are where the account grants them
         req = replace(c.req, operation=op, action=None, key=key, resource_arn=None, error_code=None)
         found = rediagnose(c, c.snapshot, req=req)
         if outcome_of(found)[0]:
@@ -57,6 +60,26 @@ def pending_workload(c: FixContext) -> tuple[WorkloadRequest, ...]:
         layers = frozenset(x.layer.value for x in found.root_causes if x.layer.value != "object-missing")
         out.append(WorkloadRequest(op, tuple(spec.actions), key, layers))
     return tuple(out)
+
+
+def _granted_on_objects(c: FixContext, actions: tuple[str, ...]) -> bool:
+    """Whether the principal's own policies already allow one of `actions` on some objects of the bucket (a
+    prefix, the whole bucket): where the workload keeps its objects when the failing request does not say."""
+    view = account_view(c.snapshot)
+    if view.principal is None or not c.bucket:
+        return False
+    head = f"arn:aws:s3:::{c.bucket}/"
+    for policy in view.principal.policies:
+        for st in statements_of(policy.document):
+            if st.get("Effect") != "Allow" or not any(action_listed(st.get("Action"), a) for a in actions):
+                continue
+            resources = st.get("Resource")
+            if any(
+                isinstance(r, str) and r.startswith(head)
+                for r in (resources if isinstance(resources, list) else [resources])
+            ):
+                return True
+    return False
 
 
 def _object_resource(c: FixContext, scope: Scope | None) -> str:
