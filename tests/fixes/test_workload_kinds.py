@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -156,15 +157,15 @@ def test_a_mount_fix_grants_its_reads_writes_and_deletes_on_the_same_objects() -
         f"<Error><Code>AccessDenied</Code></Error> s3fs[2143]: s3fs.cpp:s3fs_getattr(810): [path=/{key}]"
     )
     (req,) = parse_text(text).requests
-    from dataclasses import replace
-
     req = replace(req, bucket="data-bucket", key=key, operation="HeadObject", action=None)
     listing = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::data-bucket"}
     snap = snapshot(key=key, identity=[{"Version": "2012-10-17", "Statement": [listing]}])
     found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snap), paste=text)
     fix = next(f for f in found.fixes if f.id == "identity-allow")
     assert fix.verified and fix.scope == "prefix"
-    added = fix.patches[0].document["Statement"][-1]
+    document = fix.patches[0].document
+    assert document is not None
+    added = document["Statement"][-1]
     assert added["Action"] == ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]  # ListBucket: already allowed
     assert added["Resource"] == ["arn:aws:s3:::data-bucket/sites/www/*"]
     chosen = next(s for s in fix.scopes if s.name == "prefix")
