@@ -195,3 +195,39 @@ def test_the_cli_says_what_the_sync_does_next(tmp_path: Path) -> None:
     flat = " ".join(out.split())
     assert "The workload's next requests are granted with it: aws s3 sync reads data-bucket" in flat
     assert "arn:aws:s3:::data-bucket/exports/daily/*" in out
+
+
+LOKI = (
+    'level=error ts=2021-05-14T08:21:37.512Z caller=table_manager.go:233 msg="error syncing tables" '
+    'err="AccessDenied: Access Denied\\n\\tstatus code: 403, request id: 1D9E4B7A3C2F0856"\n'
+    'level=error ts=2021-05-14T08:21:37.512Z caller=log.go:106 msg="error running loki" err="AccessDenied"'
+)
+
+
+def _bucket_only(text: str) -> Any:
+    (req,) = parse_text(text).requests
+    req = replace(req, bucket="data-bucket")
+    objects = {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::data-bucket/*"}
+    snap = snapshot(key=None, identity=[{"Version": "2012-10-17", "Statement": [objects]}])
+    found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snap), paste=text)
+    return found
+
+
+def test_an_open_operation_is_the_one_candidate_the_named_tool_performs_and_is_fixed() -> None:
+    found = _bucket_only(LOKI)
+    assert found.request["operation"] == "ListObjectsV2"
+    assert any("Grafana Loki (object storage) performs only ListObjectsV2" in n for n in found.notes)
+    fix = next(f for f in found.fixes if f.id == "identity-allow")
+    assert fix.verified
+    added = [s for s in (fix.patches[0].document or {})["Statement"] if s["Sid"].startswith("S3why")]
+    # the listing, and what Loki does next that the account does not allow yet (its compactor deletes chunks)
+    assert [(s["Action"], s["Resource"]) for s in added] == [
+        (["s3:ListBucket"], ["arn:aws:s3:::data-bucket"]),
+        (["s3:DeleteObject"], ["arn:aws:s3:::data-bucket/*"]),
+    ]
+
+
+def test_without_a_tool_that_decides_the_operation_stays_open_and_the_answer_says_what_decides() -> None:
+    found = _bucket_only(LOKI.replace("loki", "svc"))
+    assert not found.fixes
+    assert any("name it (--operation OP" in n for n in found.notes)
