@@ -231,3 +231,13 @@ def test_without_a_tool_that_decides_the_operation_stays_open_and_the_answer_say
     found = _bucket_only(LOKI.replace("loki", "svc"))
     assert not found.fixes
     assert any("name it (--operation OP" in n for n in found.notes)
+
+
+def test_the_cli_fixes_the_listing_loki_makes_and_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(snapshot(key=None)))
+    cmd = [sys.executable, "-m", "bot", "diagnose", "--snapshot", str(path), "--principal", SESSION]
+    out = subprocess.run([*cmd, "--bucket", "data-bucket"], input=LOKI, capture_output=True, text=True).stdout
+    flat = " ".join(out.split())
+    assert "Grafana Loki (object storage) performs only ListObjectsV2 on data-bucket" in flat
+    assert "verified] Allow the request in the principal's identity-based policy" in flat
