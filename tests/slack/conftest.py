@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -100,3 +101,12 @@ def harness(
     yield Harness(fake, url, endpoint, store, gate)
     gate.set()
     httpd.shutdown()
+
+
+def wait_for_log(caplog: pytest.LogCaptureFixture, words: str, count: int = 1, timeout: float = 30.0) -> None:
+    """Wait until the app logged `count` lines with these words: its listeners run in threads, and a reply it
+    leaves alone posts nothing to wait for, only this line (a test never guesses how long it takes)."""
+    deadline = time.monotonic() + timeout
+    while sum(words in r.getMessage() for r in caplog.records) < count:
+        assert time.monotonic() < deadline, f"no log line {words!r} within {timeout} s"
+        time.sleep(0.02)
