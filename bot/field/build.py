@@ -22,6 +22,7 @@ from bot.field.case import (
     OrgSpec,
     PrincipalSpec,
     PublicAccessBlock,
+    SignerSpec,
 )
 
 _FULL_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -326,6 +327,23 @@ def organization_part(account: str, spec: OrgSpec) -> dict[str, Any]:
     return {"account": account, "calls": calls, "levels": out_levels}
 
 
+def signer_part(spec: SignerSpec) -> dict[str, Any]:
+    """The snapshot's `signer` section: what sts:GetAccessKeyInfo (the account) and, for a long-term key,
+    iam:GetAccessKeyLastUsed (the user) say, plus the session a record names for a temporary key."""
+    parsed = Arn.parse(spec.arn)
+    if parsed is None:
+        raise ValueError(f"signer {spec.arn!r} is not an ARN")
+    temporary = spec.access_key_id.startswith("ASIA")
+    return {
+        "access_key_id": spec.access_key_id,
+        "temporary": temporary,
+        "account": parsed.account,
+        "user_arn": None if temporary else spec.arn,
+        "unseen": None,
+        "principal_arn": spec.arn,
+    }
+
+
 def compile_account(case: Case) -> dict[str, Any]:
     """The snapshot s3why diagnoses for `case` (what `s3why snapshot` would have recorded)."""
     spec: AccountSpec = case.account
@@ -341,6 +359,8 @@ def compile_account(case: Case) -> dict[str, Any]:
         target["bucket"] = spec.bucket.name
         if spec.bucket.object is not None:
             target["key"] = spec.bucket.object.key
+    if spec.signer is not None:
+        snap["signer"] = signer_part(spec.signer)
     snap["caller"] = {"Account": principal_account or (spec.bucket.account if spec.bucket else "111122223333")}
     snap["kms"] = {k.arn: key_part(k) for k in spec.kms}
     if spec.kms:

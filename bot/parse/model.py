@@ -49,9 +49,13 @@ class PresignedUrl:
     region: str | None = None  # the credential scope's region (SigV4)
     scheme: str | None = None  # "https" | "http"
     server_time: str | None = None  # S3's <ServerTime> in a "Request has expired" body: when the request was refused
+    # S3's own <Message> in the error body that refused the URL (e.g. "Access Denied"); not in the JSON contract.
+    s3_message: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("s3_message", None)
+        return data
 
 
 @dataclass(frozen=True, slots=True)
