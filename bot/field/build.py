@@ -17,6 +17,7 @@ from bot.field.case import (
     AccountSpec,
     BucketSpec,
     Case,
+    CloudFrontSpec,
     KeySpec,
     OrgLevel,
     OrgSpec,
@@ -344,6 +345,26 @@ def signer_part(spec: SignerSpec) -> dict[str, Any]:
     }
 
 
+def cloudfront_part(spec: CloudFrontSpec, bucket: BucketSpec) -> dict[str, Any]:
+    """The bucket owner's distributions as cloudfront:ListDistributions returns them (the bucket as S3 origin)."""
+    items = []
+    for d in spec.distributions:
+        origin: dict[str, Any] = {
+            "Id": f"{bucket.name}-origin",
+            "DomainName": f"{bucket.name}.s3.{bucket.region}.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": f"origin-access-identity/cloudfront/{d.oai}" if d.oai else ""},
+        }
+        items.append(
+            {
+                "Id": d.id,
+                "ARN": f"arn:aws:cloudfront::{bucket.account}:distribution/{d.id}",
+                "Origins": {"Quantity": 1, "Items": [origin]},
+            }
+        )
+    answer = {"DistributionList": {"Quantity": len(items), "Items": items, "IsTruncated": False}}
+    return {"account": bucket.account, "calls": {"ListDistributions": answer}}
+
+
 def compile_account(case: Case) -> dict[str, Any]:
     """The snapshot s3why diagnoses for `case` (what `s3why snapshot` would have recorded)."""
     spec: AccountSpec = case.account
@@ -361,6 +382,10 @@ def compile_account(case: Case) -> dict[str, Any]:
             target["key"] = spec.bucket.object.key
     if spec.signer is not None:
         snap["signer"] = signer_part(spec.signer)
+    if spec.cloudfront is not None:
+        if spec.bucket is None:
+            raise ValueError("cloudfront: the case has no bucket for the distributions to serve")
+        snap["cloudfront"] = cloudfront_part(spec.cloudfront, spec.bucket)
     snap["caller"] = {"Account": principal_account or (spec.bucket.account if spec.bucket else "111122223333")}
     snap["kms"] = {k.arn: key_part(k) for k in spec.kms}
     if spec.kms:

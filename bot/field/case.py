@@ -191,9 +191,22 @@ class SignerSpec(_Strict):
     arn: str
 
 
+class DistributionSpec(_Strict):
+    """A CloudFront distribution with the bucket as its S3 origin; `oai`: the origin access identity's id when it
+    reaches the bucket through one (None: origin access control or a public origin)."""
+
+    id: str
+    oai: str | None = None
+
+
+class CloudFrontSpec(_Strict):
+    distributions: list[DistributionSpec] = Field(default_factory=list)
+
+
 class AccountSpec(_Strict):
     principal: PrincipalSpec | None = None
     signer: SignerSpec | None = None
+    cloudfront: CloudFrontSpec | None = None
     bucket: BucketSpec | None = None
     kms: list[KeySpec] = Field(default_factory=list)
     organization: dict[Literal["principal_account", "resource_account"], OrgSpec] = Field(default_factory=dict)

@@ -18,6 +18,7 @@ from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
 from bot.diagnose.model import Decision
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.fixes.catalogue import Remediation, catalogue, render_statement
+from bot.fixes.cloudfront_oac import oac_migration
 from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
 from bot.fixes.model import Fix, Patch, ScopeChoice
@@ -254,6 +255,11 @@ def propose_fixes(
     if own is not None:
         label_shared_grants(ranked, c, paste)
         ranked.insert(0, own)
+    # A CloudFront OAI on SSE-KMS objects: the move to origin access control, one fix with two parts, comes first.
+    oac = next((f for cause in diagnosis.root_causes if (f := oac_migration(c, cause)) is not None), None)
+    if oac is not None:
+        place_owners([oac], c, known_accounts)
+        ranked.insert(0, oac)
     return ranked
 
 
