@@ -137,6 +137,8 @@ def propose_fixes(
     resolved = diagnosis.request.get("resolved") or {}
     if diagnosis.decision == Decision.ALLOW or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
+    if any(c.evidence.get("bucket_missing") or c.evidence.get("principal_missing") for c in diagnosis.root_causes):
+        return []  # a grant to a bucket or principal that does not exist changes nothing: the cause says what to check
     principal = resolved.get("principal") or options.principal or req.principal_arn or ""
     c = FixContext(
         req=req,

@@ -85,7 +85,9 @@ def evaluate(subject: Subject) -> LayerFinding:
                 out.cause(layer_id, "explicit", summary, **ev)
                 alternatives(out, main, request_builder=builder, request_context=auth.context)
     elif main.decision.value == "implicit-deny":
-        _implicit_causes(main, out, auth)
+        _implicit_causes(
+            main, out, auth, bucket_missing=subject.view.bucket is not None and subject.view.bucket.missing
+        )
         alternatives(out, main, request_builder=builder, request_context=auth.context)
     _name_the_authorization(out, auth)
     return out.done()
@@ -162,7 +164,9 @@ def _resource_near_miss(policies: tuple[Policy, ...], result: EvaluationResult) 
     return None
 
 
-def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorization) -> None:
+def _implicit_causes(
+    result: EvaluationResult, out: Findings, auth: Authorization, *, bucket_missing: bool = False
+) -> None:
     """Which layer failed to allow, in AWS's order: the guards, then the grant (identity and resource), then the
     boundary and the session policy, which cap what the identity-based policies grant."""
     documents = auth.documents
@@ -230,7 +234,7 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
             "another account's principal needs the access point policy and the bucket policy to allow it)",
             **ev,
         )
-    elif not same_account and not bucket_ok:
+    elif not same_account and not bucket_ok and not bucket_missing:  # a bucket that does not exist has no side
         if auth.bucket_unknown:
             out.note(f"the bucket's side is not visible: {auth.bucket_unknown}")
         else:
