@@ -187,7 +187,7 @@ class SignerSpec(_Strict):
     ASIA key). Its policies are the `principal:` section, which then describes the signer (possibly another
     account's or a vendor's, or `unreadable`)."""
 
-    access_key_id: str = Field(pattern=r"^(AKIA|ASIA)[A-Z0-9]{16}$")
+    access_key_id: str = Field(pattern=r"^[A-Z0-9]{16,128}$")  # IAM API Reference: 16 to 128 characters
     arn: str
 
 

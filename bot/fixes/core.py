@@ -55,6 +55,8 @@ def _matches(entry: Remediation, cause: RootCause, c: FixContext) -> bool:
         return False
     if entry.id in _GRANTS_THE_CALLER and not _grantable(c.principal):
         return False
+    if entry.target in ("principal", "boundary") and parse_principal(c.principal).has_no_identity_policies:
+        return False  # a service, anonymous or a CloudFront OAI has no identity policy to change
     if cause.kind not in entry.kinds:
         return False
     cross = c.owner is not None and account_of(c.principal) != c.owner

@@ -16,7 +16,6 @@ from bot.diagnose.layers.access_point import bucket_side_refuses
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport, RootCause
 from bot.engine import EvaluationResult, Policy
-from bot.engine.principal import PrincipalKind
 from bot.layers import LayerId
 
 ENGINE_LAYERS = (
@@ -196,7 +195,7 @@ def _implicit_causes(
     via_access_point = result.layer(LayerId.ACCESS_POINT_POLICY) is not None
     resource_layer = LayerId.ACCESS_POINT_POLICY if via_access_point else LayerId.BUCKET_POLICY
     bucket_ok = layer_verdict(resource_layer) == "allow"
-    if who.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.SERVICE):
+    if who.has_no_identity_policies:  # a service, anonymous or a CloudFront OAI: only the bucket policy grants it
         if auth.bucket_unknown:
             return
         ev = evidence(result, LayerId.BUCKET_POLICY, documents)
