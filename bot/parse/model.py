@@ -101,6 +101,8 @@ class DeniedRequest:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if isinstance(data.get("presigned"), dict):
+            data["presigned"].pop("s3_message", None)  # not in the JSON contract (PresignedUrl.to_json)
         data["operation_candidates"] = list(self.operation_candidates)
         data["stated_context"] = self.context
         return {k: data[k] for k in REQUEST_KEYS}
