@@ -249,6 +249,7 @@ def parse_text(text: str) -> ParseResult:
 _RECORD_START = re.compile(r"\{ ?\"eventVersion\"")
 
 
+_S3_MESSAGE = re.compile(r"<Message>([^<]{1,300})</Message>")
 _SERVER_TIME = re.compile(r"<ServerTime>\s?([0-9T:.Z+-]{10,40})\s?</ServerTime>")
 
 
@@ -274,6 +275,9 @@ def _with_presigned(
     if any("<ServerTime>" in chunk for chunk in group):
         times = (m.group(1) for chunk in group if (m := _SERVER_TIME.search(chunk)) is not None)
         chosen = replace(chosen, server_time=next(times, None))
+    messages = (m.group(1).strip() for chunk in group if (m := _S3_MESSAGE.search(chunk)) is not None)
+    if (message := next(messages, None)) is not None:
+        chosen = replace(chosen, s3_message=message)
     context = dict(req.stated_context)
     if chosen.scheme is not None and "aws:SecureTransport" not in context:
         context["aws:SecureTransport"] = ("true" if chosen.scheme == "https" else "false",)

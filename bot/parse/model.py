@@ -49,9 +49,13 @@ class PresignedUrl:
     region: str | None = None  # the credential scope's region (SigV4)
     scheme: str | None = None  # "https" | "http"
     server_time: str | None = None  # S3's <ServerTime> in a "Request has expired" body: when the request was refused
+    # S3's own <Message> in the error body that refused the URL (e.g. "Access Denied"); not in the JSON contract.
+    s3_message: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("s3_message", None)
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,8 @@ class DeniedRequest:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if isinstance(data.get("presigned"), dict):
+            data["presigned"].pop("s3_message", None)  # not in the JSON contract (PresignedUrl.to_json)
         data["operation_candidates"] = list(self.operation_candidates)
         data["stated_context"] = self.context
         return {k: data[k] for k in REQUEST_KEYS}
