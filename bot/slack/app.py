@@ -784,9 +784,9 @@ def create_app(
         form = read_form(view)
         if form.errors:
             return  # the person was shown the errors and the form stays open
-        meta = json.loads(view.get("private_metadata") or "{}")
-        channel = meta.get("channel") or body["user"]["id"]
-        thread_ts = meta.get("thread_ts")
+        meta = form_metadata(view)
+        channel = str(meta.get("channel") or body["user"]["id"])
+        thread_ts = meta.get("thread_ts") if isinstance(meta.get("thread_ts"), str) else None
         if not thread_ts:
             parent = client.chat_postMessage(channel=channel, text=_echo(body["user"]["id"]))
             thread_ts = parent["ts"]
@@ -1135,11 +1135,26 @@ class Form:
     errors: dict[str, str]
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A payload part that should be a JSON object: itself, or empty when a forged payload gave anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def form_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """The form's private metadata (s3why's own JSON object): empty when it is missing or not such an object."""
+    try:
+        meta = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        return {}
+    return _object(meta)
+
+
 def read_form(view: dict[str, Any]) -> Form:
-    values = view.get("state", {}).get("values", {})
+    values = _object(_object(view.get("state")).get("values"))
 
     def value(block_id: str) -> str:
-        return str((values.get(block_id, {}).get("value", {}) or {}).get("value") or "").strip()
+        text = _object(_object(values.get(block_id)).get("value")).get("value")
+        return text.strip() if isinstance(text, str) else ""
 
     errors: dict[str, str] = {}
     parsed = parse_text(value("error"))
