@@ -189,6 +189,10 @@ _APPROVERS_ONLY = (
     "Run `s3why diagnose` with your own AWS access to see it."
 )
 _ELSEWHERE = "Nothing done: this button does not belong to this thread (use the one where the fix was proposed)."
+_NOT_YOURS = (
+    "Nothing changed: only the person who asked, or an approver, can change the {what} of this diagnosis. "
+    "Paste the error yourself to get your own answer."
+)
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
 
 
@@ -233,6 +237,7 @@ class Run:
     context: dict[str, list[str]] | None = None
     fix_format: str = "cli"
     scope: str | None = None  # the reach chosen for the fixes (object | prefix | bucket); None: each fix's default
+    scope_by: str | None = None  # who chose that reach with the scope select (named where approval is asked)
     account: str | None = None
     response_url: str | None = None  # set for answers only the asker sees (/s3why in an "ephemeral" channel)
     requester: str | None = None  # who asked: they cannot approve their own fix (unless configured)
@@ -399,20 +404,25 @@ def create_app(
         client.chat_update(channel=run.channel, ts=ts, text=text, blocks=blocks)
         return ts
 
-    def run_and_post(run: Run, *, fresh: bool = False, progress_ts: str | None = None) -> None:
+    def run_and_post(
+        run: Run, *, fresh: bool = False, progress_ts: str | None = None, actor: str | None = None
+    ) -> None:
+        """Diagnose and answer; `actor`: who clicked, when a click under an answer started it (their rate limit is
+        the one spent, not the asker's)."""
         started = time.perf_counter()
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
         refused = ask_refusal(run)
-        if refused is None and run.requester and store.count(f"rate:{run.requester}", 60) > runs_per_user_minute:
+        charged = actor or run.requester
+        if refused is None and charged and store.count(f"rate:{charged}", 60) > runs_per_user_minute:
             refused = (
                 f"You have asked s3why more than {runs_per_user_minute} times in the last minute: wait a moment and "
                 "ask again (one person cannot starve the others)."
             )
         if refused:
-            if run.requester:
-                client.chat_postEphemeral(channel=run.channel, user=run.requester, text=refused)
-            log.info("ask refused in %s: not an asker", run.channel)
+            if charged:
+                client.chat_postEphemeral(channel=run.channel, user=charged, text=refused)
+            log.info("ask refused in %s: not an asker, or over the rate limit", run.channel)
             return
         if progress_ts is None:
             progress_ts = show(run, None, "Looking at the layers…", progress_blocks(len(LayerId)))
@@ -532,6 +542,7 @@ def create_app(
             "account": run.account,
             "facts": {k: v for k, v in run.facts.items() if k != "candidates"},
             "scope": run.scope,  # the rebuild at apply time computes the fix with the same reach
+            "scope_by": run.scope_by,  # who chose it: the approval message names them
         }
         out: dict[int, Proposal] = {}
         for i, fix in enumerate(d.fixes[:5]):
@@ -867,45 +878,65 @@ def create_app(
             text="Looking again…",
             blocks=progress_blocks(len(LayerId)),
         )
-        run_and_post(run, fresh=True, progress_ts=run.message_ts)
+        run_and_post(run, fresh=True, progress_ts=run.message_ts, actor=clicker(body))
 
     app.action("s3why_rerun")(ack=ack_action, lazy=[on_rerun])
 
+    def clicker(body: dict[str, Any]) -> str:
+        return str((body.get("user") or {}).get("id", ""))
+
     def selected(
-        body: dict[str, Any], action: dict[str, Any], offered: Collection[str], what: str
+        body: dict[str, Any],
+        action: dict[str, Any],
+        offered: Callable[[Run], Collection[str]],
+        what: str,
+        *,
+        owners_only: bool = False,
     ) -> tuple[Run, str] | None:
         """The run a select under an answer names (`RUN_ID|OPTION`) and the option chosen: only when clicked where
-        the answer is, and only an option the select offers."""
-        value = action["selected_option"]["value"]
+        the answer is, only an option the select offers, and with `owners_only` only by someone who asked or an
+        approver (anyone else is told so privately: they cannot change another person's diagnosis or fix)."""
+        value = str((action.get("selected_option") or {}).get("value") or "")
         _, run = load_run_here(body, value)
         if run is None:
             return None
+        user = clicker(body)
+        if owners_only and not may_continue(run, user):
+            log.info("%s select refused: its clicker neither asked nor approves in this account", what)
+            client.chat_postEphemeral(channel=run.channel, user=user, text=_NOT_YOURS.format(what=what))
+            return None
         option = value.partition("|")[2]
-        if option not in offered:  # a forged or stale value: never stored, never rendered
+        if option not in offered(run):  # a forged or stale value: never stored, never rendered
             log.warning("%s select ignored: %r is not offered", what, option[:40])
             return None
         return run, option
 
     def on_format(body: dict[str, Any], action: dict[str, Any]) -> None:
-        if (picked := selected(body, action, FORMATS, "fix format")) is not None:
+        if (picked := selected(body, action, lambda _: FORMATS, "fix format")) is not None:
             run, fix_format = picked
-            run_and_post(replace(run, fix_format=fix_format), progress_ts=run.message_ts)
+            run_and_post(replace(run, fix_format=fix_format), progress_ts=run.message_ts, actor=clicker(body))
 
     app.action("s3why_fix_format")(ack=ack_action, lazy=[on_format])
 
     def on_pick_operation(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The select under an answer whose operation the text did not name: diagnose that operation."""
-        if (picked := selected(body, action, S3_OPERATIONS, "operation")) is not None:
+        if (picked := selected(body, action, offered_operations, "operation", owners_only=True)) is not None:
             run, operation = picked
-            run_and_post(replace(run, facts={**run.facts, "operation": operation}), progress_ts=run.message_ts)
+            picked_run = replace(run, facts={**run.facts, "operation": operation})
+            run_and_post(picked_run, progress_ts=run.message_ts, actor=clicker(body))
+
+    def offered_operations(run: Run) -> set[str]:
+        """The operations the answer's select offered: the candidates s3why evaluated (none once it was told)."""
+        return {op for op in run.facts.get("candidates", "").split(",") if op in S3_OPERATIONS}
 
     app.action("s3why_pick_operation")(ack=ack_action, lazy=[on_pick_operation])
 
     def on_scope(body: dict[str, Any], action: dict[str, Any]) -> None:
         """The scope select: the fixes are shown (and proposed for approval) with the chosen reach."""
-        if (picked := selected(body, action, _SCOPES, "scope")) is not None:
+        if (picked := selected(body, action, lambda _: _SCOPES, "scope", owners_only=True)) is not None:
             run, scope = picked
-            run_and_post(replace(run, scope=scope), progress_ts=run.message_ts)
+            user = clicker(body)
+            run_and_post(replace(run, scope=scope, scope_by=user), progress_ts=run.message_ts, actor=user)
 
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 

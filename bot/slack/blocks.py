@@ -386,6 +386,14 @@ def scope_select(fix: Any, run_id: str) -> dict[str, Any]:
     }
 
 
+def scope_chosen(proposal: Proposal) -> tuple[str, tuple[str, ...]]:
+    """The scope in words, with who chose it when someone switched it with the select (their mention)."""
+    by = proposal.request.get("scope_by")
+    if isinstance(by, str) and by:
+        return f"{scope_words(proposal)} (chosen by <@{by}>)", (by,)
+    return scope_words(proposal), ()
+
+
 CONFIRM_TEXT = 300  # Slack's limit on a confirmation dialog's text (Block Kit composition objects: confirm)
 
 
@@ -394,17 +402,19 @@ def approval_summary(proposal: Proposal) -> dict[str, Any]:
     actions, resources), the scope chosen and who asked."""
     asked = ", ".join(f"<@{u}>" for u in proposal.everyone_who_asked) or "nobody named"
     lines = [f"*Approving writes:* {literal(line)}" for line in change_lines(proposal)]
-    lines.append(f"{scope_words(proposal)}; asked by {asked}")
-    return _section("\n".join(lines), tuple(proposal.everyone_who_asked))
+    scope, chooser = scope_chosen(proposal)
+    lines.append(f"{scope}; asked by {asked}")
+    return _section("\n".join(lines), (*proposal.everyone_who_asked, *chooser))
 
 
 def approval_actions(proposal: Proposal) -> dict[str, Any]:
     """Approve / Reject for one proposed fix; approving asks for confirmation first, naming what will change
     (Slack caps a confirm dialog's text at 300 characters: the summary above the buttons has it all)."""
     proposal_id = proposal.id
-    mentions = tuple(proposal.everyone_who_asked)
-    asked = ", ".join(f"<@{u}>" for u in mentions) or "nobody named"
-    tail = mrkdwn(f" {scope_words(proposal)}. Asked by {asked}.", mentions=mentions)
+    scope, chooser = scope_chosen(proposal)
+    mentions = (*proposal.everyone_who_asked, *chooser)
+    asked = ", ".join(f"<@{u}>" for u in proposal.everyone_who_asked) or "nobody named"
+    tail = mrkdwn(f" {scope}. Asked by {asked}.", mentions=mentions)
     what = "; ".join(change_lines(proposal)) + "."
     while len(mrkdwn(what)) + len(tail) > CONFIRM_TEXT and len(what) > 1:
         what = what[: len(what) - max(1, len(mrkdwn(what)) + len(tail) - CONFIRM_TEXT + 1)].rstrip() + "…"
@@ -444,8 +454,9 @@ def outcome_blocks(outcome: Outcome, run_id: str | None, mentions: tuple[str, ..
         lines.insert(0, f"*{p.fix_title}* — `{p.targets}`")
         lines += [literal(line) for line in change_lines(p)]
         asked = ", ".join(f"<@{u}>" for u in p.everyone_who_asked) or "nobody named"
-        lines.append(f"{scope_words(p)}; asked by {asked}")
-        mentions = (*mentions, *p.everyone_who_asked)
+        scope, chooser = scope_chosen(p)
+        lines.append(f"{scope}; asked by {asked}")
+        mentions = (*mentions, *p.everyone_who_asked, *chooser)
     if outcome.decision_after is not None:
         lines.append(
             ":white_check_mark: The original request is now allowed."
