@@ -430,7 +430,7 @@ def create_app(
         run_id = uuid.uuid4().hex
         store.put(f"run:{run_id}", run.stored())
         if not run.response_url:  # a reply in this thread naming a missing fact continues this run
-            store.put(f"thread:{run.channel}:{run.thread_ts}", {"run_id": run_id})
+            point_thread(run, run_id)
         try:
             parsed, diagnoses = diagnoser(
                 run.text,
@@ -592,13 +592,29 @@ def create_app(
             return
         run_and_post(Run.of(parsed, channel, event.get("thread_ts") or event["ts"], requester=event.get("user")))
 
+    def point_thread(run: Run, run_id: str) -> None:
+        """Which run a reply in this thread continues: each asker's own latest run (`thread:C:TS:USER`), and the
+        thread's (`thread:C:TS`, for approvers and the thread's other askers). A run by someone who did not ask
+        the thread's run (their own paste in another person's thread) never takes the thread's pointer, so the
+        first asker's reply still answers their own pending question."""
+        key = f"thread:{run.channel}:{run.thread_ts}"
+        if run.requester:
+            store.put(f"{key}:{run.requester}", {"run_id": run_id})
+        current = store.get(key)
+        _, owner = load_run(str(current.get("run_id", ""))) if current else ("", None)
+        if owner is None or run.requester in {owner.requester, *owner.requesters}:
+            store.put(key, {"run_id": run_id})
+
+    def thread_run(channel: str, thread_ts: str, user: str | None) -> Run | None:
+        """The run a reply by `user` in this thread continues: their own latest there, else the thread's."""
+        key = f"thread:{channel}:{thread_ts}"
+        pointer = (store.get(f"{key}:{user}") if user else None) or store.get(key)
+        return load_run(str(pointer.get("run_id", "")))[1] if pointer else None
+
     def continue_in_thread(channel: str, thread_ts: str, text: str, user: str | None) -> None:
         """A reply in a diagnosis's thread that names what s3why asked for (the principal, the operation, the
         object, how it was sent) continues that diagnosis with it; any other reply is left alone."""
-        pointer = store.get(f"thread:{channel}:{thread_ts}")
-        if not pointer:
-            return
-        _, run = load_run(str(pointer.get("run_id", "")))
+        run = thread_run(channel, thread_ts, user)
         if run is None:
             return
         if not may_continue(run, user):
@@ -723,6 +739,13 @@ def create_app(
         parsed = parse_text(_MENTION.sub("", event.get("text") or ""))
         authors: list[str] = []
         if not actionable(parsed) and event.get("thread_ts"):
+            # the thread's message again: only for whoever may continue the run already answering it there
+            current = thread_run(channel, str(event["thread_ts"]), None)
+            user = str(event.get("user") or "")
+            if current is not None and not may_continue(current, user):
+                log.info("mention not taken: the thread's diagnosis is someone else's")
+                client.chat_postEphemeral(channel=channel, user=user, text=_NOT_YOURS.format(what="text or principal"))
+                return
             replies = client.conversations_replies(channel=channel, ts=event["thread_ts"], limit=1)
             messages = replies.get("messages") or []
             parsed = parse_text(messages[0].get("text", "") if messages else "")
@@ -1040,6 +1063,11 @@ def create_app(
         ack()
         _, run = load_run_here(body, action["value"])
         if run is None:
+            return
+        user = clicker(body)
+        if not may_continue(run, user):  # the form would replace the text and the principal of their run
+            log.info("tell-s3why form refused: its clicker neither asked nor approves in this account")
+            client.chat_postEphemeral(channel=run.channel, user=user, text=_NOT_YOURS.format(what="text or principal"))
             return
         client.views_open(trigger_id=body["trigger_id"], view=_modal(run.channel, run.thread_ts or None, run.text, run))
 

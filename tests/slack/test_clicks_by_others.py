@@ -133,3 +133,64 @@ def test_clicks_spend_the_clickers_rate_limit_not_the_askers(
         assert all(c.body["user"] == STRANGER for c in h.fake.of("chat.postEphemeral"))
     finally:
         httpd.shutdown()
+
+
+# Finding 5: a thread belongs to who asked in it. Names the object, not who made the call: s3why asks for the role.
+ASKS_WHO = (
+    "download failed: s3://tls-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject "
+    "operation: Access Denied"
+)
+SESSION = "arn:aws:sts::123456789012:assumed-role/app/run-1"
+
+
+def _send(h: Harness, inner: dict[str, Any], event_id: str) -> None:
+    assert post_signed(h.endpoint, SECRET, event(inner, event_id=event_id), JSON)[0] == 200
+
+
+def test_a_mention_or_reply_by_someone_else_never_rediagnoses_the_askers_run(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="s3why.slack")
+    h = harness
+    s_secure_transport()
+    h.fake.thread_parents[THREAD] = ASKS_WHO
+    _send(h, message(ASKS_WHO, user=REQUESTER), "EvOwn1")
+    h.fake.wait_for("chat.update")
+    mention = {
+        "type": "app_mention",
+        "user": STRANGER,
+        "text": "<@UBOT> again",
+        "ts": "1700000000.000300",
+        "event_ts": "1700000000.000300",
+        "thread_ts": THREAD,
+    }
+    _send(h, mention, "EvEveMention")
+    refusal = h.fake.wait_for("chat.postEphemeral")[-1].body
+    assert refusal["user"] == STRANGER and "only the person who asked" in refusal["text"]
+    _send(h, message(f"it was {SESSION}", user=STRANGER, ts="1700000000.000400", thread_ts=THREAD), "EvEveReply")
+    wait_for_log(caplog, "thread reply not taken: its author neither asked nor approves")
+    assert len(h.fake.of("chat.update")) == 1 and len(h.fake.of("chat.postMessage")) == 1
+
+    run_id = _element(h.fake.of("chat.update")[-1].body["blocks"], "s3why_ask_principal")["value"]
+    tell = {"type": "button", "action_id": "s3why_ask_principal", "value": run_id}
+    assert post_signed(h.endpoint, SECRET, block_action(tell, "1800000000.000001", user=STRANGER), FORM)[0] == 200
+    wait_for_log(caplog, "tell-s3why form refused")
+    assert h.fake.of("views.open") == []
+    assert post_signed(h.endpoint, SECRET, block_action(tell, "1800000000.000001", user=REQUESTER), FORM)[0] == 200
+    assert h.fake.wait_for("views.open")[-1].body["view"]["callback_id"] == "s3why_modal"
+
+
+def test_a_paste_by_someone_else_in_the_thread_is_their_own_and_the_asker_still_continues_theirs(
+    harness: Harness,
+) -> None:
+    h = harness
+    s_secure_transport()
+    _send(h, message(ASKS_WHO, user=REQUESTER), "EvOwn2")
+    h.fake.wait_for("chat.update")
+    other = ASKS_WHO.replace("tls-only", "eve-bucket")
+    _send(h, message(other, user=STRANGER, ts="1700000000.000500", thread_ts=THREAD), "EvEvePaste")
+    eves = h.fake.wait_for("chat.update", 2)[-1].body
+    assert "eve-bucket" in json.dumps(eves["blocks"]) and f"asked by <@{STRANGER}>" in json.dumps(eves["blocks"])
+    _send(h, message(f"it was {SESSION}", user=REQUESTER, ts="1700000000.000600", thread_ts=THREAD), "EvAliceReply")
+    final = json.dumps(h.fake.wait_for("chat.update", 3)[-1].body["blocks"])
+    assert "tls-only" in final and "eve-bucket" not in final and "assumed-role/app" in final
