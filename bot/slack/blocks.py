@@ -99,14 +99,30 @@ def without_key_owner(
         return text, blocks
     account = str(signer.get("account") or arn.split(":")[4])
     shown = f"the key's owner (an IAM user of {account}; named to approvers in Full report)"
-    name = re.escape(arn.rsplit("/", 1)[-1])
-    # the user's name where a fix or a note spells it alone: `--user-name NAME`, `"UserName": "NAME"`, `user = "NAME"`
-    alone = re.compile(rf"(?i)(user[-_ ]?name\W{{1,8}}|\buser\W{{1,6}})({name})(?![\w+=,.@-])")
+    # the user's name wherever it stands as a word of its own (`--user-name NAME`, `"UserName": "NAME"`, "lets
+    # NAME read…" in a scope's words): IAM user names are `[\w+=,.@-]`, so a name inside a longer one, or a path
+    # segment of another ARN (`role/NAME`), is not it
+    alone = re.compile(rf"(?<![\w+=,.@/:-]){re.escape(arn.rsplit('/', 1)[-1])}(?![\w+=,.@/-])")
 
     def scrub(s: str) -> str:
-        return alone.sub(lambda m: m.group(1) + "(key owner)", s.replace(arn, shown))
+        return alone.sub("(key owner)", s.replace(arn, shown))
 
-    return scrub(text), json.loads(scrub(json.dumps(blocks)))
+    return scrub(text), [_within_option_limits(b) for b in json.loads(scrub(json.dumps(blocks)))]
+
+
+def _within_option_limits(value: Any) -> Any:
+    """A block whose select options' words are at most OPTION_TEXT characters again (after a name was replaced
+    by longer words): Slack refuses the whole message otherwise."""
+    if isinstance(value, list):
+        return [_within_option_limits(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "value" in value and isinstance(value.get("text"), dict) and value["text"].get("type") == "plain_text":
+        for part in ("text", "description"):
+            words = (value.get(part) or {}).get("text")
+            if isinstance(words, str) and len(words) > OPTION_TEXT:
+                value[part]["text"] = words[: OPTION_TEXT - 1].rstrip() + "…"
+    return {k: _within_option_limits(v) for k, v in value.items()}
 
 
 def verdict_line(d: Diagnosis) -> str:
