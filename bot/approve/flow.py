@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.approve.grants import grant_refusal
 from bot.approve.store import IN_FLIGHT, Change, PatchStore, Proposal
+from bot.approve.verified import Verified
 from bot.approve.writer import WriteError, Writer, policy_hash
 from bot.arn import Arn
 from bot.config import S3WHY_ROLE_TAG, Config
@@ -36,6 +37,7 @@ RECONCILER = "s3why-reconcile"
 APPLICABLE = frozenset(w.value for w in TARGETS)  # every policy target s3why can write
 
 Verify = Callable[[Proposal, bool], str]
+
 Invalidate = Callable[[Proposal], None]
 # the proposal's changes computed again from a fresh read of AWS (None: the fix is no longer proposed)
 Rebuild = Callable[[Proposal], list[Change] | None]
@@ -49,6 +51,7 @@ class Outcome:
     proposal: Proposal | None = None
     diff: str = ""
     decision_after: str | None = None
+    unread_after: tuple[str, ...] = ()  # the layers s3why could not read when it checked `decision_after`
     private: bool = False  # only the person who clicked should see it (refusals, already handled, expired)
 
 
@@ -361,7 +364,8 @@ class Approvals:
         differs = self._read_back(p, user, sessions)
         if differs:
             message += f" But {differs}: check it by hand (Roll back refuses while it differs)."
-        return Outcome(True, message, applied, change, after)
+        unread = after.unread if isinstance(after, Verified) else ()
+        return Outcome(True, message, applied, change, after, unread_after=unread)
 
     def _read_back(self, p: Proposal, user: str, sessions: dict[str, Any]) -> str | None:
         """After the write: each target read again must be what s3why wrote; what differs, in words."""

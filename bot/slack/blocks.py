@@ -474,11 +474,15 @@ def outcome_blocks(outcome: Outcome, run_id: str | None, mentions: tuple[str, ..
         lines.append(f"{scope}; asked by {asked}")
         mentions = (*mentions, *p.everyone_who_asked, *chooser)
     if outcome.decision_after is not None:
-        lines.append(
-            ":white_check_mark: The original request is now allowed."
-            if outcome.decision_after == "allow"
-            else f":warning: The original request is still not allowed ({outcome.decision_after})."
-        )
+        unread = ", ".join(outcome.unread_after)
+        if outcome.decision_after != "allow":
+            lines.append(f":warning: The original request is still not allowed ({outcome.decision_after}).")
+        elif unread:  # claim only what was checked
+            lines.append(
+                f":white_check_mark: The original request is allowed by every layer s3why read; not read: {unread}."
+            )
+        else:
+            lines.append(":white_check_mark: The original request is now allowed.")
     blocks = [_section("\n".join(lines), mentions)]
     if outcome.diff:
         blocks.append(_section(_code(outcome.diff)))

@@ -9,13 +9,16 @@ from bot.account.signer import signer_view, with_signer_key
 from bot.account.target import target_for
 from bot.account.view import account_view
 from bot.approve.store import Change, Proposal
+from bot.approve.verified import Verified
 from bot.cache import NoCache
 from bot.diagnose import DiagnoseOptions, Diagnosis, diagnose
 from bot.diagnose.candidates import with_facts
+from bot.diagnose.model import UNKNOWN
 from bot.fixes import diagnosis_with_scope
 from bot.fixes.model import Patch
 from bot.fixes.verify import apply_patches
 from bot.iac.approve import iac_options
+from bot.layers import LayerId
 from bot.parse import ParseResult, parse_text
 from bot.pipeline import Source, diagnose_and_fix
 
@@ -98,7 +101,18 @@ class LiveDiagnoser:
             patches = [Patch(c.target, c.where, c.document, [], c.before, apply=c.apply) for c in proposal.changes]
             snapshot = apply_patches(snapshot, patches)
         options = DiagnoseOptions(principal=signed.principal, context=context, text_is_evidence=False)
-        return diagnose(req, account_view(snapshot), options).decision
+        view = account_view(snapshot)
+        d = diagnose(req, view, options)
+        unread = [r.layer.value for r in d.layers if r.verdict == UNKNOWN]
+        principal = str((d.request.get("resolved") or {}).get("principal") or d.request.get("principal_arn") or "")
+        session = ":assumed-role/" in principal or ":federated-user/" in principal
+        if (
+            session
+            and options.session_policy is None
+            and (view.principal is None or view.principal.session_policy is None)
+        ):
+            unread.append(LayerId.SESSION_POLICY.value)  # AWS keeps no copy of a session's policy to read
+        return Verified(d.decision, tuple(dict.fromkeys(unread)))
 
     def rebuild(self, proposal: Proposal) -> list[Change] | None:
         """The proposal's changes computed again, from a fresh read, for the same request, scope and fix title
