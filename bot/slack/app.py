@@ -488,6 +488,7 @@ def create_app(
             warnings=_one_per_kind(parsed.secrets or run.warnings()),
             proposals=propose(run, run_id, first, 0),
             asked_by=(run.requester or "", *run.requesters),
+            private_documents=guarded_reports(),
         )
         verdict = verdict_line(first)[:3000]
         if guarded_reports():  # a key's owner is for approvers (Full report); the thread names its account
@@ -508,6 +509,7 @@ def create_app(
                 fix_format=run.fix_format,
                 proposals=propose(run, run_id, extra, index),
                 asked_by=(run.requester or "", *run.requesters),
+                private_documents=guarded_reports(),
             )
             verdict = verdict_line(extra)[:3000]
             if guarded_reports():

@@ -151,10 +151,26 @@ def diagnosis_blocks(
     proposals: dict[int, Proposal] | None = None,
     asked_by: tuple[str, ...] = (),
     for_can: bool = False,
+    private_documents: bool = False,
 ) -> list[dict[str, Any]]:
     """The answer's blocks; `asked_by`: the Slack user ids of who asked (shown on every answer); `for_can`: an
-    answer to `can` (no error text: what decides the outcome is what the question did not give)."""
+    answer to `can` (no error text: what decides the outcome is what the question did not give);
+    `private_documents`: policy documents are for approvers (their Full report): the deciding statement is
+    summarised, and a fix shows the statements it adds, never the rest of the policy nor the merged document."""
     blocks: list[dict[str, Any]] = [_section(headline_mrkdwn(d))]
+    # the values each deciding condition tests, as s3why words them (cause summaries, fix explanations repeat
+    # them): with `private_documents`, each reads "its condition on KEY" instead
+    hidden = {
+        condition_in_words(c.evidence["condition"])[0]: f"its condition on {c.evidence['condition']['key']}"
+        for c in d.root_causes
+        if private_documents and c.evidence.get("condition")
+    }
+
+    def unsaid(text: str) -> str:
+        for tested, words in hidden.items():
+            text = text.replace(tested, words)
+        return text
+
     r = d.request.get("resolved") or {}
     who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
     what = request_action(d)
@@ -193,22 +209,32 @@ def diagnosis_blocks(
             )
     for i, cause in enumerate(d.root_causes[:3]):
         ev = cause.evidence
+        summary = cause.summary
+        condition = ev.get("condition")
+        tested, got = condition_in_words(condition) if condition else ("", "")
+        summary = unsaid(summary)  # the values a policy tests are the policy's: approvers only
         lines = [
             f"*{'Root cause' if i == 0 else 'Also blocking'}* — `{cause.layer.value}` ({cause.kind})",
-            literal(cause.summary),
+            literal(summary),
         ]
         location = cause_location(cause)
         if location and i > 0:  # the first cause's policy and statement are in the headline already
             lines.append(f"Policy: {literal(location)}")
-        if ev.get("condition"):
-            tested, got = condition_in_words(ev["condition"])
+        if condition and private_documents:
+            lines.append(f"Condition: the statement tests `{condition['key']}`; the request has {literal(got)}")
+        elif condition:
             lines.append(f"Condition: the policy tests {literal(tested)}; the request has {literal(got)}")
         for alt in ev.get("alternatives") or []:
             ((key, value),) = alt["context"].items()
             shown = "absent" if value is None else ("set (any value)" if value == ANY_VALUE else value)
-            lines.append(f"• if `{key}` were `{shown}`: *{alt['decision']}*")
+            if private_documents and value not in (None, ANY_VALUE):
+                lines.append(f"• with another `{key}`: *{alt['decision']}*")
+            else:
+                lines.append(f"• if `{key}` were `{shown}`: *{alt['decision']}*")
         blocks.append(_section("\n".join(lines)))
-        if ev.get("statement") is not None:
+        if ev.get("statement") is not None and private_documents:
+            blocks.append(_section(statement_summary(ev["statement"], condition)))
+        elif ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))
     branches = branch_lines(list(d.branches))  # what the text cannot tell, and where each value leads (issue 12 §2)
     if for_can:
@@ -232,20 +258,23 @@ def diagnosis_blocks(
         risk = {"low": ":large_green_circle:", "medium": ":large_yellow_circle:", "high": ":red_circle:"}.get(
             fix.risk, ""
         )
-        text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{literal(fix.explanation)}"
+        text = f"{risk} *{fix.title}* — {fix.risk} risk, {badge}\n{literal(unsaid(fix.explanation))}"
         if fix.never_automatic:
-            text += f"\n{literal(fix.never_automatic)}"
+            text += f"\n{literal(unsaid(fix.never_automatic))}"
         who = who_must_act(fix)
         if who:
             text += f"\n*Who must act:* {literal(who)}"
         for finding in fix.findings[:3]:
-            text += f"\n{literal(finding)}"
+            text += f"\n{literal(unsaid(finding))}"
         blocks.append(_section(text))
         if fix.scopes:  # issue 15: the reach of the grant, switched by a select
             blocks.append(scope_select(fix, run_id))
         for patch in fix.patches[:2]:
             if patch.kind == "request-change":
                 blocks.append(_section("Instead: " + "; ".join(patch.commands)))
+                continue
+            if private_documents and _statements(patch.before):
+                blocks.append(_section(statements_added(patch)))
                 continue
             body = {
                 "terraform": patch.terraform,
@@ -325,6 +354,38 @@ def diagnosis_blocks(
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 2], _section("… more in the full report"), blocks[-1]]
     return blocks
+
+
+def _statements(document: Any) -> list[Any]:
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    return [statements] if isinstance(statements, dict) else list(statements or [])
+
+
+def statements_added(patch: Any) -> str:
+    """A fix to a policy that already has statements, for everyone in the thread: only the statements it adds
+    (or changes), never the others, nor the merged document its apply command carries (approvers' Full report)."""
+    before, after = _statements(patch.before), _statements(patch.document)
+    added = [s for s in after if s not in before]
+    kept, removed = sum(1 for s in before if s in after), sum(1 for s in before if s not in after)
+    text = f"`{patch.kind}` of `{patch.target}`: the statement{'s' if len(added) != 1 else ''} this fix adds\n"
+    text += _code(json.dumps(added[0] if len(added) == 1 else added, indent=2))
+    text += f"\nThe policy's other {kept} statement{'s' if kept != 1 else ''} stay as they are"
+    text += f"; it removes or replaces {removed}" if removed else ""
+    return text + ". The whole document and its apply command are in *Full report* (approvers)."
+
+
+def statement_summary(statement: Any, condition: dict[str, Any] | None) -> str:
+    """The deciding statement in one line (its Sid, effect and actions, the condition key that decided), for a
+    thread where policy documents are for approvers only."""
+    st = statement if isinstance(statement, dict) else {}
+    actions = st.get("Action") or st.get("NotAction") or []
+    actions = [actions] if isinstance(actions, str) else [str(a) for a in actions]
+    shown = ", ".join(f"`{a}`" for a in actions[:6]) + (f" and {len(actions) - 6} more" if len(actions) > 6 else "")
+    negated = "NotAction " if "NotAction" in st and "Action" not in st else ""
+    line = f"Statement `{st.get('Sid') or '(no Sid)'}`: {st.get('Effect', '?')} {negated}{shown or '(no actions)'}"
+    if condition:
+        line += f"; the condition key that decided: `{condition['key']}`"
+    return line + " (the statement in full: *Full report*, approvers)"
 
 
 def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
