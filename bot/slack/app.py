@@ -795,7 +795,14 @@ def create_app(
                 question = read_question(text)
             except UsageError:
                 return  # the ack said why
-            answer_question(client, asker, question, channel=command["channel_id"], user=command.get("user_id", ""))
+            answer_question(
+                client,
+                asker,
+                question,
+                channel=command["channel_id"],
+                user=command.get("user_id", ""),
+                private_documents=guarded_reports(),
+            )
             return
         parsed = parse_text(text)
         channel = command["channel_id"]
@@ -1150,6 +1157,9 @@ def create_app(
         """In the proposal's thread (`mentions`: the user ids s3why itself names in the message)."""
         p = outcome.proposal
         where, thread = (p.channel, p.thread_ts) if p is not None else (channel, None)
+        if guarded_reports() and outcome.diff:  # the lines written, never the policy's other lines around them
+            changed = [line for line in outcome.diff.splitlines() if line[:1] in ("+", "-", "@")]
+            outcome = replace(outcome, diff="\n".join(changed))
         client.chat_postMessage(
             channel=where,
             thread_ts=thread,

@@ -53,7 +53,10 @@ def read_question(text: str) -> Question:
     return Question(asked_request(*words[:3]), {k: tuple(v) for k, v in context.items()})
 
 
-def answer_question(client: WebClient, asker: Asker, question: Question, *, channel: str, user: str) -> None:
+def answer_question(
+    client: WebClient, asker: Asker, question: Question, *, channel: str, user: str, private_documents: bool = False
+) -> None:
+    """The answer in a thread under the question (`private_documents`: policy documents are for approvers)."""
     r = question.request
     what = r.operation or r.action
     where = f"s3://{r.bucket}/{r.key or ''}" if r.bucket else r.resource_arn
@@ -65,5 +68,5 @@ def answer_question(client: WebClient, asker: Asker, question: Question, *, chan
         channel=channel,
         thread_ts=parent["ts"],
         text=verdict_line(found)[:3000],
-        blocks=diagnosis_blocks(found, uuid.uuid4().hex, for_can=True),
+        blocks=diagnosis_blocks(found, uuid.uuid4().hex, for_can=True, private_documents=private_documents),
     )

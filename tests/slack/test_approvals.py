@@ -70,7 +70,9 @@ def test_approve_applies_once_and_roll_back_restores(approving: tuple[Harness, s
     outcome = posts[-1].body
     assert outcome["thread_ts"] == "1700000000.000100"
     text = json.dumps(outcome["blocks"])
-    assert f"Applied by <@{APPROVER}>" in text and "now allowed" in text and "s3why_rollback" in text
+    assert (
+        f"Applied by <@{APPROVER}>" in text and "allowed by every layer s3why read" in text and "s3why_rollback" in text
+    )
     assert "Nothing done" in h.fake.wait_for("chat.postEphemeral", 3)[-1].body["text"]
     assert len([c for c in h.fake.of("chat.postMessage") if "Applied by" in json.dumps(c.body)]) == 1
     before = ["app"]  # what the role had
@@ -156,4 +158,7 @@ def test_approve_in_slack_applies_each_kind_of_patch(
     button = _approve_button(h)
     _click(endpoint, "s3why_approve", button["value"], APPROVER, thread="1700000000.000500")
     outcome = json.dumps(h.fake.wait_for("chat.postMessage", 2)[-1].body["blocks"])
-    assert f"Applied by <@{APPROVER}>" in outcome and "now allowed" in outcome, outcome
+    assert f"Applied by <@{APPROVER}>" in outcome, outcome
+    # a role session: its session policy is never readable, so s3why claims only the layers it read (issue 22)
+    assert "allowed by every layer s3why read; not read: session-policy" in outcome, outcome
+    assert "ReadOnlyForIam" not in outcome  # the key policy's other statements are not posted (issue 22)

@@ -76,7 +76,7 @@ def test_a_fix_to_a_bucket_policy_shows_strangers_the_statement_added_not_the_po
     ):
         assert existing_word not in posted, existing_word
     shown = json.dumps(answer["blocks"])
-    assert "the statement this fix adds" in shown and '"s3:GetObject"' in shown
+    assert "the statement this fix adds" in shown and f"arn:aws:iam::{OTHER}:role/partner" in shown
     assert "other 2 statements stay as they are" in shown
     report = _full_report_for(h, endpoint, answer, APPROVER)  # the approver's Full report has it all
     assert "put-bucket-policy" in report and "198.51.100.0/24" in report
