@@ -328,8 +328,8 @@ def test_a_firehose_delivery_error_is_its_putobject_and_the_fix_grants_the_deliv
 
 
 def _actions(statement: dict[str, Any]) -> list[str]:
-    action = statement.get("Action")
-    return action if isinstance(action, list) else [action]
+    action = statement["Action"]
+    return [str(a) for a in action] if isinstance(action, list) else [str(action)]
 
 
 def test_a_redshift_unload_is_the_write_of_the_file_not_a_read_of_it() -> None:
