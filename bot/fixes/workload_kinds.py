@@ -169,6 +169,11 @@ def _roles_from_arguments(paste: str, bucket: str, kind: WorkloadKind) -> tuple[
     return roles, ""
 
 
+def _sides_in(paste: str, kind: WorkloadKind) -> set[str]:
+    """The sides ("read", "write") the kind's `sides` patterns find in the paste."""
+    return {side for side, patterns in kind.sides if any(p.search(paste) for p in patterns)}
+
+
 def workload_operations(paste: str, bucket: str | None, operation: str | None) -> WorkloadOperations | None:
     """The operations the workload in the paste performs on `bucket` (None when no kind of the table names its
     tool there, or when the paste does not say which side of the command the bucket is on)."""
@@ -185,7 +190,7 @@ def workload_operations(paste: str, bucket: str | None, operation: str | None) -
         elif kind.direction in ("read", "write"):
             roles = {kind.direction}
         elif kind.direction == "text":
-            roles = {side for side, patterns in kind.sides if any(p.search(paste) for p in patterns)}
+            roles = _sides_in(paste, kind)
         else:
             roles = {"read", "write"}
         if not roles:
@@ -195,6 +200,8 @@ def workload_operations(paste: str, bucket: str | None, operation: str | None) -
             if re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", line):
                 ops += [*(read if "read" in roles else ()), *(write if "write" in roles else ())]
         role = "reads and writes" if roles == {"read", "write"} else ("reads" if "read" in roles else "writes")
-        reported = dict(kind.reports).get(next(iter(roles))) if len(roles) == 1 else None
+        # the step the paste reports: its one side, or (a tool that does both) the side `sides` finds in the paste
+        step = roles if len(roles) == 1 else _sides_in(paste, kind)
+        reported = dict(kind.reports).get(next(iter(step))) if len(step) == 1 else None
         return WorkloadOperations(kind, bucket, role, tuple(dict.fromkeys(ops)), reported)
     return None

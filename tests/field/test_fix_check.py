@@ -136,3 +136,16 @@ def test_the_figures_count_each_part_by_what_s3why_answered() -> None:
     nothing = CaseResult("c", None, "unknown", FixOutcome.NONE, "", False, False)
     a = accuracy([right, wrong_fix, nothing])
     assert (a.cases, a.layer, a.decision, a.fix, a.all_three) == (3, 2, 2, 1, 1)
+
+
+def test_the_runner_takes_what_the_text_leaves_out_from_the_snapshot_as_the_cli_does() -> None:
+    # A GitLab runner's cache upload names no principal; the case's snapshot holds exactly one (issue 19 §4).
+    from bot.field.runner import diagnose_case
+
+    case = load_case(CASES / "gitlab-runner-docker-executor-cache-presigned-no-policy.yaml")
+    assert case.reporter_knows.principal is None
+    found, _, _ = diagnose_case(case)
+    principal = "arn:aws:sts::616161727272:assumed-role/ci-docker-instance/i-0c1d2e3f4a5b6c7d8"
+    assert found.request["from_snapshot"] == {"principal": principal}
+    assert found.notes[0].startswith("the text names no principal: s3why used the only one snapshot")
+    assert found.decision == "implicit-deny"

@@ -349,3 +349,47 @@ def test_the_cli_names_the_service_and_the_operation_its_report_stands_for(tmp_p
     assert "Amazon Data Firehose (S3 destination) writes data-bucket, and a denial in its error report is its" in flat
     assert "Allow the request in the principal's identity-based policy" in flat
     assert "the text names no key, so s3why could only try it on a stand-in key" in flat
+
+
+FIELD = Path(__file__).parent.parent / "field" / "cases"
+
+
+def _field_cli(tmp_path: Path, case_id: str, *args: str) -> tuple[dict[str, Any], str]:
+    """`s3why diagnose --snapshot` on a field case's text and account: (the JSON diagnosis, the report in words)."""
+    from bot.field.build import compile_account
+    from bot.field.case import load_case
+
+    case = load_case(FIELD / f"{case_id}.yaml")
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(compile_account(case)))
+    cmd = [sys.executable, "-m", "bot", "diagnose", "--snapshot", str(path), *args]
+    out = subprocess.run([*cmd, "--json"], input=case.text, capture_output=True, text=True, check=True).stdout
+    report = subprocess.run(cmd, input=case.text, capture_output=True, text=True, check=True).stdout
+    (found,) = json.loads(out)["diagnoses"]
+    return dict(found), " ".join(report.split())
+
+
+def test_the_cli_reads_a_gitlab_cache_upload_as_the_put_of_the_cache_by_the_snapshots_only_principal(
+    tmp_path: Path,
+) -> None:
+    found, report = _field_cli(tmp_path, "gitlab-runner-docker-executor-cache-presigned-no-policy")
+    assert found["request"]["operation"] == "PutObject"
+    assert set(found["request"]["from_snapshot"]) == {"principal"}
+    assert "the text names no principal: s3why used the only one snapshot" in report
+    assert "GitLab Runner distributed cache (S3) reads and writes" in report
+    assert "a denial in its error report is its PutObject" in report
+    fix = found["fixes"][0]
+    assert fix["verified"] and fix["layer"] == "identity"
+
+
+def test_the_cli_reads_terraforms_inspecting_states_as_the_listing_of_the_bucket(tmp_path: Path) -> None:
+    principal = "arn:aws:iam::585858797979:user/github-provider-ci"
+    found, report = _field_cli(
+        tmp_path, "tf-s3-backend-object-permissions-without-listbucket", "--principal", principal
+    )
+    assert "it acts on the bucket, not on human/providers/github" in report
+    assert (found["request"]["operation"], found["request"]["key"]) == ("ListObjectsV2", None)
+    # the bucket came from the snapshot; its object is not claimed, the listing does not act on it
+    assert found["request"]["from_snapshot"] == {"bucket": "xyz-terraform"}
+    assert found["root_causes"][0]["layer"] == "identity"
+    assert found["fixes"][0]["verified"]
