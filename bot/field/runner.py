@@ -224,7 +224,11 @@ def _allowed(
     blocking = [c for c in d.root_causes if c.layer.value != "object-missing"]
     if d.decision == "allow" or (d.root_causes and not blocking):
         return True, ""
-    return False, blocking[0].summary if blocking else f"decision {d.decision}"
+    if blocking:
+        return False, blocking[0].summary
+    from bot.fixes.verify import outcome_of
+
+    return False, outcome_of(d)[1]  # the same words as verification: what was checked, what could not be read
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:

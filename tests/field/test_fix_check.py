@@ -149,3 +149,15 @@ def test_the_runner_takes_what_the_text_leaves_out_from_the_snapshot_as_the_cli_
     assert found.request["from_snapshot"] == {"principal": principal}
     assert found.notes[0].startswith("the text names no principal: s3why used the only one snapshot")
     assert found.decision == "implicit-deny"
+
+
+def test_a_fix_allowed_by_every_readable_layer_says_the_owners_layers_are_unreadable_and_is_not_a_pass() -> None:
+    # Claim only what was checked: an AWS-owned bucket's settings cannot be read, so the endpoint fix is not shown
+    # allowed — the fix-check asks for allowed, and says why it is not.
+    from bot.field.runner import run_case
+
+    result = run_case(load_case(CASES / "ec2-vpce-policy-blocks-aws-owned-bucket.yaml"))
+    assert result.layer == "vpc-endpoint-policy"
+    assert result.fix is FixOutcome.FAIL
+    assert "allowed by every layer s3why can read; the bucket owner's layers are not readable" in result.fix_reason
+    assert "GetBucketPolicy" in result.fix_reason
