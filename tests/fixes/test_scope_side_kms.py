@@ -214,7 +214,9 @@ def test_a_setting_s3why_could_not_read_is_said_so_not_still_denies() -> None:
     unverified = [f for f in fixes if not f.verified and f.patches]
     assert unverified, [(f.id, f.verified, f.reason) for f in fixes]
     assert all("still denies" not in f.reason for f in unverified)
-    assert any(f.reason.startswith("not verified: s3why could not read") for f in unverified)
+    # what was checked, and whose layer could not be read (the bucket's policy)
+    said = "not verified: allowed by every layer s3why can read; the bucket owner's layers are not readable"
+    assert any(f.reason.startswith(said) and "GetBucketPolicy" in f.reason for f in unverified)
 
 
 def test_a_fix_that_authorizes_the_request_is_verified_even_if_the_key_is_then_missing() -> None:
