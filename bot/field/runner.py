@@ -183,6 +183,25 @@ def _describe(w: WorkloadRequest) -> str:
     return f"{w.operation or w.action} on {w.resource} by {w.principal}"
 
 
+def _as_principal(case: Case, snapshot: dict[str, Any], principal: str) -> dict[str, Any]:
+    """The snapshot with `principal`'s own policies when the case describes that principal among `others` (a
+    partner's uploader): its requests are evaluated as it, not without any identity policy."""
+    from bot.field.build import principal_part
+
+    for other in case.account.others:
+        if principal == other.arn or _session_of(principal, other.arn):
+            return {**snapshot, "principal": principal_part(other)}
+    return snapshot
+
+
+def _session_of(principal: str, role_arn: str) -> bool:
+    """Whether `principal` is a session of the role `role_arn` (arn:aws:sts::A:assumed-role/NAME/SESSION)."""
+    parsed, role = Arn.parse(principal), Arn.parse(role_arn)
+    if parsed is None or role is None or parsed.service != "sts" or parsed.account != role.account:
+        return False
+    return parsed.resource.split("/")[1:2] == role.resource.split("/")[-1:]
+
+
 def _allowed(
     case: Case, snapshot: dict[str, Any], wanted: WorkloadRequest, request_context: dict[str, Any]
 ) -> tuple[bool, str]:
@@ -219,7 +238,7 @@ def _allowed(
         session_policy=principal.session_policy if principal is not None else None,
         text_is_evidence=False,
     )
-    d = diagnose(req, account_view(snapshot), options)
+    d = diagnose(req, account_view(_as_principal(case, snapshot, wanted.principal)), options)
     # Authorized, or authorized and then finding no object (S3 answers 404 to a caller that may list the bucket).
     blocking = [c for c in d.root_causes if c.layer.value != "object-missing"]
     if d.decision == "allow" or (d.root_causes and not blocking):

@@ -161,3 +161,16 @@ def test_a_fix_allowed_by_every_readable_layer_says_the_owners_layers_are_unread
     assert result.fix is FixOutcome.FAIL
     assert "allowed by every layer s3why can read; the bucket owner's layers are not readable" in result.fix_reason
     assert "GetBucketPolicy" in result.fix_reason
+
+
+def test_another_principal_the_thread_describes_is_evaluated_with_its_own_policies() -> None:
+    # The partner's upload (a must_allow request) is made by the partner's role: without its identity policy in the
+    # case's setup it is denied whatever the fix; with it, the thread's fix lets it through.
+    from bot.field.runner import run_case
+
+    case = load_case(CASES / "cli-object-writer-foreign-owned-object.yaml")
+    assert run_case(case).fix is FixOutcome.PASS
+    without = case.model_copy(update={"account": case.account.model_copy(update={"others": []})})
+    result = run_case(without)
+    assert result.fix is FixOutcome.FAIL
+    assert "acme-feed-uploader is not allowed" in result.fix_reason
