@@ -11,10 +11,17 @@ from typing import Any
 
 from bot.arn import s3_arn
 from bot.diagnose import RootCause
+from bot.diagnose.layers.block_public_access import NEW_POLICY_PUBLIC
 from bot.fixes.catalogue import request_wording
 from bot.fixes.context import FixContext, rediagnose
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.request_params import RequestParameter, header_of, parameter_for
+
+# The only canned ACL a bucket with ACLs disabled accepts: "Bucket owner enforced ... ACLs are disabled ... Requests
+# to set ACLs or update ACLs fail ... However, requests to read ACLs are supported" and "PUT requests that specify
+# ... the bucket-owner-full-control canned ACL ... succeed" (S3 User Guide, "Controlling ownership of objects and
+# disabling ACLs for your bucket"); it is not public either, so Block Public Access accepts it.
+_OWNER_ACL = "bucket-owner-full-control"
 
 # Condition keys that say who the caller is (IAM User Guide, "AWS global condition context keys": principal
 # properties). A request "with aws:PrincipalArn = ...role/admin" is another caller, not a change to the request:
@@ -71,11 +78,14 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
     """Changes on the request side that a diagnosis showed would work (the alternatives it evaluated), each
     valid for the operation the request made."""
     wording = request_wording()
-    out: list[Patch] = []
+    acl = _acl_changes(cause, c)
+    out: list[Patch] = list(acl)
     for alt in cause.evidence.get("alternatives") or []:
         if alt.get("decision") != "allow":
             continue
         ((key, value),) = alt["context"].items()
+        if acl and key.lower() == "s3:x-amz-acl":
+            continue  # said above, with both ways the bucket accepts
         if changes_the_caller(key):
             continue  # "be someone else" is not a fix
         if header_of(key) is not None:
@@ -86,11 +96,10 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
             if patch is not None:
                 out.append(patch)
             continue
-        out.append(_change([wording.for_key(key, value)], {key: value}))
+        out.append(_change([wording.for_key(_spelled(key, wording.condition_keys), value)], {key: value}))
     layer = cause.layer.value
-    acl = cause.evidence.get("request_acl")
-    if layer in ("block-public-access", "object-ownership") and acl:
-        out.append(_change([wording.layers[layer]], {"s3:x-amz-acl": None}))
+    if layer == "block-public-access" and cause.evidence.get("new_policy_public") is not None:
+        out.append(_change([wording.layers["block-public-policy"]], {NEW_POLICY_PUBLIC: "false"}))
     unconditional = cause.kind == "explicit" and "Condition" not in (cause.evidence.get("statement") or {})
     acl_denied = cause.evidence.get("action") == "s3:PutObjectAcl"
     if unconditional and acl_denied and parameter_for(c.req.operation, "s3:x-amz-acl") is not None:
@@ -107,4 +116,32 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
         bucket, key = c.bucket or "BUCKET", c.req.key or "KEY"
         text = wording.layers["kms-aws-managed-key"].format(bucket=bucket, key=key)
         out.append(Patch(s3_arn(bucket, key), PatchKind.REQUEST_CHANGE, None, [text], apply={}))
+    return out
+
+
+def _spelled(key: str, known: dict[str, str]) -> str:
+    """The wording's spelling of a condition key (policies spell keys in any case: aws:sourceVpc)."""
+    return next((k for k in known if k.lower() == key.lower()), key)
+
+
+def _acl_changes(cause: RootCause, c: FixContext) -> list[Patch]:
+    """An ACL the bucket refuses (Object Ownership BucketOwnerEnforced, or a public ACL under BlockPublicAcls):
+    the writer sends no ACL header, or bucket-owner-full-control, with the operation's own parameter from S3's
+    model (the CLI flag and SDK argument). Both are request changes the writer controls."""
+    layer = cause.layer.value
+    acl = cause.evidence.get("request_acl")
+    enforced = layer == "object-ownership" and cause.evidence.get("object_ownership") == "BucketOwnerEnforced"
+    if not (enforced or (layer == "block-public-access" and acl)):
+        return []
+    param = parameter_for(c.req.operation, "s3:x-amz-acl")
+    if param is None:
+        return []  # PutBucketAcl / PutObjectAcl: the ACL is the request itself (the bucket's setting decides)
+    grants = {f"s3:x-amz-grant-{g}": None for g in ("read", "write", "read-acp", "write-acp", "full-control")}
+    drop = [
+        f"do not send an ACL: no header {param.header} and no x-amz-grant-* header (AWS CLI: no {param.cli_flag}; "
+        f"SDKs: leave {param.member} and the Grant* parameters out)"
+    ]
+    out = [_change(drop, {"s3:x-amz-acl": None, **grants})]
+    if param.accepts(_OWNER_ACL):
+        out.append(_change(param.how_to_send(_OWNER_ACL), {"s3:x-amz-acl": _OWNER_ACL, **grants}))
     return out

@@ -49,6 +49,13 @@ class PresignedUrl:
     region: str | None = None  # the credential scope's region (SigV4)
     scheme: str | None = None  # "https" | "http"
     server_time: str | None = None  # S3's <ServerTime> in a "Request has expired" body: when the request was refused
+    # A time the text gives for the request when S3's <ServerTime> is absent: the response's HTTP Date header (UTC),
+    # or a log line's timestamp (ISO 8601; without an offset when the log gives none).
+    stated_time: str | None = None
+    # The message S3 refused the request with, when the text carries one (<Message>, or the SDK's "...: MESSAGE"):
+    # S3 checks the lifetime first and answers an expired URL with "Request has expired", so another message says
+    # the URL was still valid then.
+    refused_with: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
