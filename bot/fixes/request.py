@@ -17,10 +17,9 @@ from bot.fixes.context import FixContext, rediagnose
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.request_params import RequestParameter, header_of, parameter_for
 
-# The only canned ACL a bucket with ACLs disabled accepts: "Bucket owner enforced ... ACLs are disabled ... Requests
-# to set ACLs or update ACLs fail ... However, requests to read ACLs are supported" and "PUT requests that specify
-# ... the bucket-owner-full-control canned ACL ... succeed" (S3 User Guide, "Controlling ownership of objects and
-# disabling ACLs for your bucket"); it is not public either, so Block Public Access accepts it.
+# The only canned ACL a bucket with ACLs disabled accepts: "All S3 PUT requests must either specify the
+# bucket-owner-full-control canned ACL or not specify an ACL, or these requests will fail" (S3 User Guide, Object
+# Ownership "Troubleshooting"); it is not public either, so Block Public Access accepts it.
 _OWNER_ACL = "bucket-owner-full-control"
 
 # Condition keys that say who the caller is (IAM User Guide, "AWS global condition context keys": principal

@@ -235,9 +235,10 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
     elif not same_account and not bucket_ok:
         capped = any(layer_verdict(x) == "no-allow" for x in (LayerId.PERMISSIONS_BOUNDARY, LayerId.SESSION_POLICY))
         if auth.bucket_unknown and identity_ok and not capped:
-            # Another account's principal needs the bucket owner's grant too (IAM User Guide, "Cross-account policy
-            # evaluation logic"); every layer s3why read on the caller's side allows it, so the bucket owner's
-            # policy, which s3why cannot read, is where the grant is missing (or a Deny stands).
+            # "The resource-based policy in the trusting account must specify the principal of the trusted account
+            # that will have access to the resource" (IAM User Guide, "Cross-account policy evaluation logic"): the
+            # caller's side allows it, so the bucket owner's policy, which s3why cannot read, is where the grant is
+            # missing (or a Deny stands).
             out.cause(
                 LayerId.BUCKET_POLICY,
                 "implicit",
@@ -277,10 +278,9 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
         out.cause(LayerId.IDENTITY, "implicit", result.reason)
 
 
-# Keys a request carries only through a VPC endpoint (IAM User Guide, "AWS global condition context keys": aws:SourceVpc
-# and aws:SourceVpce are "included in the request context only if the requester uses a VPC endpoint to make the
-# request"; aws:VpcSourceIp matches "only if the request originates from the specified IP address and it goes
-# through a VPC endpoint").
+# Keys a request carries only through a VPC endpoint (IAM User Guide, "AWS global condition context keys",
+# Availability: aws:SourceVpc and aws:SourceVpce are included only when the requester uses a VPC endpoint;
+# aws:VpcSourceIp "matches only if the request originates from the specified IP address and it goes through a VPC endpoint").
 _ENDPOINT_ONLY_KEYS = frozenset({"aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip"})
 
 
