@@ -280,7 +280,8 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
 
 # Keys a request carries only through a VPC endpoint (IAM User Guide, "AWS global condition context keys",
 # Availability: aws:SourceVpc and aws:SourceVpce are included only when the requester uses a VPC endpoint;
-# aws:VpcSourceIp "matches only if the request originates from the specified IP address and it goes through a VPC endpoint").
+# aws:VpcSourceIp "matches only if the request originates from the specified IP address and it goes through a VPC
+# endpoint").
 _ENDPOINT_ONLY_KEYS = frozenset({"aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip"})
 
 
