@@ -21,6 +21,7 @@ from bot.fixes.request_params import RequestParameter, header_of, parameter_for
 # bucket-owner-full-control canned ACL or not specify an ACL, or these requests will fail" (S3 User Guide, Object
 # Ownership "Troubleshooting"); it is not public either, so Block Public Access accepts it.
 _OWNER_ACL = "bucket-owner-full-control"
+_UPLOADS = frozenset({"PutObject", "CopyObject", "CreateMultipartUpload"})  # writes whose ACL header is optional
 
 # Condition keys that say who the caller is (IAM User Guide, "AWS global condition context keys": principal
 # properties). A request "with aws:PrincipalArn = ...role/admin" is another caller, not a change to the request:
@@ -132,9 +133,11 @@ def _acl_changes(cause: RootCause, c: FixContext) -> list[Patch]:
     enforced = layer == "object-ownership" and cause.evidence.get("object_ownership") == "BucketOwnerEnforced"
     if not (enforced or (layer == "block-public-access" and acl)):
         return []
+    if c.req.operation not in _UPLOADS:
+        return []  # PutBucketAcl / PutObjectAcl: the ACL is the request itself (the bucket's setting decides)
     param = parameter_for(c.req.operation, "s3:x-amz-acl")
     if param is None:
-        return []  # PutBucketAcl / PutObjectAcl: the ACL is the request itself (the bucket's setting decides)
+        return []
     grants = {f"s3:x-amz-grant-{g}": None for g in ("read", "write", "read-acp", "write-acp", "full-control")}
     drop = [
         f"do not send an ACL: no header {param.header} and no x-amz-grant-* header (AWS CLI: no {param.cli_flag}; "
