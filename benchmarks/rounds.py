@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks.call_clock import CallClock
 from benchmarks.latency_proxy import Interval, LatencyProxy, rounds_of, sequential_rounds
 
 OWN = "123456789012"  # moto's default account
@@ -103,6 +104,35 @@ def cold_collection(error_text: str, proxy: LatencyProxy) -> ColdCollection:
     start = time.perf_counter()
     snapshot = collector.collect(target_for(request))
     return ColdCollection(snapshot, list(proxy.intervals), time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class CountedCollection:
+    snapshot: dict[str, Any]
+    clock: CallClock
+
+    @property
+    def rounds(self) -> int:
+        return self.clock.rounds
+
+
+def counted_collection(error_text: str) -> CountedCollection:
+    """One collection as a new process makes it (new sessions, empty cache), its rounds of AWS calls counted on a
+    logical clock (benchmarks/call_clock.py): the same count on any machine, under any load."""
+    from bot.account.collector import Collector
+    from bot.account.sessions import SessionProvider
+    from bot.account.target import target_for
+    from bot.cache import MemoryCache
+    from bot.config import Config
+    from bot.parse import parse_text
+
+    request = parse_text(error_text).requests[0]
+    clock = CallClock()
+    sessions = SessionProvider(Config(), client_hook=clock.client_hook)
+    collector = Collector(sessions, MemoryCache(), executor=clock.executor)
+    clock.reset()
+    snapshot = collector.collect(target_for(request))
+    return CountedCollection(snapshot, clock)
 
 
 def bench_rounds(latency: float = 0.1, runs: int = 5) -> list[tuple[str, str, str]]:

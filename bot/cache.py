@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -22,6 +23,8 @@ from typing import Any, Protocol
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+
+from bot.bounded import LruDict
 
 log = logging.getLogger("s3why.cache")
 
@@ -35,6 +38,12 @@ DEFAULT_TTLS: dict[str, int] = {
     "account": 900,
 }
 KEY_PREFIX = "s3why:v1:"
+
+
+def key_root() -> str:
+    """`S3WHY_REDIS_PREFIX`: what every key s3why writes to Redis starts with (none by default), so several
+    deployments, or a test run, share one Redis database each under its own keys."""
+    return os.environ.get("S3WHY_REDIS_PREFIX", "")
 
 
 class Cache(Protocol):
@@ -69,10 +78,17 @@ class _Stats:
 class MemoryCache:
     """In-process TTL cache with per-key single flight (one process only: the embedded default)."""
 
-    def __init__(self, ttls: dict[str, int] | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttls: dict[str, int] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = 10_000,
+    ) -> None:
+        """`max_entries`: the most kept at once (least recently used dropped first)."""
         self.ttls = {**DEFAULT_TTLS, **(ttls or {})}
-        self._data: dict[str, tuple[float, Any]] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._data: LruDict[str, tuple[float, Any]] = LruDict(max_entries)
+        self._locks: LruDict[str, threading.Lock] = LruDict(max_entries)
         self._guard = threading.Lock()
         self._clock = clock
         self._stats = _Stats()
@@ -86,7 +102,8 @@ class MemoryCache:
         return self._stats.misses
 
     def _lookup(self, key: str) -> tuple[bool, Any]:
-        entry = self._data.get(key)
+        with self._guard:
+            entry = self._data.get(key)
         if entry is None or entry[0] <= self._clock():
             return False, None
         return True, entry[1]
@@ -106,7 +123,8 @@ class MemoryCache:
             self._stats.miss()
             value, cacheable = load()
             if cacheable:
-                self._data[key] = (self._clock() + self.ttls.get(kind, 60), value)
+                with self._guard:
+                    self._data[key] = (self._clock() + self.ttls.get(kind, 60), value)
             return value
 
     def invalidate(self, patterns: Iterable[str]) -> int:
@@ -114,9 +132,10 @@ class MemoryCache:
 
         gone = 0
         for pattern in patterns:
-            for key in [k for k in self._data if fnmatch.fnmatchcase(k, pattern)]:
-                del self._data[key]
-                gone += 1
+            with self._guard:
+                for key in [k for k in self._data if fnmatch.fnmatchcase(k, pattern)]:
+                    del self._data[key]
+                    gone += 1
         return gone
 
 
@@ -142,6 +161,7 @@ class RedisCache:
         self.client = client
         self.ttls = {**DEFAULT_TTLS, **(ttls or {})}
         self.namespace = namespace
+        self.root = key_root() + KEY_PREFIX
         self.lock_ms = lock_ms
         self.wait_s = wait_s
         self._stats = _Stats()
@@ -160,7 +180,7 @@ class RedisCache:
         return self._stats.misses
 
     def _full(self, key: str) -> str:
-        return KEY_PREFIX + self.namespace + key
+        return self.root + self.namespace + key
 
     def _redis_failed(self, exc: Exception) -> None:
         if not self._down_logged:
@@ -239,7 +259,7 @@ class RedisCache:
         gone = 0
         try:
             for pattern in patterns:
-                keys = list(self.client.scan_iter(match=KEY_PREFIX + self.namespace + pattern, count=500))
+                keys = list(self.client.scan_iter(match=self.root + self.namespace + pattern, count=500))
                 if keys:
                     gone += int(self.client.delete(*keys))
         except redis.RedisError as exc:

@@ -90,7 +90,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo.run import run_demo, run_demo_slack
 
     if args.slack:
-        return run_demo_slack(only=args.scenario, port=args.port)
+        return run_demo_slack(only=args.scenario, port=args.port, approvers=tuple(args.approver or ()))
     return run_demo(only=args.scenario, as_json=args.json, full=args.full)
 
 
@@ -198,6 +198,13 @@ def _demo_arguments(p: argparse.ArgumentParser) -> None:
         "SLACK_APP_TOKEN for Socket Mode, else HTTP on --port)",
     )
     p.add_argument("--port", type=int, default=3000, help="HTTP port for --slack without SLACK_APP_TOKEN")
+    p.add_argument(
+        "--approver",
+        action="append",
+        metavar="SLACK_ID",
+        help="with --slack and REDIS_URL: a Slack user (or user group) id who may approve and roll back the demo's "
+        "fixes (repeatable; default S3WHY_DEMO_APPROVERS)",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 from typing import Any
@@ -25,14 +26,14 @@ def test_redis_cache_hits_after_the_first_load(redis_client: redis.Redis, redis_
     assert cache.get_or_load("acct:r:bucket:s3.GetBucketPolicy:x", "bucket", load) == {"Policy": "{}"}
     assert len(loads) == 1
     assert (cache.hits, cache.misses) == (1, 1)
-    ttl = redis_client.ttl("s3why:v1:" + redis_prefix + "acct:r:bucket:s3.GetBucketPolicy:x")
+    ttl = redis_client.ttl(redis_prefix + "s3why:v1:" + redis_prefix + "acct:r:bucket:s3.GetBucketPolicy:x")
     assert 0 < ttl <= 120
 
 
 def test_values_not_marked_cacheable_are_not_stored(redis_client: redis.Redis, redis_prefix: str) -> None:
     cache = RedisCache(redis_client, namespace=redis_prefix)
     cache.get_or_load("k", "bucket", lambda: ({"Error": {"Code": "AccessDenied"}}, False))
-    assert redis_client.get("s3why:v1:" + redis_prefix + "k") is None
+    assert redis_client.get(redis_prefix + "s3why:v1:" + redis_prefix + "k") is None
 
 
 def test_ttl_expiry_reloads(redis_client: redis.Redis, redis_prefix: str) -> None:
@@ -44,7 +45,7 @@ def test_ttl_expiry_reloads(redis_client: redis.Redis, redis_prefix: str) -> Non
         return len(calls), True
 
     cache.get_or_load("o", "object", load)
-    key = "s3why:v1:" + redis_prefix + "o"
+    key = redis_prefix + "s3why:v1:" + redis_prefix + "o"
     deadline = time.monotonic() + 5
     while redis_client.exists(key) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -141,3 +142,23 @@ def test_redis_stopped_mid_flow_keeps_working_and_recovers(own_redis: OwnRedis, 
 
 def test_no_redis_url_means_the_in_process_cache() -> None:
     assert isinstance(cache_from_env(None), MemoryCache)
+
+
+def test_every_store_writes_under_s3why_redis_prefix(redis_client: redis.Redis, redis_prefix: str) -> None:
+    """S3WHY_REDIS_PREFIX (set per test by tests/conftest.py): the cache, the Slack store and the proposal store
+    write only keys that start with it, with their default prefixes."""
+    from bot.approve.store import PatchStore
+    from bot.slack.app import Store
+
+    assert os.environ["S3WHY_REDIS_PREFIX"] == redis_prefix
+    RedisCache(redis_client).get_or_load("111:us-east-1:bucket:s3.GetBucketPolicy:x", "bucket", lambda: (1, True))
+    Store(redis_client).put("run:r1", {"text": "t"})
+    lock = PatchStore(redis_client, key=b"k" * 32).lock("111", "bucket", "team-data")
+    assert lock.acquire()
+    keys = sorted(k.decode() for k in redis_client.scan_iter(match=redis_prefix + "*"))
+    lock.release()
+    assert [k.removeprefix(redis_prefix).split(":")[:2] for k in keys] == [
+        ["s3why", "slack"],
+        ["s3why", "target-lock"],
+        ["s3why", "v1"],
+    ], keys

@@ -205,3 +205,76 @@ def test_the_table_does_not_show_a_missing_key_as_allowed() -> None:
               "object-missing")  # fmt: skip
     last = _table([row]).splitlines()[-1]
     assert "404 NoSuchKey" in last and "allow" not in last
+
+
+def test_demo_slack_with_redis_lets_its_approver_approve_and_roll_back(redis_prefix: str) -> None:
+    """`s3why demo --slack` with REDIS_URL, through the real app (signed requests, the fake Web API): the answer has
+    Approve; someone else's click is refused; the demo approver's click applies the fix to the emulated account
+    through the approval code (verified again: now allowed), and Roll back undoes it."""
+    fake, server, slack_url = start_fake_slack()
+    port = _free_port()
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    env = _env(SLACK_BOT_TOKEN="xoxb-demo", SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=f"{slack_url}/api/")
+    env.update(REDIS_URL=redis_url, S3WHY_REDIS_PREFIX=redis_prefix)  # every key under this test's prefix
+    command = [sys.executable, "-m", "bot", "demo", "--slack", "--port", str(port)]
+    command += ["--scenario", "identity policy missing s3:PutObject", "--approver", "U_DEMO"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        printed: list[str] = []
+        while not printed or not printed[-1].startswith("Approve applies"):
+            line = proc.stdout.readline()
+            assert line, "".join(printed)
+            printed.append(line)
+        assert "U_DEMO may approve" in printed[-1]
+        paste = printed[3].strip()
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2).read()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "demo --slack did not start"
+                time.sleep(0.1)
+        endpoint, form = f"{base}/slack/events", "application/x-www-form-urlencoded"
+        pasted = event(message(paste, user="U_DEMO"), event_id=f"EvDemo{uuid.uuid4().hex}")
+        assert post_signed(endpoint, SECRET, pasted, "application/json")[0] == 200
+        answer = fake.wait_for("chat.update")[-1].body
+        approve = next(
+            e
+            for b in answer["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == "s3why_approve"
+        )
+
+        def click(action_id: str, value: str, user: str) -> None:
+            action = {"type": "button", "action_id": action_id, "value": value}
+            body = block_action(action, "1800000000.000001", user=user, thread_ts="1700000000.000100")
+            assert post_signed(endpoint, SECRET, body, form)[0] == 200
+
+        click("s3why_approve", approve["value"], "U_SOMEONE")  # not the demo's approver
+        assert "approver" in fake.wait_for("chat.postEphemeral")[-1].body["text"].lower()
+
+        def posted(words: str) -> str:
+            """The first message s3why posted with these words (each new post waited for, none skipped)."""
+            n = 1
+            while True:
+                found = [
+                    json.dumps(c.body) for c in fake.wait_for("chat.postMessage", n) if words in json.dumps(c.body)
+                ]
+                if found:
+                    return found[0]
+                n += 1
+
+        click("s3why_approve", approve["value"], "U_DEMO")
+        said = posted("Applied by")
+        assert "Applied by <@U_DEMO>" in said and "now allowed" in said and "s3why_rollback" in said
+        click("s3why_rollback", approve["value"], "U_DEMO")
+        assert "Rolled back" in posted("Rolled back")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=20)
+        server.shutdown()
+    assert "Traceback" not in stderr and "HTTP/1.1" not in stderr

@@ -8,7 +8,8 @@ what it needs is known, so a cold collection costs the depth of the dependency c
    the organization, the VPC endpoint, the bucket's owner (bucket lists) and, beside it, its location;
 3. the bucket's configuration and the object (in the bucket's region), the policies the lists name;
 4. what those answers name: a managed policy's default version, a key the bucket or object names.
-For a same-account SSE-KMS upload that is 4 rounds (tests/account/test_rounds.py measures it through a
+For a same-account SSE-KMS upload that is 4 rounds (tests/account/test_rounds.py counts them on a logical clock:
+each call one tick, each wait for an answer a jump to its tick; `scripts/bench` also times them through a
 latency-injecting proxy). Deeper chains remain where AWS has no shortcut: an organization's path to its root
 (one ListParents per level), another account's role (AssumeRole first), a bucket found in another account.
 """
@@ -87,10 +88,20 @@ def error_code(answer: Answer | None) -> str | None:
 class Collector:
     """Collects a `Target` through boto3 (one session per account), caching every answer."""
 
-    def __init__(self, sessions: SessionProvider, cache: Cache | None = None, *, workers: int = 32) -> None:
+    def __init__(
+        self,
+        sessions: SessionProvider,
+        cache: Cache | None = None,
+        *,
+        workers: int = 32,
+        executor: Callable[[int], ThreadPoolExecutor] | None = None,
+    ) -> None:
+        """`executor`: makes the pool of one collection from its worker count (a test's pool counts the rounds
+        of calls on a logical clock, benchmarks/call_clock.py)."""
         self.sessions = sessions
         self.cache = cache if cache is not None else MemoryCache(sessions.config.cache_ttls)
         self.workers = workers
+        self.executor = executor or (lambda n: ThreadPoolExecutor(max_workers=n, thread_name_prefix="s3why-collect"))
 
     # --- one call ----------------------------------------------------------------------------------------
     def call(
@@ -139,7 +150,7 @@ class Collector:
             "collected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "target": {k: v for k, v in asdict(target).items() if v not in (None, ())},
         }
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="s3why-collect") as pool:
+        with self.executor(self.workers) as pool:
             # Round 1: s3why's own identity (every session and cache key needs it); its clients are made meanwhile.
             identity = pool.submit(self.sessions.own_account)
             self.sessions.prepare(_services_for(target))
@@ -385,7 +396,7 @@ class Collector:
         account = arn.account if arn else principal_account
         region = arn.region if arn and arn.region else None
         key_id = key
-        with ThreadPoolExecutor(max_workers=5, thread_name_prefix="s3why-kms") as pool:
+        with self.executor(5) as pool:
             names = {
                 "DescribeKey": {"KeyId": key_id},
                 "GetKeyPolicy": {"KeyId": key_id, "PolicyName": "default"},

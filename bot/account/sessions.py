@@ -16,6 +16,7 @@ import boto3
 import botocore.loaders
 from botocore.config import Config as BotoConfig
 
+from bot.bounded import LruDict
 from bot.config import Config
 from bot.metrics import time_aws_calls
 
@@ -43,7 +44,7 @@ def boto_config(service: str) -> BotoConfig:
 
 
 class SessionProvider:
-    """Sessions per account, and clients per (account, service, region), created once and shared."""
+    """Sessions per account, and clients per (account, service, region), created once and shared (bounded)."""
 
     def __init__(
         self,
@@ -52,16 +53,19 @@ class SessionProvider:
         base_session: boto3.Session | None = None,
         client_hook: ClientHook | None = None,
         session_name: str = "s3why",
+        max_clients: int = 512,
+        max_sessions: int = 256,
     ) -> None:
+        """`max_clients`, `max_sessions`: the most kept (least recently used dropped; made again when needed)."""
         self.config = config
         self.base = base_session or boto3.Session()
         self.client_hook = client_hook
         self.session_name = session_name
         self._own_account: str | None = None
-        self._sessions: dict[str, boto3.Session | None] = {}
+        self._sessions: LruDict[str, boto3.Session | None] = LruDict(max_sessions)
         # Clients by (account, service, region); the bot's own account is `_SELF`, so its clients can be made
         # while its identity is still being asked for (see `prepare`).
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients: LruDict[tuple[str, str, str], Any] = LruDict(max_clients)
         self._lock = threading.Lock()
         self._identity_lock = threading.Lock()
         self._making = threading.Lock()  # one client made at a time: boto3 sessions are not thread-safe

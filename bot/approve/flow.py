@@ -324,7 +324,10 @@ class Approvals:
         try:
             for c in p.changes:
                 attempted.append(c)
-                c.request_id = self.writer.write(sessions[c.account], c.where, c.target, c.apply, c.document).request_id
+                written = self.writer.write(sessions[c.account], c.where, c.target, c.apply, c.document)
+                c.request_id = written.request_id
+                if written.note:
+                    self.store.audit("note", p, user, note=written.note)
         except AWS_ERRORS as exc:
             # AWS's error answer (or s3why's own refusal before calling) means that write did not happen; no
             # answer at all (a timeout, a dropped connection) means it may have: put it back too (idempotent)

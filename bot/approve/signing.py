@@ -67,7 +67,8 @@ def signed_part(proposal: Proposal) -> dict[str, Any]:
         "channel": proposal.channel,
         "thread_ts": proposal.thread_ts,
         "run_id": proposal.run_id,
-        "request": proposal.request,
+        # the text itself is stored once per run; its SHA-256 (`text_sha256`) is what is signed
+        "request": {k: v for k, v in proposal.request.items() if k != "text" or "text_sha256" not in proposal.request},
     }
 
 

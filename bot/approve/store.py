@@ -17,6 +17,7 @@ the Redis stream, so a store failure never loses an audit line.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import time
@@ -28,9 +29,11 @@ from typing import Any
 import redis
 
 from bot.approve.signing import authentic, key_from_env, sign
+from bot.cache import key_root
 from bot.metrics import METRICS
 
 log = logging.getLogger("s3why.audit")
+KEPT_SECONDS = 30 * 24 * 3600  # an applied proposal (and its run's text) is kept this long, for rollback and audit
 
 
 class ProposalState(StrEnum):
@@ -121,11 +124,16 @@ class Proposal:
 
 class PatchStore:
     def __init__(
-        self, client: redis.Redis, prefix: str = "s3why:", ttl_seconds: int = 24 * 3600, key: bytes | None = None
+        self,
+        client: redis.Redis,
+        prefix: str | None = None,
+        ttl_seconds: int = 24 * 3600,
+        key: bytes | None = None,
     ) -> None:
-        """`key`: the proposal signing key (default: `S3WHY_PROPOSAL_KEY`, bot/approve/signing.py)."""
+        """`key`: the proposal signing key (default: `S3WHY_PROPOSAL_KEY`, bot/approve/signing.py); `prefix`:
+        default `s3why:` under `S3WHY_REDIS_PREFIX`."""
         self.client = client
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else key_root() + "s3why:"
         self.ttl = ttl_seconds
         self.key = key if key is not None else key_from_env()
 
@@ -144,6 +152,28 @@ class PatchStore:
     def _key(self, proposal_id: str) -> str:
         return f"{self.prefix}patch:{proposal_id}"
 
+    # The text of a run is stored once, however many proposals it made: under its SHA-256, which each proposal's
+    # request holds (signed) in its place. A text that no longer matches its hash is not used (nothing rebuilt
+    # from it, so nothing applied).
+    def _text_key(self, digest: str) -> str:
+        return f"{self.prefix}text:{digest}"
+
+    def _stored(self, proposal: Proposal) -> str:
+        data = proposal.to_json()
+        data["request"] = {k: v for k, v in data["request"].items() if k != "text"}
+        return json.dumps(data)
+
+    def _loaded(self, raw: Any) -> Proposal:
+        proposal = Proposal.from_json(json.loads(raw))
+        digest = proposal.request.get("text_sha256")
+        if isinstance(digest, str) and "text" not in proposal.request:
+            text = _s(self.client.get(self._text_key(digest)) or "")
+            if hashlib.sha256(text.encode()).hexdigest() != digest:
+                log.warning("the text of proposal %s is gone or altered: not used", proposal.id)
+                text = ""
+            proposal.request = {**proposal.request, "text": text}
+        return proposal
+
     @property
     def stream(self) -> str:
         return f"{self.prefix}audit"
@@ -155,15 +185,20 @@ class PatchStore:
 
     def propose(self, proposal: Proposal, *, actor: str | None) -> Proposal:
         proposal.id = proposal.id or uuid.uuid4().hex
+        text = proposal.request.get("text")
+        if isinstance(text, str):  # once per run: the proposals of one text share it
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            self.client.set(self._text_key(digest), text, ex=max(self.ttl, KEPT_SECONDS))
+            proposal.request = {**proposal.request, "text_sha256": digest}
         proposal.signature = sign(proposal, self.key)
         proposal.history.append(_event("proposed", actor))
-        self.client.set(self._key(proposal.id), json.dumps(proposal.to_json()), ex=self.ttl)
+        self.client.set(self._key(proposal.id), self._stored(proposal), ex=self.ttl)
         self.audit("proposed", proposal, actor)
         return proposal
 
     def get(self, proposal_id: str) -> Proposal | None:
         raw = self.client.get(self._key(proposal_id))
-        return Proposal.from_json(json.loads(raw)) if raw else None
+        return self._loaded(raw) if raw else None
 
     def move(self, proposal_id: str, to: str, *, actor: str | None, **changes: Any) -> Proposal | None:
         """Move a proposal along one edge; None when it is gone or another move got there first."""
@@ -176,7 +211,7 @@ class PatchStore:
                     if raw is None:
                         pipe.unwatch()
                         return None
-                    proposal = Proposal.from_json(json.loads(raw))
+                    proposal = self._loaded(raw)
                     if to not in EDGES.get(proposal.state, ()):
                         pipe.unwatch()
                         return None
@@ -190,8 +225,8 @@ class PatchStore:
                     else:
                         pipe.srem(self.pending_key, proposal_id)
                     # once applied, the record is kept (for rollback and audit) well past the proposal's TTL
-                    ttl = self.ttl if to in ("approved", "rejected") else max(self.ttl, 30 * 24 * 3600)
-                    pipe.set(key, json.dumps(proposal.to_json()), ex=ttl)
+                    ttl = self.ttl if to in ("approved", "rejected") else max(self.ttl, KEPT_SECONDS)
+                    pipe.set(key, self._stored(proposal), ex=ttl)
                     pipe.execute()
                     return proposal
                 except redis.WatchError:
@@ -212,14 +247,14 @@ class PatchStore:
                 try:
                     pipe.watch(key)  # type: ignore[no-untyped-call]
                     raw = pipe.get(key)
-                    current = Proposal.from_json(json.loads(raw)) if raw else None
+                    current = self._loaded(raw) if raw else None
                     if current is None or current.state not in IN_FLIGHT:
                         pipe.unwatch()
                         return None
                     current.intent = intent
                     current.changes = proposal.changes
                     pipe.multi()
-                    pipe.set(key, json.dumps(current.to_json()), keepttl=True)
+                    pipe.set(key, self._stored(current), keepttl=True)
                     pipe.sadd(self.pending_key, proposal.id)
                     pipe.execute()
                     proposal.intent = intent

@@ -34,6 +34,7 @@ class WriteError(Exception):
 class Written:
     request_id: str
     version: str | None = None  # managed policies: the version made default
+    note: str = ""  # what else the write did, for the audit trail (the oldest policy version deleted)
 
 
 class Writer:
@@ -81,7 +82,13 @@ class Writer:
         except WriteRefused as exc:
             raise WriteError(str(exc)) from exc
         version = (out.get("PolicyVersion") or {}).get("VersionId")  # managed policies: the new default version
-        return Written(_request_id(out), str(version) if version else None)
+        deleted = out.get("DeletedVersion")
+        note = (
+            f"deleted the oldest non-default version {deleted} of {target} (a managed policy keeps five versions)"
+            if deleted
+            else ""
+        )
+        return Written(_request_id(out), str(version) if version else None, note)
 
     def _client_for(self, session: boto3.Session) -> ClientFor:
         return lambda service, region: self._client(session, service, region)

@@ -197,9 +197,12 @@ def _progress_line(n: int, total: int, row: Row, seconds: float) -> str:
     return f"[{n:>{width}}/{total}] {verdict:<5} {row.scenario}: {row.denied_by}, {done} ({seconds:.1f} s)\n"
 
 
-def run_demo_slack(*, only: str | None, port: int, out: TextIO = sys.stdout) -> int:
+def run_demo_slack(*, only: str | None, port: int, approvers: tuple[str, ...] = (), out: TextIO = sys.stdout) -> int:
     """One broken setup in the emulated AWS, behind the real Slack app (Socket Mode with SLACK_APP_TOKEN, else
-    HTTP on `port`): try s3why in a workspace before giving it any AWS access."""
+    HTTP on `port`): try s3why in a workspace before giving it any AWS access. With REDIS_URL, approvals too: the
+    emulated account has a write role, `approvers` (Slack user or user-group ids; else S3WHY_DEMO_APPROVERS,
+    comma-separated) may approve, and Approve and Roll back write to the emulated account through the approval
+    code, as they would to a real one."""
     from bot.slack.server import build_app_from_env, serve
 
     name = only or "KMS key policy not granting"
@@ -207,16 +210,44 @@ def run_demo_slack(*, only: str | None, port: int, out: TextIO = sys.stdout) -> 
     if not chosen:
         raise UsageError(f"no scenario matches {name!r}; the scenarios: " + "; ".join(s.name for s in SCENARIOS))
     sc = chosen[0]
+    approvers = approvers or tuple(
+        a for a in os.environ.get("S3WHY_DEMO_APPROVERS", "").replace(" ", "").split(",") if a
+    )
+    redis_url = os.environ.get("REDIS_URL")
     quiet_third_party()
     with emulated_aws():
         names = sc.seed()
         text, principal, context = sc.formatted(names)
-        app = build_app_from_env(sc.config(names), sc.client_hook(names), use_redis=False)
+        config = sc.config(names)
+        if redis_url:  # proposals are kept in Redis: approvals, on the emulated account
+            for session in (None, session_in(OTHER)):
+                client("iam", session=session).create_role(RoleName=WRITE_ROLE, AssumeRolePolicyDocument="{}")
+            # the one trying it may approve their own fix: there is nobody else in the demo, and nothing real to harm
+            config = replace(
+                sc.config(names, write_role=WRITE_ROLE, approvers=approvers or (DEMO_APPROVER,)), self_approval=True
+            )
+            # proposals are signed (bot/approve/signing.py): a key of this process unless one is given
+            os.environ.setdefault("S3WHY_PROPOSAL_KEY", os.urandom(32).hex())
+        app = build_app_from_env(config, sc.client_hook(names), use_redis=bool(redis_url))
         out.write(f"s3why demo --slack: the emulated account holds the setup {sc.name!r}.\n")
         out.write("Paste this error in a channel where s3why is, or after /s3why:\n\n" + text + "\n\n")
         out.write(slack_follow_up(text, principal, context))
+        out.write(demo_approvals(redis=bool(redis_url), approvers=approvers))
         out.flush()
         return serve(port, app)
+
+
+def demo_approvals(*, redis: bool, approvers: tuple[str, ...]) -> str:
+    """What the demo says about approving its fixes."""
+    if not redis:
+        return "Fixes are shown without Approve buttons: set REDIS_URL to approve and roll back in the demo.\n"
+    if not approvers:
+        return (
+            "Approve and Roll back need an approver: run again with --approver YOUR_SLACK_MEMBER_ID (in Slack: your "
+            "profile, then ⋯, then Copy member ID) or a user group's id.\n"
+        )
+    who = ", ".join(approvers)
+    return f"Approve applies the fix to the emulated account, and Roll back undoes it: {who} may approve.\n"
 
 
 def slack_follow_up(text: str, principal: str | None, context: dict[str, tuple[str, ...]]) -> str:
@@ -292,8 +323,10 @@ def _one(sc: Scenario, pasted: list[str] | None = None) -> tuple[Diagnosis, Row]
         writer.write(session, change.where, change.target, change.apply, change.document)
     fresh = Collector(sessions, NoCache()).collect(target)
     after = diagnose(req, account_view(fresh), replace(options, text_is_evidence=False))
-    # A missing object behind a 403: once s3:ListBucket is granted the caller gets the honest 404.
-    missing = (after.root_causes and after.root_causes[0].layer.value == "object-missing") or after.key_missing
+    # A missing object behind a 403: once s3:ListBucket is granted the caller gets the honest 404 — but only when
+    # nothing else still denies it (a key that is missing says nothing about the other layers).
+    blocking = [c for c in after.root_causes if c.layer.value != "object-missing"]
+    missing = not blocking and (bool(after.root_causes) or after.key_missing)
     return diagnosis, row(fix.title, True, "applied", "object-missing" if missing else after.decision)
 
 

@@ -52,6 +52,11 @@ def operation_of(req: DeniedRequest) -> OperationSpec | None:
         for spec in S3_OPERATIONS.values():
             if spec.primary_action.lower() == req.action.lower():
                 return spec
+        # The action of an operation on a given version (s3:DeleteObjectVersion is DeleteObject with a versionId;
+        # Service Authorization Reference, Amazon S3's actions).
+        for spec in S3_OPERATIONS.values():
+            if any(a.lower() == req.action.lower() for a in spec.versioned_actions):
+                return spec
         # An action no S3 API operation above maps to but that the Service Authorization Reference defines on
         # Resource "*" (s3:PutAccountPublicAccessBlock, s3:ListAccessPoints, ...): an account-level request.
         return account_level_action(req.action)

@@ -48,8 +48,8 @@ class AccessAnalyzer:
     def review(self, patch: Patch) -> Review:
         out = Review()
         target = target_of(patch)
-        if target is None or patch.document is None:
-            return out
+        if target is None or patch.document is None or target.setting:
+            return out  # Access Analyzer checks policies; a setting is checked by its target
         policy_type = "RESOURCE_POLICY" if target.has_principal else "IDENTITY_POLICY"
         document = json.dumps(patch.document)
         try:

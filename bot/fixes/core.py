@@ -16,6 +16,7 @@ from typing import Any
 from bot.account.view import account_view
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
 from bot.diagnose.model import Decision
+from bot.fixes.alternatives import alternative_fixes
 from bot.fixes.catalogue import Remediation, catalogue, render_statement
 from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
@@ -224,6 +225,9 @@ def propose_fixes(
                 fix.reach = BUCKET  # the same grant at every scope (a KMS grant covers the bucket's objects)
             fix.side = side_of(first.patches)
             fixes.append(fix)
+    # The field's alternatives first: where one applies, it is the change the field makes (a tie in the ranking
+    # keeps it before the catalogue's grant or advice).
+    fixes = alternative_fixes(c) + fixes
     verify_fixes(fixes, c)
     place_owners(fixes, c, known_accounts)
     for fix in fixes:

@@ -116,6 +116,12 @@ class Fix:
     complete: bool = False  # the request is authorized with this fix alone
     findings: list[str] = field(default_factory=list)  # validity findings (IAM grammar, size, Access Analyzer)
     owners: list[str] = field(default_factory=list)  # whose changes, in words, when not only this account's
+    # The change applies to objects written after it (default encryption): verified on the workload's next object,
+    # and the explanation says what to do with the existing ones.
+    new_objects: bool = False
+    # Actions the change is meant to let the same principal do besides the request (a restored statement's, a
+    # narrowed Deny's): a neighbour of that principal within them changing is the fix working, not a widening.
+    intended_actions: tuple[str, ...] = ()
 
     @property
     def policies_changed(self) -> int:

@@ -16,6 +16,7 @@ from bot.fixes.catalogue import request_wording
 from bot.fixes.context import FixContext, rediagnose
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.request_params import RequestParameter, header_of, parameter_for
+from bot.s3ops import lookup_operation, required_authorizations
 
 # The only canned ACL a bucket with ACLs disabled accepts: "All S3 PUT requests must either specify the
 # bucket-owner-full-control canned ACL or not specify an ACL, or these requests will fail" (S3 User Guide, Object
@@ -74,6 +75,33 @@ def _header_change(
     return None
 
 
+def _drop_headers_asking_for(cause: RootCause, c: FixContext, offered: set[str]) -> list[Patch]:
+    """An unconditional Deny on an action the request needs only because it sends a header (tags ask for
+    s3:PutObjectTagging, Object Lock headers for s3:PutObjectRetention / s3:PutObjectLegalHold, an ACL for
+    s3:PutObjectAcl; bot/s3ops.py `required_authorizations`): sending the request without that header is the
+    change, for every header the operation's botocore input takes."""
+    denied = cause.evidence.get("action")
+    spec = lookup_operation(c.req.operation) if c.req.operation else None
+    unconditional = cause.kind == "explicit" and "Condition" not in (cause.evidence.get("statement") or {})
+    if not unconditional or not isinstance(denied, str) or spec is None:
+        return []
+    ctx = dict(c.options.context)
+    if denied not in {r.action for r in required_authorizations(spec, ctx)}:
+        return []
+    out = []
+    for key in sorted(ctx):
+        param = parameter_for(c.req.operation, key) if key not in offered and header_of(key) else None
+        if param is None:
+            continue
+        without = {k: v for k, v in ctx.items() if k != key}
+        if denied in {r.action for r in required_authorizations(spec, without)}:
+            continue  # the action is needed without this header too
+        text = f"send the request without {param.header} ({param.cli_flag}): the Deny is on {denied}, which only "
+        text += "that header asks for"
+        out.append(_change([text], {key: None}))
+    return out
+
+
 def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
     """Changes on the request side that a diagnosis showed would work (the alternatives it evaluated), each
     valid for the operation the request made."""
@@ -108,6 +136,7 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
             "s3:PutObjectAcl, which only an ACL in the request asks for"
         )
         out.append(_change([text], {"s3:x-amz-acl": None}))
+    out += _drop_headers_asking_for(cause, c, {k for p in out for k in (p.apply.get("context") or {})})
     if layer == "requester-pays":
         out.append(_change([wording.layers[layer]], {"x-amz-request-payer": "requester"}))
     if layer == "presigned-url":

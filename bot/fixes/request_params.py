@@ -39,6 +39,7 @@ class RequestParameter:
     member: str
     header: str
     enum: tuple[str, ...]
+    boolean: bool = False  # a boolean member (BypassGovernanceRetention): a bare CLI flag, True in the SDKs
 
     def accepts(self, value: str) -> bool:
         return not self.enum or value in self.enum
@@ -51,6 +52,15 @@ class RequestParameter:
         """The header and the same value as each tool takes it (what a person pastes into their code)."""
         op = xform_name(self.operation, "-")
         camel = self.member[0].lower() + self.member[1:]
+        if self.boolean:
+            return [
+                f"send the header {self.header}: {value}",
+                f"AWS CLI: aws s3api {op} ... {self.cli_flag}",
+                f"Python (boto3): s3.{xform_name(self.operation)}(..., {self.member}=True)",
+                f"JavaScript (SDK v3): new {self.operation}Command({{ ..., {self.member}: true }})",
+                f"Java (SDK v2): {self.operation}Request.builder()....{camel}(true)",
+                f"Go (SDK v2): &s3.{self.operation}Input{{..., {self.member}: aws.Bool(true)}}",
+            ]
         return [
             f"send the header {self.header}: {value}",
             f"AWS CLI: aws s3api {op} ... {self.cli_flag} {value}",
@@ -87,5 +97,6 @@ def parameter_for(operation: str | None, condition_key: str) -> RequestParameter
     for name, member in shape.members.items():
         where = member.serialization
         if where.get("location") == "header" and str(where.get("name", "")).lower() == header:
-            return RequestParameter(operation, name, header, tuple(getattr(member, "enum", None) or ()))
+            enum = tuple(getattr(member, "enum", None) or ())
+            return RequestParameter(operation, name, header, enum, member.type_name == "boolean")
     return None

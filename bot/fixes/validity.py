@@ -86,11 +86,13 @@ def statement_findings(target: PolicyTarget, statement: dict[str, Any]) -> list[
     """What is wrong with one statement for this target, in words (empty: nothing)."""
     out: list[str] = []
     sid = statement.get("Sid") or "the added statement"
+    # A Deny's wildcards narrow what others grant: only an Allow grants every action, resource or principal.
+    grants = statement.get("Effect") != "Deny"
     actions = [a for a in _values(statement.get("Action", [])) if isinstance(a, str)]
-    if "NotAction" in statement or any(a == "*" or a.endswith(":*") for a in actions):
+    if grants and ("NotAction" in statement or any(a == "*" or a.endswith(":*") for a in actions)):
         out.append(f"{sid} grants every action of a service ({', '.join(actions) or 'NotAction'})")
     resources = [r for r in _values(statement.get("Resource", [])) if isinstance(r, str)]
-    if target.where is not Where.KEY and ("NotResource" in statement or "*" in resources):
+    if grants and target.where is not Where.KEY and ("NotResource" in statement or "*" in resources):
         out.append(f'{sid} grants every resource (Resource "*")')
     principal = statement.get("Principal")
     if principal is not None and not target.has_principal:
@@ -98,7 +100,7 @@ def statement_findings(target: PolicyTarget, statement: dict[str, Any]) -> list[
     if principal is None and target.has_principal and statement.get("Effect") == "Allow":
         out.append(f"{sid} names no Principal, which a {target.catalogue_name.replace('_', ' ')} policy needs")
     everyone = principal == "*" or (isinstance(principal, dict) and "*" in _values(principal.get("AWS")))
-    if everyone and not _narrowed(statement):
+    if grants and everyone and not _narrowed(statement):
         out.append(f'{sid} grants everyone (Principal "*")')
     if isinstance(principal, dict):
         wrong = sorted(k for k in principal if k not in target.principal_types)
@@ -112,6 +114,8 @@ def patch_findings(patch: Patch) -> list[str]:
     target = target_of(patch)
     if target is None or patch.document is None:
         return []
+    if target.setting:
+        return target.setting_findings(patch.document)
     out = [f for st in _added(patch) for f in statement_findings(target, st)]
     try:
         parse_policy(patch.document, name=patch.target, kind=target.policy_kind)

@@ -266,9 +266,19 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: FixContext, automatic: list
         for p in (next((s.patches for s in f.scopes if s.name == choice.name), f.patches))
         if p.document is not None
     ]
-    alone = rediagnose(c, apply_patches(c.snapshot, documents))
+    # A fix in two parts, a policy and the request (a permission and the header that uses it): both applied.
+    sent = {
+        k: v for p in choice.patches if p.kind == "request-change" for k, v in (p.apply.get("context") or {}).items()
+    }
+    req = c.req
+    if fix.new_objects and c.bucket and c.req.key is not None:
+        # The setting applies to objects written after it: the workload's next object is the one that must work.
+        prefix = c.workload.prefix if c.workload.prefix is not None else (deepest_prefix(c.req.key) or "")
+        nxt = sibling_key(c.req.key, prefix) if c.req.key.startswith(prefix) else f"s3why-next-{c.req.key}"
+        req = replace(c.req, key=nxt, resource_arn=None)
+    alone = rediagnose(c, apply_patches(c.snapshot, documents), context=sent, req=req)
     patched_all = apply_patches(c.snapshot, combine_patches(documents + others))
-    combined = rediagnose(c, patched_all)
+    combined = rediagnose(c, patched_all, context=sent, req=req)
     gone = all(cause.layer.value != fix.layer for cause in alone.root_causes)
     allowed, why = outcome_of(combined)
     choice.complete = outcome_of(alone)[0]
@@ -281,8 +291,14 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: FixContext, automatic: list
             workload = f"{n.words} is {'allowed' if ok else 'still denied'}"
             continue
         was = before(n)
-        if after.decision == was:
-            continue
+        if after.decision == was or (was == "explicit-deny" and after.decision == "implicit-deny"):
+            continue  # unchanged, or still denied (a Deny narrowed): nothing widened
+        if (
+            n.principal is None
+            and fix.intended_actions
+            and all(action_listed(list(fix.intended_actions), a) for a in n.actions)
+        ):
+            continue  # what the fix means to restore for this principal
         if fix.id in DIAGNOSTIC_FIXES and "s3:ListBucket" in n.actions:
             continue  # listing the bucket is what this fix grants
         if not any(_can_apply(p, st, n, c) for p in documents for st in _added_statements(p)):

@@ -253,7 +253,8 @@ def _cloudformation_patch(
     name = f"{stack['stack']} template, {logical} ({cfn_type})"
 
     def resource(document: dict[str, Any] | None) -> str:
-        props: dict[str, Any] = {prop: document}
+        value = target.cfn_value(document) if target is not None and document is not None else document
+        props: dict[str, Any] = {prop: value}
         if ref is not None:
             props[ref] = {"Ref": stack["logical_id"] or "Resource"}
         if where == "principal-inline":

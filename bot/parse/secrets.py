@@ -15,14 +15,20 @@ Two sources, merged into one list of non-overlapping spans:
   bearer tokens, whole PEM private-key blocks, Slack app tokens (`xapp-`), every GitHub
   token form (`ghp_` ... and `github_pat_`), and passwords or API keys written as `name=value`.
 
+Encoded and obfuscated credentials too: JSON escapes, percent-encoding, base64 (a Kubernetes Secret's values), HTML
+character references, NFKC-equivalent characters (full-width `／`) and invisible characters inside a token. The rules
+run on a decoded, normalised copy; what is redacted is the original span.
+
 Every pattern is literal-led or fixed-width with bounded repetition, so a scan is linear in the text's length.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -282,8 +288,8 @@ _K8S_DATA = re.compile(r"^(?P<indent>[ \t]*)(?:data|stringData):[ \t]*$", re.MUL
 def _decoded_view(
     text: str, pattern: re.Pattern[str], decode: Callable[[str], str]
 ) -> tuple[str, list[tuple[int, int]]]:
-    """The text with every match of `pattern` decoded to one character; for each decoded character, the
-    original (start, end) it came from."""
+    """The text with every match of `pattern` decoded (to one character, several, or none); for each character
+    of the view, the original (start, end) it came from."""
     out: list[str] = []
     where: list[tuple[int, int]] = []
     pos = 0
@@ -291,8 +297,9 @@ def _decoded_view(
         for i in range(pos, m.start()):
             out.append(text[i])
             where.append((i, i + 1))
-        out.append(decode(m.group(0)))
-        where.append((m.start(), m.end()))
+        for ch in decode(m.group(0)):
+            out.append(ch)
+            where.append((m.start(), m.end()))
         pos = m.end()
     for i in range(pos, len(text)):
         out.append(text[i])
@@ -306,7 +313,54 @@ def _json_char(escape: str) -> str:
     return _SIMPLE_ESCAPES.get(escape[1], escape[1])
 
 
+# Obfuscations that read the same to a person (and to AWS once the paste is copied back): HTML character
+# references (`&#x2F;`, `&#43;`, also as Slack delivers their `&`: `&amp;#43;`), characters whose NFKC form is
+# another (full-width `／` `＋` and letters, mathematical alphanumerics), and invisible characters inside a token
+# (zero-width space/joiners, word joiner, byte-order mark, soft hyphen). Unicode TR15 (NFKC); HTML's named and
+# numeric character references (html.unescape).
+_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"
+_OBFUSCATION = re.compile(
+    r"&(?:amp;)?(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,30});"
+    rf"|[{_INVISIBLE}]|[^\x00-\x7f]"
+)
+
+
+def _deobfuscated(match: str) -> str:
+    if match[0] == "&":
+        entity = match[5:] if match.startswith("&amp;") else match[1:]
+        decoded = html.unescape("&" + entity)
+        return match if decoded == "&" + entity else unicodedata.normalize("NFKC", decoded)
+    if match in _INVISIBLE:
+        return ""
+    return unicodedata.normalize("NFKC", match)
+
+
+def _obfuscated(text: str) -> bool:
+    """Whether the text holds anything the normalised view would change (cheap: most pastes are ASCII)."""
+    if "&" not in text and text.isascii():
+        return False
+    return any(
+        m.group(0) not in _PLAIN_ENTITIES and _deobfuscated(m.group(0)) != m.group(0)
+        for m in _OBFUSCATION.finditer(text)
+    )
+
+
+# Slack's own escapes of `&`, `<` and `>` (and a quote) are in almost every pasted XML error: alone they hide no
+# credential, so they do not make the text worth a second, normalised scan.
+_PLAIN_ENTITIES = frozenset({"&amp;", "&lt;", "&gt;", "&quot;"})
+
+
 def _encoded_secrets(text: str) -> list[SecretSpan]:
+    out: list[SecretSpan] = []
+    if _obfuscated(text):  # detection on a normalised copy; the original characters are what is redacted
+        view, where = _decoded_view(text, _OBFUSCATION, _deobfuscated)
+        for span in [*_plain_secrets(view), *_escaped_secrets(view)]:
+            out.append(SecretSpan(span.kind, where[span.start][0], where[span.end - 1][1]))
+    out.extend(_escaped_secrets(text))
+    return out
+
+
+def _escaped_secrets(text: str) -> list[SecretSpan]:
     out: list[SecretSpan] = []
     for pattern, decode in ((_JSON_ESCAPE, _json_char), (_PERCENT, lambda e: chr(int(e[1:], 16)))):
         if not pattern.search(text):

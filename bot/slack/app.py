@@ -29,6 +29,7 @@ from bot.approve.flow import Approvals, Outcome, proposal_for
 from bot.approve.grants import grant_refusal
 from bot.approve.store import Proposal
 from bot.arn import Arn
+from bot.cache import key_root
 from bot.config import Config
 from bot.diagnose import Diagnosis
 from bot.diagnose.render import diagnosis_text
@@ -43,8 +44,17 @@ from bot.metrics import METRICS
 from bot.parse import ParseResult, ParseWarning, parse_text
 from bot.parse.lookalikes import ACCESS_DENIED_CODES, LOOKALIKES
 from bot.s3ops import S3_OPERATIONS
-from bot.slack.blocks import FORMATS, diagnosis_blocks, help_text, outcome_blocks, progress_blocks, verdict_line
+from bot.slack.blocks import (
+    FORMATS,
+    diagnosis_blocks,
+    help_text,
+    outcome_blocks,
+    progress_blocks,
+    verdict_line,
+    without_key_owner,
+)
 from bot.slack.can import Asker, answer_question, is_can, read_question
+from bot.slack.fair import FairExecutor, ask_as
 from bot.slack.replies import reply_facts
 from bot.startup import failure_reason
 
@@ -88,9 +98,9 @@ class Store:
 
     MAX_MEMORY_ENTRIES = 10_000  # the in-process fallback never grows past this
 
-    def __init__(self, client: redis.Redis | None = None, prefix: str = "s3why:slack:") -> None:
+    def __init__(self, client: redis.Redis | None = None, prefix: str | None = None) -> None:
         self.client = client
-        self.prefix = prefix
+        self.prefix = prefix if prefix is not None else key_root() + "s3why:slack:"
         self._mem: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
         self._down_until = 0.0
@@ -271,7 +281,15 @@ def asked_facts(d: Diagnosis) -> list[str]:
         asked.append("object")  # the operation question invites `s3://bucket/key` too
     if any("--context" in n for n in d.notes):
         asked.append("context")
+    # a branch the answer shows ("what the text cannot tell": over plain HTTP denied, over HTTPS allowed) asks how
+    # the request was sent, for that key only
+    asked.extend(f"context:{b['key']}" for b in d.branches if b.get("key"))
     return asked
+
+
+def asked_context(asked: list[str] | set[str], key: str) -> bool:
+    """Did the answer ask how the request was sent, for this key (a `--context` question, or a branch on it)?"""
+    return "context" in asked or f"context:{key}".lower() in {a.lower() for a in asked}
 
 
 def signed_by(diagnoses: list[Diagnosis], run: Run) -> bool:
@@ -308,6 +326,19 @@ def actionable(parsed: ParseResult) -> bool:
     return False
 
 
+def _asker(body: dict[str, Any]) -> str:
+    """Whose turn a request's work takes in the fair queue: the user who asked, else the channel."""
+
+    def part(name: str) -> dict[str, Any]:
+        value = body.get(name)
+        return value if isinstance(value, dict) else {}
+
+    event, user, channel = part("event"), part("user"), part("channel")
+    who = event.get("user") or body.get("user_id") or user.get("id")
+    where = event.get("channel") or body.get("channel_id") or channel.get("id")
+    return f"user:{who}" if who else f"channel:{where or ''}"
+
+
 def create_app(
     *,
     client: WebClient,
@@ -321,6 +352,7 @@ def create_app(
     runs_per_user_minute: int = 12,
     errors_per_message: int = 5,
     asker: Asker | None = None,
+    workers: int = 5,
 ) -> App:
     """The Bolt app. With `approvals`, a daemon thread reconciles, every `reconcile_seconds`, proposals a state
     store failure left in flight, and posts what it found in their threads."""
@@ -330,6 +362,7 @@ def create_app(
         process_before_response=process_before_response,
         logger=safe_logger(),  # Bolt's lines never carry a request body or a secret (bot/logs.py)
         token_verification_enabled=False,  # `s3why serve` checks the token at start (bot/startup.py), one line
+        listener_executor=FairExecutor(workers),  # the work of each asker in turn (bot/slack/fair.py)
     )
     # a rate-limited Web API call is retried after Slack's Retry-After (slack_sdk's handler), twice at most
     if not any(isinstance(h, RateLimitErrorRetryHandler) for h in client.retry_handlers):
@@ -343,6 +376,7 @@ def create_app(
     @app.middleware
     def drop_duplicate_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event_id = body.get("event_id")
+        ask_as(_asker(body))  # the work this request starts waits in its asker's queue (bot/slack/fair.py)
         kind = str(body.get("type") or ("command" if body.get("command") else "other"))
         METRICS.inc("s3why_slack_events_total", kind=kind)
         if event_id and not store.claim(f"event:{event_id}"):
@@ -445,7 +479,10 @@ def create_app(
             proposals=propose(run, run_id, first, 0),
             asked_by=(run.requester or "", *run.requesters),
         )
-        answer(run, progress_ts, verdict_line(first)[:3000], blocks)
+        verdict = verdict_line(first)[:3000]
+        if guarded_reports():  # a key's owner is for approvers (Full report); the thread names its account
+            verdict, blocks = without_key_owner(first, run.text, verdict, blocks)
+        answer(run, progress_ts, verdict, blocks)
         METRICS.observe("s3why_answer_seconds", time.perf_counter() - started)
         if len(parsed.requests) > errors_per_message:  # one message cannot make s3why read AWS for everyone
             skipped = len(parsed.requests) - errors_per_message
@@ -462,7 +499,10 @@ def create_app(
                 proposals=propose(run, run_id, extra, index),
                 asked_by=(run.requester or "", *run.requesters),
             )
-            show(run, None, verdict_line(extra)[:3000], more)
+            verdict = verdict_line(extra)[:3000]
+            if guarded_reports():
+                verdict, more = without_key_owner(extra, run.text, verdict, more)
+            show(run, None, verdict, more)
 
     def answer(run: Run, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> None:
         """Show the answer; when Slack refuses it (too large, invalid, still rate limited after the retries),
@@ -551,8 +591,8 @@ def create_app(
         if run is None:
             return
         if not may_continue(run, user):
-            if reply_facts(text):
-                log.info("thread reply not taken: its author neither asked nor approves in this account")
+            level = logging.INFO if reply_facts(text) else logging.DEBUG  # chatter in a thread is ordinary
+            log.log(level, "thread reply not taken: its author neither asked nor approves in this account")
             return
         facts = reply_facts(text)
         asked = set(run.asked)
@@ -560,15 +600,19 @@ def create_app(
         operation = facts.operation or (facts.operation_guess if asked_operation else None)
         # only the facts s3why asked for: a reply never switches the principal, the bucket or the operation of a
         # diagnosis that already has them
+        stated = facts.context
         facts = replace(
             facts,
             principal=facts.principal if "principal" in asked else None,
             bucket=facts.bucket if "object" in asked else None,
             key=facts.key if "object" in asked else None,
-            context=facts.context if "context" in asked else {},
+            # how it was sent, where asked and not already given (a reply adds to the context, never switches it)
+            context={k: v for k, v in stated.items() if asked_context(asked, k) and k not in (run.context or {})},
         )
         operation = operation if "operation" in asked else None
         if not (facts.principal or operation or facts.bucket or facts.key or facts.context):
+            level = logging.INFO if reply_facts(text) else logging.DEBUG
+            log.log(level, "thread reply not taken: it names nothing s3why asked for (or what the run already has)")
             return
         known = dict(run.facts)  # reply_facts names only operations s3why knows
         known.pop("candidates", None)
@@ -576,16 +620,37 @@ def create_app(
         context = dict(run.context or {})
         context.update({k: list(v) for k, v in facts.context.items()})
         requesters = list(dict.fromkeys([*run.requesters, *([user] if user and user != run.requester else [])]))
-        run_and_post(
-            replace(
-                run,
-                principal=facts.principal or run.principal,
-                facts=known,
-                context=context,
-                message_ts=None,
-                requesters=requesters,
-            )
+        continued = replace(
+            run,
+            principal=facts.principal or run.principal,
+            facts=known,
+            context=context,
+            message_ts=None,
+            requesters=requesters,
         )
+        pending = {k: v for k, v in stated.items() if k not in facts.context and k not in context}
+        if pending:  # told how it was sent before s3why could ask: taken where the continued answer asks it
+            shown = {k.lower() for k in branch_keys(continued)}
+            taken = {k: list(v) for k, v in pending.items() if k.lower() in shown}
+            continued = replace(continued, context={**context, **taken})
+        run_and_post(continued)
+
+    def branch_keys(run: Run) -> set[str]:
+        """The keys the answer to this run would show as branches (what it would ask about how the request was
+        sent): a reply that names the principal and how the request was sent answers both at once."""
+        try:
+            _, found = diagnoser(
+                run.text,
+                principal=run.principal,
+                context=run.options_context(),
+                fresh=False,
+                account=run.account,
+                facts=run.facts or None,
+            )
+        except Exception:  # run_and_post diagnoses again and says what failed
+            log.info("thread reply: could not tell which branches the continued answer shows")
+            return set()
+        return {str(b["key"]) for b in found[0].branches if b.get("key")} if found else set()
 
     def guarded_reports() -> bool:
         """Full policy documents are for approvers only once any account names approvers."""

@@ -87,6 +87,28 @@ def literal(text: str) -> str:
     return _TOKEN.sub(one, text)
 
 
+def without_key_owner(
+    d: Diagnosis, pasted: str, text: str, blocks: list[dict[str, Any]]
+) -> tuple[str, list[dict[str, Any]]]:
+    """An answer for a thread everyone reads, once approvers are configured: the IAM user s3why found owning a
+    pasted access key (a presigned URL's signer, read through sts:GetAccessKeyInfo and IAM) is named to approvers
+    only (*Full report*); others see the key's account. A paste that names the user itself is left as it is."""
+    signer = d.request.get("signer")
+    arn = signer.get("user_arn") if isinstance(signer, dict) else None
+    if not isinstance(signer, dict) or not isinstance(arn, str) or not arn or arn in pasted:
+        return text, blocks
+    account = str(signer.get("account") or arn.split(":")[4])
+    shown = f"the key's owner (an IAM user of {account}; named to approvers in Full report)"
+    name = re.escape(arn.rsplit("/", 1)[-1])
+    # the user's name where a fix or a note spells it alone: `--user-name NAME`, `"UserName": "NAME"`, `user = "NAME"`
+    alone = re.compile(rf"(?i)(user[-_ ]?name\W{{1,8}}|\buser\W{{1,6}})({name})(?![\w+=,.@-])")
+
+    def scrub(s: str) -> str:
+        return alone.sub(lambda m: m.group(1) + "(key owner)", s.replace(arn, shown))
+
+    return scrub(text), json.loads(scrub(json.dumps(blocks)))
+
+
 def verdict_line(d: Diagnosis) -> str:
     """The message's notification text: the headline in plain words (no markup, so no literal asterisks in a
     notification), short — the verdict, the layer, the policy and statement; the evidence is in the blocks."""
@@ -321,7 +343,10 @@ def option_words(words: str) -> tuple[str, str]:
         if len(text) <= limit:
             return text, ""
         cut = text.rfind(" ", 0, limit)
-        if cut <= limit // 2:  # no space late enough: a hard cut, never inside an entity (`&lt;`)
+        word = text[cut + 1 :].split(" ", 1)[0] if cut > 0 else ""
+        if cut <= limit // 2 and not (cut > 0 and len(word) <= OPTION_TEXT):
+            # no space late enough, and the word after the last one would not fit a line of its own either:
+            # a hard cut, never inside an entity (`&lt;`)
             cut = limit
             entity = text.rfind("&", max(0, cut - 4), cut)
             cut = entity if entity != -1 and ";" not in text[entity:cut] else cut

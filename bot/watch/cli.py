@@ -28,7 +28,7 @@ def run_watch(args: argparse.Namespace) -> int:
     import boto3
     import redis
 
-    from bot.cache import redis_client
+    from bot.cache import key_root, redis_client
     from bot.config import load_config
     from bot.logs import configure as configure_logs
     from bot.watch.groups import GroupStore
@@ -60,7 +60,7 @@ def run_watch(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot reach Redis at REDIS_URL ({type(exc).__name__})") from None
     # S3WHY_REDIS_NAMESPACE: several deployments (or tests) on one Redis, each under its own keys
     ns = os.environ.get("S3WHY_REDIS_NAMESPACE", "")
-    store = GroupStore(r, prefix=f"s3why:watch:{ns}", window_seconds=config.watch.group_window_minutes * 60)
+    store = GroupStore(r, prefix=f"{key_root()}s3why:watch:{ns}", window_seconds=config.watch.group_window_minutes * 60)
     wiring = Wiring.from_config(config, redis_url=url, fast_redis=redis_client(url), namespace=ns)
     watcher = Watcher(
         sqs=boto3.client("sqs"),

@@ -31,16 +31,18 @@ class Wiring:
         from bot.account.sessions import SessionProvider
         from bot.approve.store import PatchStore
         from bot.approve.writer import Writer
-        from bot.cache import RedisCache
+        from bot.cache import RedisCache, key_root
         from bot.slack.app import Store
         from bot.slack.runner import LiveDiagnoser
 
         sessions = SessionProvider(config)
         collector = Collector(sessions, RedisCache.from_url(redis_url, config.cache_ttls, namespace=namespace))
         verifier = LiveDiagnoser(collector)
-        patches = PatchStore(fast_redis, prefix=f"s3why:{namespace}", ttl_seconds=int(config.proposal_ttl_hours * 3600))
+        patches = PatchStore(
+            fast_redis, prefix=f"{key_root()}s3why:{namespace}", ttl_seconds=int(config.proposal_ttl_hours * 3600)
+        )
         approvals = Approvals(patches, Writer(sessions), config, verifier.verify, verifier.invalidate)
-        return cls(collector, approvals, Store(fast_redis, prefix=f"s3why:slack:{namespace}"))
+        return cls(collector, approvals, Store(fast_redis, prefix=f"{key_root()}s3why:slack:{namespace}"))
 
     def diagnose(self, event: WatchEvent, *, fixes: bool = False) -> tuple[Diagnosis, dict[str, str]]:
         """The event's request, diagnosed as a pasted CloudTrail record would be (its facts are stated context),

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.bounded import LruDict
 from bot.config import WatchConfig
 from bot.diagnose import Diagnosis
 from bot.watch import words
@@ -48,6 +49,9 @@ Render = Callable[[Diagnosis, str, dict[int, str]], list[dict[str, Any]]]
 AppliedAt = Callable[[str], str | None]
 
 SUMMARY_TTL_SECONDS = 120  # how long a process reuses a diagnosis: the collector's bucket TTL
+DIGEST_ROUND_MS = 10 * 60 * 1000  # the most one process takes to post a day's digests
+DIGEST_KEEP_MS = 2 * 24 * 3600 * 1000  # how long "posted today" is remembered
+MEMO_SIZE = 4096  # diagnoses kept by one process (least recently used dropped)
 FLUSH_SECONDS = 1.0  # how often a process looks for threads to update (each group: at most every update_seconds)
 POSTER_WAIT_SECONDS = 3.0  # how long an event waits for another process to post its group
 
@@ -131,7 +135,7 @@ class Watcher:
         self.wait_seconds = wait_seconds
         self.worker_id = uuid.uuid4().hex[:12]
         self.summary = Summary()
-        self._memo: dict[str, tuple[float, Diagnosis, dict[str, str]]] = {}
+        self._memo: LruDict[str, tuple[float, Diagnosis, dict[str, str]]] = LruDict(MEMO_SIZE)
         self._lock = threading.Lock()
         self._next_flush = 0.0
 
@@ -390,13 +394,23 @@ class Watcher:
     # --- the daily digest -------------------------------------------------------------------------------------
     def digest(self) -> int:
         """Once a day, at `digest_hour_utc`, each channel gets the causes posted there in the last 24 hours (one
-        process posts it: a claim per day in Redis). Returns the digests posted."""
+        process posts it: a claim per day and channel in Redis). A digest Slack did not take is not lost: its
+        claim is given back and the next round posts it. Returns the digests posted."""
         hour = self.config.digest_hour_utc
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         if hour is None or now.hour < hour:
             return 0
-        if not self.store.claim("digest", now.date().isoformat(), self.worker_id, 2 * 24 * 3600 * 1000):
+        day = now.date().isoformat()
+        if self.store.r.exists(self.store.k("digestdone", day)):
             return 0
+        if not self.store.claim("digest", day, self.worker_id, DIGEST_ROUND_MS):  # one process at a time
+            return 0
+        try:
+            return self._digest_round(day)
+        finally:
+            self.store.release("digest", day)
+
+    def _digest_round(self, day: str) -> int:
         since = self.clock() - 24 * 3600
         by_channel: dict[str, list[tuple[Cause, Totals]]] = {}
         for raw in self.store.r.zrangebyscore(self.store.k("posted"), since, "+inf"):
@@ -406,10 +420,23 @@ class Watcher:
                 continue
             cause = Cause(**json.loads(fields["cause"]))
             by_channel.setdefault(fields["channel"], []).append((cause, self.store.totals(group)))
+        posted, failed = 0, 0
         for channel, rows in sorted(by_channel.items()):
+            if not self.store.claim("digestch", f"{day}:{channel}", self.worker_id, DIGEST_KEEP_MS):
+                continue  # posted already today
             text, blocks = words.digest(sorted(rows, key=lambda r: -r[1].count))
-            self.poster.post(channel, text, blocks)
-        return len(by_channel)
+            try:
+                self.poster.post(channel, text, blocks)
+            except Exception as exc:  # Slack or Redis: given back, tried again next round
+                self.store.release("digestch", f"{day}:{channel}")
+                self.summary.failed += 1
+                failed += 1
+                log.warning("digest for %s not posted (%s); it will be tried again", channel, type(exc).__name__)
+                continue
+            posted += 1
+        if not failed:
+            self.store.claim("digestdone", day, self.worker_id, DIGEST_KEEP_MS)
+        return posted
 
     # --- after an approved fix --------------------------------------------------------------------------------
     def _fix_follow_ups(self) -> None:

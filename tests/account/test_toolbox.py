@@ -100,8 +100,11 @@ def test_the_record_is_cached_per_account_in_redis(
     again = collector.collect(Target(principal_arn=SESSION, authorization_id=AUTH_ID))
     assert len(toolbox.requests) == fetched  # a warm answer never reaches AWS again
     assert again["authorization"] == first["authorization"]
-    keys = [k.decode() if isinstance(k, bytes) else str(k) for k in redis_client.keys(f"s3why:v1:{redis_prefix}*")]
-    assert any(k.startswith(f"s3why:v1:{redis_prefix}{OWN}:") and "iam-toolbox" in k for k in keys), keys
+    keys = [
+        k.decode() if isinstance(k, bytes) else str(k)
+        for k in redis_client.keys(f"{redis_prefix}s3why:v1:{redis_prefix}*")
+    ]
+    assert any(k.startswith(f"{redis_prefix}s3why:v1:{redis_prefix}{OWN}:") and "iam-toolbox" in k for k in keys), keys
 
 
 def _unavailable(toolbox: FakeToolbox, state: str) -> RecordUnavailable:

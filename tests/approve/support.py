@@ -89,7 +89,7 @@ def make_flow(
             RoleName="s3why-write", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
         )
     names = sc.seed()
-    sessions = SessionProvider(cfg)
+    sessions = SessionProvider(cfg, client_hook=sc.client_hook(names))  # what moto does not model
     diagnoser = LiveDiagnoser(Collector(sessions, MemoryCache()))
     store = PatchStore(redis_client, prefix=prefix)
     approvals = Approvals(

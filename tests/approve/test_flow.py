@@ -181,7 +181,7 @@ def test_s3why_audit_lists_every_step(
 
     from bot.cli import main
 
-    flow = make_flow(scenario(IDENTITY), redis_client, "s3why:")  # the prefix `s3why audit` reads
+    flow = make_flow(scenario(IDENTITY), redis_client, f"{redis_prefix}s3why:")  # what `s3why audit` reads here
     proposal, _ = flow.changing("principal-inline")
     start = len(flow.store.audit_entries(count=100_000))
     assert flow.approvals.approve(proposal.id, APPROVER).ok

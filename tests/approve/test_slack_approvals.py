@@ -29,10 +29,11 @@ from bot.config import Config
 from bot.demo.scenarios import s_identity_missing_put
 from bot.slack.app import Store, create_app
 from bot.slack.runner import LiveDiagnoser
-from bot.slack.server import _Quiet, _ThreadingWSGIServer, wsgi_app
+from bot.slack.server import _Quiet, wsgi_app
 from tests.account.conftest import OWN, client
 from tests.approve.support import APPROVER, REQUESTER, config
 from tests.conftest import OwnRedis
+from tests.slack.conftest import AppServer
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import block_action, event, interactive, message, post_signed
 
@@ -111,7 +112,8 @@ def start(
     )
     from wsgiref.simple_server import make_server
 
-    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=AppServer, handler_class=_Quiet)
+    httpd.app = app
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return App(fake, f"http://127.0.0.1:{httpd.server_port}/slack/events", patches), httpd
 

@@ -47,6 +47,7 @@ def _exercise(moto_url: str, redis_client: redis.Redis, prefix: str) -> CallReco
         ("access point policy without bucket delegation", "bucket"),
         ("VPC endpoint policy listing other buckets", "vpce"),
         ("access point policy not granting the principal", "access-point"),
+        ("object owned by another account under ObjectWriter", "ownership-controls"),
     ):
         flow = make_flow(scenario(name), redis_client, f"{prefix}{where}:", recorder=recorder)
         proposal, _ = flow.changing(where)

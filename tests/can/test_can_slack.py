@@ -18,9 +18,9 @@ from bot.cache import MemoryCache
 from bot.config import Config
 from bot.slack.app import Store, create_app
 from bot.slack.runner import LiveDiagnoser
-from bot.slack.server import _Quiet, _ThreadingWSGIServer, wsgi_app
+from bot.slack.server import _Quiet, wsgi_app
 from tests.account.conftest import OWN, client, moto, moto_url, policy_json
-from tests.slack.conftest import SECRET, fake_slack
+from tests.slack.conftest import SECRET, AppServer, fake_slack
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.signed import post_signed, slash
 
@@ -43,7 +43,8 @@ def app_url(
         diagnoser=diagnoser,
         asker=diagnoser.can,
     )
-    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=AppServer, handler_class=_Quiet)
+    httpd.app = app
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_port}/slack/events"
     httpd.shutdown()

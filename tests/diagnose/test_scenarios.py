@@ -119,6 +119,7 @@ def test_from_snapshot(moto: str, scenario: Scenario, tmp_path: Path) -> None:
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.layer], ids=lambda s: s.name)
 def test_every_scenario_gets_a_verified_fix_or_a_reason(moto: str, scenario: Scenario) -> None:
     from bot.fixes import propose_fixes
+    from bot.fixes.validity import patch_findings
 
     result, snapshot, names = _run_live(scenario)
     (req,) = parse_text(_fmt(scenario.text, names)).requests
@@ -132,7 +133,9 @@ def test_every_scenario_gets_a_verified_fix_or_a_reason(moto: str, scenario: Sce
         if fix.never_automatic:
             assert len(fix.never_automatic) > 20  # a stated reason, in words
         for patch in fix.patches:
-            if patch.document is not None:
+            if patch.kind == "setting":  # a bucket setting (Object Ownership, default encryption): no statements
+                assert patch.document and not patch_findings(patch)
+            elif patch.document is not None:
                 assert "*" not in json.dumps(patch.document["Statement"][-1].get("Action"))  # never s3:* or *
                 principal_el = patch.document["Statement"][-1].get("Principal")
                 assert principal_el != "*" or patch.document["Statement"][-1].get("Condition")

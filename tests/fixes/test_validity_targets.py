@@ -25,7 +25,16 @@ def _statement(**over: Any) -> dict[str, Any]:
 def test_every_catalogue_target_and_every_proposal_place_is_one_registered_module() -> None:
     named = {e.target for e in catalogue().values() if e.target}
     assert named <= set(BY_CATALOGUE_NAME)
-    assert {w.value for w in TARGETS} == {"principal-inline", "managed", "bucket", "key", "vpce", "access-point"}
+    assert {w.value for w in TARGETS} == {
+        "principal-inline",
+        "managed",
+        "bucket",
+        "key",
+        "vpce",
+        "access-point",
+        "ownership-controls",
+        "default-encryption",
+    }
     for where, target in TARGETS.items():
         assert target.where is where and target.cfn_type.startswith("AWS::") and target.terraform_types
 

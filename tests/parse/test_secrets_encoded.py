@@ -54,6 +54,43 @@ def test_an_encoded_secret_is_redacted(name: str, text: str, hidden: str) -> Non
     assert ERROR in shown  # the error itself is untouched
 
 
+_ZWSP = "\u200b"
+_FULL_SOLIDUS, _FULL_PLUS, _SOFT_HYPHEN, _ZWJ = "\uff0f", "\uff0b", "\u00ad", "\u200d"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "hidden"),
+    [
+        ("full-width solidus", f"aws_secret_access_key = {KEY.replace('/', _FULL_SOLIDUS)}", "K7MDENG"),
+        ("full-width letters", "key id \uff21\uff2b\uff29\uff21IOSFODNN7EXAMPLE", "IOSFODNN7EXAMPLE"),
+        ("zero-width space inside an access key", f"AKIA{_ZWSP}IOSFODNN7{_ZWSP}EXAMPLE", "IOSFODNN7"),
+        ("zero-width joiner inside a secret key", f"SecretAccessKey: {KEY[:10]}{_ZWJ}{KEY[10:]}", "K7MDENG"),
+        ("html hex entity for /", f"aws_secret_access_key={KEY.replace('/', '&#x2F;')}", "K7MDENG"),
+        ("html decimal entity for +", f'"SecretAccessKey": "{KEY.replace("/", "&#43;")}"', "K7MDENG"),
+        ("html entity as Slack delivers its &", f"aws_secret_access_key={KEY.replace('/', '&amp;#x2F;')}", "K7MDENG"),
+        ("named html entity", f"aws_secret_access_key={KEY.replace('/', '&sol;')}", "K7MDENG"),
+        ("session token with a soft hyphen", f"{TOKEN[:30]}{_SOFT_HYPHEN}{TOKEN[30:]}", "wEaCXVzLWVhc3Qt"),
+        ("bare secret key, full-width +", KEY.replace("/", _FULL_PLUS), "K7MDENG"),
+    ],
+)
+def test_an_obfuscated_secret_is_redacted_in_its_original_characters(name: str, text: str, hidden: str) -> None:
+    """Detection runs on a normalised copy (NFKC, invisible characters dropped, HTML references decoded); what is
+    redacted is the original span, obfuscation included."""
+    shown = redact_secrets(f"{ERROR}\n{text}")
+    assert "[REDACTED:" in shown, name
+    assert hidden not in shown, name
+    assert "\uff0f" not in shown and _ZWSP not in shown and "&#x2F;" not in shown, name
+    assert ERROR in shown
+
+
+def test_ordinary_unicode_and_entities_are_left_alone() -> None:
+    for text in (
+        f"{ERROR} — caf\u00e9 \uff08\u5168\u89d2\uff09 &amp; &lt;b&gt; &#x2F;tmp",
+        "Zugriff verweigert f\u00fcr s3://team-data/\u00e9t\u00e9/\u200bbericht.csv",
+    ):
+        assert find_secrets(text) == [], text
+
+
 def test_every_value_of_a_kubernetes_secret_is_redacted() -> None:
     manifest = _k8s_secret()
     shown = redact_secrets(f"{ERROR}\n{manifest}")

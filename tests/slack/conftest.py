@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,18 @@ from tests.slack.fake_slack import FakeSlack, start_fake_slack
 
 __all__ = ["moto", "moto_url"]
 SECRET = "test-signing-secret"
+
+
+class AppServer(_ThreadingWSGIServer):
+    """The app's HTTP server; `shutdown` also waits for the work its requests started (the app's listener
+    executor), so nothing an answer writes to Redis lands after the test's keys were removed."""
+
+    app: Any = None
+
+    def shutdown(self) -> None:
+        super().shutdown()
+        if self.app is not None:
+            self.app.listener_runner.listener_executor.shutdown(wait=True)
 
 
 @dataclass
@@ -83,7 +96,8 @@ def start_app(
         approvals=approvals,
         **app_options,
     )
-    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    httpd = make_server("127.0.0.1", 0, wsgi_app(app), server_class=AppServer, handler_class=_Quiet)
+    httpd.app = app
     threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return f"http://127.0.0.1:{httpd.server_port}/slack/events", httpd
 
@@ -100,3 +114,12 @@ def harness(
     yield Harness(fake, url, endpoint, store, gate)
     gate.set()
     httpd.shutdown()
+
+
+def wait_for_log(caplog: pytest.LogCaptureFixture, words: str, count: int = 1, timeout: float = 30.0) -> None:
+    """Wait until the app logged `count` lines with these words: its listeners run in threads, and a reply it
+    leaves alone posts nothing to wait for, only this line (a test never guesses how long it takes)."""
+    deadline = time.monotonic() + timeout
+    while sum(words in r.getMessage() for r in caplog.records) < count:
+        assert time.monotonic() < deadline, f"no log line {words!r} within {timeout} s"
+        time.sleep(0.02)

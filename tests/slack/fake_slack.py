@@ -98,7 +98,7 @@ class FakeSlack:
             self.calls.append(Call("429:" + method, body))
             return True
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 20.0) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 120.0) -> list[Call]:
         with self._cv:
             self._cv.wait_for(lambda: len(self.of(method)) >= count, timeout=timeout)
             got = self.of(method)

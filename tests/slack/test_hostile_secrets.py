@@ -142,3 +142,33 @@ def test_sigv2_headers_old_sts_tokens_and_encoded_signatures_never_leave_the_pas
     for name, secret in MORE.items():
         for where, text in (("the echo", echo), ("the Slack posts", posted), ("Redis", stored)):
             assert secret not in text and secret[:16] not in text, f"{name} found in {where}"
+
+
+_ZWSP, _FULL_SOLIDUS = "\u200b", "\uff0f"
+K8S_KEY_B64 = "d0phbHJYVXRuRkVNSS9LN01ERU5HL2JQeFJmaUNZRVhBTVBMRUtFWQ=="  # base64 of SECRET_KEY
+OBFUSCATED = {
+    "full-width solidus": f"aws_secret_access_key = {SECRET_KEY.replace('/', _FULL_SOLIDUS)}",
+    "zero-width spaces in a key id": f"key AKIA{_ZWSP}IOSFODNN7{_ZWSP}EXAMPLE",
+    # `&#x2F;` typed in Slack arrives as `&amp;#x2F;`, `&#43;` as `&amp;#43;`
+    "html entities": f"aws_secret_access_key={SECRET_KEY.replace('/', '&amp;#x2F;', 1).replace('/', '&amp;#43;')}",
+    "kubernetes secret": f"apiVersion: v1\nkind: Secret\ndata:\n  AWS_SECRET_ACCESS_KEY: {K8S_KEY_B64}",
+    "percent-encoded": "https://x.example/?u=https%3A%2F%2Fb.s3.amazonaws.com%2Fk%3FX-Amz-Security-Token%3D"
+    + OLD_STS_TOKEN,
+}
+
+
+def test_obfuscated_and_encoded_secrets_never_leave_the_paste(
+    harness: Harness, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """A full-width `／`, zero-width spaces, HTML entities, base64 in a Secret manifest and percent-encoding hide
+    nothing: detection runs on a normalised copy, the original span is what is redacted."""
+    s_identity_missing_put()
+    paste = ERROR + "\n" + "\n".join(OBFUSCATED.values())
+    assert post_signed(harness.endpoint, SECRET, event(message(paste), event_id="EvObfuscated"), JSON)[0] == 200
+    answer = harness.fake.wait_for("chat.update")[-1].body
+    assert "identity" in answer["text"]  # still diagnosed
+    posted, stored = harness.fake.everything_posted(), _redis_dump(redis_client, redis_prefix)
+    assert "[REDACTED:" in stored
+    for part in ("K7MDENG", "bPxRfiCYEXAMPLEKEY", "IOSFODNN7", K8S_KEY_B64, OLD_STS_TOKEN[12:40]):
+        for where, text in (("the Slack posts", posted), ("Redis", stored)):
+            assert part not in text, f"{part} found in {where}"

@@ -5,14 +5,14 @@ fact, continues the diagnosis. Signed requests to the real Bolt app, a fake Web 
 from __future__ import annotations
 
 import json
-import time
+import logging
 from typing import Any
 
 import pytest
 
 from bot.demo.scenarios import s_secure_transport
 from tests.account.conftest import OWN
-from tests.slack.conftest import SECRET, Harness
+from tests.slack.conftest import SECRET, Harness, wait_for_log
 from tests.slack.signed import block_action, event, message, post_signed
 
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
@@ -63,14 +63,6 @@ def test_picking_the_operation_continues_the_diagnosis_with_it(harness: Harness)
     assert "Which role or user made the call?" in posted  # what is still missing is asked next
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known regression from this stop's merges: a thread reply now carries only the facts s3why asked for "
-        "(issue 22 §1), and the TLS branch the answer shows is not counted as asked, so 'over plain http' is "
-        "dropped and the continued run is Undecided instead of Denied"
-    ),
-)
 def test_a_reply_in_the_thread_naming_the_missing_facts_continues_it(harness: Harness) -> None:
     _first_answer(harness)
     posts = len(harness.fake.of("chat.postMessage"))
@@ -86,10 +78,55 @@ def test_a_reply_in_the_thread_naming_the_missing_facts_continues_it(harness: Ha
     assert harness.fake.of("chat.postMessage")[-1].body["thread_ts"] == THREAD
 
 
-def test_a_reply_that_names_nothing_is_left_alone(harness: Harness) -> None:
+def test_a_reply_that_names_nothing_is_left_alone(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="s3why.slack")
     _first_answer(harness)
     posts = len(harness.fake.of("chat.postMessage"))
-    reply = message("thanks, looking into it", ts="1700000000.000300", thread_ts=THREAD, user="U_BOB")
+    reply = message("thanks, looking into it", ts="1700000000.000300", thread_ts=THREAD, user="U_ALICE")
     assert post_signed(harness.endpoint, SECRET, event(reply, event_id="EvChat"), JSON)[0] == 200
-    time.sleep(1.0)
+    wait_for_log(caplog, "names nothing s3why asked for")
     assert len(harness.fake.of("chat.postMessage")) == posts
+
+
+def _thread_run(h: Harness) -> dict[str, Any]:
+    """The run a reply in THREAD continues now (the thread's pointer in the real Redis)."""
+    pointer = h.store.get(f"thread:C111:{THREAD}")
+    assert pointer is not None
+    run = h.store.get(f"run:{pointer['run_id']}")
+    assert run is not None
+    return run
+
+
+def test_a_reply_saying_how_it_was_sent_answers_the_branch_the_answer_shows(harness: Harness) -> None:
+    s_secure_transport()
+    paste = (
+        "download failed: s3://tls-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the "
+        "GetObject operation: Access Denied"
+    )
+    assert post_signed(harness.endpoint, SECRET, event(message(paste), event_id="EvAsk"), JSON)[0] == 200
+    harness.fake.wait_for("chat.update")
+    who = message(f"it was {SESSION}", ts="1700000000.000200", thread_ts=THREAD, user="U_ALICE")
+    assert post_signed(harness.endpoint, SECRET, event(who, event_id="EvWho"), JSON)[0] == 200
+    shown = harness.fake.wait_for("chat.update", 2)[-1].body
+    assert "Undecided" in shown["blocks"][0]["text"]["text"]
+    assert "aws:SecureTransport (the text cannot tell)" in json.dumps(shown["blocks"])  # the branch it shows
+    assert "context:aws:SecureTransport" in _thread_run(harness)["asked"]
+
+    how = message("it went over plain http", ts="1700000000.000300", thread_ts=THREAD, user="U_ALICE")
+    assert post_signed(harness.endpoint, SECRET, event(how, event_id="EvHow"), JSON)[0] == 200
+    final = harness.fake.wait_for("chat.update", 3)[-1].body
+    assert "explicit Deny" in final["blocks"][0]["text"]["text"]
+    assert "DenyHttp" in json.dumps(final["blocks"])
+    run = _thread_run(harness)
+    assert run["context"] == {"aws:SecureTransport": ["false"]} and run["principal"] == SESSION
+
+
+def test_how_it_was_sent_is_taken_only_for_the_keys_the_answer_asks(harness: Harness) -> None:
+    _first_answer(harness)
+    said = f"it was {SESSION} downloading it, over plain http through vpce-0123456789abcdef0"
+    reply = message(said, ts="1700000000.000200", thread_ts=THREAD, user="U_ALICE")
+    assert post_signed(harness.endpoint, SECRET, event(reply, event_id="EvReply"), JSON)[0] == 200
+    final = harness.fake.wait_for("chat.update", 2)[-1].body
+    assert "explicit Deny" in final["blocks"][0]["text"]["text"]
+    # the TLS branch decides this request, so it was asked; no policy here names an endpoint: not taken
+    assert _thread_run(harness)["context"] == {"aws:SecureTransport": ["false"]}

@@ -83,3 +83,46 @@ def test_the_scope_select_switches_the_fix_and_approval_applies_the_chosen_scope
     assert f"Applied by <@{APPROVER}>" in outcome, outcome
     applied = client("iam").get_role_policy(RoleName="app", PolicyName="s3why-fixes")["PolicyDocument"]
     assert applied["Statement"][-1]["Resource"] == ["arn:aws:s3:::team-data/out/a.txt"]  # the scope chosen
+
+
+LONG_BUCKET = "analytics-data-lake-production-eu-west-1-quarterly-archive"  # 58 characters, within S3's 63
+LONG_KEY = "exports/2026/finance/quarterly-close/consolidated/ledger-2026-q3.parquet"
+
+
+def test_every_scope_fits_slacks_option_limits_with_long_names(approving: tuple[Harness, str, PatchStore]) -> None:
+    """Long bucket and key names: every scope's words (not only the bucket scope's) fit Slack's option object,
+    checked with slack_sdk's own models and limits (text 75, description 75, value 150)."""
+    from slack_sdk.models.blocks import Block, Option
+
+    h, endpoint, _ = approving
+    client("iam").create_role(RoleName="s3why-write", AssumeRolePolicyDocument="{}")
+    s_identity_missing_put()
+    client("s3").create_bucket(Bucket=LONG_BUCKET)
+    client("iam").put_role_policy(
+        RoleName="app",
+        PolicyName="app",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{LONG_BUCKET}/*"}
+                ],
+            }
+        ),
+    )
+    paste = PASTE.replace("team-data/out/a.txt", f"{LONG_BUCKET}/{LONG_KEY}").replace("./a.txt", "./ledger.parquet")
+    assert post_signed(endpoint, SECRET, event(message(paste, user=REQUESTER), event_id="EvLong"), JSON)[0] == 200
+    answer = h.fake.wait_for("chat.update")[-1].body
+    block = next(b for b in answer["blocks"] if (b.get("accessory") or {}).get("action_id") == "s3why_fix_scope")
+    Block.parse(block).validate_json()  # type: ignore[union-attr]  # raises on any limit slack_sdk knows
+    options = block["accessory"]["options"]
+    assert {o["value"].rsplit("|", 1)[1] for o in options} == {"object", "prefix", "bucket"}
+    for option in Option.parse_all(options) or []:
+        option.validate_json()  # text <= 75, value <= 150
+    for o in options:
+        description = (o.get("description") or {}).get("text", "")
+        assert len(o["text"]["text"]) <= Option.label_max_length and len(description) <= Option.label_max_length
+        words = f"{o['text']['text']} {description}"
+        assert LONG_BUCKET in words.split() or "…" in words, words  # the whole bucket name, or said to be cut
+    object_words = next(o for o in options if o["value"].endswith("|object"))
+    assert len(object_words["text"]["text"] + object_words.get("description", {}).get("text", "")) > 75  # needed both

@@ -4,16 +4,17 @@ fake Web API, moto in server mode and a real Redis."""
 from __future__ import annotations
 
 import json
-import time
+import logging
 from typing import Any
 
+import pytest
 import redis
 
 from bot.approve.store import Change, PatchStore, Proposal
 from bot.demo.scenarios import s_identity_missing_put, s_secure_transport
 from tests.account.conftest import OWN, client
 from tests.approve.support import APPROVER, REQUESTER, STRANGER
-from tests.slack.conftest import SECRET, Harness
+from tests.slack.conftest import SECRET, Harness, wait_for_log
 from tests.slack.signed import block_action, event, message, post_signed
 from tests.slack.test_approvals import FORM, JSON, PASTE, _approve_button, _click, approving
 
@@ -120,7 +121,10 @@ def test_a_stored_grant_to_an_outside_account_is_refused_on_click(approving: App
     assert patches.get(stored.id).state == "proposed"  # type: ignore[union-attr]
 
 
-def test_a_thread_reply_continues_only_from_the_asker_and_only_with_what_was_asked(harness: Harness) -> None:
+def test_a_thread_reply_continues_only_from_the_asker_and_only_with_what_was_asked(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="s3why.slack")
     s_secure_transport()
     text = "download failed: s3://tls-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
     assert (
@@ -134,7 +138,7 @@ def test_a_thread_reply_continues_only_from_the_asker_and_only_with_what_was_ask
         assert post_signed(harness.endpoint, SECRET, event(inner, event_id=f"EvReply{n}"), JSON)[0] == 200
 
     reply(STRANGER, f"it was {session}", 201)  # not who asked, not an approver: left alone
-    time.sleep(1.0)
+    wait_for_log(caplog, "neither asked nor approves")
     assert len(harness.fake.of("chat.postMessage")) == 1
     reply(REQUESTER, f"it was {session}, on s3://other-bucket/x", 202)  # asked: the principal; not the bucket
     posts = harness.fake.wait_for("chat.postMessage", 2)
@@ -144,5 +148,29 @@ def test_a_thread_reply_continues_only_from_the_asker_and_only_with_what_was_ask
     assert "tls-only" in said and "other-bucket" not in said
     # now that the principal is known, a reply naming another one does not switch it
     reply(REQUESTER, f"no wait, arn:aws:sts::{OWN}:assumed-role/admin/x", 203)
-    time.sleep(1.0)
+    wait_for_log(caplog, "names nothing s3why asked for")
     assert len(harness.fake.of("chat.postMessage")) == 2
+
+
+def test_an_approvers_reply_continues_someone_elses_run_and_the_answer_names_both(
+    approving: Approving, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="s3why.slack")
+    h, endpoint, _ = approving
+    s_secure_transport()
+    text = "download failed: s3://tls-only/a.txt to ./a.txt An error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
+    assert post_signed(endpoint, SECRET, event(message(text, user="U_CAROL"), event_id="EvCarol"), JSON)[0] == 200
+    assert "Which role or user made the call?" in json.dumps(h.fake.wait_for("chat.update")[-1].body["blocks"])
+    session = f"arn:aws:sts::{OWN}:assumed-role/app/run-1"
+
+    def reply(user: str, n: int) -> None:
+        inner = message(f"it was {session}", user=user, ts=f"1700000000.00{n:04d}", thread_ts=THREAD)
+        assert post_signed(endpoint, SECRET, event(inner, event_id=f"EvAppr{n}"), JSON)[0] == 200
+
+    reply(STRANGER, 301)  # neither asked nor approves
+    wait_for_log(caplog, "neither asked nor approves")
+    assert len(h.fake.of("chat.update")) == 1
+    reply(APPROVER, 302)  # an approver of the account: continues it
+    final = json.dumps(h.fake.wait_for("chat.update", 2)[-1].body["blocks"])
+    assert session in final and "Which role or user made the call?" not in final
+    assert "asked by <@U_CAROL>, <@U_BOB>" in final  # who asked, and who continued it

@@ -15,6 +15,7 @@ from bot.config import ChannelConfig, Config
 from bot.demo.scenarios import s_identity_missing_put
 from tests.account.conftest import OTHER, OWN, client
 from tests.approve.support import APPROVER, REQUESTER, STRANGER, config
+from tests.presigned_seed import BUCKET, DENIED, USER_ARN, seed_signer
 from tests.slack.conftest import SECRET, Harness, start_app
 from tests.slack.signed import block_action, event, message, post_signed
 from tests.slack.test_approvals import FORM, JSON, PASTE
@@ -86,3 +87,33 @@ def test_full_policy_documents_go_to_approvers_only(harness: Harness, app_with: 
     report = harness.fake.wait_for("chat.postEphemeral", 2)[1].body
     assert report["user"] == APPROVER and "```" in report["text"] and "identity" in report["text"]
     assert harness.fake.of("files.completeUploadExternal") == []  # never in the thread for everyone
+
+
+def test_a_pasted_key_s_owner_is_named_to_approvers_only(harness: Harness, app_with: Callable[[Config], str]) -> None:
+    """Who owns an access key (read through sts:GetAccessKeyInfo and IAM) is not told to whoever pastes the key:
+    the thread names the key's account, an approver's Full report names the user."""
+    endpoint = app_with(config())
+    url = seed_signer().presign().replace("&", "&amp;")  # as Slack delivers it
+    paste = f"this link fails:\ncurl <{url}>\n{DENIED}"
+    assert post_signed(endpoint, SECRET, event(message(paste, user=REQUESTER), event_id="EvOwner"), JSON)[0] == 200
+    answer = harness.fake.wait_for("chat.update")[-1].body
+    posted = harness.fake.everything_posted()
+    assert USER_ARN not in posted and "apps/reporter" not in posted
+    assert f"the key's owner (an IAM user of {OWN}; named to approvers in Full report)" in json.dumps(answer)
+    assert f"arn:aws:s3:::{BUCKET}" in json.dumps(answer)  # still diagnosed, as the signer
+    run_id = next(
+        e["value"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+        if e["action_id"] == "s3why_full_report"
+    )  # fmt: skip
+    body = block_action({"type": "button", "action_id": "s3why_full_report", "value": run_id}, answer["ts"], APPROVER)
+    assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
+    report = harness.fake.wait_for("chat.postEphemeral")[0].body
+    assert report["user"] == APPROVER and USER_ARN in report["text"]
+
+
+def test_a_key_s_owner_the_paste_names_itself_is_shown(harness: Harness, app_with: Callable[[Config], str]) -> None:
+    endpoint = app_with(config())
+    url = seed_signer().presign().replace("&", "&amp;")
+    paste = f"{USER_ARN} signed this link:\ncurl <{url}>\n{DENIED}"
+    assert post_signed(endpoint, SECRET, event(message(paste, user=REQUESTER), event_id="EvOwnerSaid"), JSON)[0] == 200
+    assert f"`{USER_ARN}`" in json.dumps(harness.fake.wait_for("chat.update")[-1].body)

@@ -17,7 +17,7 @@ import redis
 
 from bot.account.collector import Collector
 from bot.account.sessions import SessionProvider
-from bot.cache import RedisCache
+from bot.cache import RedisCache, key_root
 from bot.config import Config, WatchConfig, WatchRoute
 from bot.watch.groups import GroupStore
 from bot.watch.slack_out import ChannelPoster, watch_client
@@ -91,7 +91,7 @@ class Env:
         return int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
 
     def store(self, window_minutes: int = 60) -> GroupStore:
-        return GroupStore(self.r, prefix=f"s3why:watch:{self.ns}", window_seconds=window_minutes * 60)
+        return GroupStore(self.r, prefix=f"{key_root()}s3why:watch:{self.ns}", window_seconds=window_minutes * 60)
 
     def watcher(self, config: WatchConfig | None = None, **kw: Any) -> Watcher:
         config = config or WatchConfig(default_channel="C0WATCH", visibility_timeout_seconds=10, update_seconds=1)

@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+from bot.cache import key_root
 from bot.config import WatchConfig, WatchRoute
 from tests.account.conftest import client
 from tests.watch.conftest import Env
@@ -75,7 +76,7 @@ def test_two_processes_on_one_queue_post_each_cause_once(env: Env) -> None:
 
 
 def _groups(env: Env) -> list[str]:
-    prefix = f"s3why:watch:{env.ns}grp:"
+    prefix = f"{key_root()}s3why:watch:{env.ns}grp:"
     return [k.decode().removeprefix(prefix) for k in env.r.scan_iter(match=prefix + "*")]
 
 
@@ -204,6 +205,35 @@ def test_the_daily_digest_is_posted_once_per_channel_per_day(env: Env) -> None:
     assert env.watcher(early, clock=lambda: noon).digest() == 0  # before the hour
 
 
+def test_a_digest_slack_does_not_take_is_posted_on_the_next_round_not_lost(env: Env) -> None:
+    noon = 1_796_299_200.0  # 2026-12-03T12:00:00Z
+    quiet = WatchConfig(default_channel="C0WATCH", visibility_timeout_seconds=10, update_seconds=1)
+    env.send(json.dumps(record(role="etl", session="a")), json.dumps(record(role="reporter", session="b")))
+    env.watcher(quiet, clock=lambda: noon).run(once=True)  # the causes posted; no digest configured
+    daily = WatchConfig(default_channel="C0WATCH", visibility_timeout_seconds=10, update_seconds=1, digest_hour_utc=9)
+    w = env.watcher(daily, clock=lambda: noon)
+    env.fake.fail["chat.postMessage"] = [(200, {"ok": False, "error": "internal_error"}, {})]
+    assert w.digest() == 0 and w.summary.failed == 1  # Slack refused it: not claimed as posted
+    assert w.digest() == 1  # the next round posts it
+    assert env.watcher(daily, clock=lambda: noon).digest() == 0  # and only once
+    digests = [c.body for c in env.fake.of("chat.postMessage") if c.body["text"].startswith("s3why watch: 2 causes")]
+    assert [d.get("_failed") for d in digests] == [200, None]  # refused once, then posted once
+    assert digests[1]["channel"] == "C0WATCH" and "reporter" in json.dumps(digests[1]["blocks"])
+
+
+def test_a_post_slack_finds_too_long_is_sent_shortened(env: Env) -> None:
+    env.fake.fail["chat.postMessage"] = [(200, {"ok": False, "error": "msg_too_long"}, {})]
+    env.send(json.dumps(record(session="s1")))
+    summary = env.watcher().run(once=True)
+    assert summary.posted == 1
+    refused = env.fake.of("chat.postMessage")[0]
+    assert refused.body.get("_failed") == 200 and not refused.body.get("thread_ts")
+    (post,) = env.top_level_posts()[1:]  # the refused call is recorded too; then the shortened one
+    said = json.dumps(post["blocks"])
+    assert "shortened: Slack refused the full message, msg_too_long" in said and "etl" in said
+    assert len(post["blocks"]) == 1 and len(post["blocks"][0]["text"]["text"]) <= 3000
+
+
 def test_a_message_that_fails_is_left_for_redelivery_and_the_rest_go_on(env: Env) -> None:
     w = env.watcher()
     real = w.diagnose
@@ -267,17 +297,18 @@ def test_s3_notifications_read_only_trail_log_files_of_a_bounded_size(env: Env) 
 
 
 def test_slack_refusals_are_counted_and_the_watcher_goes_on(env: Env) -> None:
-    too_long: tuple[int, dict[str, Any], dict[str, str]] = (200, {"ok": False, "error": "msg_too_long"}, {})
+    # a refusal shortening cannot help (msg_too_long is sent again shortened: the test above)
+    refused: tuple[int, dict[str, Any], dict[str, str]] = (200, {"ok": False, "error": "internal_error"}, {})
     w = env.watcher()
     env.send(json.dumps(record(session="s1")))
-    env.fake.fail["chat.postMessage"] = [too_long]  # the post fails: the message stays for redelivery
+    env.fake.fail["chat.postMessage"] = [refused]  # the post fails: the message stays for redelivery
     summary = w.run(once=True)
     assert (summary.failed, summary.posted) == (1, 0) and env.in_queue() == 1
     time.sleep(10)  # the queue's visibility timeout
     assert w.run(once=True).posted == 1
     env.send(json.dumps(record(session="s2")))  # a repeat: shown in the thread, which Slack refuses
-    env.fake.fail["chat.postMessage"] = [too_long] * 5
-    env.fake.fail["chat.update"] = [too_long] * 5
+    env.fake.fail["chat.postMessage"] = [refused] * 5
+    env.fake.fail["chat.update"] = [refused] * 5
     before = w.summary.failed
     summary = w.run(once=True)
     assert summary.failed > before  # the thread update failed: counted, and run returned

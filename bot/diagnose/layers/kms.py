@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.account.view import AccountView, KeyView, arn_account
+from bot.account.view import AccountView, BucketView, KeyView, arn_account
 from bot.arn import s3_arn
 from bot.diagnose.evidence import evidence
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
@@ -38,6 +38,12 @@ def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
         actions = spec.source_kms_actions if copies and spec.operation in READS_WITH_KMS else spec.kms_actions
         if actions:
             return stated, actions
+    unread = obj is not None and subject.req.key is not None and obj.key != subject.req.key
+    if spec.operation in READS_WITH_KMS and spec.operation not in ("CopyObject", "UploadPartCopy") and unread:
+        # Another object than the one s3why read (the workload's next one): written under the bucket's default
+        # encryption (S3 User Guide, "Setting default server-side encryption behavior": it applies to new objects).
+        default = _default_key(bucket)
+        return default, spec.kms_actions if default else ()
     if spec.operation in READS_WITH_KMS and obj is not None and obj.head.present:
         if obj.head.value.get("ServerSideEncryption") in ("aws:kms", "aws:kms:dsse"):
             copies = spec.operation in ("CopyObject", "UploadPartCopy")
@@ -58,6 +64,17 @@ def _key_and_actions(subject: Subject) -> tuple[str | None, tuple[str, ...]]:
             key_arn = "alias/aws/s3"
         return key_arn, spec.kms_actions
     return None, ()
+
+
+def _default_key(bucket: BucketView) -> str | None:
+    """The key of the bucket's default encryption (None: SSE-S3, or not read)."""
+    enc = bucket.get("GetBucketEncryption")
+    if enc.present:
+        for rule in (enc.value.get("ServerSideEncryptionConfiguration") or {}).get("Rules", []):
+            d = rule.get("ApplyServerSideEncryptionByDefault") or {}
+            if d.get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse"):
+                return str(d.get("KMSMasterKeyID") or "alias/aws/s3")
+    return None
 
 
 def is_origin_access_identity(who: Principal) -> bool:

@@ -33,6 +33,8 @@ class Where(StrEnum):
     KEY = "key"
     VPC_ENDPOINT = "vpce"
     ACCESS_POINT = "access-point"
+    OWNERSHIP = "ownership-controls"  # a bucket setting: Object Ownership
+    DEFAULT_ENCRYPTION = "default-encryption"  # a bucket setting: default encryption
 
 
 class SizeUnit(StrEnum):
@@ -85,6 +87,15 @@ class PolicyTarget(ABC):
     principal_types: tuple[str, ...] = ("AWS", "Service", "Federated", "CanonicalUser")  # allowed in Principal
     has_principal: bool = True  # resource policies name a Principal; identity policies must not
     policy_kind: PolicyKind = PolicyKind.RESOURCE  # how s3why's engine parses and checks it
+    setting: bool = False  # a bucket setting, not a policy: its document is the setting's configuration
+
+    def cfn_value(self, document: dict[str, Any]) -> Any:
+        """The document as the CloudFormation property (`cfn_property`) holds it."""
+        return document
+
+    def setting_findings(self, document: dict[str, Any]) -> list[str]:
+        """What makes a setting's new configuration invalid (settings only; policies are checked as IAM)."""
+        return []
 
     @abstractmethod
     def size_limit(self, patch: Patch) -> SizeLimit: ...
@@ -114,13 +125,18 @@ class WriteRefused(Exception):
     """A write a target cannot make (a key policy cannot be removed), in words for the thread."""
 
 
-def merge(document: dict[str, Any] | None, statement: dict[str, Any]) -> dict[str, Any]:
-    """The document with the statement added (or replaced, when a statement with its Sid is there already)."""
+def merge(document: dict[str, Any] | None, statement: dict[str, Any], *, at: int | None = None) -> dict[str, Any]:
+    """The document with the statement added (or replaced, when a statement with its Sid is there already);
+    `at`: the statement at that index rewritten in place (a Deny narrowed, a stale principal restored)."""
     doc = copy.deepcopy(document) if isinstance(document, dict) else {"Version": "2012-10-17", "Statement": []}
     doc.setdefault("Version", "2012-10-17")
     statements = doc.get("Statement", [])
     if isinstance(statements, dict):
         statements = [statements]
+    if at is not None and 0 <= at < len(statements):
+        statements = [*statements[:at], statement, *statements[at + 1 :]]
+        doc["Statement"] = statements
+        return doc
     statements = [s for s in statements if not (isinstance(s, dict) and s.get("Sid") == statement["Sid"])]
     statements.append(statement)
     doc["Statement"] = statements

@@ -25,12 +25,12 @@ class BucketPolicy(PolicyTarget):
     def size_limit(self, patch: Patch) -> SizeLimit:
         return SizeLimit(SizeUnit.BYTES, 20 * 1024)
 
-    def patch(self, inp: TargetInput, statement: dict[str, Any]) -> Patch | None:
+    def patch(self, inp: TargetInput, statement: dict[str, Any], *, at: int | None = None) -> Patch | None:
         view = account_view(inp.snapshot)
         if view.bucket is None or not view.bucket.policy.known:
             return None
         current = view.bucket.policy.value if view.bucket.policy.present else None
-        document = merge(current, statement)
+        document = merge(current, statement, at=at)
         name = view.bucket.name
         values = {
             "bucket": name,

@@ -74,7 +74,29 @@ class ManagedPolicy(PolicyTarget):
     def write(self, client: ClientFor, target: str, apply: dict[str, Any], text: str | None) -> dict[str, Any]:
         if text is None:
             raise WriteRefused("a managed policy version cannot be removed this way")
-        return dict(client("iam", None).create_policy_version(PolicyArn=target, PolicyDocument=text, SetAsDefault=True))
+        iam = client("iam", None)
+        deleted = make_room(iam, target)
+        out = dict(iam.create_policy_version(PolicyArn=target, PolicyDocument=text, SetAsDefault=True))
+        if deleted:
+            out["DeletedVersion"] = deleted
+        return out
+
+
+MAX_VERSIONS = 5  # IAM User Guide, "Versioning IAM policies": a managed policy keeps at most five versions
+
+
+def make_room(iam: Any, policy_arn: str) -> str | None:
+    """Delete the oldest non-default version when the policy already has five, so that a new one can be created
+    (CreatePolicyVersion fails with LimitExceeded otherwise); the deleted version's id, or None."""
+    versions = iam.list_policy_versions(PolicyArn=policy_arn)["Versions"]
+    if len(versions) < MAX_VERSIONS:
+        return None
+    older = sorted((v for v in versions if not v.get("IsDefaultVersion")), key=lambda v: v["CreateDate"])
+    if not older:
+        return None
+    version = str(older[0]["VersionId"])
+    iam.delete_policy_version(PolicyArn=policy_arn, VersionId=version)
+    return version
 
 
 TARGET = ManagedPolicy()
