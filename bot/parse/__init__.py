@@ -136,6 +136,8 @@ _COMPARED = ("operation", "request_id", "bucket", "key", "principal_arn", "resou
 
 def _compatible(a: DeniedRequest, b: DeniedRequest) -> bool:
     """Could these two chunks describe the same request?"""
+    if a.request_id is not None and a.request_id == b.request_id and None in (a.operation, b.operation):
+        return True  # a request id names one request (Redshift prints the same refusal as ERROR and as DETAIL)
     for name in _COMPARED:
         va, vb = getattr(a, name), getattr(b, name)
         if va is not None and vb is not None and va != vb:

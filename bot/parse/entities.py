@@ -77,6 +77,46 @@ def is_masked(value: str) -> bool:
 
 _X_ONLY = re.compile(r"(?i:x{2,})")
 
+# A whole placeholder standing for a value or one path segment of it: `<bucket-name>`, `${VAR}`, `{name}`, `$KEY`,
+# `%s`, `***`, `xxxx`, `REDACTED`, `[masked]`, `...`. A key that merely holds such characters inside a segment
+# (`out/<!channel>&${*}/a.txt`) is a real key: S3 allows any UTF-8 in a key (S3 User Guide, "Naming objects").
+_PLACEHOLDER = re.compile(
+    r"<[^<>]{0,200}>|\$\{[^{}]{0,200}\}|\{[^{}]{0,200}\}|\$[A-Za-z_][A-Za-z0-9_]{0,100}|%[sd]|\*{1,}|\[[^\[\]]{0,200}\]"
+)
+# A glob over keys (`logs/*.gz`, `part-*`): a pattern from a policy or a command, not one object's key.
+_GLOB_SEGMENT = re.compile(r"[\w.=-]{0,1000}\*[\w.*=-]{0,1000}")
+
+
+@lru_cache(maxsize=4096)
+def is_masked_key(key: str, *, elisions: bool = True) -> bool:
+    """True for an object key the poster hid, elided or wrote as a pattern: the whole key or one of its path
+    segments is a placeholder (`<key>`, `${KEY}`, `uploads/{id}/x`, `***`, `xxx/a.csv`, `REDACTED`, `data/.../a`,
+    `logs/*.gz`); a key holding such characters among others (`out/<!channel>&${*}/a.txt`) is what the text states."""
+    return _masked_path(key, globs=True, elisions=elisions)
+
+
+def _masked_path(key: str, *, globs: bool, elisions: bool = True) -> bool:
+    """`globs`: a segment written as a glob masks the path; `elisions`: so does a cut (`...`, `…`)."""
+    v = key.strip().strip("\"'`")
+    if not v or v.lower() in _NO_VALUE or _WHOLE_MASK.fullmatch(v) is not None:
+        return True
+    if elisions and "…" in v:
+        return True
+    segments = [seg for seg in v.split("/") if seg]
+    if not segments:
+        return False  # "/" alone: the root, which the caller treats as no key
+    for seg in segments:
+        stem = seg.rsplit(".", 1)[0] if "." in seg[1:] else seg  # `<name>.map`, `${id}.json`
+        if (
+            (elisions and (seg.strip(".") == "" or seg.startswith("...") or seg.endswith("...")))
+            or (_PLACEHOLDER.fullmatch(stem) is not None and (globs or stem.strip("*")))
+            or (seg[0] in "<{" and ">" not in seg and "}" not in seg)  # a placeholder cut at its space
+            or (globs and _GLOB_SEGMENT.fullmatch(seg) is not None)
+            or any(_MASK_PART.fullmatch(part) is not None for part in re.split(r"[-_.]", seg) if part)
+        ):
+            return True
+    return False
+
 
 _ARN_MASK = re.compile(r"[<>{}\[\]#]")
 
@@ -88,8 +128,16 @@ def stated_arn(value: str | None) -> str | None:
     if value is None or not value.startswith("arn:"):
         return None
     parts = value.split(":", 5)
-    if len(parts) < 6 or _ARN_MASK.search(value) is not None:
+    if len(parts) < 6 or _ARN_MASK.search(value, 0, len(value) - len(parts[5])) is not None:
         return None
+    # Only an S3 object's key may hold `<`, `{`, `[` or `#` (S3 User Guide, "Naming objects"): elsewhere they mask.
+    named, _, key = parts[5].partition("/") if parts[2] == "s3" and not parts[3] else (parts[5], "", "")
+    if (
+        _ARN_MASK.search(named) is not None
+        or _masked_path(named.replace(":", "/"), globs=False, elisions=False)
+        or (key and _masked_path(key, globs=False, elisions=False))
+    ):
+        return None  # `role/<name>`, `<bucket>/a.txt`, `bucket/${key}`; a key merely holding `<` or `{` is stated
     account = parts[4]
     if account and account != "aws" and not (len(account) == 12 and account.isdigit()):
         return None
@@ -101,7 +149,8 @@ class Mention:
     """One entity at a position (characters into the flattened text)."""
 
     pos: int
-    kind: str  # "operation" | "suggested" (in a tool's words: candidates) | "action" | "iac" | "code"
+    # "operation" | "phrased" (a tool's words that leave one) | "suggested" (candidates) | "action" | "iac" | "code"
+    kind: str
     service: str = ""
     name: str = ""
     candidates: tuple[str, ...] = ()
@@ -149,7 +198,21 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
             canon = canonical_operation(name.replace("_", "").replace("-", ""))
             if canon is not None and canon in SDK_ALIASES and name not in _NOT_CALLS:
                 return "operation", "s3", SDK_ALIASES[canon]
-    return None
+    named_after = _noun_verb_call(last)
+    return ("operation", "s3", named_after) if named_after is not None else None
+
+
+def _noun_verb_call(name: str) -> str | None:
+    """A method named noun first, verb last (minio-go's `BucketExists`, `ObjectExists`): the one S3 operation with
+    those nouns and the API verb the English verb stands for (exists -> Head), else None."""
+    words = vocab.words_of(name)
+    # The verb in its third-person form (`Exists`): a noun-first name ending in a bare verb is a thing
+    # (`ObjectStore`), not a call.
+    if len(words) < 2 or not name[:1].isupper() or not words[-1].endswith("s") or words[-1] in vocab.SYNONYMS:
+        return None
+    verbs = {v.lower() for v in vocab.verb_class(words[-1])}
+    fits = [o for o in vocab.phrase_operations().exact.get(words[:-1], ()) if vocab.words_of(o)[0] in verbs]
+    return fits[0] if len(fits) == 1 else None
 
 
 _NOT_CALLS = frozenset({"upload", "Upload", "download", "Download"})
@@ -185,16 +248,10 @@ def mentions(flat: str) -> list[Mention]:
 
 
 # Words between a verb and its nouns that name nothing: "putting S3 Bucket (name) Policy", "get the object".
-_FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my", "this", "that", "its", "to", "from"})
+_FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my", "this", "that", "its"})
+# A preposition ends the noun phrase: "putting object in S3 bucket (b)", "uploading object to S3 bucket".
+_PREPOSITIONS = frozenset({"to", "from", "in", "into", "for", "with", "at", "on", "of", "by", "using", "via", "while"})
 _PHRASE_END = frozenset(":,.;!?")
-
-
-@lru_cache(maxsize=1)
-def _phrase_verbs() -> frozenset[str]:
-    stated, _ = vocab.phrase_operations()
-    return frozenset({k[0] for k in stated} | set(vocab.SYNONYMS))
-
-
 _PHRASE_WINDOW = 400  # characters either side of the error
 # A run of letters: each is checked against the verbs (a set lookup is cheaper than a regex alternation of them).
 _LETTERS = re.compile(r"[A-Za-z]{3,40}")
@@ -208,25 +265,74 @@ def _phrase_nouns(after: str) -> list[str]:
             if raw[-1] in _PHRASE_END:
                 break
             continue
-        word = raw.rstrip(":,.;!?)")
-        if not word.isalpha():
-            break
-        nouns.append(word.lower())
+        word = raw.rstrip(":,.;!?)*_`'\"")
+        if not word.isalpha() or word.lower() in _PREPOSITIONS or classify_word(word) is not None:
+            break  # not a noun: a preposition, or a name the vocabulary knows (an error code glued after)
+        low = word.lower()
+        nouns.append(vocab.NOUN_SYNONYMS.get(low, low))
         if raw[-1] in _PHRASE_END or len(nouns) == 4:
             break
     return nouns
 
 
+def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...]] | None:
+    """(kind, operations) for a verb and the nouns after it: `phrased` when they leave exactly one operation and
+    every noun is the operation's, `suggested` (candidates) when several or when nouns are left over ("get object
+    info"); None when they name none."""
+    found = _phrase_match(verb, nouns, names)
+    if found is None or found[0] != "phrased" or found[2] == len(nouns) or vocab.is_transfer_verb(verb):
+        return (found[0], found[1]) if found is not None else None
+    return "suggested", found[1]
+
+
+def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...], int] | None:
+    tables = vocab.phrase_operations()
+    classes = vocab.verb_class(verb)
+    for n in range(len(nouns), 1, -1):
+        # An SDK's own method name in words ("get object metadata": Java's getObjectMetadata, a HeadObject).
+        for api in classes:
+            alias = SDK_ALIASES.get(api + "".join(w.title() for w in nouns[:n]))
+            if alias is not None:
+                return "phrased", (alias,), n
+    for n in range(len(nouns), 0, -1):
+        variants = [tuple(nouns[:n])]
+        if nouns[0] == "bucket" and n > 1:
+            variants.append(tuple(nouns[1:n]))  # "S3 Bucket Object Lock configuration": ObjectLockConfiguration
+        for said in variants:
+            op = tables.stated.get((verb, *said))
+            if op is not None:
+                # "listing objects": ListObjectsV2 or the older ListObjects. Nouns the text shortened ("putting S3
+                # policy" for PutBucketPolicy, "object version" for ...Versions) only suggest the operation.
+                if op + "V2" in names:
+                    return "suggested", (op + "V2", op), n
+                return ("phrased" if vocab.words_of(op)[1:] == said else "suggested"), (op,), n
+            if not classes:
+                continue
+            fits = [o for o in tables.exact.get(said, ()) if vocab.words_of(o)[0] in _lower(classes)]
+            if len(fits) == 1:
+                return "phrased", (fits[0],), n
+            fits = fits or [o for o in tables.loose.get(said, ()) if vocab.words_of(o)[0] in _lower(classes)]
+            if fits:
+                return "suggested", tuple(dict.fromkeys(fits)), n
+    if vocab.is_transfer_verb(verb) and classes and nouns[0] not in vocab.model_nouns():
+        # "failed to upload state": what an upload or download moves, when it is none of S3's nouns, is an object.
+        return "phrased", (f"{classes[0]}Object",), len(nouns)
+    return None
+
+
+def _lower(verbs: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.lower() for v in verbs)
+
+
 def phrase_mentions(flat: str, error_pos: int | None = None) -> list[Mention]:
-    """Operations in a tool's words, as candidates: the text suggests them but names no API operation. "error
-    putting object" (PutObject), "creating S3 Bucket (b) Policy" (PutBucketPolicy: Terraform's verb is the
-    resource's, the nouns are the API's), "reading bucket ACL" (GetBucketAcl), "listing objects" (ListObjectsV2,
-    ListObjects)."""
-    stated, by_nouns = vocab.phrase_operations()
+    """Operations in a tool's words: "error putting object" (PutObject), "creating S3 Bucket (b) ACL"
+    (PutBucketAcl: Terraform's verb is the resource's, the nouns are the API's), "reading bucket" (HeadBucket),
+    "failed to upload state" (PutObject). A phrase that leaves one operation is `phrased` (the tool names that
+    call in its words); one that leaves several ("listing objects": ListObjectsV2, ListObjects) is `suggested`."""
     model = vocab.service_model("s3")
     names = model["operations"] if model is not None else {}
     out: list[Mention] = []
-    verbs = _phrase_verbs()
+    verbs = vocab.phrase_verbs()
     # A tool words the call it failed on just before (or right after) the error: read the text around it.
     lo, hi = (
         (max(0, error_pos - _PHRASE_WINDOW), error_pos + _PHRASE_WINDOW) if error_pos is not None else (0, len(flat))
@@ -244,20 +350,33 @@ def phrase_mentions(flat: str, error_pos: int | None = None) -> list[Mention]:
     for start, verb in sorted(starts):
         end = start + len(verb)
         nouns = _phrase_nouns(flat[end : end + 200])
-        for n in range(len(nouns), 0, -1):
-            op = stated.get((verb, *nouns[:n]))
-            if op is not None:
-                # "listing objects": ListObjectsV2 or the older ListObjects.
-                found = (op + "V2", op) if op + "V2" in names else (op,)
-                out.append(Mention(start, "suggested", "s3", "", found))
-                break
-            classes = vocab.verb_class(verb)
-            ops = by_nouns.get(tuple(nouns[:n]), ())
-            fits = [o for api in classes for o in ops if vocab.words_of(o)[0] == api.lower()]
-            if fits:
-                out.append(Mention(start, "suggested", "s3", "", tuple(dict.fromkeys(fits))))
-                break
+        found = _phrase_operation(verb, nouns, names) if nouns else None
+        if found is None:
+            continue
+        kind, ops = found
+        if kind == "phrased" and not _names_the_failure(flat, start, error_pos):
+            kind = "suggested"  # "to download objects", "can upload file": words about the task, not the failed call
+        out.append(Mention(start, kind, "s3", ops[0] if kind == "phrased" else "", ops))
     return out
+
+
+# How a tool words the call that failed: "error putting object", "failed to upload state", "unable to get file",
+# "error while trying to read ...", right before the verb; or the verb's clause runs straight into the error
+# ("Create S3 bucket b returned an error: AccessDenied", "get file: Access Denied").
+_FAILURE_LEAD = re.compile(
+    r"(?i:error|failed|failure|unable|cannot|can't|could ?not|couldn't|while|when)(?: (?:to|trying to|while|in))*"
+    r"[\s:]{1,3}$"
+)
+_CLAUSE_TO_ERROR = 160  # characters from the verb to the error it led to, with no sentence between
+
+
+def _names_the_failure(flat: str, start: int, error_pos: int | None) -> bool:
+    if _FAILURE_LEAD.search(flat[max(0, start - 40) : start]) is not None:
+        return True
+    if error_pos is None or not 0 < error_pos - start <= _CLAUSE_TO_ERROR:
+        return False
+    between = flat[start:error_pos]
+    return ". " not in between and "? " not in between and "! " not in between
 
 
 _API_LABELS = ("API: ", "API:", "api: ")
@@ -297,8 +416,15 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
                 return OperationChoice(candidates=tuple(names[:6]))
             pick = pool[0]
         return OperationChoice(pick.name, pick.service)
+    phrases = phrase_mentions(flat, error_pos) if flat else []
+    phrased = [m for m in phrases if m.kind == "phrased"]
+    if phrased:
+        # A tool's words that leave one operation name the call: the last before the error, else the first after.
+        before = [m for m in phrased if error_pos is None or m.pos <= error_pos]
+        pick = before[-1] if before else phrased[0]
+        return OperationChoice(pick.name, "s3")
     suggested: list[str] = []
-    for m in sorted([*found, *phrase_mentions(flat, error_pos)], key=lambda m: m.pos) if flat else found:
+    for m in sorted([*found, *phrases], key=lambda m: m.pos) if flat else found:
         if m.kind == "suggested":
             suggested.extend(m.candidates)
         elif m.kind == "iac":
@@ -348,7 +474,7 @@ def _key_or_none(key: str | None) -> str | None:
     if not key:
         return None
     key = unquote(_clean(key)) if "%" in key else _clean(key)
-    return key if key and not is_masked(key) else None
+    return key if key and not is_masked_key(key) else None
 
 
 def _object_arn(access_point: str, key: str | None) -> str:
@@ -636,8 +762,36 @@ def refusing_service(flat: str) -> str | None:
     if ".model." in flat:
         names.extend(m.group(1) for m in _SERVICE_PACKAGE.finditer(flat))
     known = vocab.service_ids()
+    labels = vocab.service_labels()
     for name in names:
-        sid = re.sub(r"^(?:amazon|aws)", "", name.lower().replace(" ", ""))
+        squashed = name.lower().replace(" ", "")
+        sid = re.sub(r"^(?:amazon|aws)", "", squashed)
         if sid in known:
             return sid
+        if squashed in labels:
+            return labels[squashed]  # Java v1's client name: AWSSecurityTokenService is sts
+    return None
+
+
+# The service that answered, from its own endpoint: a query-protocol error's namespace (`<ErrorResponse
+# xmlns="https://sts.amazonaws.com/doc/2011-06-15/">`), or the host of the request the text shows refused
+# (`HEAD request to https://111122223333.dkr.ecr.us-west-2.amazonaws.com/v2/...`): SERVICE[.REGION].amazonaws.com.
+_XMLNS_SERVICE = re.compile(r"xmlns=\\?\"https?://([a-z0-9-]{2,40})\.amazonaws\.com/doc/")
+_AWS_HOST = re.compile(r"([a-z0-9.-]{1,200})\.amazonaws\.com(?:\.cn)?(?![\w.-])")
+
+
+def endpoint_service(flat: str, request_url: str | None) -> tuple[str, str | None] | None:
+    """(botocore service id, region or None) of the service whose endpoint answered, when it is not S3."""
+    known = vocab.service_ids()
+    if "xmlns=" in flat and (m := _XMLNS_SERVICE.search(flat)) is not None and m.group(1) in known:
+        return (m.group(1), None) if m.group(1) != "s3" else None
+    host = request_url.split("://", 1)[-1].split("/", 1)[0].lower() if request_url else ""
+    hm = _AWS_HOST.fullmatch(host.split(":", 1)[0]) if host else None
+    if hm is None:
+        return None
+    labels = hm.group(1).split(".")
+    for i in range(len(labels) - 1, -1, -1):
+        if labels[i] in known and not labels[i].startswith("s3"):
+            region = labels[i + 1] if i + 1 < len(labels) and _REGION_NAME.fullmatch(labels[i + 1]) else None
+            return labels[i], region
     return None

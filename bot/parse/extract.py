@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from bot.arn import Arn
 from bot.parse import entities
@@ -115,6 +115,7 @@ _REASONS = {
     "MovedPermanently": 301,
     "Unauthorized": 401,
 }
+_S3_STATUS_DIGITS = ("400", "401", "403", "404", "405", "409", "412", "416", "500", "501", "503")
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("tatus", "TATUS"), re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b")),
     # Logged as a field: status=403, "statusCode": 403, http_status: 403, httpStatusCode=403, HTTPStatusCode: 403.
@@ -137,6 +138,16 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (
         ("Http Status Code ",),
         re.compile(r"Http Status Code (Forbidden|BadRequest|NotFound|MovedPermanently|Unauthorized)\b"),
+    ),
+    # In a tool's or a person's words: "Status 403", "HTTP Error Code: 403", "error code 403", "returns 403",
+    # "Access Denied (403)", "Actual(403 Forbidden)", "http_status_403". Only the statuses S3's error responses carry
+    # (S3 API Reference, "List of error codes"), so that a tool's own numbered code ("Code: 499") is not one.
+    (
+        _S3_STATUS_DIGITS,
+        re.compile(
+            r"(?i:\bstatus|\bcode|\bhttp|\bresponse|\breturn(?:s|ed|ing)?|\berror|\bget(?:s|ting)?|\bactual|"
+            r"\bdenied)[\s:=*_(]{1,4}(" + "|".join(_S3_STATUS_DIGITS) + r")(?![\d.:])"
+        ),
     ),
 )
 _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -435,9 +446,13 @@ def _first(patterns: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...], text: 
 _ID_SHAPE = re.compile(r"\d|^[xX:*-]{3,128}$|\*")
 
 
+_LAMBDA_RECORDS = ("START ", "END ", "REPORT ")
+_NOT_AUTHORIZED = re.compile(r"\b[Nn]ot authorized to perform:? ([a-z][a-z0-9-]{1,40}:[A-Z][A-Za-z0-9]{1,100})\b")
+
+
 def _request_id(flat: str) -> str | None:
     low = flat.lower()
-    if "request" not in low and "<requestid>" not in low:
+    if "request" not in low and "Rid " not in flat:  # Redshift's S3ServiceException says "Rid"
         return None
     candidates: list[tuple[int, str]] = []
     for needle, p in _REQUEST_ID:
@@ -446,6 +461,8 @@ def _request_id(flat: str) -> str | None:
         for m in p.finditer(flat):
             if flat[max(0, m.start() - 9) : m.start()].lower().startswith("extended"):
                 continue  # S3's extended request id (x-amz-id-2) is not the request id
+            if flat.endswith(_LAMBDA_RECORDS, 0, m.start()):
+                continue  # Lambda's START/END/REPORT RequestId is the invocation's, not the refused request's
             value = m.group(1).strip()
             if value and not _is_elided_id(value) and _ID_SHAPE.search(value) is not None:
                 candidates.append((m.start(), value))
@@ -567,6 +584,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             deny_kind = None  # AWS's three-way "does not exist / no policy allows / a policy denies"
         if policy_type is None and joiner == "because":
             deny_kind = None
+    if enriched is None and "ot authorized to perform" in flat and (na := _NOT_AUTHORIZED.search(flat)) is not None:
+        action = na.group(1)  # STS's short form: "Not authorized to perform sts:AssumeRoleWithWebIdentity"
     if resource_arn is None and (km := _KMS_KEY_MISSING.search(flat)) is not None:
         resource_arn = km.group(1)
     if resource_arn is None and "accesspoint" in flat:
@@ -622,6 +641,11 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if inferred.operation is None and not inferred.candidates and ops.is_cloudfront(flat):
             inferred = ops.Inferred(candidates=("GetObject", "HeadObject"))  # what a CloudFront viewer sends
         operation, candidates = inferred.operation, inferred.candidates
+        if operation is None and candidates and (error_code or "") not in LOOKALIKES:
+            # A tool's line only suggests; an operation the text names outright (a trace, an SDK error) states it.
+            spelled = entities.choose_operation(general.mentions, general.error_pos(error_code))
+            if spelled.operation is not None and spelled.service in (None, "s3"):
+                operation, candidates = spelled.operation, ()
 
     # The general path: AWS's vocabulary anywhere in the text, for what no per-format rule found.
     if error_code is None:
@@ -641,6 +665,10 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         service = record.service
     else:
         service = entities.refusing_service(flat) or "s3"
+    endpoint = None
+    if service == "s3" and action is None and (ep := _endpoint(flat)) is not None:
+        endpoint = ep  # another service's endpoint answered (STS's error namespace, ECR's registry host)
+        service = ep[0]
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 
@@ -655,7 +683,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         # A tool's log names the key its call used ("error putting object KEY: ..."), the bucket elsewhere or not
         # at all; taken when it names the same operation.
         go = ops.go_object_call(flat)
-        if go.key and not is_placeholder(go.key) and operation in (None, go.operation):
+        if go.key and not entities.is_masked_key(go.key) and operation in (None, go.operation):
             key = go.key
     if bucket is None and key is None:
         key = http.key or inferred.key  # s3fs names the key it signs, never the bucket
@@ -689,6 +717,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if named:
             anchor = general.error_pos(error_code) or 0
             key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
+    if key is not None and operation is not None and operation in _bucket_level_operations() and logline is None:
+        key = None  # a bucket-level operation names no object: a path after its bucket is a prefix or a folder
+    if service in _NO_BUCKET_SERVICES:
+        bucket = key = None  # the refused call was STS's: an S3 path nearby is what the caller went on to do
+    if endpoint is not None:
+        region = region or endpoint[1]
     if region is None and record is not None:
         region = record.region
     if region is None:
@@ -719,8 +753,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     # with a masked account.
     if bucket is not None and not entities.valid_bucket(bucket, short=True):
         bucket = None
-    if key is not None and ("*" in key or "<" in key or "${" in key):
-        key = None
+    if key is not None and entities.is_masked_key(key, elisions=False):
+        key = None  # a placeholder or a glob (a cut `...` was judged where the key was found)
     principal = entities.stated_arn(principal)
     resource_arn = entities.stated_arn(resource_arn)
     policy_arn = entities.stated_arn(policy_arn)
@@ -819,7 +853,7 @@ def _access_point_resource(flat: str) -> str | None:
     else:
         return None
     key = _clean_key(key)
-    return f"{ap}/object/{key}" if key and not is_placeholder(key) else ap
+    return f"{ap}/object/{key}" if key and not entities.is_masked_key(key) else ap
 
 
 def _bucket_key_region(
@@ -852,6 +886,11 @@ def _bucket_key_region(
     if locs:
         bucket = locs[0].bucket
         key = next((loc.key for loc in locs if loc.bucket == bucket and loc.key), None)
+        if key is not None:
+            # The same bucket with a key that extends this one (`sales/part_` in the command, `sales/part_00.parquet`
+            # in the refusal): the longer names the object; the shorter was its prefix.
+            longer = [loc.key for loc in locs if loc.bucket == bucket and loc.key and loc.key.startswith(key)]
+            key = max(longer, key=len, default=key)
         region = next((loc.region for loc in locs if loc.region), None)
     else:
         # The poster masked the bucket (`s3://***/site/index.html`) but left the key: the key is still stated.
@@ -859,7 +898,7 @@ def _bucket_key_region(
             (
                 loc
                 for loc in every
-                if loc.key and loc.bucket and is_placeholder(loc.bucket) and not is_placeholder(loc.key)
+                if loc.key and loc.bucket and is_placeholder(loc.bucket) and not entities.is_masked_key(loc.key)
             ),
             key=lambda loc: loc.priority,
         )
@@ -963,10 +1002,12 @@ def _http_request(flat: str) -> ops.Inferred:
         return ops.Inferred()
     host, path = _split_url(url)
     parsed = parse_s3_host(host)
+    target, _, query = path.partition("?")
+    if parsed is None and _s3_compatible(host, query):
+        parsed = (None, None, True)  # MinIO, R2, Ceph: S3's API on another host, addressed path-style
     if parsed is None:  # not S3 itself (CloudFront, a website): its scheme says nothing about the S3 request
         return ops.Inferred()
     bucket, _region_unused, path_style = parsed
-    target, _, query = path.partition("?")
     target = target.split("#", 1)[0].lstrip("/")
     key: str | None
     if path_style:
@@ -982,6 +1023,24 @@ def _http_request(flat: str) -> ops.Inferred:
         copy_source="x-amz-copy-source" in flat.lower(),
     )
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
+
+
+_NO_BUCKET_SERVICES = frozenset({"sts", "iam", "ecr", "ecr-public"})
+
+
+def _endpoint(flat: str) -> tuple[str, str | None] | None:
+    url = m.group(2) if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None else None
+    return entities.endpoint_service(flat, url)
+
+
+def _s3_compatible(host: str, query: str) -> bool:
+    """A request to S3's API at a host that is not AWS's: it asks for one of S3's sub-resources (`?list-type=2`,
+    `?location`, `?versioning`, ..., the names the S3 API Reference's request syntax gives). (A SigV4 scope for `s3`
+    alone is not enough: a debug log's signed request may be another call than the one that failed.)"""
+    h = host.lower().split(":", 1)[0]
+    if h.endswith((".amazonaws.com", ".amazonaws.com.cn", ".aws", "cloudfront.net")):
+        return False  # another AWS service's endpoint, or CloudFront
+    return bool(query) and not ops.s3_query_names().isdisjoint(k for k, _ in parse_qsl(query, keep_blank_values=True))
 
 
 def _reason_clause(reason: str) -> str | None:

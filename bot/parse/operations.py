@@ -96,6 +96,12 @@ _BUCKET_SUBS = (
 )
 
 
+def s3_query_names() -> frozenset[str]:
+    """The query parameters that name one of S3's sub-resources or list forms (the tables above)."""
+    subs = {sub for table in _OBJECT_SUB.values() for sub, _ in table} | {sub for sub, _ in _BUCKET_SUBS}
+    return frozenset(subs | {"list-type", "versions", "uploads", "location", "delete", "x-id"})
+
+
 def http_operation(
     method: str, *, has_bucket: bool, has_key: bool, query: str, copy_source: bool = False
 ) -> str | None:
@@ -274,7 +280,9 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("failed to get file", ("GetObject",)),
     ("Unable to upload", ("PutObject",)),
     ("Unable to download", ("GetObject",)),
-    ("Unable to list", ("ListObjectsV2",)),
+    # `mc ls` asks GetBucketLocation before it lists: either may be the call refused ("Unable to list folder" over
+    # a trace of `s3.GetBucketLocation ... 403`).
+    ("Unable to list", ("ListObjectsV2", "GetBucketLocation")),
     ("Unable to remove", ("DeleteObject",)),
     ("Unable to stat", ("HeadObject",)),
     ("Unable to make bucket", ("CreateBucket",)),

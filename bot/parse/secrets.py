@@ -248,14 +248,24 @@ def _from_detect_secrets(text: str) -> list[SecretSpan]:
     return out
 
 
-# Candidate tokens for a bare secret key: runs of base64 characters (`/` possibly as `\/`), one linear scan.
+# Candidate tokens for a bare secret key: runs of base64 characters (`/` possibly as `\/`), one linear scan. The
+# run is first found with one character class (a tight loop in the regex engine); the exact form is read only
+# inside such a run, which a token of the exact form cannot leave.
 _B64_RUN = re.compile(r"(?:[A-Za-z0-9+=]|\\?/){40,}")
+_B64_WIDE_RUN = re.compile(r"[A-Za-z0-9+=/\\]{40,}")
 
 
 def _bare_secret_keys(text: str) -> list[SecretSpan]:
     """A 40-character secret access key on its own: exactly 40 base64 characters, mixed case and a digit."""
     out: list[SecretSpan] = []
-    for m in _B64_RUN.finditer(text):
+    for wide in _B64_WIDE_RUN.finditer(text):
+        out.extend(_bare_in_run(text, wide.start(), wide.end()))
+    return out
+
+
+def _bare_in_run(text: str, start: int, end: int) -> list[SecretSpan]:
+    out: list[SecretSpan] = []
+    for m in _B64_RUN.finditer(text, start, end):
         token = m.group(0).replace("\\/", "/")
         if (
             len(token) == 40
@@ -405,12 +415,16 @@ def find_secrets(text: str) -> list[SecretSpan]:
     return _merged([*_plain_secrets(text), *_encoded_secrets(text)], text)
 
 
+_PATTERN_LITERALS = frozenset(lit for _, literals, _, _ in _PATTERNS for lit in literals)
+
+
 def _rule_secrets(text: str) -> list[SecretSpan]:
     """s3why's own rules only (cheap: each led by a literal): for the many short decoded base64 tokens."""
     found: list[SecretSpan] = _bare_secret_keys(text)
     low = text.lower()
+    present = {lit for lit in _PATTERN_LITERALS if lit in low}  # each literal looked for once
     for kind, literals, pattern, group in _PATTERNS:
-        if not any(lit in low for lit in literals):
+        if present.isdisjoint(literals):
             continue
         for m in pattern.finditer(text):
             found.append(SecretSpan(kind, m.start(group), m.end(group)))

@@ -138,6 +138,19 @@ def service_ids() -> frozenset[str]:
     return frozenset(p.name for p in data.iterdir() if p.is_dir()) if data is not None else frozenset()
 
 
+@lru_cache(maxsize=1)
+def service_labels() -> dict[str, str]:
+    """How SDKs label the services here, squashed and lower case -> service id: each model's `serviceFullName` and
+    `serviceAbbreviation` (`awssecuritytokenservice`, `awssts`, `amazonsimplestorageservice`, `awskms`)."""
+    out: dict[str, str] = {}
+    for service, model in _models():
+        meta = model.get("metadata", {})
+        for label in (meta.get("serviceFullName"), meta.get("serviceAbbreviation")):
+            if label:
+                out.setdefault(label.lower().replace(" ", ""), service)
+    return out
+
+
 def _models() -> list[tuple[str, dict[str, Any]]]:
     return [(s, m) for s in SERVICES if (m := service_model(s)) is not None]
 
@@ -197,6 +210,13 @@ def action_spelling(text: str) -> Operation | None:
     if not sep or service not in _SERVICE_PREFIXES:
         return None
     model = service_model(service)
+    if model is not None and service == "s3" and name not in model["operations"]:
+        # An S3 action named unlike its operation (s3:PutBucketPublicAccessBlock is PutPublicAccessBlock's):
+        # s3why's one operation table read backwards (bot/s3ops.py).
+        from bot.s3ops import operation_named_by_action
+
+        operation = operation_named_by_action(f"s3:{name}")
+        return Operation("s3", operation) if operation is not None else None
     return Operation(service, name) if model is not None and name in model["operations"] else None
 
 
@@ -263,22 +283,38 @@ def parameter_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
 # Operations in a tool's own words: "error putting object", "failed to list objects", "creating S3 Bucket Policy"
 # ---------------------------------------------------------------------------------------------------------
 _WORDS = re.compile(r"[A-Z]+[a-z0-9]*(?=[A-Z]|$)|[A-Z][a-z0-9]+|[a-z0-9]+")
-# Verbs tools use for an API verb they do not spell: each stands for a class of API verbs (a candidate only).
-VERB_CLASSES: dict[str, tuple[str, ...]] = {
-    "write": ("Put", "Create", "Update", "Upload"),
-    "read": ("Get", "Head", "List"),
-    "remove": ("Delete",),
-}
-SYNONYMS: dict[str, str] = {
-    "creating": "write", "create": "write", "putting": "write", "put": "write", "setting": "write", "set": "write",
-    "updating": "write", "update": "write", "writing": "write", "write": "write", "uploading": "write",
-    "upload": "write", "saving": "write", "save": "write", "storing": "write", "store": "write",
-    "reading": "read", "read": "read", "getting": "read", "get": "read", "fetching": "read", "fetch": "read",
-    "downloading": "read", "download": "read", "listing": "read", "list": "read", "checking": "read",
-    "check": "read", "describing": "read", "describe": "read", "heading": "read", "loading": "read",
-    "load": "read", "opening": "read", "open": "read",
-    "deleting": "remove", "delete": "remove", "removing": "remove", "remove": "remove", "destroying": "remove",
+# A tool's own verb for an API verb (the model's operation names start with the API verb: Get, Put, Head, ...):
+# each English verb stands for the API verbs it can mean. A phrase states an operation when its verb and nouns
+# leave exactly one of the model's operations; otherwise they are candidates.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "upload": ("Put",), "store": ("Put",), "save": ("Put",), "write": ("Put",), "send": ("Put",),
+    "create": ("Put", "Create"), "set": ("Put",), "update": ("Put", "Update"), "add": ("Put",),
+    "download": ("Get",), "read": ("Get", "Head"), "fetch": ("Get",), "retrieve": ("Get",), "load": ("Get",),
+    "open": ("Get",), "describe": ("Get",), "get": ("Get",),
+    "exist": ("Head",), "check": ("Head",), "stat": ("Head",), "verify": ("Head",),
+    "list": ("List",),
+    "delete": ("Delete",), "remove": ("Delete",), "destroy": ("Delete",),
 }  # fmt: skip
+# Verbs whose object is always data moved to or from S3: with a noun S3's model does not use ("failed to upload
+# state", "download meta.json"), they name the object operation.
+TRANSFER_VERBS = frozenset({"upload", "download"})
+# A tool's noun for a model noun: an object is what tools call a file or a blob.
+NOUN_SYNONYMS: dict[str, str] = {"file": "object", "files": "objects", "blob": "object", "blobs": "objects"}
+
+
+def _base_form(word: str) -> str | None:
+    """The SYNONYMS entry an English verb form belongs to: uploading -> upload, fetches -> fetch, exists."""
+    w = word.lower()
+    if w in SYNONYMS:
+        return w
+    for suffix, repl in (("ing", ""), ("ing", "e"), ("s", "")):
+        if w.endswith(suffix):
+            stem = w[: -len(suffix)] + repl
+            if stem in SYNONYMS:
+                return stem
+            if suffix == "ing" and len(stem) > 3 and stem[-1] == stem[-2] and stem[:-1] in SYNONYMS:
+                return stem[:-1]  # setting -> set
+    return None
 
 
 def words_of(name: str) -> tuple[str, ...]:
@@ -296,40 +332,72 @@ def gerund(verb: str) -> str:
     return v + "ing"
 
 
+@dataclass(frozen=True, slots=True)
+class PhraseTables:
+    """S3's operations as tools word them (see `phrase_operations`)."""
+
+    stated: dict[tuple[str, ...], str]  # (verb as written, noun, ...) -> the operation it spells
+    exact: dict[tuple[str, ...], tuple[str, ...]]  # the model's nouns as they are -> operations
+    loose: dict[tuple[str, ...], tuple[str, ...]]  # also singular, and without a leading `bucket`
+
+
 @lru_cache(maxsize=1)
-def phrase_operations() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], tuple[str, ...]]]:
+def phrase_operations() -> PhraseTables:
     """S3's operations as a tool words them, from the model's names.
 
-    First table, the operation a phrase spells: (verb as written, noun, ...) -> operation, the verb in its base form
-    or -ing form (`("putting", "object")` -> PutObject, `("get", "bucket", "policy")` -> GetBucketPolicy), and,
-    where no other operation has the same nouns, without a leading `bucket` (`("putting", "policy")`).
-    Second table: nouns -> every operation with those nouns (for a verb that only suggests the API verb).
+    `stated`: the operation a phrase spells, the verb in its base form or -ing form (`("putting", "object")` ->
+    PutObject, `("get", "bucket", "policy")` -> GetBucketPolicy), and, where no other operation has the same nouns,
+    without a leading `bucket` (`("putting", "policy")`). `exact` and `loose`: nouns -> every operation with those
+    nouns (for a verb that is not the API verb: `uploading object`, `reading bucket`); `loose` also matches a
+    singular noun (`object version`) and the nouns without a leading `bucket`.
     """
     model = service_model("s3")
     stated: dict[tuple[str, ...], str] = {}
-    by_nouns: dict[tuple[str, ...], list[str]] = {}
+    exact: dict[tuple[str, ...], list[str]] = {}
+    loose: dict[tuple[str, ...], list[str]] = {}
     if model is None:
-        return stated, {}
+        return PhraseTables({}, {}, {})
     for name in model["operations"]:
         verb, *nouns = words_of(name)
         if not nouns:
             continue
+        exact.setdefault(tuple(nouns), []).append(name)
         variants = [tuple(nouns)]
         if nouns[-1].endswith("s"):
             variants.append((*nouns[:-1], nouns[-1][:-1]))  # "listing object versions" and "... version"
         if nouns[0] == "bucket" and len(nouns) > 1:
             variants.append(tuple(nouns[1:]))
         for n in variants:
-            by_nouns.setdefault(n, []).append(name)
+            loose.setdefault(n, []).append(name)
             for spelled in (verb, gerund(verb)):
                 stated.setdefault((spelled, *n), name)
-    return stated, {k: tuple(v) for k, v in by_nouns.items()}
+    return PhraseTables(stated, {k: tuple(v) for k, v in exact.items()}, {k: tuple(v) for k, v in loose.items()})
+
+
+@lru_cache(maxsize=1)
+def model_nouns() -> frozenset[str]:
+    """Every noun of S3's operation names (`object`, `bucket`, `policy`, `objects`, ...)."""
+    return frozenset(w for key in phrase_operations().loose for w in key)
+
+
+@lru_cache(maxsize=1)
+def phrase_verbs() -> frozenset[str]:
+    """Every verb form a phrase may start with: the model's API verbs (base and -ing) and SYNONYMS' forms."""
+    forms: set[str] = {k[0] for k in phrase_operations().stated}
+    for base in SYNONYMS:
+        forms.update({base, gerund(base), base + "s"})  # not the past ("downloaded fine"): a done task failed nothing
+    return frozenset(forms)
 
 
 def verb_class(word: str) -> tuple[str, ...]:
     """The API verbs a tool's verb (`reading`, `uploading`, `removing`) may stand for; () for any other word."""
-    cls = SYNONYMS.get(word.lower())
-    return VERB_CLASSES[cls] if cls is not None else ()
+    base = _base_form(word)
+    return SYNONYMS[base] if base is not None else ()
+
+
+def is_transfer_verb(word: str) -> bool:
+    """`upload`, `downloading`, ...: a verb whose object is always data moved to or from S3."""
+    return _base_form(word) in TRANSFER_VERBS
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -33,7 +33,26 @@ def test_shared_sample_file_is_present_and_not_empty() -> None:
     assert len(_load(SHARED_SAMPLES)) >= 50
 
 
-@pytest.mark.parametrize("sample", _load(SHARED_SAMPLES) if SHARED_SAMPLES.is_file() else [], ids=lambda s: s["id"])
+# Shared samples whose stated expectation the project has since decided otherwise (shared/ is not ours to edit):
+# each is a visible strict xfail naming the disagreement, for the lead to settle in shared/samples.
+SHARED_DISAGREEMENTS = {
+    "e050": "'Error putting object in S3 bucket' names PutObject in the provider's words (issue 21: a phrase that "
+    "leaves one operation states it; field case tf-bastion-s3-object-kms-iam, same text, needs it); the sample "
+    "says operation null",
+}
+
+
+def _shared_params() -> list[Any]:
+    samples = _load(SHARED_SAMPLES) if SHARED_SAMPLES.is_file() else []
+    return [
+        pytest.param(s, id=s["id"], marks=pytest.mark.xfail(strict=True, reason=SHARED_DISAGREEMENTS[s["id"]]))
+        if s["id"] in SHARED_DISAGREEMENTS
+        else pytest.param(s, id=s["id"])
+        for s in samples
+    ]
+
+
+@pytest.mark.parametrize("sample", _shared_params())
 def test_shared_sample_parses_to_its_expected_fields(sample: dict[str, Any]) -> None:
     _check(sample)
 

@@ -153,3 +153,130 @@ def test_a_resource_type_outside_s3_and_kms_maps_to_nothing() -> None:
 def test_hand_aliases_stay_for_names_the_models_lack() -> None:
     # SDK method names that are no API operation (Java v1's getObjectMetadata) still come from s3ops' one table.
     assert "GetObjectMetadata" in SDK_ALIASES and "GetObjectMetadata" not in vocab.operations()
+
+
+# A tool's own words for the call that failed: the verb+noun phrasing of one model operation states it; a phrasing
+# that leaves several, shortens the model's nouns, or describes the task rather than the failed call suggests.
+@pytest.mark.parametrize(
+    ("text", "operation"),
+    [
+        ("Error: Error putting object in S3 bucket (b-1): AccessDenied: Access Denied", "PutObject"),
+        ("Error saving state: failed to upload state: AccessDenied: Access Denied", "PutObject"),
+        ("Error: error reading S3 Bucket (b-1): Forbidden: Forbidden\n\tstatus code: 403", "HeadBucket"),
+        ("Error: error creating S3 bucket ACL for b-1: AccessDenied: Access Denied", "PutBucketAcl"),
+        (
+            "error getting S3 Bucket Object Lock configuration: AccessDenied: Access Denied",
+            "GetObjectLockConfiguration",
+        ),
+        ('level=warn err="download meta.json: get file: Access Denied"', "GetObject"),
+        ("create backend at s3:s3.amazonaws.com/b-1/restic failed: client.BucketExists: Access Denied.", "HeadBucket"),
+    ],
+)
+def test_a_tools_phrasing_of_one_operation_states_it(text: str, operation: str) -> None:
+    (req,) = parse_text(text).requests
+    assert (req.operation, req.operation_candidates) == (operation, ())
+
+
+@pytest.mark.parametrize(
+    ("text", "candidates"),
+    [
+        ("Error: error putting S3 policy: AccessDenied: Access Denied", ("PutBucketPolicy",)),  # "Bucket" left out
+        ("failed listing objects: AccessDenied: Access Denied", ("ListObjectsV2", "ListObjects")),
+        ("Error reading object data: AccessDenied: Access Denied", ("GetObject", "HeadObject")),
+    ],
+)
+def test_a_phrasing_that_leaves_several_or_shortens_the_nouns_only_suggests(
+    text: str, candidates: tuple[str, ...]
+) -> None:
+    (req,) = parse_text(text).requests
+    assert req.operation is None and set(candidates) <= set(req.operation_candidates)
+
+
+def test_words_about_the_task_are_not_the_failed_call() -> None:
+    text = "I can upload file to bucket. But listing fails. This is the error message: AccessDenied: Access Denied"
+    (req,) = parse_text(text).requests
+    assert req.operation is None and req.operation_candidates == ("PutObject",)
+
+
+def test_a_noun_first_name_ending_in_a_bare_verb_is_a_thing_not_a_call() -> None:
+    # velero's ObjectStore (a type) is no PutObject; BucketExists (third person) is a call.
+    assert entities.classify_word("ObjectStore") is None
+    assert entities.classify_word("BucketExists") == ("operation", "s3", "HeadBucket")
+
+
+@pytest.mark.parametrize(
+    ("key", "masked"),
+    [
+        ("<object-key>", True),
+        ("uploads/${USER_ID}/avatar.png", True),
+        ("uploads/{id}/a.json", True),
+        ("data/<file name>.csv", True),
+        ("***", True),
+        ("logs/REDACTED/a.gz", True),
+        ("logs/*.gz", True),
+        ("a/b/...", True),
+        ("out/<!channel>&amp;${*}%{if}x/a.txt", False),  # a real key holding markup: S3 allows any UTF-8
+        ("reports/2024/q1 {draft}.pdf", False),
+        ("layer.zip", False),
+        ("a/xxxx/b.txt", False),  # a partly masked key still states its path (shared sample e044)
+    ],
+)
+def test_a_key_is_masked_only_by_a_whole_placeholder(key: str, masked: bool) -> None:
+    assert entities.is_masked_key(key) is masked
+
+
+def test_an_arn_whose_object_key_holds_markup_is_stated() -> None:
+    arn = "arn:aws:s3:::team-data/out/<!channel>${*}/a.txt"
+    assert entities.stated_arn(arn) == arn
+    assert entities.stated_arn("arn:aws:s3:::logs-<hidden>/a.txt") is None
+    assert entities.stated_arn("arn:aws:iam::123456789012:role/<role-name>") is None
+
+
+def test_one_refusal_printed_twice_with_one_request_id_is_one_request() -> None:
+    # Redshift prints the S3ServiceException as ERROR and again in DETAIL; the UNLOAD's TO names only a prefix.
+    text = (
+        "UNLOAD ('select 1') TO 's3://exports-1/sales/part_' IAM_ROLE 'arn:aws:iam::110000000022:role/R';\n"
+        "ERROR:  S3ServiceException:Access Denied,Status 403,Error AccessDenied,Rid 5ZS1M2X8K3J7H4G6,CanRetry 1\n"
+        "DETAIL:\n"
+        "  error:  S3ServiceException:Access Denied,Status 403,Error AccessDenied,Rid 5ZS1M2X8K3J7H4G6,CanRetry 1\n"
+        "  context:   Failed to initialize S3 output stream. S3 path: s3://exports-1/sales/part_0000.parquet\n"
+    )
+    (req,) = parse_text(text).requests
+    assert (req.bucket, req.key, req.request_id, req.http_status) == (
+        "exports-1",
+        "sales/part_0000.parquet",
+        "5ZS1M2X8K3J7H4G6",
+        403,
+    )
+
+
+def test_an_s3_sub_resource_on_another_host_is_an_s3_request() -> None:
+    text = "duckdb.Error: HTTP GET error on 'https://acct.r2.cloudflarestorage.com/delta/?list-type=2&prefix=a%2F' (HTTP 403)"
+    (req,) = parse_text(text).requests
+    assert (req.operation, req.bucket, req.key) == ("ListObjectsV2", "delta", None)
+
+
+def test_another_services_endpoint_names_the_service_that_refused() -> None:
+    sts = (
+        "Generic S3 error: Client error with status 403 Forbidden: <ErrorResponse "
+        'xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Code>AccessDenied</Code></Error></ErrorResponse> '
+        "while reading 's3a://lake-1/sales/v3/'"
+    )
+    (req,) = parse_text(sts).requests
+    assert (req.service, req.bucket, req.key) == ("sts", None, None)
+    ecr = (
+        "CannotPullContainerError: unexpected status from HEAD request to "
+        "https://111122223333.dkr.ecr.us-west-2.amazonaws.com/v2/app/blobs/sha256:5de4: 403 Forbidden"
+    )
+    (req,) = parse_text(ecr).requests
+    assert (req.service, req.region) == ("ecr", "us-west-2")
+
+
+def test_stss_short_refusal_names_its_action_and_the_java_client_label_its_service() -> None:
+    text = (
+        "com.amazonaws.AmazonServiceException: Not authorized to perform sts:AssumeRoleWithWebIdentity "
+        "(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: 83bfc431-37)"
+    )
+    (req,) = parse_text(text).requests
+    assert (req.service, req.action, req.error_code) == ("sts", "sts:AssumeRoleWithWebIdentity", "AccessDenied")
+    assert vocab.service_labels()["awssecuritytokenservice"] == "sts"
