@@ -117,6 +117,13 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         for layer in _AUTHORIZATION_LAYERS:
             why = "which principal made the call?" if principal_arn is None else "the request is not resolved"
             reports.setdefault(layer, LayerReport(layer, UNKNOWN, why))
+    if view.bucket is not None and view.bucket.missing:
+        # A bucket that does not exist has no policy, settings or owner: its layers make no claim (issue 19 §4).
+        gone = f"the bucket {view.bucket.name} does not exist"
+        for layer in _BUCKET_LAYERS:
+            if layer in reports:
+                reports[layer] = LayerReport(layer, NOT_APPLICABLE, gone)
+        found = [c for c in found if c.layer not in _BUCKET_LAYERS]
     for layer in LAYER_ORDER:
         reports.setdefault(layer, LayerReport(layer, NOT_APPLICABLE, "does not apply to this request"))
     layers = tuple(reports[layer] for layer in LAYER_ORDER)
@@ -265,6 +272,18 @@ def _can_run(needs: Needs, subject: Subject) -> bool:
     return needs is Needs.AUTHORIZATION or subject.view.bucket is not None
 
 
+_BUCKET_LAYERS = frozenset(
+    {
+        LayerId.BUCKET_POLICY,
+        LayerId.BLOCK_PUBLIC_ACCESS,
+        LayerId.OBJECT_OWNERSHIP,
+        LayerId.ACL,
+        LayerId.OBJECT_LOCK,
+        LayerId.REQUESTER_PAYS,
+    }
+)
+
+
 def rank(causes: list[RootCause]) -> tuple[RootCause, ...]:
     """Most likely first: explicit denies, then settings and conditions, then missing allows; ties in AWS's order.
     A missing object comes last: S3 looks the key up only once the request is authorized."""
@@ -272,6 +291,8 @@ def rank(causes: list[RootCause]) -> tuple[RootCause, ...]:
     kind_rank = {"explicit": 0, "setting": 1, "condition": 1, "implicit": 2}
 
     def key(c: RootCause) -> tuple[int, int]:
+        if c.evidence.get("bucket_missing") or c.evidence.get("principal_missing"):
+            return (-1, 0)  # what s3why read does not exist: the likeliest cause, whatever the layers say
         if c.layer is LayerId.OBJECT_MISSING and not c.evidence.get("not_a_denial"):
             return (9, 0)
         return (kind_rank.get(c.kind, 3), order.get(c.layer, 99))

@@ -18,8 +18,10 @@ from bot.account.view import account_view
 from bot.arn import s3_arn
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
 from bot.diagnose.model import Decision
+from bot.engine.principal import PrincipalKind, parse_principal
 from bot.fixes.alternatives import alternative_fixes
 from bot.fixes.catalogue import Remediation, catalogue, render_statement
+from bot.fixes.cloudfront_oac import oac_migration
 from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
 from bot.fixes.model import Fix, Patch, ScopeChoice
@@ -27,6 +29,7 @@ from bot.fixes.owners import place_owners
 from bot.fixes.rank import rank_fixes, side_of, similar_side, without_sids
 from bot.fixes.request import request_changes
 from bot.fixes.scope import BUCKET, Scope, describe, literal, scopes_for
+from bot.fixes.shared_role import label_shared_grants, workload_identity
 from bot.fixes.targets import BY_CATALOGUE_NAME, TargetInput
 from bot.fixes.values import kms_actions, template_values
 from bot.fixes.verify import verify_fixes
@@ -35,12 +38,30 @@ from bot.fixes.workload_grants import WORKLOAD_TEMPLATES, pending_workload, with
 from bot.fixes.workload_kinds import workload_operations
 from bot.parse.model import DeniedRequest
 
+# -----------------------------------------------------------------------------------------------------------
+# -----------------------------------------------------------------------------------------------------------
+# Entries whose statements name the caller as grantee (identity side, or a resource policy's Principal).
+_GRANTS_THE_CALLER = frozenset(
+    {"identity-allow", "identity-kms-allow", "boundary-allow", "bucket-allow", "bucket-allow-same-account"}
+    | {"access-point-allow", "kms-key-allow"}
+)
 
-# -----------------------------------------------------------------------------------------------------------
-# -----------------------------------------------------------------------------------------------------------
+
+def _grantable(principal: str) -> bool:
+    """Whether a policy can grant this caller by name: an anonymous request has no identity to grant (only a grant
+    to everyone would reach it, which s3why never offers), nor has a caller s3why could not resolve."""
+    if not principal:
+        return False
+    return parse_principal(principal).kind is not PrincipalKind.ANONYMOUS
+
+
 def _matches(entry: Remediation, cause: RootCause, c: FixContext) -> bool:
     if entry.layers and cause.layer.value not in entry.layers:
         return False
+    if entry.id in _GRANTS_THE_CALLER and not _grantable(c.principal):
+        return False
+    if entry.target in ("principal", "boundary") and parse_principal(c.principal).has_no_identity_policies:
+        return False  # a service, anonymous or a CloudFront OAI has no identity policy to change
     if cause.kind not in entry.kinds:
         return False
     cross = c.owner is not None and account_of(c.principal) != c.owner
@@ -139,6 +160,8 @@ def propose_fixes(
     resolved = diagnosis.request.get("resolved") or {}
     if diagnosis.decision == Decision.ALLOW or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
+    if any(c.evidence.get("bucket_missing") or c.evidence.get("principal_missing") for c in diagnosis.root_causes):
+        return []  # a grant to a bucket or principal that does not exist changes nothing: the cause says what to check
     principal = resolved.get("principal") or options.principal or req.principal_arn or ""
     c = FixContext(
         req=req,
@@ -256,7 +279,19 @@ def propose_fixes(
     for fix in fixes:
         if fix.patches and all(p.kind == "request-change" for p in fix.patches) and fix.verified:
             fix.risk = "low"  # changing the request touches no policy or setting
-    return rank_fixes(fixes, similar)
+    ranked = rank_fixes(fixes, similar)
+    # A shared role (an EC2 instance profile, an EKS node's role): the workload's own identity comes first, and
+    # widening the shared role stays as a labelled alternative (bot/fixes/shared_role.py).
+    own = next((f for cause in diagnosis.root_causes if (f := workload_identity(c, cause, paste)) is not None), None)
+    if own is not None:
+        label_shared_grants(ranked, c, paste)
+        ranked.insert(0, own)
+    # A CloudFront OAI on SSE-KMS objects: the move to origin access control, one fix with two parts, comes first.
+    oac = next((f for cause in diagnosis.root_causes if (f := oac_migration(c, cause)) is not None), None)
+    if oac is not None:
+        place_owners([oac], c, known_accounts)
+        ranked.insert(0, oac)
+    return ranked
 
 
 class _SafeDict(dict[str, Any]):

@@ -249,6 +249,7 @@ def parse_text(text: str) -> ParseResult:
 _RECORD_START = re.compile(r"\{ ?\"eventVersion\"")
 
 
+_S3_MESSAGE = re.compile(r"<Message>([^<]{1,300})</Message>")
 _SERVER_TIME = re.compile(r"<ServerTime>\s?([0-9T:.Z+-]{10,40})\s?</ServerTime>")
 
 
@@ -274,7 +275,10 @@ def _with_presigned(
     if any("<ServerTime>" in chunk for chunk in group):
         times = (m.group(1) for chunk in group if (m := _SERVER_TIME.search(chunk)) is not None)
         chosen = replace(chosen, server_time=next(times, None))
-    chosen = replace(chosen, stated_time=_stated_time(group), refused_with=_refused_with(group))
+    messages = (m.group(1).strip() for chunk in group if (m := _S3_MESSAGE.search(chunk)) is not None)
+    if (message := next(messages, None)) is not None:
+        chosen = replace(chosen, s3_message=message)
+    chosen = replace(chosen, stated_time=_stated_time(group))
     context = dict(req.stated_context)
     if chosen.scheme is not None and "aws:SecureTransport" not in context:
         context["aws:SecureTransport"] = ("true" if chosen.scheme == "https" else "false",)
@@ -293,17 +297,8 @@ def _with_presigned(
     )
 
 
-_MESSAGE = re.compile(r"<Message>\s?([^<]{1,200}?)\s?</Message>|operation: (Access Denied|Request has expired)\b")
 _DATE_HEADER = re.compile(r"^\s*Date:\s*([A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)", re.M)
 _LOG_TIME = re.compile(r"^\W{0,3}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?", re.M)
-
-
-def _refused_with(group: list[str]) -> str | None:
-    for chunk in group:
-        m = _MESSAGE.search(chunk)
-        if m is not None:
-            return (m.group(1) or m.group(2)).strip()
-    return None
 
 
 def _stated_time(group: list[str]) -> str | None:

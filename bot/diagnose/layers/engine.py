@@ -16,7 +16,6 @@ from bot.diagnose.layers.access_point import bucket_side_refuses
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport, RootCause
 from bot.engine import EvaluationResult, Policy
-from bot.engine.principal import PrincipalKind
 from bot.layers import LayerId
 
 ENGINE_LAYERS = (
@@ -85,7 +84,9 @@ def evaluate(subject: Subject) -> LayerFinding:
                 out.cause(layer_id, "explicit", summary, **ev)
                 alternatives(out, main, request_builder=builder, request_context=auth.context)
     elif main.decision.value == "implicit-deny":
-        _implicit_causes(main, out, auth)
+        _implicit_causes(
+            main, out, auth, bucket_missing=subject.view.bucket is not None and subject.view.bucket.missing
+        )
         alternatives(out, main, request_builder=builder, request_context=auth.context)
     _name_the_authorization(out, auth)
     return out.done()
@@ -162,7 +163,9 @@ def _resource_near_miss(policies: tuple[Policy, ...], result: EvaluationResult) 
     return None
 
 
-def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorization) -> None:
+def _implicit_causes(
+    result: EvaluationResult, out: Findings, auth: Authorization, *, bucket_missing: bool = False
+) -> None:
     """Which layer failed to allow, in AWS's order: the guards, then the grant (identity and resource), then the
     boundary and the session policy, which cap what the identity-based policies grant."""
     documents = auth.documents
@@ -192,7 +195,7 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
     via_access_point = result.layer(LayerId.ACCESS_POINT_POLICY) is not None
     resource_layer = LayerId.ACCESS_POINT_POLICY if via_access_point else LayerId.BUCKET_POLICY
     bucket_ok = layer_verdict(resource_layer) == "allow"
-    if who.kind in (PrincipalKind.ANONYMOUS, PrincipalKind.SERVICE):
+    if who.has_no_identity_policies:  # a service, anonymous or a CloudFront OAI: only the bucket policy grants it
         if auth.bucket_unknown:
             return
         ev = evidence(result, LayerId.BUCKET_POLICY, documents)
@@ -232,7 +235,7 @@ def _implicit_causes(result: EvaluationResult, out: Findings, auth: Authorizatio
             "another account's principal needs the access point policy and the bucket policy to allow it)",
             **ev,
         )
-    elif not same_account and not bucket_ok:
+    elif not same_account and not bucket_ok and not bucket_missing:  # a bucket that does not exist has no side
         capped = any(layer_verdict(x) == "no-allow" for x in (LayerId.PERMISSIONS_BOUNDARY, LayerId.SESSION_POLICY))
         if auth.bucket_unknown and identity_ok and not capped:
             # "The resource-based policy in the trusting account must specify the principal of the trusted account

@@ -83,20 +83,21 @@ def evaluate(subject: Subject) -> LayerFinding:
     # S3 checks a presigned URL's lifetime before any policy and answers "Request has expired" (S3 API Reference,
     # "Authenticating Requests: Using Query Parameters"): when the lifetime is only compared with now, a text that
     # states another reason for the denial shows the URL was still valid when it was refused.
+    # S3's own error body for the refusal is such a statement too: any <Message> other than "Request has expired".
     by_now_only = expired and signed is not None and signed.server_time is None and signed.stated_time is None
-    refused_with = (signed.refused_with or "") if signed is not None else ""
-    other_reason = (
-        subject.req.policy_type is not None
-        or subject.req.reason is not None
-        or (bool(refused_with) and "request has expired" not in refused_with.lower())
-    )
+    s3_message = signed.s3_message if signed is not None else None
+    refused_otherwise = s3_message is not None and "request has expired" not in s3_message.lower()
+    other_reason = subject.req.policy_type is not None or subject.req.reason is not None or refused_otherwise
     if by_now_only and other_reason and not subject.req.presigned_expired:
+        stated = (
+            f"S3 refused it with {s3_message!r}, not 'Request has expired'"
+            if refused_otherwise and subject.req.policy_type is None and subject.req.reason is None
+            else "the error states another reason"
+        )
         out.set(
             LayerId.PRESIGNED_URL,
             ALLOW,
-            f"{how}; the error states another reason"
-            + (f" ({refused_with})" if refused_with and not subject.req.reason else "")
-            + f", so the URL was still valid when it was refused{session}",
+            f"{how}; {stated}, so the URL was still valid when it was refused{session}",
         )
     elif subject.req.presigned_expired or expired:
         detail = how if expired else "the presigned URL's lifetime ran out (Request has expired)"
