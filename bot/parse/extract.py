@@ -20,6 +20,7 @@ from bot.parse.context import stated_keys
 from bot.parse.entities import is_masked
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
+from bot.parse.vocabulary import endpoint_region
 from bot.s3ops import action_for_operation, canonical_operation
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1083,6 +1084,8 @@ def _region(flat: str, *arns: str | None) -> str | None:
         for loc in _host_locations(flat, _P_MENTION):
             if loc.region:
                 return loc.region
+        if (region := _host_region(flat)) is not None:
+            return region
     m = _BUCKET_REGION.search(flat)
     if m is not None:
         return m.group(1)
@@ -1090,6 +1093,24 @@ def _region(flat: str, *arns: str | None) -> str | None:
         return m.group(1)
     if "Region" in flat and (m := _REGION_CONSTANT.search(flat)) is not None:
         return _region_from_constant(m.group(1))
+    return None
+
+
+def _host_region(flat: str) -> str | None:
+    """The region the first regional AWS endpoint host in the text names (`sts.eu-west-1.amazonaws.com`,
+    `s3-us-west-1.amazonaws.com`, `s3.us-east-1.amazonaws.com:443`), by `endpoints.json`'s hostname templates."""
+    start = 0
+    while (idx := flat.find("amazonaws.com", start)) >= 0:
+        end = idx + len("amazonaws.com")
+        if flat.startswith(".cn", end):
+            end += 3
+        j = idx
+        floor = max(start, idx - 300)
+        while j > floor and flat[j - 1] in _HOST_CHARS:
+            j -= 1
+        if (region := endpoint_region(flat[j:end])) is not None:
+            return region
+        start = end
     return None
 
 

@@ -446,3 +446,51 @@ def iac_operation(resource_type: str) -> Operation | None:
         service = {"S3": "s3", "S3Express": "s3", "KMS": "kms"}[m.group(1)]
         return _handler_operation(service, xform_name(m.group(2)))
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Partitions:
+    """What botocore's `endpoints.json` says about hostnames: each partition's DNS suffixes and regions."""
+
+    suffixes: tuple[str, ...]  # ".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ... longest first
+    regions: frozenset[str]  # every region of every partition (`us-east-1`, `cn-north-1`, `us-gov-west-1`, ...)
+
+
+@cache
+def partitions() -> Partitions:
+    """The DNS suffixes (each partition's `dnsSuffix` and its variants') and regions of botocore's `endpoints.json`.
+    Empty when botocore is not installed."""
+    data = _data_dir()
+    path = data / "endpoints.json" if data is not None else None
+    if path is None or not path.is_file():
+        return Partitions((), frozenset())
+    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    suffixes: set[str] = set()
+    regions: set[str] = set()
+    for part in raw.get("partitions", ()):
+        suffixes.add(part.get("dnsSuffix", ""))
+        suffixes.update(v.get("dnsSuffix", "") for v in part.get("defaults", {}).get("variants", ()))
+        regions.update(part.get("regions", {}))
+    suffixes.discard("")
+    return Partitions(tuple(sorted(("." + s for s in suffixes), key=len, reverse=True)), frozenset(regions))
+
+
+def endpoint_region(host: str) -> str | None:
+    """The region an AWS endpoint host names, by `endpoints.json`'s hostname templates: `{service}.{region}.{dnsSuffix}`
+    and its variants (`s3.dualstack.us-east-1.amazonaws.com`, `sts.eu-west-1.amazonaws.com`, `BUCKET.s3.REGION...`),
+    S3's legacy dash form `s3-{region}` (`s3-us-west-1.amazonaws.com`, S3 User Guide, "Legacy endpoints"), and a port
+    after the host. None for a global endpoint (`s3.amazonaws.com`, `iam.amazonaws.com`) or a host that is not AWS's."""
+    h = host.lower().rstrip(".").rsplit(":", 1)[0] if host.count(":") == 1 else host.lower().rstrip(".")
+    known = partitions()
+    suffix = next((s for s in known.suffixes if h.endswith(s)), None)
+    if suffix is None:
+        return None
+    labels = h[: -len(suffix)].split(".")
+    for label in reversed(labels[1:] if len(labels) > 1 else ()):
+        if label in known.regions:
+            return label
+    for label in labels:
+        for lead in ("s3-website-", "s3-website.", "s3-"):
+            if label.startswith(lead) and label[len(lead) :] in known.regions:
+                return label[len(lead) :]
+    return None
