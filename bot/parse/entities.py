@@ -753,6 +753,24 @@ _SERVICE_PACKAGE = re.compile(
 )
 
 
+# The AWS SDK for JavaScript v2's request logger names the client's serviceIdentifier: "[AWS s3 403 0.7s 0 retries]".
+_JS_LOGGER_SERVICE = re.compile(r"\[AWS ([a-z0-9-]{2,40}) [45]\d\d [\d.]{1,12}s \d{1,3} retries\]")
+
+
+# The AWS SDK for iOS's NSError domains: com.amazonaws.AWS<Service>[<Component>]ErrorDomain (AWSS3ErrorDomain,
+# AWSS3TransferUtilityErrorDomain, AWSSTSErrorDomain, AWSCognitoIdentityErrorDomain).
+_IOS_DOMAIN = re.compile(r"Domain=com\.amazonaws\.AWS([A-Z][A-Za-z0-9]{0,80})ErrorDomain\b")
+
+
+def _leading_service(name: str, known: frozenset[str]) -> str | None:
+    """The longest leading run of capitalised words in `name` that squashes to a botocore service id."""
+    ends = [i for i in range(1, len(name) + 1) if i == len(name) or name[i].isupper()]
+    for end in reversed(ends):
+        if (sid := name[:end].lower()) in known:
+            return sid
+    return None
+
+
 def refusing_service(flat: str) -> str | None:
     """The botocore service id of the service the text says refused (`lakeformation`, `rekognition`, `s3`), from
     the SDK's service label or the exception's package; None when the text names none botocore knows."""
@@ -761,7 +779,11 @@ def refusing_service(flat: str) -> str | None:
         names.extend(m.group(1) for m in _SERVICE_LABEL.finditer(flat))
     if ".model." in flat:
         names.extend(m.group(1) for m in _SERVICE_PACKAGE.finditer(flat))
+    if "retries]" in flat:
+        names.extend(m.group(1) for m in _JS_LOGGER_SERVICE.finditer(flat))
     known = vocab.service_ids()
+    if "Domain=com.amazonaws.AWS" in flat:
+        names.extend(s for m in _IOS_DOMAIN.finditer(flat) if (s := _leading_service(m.group(1), known)) is not None)
     labels = vocab.service_labels()
     for name in names:
         squashed = name.lower().replace(" ", "")

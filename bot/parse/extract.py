@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote
 
 from bot.arn import Arn
 from bot.parse import entities
 from bot.parse import operations as ops
+from bot.parse import vocabulary as vocab
 from bot.parse.accesslog import read_access_log
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
@@ -117,7 +119,14 @@ _REASONS = {
     "Unauthorized": 401,
 }
 _S3_STATUS_DIGITS = ("400", "401", "403", "404", "405", "409", "412", "416", "500", "501", "503")
+# HTTP reason phrases as class names (`Forbidden`, `NotFound`, `PreconditionFailed`), from Python's HTTPStatus: Ruby's
+# Excon (fog's HTTP client) raises Excon::Error::<Phrase> (older Excon: Excon::Errors::<Phrase>) for each status.
+_PHRASE_STATUS = {s.phrase.replace(" ", "").replace("-", ""): s.value for s in HTTPStatus if s.value >= 400}
+_EXCON_STATUS = re.compile(r"\bExcon::Errors?::([A-Z][A-Za-z]{2,40})\b")
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    # The AWS SDK for JavaScript v2's request logger: "[AWS s3 403 0.706s 0 retries] getBucketLocation({...})"
+    # (lib/event_listeners.js: "[AWS " + serviceIdentifier + " " + status + " " + delta + "s " + retries + " retries]").
+    (("retries]",), re.compile(r"\[AWS [a-z0-9-]{2,40} ([1-5]\d\d) [\d.]{1,12}s \d{1,3} retries\]")),
     (("tatus", "TATUS"), re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b")),
     # Logged as a field: status=403, "statusCode": 403, http_status: 403, httpStatusCode=403, HTTPStatusCode: 403.
     (
@@ -172,6 +181,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
 _OPERATIONS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # (needle, pattern, must be a known S3 operation or SDK alias)
     ("when calling the", re.compile(r"when calling the (\w{1,64}) operation"), False),
+    ("retries]", re.compile(r"\[AWS [a-z0-9-]{2,40} [1-5]\d\d [\d.]{1,12}s \d{1,3} retries\] (\w{1,64})"), True),
     ("operation error ", re.compile(r"operation error [\w ]{1,40}: (\w{1,64}),"), False),
     ("Error executing", re.compile(r"Error executing \"(\w{1,64})\""), False),
     ("S3::", re.compile(r"S3::(\w{1,64})\(\)"), True),
@@ -490,6 +500,10 @@ def _error_code(flat: str, enriched: bool) -> str | None:
 
 
 def _http_status(flat: str) -> int | None:
+    if "Excon::Error" in flat:
+        for em in _EXCON_STATUS.finditer(flat):
+            if em.group(1) in _PHRASE_STATUS:
+                return _PHRASE_STATUS[em.group(1)]
     m = _first(_STATUS, flat)
     if m is None:
         return None
@@ -673,6 +687,19 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 
+    if (
+        operation is not None
+        and action is None
+        and service not in _S3_FAMILY
+        and general_service in (None, "s3")
+        and action_for_operation(operation) is not None
+        and not _spelled(operation, flat)
+    ):
+        # Another service refused (Rekognition's InvalidS3ObjectException, "(Service: AmazonRekognition"): an S3
+        # operation its message describes ("Unable to get object metadata from S3") is what that service tried,
+        # not the refused request's operation, which is the other service's. (An operation the text spells out,
+        # "permission to GetObject for b/k ... denied by S3", is still the request's.)
+        operation, candidates = None, ()
     s3_operation = general_service in (None, "s3")
     if action is None and operation is not None and s3_operation and not (error_code or "").startswith("KMS."):
         action = action_for_operation(operation)
@@ -1026,6 +1053,12 @@ def _http_request(flat: str) -> ops.Inferred:
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
 
 
+def _spelled(operation: str, flat: str) -> bool:
+    """Does the text write the operation's name (`GetObject`, `getObject`, `get_object`), not only describe it?"""
+    return any(n in flat for n in (operation, vocab.camel(operation), vocab.xform_name(operation)))
+
+
+_S3_FAMILY = frozenset({"s3", "s3control", "s3express", "kms", "sts", "oss", "gcs"})
 _NO_BUCKET_SERVICES = frozenset({"sts", "iam", "ecr", "ecr-public"})
 
 

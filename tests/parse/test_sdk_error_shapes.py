@@ -1,0 +1,82 @@
+"""Error shapes of SDKs and HTTP clients that name no AWS error code: each is read by its own general form."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+
+from bot.parse import parse_text
+from bot.parse.model import DeniedRequest
+from bot.parse.normalize import normalize
+
+
+def _one(text: str) -> DeniedRequest:
+    requests = parse_text(text).requests
+    assert len(requests) == 1, requests
+    return requests[0]
+
+
+@pytest.mark.parametrize(
+    ("service", "status", "call", "operation", "action"),
+    [
+        ("s3", 403, "getBucketLocation({ Bucket: 'b-1' })", "GetBucketLocation", "s3:GetBucketLocation"),
+        ("s3", 403, "putObject({ Bucket: 'b-1', Key: 'k/1.txt' })", "PutObject", "s3:PutObject"),
+        ("s3", 400, "listObjectsV2({ Bucket: 'b-1' })", "ListObjectsV2", "s3:ListBucket"),
+        ("sts", 403, "assumeRole({ RoleArn: 'arn:aws:iam::111122223333:role/r' })", "AssumeRole", "sts:AssumeRole"),
+    ],
+)
+def test_the_js_sdk_v2_request_logger_line(service: str, status: int, call: str, operation: str, action: str) -> None:
+    # lib/event_listeners.js: "[AWS " + serviceIdentifier + " " + status + " " + delta + "s " + retries + " retries]"
+    req = _one(f"Serverless: [AWS {service} {status} 0.207s 0 retries] {call}")
+    assert (req.service, req.http_status, req.operation, req.action) == (service, status, operation, action)
+
+
+@pytest.mark.parametrize(("domain", "service"), [("AWSS3TransferUtility", "s3"), ("AWSS3", "s3"), ("AWSSTS", "sts")])
+def test_the_ios_sdk_nserror(domain: str, service: str) -> None:
+    req = _one(
+        f'Failed with error: Error Domain=com.amazonaws.{domain}ErrorDomain Code=2 "(null)" UserInfo={{Server=AmazonS3, '
+        "Connection=close, x-amz-request-id=3DFF780A2317BA95, x-amz-id-2=j0RqkR4jIZZ5Nk83lpmpgXhOWY0nOdr1be68Ki6q=}"
+    )
+    assert (req.service, req.request_id) == (service, "3DFF780A2317BA95")
+
+
+def test_the_dotnet_sdk_http_error_response_exception() -> None:
+    req = _one(
+        "Amazon.Runtime.Internal.HttpErrorResponseException: Exception of type "
+        "'Amazon.Runtime.Internal.HttpErrorResponseException' was thrown.\n"
+        "  at Amazon.Runtime.Internal.UnityWebRequestFactory.EndGetResponse (IAsyncResult asyncResult)\n"
+        "  at Amazon.S3.AmazonS3Client.ProcessPostResponse (IAsyncResult result)\n"
+        'var request = new GetObjectRequest { BucketName = "photos-1", Region = RegionEndpoint.APSouth1 };'
+    )
+    assert (req.service, req.operation, req.region) == ("s3", "GetObject", "ap-south-1")
+
+
+@pytest.mark.parametrize("status", [s for s in HTTPStatus if s.value >= 400][:12])
+def test_excon_errors_name_the_http_status(status: HTTPStatus) -> None:
+    name = status.phrase.replace(" ", "").replace("-", "")
+    req = _one(
+        f"Excon::Errors::{name}\n\n"
+        "excon (0.6.3) lib/excon/connection.rb:179:in `request'\n"
+        "fog (0.8.1) lib/fog/storage/requests/aws/put_object.rb:43:in`put_object'\n"
+    )
+    assert (req.http_status, req.operation, req.action) == (status.value, "PutObject", "s3:PutObject")
+
+
+def test_a_backtick_glued_between_words_separates_them() -> None:
+    assert normalize("aws.rb:43:in`put_object'") == "aws.rb:43:in put_object'"
+    assert normalize("`s3:*` and `bucket/*`") == "s3:* and bucket/*"
+
+
+def test_another_services_refusal_takes_no_s3_operation_from_its_prose() -> None:
+    req = _one(
+        "com.amazonaws.services.rekognition.model.InvalidS3ObjectException: Unable to get object metadata from S3. "
+        "(Service: AmazonRekognition; Status Code: 400; Error Code: InvalidS3ObjectException; Request ID: d7f2ecd7)"
+    )
+    assert (req.service, req.operation, req.action) == ("rekognition", None, None)
+    named = _one(
+        'Resource handler returned message: "Your access has been denied by S3, please make sure your request '
+        "credentials have permission to GetObject for b-1/k.zip. S3 Error Code: AccessDenied. (Service: Lambda, "
+        'Status Code: 403, Request ID: 807f6f50)"'
+    )
+    assert named.operation == "GetObject"
