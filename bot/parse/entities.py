@@ -591,7 +591,11 @@ def param_places(flat: str) -> list[Place]:
 # refusal. An unquoted name must look like one (a digit, dot or hyphen in it), so "bucket policy" is no bucket.
 _BUCKET_SENTENCE = re.compile(
     r"\b[Bb]ucket(?: named| name| called)?:? ?(?:([\"'`\u2018\u201c])([^\s\"'`\u2019\u201d]{3,255})[\"'`\u2019\u201d]"
-    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/:.-]))"
+    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/.-]|:\S))"
+)
+# The name quoted in front of the word: "existence of 'fluxcd' bucket", "the \"logs-1\" S3 bucket".
+_QUOTED_BUCKET = re.compile(
+    r"[\"'`\u2018\u201c]([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])[\"'`\u2019\u201d] (?:(?:S3|s3|Amazon S3) )?[Bb]ucket\b"
 )
 
 
@@ -607,14 +611,16 @@ def sentence_places(flat: str) -> list[Place]:
     if "ucket" not in flat:
         return []
     out: list[Place] = []
-    for m in _BUCKET_SENTENCE.finditer(flat):
-        name = _clean(m.group(2) or m.group(3) or "")
+    found = [(m.start(), m.end(), m.group(2) or m.group(3) or "") for m in _BUCKET_SENTENCE.finditer(flat)]
+    found.extend((m.start(), m.end(), m.group(1)) for m in _QUOTED_BUCKET.finditer(flat))
+    for start, end, raw in sorted(found):
+        name = _clean(raw)
         if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:
             continue
-        window = _KEY_SENTENCE.finditer(flat, max(0, m.start() - 200), m.end() + 200)
-        keys = [k for k in window if k.end() <= m.start() or k.start() >= m.end()]
-        near = min(keys, key=lambda k: abs(k.start() - m.start()), default=None)
-        out.append(Place(m.start(), name, _key_or_none(near.group(1)) if near is not None else None, None, 1))
+        window = _KEY_SENTENCE.finditer(flat, max(0, start - 200), end + 200)
+        keys = [k for k in window if k.end() <= start or k.start() >= end]
+        near = min(keys, key=lambda k: abs(k.start() - start), default=None)
+        out.append(Place(start, name, _key_or_none(near.group(1)) if near is not None else None, None, 1))
     return out
 
 

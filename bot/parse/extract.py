@@ -255,6 +255,18 @@ _TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
 _LOG_BUCKET = re.compile(r"(?:\bbucket=|\\?\"bucket\\?\":\s?\\?\")([a-z0-9][a-z0-9.-]{1,62})\b")
 _TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _TF_BUCKET_QUOTED = re.compile(r"S3 [Bb]ucket \"([^\"\s]{1,255})\"")
+# restic's (and Velero's) S3 repository: `s3:s3.amazonaws.com/BUCKET[/prefix]`, `s3:http://HOST:PORT/BUCKET[/prefix]`
+# (restic docs, "Preparing a new repository": Amazon S3, MinIO). What follows the bucket is a prefix, not a key.
+_RESTIC_REPO = re.compile(
+    r"(?<![\w:/])s3:(?:https?://[A-Za-z0-9.-]{1,253}|[A-Za-z0-9-]{1,63}\.[A-Za-z0-9.-]{1,253})(?::\d{1,5})?"
+    r"/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w.-])"
+)
+# A bucket set in configuration: an environment variable or setting whose name ends in BUCKET / BUCKET_NAME after a
+# prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b).
+_CONFIG_BUCKET = re.compile(
+    r"(?<![\w.-])[A-Za-z][A-Za-z0-9_.-]{0,60}[_.-](?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?[\"']?"
+    r"([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w/:.-])"
+)
 _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
 _OSS_HOST = re.compile(r"<HostId>\s?([a-z0-9][a-z0-9.-]{1,62})\.oss-[a-z0-9-]{1,40}\.aliyuncs\.com")
 _REGION = re.compile(r"^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d)$")
@@ -425,11 +437,19 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), param_key.group(1) if param_key else None))
     for m in _TF_OBJECT.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
-    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET, _LOG_BUCKET):
+    repos: list[tuple[int, int]] = []
+    if "s3:" in flat:
+        for m in _RESTIC_REPO.finditer(flat):
+            locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
+            repos.append((m.start(), m.end()))
+    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET, _LOG_BUCKET, _CONFIG_BUCKET):
         for m in pattern.finditer(flat):
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
     if "amazonaws.com" in flat:
-        locs.extend(_host_locations(flat, _P_MENTION))
+        for loc in _host_locations(flat, _P_MENTION):
+            if any(start <= loc.pos <= end for start, end in repos):
+                loc = _Location(loc.priority, loc.pos, loc.bucket, None, loc.region)  # a repository's prefix
+            locs.append(loc)
     return locs
 
 
