@@ -63,6 +63,7 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "403 Forbidden",
     "Access denied when writing output",  # Athena
     "HttpErrorResponseException",  # the AWS SDK for .NET's (and Unity's) exception for an HTTP error response
+    "::Errors::",  # the AWS SDK for Ruby's error classes: Aws::S3::Errors::Forbidden
     "Excon::Error",  # Ruby's Excon (fog's HTTP client): Excon::Error::Forbidden, Excon::Errors::NotFound
     "Domain=com.amazonaws.",  # the AWS SDK for iOS's NSError: "Error Domain=com.amazonaws.AWSS3ErrorDomain Code=..."
 )
@@ -77,6 +78,8 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("HTTP ", re.compile(r"\bHTTP [45]\d\d\b")),
     ("(Forbidden)", re.compile(r"[45]\d\d \(Forbidden\)")),  # browser consoles: "PUT https://... 403 (Forbidden)"
     ("(Bad Request)", re.compile(r"[45]\d\d \(Bad Request\)")),
+    # A status's reason as the code when S3's response had no body (HEAD): the JS SDK's "Forbidden: null".
+    ("Forbidden: ", re.compile(r"(?<![.\w])(?<!\d )Forbidden: ")),
     ("retries]", re.compile(r"\[AWS [a-z0-9-]{2,40} [45]\d\d [\d.]{1,12}s \d{1,3} retries\]")),  # JS SDK v2 logger
     ("tatus", re.compile(r"[Ss]tatus(?:[ _-]?[Cc]ode)?[\"']?\s?[:=]?\s?[45]\d\d\b")),
 )

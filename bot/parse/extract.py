@@ -76,7 +76,11 @@ _CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
 # Explicit code fields, in no particular order: the earliest occurrence in the text wins. Each pattern comes
 # with literals it cannot match without (a C-speed substring test skips it on texts that lack them all).
 _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    ((") when calling the ",), re.compile(r"\((" + _CODE + r"|\d{3})\) when calling the ")),
+    # botocore's ClientError; a paste may lose the space after the code ("An error occurred (403)when calling").
+    ((") when calling the ", ")when calling the "), re.compile(r"\((" + _CODE + r"|\d{3})\) ?when calling the ")),
+    # The AWS SDK for Kotlin (smithy-kotlin): "Service returned error code 403: Forbidden" (the status stands in for
+    # the code when the error response has no body, as for HEAD).
+    (("returned error code ",), re.compile(r"[Ss]ervice returned error code (" + _CODE + r"|\d{3})\b")),
     (("Error Code",), re.compile(r"Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)")),
     (("Error Code",), re.compile(r"Error Code ?[:=]? ?(" + _CODE + r")(?: and Http Status Code|[;,)\s]|$)")),
     (("<Code>",), re.compile(r"<Code>\s?(" + _CODE + r"|\d{3})\s?</Code>")),
@@ -85,7 +89,10 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("ode: '",), re.compile(r"(?<![A-Za-z])[Cc]ode: ?'(" + _CODE + r")'")),
     (("{Code: ",), re.compile(r"\{Code: (" + _CODE + r"),")),
     (("S3::",), re.compile(r"S3::\w{1,64}\(\): \[(" + _CODE + r")\]")),
-    ((" (client): ",), re.compile(r"\b(" + _CODE + r") \(client\): ")),
+    # aws-sdk-php's AwsException: "CODE (client): message", the status as the code when the response had no body.
+    ((" (client): ", " (server): "), re.compile(r"\b(" + _CODE + r"|\d{3}) \((?:client|server)\): ")),
+    # The AWS SDK for Ruby names the code as the error's class: Aws::S3::Errors::Forbidden (v1: AWS::S3::Errors::...).
+    (("::Errors::",), re.compile(r"\bA(?:WS|ws)::[A-Z]\w{0,40}::Errors::(" + _CODE + r")\b")),
     (('"errorCode"',), re.compile(r"\"errorCode\" ?: ?\"(" + _CODE + r")\"")),
     (('code: Some("',), re.compile(r"\bcode: Some\(\"(" + _CODE + r")\"\)")),
     (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),

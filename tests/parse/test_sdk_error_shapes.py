@@ -80,3 +80,29 @@ def test_another_services_refusal_takes_no_s3_operation_from_its_prose() -> None
         'Status Code: 403, Request ID: 807f6f50)"'
     )
     assert named.operation == "GetObject"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Fatal error: An error occurred (403)when calling the HeadObject operation: Forbidden", "403"),
+        (
+            "aws.sdk.kotlin.services.s3.model.S3Exception: Service returned error code 403: Forbidden, Request ID: A1",
+            "403",
+        ),
+        ("S3Exception: Service returned error code AccessDenied: Access Denied", "AccessDenied"),
+        ('Error executing "HeadObject" on "https://s3.amazonaws.com/b-1/k"; AWS HTTP error: 403 (client): 403', "403"),
+        ('Error executing "GetObject" on "https://s3.amazonaws.com/b-1/k"; SlowDown (server): Reduce rate', "SlowDown"),
+        ('error_class="AWS::S3::Errors::Forbidden" error="AWS::S3::Errors::Forbidden"', "Forbidden"),
+        ("Aws::S3::Errors::AccessDenied (Access Denied)", "AccessDenied"),
+        ("Forbidden: null\n    at Request.extractError (node_modules/aws-sdk/lib/services/s3.js:251:35)", "Forbidden"),
+    ],
+)
+def test_the_code_an_sdk_reports(text: str, code: str) -> None:
+    assert _one(text).error_code == code
+
+
+def test_a_status_line_is_no_reason_code() -> None:
+    assert _one("HTTP/1.1 403 Forbidden: the bucket policy denies it\nAccessDenied: Access Denied").error_code == (
+        "AccessDenied"
+    )
