@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.parse.entities import classify_word
-from bot.parse.extract import KNOWN_CODES, extract_request
+from bot.parse.extract import KNOWN_CODES, MESSAGE_CODES, extract_request
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest, ParseResult, ParseWarning, PresignedUrl
 from bot.parse.normalize import looks_binary, normalize
@@ -85,7 +85,12 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-_ALL_ANCHOR_LITERALS = (*_ANCHOR_LITERALS, *(code + ":" for code in KNOWN_CODES))
+# S3's documented error messages mark an error however a tool wraps them (a code it renames, none at all).
+_ALL_ANCHOR_LITERALS = (
+    *_ANCHOR_LITERALS,
+    *(code + ":" for code in KNOWN_CODES),
+    *(message for message, _ in MESSAGE_CODES if message not in _ANCHOR_LITERALS),
+)
 
 
 def _anchor_positions(text: str) -> list[int]:

@@ -93,13 +93,18 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ((" (client): ", " (server): "), re.compile(r"\b(" + _CODE + r"|\d{3}) \((?:client|server)\): ")),
     # The AWS SDK for Ruby names the code as the error's class: Aws::S3::Errors::Forbidden (v1: AWS::S3::Errors::...).
     (("::Errors::",), re.compile(r"\bA(?:WS|ws)::[A-Z]\w{0,40}::Errors::(" + _CODE + r")\b")),
+    # The JSON protocols' error type header (Smithy awsJson1_0/1_1, restJson1): "x-amzn-ErrorType: CODE:namespace".
+    (
+        ("x-amzn-errortype", "x-amzn-ErrorType", "X-Amzn-Errortype"),
+        re.compile(r"(?i:x-amzn-errortype)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z][A-Za-z0-9.]{0,63})(?![\w.])"),
+    ),
     (('"errorCode"',), re.compile(r"\"errorCode\" ?: ?\"(" + _CODE + r")\"")),
     (('code: Some("',), re.compile(r"\bcode: Some\(\"(" + _CODE + r")\"\)")),
     (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),
 )
 
 # Messages that name their code (SDKs that print only the message: Java v2, some wrappers).
-_MESSAGE_CODES: tuple[tuple[str, str], ...] = (
+MESSAGE_CODES: tuple[tuple[str, str], ...] = (
     ("Access Denied", "AccessDenied"),
     ("Request has expired", "AccessDenied"),
     ("The AWS Access Key Id you provided does not exist in our records", "InvalidAccessKeyId"),
@@ -112,6 +117,8 @@ _MESSAGE_CODES: tuple[tuple[str, str], ...] = (
     ("All access to this object has been disabled", "AllAccessDisabled"),
     ("The bucket does not allow ACLs", "AccessControlListNotSupported"),
     ("There is a problem with your AWS account", "AccountProblem"),
+    ("The operation is not valid for the object's storage class", "InvalidObjectState"),
+    ("The operation is not valid for the current state of the object", "InvalidObjectState"),
 )
 _EXCEPTION_CONTEXT = re.compile(r"S3Exception|ServiceException|ClientError|AmazonS3|S3Error")
 
@@ -180,6 +187,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
     ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9]{1,128})")),
+    ("", re.compile(r"(?i:x-amzn-requestid)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z0-9-]{1,128})")),
     # Redshift's S3ServiceException: "Status 403,Error AccessDenied,Rid D14F284FE3B45734,ExtRid ...".
     ("Rid ", re.compile(r"(?<![\w-])Rid ([0-9A-Z]{16})\b")),
     ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
@@ -513,7 +521,7 @@ def _error_code(flat: str, enriched: bool) -> str | None:
     if m is not None:
         return m.group(1).rstrip(".")  # "Error Code: AccessDenied." (punctuation glued to the code)
     best: tuple[int, str] | None = None
-    for message, code in _MESSAGE_CODES:
+    for message, code in MESSAGE_CODES:
         idx = flat.find(message)
         if idx >= 0 and (best is None or idx < best[0]):
             best = (idx, code)
@@ -1089,8 +1097,16 @@ _S3_FAMILY = frozenset({"s3", "s3control", "s3express", "kms", "sts", "oss", "gc
 _NO_BUCKET_SERVICES = frozenset({"sts", "iam", "ecr", "ecr-public"})
 
 
+# A request's repr: smithy-kotlin's HttpRequest(method=GET, url=https://...), the same two fields in a JSON log.
+_REQUEST_REPR = re.compile(
+    r"\bmethod[=:] ?[\"']?[A-Z]{3,7}[\"']?, ?[\"']?url[\"']?[=:] ?[\"']?(https?://[^\s\"'`<>|,)]{1,4096})"
+)
+
+
 def _endpoint(flat: str) -> tuple[str, str | None] | None:
     url = m.group(2) if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None else None
+    if url is None and "url" in flat and (rm := _REQUEST_REPR.search(flat)) is not None:
+        url = rm.group(1)
     return entities.endpoint_service(flat, url)
 
 

@@ -106,3 +106,33 @@ def test_a_status_line_is_no_reason_code() -> None:
     assert _one("HTTP/1.1 403 Forbidden: the bucket policy denies it\nAccessDenied: Access Denied").error_code == (
         "AccessDenied"
     )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "The operation is not valid for the object's storage class",
+        "The operation is not valid for the current state of the object",
+    ],
+)
+def test_s3s_documented_message_marks_the_error_a_tool_renames(message: str) -> None:
+    # S3 API Reference, "List of error codes": InvalidObjectState's messages, behind a tool's own error class.
+    req = _one(f"stor cat s3://b-1/cold.json\nUnauthorizedError: {message} Bucket: b-1, Key: cold.json")
+    assert (req.error_code, req.bucket, req.key) == ("InvalidObjectState", "b-1", "cold.json")
+
+
+def test_a_json_protocol_response_names_code_request_id_and_service() -> None:
+    # Smithy's awsJson / restJson1 protocols: x-amzn-ErrorType and x-amzn-RequestId headers.
+    req = _one(
+        "HttpResponse(status=403: Forbidden, headers=Headers [content-type=[application/json], "
+        "x-amzn-errortype=[AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/], "
+        "x-amzn-requestid=[1cd9ee6b-b253-4372-be5e-d9a00936271c]], request=HttpRequest(method=GET, "
+        "url=https://workdocs.us-west-2.amazonaws.com/api/v1/users?organizationId=d-1))"
+    )
+    assert (req.service, req.error_code, req.request_id, req.region, req.http_status) == (
+        "workdocs",
+        "AccessDeniedException",
+        "1cd9ee6b-b253-4372-be5e-d9a00936271c",
+        "us-west-2",
+        403,
+    )
