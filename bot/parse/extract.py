@@ -737,7 +737,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         operation, candidates = None, ()
     s3_operation = general_service in (None, "s3")
     if action is None and operation is not None and s3_operation and not (error_code or "").startswith("KMS."):
-        action = action_for_operation(operation)
+        action = action_for_operation(operation) or vocab.DOCUMENTED_OPERATIONS.get(operation)
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
 

@@ -74,6 +74,12 @@ _S3_DOCUMENTED_CODES: tuple[str, ...] = (
 )
 
 
+# S3 operations the S3 API Reference documents that botocore's model leaves out (no SDK sends them as an API
+# call), with the IAM action each needs: PostObject, the browser form upload ("POST Object"), needs s3:PutObject.
+# The .NET SDK still has PostObjectRequest / PostObjectAsync for it.
+DOCUMENTED_OPERATIONS: dict[str, str] = {"PostObject": "s3:PutObject"}
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One API operation of one service: `Operation("s3", "GetObject")`."""
@@ -177,7 +183,8 @@ def operations() -> dict[str, tuple[Operation, ...]]:
     """
     table: dict[str, list[Operation]] = {}
     for service, model in _models():
-        for name in model["operations"]:
+        names = [*model["operations"], *(DOCUMENTED_OPERATIONS if service == "s3" else {})]
+        for name in names:
             if _is_one_word(name):
                 continue
             op = Operation(service, name)

@@ -136,3 +136,14 @@ def test_a_json_protocol_response_names_code_request_id_and_service() -> None:
         "us-west-2",
         403,
     )
+
+
+def test_post_object_the_documented_operation_outside_the_model() -> None:
+    # S3 API Reference "PostObject" (browser form upload): botocore has no such operation; it needs s3:PutObject.
+    req = _one(
+        "posting an object (using Client.PostObjectAsync) provokes an exception\n"
+        "Amazon.Runtime.Internal.HttpErrorResponseException: Exception of type "
+        "'Amazon.Runtime.Internal.HttpErrorResponseException' was thrown.\n"
+        "  at Amazon.S3.AmazonS3Client.ProcessPostResponse (IAsyncResult result)"
+    )
+    assert (req.service, req.operation, req.action) == ("s3", "PostObject", "s3:PutObject")
