@@ -17,9 +17,10 @@ from bot.account.signer import signer_view
 from bot.account.target import target_for
 from bot.account.view import account_view
 from bot.diagnose import DiagnoseOptions, Diagnosis
-from bot.diagnose.candidates import diagnose_request
+from bot.diagnose.candidates import candidate_operations, diagnose_request
 from bot.fixes import propose_fixes
 from bot.fixes.analyzer import AccessAnalyzer, analyzer_from_env
+from bot.fixes.workload_kinds import workload_operations
 from bot.parse.model import DeniedRequest
 
 if TYPE_CHECKING:
@@ -52,6 +53,24 @@ def request_target(req: DeniedRequest, options: DiagnoseOptions, *, account: str
         account=account,
         authorization_id=authorization_id,
     )
+
+
+def _operation_of_the_workload(req: DeniedRequest, paste: str) -> tuple[DeniedRequest, str] | None:
+    """When the text leaves the operation open: the one candidate the tool named in the paste performs on the
+    bucket (bot/fixes/workload_kinds.py, from the tool's documentation), with the sentence that says so; None
+    when the paste names no such tool or it performs several of the candidates."""
+    ops = candidate_operations(req)
+    workload = workload_operations(paste, req.bucket, None) if ops else None
+    if workload is None:
+        return None
+    admitted = [op for op in ops if op in workload.operations]
+    if len(admitted) != 1:
+        return None
+    why = (
+        f"the text does not name the operation; of the candidates ({', '.join(ops)}), {workload.kind.tool} performs "
+        f"only {admitted[0]} on {req.bucket} (source: {workload.kind.source})"
+    )
+    return replace(req, operation=admitted[0], action=None, operation_candidates=()), why
 
 
 def diagnose_and_fix(
@@ -87,6 +106,13 @@ def diagnose_and_fix(
         if signed.signer is not None:
             data = {**data, "signer": signed.signer.to_json()}
     found, settled, fixable = diagnose_request(req, account_view(data), options, authorization_id=authorization_id)
+    narrowed = None if fixable else _operation_of_the_workload(req, paste)
+    if narrowed is not None:
+        # The tool in the paste performs one of the candidates only: that is the request (said in the notes).
+        one, why = narrowed
+        found, settled, fixable = diagnose_request(one, account_view(data), options, authorization_id=authorization_id)
+        req = one
+        found = replace(found, notes=(why, *found.notes))
     found = signed.attach(found)
     if not fixable:
         return found, data

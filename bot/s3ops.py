@@ -9,6 +9,7 @@ upload) uses SSE-KMS.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -288,6 +289,47 @@ def account_level_action(action: str) -> OperationSpec | None:
     if details.get("resourceTypes"):
         return None
     return _op(canonical, f"s3:{canonical}", A)
+
+
+@lru_cache(maxsize=1)
+def _operations_by_action() -> dict[str, tuple[str, ...]]:
+    by: dict[str, list[str]] = {}
+    for name, spec in S3_OPERATIONS.items():
+        by.setdefault(spec.primary_action.lower(), []).append(name)
+    return {action: tuple(names) for action, names in by.items()}
+
+
+def operations_for_action(action: str) -> tuple[str, ...]:
+    """The operations whose IAM action `action` is (this table read backwards; IAM action names are
+    case-insensitive): `s3:PutBucketPublicAccessBlock` -> PutPublicAccessBlock and DeletePublicAccessBlock."""
+    return _operations_by_action().get(action.lower(), ())
+
+
+def operation_named_by_action(action: str) -> str | None:
+    """The operation a tool means when it prints an IAM action where the API's name goes (CloudFormation's
+    "API: s3:PutBucketPublicAccessBlock Access Denied"): the operation of that name, else the one operation the
+    action authorizes, else the only one of them with the action's verb (`Put...` -> PutPublicAccessBlock, not
+    DeletePublicAccessBlock); None when the action names no operation or several (`s3:ListBucket`)."""
+    name = action.partition(":")[2]
+    same = canonical_operation(name)
+    if same is not None and same in S3_OPERATIONS:
+        return same
+    ops = operations_for_action(action)
+    if len(ops) == 1:
+        return ops[0]
+    verb = next(iter(re.findall(r"^[A-Z][a-z]+", name)), "")
+    fits = [o for o in ops if verb and re.match(rf"{verb}(?![a-z])", o)]
+    current = [o for o in fits if o not in _deprecated_operations()]  # PutBucketLifecycle: the older API
+    return fits[0] if len(fits) == 1 else current[0] if len(current) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def _deprecated_operations() -> frozenset[str]:
+    """S3 operations botocore's service model marks deprecated (superseded by a newer API of the same action)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("s3")
+    return frozenset(n for n in model.operation_names if model.operation_model(n).deprecated)
 
 
 def action_for_operation(name: str) -> str | None:

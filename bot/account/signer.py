@@ -27,14 +27,21 @@ class Signer:
     """The presigned URL's signer as far as s3why could tell.
 
     `account`: the 12-digit account that owns the key (None when STS could not tell); `user_arn`: the IAM user that
-    owns a long-term key (None for a temporary key, or when the account could not be read); `unseen`: why s3why
-    could not tell more (None when nothing is missing)."""
+    owns a long-term key (None for a temporary key, or when the account could not be read); `principal_arn`: the
+    role or role session behind a temporary key when a record says which (a snapshot's `signer.principal_arn`);
+    `unseen`: why s3why could not tell more (None when nothing is missing)."""
 
     access_key_id: str
     temporary: bool
     account: str | None = None
     user_arn: str | None = None
     unseen: str | None = None
+    principal_arn: str | None = None
+
+    @property
+    def signed_as(self) -> str | None:
+        """The principal S3 authorizes the URL's request as, when s3why knows it."""
+        return self.user_arn or self.principal_arn
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,15 +100,16 @@ def signer_principal(signer: Signer | None, given: str | None) -> tuple[str | No
             f"the URL was signed with temporary credentials ({signer.access_key_id[:4]}... key): it stops working "
             "when that session ends, whatever its X-Amz-Expires says"
         )
-    if signer.user_arn is not None:
-        if given is not None and given != signer.user_arn:
+    signed_as = signer.signed_as
+    if signed_as is not None:
+        if given is not None and given != signed_as:
             notes.append(
-                f"a presigned request is authorized as its signer, {signer.user_arn} (the URL's access key), "
-                f"not as {given}: evaluated as the signer"
+                f"a presigned request is authorized as its signer, {signed_as} (the URL's access key), "
+                f"not as {given} who used the URL: evaluated as the signer"
             )
         else:
-            notes.append(f"a presigned request is authorized as its signer: {signer.user_arn} (the URL's access key)")
-        return signer.user_arn, notes
+            notes.append(f"a presigned request is authorized as its signer: {signed_as} (the URL's access key)")
+        return signed_as, notes
     if given is not None:
         who = parse_principal(given)
         if signer.account is not None and who.account is not None and who.account != signer.account:
@@ -164,6 +172,7 @@ def signer_view(
                 _text(held.get("account")),
                 _text(held.get("user_arn")),
                 _text(held.get("unseen")),
+                _text(held.get("principal_arn")),
             )
         else:
             signer = Signer(presigned.access_key_id, is_temporary(presigned), unseen="the snapshot does not say")

@@ -26,6 +26,7 @@ class Fact:
     detail: str = ""
     permission: str | None = None  # for unknown facts: the permission s3why's role lacks
     account: str | None = None
+    code: str | None = None  # AWS's error code when the call failed (NoSuchBucket, NoSuchEntity, ...)
 
     @property
     def present(self) -> bool:
@@ -39,6 +40,9 @@ class Fact:
 NOT_READ = "NotRead"  # s3why chose not to read it (object heads without the opt-in): the message says why
 
 
+_DOES_NOT_EXIST = {"NoSuchBucket": "the bucket does not exist", "NoSuchEntity": "it does not exist"}
+
+
 def fact(answer: Any, service: str, operation: str, account: str | None, *, what: str) -> Fact:
     """Classify one call's answer."""
     spec = spec_for(service, operation)
@@ -48,8 +52,12 @@ def fact(answer: Any, service: str, operation: str, account: str | None, *, what
         return Fact(PRESENT, answer, account=account)
     code = str(answer["Error"].get("Code"))
     message = str(answer["Error"].get("Message", ""))
+    if code in _DOES_NOT_EXIST:
+        # The thing itself does not exist (not "no policy"): S3 bucket names are global, so NoSuchBucket means no
+        # account owns the bucket; IAM's NoSuchEntity means no such role or user in that account.
+        return Fact(ABSENT, detail=f"{what}: {_DOES_NOT_EXIST[code]} ({code})", account=account, code=code)
     if code in spec.absent:
-        return Fact(ABSENT, detail=f"{what}: none ({code})", account=account)
+        return Fact(ABSENT, detail=f"{what}: none ({code})", account=account, code=code)
     if code in DENIED_CODES or code == "MethodNotAllowed":
         where = f" in account {account}" if account else ""
         return Fact(
@@ -98,6 +106,11 @@ class PrincipalView:
     unseen: str | None = None  # why s3why could not read this principal (another account, no role for it)
 
     @property
+    def missing(self) -> bool:
+        """IAM answered NoSuchEntity to GetRole / GetUser: the role or user does not exist (any more)."""
+        return any(self.facts[n].code == "NoSuchEntity" for n in ("GetRole", "GetUser") if n in self.facts)
+
+    @property
     def session_policy(self) -> Any:
         """The session policy the session was created with (AWS keeps no copy: the snapshot's author gives it)."""
         return self.session.get("policy")
@@ -126,6 +139,11 @@ class BucketView:
 
     def get(self, name: str) -> Fact:
         return self.facts.get(name, Fact(UNKNOWN, detail=f"{name}: not collected"))
+
+    @property
+    def missing(self) -> bool:
+        """S3 answered NoSuchBucket to a read of this bucket: it does not exist (in any account)."""
+        return any(f.code == "NoSuchBucket" for f in self.facts.values())
 
     @property
     def policy(self) -> Fact:

@@ -15,7 +15,7 @@ from bot.account.view import AccountView, Fact
 from bot.diagnose.branches import branch_lines, branches, when
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
-from bot.diagnose.layers.block_public_access import acl_branches
+from bot.diagnose.layers.block_public_access import acl_branches, policy_branches
 from bot.diagnose.model import (
     ALLOW,
     LAYER_ORDER,
@@ -117,17 +117,31 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         for layer in _AUTHORIZATION_LAYERS:
             why = "which principal made the call?" if principal_arn is None else "the request is not resolved"
             reports.setdefault(layer, LayerReport(layer, UNKNOWN, why))
+    if view.bucket is not None and view.bucket.missing:
+        # A bucket that does not exist has no policy, settings or owner: its layers make no claim (issue 19 §4).
+        gone = f"the bucket {view.bucket.name} does not exist"
+        for layer in _BUCKET_LAYERS:
+            if layer in reports:
+                reports[layer] = LayerReport(layer, NOT_APPLICABLE, gone)
+        found = [c for c in found if c.layer not in _BUCKET_LAYERS]
     for layer in LAYER_ORDER:
         reports.setdefault(layer, LayerReport(layer, NOT_APPLICABLE, "does not apply to this request"))
     layers = tuple(reports[layer] for layer in LAYER_ORDER)
 
     # A cause found in a layer s3why could not read is not a finding (an identity policy it could not list
     # cannot be said to grant nothing).
-    found = [c for c in found if reports[c.layer].verdict != UNKNOWN or c.evidence.get("not_a_denial")]
+    # A layer's likely cause (`suspect`: AWS denied the request and only what that layer could not see explains it)
+    # stays, said as such.
+    found = [
+        c
+        for c in found
+        if reports[c.layer].verdict != UNKNOWN or c.evidence.get("not_a_denial") or c.evidence.get("suspect")
+    ]
     causes = rank(found)
     if auth is not None:
         found_branches = branches(auth, options)
-        found_branches += [b for b in acl_branches(subject) if b["key"] not in {x["key"] for x in found_branches}]
+        seen_keys = {x["key"] for x in found_branches}
+        found_branches += [b for b in acl_branches(subject) + policy_branches(subject) if b["key"] not in seen_keys]
         found_branches = [b for b in found_branches if len({o["decision"] for o in b["outcomes"]}) > 1]
         resolved["resolved"]["branches"] = found_branches
         if found_branches and causes:
@@ -238,8 +252,15 @@ def _explained_by_a_branch(
             f"does not say which it was ({b['key']})"
         )
         alternatives = [{"context": {b["key"]: x["value"]}, "decision": x["decision"]} for x in b["outcomes"]]
-        evidence = {"branches": found, "alternatives": alternatives, "condition_key": b["key"]}
-        return "unknown", (RootCause(layer, "condition", summary, evidence), *causes)
+        evidence: dict[str, Any] = {"branches": found, "alternatives": alternatives, "condition_key": b["key"]}
+        kind = "condition"
+        if layer is LayerId.BLOCK_PUBLIC_ACCESS:
+            # The setting refuses what the request may have carried (a public ACL): a setting's cause, whose fix is
+            # the request-side change (bot/fixes/request.py), never the setting itself.
+            kind = "setting"
+            if b["key"] == "s3:x-amz-acl":
+                evidence["request_acl"] = o["value"]
+        return "unknown", (RootCause(layer, kind, summary, evidence), *causes)
     return decision, causes
 
 
@@ -251,6 +272,18 @@ def _can_run(needs: Needs, subject: Subject) -> bool:
     return needs is Needs.AUTHORIZATION or subject.view.bucket is not None
 
 
+_BUCKET_LAYERS = frozenset(
+    {
+        LayerId.BUCKET_POLICY,
+        LayerId.BLOCK_PUBLIC_ACCESS,
+        LayerId.OBJECT_OWNERSHIP,
+        LayerId.ACL,
+        LayerId.OBJECT_LOCK,
+        LayerId.REQUESTER_PAYS,
+    }
+)
+
+
 def rank(causes: list[RootCause]) -> tuple[RootCause, ...]:
     """Most likely first: explicit denies, then settings and conditions, then missing allows; ties in AWS's order.
     A missing object comes last: S3 looks the key up only once the request is authorized."""
@@ -258,6 +291,8 @@ def rank(causes: list[RootCause]) -> tuple[RootCause, ...]:
     kind_rank = {"explicit": 0, "setting": 1, "condition": 1, "implicit": 2}
 
     def key(c: RootCause) -> tuple[int, int]:
+        if c.evidence.get("bucket_missing") or c.evidence.get("principal_missing"):
+            return (-1, 0)  # what s3why read does not exist: the likeliest cause, whatever the layers say
         if c.layer is LayerId.OBJECT_MISSING and not c.evidence.get("not_a_denial"):
             return (9, 0)
         return (kind_rank.get(c.kind, 3), order.get(c.layer, 99))

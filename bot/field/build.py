@@ -17,11 +17,13 @@ from bot.field.case import (
     AccountSpec,
     BucketSpec,
     Case,
+    CloudFrontSpec,
     KeySpec,
     OrgLevel,
     OrgSpec,
     PrincipalSpec,
     PublicAccessBlock,
+    SignerSpec,
 )
 
 _FULL_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -326,6 +328,43 @@ def organization_part(account: str, spec: OrgSpec) -> dict[str, Any]:
     return {"account": account, "calls": calls, "levels": out_levels}
 
 
+def signer_part(spec: SignerSpec) -> dict[str, Any]:
+    """The snapshot's `signer` section: what sts:GetAccessKeyInfo (the account) and, for a long-term key,
+    iam:GetAccessKeyLastUsed (the user) say, plus the session a record names for a temporary key."""
+    parsed = Arn.parse(spec.arn)
+    if parsed is None:
+        raise ValueError(f"signer {spec.arn!r} is not an ARN")
+    temporary = spec.access_key_id.startswith("ASIA")
+    return {
+        "access_key_id": spec.access_key_id,
+        "temporary": temporary,
+        "account": parsed.account,
+        "user_arn": None if temporary else spec.arn,
+        "unseen": None,
+        "principal_arn": spec.arn,
+    }
+
+
+def cloudfront_part(spec: CloudFrontSpec, bucket: BucketSpec) -> dict[str, Any]:
+    """The bucket owner's distributions as cloudfront:ListDistributions returns them (the bucket as S3 origin)."""
+    items = []
+    for d in spec.distributions:
+        origin: dict[str, Any] = {
+            "Id": f"{bucket.name}-origin",
+            "DomainName": f"{bucket.name}.s3.{bucket.region}.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": f"origin-access-identity/cloudfront/{d.oai}" if d.oai else ""},
+        }
+        items.append(
+            {
+                "Id": d.id,
+                "ARN": f"arn:aws:cloudfront::{bucket.account}:distribution/{d.id}",
+                "Origins": {"Quantity": 1, "Items": [origin]},
+            }
+        )
+    answer = {"DistributionList": {"Quantity": len(items), "Items": items, "IsTruncated": False}}
+    return {"account": bucket.account, "calls": {"ListDistributions": answer}}
+
+
 def compile_account(case: Case) -> dict[str, Any]:
     """The snapshot s3why diagnoses for `case` (what `s3why snapshot` would have recorded)."""
     spec: AccountSpec = case.account
@@ -341,6 +380,12 @@ def compile_account(case: Case) -> dict[str, Any]:
         target["bucket"] = spec.bucket.name
         if spec.bucket.object is not None:
             target["key"] = spec.bucket.object.key
+    if spec.signer is not None:
+        snap["signer"] = signer_part(spec.signer)
+    if spec.cloudfront is not None:
+        if spec.bucket is None:
+            raise ValueError("cloudfront: the case has no bucket for the distributions to serve")
+        snap["cloudfront"] = cloudfront_part(spec.cloudfront, spec.bucket)
     snap["caller"] = {"Account": principal_account or (spec.bucket.account if spec.bucket else "111122223333")}
     snap["kms"] = {k.arn: key_part(k) for k in spec.kms}
     if spec.kms:

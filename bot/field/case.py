@@ -181,8 +181,32 @@ class AccessPointSpec(_Strict):
     vpc_id: str | None = None
 
 
+class SignerSpec(_Strict):
+    """A presigned URL's signer (S3 authorizes the URL's request as it, not as whoever pastes or uses the URL):
+    the URL's access key id and the principal that owns it (a user for an AKIA key; a role or role session for an
+    ASIA key). Its policies are the `principal:` section, which then describes the signer (possibly another
+    account's or a vendor's, or `unreadable`)."""
+
+    access_key_id: str = Field(pattern=r"^[A-Z0-9]{16,128}$")  # IAM API Reference: 16 to 128 characters
+    arn: str
+
+
+class DistributionSpec(_Strict):
+    """A CloudFront distribution with the bucket as its S3 origin; `oai`: the origin access identity's id when it
+    reaches the bucket through one (None: origin access control or a public origin)."""
+
+    id: str
+    oai: str | None = None
+
+
+class CloudFrontSpec(_Strict):
+    distributions: list[DistributionSpec] = Field(default_factory=list)
+
+
 class AccountSpec(_Strict):
     principal: PrincipalSpec | None = None
+    signer: SignerSpec | None = None
+    cloudfront: CloudFrontSpec | None = None
     bucket: BucketSpec | None = None
     kms: list[KeySpec] = Field(default_factory=list)
     organization: dict[Literal["principal_account", "resource_account"], OrgSpec] = Field(default_factory=dict)

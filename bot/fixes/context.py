@@ -45,6 +45,8 @@ class FixContext:
     owner: str | None
     workload: Workload = NO_WORKLOAD  # the workload's stable prefix (bot/fixes/workload.py)
     analyzer: Any = None  # bot.fixes.analyzer.AccessAnalyzer, when s3why may ask it
+    workload_ops: Any = None  # bot.fixes.workload_kinds.WorkloadOperations: what the tool in the paste does next
+    workload_pending: tuple[Any, ...] = ()  # bot.fixes.workload_grants.WorkloadRequest: those denied today
 
 
 def arn_literal(arn: str) -> str:

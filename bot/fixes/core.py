@@ -9,15 +9,19 @@ actions, other keys and buckets, other principals) keep their old decision.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import replace
 from typing import Any
 
 from bot.account.view import account_view
+from bot.arn import s3_arn
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
 from bot.diagnose.model import Decision
+from bot.engine.principal import PrincipalKind, parse_principal
 from bot.fixes.alternatives import alternative_fixes
 from bot.fixes.catalogue import Remediation, catalogue, render_statement
+from bot.fixes.cloudfront_oac import oac_migration
 from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
 from bot.fixes.model import Fix, Patch, ScopeChoice
@@ -25,18 +29,39 @@ from bot.fixes.owners import place_owners
 from bot.fixes.rank import rank_fixes, side_of, similar_side, without_sids
 from bot.fixes.request import request_changes
 from bot.fixes.scope import BUCKET, Scope, describe, literal, scopes_for
+from bot.fixes.shared_role import label_shared_grants, workload_identity
 from bot.fixes.targets import BY_CATALOGUE_NAME, TargetInput
 from bot.fixes.values import kms_actions, template_values
 from bot.fixes.verify import verify_fixes
-from bot.fixes.workload import Workload, granted_prefix, workload_of
+from bot.fixes.workload import Workload, granted_prefix, sibling_grant_prefix, workload_of
+from bot.fixes.workload_grants import WORKLOAD_TEMPLATES, pending_workload, with_workload, workload_words
+from bot.fixes.workload_kinds import workload_operations
 from bot.parse.model import DeniedRequest
 
+# -----------------------------------------------------------------------------------------------------------
+# -----------------------------------------------------------------------------------------------------------
+# Entries whose statements name the caller as grantee (identity side, or a resource policy's Principal).
+_GRANTS_THE_CALLER = frozenset(
+    {"identity-allow", "identity-kms-allow", "boundary-allow", "bucket-allow", "bucket-allow-same-account"}
+    | {"access-point-allow", "kms-key-allow"}
+)
 
-# -----------------------------------------------------------------------------------------------------------
-# -----------------------------------------------------------------------------------------------------------
+
+def _grantable(principal: str) -> bool:
+    """Whether a policy can grant this caller by name: an anonymous request has no identity to grant (only a grant
+    to everyone would reach it, which s3why never offers), nor has a caller s3why could not resolve."""
+    if not principal:
+        return False
+    return parse_principal(principal).kind is not PrincipalKind.ANONYMOUS
+
+
 def _matches(entry: Remediation, cause: RootCause, c: FixContext) -> bool:
     if entry.layers and cause.layer.value not in entry.layers:
         return False
+    if entry.id in _GRANTS_THE_CALLER and not _grantable(c.principal):
+        return False
+    if entry.target in ("principal", "boundary") and parse_principal(c.principal).has_no_identity_policies:
+        return False  # a service, anonymous or a CloudFront OAI has no identity policy to change
     if cause.kind not in entry.kinds:
         return False
     cross = c.owner is not None and account_of(c.principal) != c.owner
@@ -51,15 +76,28 @@ def _matches(entry: Remediation, cause: RootCause, c: FixContext) -> bool:
 def _patches_for(entry: Remediation, cause: RootCause, c: FixContext, scope: Scope | None = None) -> list[Patch]:
     values = template_values(c, cause, entry, scope)
     out: list[Patch] = []
+    target = BY_CATALOGUE_NAME.get(entry.target or "")
     for template in entry.templates:
-        statement = render_statement(template, values)
-        target = BY_CATALOGUE_NAME.get(entry.target or "")
+        main, *extras = with_workload(c, cause, values, scope) if template in WORKLOAD_TEMPLATES else [values]
+        statement = render_statement(template, main)
         patch = (
             target.patch(TargetInput(c.snapshot, c.principal_policy_arn, values["key"]), statement) if target else None
         )
+        for extra in extras if target is not None else []:
+            if patch is not None:
+                patch = _with_statement(patch, target, c, values["key"], render_statement(template, extra))
         if patch is not None:
             out.append(patch)
     return out
+
+
+def _with_statement(patch: Patch, target: Any, c: FixContext, key: str, statement: dict[str, Any]) -> Patch:
+    """`patch` with one more statement in the same document (the document as the patch leaves it, then patched
+    again; `before` stays the document as it is today)."""
+    snap = copy.deepcopy(c.snapshot)
+    target.put(snap, patch)
+    again = target.patch(TargetInput(snap, c.principal_policy_arn, key), statement)
+    return patch if again is None else replace(again, before=patch.before)
 
 
 _EXISTS = (
@@ -84,7 +122,9 @@ def _entry_scopes(entry: Remediation, c: FixContext, scopes: tuple[Scope, ...]) 
 def _workload(c: FixContext, paste: str) -> Workload:
     """The workload's stable prefix: the paste, the key, and the grants the account already makes for it (the
     principal's identity policies and the bucket policy's statements for it, its account or everyone)."""
-    if not c.bucket or c.req.key is None:
+    if not c.bucket or c.req.key is None or c.resource != s3_arn(c.bucket, c.req.key):
+        # a bucket-level request (a listing whose key is its prefix): what the account grants on the bucket's ARN
+        # says nothing about the objects the workload then reads or writes
         return workload_of(c.bucket, c.req.key, paste)
     view = account_view(c.snapshot)
     statements: list[dict[str, Any]] = []
@@ -99,7 +139,8 @@ def _workload(c: FixContext, paste: str) -> Workload:
             if values & me or any(v.endswith(f":{account_of(c.principal)}:root") for v in values):
                 statements.append(st)
     granted = granted_prefix(statements, c.bucket, c.req.key, c.actions)
-    return workload_of(c.bucket, c.req.key, paste, granted)
+    sibling = sibling_grant_prefix(statements, c.bucket, c.req.key, c.actions)
+    return workload_of(c.bucket, c.req.key, paste, granted, sibling)
 
 
 def propose_fixes(
@@ -119,6 +160,8 @@ def propose_fixes(
     resolved = diagnosis.request.get("resolved") or {}
     if diagnosis.decision == Decision.ALLOW or not diagnosis.root_causes or diagnosis.not_a_denial:
         return []
+    if any(c.evidence.get("bucket_missing") or c.evidence.get("principal_missing") for c in diagnosis.root_causes):
+        return []  # a grant to a bucket or principal that does not exist changes nothing: the cause says what to check
     principal = resolved.get("principal") or options.principal or req.principal_arn or ""
     c = FixContext(
         req=req,
@@ -134,6 +177,7 @@ def propose_fixes(
         analyzer=analyzer,
     )
     c.workload = _workload(c, paste)
+    c.workload_ops = workload_operations(paste, c.bucket, req.operation)
     # Issue 12 §3: every authorization the operation needs. A failing S3 authorization on the same resource (an
     # ACL or tagging header's s3:PutObjectAcl / s3:PutObjectTagging) is granted with the request's own actions.
     for auth in getattr(diagnosis, "failing_authorizations", ()):
@@ -146,6 +190,7 @@ def propose_fixes(
         # s3:ListBucket on the bucket; S3 API Reference, HeadBucket) was denied. That check is what the workload
         # needs, not the right to create buckets: the fix grants it and is verified on it.
         c.req, c.actions = replace(req, operation="HeadBucket", action=None), ["s3:ListBucket"]
+    c.workload_pending = pending_workload(c)
     entries = catalogue()
     scopes = scopes_for(c.bucket, c.req.key, c.resource, c.workload.prefix)
     similar = similar_side(c)
@@ -172,6 +217,7 @@ def propose_fixes(
             )
             if existing:
                 explanation = f"{_EXISTS} {explanation}"
+            explanation += workload_words(c, cause, entry.templates)
             if entry.never_automatic:
                 fixes.append(
                     Fix(
@@ -233,7 +279,19 @@ def propose_fixes(
     for fix in fixes:
         if fix.patches and all(p.kind == "request-change" for p in fix.patches) and fix.verified:
             fix.risk = "low"  # changing the request touches no policy or setting
-    return rank_fixes(fixes, similar)
+    ranked = rank_fixes(fixes, similar)
+    # A shared role (an EC2 instance profile, an EKS node's role): the workload's own identity comes first, and
+    # widening the shared role stays as a labelled alternative (bot/fixes/shared_role.py).
+    own = next((f for cause in diagnosis.root_causes if (f := workload_identity(c, cause, paste)) is not None), None)
+    if own is not None:
+        label_shared_grants(ranked, c, paste)
+        ranked.insert(0, own)
+    # A CloudFront OAI on SSE-KMS objects: the move to origin access control, one fix with two parts, comes first.
+    oac = next((f for cause in diagnosis.root_causes if (f := oac_migration(c, cause)) is not None), None)
+    if oac is not None:
+        place_owners([oac], c, known_accounts)
+        ranked.insert(0, oac)
+    return ranked
 
 
 class _SafeDict(dict[str, Any]):

@@ -116,6 +116,7 @@ class Fix:
     complete: bool = False  # the request is authorized with this fix alone
     findings: list[str] = field(default_factory=list)  # validity findings (IAM grammar, size, Access Analyzer)
     owners: list[str] = field(default_factory=list)  # whose changes, in words, when not only this account's
+    by_signer: bool = False  # a presigned URL's signer's own policy: its owner changes it, not the URL's user
     # The change applies to objects written after it (default encryption): verified on the workload's next object,
     # and the explanation says what to do with the existing ones.
     new_objects: bool = False

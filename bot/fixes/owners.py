@@ -124,11 +124,13 @@ class Accounts:
 
 
 _ORGANIZATION_LAYERS = frozenset({"scp", "rcp"})
+_SIGNER_SIDE = frozenset({Where.PRINCIPAL_INLINE.value, Where.MANAGED.value})
 
 
 def place_owners(fixes: list[Fix], c: FixContext, configured: frozenset[str]) -> None:
     """Label each patch with whose change it is; make grants to unknown accounts advice only, high risk."""
     accounts = Accounts(c, configured)
+    signed = c.req.presigned is not None
     for fix in fixes:
         for patch in [p for choice in fix.scopes for p in choice.patches] + fix.patches:
             if patch.kind == PatchKind.REQUEST_CHANGE:
@@ -138,6 +140,11 @@ def place_owners(fixes: list[Fix], c: FixContext, configured: frozenset[str]) ->
                 continue
             account = patch_account(patch)
             patch.owner, patch.owner_words = accounts.owner_of(account), accounts.words(account) if account else ""
+            if signed and patch.apply.get("where") in _SIGNER_SIDE:
+                # S3 authorizes a presigned request as its signer (S3 User Guide, "Sharing objects with presigned
+                # URLs"): the signer's own policy changes, made by whoever owns the signer, not the URL's user.
+                fix.by_signer = True
+                patch.owner_words = f"the URL signer's owner ({c.principal}, in {patch.owner_words or 'its account'})"
         fix.owners = list(dict.fromkeys(p.owner_words for p in fix.patches if p.owner_words))
         if fix.layer in _ORGANIZATION_LAYERS:
             fix.owners.append("the organization's administrators (SCPs and RCPs are set in its management account)")
@@ -160,6 +167,8 @@ def who_must_act(fix: Fix) -> str:
     on both sides, else the one owner ("" when there is nothing to say)."""
     if len(fix.owners) > 1:
         return "; ".join(f"part {i}: {o}" for i, o in enumerate(fix.owners, 1))
-    if fix.owners and any(p.owner in (Owner.OTHER_ACCOUNT, Owner.OTHER_COMPANY) for p in fix.patches):
+    if fix.owners and (
+        fix.by_signer or any(p.owner in (Owner.OTHER_ACCOUNT, Owner.OTHER_COMPANY) for p in fix.patches)
+    ):
         return fix.owners[0]
     return ""

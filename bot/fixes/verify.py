@@ -80,9 +80,23 @@ def neighbours(c: FixContext, scope: str) -> list[Neighbour]:
     out: list[Neighbour] = []
     who = _short(c.principal)
     where = f"s3://{c.bucket}/{c.req.key}" if c.bucket and c.req.key is not None else c.resource
+    # The workload's next requests (bot/fixes/workload_grants.py) are meant to become allowed, not kept as they are.
+    workload_actions = {a for w in c.workload_pending for a in w.actions}
+    for w in c.workload_pending:
+        target = f"s3://{c.bucket}/{w.key}" if w.key is not None else f"s3://{c.bucket}"
+        out.append(
+            Neighbour(
+                f"the workload's next {w.operation} ({', '.join(w.actions)}) on {target} by {who}",
+                replace(c.req, operation=w.operation, action=None, key=w.key, resource_arn=None, error_code=None),
+                None,
+                w.actions,
+                s3_arn(c.bucket or "", w.key),
+                expect="allow",
+            )
+        )
     for op in ("DeleteObject", "PutObjectAcl", "GetObject", "PutObject", "ListObjectsV2"):
         spec = lookup_operation(op)
-        if spec is None or set(spec.actions) & set(c.actions):
+        if spec is None or set(spec.actions) & (set(c.actions) | workload_actions):
             continue
         on_object = spec.resource.value == "object" and c.req.key is not None
         target = where if on_object else f"s3://{c.bucket}"
@@ -100,7 +114,11 @@ def neighbours(c: FixContext, scope: str) -> list[Neighbour]:
         prefix = c.workload.prefix if c.workload.prefix is not None else (deepest_prefix(c.req.key) or "")
         base = c.req.key.rsplit("/", 1)[-1] or "object"
         # the next object of the same workload: a sibling in another partition (another date, another run)
-        inside = sibling_key(c.req.key, prefix) if c.req.key.startswith(prefix) else f"s3why-next-{base}"
+        inside = (
+            sibling_key(c.req.key, prefix, c.workload.other_folder)
+            if c.req.key.startswith(prefix)
+            else f"s3why-next-{base}"
+        )
         outside = f"s3why-elsewhere/{base}" if prefix else None
         if scope in ("object", ""):
             out.append(_key_neighbour(c, inside, f"the same action on another object {_under(prefix, c.bucket)}"))
@@ -283,12 +301,12 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: FixContext, automatic: list
     allowed, why = outcome_of(combined)
     choice.complete = outcome_of(alone)[0]
     changed: list[str] = []
-    workload = ""
+    said: list[str] = []
     for n in neighbours(c, choice.name):
         after = rediagnose(c, _neighbour_snapshot(patched_all, n.principal), req=n.req, principal=n.principal)
         if n.expect == "allow":
             ok, _ = outcome_of(after)
-            workload = f"{n.words} is {'allowed' if ok else 'still denied'}"
+            said.append(f"{n.words} is {'allowed' if ok else 'still denied'}")
             continue
         was = before(n)
         if after.decision == was or (was == "explicit-deny" and after.decision == "implicit-deny"):
@@ -310,6 +328,7 @@ def _verify_choice(fix: Fix, choice: ScopeChoice, c: FixContext, automatic: list
             not (x.layer.value == fix.layer and x.evidence.get("list_bucket") is False) for x in alone.root_causes
         )
         allowed, why = True, ""
+    workload = "; ".join(said)
     if choice.name in ("object", "") and c.req.key is not None and c.bucket and fix.id not in DIAGNOSTIC_FIXES:
         workload = "the next object of the same workload would still be denied (this scope covers one object)"
     choice.workload = workload

@@ -65,6 +65,7 @@ class Workload:
     prefix: str | None
     how: str  # "above the date partition 2025/03/01/", "the root of the aws s3 sync in the paste", ...
     partitioned: bool = False  # the key has segments that change per run below the prefix
+    other_folder: bool = False  # the folders below the prefix are the workload's too (the next object: another)
 
 
 NO_WORKLOAD = Workload(None, "")
@@ -119,19 +120,76 @@ def granted_prefix(statements: list[dict[str, Any]], bucket: str, key: str, acti
     return max(found, key=len) if found else None
 
 
+def sibling_grant_prefix(
+    statements: list[dict[str, Any]], bucket: str, key: str, actions: list[str]
+) -> tuple[str, str] | None:
+    """The workload's folder at the depth the account already grants these actions to the principal: a grant on
+    `area/manual/*` beside a denied `area/traffic-counters/vendor/x.csv` says the account grants per folder under
+    `area/`, so the folder the workload writes is `area/traffic-counters/` (its sub-folders — vendors, tables,
+    sources — are the workload's, like its partitions). Only a sibling of one of the key's ancestors counts (the
+    same parent, one segment more, not the key's own folder). (The workload's folder, the sibling grant's prefix);
+    None when no grant says."""
+    from bot.engine.matching import action_matcher
+
+    head = f"arn:aws:s3:::{bucket}/"
+    folder = key.split("/")[:-1]
+    found: list[tuple[int, str, str]] = []
+    for st in statements:
+        if st.get("Effect") != "Allow" or "NotAction" in st or "NotResource" in st:
+            continue
+        granted = [a for a in _list(st.get("Action")) if isinstance(a, str)]
+        if not any(action_matcher(g)(a) for g in granted for a in actions):
+            continue
+        for resource in _list(st.get("Resource")):
+            if not isinstance(resource, str) or not resource.startswith(head) or not resource.endswith("/*"):
+                continue
+            prefix = resource[len(head) : -1]
+            if any(ch in prefix for ch in "*?$"):
+                continue
+            segments = prefix.rstrip("/").split("/")
+            common = next((i for i, (a, b) in enumerate(zip(segments, folder, strict=False)) if a != b), None)
+            if common is None or common == 0 or len(segments) != common + 1 or len(folder) <= len(segments):
+                continue  # the key's own ancestor, nothing shared, not a sibling, or already the key's folder
+            found.append((common, "/".join(folder[: len(segments)]) + "/", prefix))
+    best = max(found) if found else None
+    return (best[1], best[2]) if best else None
+
+
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def workload_of(bucket: str | None, key: str | None, paste: str = "", granted: str | None = None) -> Workload:
+def workload_of(
+    bucket: str | None,
+    key: str | None,
+    paste: str = "",
+    granted: str | None = None,
+    sibling: tuple[str, str] | None = None,
+) -> Workload:
     """The workload's stable prefix for `key` in `bucket`, from the paste (a sync root, other keys), the prefix
-    the account already grants (`granted`, see `granted_prefix`) and the key."""
-    if not bucket or key is None:
+    the account already grants (`granted`, see `granted_prefix`), the depth at which it grants the principal's
+    sibling folders (`sibling`, see `sibling_grant_prefix`) and the key."""
+    if not bucket:
         return Workload(None, "")
+    if key is None:
+        # A listing or another bucket-level request: the objects the workload then reads or writes are under the
+        # root of the sync in the paste, when there is one.
+        roots = sorted(_roots(paste, bucket), key=len)
+        where = f"s3://{bucket}/{roots[0]}" if roots else ""
+        return (
+            Workload(roots[0], f"the root of the aws s3 sync / cp --recursive in the paste ({where})")
+            if roots
+            else NO_WORKLOAD
+        )
     found = _workload_of(bucket, key, paste)
     if granted is not None and (found.prefix is None or found.prefix.startswith(granted)) and found.prefix != granted:
         where = f"s3://{bucket}/{granted}"
         return Workload(granted, f"the prefix the account already grants these actions on ({where})", True)
+    from_root = found.how.startswith("the root of")
+    folder, beside = sibling or ("", "")
+    if sibling and not from_root and found.prefix and found.prefix.startswith(folder) and found.prefix != folder:
+        how = f"the folder level at which the account already grants these actions: s3://{bucket}/{beside}*"
+        return Workload(folder, how, True, other_folder=True)
     return found
 
 
@@ -176,14 +234,17 @@ def _leading(shared: list[str], folder: list[str]) -> list[str]:
     return out
 
 
-def sibling_key(key: str, prefix: str) -> str:
+def sibling_key(key: str, prefix: str, other_folder: bool = False) -> str:
     """A key of the same workload in *another* partition: every segment that changes from run to run, changed
-    (2025/03/01 -> 2026/04/02, a uuid -> another), and the file name kept; `prefix` kept as it is."""
+    (2025/03/01 -> 2026/04/02, a uuid -> another), and the file name kept; `prefix` kept as it is.
+    `other_folder`: the first folder below the prefix is another one too (`vendor-a/` -> `s3why-other-vendor-a/`)."""
     rest = key[len(prefix) :]
     segments = rest.split("/")
     changed: list[str] = []
-    for seg, changes in zip(segments[:-1], varying(segments[:-1]), strict=True):
-        if changes:
+    for i, (seg, changes) in enumerate(zip(segments[:-1], varying(segments[:-1]), strict=True)):
+        if other_folder and i == 0 and not changes:
+            seg = f"s3why-other-{seg}"
+        elif changes:
             seg = re.sub(r"\d+", lambda m: _next_number(m.group(0)), seg)
             seg = re.sub(r"(?<![0-9])[a-fA-F](?=[0-9a-fA-F]*\d)", "0", seg) if _HEX.match(seg) else seg
         changed.append(seg)

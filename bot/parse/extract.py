@@ -998,8 +998,10 @@ _WGET = re.compile(r"\bwget\s[^\n]{0,4096}?https?://")
 # credentials curl would send, a session token header.
 _SIGNED = re.compile(
     r"(?i:authorization:|x-amz-signature|x-amz-credential|awsaccesskeyid|[?&]signature=|--aws-sigv4|--user\b|"
-    r"x-amz-security-token)|(?:^|\s)-u\s"
+    r"x-amz-security-token|request has expired|<x-amz-expires>)|(?:^|\s)-u\s"
 )
+# S3 answers "Request has expired" (with <X-Amz-Expires>) only to a request signed with an expiry (S3 API Reference,
+# "Authenticating Requests: Using Query Parameters"): the request was presigned, however the pasted URL looks.
 
 
 def _unsigned_fetch(flat: str) -> bool:

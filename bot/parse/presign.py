@@ -74,7 +74,8 @@ def _presigned(scheme: str, params: dict[str, str]) -> PresignedUrl | None:
     return None
 
 
-_KEY_ID = re.compile(r"^(?:AKIA|ASIA)[A-Z0-9]{16}$")
+# IAM API Reference (AccessKeyMetadata): an access key id is 16 to 128 characters; AWS's own are AKIA/ASIA + 16.
+_KEY_ID = re.compile(r"^(?:AKIA|ASIA)[A-Z0-9]{12,124}$")
 
 
 def _is_key_id(value: str) -> bool:

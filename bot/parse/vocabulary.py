@@ -217,6 +217,13 @@ def action_spelling(text: str) -> Operation | None:
     if not sep or service not in _SERVICE_PREFIXES:
         return None
     model = service_model(service)
+    if model is not None and service == "s3" and name not in model["operations"]:
+        # An S3 action named unlike its operation (s3:PutBucketPublicAccessBlock is PutPublicAccessBlock's):
+        # s3why's one operation table read backwards (bot/s3ops.py).
+        from bot.s3ops import operation_named_by_action
+
+        operation = operation_named_by_action(f"s3:{name}")
+        return Operation("s3", operation) if operation is not None else None
     return Operation(service, name) if model is not None and name in model["operations"] else None
 
 

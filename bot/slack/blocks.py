@@ -134,8 +134,10 @@ def diagnosis_blocks(
     warnings: tuple[ParseWarning, ...] = (),
     proposals: dict[int, Proposal] | None = None,
     asked_by: tuple[str, ...] = (),
+    for_can: bool = False,
 ) -> list[dict[str, Any]]:
-    """The answer's blocks; `asked_by`: the Slack user ids of who asked (shown on every answer)."""
+    """The answer's blocks; `asked_by`: the Slack user ids of who asked (shown on every answer); `for_can`: an
+    answer to `can` (no error text: what decides the outcome is what the question did not give)."""
     blocks: list[dict[str, Any]] = [_section(headline_mrkdwn(d))]
     r = d.request.get("resolved") or {}
     who = r.get("principal") or d.request.get("principal_arn") or "an unknown principal"
@@ -193,8 +195,11 @@ def diagnosis_blocks(
         if ev.get("statement") is not None:
             blocks.append(_section(_code(json.dumps(ev["statement"], indent=2))))
     branches = branch_lines(list(d.branches))  # what the text cannot tell, and where each value leads (issue 12 §2)
+    if for_can:
+        branches = [b.replace("(the text cannot tell)", "(not given)") for b in branches]
     if branches:
-        blocks.append(_section("*What the text cannot tell*\n" + "\n".join(f"• {literal(b)}" for b in branches)))
+        title = "*What the question does not give*" if for_can else "*What the text cannot tell*"
+        blocks.append(_section(f"{title}\n" + "\n".join(f"• {literal(b)}" for b in branches)))
     checklist = [
         f"{_MARK.get(layer.verdict, '·')} `{layer.layer.value}` {literal(layer.detail)}"
         for layer in d.layers

@@ -65,5 +65,5 @@ def answer_question(client: WebClient, asker: Asker, question: Question, *, chan
         channel=channel,
         thread_ts=parent["ts"],
         text=verdict_line(found)[:3000],
-        blocks=diagnosis_blocks(found, uuid.uuid4().hex),
+        blocks=diagnosis_blocks(found, uuid.uuid4().hex, for_can=True),
     )

@@ -117,3 +117,46 @@ def test_slash_can_redacts_a_credential_pasted_in_a_key(app_url: str, fake_slack
     messages = fake.wait_for("chat.postMessage", count=2, timeout=60)
     posted = json.dumps([m.body for m in messages])
     assert secret not in posted and secret not in ack and "REDACTED" in posted
+
+
+def test_slash_can_names_what_the_question_does_not_give_not_an_error_text(
+    app_url: str, fake_slack: tuple[FakeSlack, str]
+) -> None:
+    """`can` has no error text: a request property that decides the answer is what the question did not give."""
+    fake, url = fake_slack
+    _seed("s3:GetObject")
+    deny_http = {
+        "Sid": "DenyHttp",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "arn:aws:s3:::reports/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    client("s3").put_bucket_policy(Bucket="reports", Policy=policy_json(deny_http))
+    post_signed(
+        app_url,
+        SECRET,
+        slash(f"can arn:aws:iam::{OWN}:role/reader GetObject s3://reports/q3.csv", f"{url}/response/1"),
+        FORM,
+    )
+    answer = fake.wait_for("chat.postMessage", count=2, timeout=60)[1]
+    blocks = json.dumps(answer.body["blocks"])
+    assert "What the question does not give" in blocks and "aws:SecureTransport (not given)" in blocks
+    assert "What the text cannot tell" not in blocks and "the text cannot tell" not in blocks
+
+
+def test_slash_can_on_a_bucket_that_does_not_exist_says_so(app_url: str, fake_slack: tuple[FakeSlack, str]) -> None:
+    """A NoSuchBucket read is "does not exist" (the likely cause), never "another account's" or "no policy"."""
+    fake, url = fake_slack
+    _seed("s3:GetObject")
+    post_signed(
+        app_url,
+        SECRET,
+        slash(f"can arn:aws:iam::{OWN}:role/reader GetObject s3://reprots/q3.csv", f"{url}/response/1"),
+        FORM,
+    )
+    answer = fake.wait_for("chat.postMessage", count=2, timeout=60)[1]
+    blocks = json.dumps(answer.body["blocks"])
+    assert "the bucket reprots does not exist" in blocks, blocks
+    assert "cross-account" not in blocks and "no policy" not in blocks and "another account" not in blocks

@@ -26,6 +26,9 @@ def evaluate(subject: Subject) -> LayerFinding:
         out.cause(LayerId.OBJECT_MISSING, "setting", summary, **evidence)
         return out.done()
     auth, view, spec = subject.auth, subject.view, subject.spec
+    _nonexistent(subject, out)
+    if view.bucket is not None and view.bucket.missing:
+        return out.done()
     if auth is None or view.bucket is None or spec is None:
         return out.done()
     obj = view.bucket.object
@@ -71,6 +74,36 @@ def evaluate(subject: Subject) -> LayerFinding:
         list_bucket=False,
     )
     return out.done()
+
+
+def _nonexistent(subject: Subject, out: Findings) -> None:
+    """What s3why's reads found not to exist: a bucket (NoSuchBucket: bucket names are global, so no account owns
+    it; S3 API Reference, "Error responses") or the principal's role or user (IAM's NoSuchEntity). Either is the
+    likely cause, and never "another account's" or "no policy" (issue 19 §4)."""
+    bucket = subject.view.bucket
+    if bucket is not None and bucket.missing:
+        out.set(LayerId.OBJECT_MISSING, DENY, f"the bucket {bucket.name} does not exist (NoSuchBucket)")
+        out.cause(
+            LayerId.OBJECT_MISSING,
+            "setting",
+            f"the bucket {bucket.name} does not exist: s3why's read of it answered NoSuchBucket, and bucket names "
+            "are global, so no account owns it. Check the bucket name (spelling, the environment's variable, a "
+            "bucket deleted or not created yet)",
+            bucket=bucket.name,
+            bucket_missing=True,
+        )
+    principal = subject.view.principal
+    if principal is not None and principal.missing:
+        what = "user" if principal.kind == "user" else "role"
+        out.cause(
+            LayerId.IDENTITY,
+            "setting",
+            f"the {what} behind {principal.arn} does not exist: IAM answered NoSuchEntity. A session of a deleted "
+            f"{what} is refused, and a {what} re-created with the same name is a new principal that policies naming "
+            "the old one no longer match; check which credentials the workload uses",
+            principal=principal.arn,
+            principal_missing=True,
+        )
 
 
 CHECK = LayerCheck(
