@@ -276,6 +276,13 @@ _RESTIC_REPO = re.compile(
     r"(?<![\w:/])s3:(?:https?://[A-Za-z0-9.-]{1,253}|[A-Za-z0-9-]{1,63}\.[A-Za-z0-9.-]{1,253})(?::\d{1,5})?"
     r"/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w.-])"
 )
+# MinIO's client: `mc COMMAND [FLAGS] ALIAS/BUCKET[/PREFIX]` (MinIO docs, "mc" command reference), for the commands
+# that take one target (so a local source path of `mc cp` is never read as ALIAS/BUCKET).
+_MC_TARGET = re.compile(
+    r"(?:(?<![\w./-])|(?<=\./))mc (?:mb|rb|ls|stat|cat|du|tree|find|head|rm|anonymous|policy|version|tag|"
+    r"retention|legalhold|ilm|encrypt|event|replicate)(?: --?[\w-]{1,40}(?:=\S{1,200})?){0,6} "
+    r"([A-Za-z0-9_.-]{1,63})/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w.-])"
+)
 # A bucket set in configuration: an environment variable or setting whose name ends in BUCKET / BUCKET_NAME after a
 # prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b).
 _CONFIG_BUCKET = re.compile(
@@ -452,6 +459,9 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), param_key.group(1) if param_key else None))
     for m in _TF_OBJECT.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
+    if "mc " in flat:
+        for m in _MC_TARGET.finditer(flat):
+            locs.append(_Location(_P_CLI, m.start(), m.group(2), None))
     repos: list[tuple[int, int]] = []
     if "s3:" in flat:
         for m in _RESTIC_REPO.finditer(flat):

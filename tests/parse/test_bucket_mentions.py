@@ -66,3 +66,21 @@ def test_a_bare_bucket_setting_word_is_not_a_name() -> None:
     # The setting's name alone, with no prefix, stays to the rules that already read `bucket=` and `Bucket: '...'`.
     requests = parse_text("CFG_BUCKET=arn:aws:s3:::x AccessDenied: Access Denied").requests
     assert requests and requests[0].bucket != "arn"
+
+
+@pytest.mark.parametrize(
+    ("command", "bucket"),
+    [
+        ("./mc mb local/mybucket", "mybucket"),
+        ("mc ls tmatest123/tmatest123", "tmatest123"),
+        ("mc rb --force play/old-bucket-1", "old-bucket-1"),
+    ],
+)
+def test_minio_client_targets_name_alias_then_bucket(command: str, bucket: str) -> None:
+    text = f"$ {command}\nmc: <ERROR> Unable to make bucket. Access Denied."
+    assert _bucket_key(text) == (bucket, None)
+
+
+def test_a_local_source_of_mc_cp_is_no_bucket() -> None:
+    requests = parse_text("$ mc cp photos/cat.jpg play/pics-1/\nmc: <ERROR> Access Denied.").requests
+    assert requests and requests[0].bucket != "cat.jpg" and requests[0].bucket != "photos"
