@@ -187,7 +187,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
     ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9]{1,128})")),
-    ("", re.compile(r"(?i:x-amzn-requestid)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z0-9-]{1,128})")),
+    ("mzn-", re.compile(r"(?i:x-amzn-requestid)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z0-9-]{1,128})")),
     # Redshift's S3ServiceException: "Status 403,Error AccessDenied,Rid D14F284FE3B45734,ExtRid ...".
     ("Rid ", re.compile(r"(?<![\w-])Rid ([0-9A-Z]{16})\b")),
     ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
@@ -286,7 +286,7 @@ _MC_TARGET = re.compile(
 # A bucket set in configuration: an environment variable or setting whose name ends in BUCKET / BUCKET_NAME after a
 # prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b).
 _CONFIG_BUCKET = re.compile(
-    r"(?<![\w.-])[A-Za-z][A-Za-z0-9_.-]{0,60}[_.-](?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?[\"']?"
+    r"(?<=[A-Za-z0-9][_.-])(?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?[\"']?"
     r"([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w/:.-])"
 )
 _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
@@ -467,7 +467,10 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
         for m in _RESTIC_REPO.finditer(flat):
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
             repos.append((m.start(), m.end()))
-    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET, _LOG_BUCKET, _CONFIG_BUCKET):
+    if "ucket" in flat or "UCKET" in flat:
+        for m in _CONFIG_BUCKET.finditer(flat):
+            locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
+    for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET, _LOG_BUCKET):
         for m in pattern.finditer(flat):
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
     if "amazonaws.com" in flat:
