@@ -51,7 +51,6 @@ def _context(items: list[str]) -> dict[str, tuple[str, ...]]:
 
 
 def run_diagnose(args: argparse.Namespace, text: str) -> int:
-    from bot.account.signer import signer_view
     from bot.account.snapshot import load_snapshot
     from bot.diagnose import DiagnoseOptions
     from bot.diagnose.render import diagnosis_text
@@ -91,12 +90,9 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
         req_options = options
         filled: dict[str, str] = {}
         if snapshot is not None:
-            signed = signer_view(req, args.principal, snapshot=snapshot).principal
-            # What the text leaves out, from a snapshot that holds exactly one of it (and said in the answer).
-            req, principal, filled = fill_from_snapshot(snapshot, req, signed)
-            if principal != signed:
+            req, principal, filled = request_on_snapshot(snapshot, req, args.principal, args.snapshot)
+            if principal != args.principal:
                 req_options = replace(options, principal=principal)
-            check_snapshot_holds(snapshot, req, principal, args.snapshot)
         try:
             found, _ = diagnose_and_fix(
                 req,
@@ -115,13 +111,7 @@ def run_diagnose(args: argparse.Namespace, text: str) -> int:
                 f"snapshot {args.snapshot}: a section does not have the shape AWS returns ({type(exc).__name__}: "
                 f"{str(exc)[:120]}); see docs/snapshot.schema.json"
             ) from None
-        if snapshot is not None and filled:
-            found = replace(
-                found,
-                request={**found.request, "from_snapshot": filled},
-                notes=(_filled_note(filled, args.snapshot), *found.notes),
-            )
-        diagnoses.append(found)
+        diagnoses.append(said_from_snapshot(found, filled, args.snapshot))
     for w in parsed.secrets:
         print(f"s3why: warning: {w.message}", file=sys.stderr)
     if args.json:
@@ -139,6 +129,32 @@ def given_facts(req: Any, args: argparse.Namespace) -> Any:
         return with_facts(req, operation=args.operation, bucket=args.bucket, key=args.key)
     except UsageError as exc:
         raise UsageError(f"--operation {exc}") from None
+
+
+def request_on_snapshot(
+    snapshot: dict[str, Any], req: Any, principal: str | None, path: str
+) -> tuple[Any, str | None, dict[str, str]]:
+    """The request as `s3why diagnose --snapshot` diagnoses it: as its signer, with what the text leaves out taken
+    from a snapshot that holds exactly one of it, refused when the snapshot does not hold what it names (the CLI
+    and the field corpus's runner both go through here). Returns the request, the principal and what was filled."""
+    from bot.account.signer import signer_view
+
+    signed = signer_view(req, principal, snapshot=snapshot).principal
+    req, who, filled = fill_from_snapshot(snapshot, req, signed)
+    check_snapshot_holds(snapshot, req, who, path)
+    return req, (who if who != signed else principal), filled
+
+
+def said_from_snapshot(found: Any, filled: dict[str, str], path: str) -> Any:
+    """`found` with what the snapshot supplied said in its request and its notes (never silently); a key the
+    diagnosis then left out (the tool's step was a listing of the bucket) is not claimed as used."""
+    if filled.get("key") and not found.request.get("key"):
+        filled = {k: v for k, v in filled.items() if k != "key"}
+    if not filled:
+        return found
+    return replace(
+        found, request={**found.request, "from_snapshot": filled}, notes=(_filled_note(filled, path), *found.notes)
+    )
 
 
 def fill_from_snapshot(

@@ -20,8 +20,9 @@ from bot.diagnose import DiagnoseOptions, Diagnosis
 from bot.diagnose.candidates import candidate_operations, diagnose_request
 from bot.fixes import propose_fixes
 from bot.fixes.analyzer import AccessAnalyzer, analyzer_from_env
-from bot.fixes.workload_kinds import workload_operations
+from bot.fixes.workload_kinds import WorkloadOperations, workload_operations
 from bot.parse.model import DeniedRequest
+from bot.s3ops import ResourceKind, lookup_operation
 
 if TYPE_CHECKING:
     from bot.account.collector import Collector
@@ -64,13 +65,41 @@ def _operation_of_the_workload(req: DeniedRequest, paste: str) -> tuple[DeniedRe
     if workload is None:
         return None
     admitted = [op for op in ops if op in workload.operations]
-    if len(admitted) != 1:
+    if len(admitted) == 1:
+        why = (
+            f"the text does not name the operation; of the candidates ({', '.join(ops)}), {workload.kind.tool} "
+            f"performs only {admitted[0]} on {req.bucket} (source: {workload.kind.source})"
+        )
+        return replace(req, operation=admitted[0], action=None, operation_candidates=()), why
+    reported = _reported_operation(req, ops, workload)
+    if reported is None:
         return None
     why = (
-        f"the text does not name the operation; of the candidates ({', '.join(ops)}), {workload.kind.tool} performs "
-        f"only {admitted[0]} on {req.bucket} (source: {workload.kind.source})"
+        f"the text does not name the operation; {workload.kind.tool} {workload.role} {req.bucket}, and a denial in "
+        f"its error report is its {reported} (source: {workload.kind.source})"
     )
-    return replace(req, operation=admitted[0], action=None, operation_candidates=()), why
+    spec = lookup_operation(reported)
+    if spec is not None and spec.resource is ResourceKind.BUCKET and req.key is not None:
+        # a listing of the bucket: an object's key is not its resource
+        why += f"; it acts on the bucket, not on {req.key}"
+        req = replace(req, key=None, resource_arn=None)
+    return replace(req, operation=reported, action=None, operation_candidates=()), why
+
+
+def _reported_operation(req: DeniedRequest, ops: tuple[str, ...], workload: WorkloadOperations) -> str | None:
+    """The operation the tool's own error report stands for on that side (a Firehose delivery is a PutObject,
+    Terraform's "Error inspecting states" a listing): when it is among the candidates, when it acts on objects and
+    the text names no key (the tool writes objects whose names its report leaves out, so the bucket-level candidates
+    are only what the text's shape admits), or when it acts on the bucket itself."""
+    reported = workload.reported
+    spec = lookup_operation(reported) if reported else None
+    if reported is None or spec is None:
+        return None
+    if reported in ops or (req.key is None and spec.resource is ResourceKind.OBJECT):
+        return reported
+    # A step on the bucket itself (Terraform's workspace listing) is what the report says, whatever object the
+    # candidates were guessed on.
+    return reported if spec.resource is ResourceKind.BUCKET else None
 
 
 def diagnose_and_fix(

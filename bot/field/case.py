@@ -205,6 +205,9 @@ class CloudFrontSpec(_Strict):
 
 class AccountSpec(_Strict):
     principal: PrincipalSpec | None = None
+    # Other principals the thread describes (a partner's uploader role): not in the snapshot s3why reads (it reads
+    # the caller), used by the fix-check to evaluate their `must_allow` requests with their own policies.
+    others: list[PrincipalSpec] = Field(default_factory=list)
     signer: SignerSpec | None = None
     cloudfront: CloudFrontSpec | None = None
     bucket: BucketSpec | None = None

@@ -93,10 +93,9 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
     `s3why diagnose --snapshot FILE [--principal ...] [--context ...] TEXT` (bot/diagnose_cli.py): the parsed
     request with what the reporter knows, the snapshot refused when it does not hold what the request names, then
     the one pipeline (bot/pipeline.py) with the redacted paste (the workload's scope is learned from it)."""
-    from bot.account.signer import signer_view
     from bot.account.snapshot import validate_snapshot
     from bot.diagnose import DiagnoseOptions
-    from bot.diagnose_cli import check_snapshot_holds, fill_from_snapshot, given_facts
+    from bot.diagnose_cli import given_facts, request_on_snapshot, said_from_snapshot
     from bot.errors import UsageError
     from bot.parse import parse_text
     from bot.pipeline import Source, diagnose_and_fix
@@ -111,14 +110,13 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
     principal = case.account.principal
     session_policy = principal.session_policy if principal is not None else None
     options = DiagnoseOptions(principal=knows.principal, context=_context(knows.context), session_policy=session_policy)
-    signed = signer_view(req, knows.principal, snapshot=snap).principal
-    # What the text leaves out, from a snapshot that holds exactly one of it, as `s3why diagnose --snapshot` does.
-    req, principal_arn, _ = fill_from_snapshot(snap, req, signed)
-    if principal_arn != signed:
+    # What the text leaves out, from a snapshot that holds exactly one of it (said in the answer), as the CLI does.
+    req, principal_arn, filled = request_on_snapshot(snap, req, knows.principal, f"case {case.id}")
+    if principal_arn != knows.principal:
         options = replace(options, principal=principal_arn)
-    check_snapshot_holds(snap, req, principal_arn, f"case {case.id}")
     # The one pipeline (bot/pipeline.py), as `s3why diagnose --snapshot` runs it: the paste gives the workload.
     found, data = diagnose_and_fix(req, options, Source(snapshot=snap), paste=parsed.redacted_text)
+    found = said_from_snapshot(found, filled, f"case {case.id}")
     return found, list(found.fixes), data
 
 
@@ -185,6 +183,25 @@ def _describe(w: WorkloadRequest) -> str:
     return f"{w.operation or w.action} on {w.resource} by {w.principal}"
 
 
+def _as_principal(case: Case, snapshot: dict[str, Any], principal: str) -> dict[str, Any]:
+    """The snapshot with `principal`'s own policies when the case describes that principal among `others` (a
+    partner's uploader): its requests are evaluated as it, not without any identity policy."""
+    from bot.field.build import principal_part
+
+    for other in case.account.others:
+        if principal == other.arn or _session_of(principal, other.arn):
+            return {**snapshot, "principal": principal_part(other)}
+    return snapshot
+
+
+def _session_of(principal: str, role_arn: str) -> bool:
+    """Whether `principal` is a session of the role `role_arn` (arn:aws:sts::A:assumed-role/NAME/SESSION)."""
+    parsed, role = Arn.parse(principal), Arn.parse(role_arn)
+    if parsed is None or role is None or parsed.service != "sts" or parsed.account != role.account:
+        return False
+    return parsed.resource.split("/")[1:2] == role.resource.split("/")[-1:]
+
+
 def _allowed(
     case: Case, snapshot: dict[str, Any], wanted: WorkloadRequest, request_context: dict[str, Any]
 ) -> tuple[bool, str]:
@@ -221,12 +238,16 @@ def _allowed(
         session_policy=principal.session_policy if principal is not None else None,
         text_is_evidence=False,
     )
-    d = diagnose(req, account_view(snapshot), options)
+    d = diagnose(req, account_view(_as_principal(case, snapshot, wanted.principal)), options)
     # Authorized, or authorized and then finding no object (S3 answers 404 to a caller that may list the bucket).
     blocking = [c for c in d.root_causes if c.layer.value != "object-missing"]
     if d.decision == "allow" or (d.root_causes and not blocking):
         return True, ""
-    return False, blocking[0].summary if blocking else f"decision {d.decision}"
+    if blocking:
+        return False, blocking[0].summary
+    from bot.fixes.verify import outcome_of
+
+    return False, outcome_of(d)[1]  # the same words as verification: what was checked, what could not be read
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:

@@ -30,7 +30,20 @@ def kms_actions(c: FixContext, cause: RootCause) -> list[str]:
     if spec is None:
         return [failing]
     side = spec.kms_actions if failing in spec.kms_actions or not spec.source_kms_actions else spec.source_kms_actions
-    return list(dict.fromkeys([*side, failing, *_workload_kms_actions(c, str(cause.evidence.get("key") or ""))]))
+    granted = _workload_kms_actions(c, str(cause.evidence.get("key") or ""))
+    return list(dict.fromkeys([*side, failing, *granted, *_pending_kms_actions(c)]))
+
+
+def _pending_kms_actions(c: FixContext) -> list[str]:
+    """The KMS actions the workload's next requests that the KMS layer denies today ask for (the tool's operations,
+    bot/fixes/workload_kinds.py): a Terraform backend that fails writing its state also reads it back, so the key
+    grant that lets it write (kms:GenerateDataKey) must let it read (kms:Decrypt) too (S3 User Guide, "Permissions
+    for SSE-KMS")."""
+    out: list[str] = []
+    for w in c.workload_pending:
+        spec = lookup_operation(w.operation) if "kms" in w.layers else None
+        out += list(spec.kms_actions) if spec is not None else []
+    return out
 
 
 # The KMS actions S3 asks for on a caller's behalf (S3 User Guide, "Permissions for SSE-KMS").

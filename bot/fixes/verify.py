@@ -207,6 +207,13 @@ def _can_apply(patch: Patch, statement: dict[str, Any], n: Neighbour, c: FixCont
     return False
 
 
+# The layers the bucket's owner sets (its policy, ACLs, settings): unreadable when the bucket is another's, such as
+# an AWS-owned bucket of a service's downloads.
+_BUCKET_OWNERS_LAYERS = frozenset(
+    {"bucket-policy", "acl", "block-public-access", "object-ownership", "object-lock", "requester-pays", "rcp"}
+)
+
+
 def outcome_of(d: Diagnosis) -> tuple[bool, str]:
     """(authorized, why not): a request that is authorized but then finds no object (404) counts as authorized."""
     blocking = [x for x in d.root_causes if x.layer.value != "object-missing"]
@@ -218,9 +225,18 @@ def outcome_of(d: Diagnosis) -> tuple[bool, str]:
     if unread:
         # "could not read" only when a read failed: an undecided layer may be one s3why read but cannot settle
         # (BlockPublicPolicy against a document it has not seen).
-        failed = [r for r in unread[:3] if "not read" in r.detail or "may not read" in r.detail]
+        failed = [r for r in unread[:3] if any(w in r.detail for w in ("not read", "could not be read"))]
         undecided = [r for r in unread[:3] if r not in failed]
         parts = []
+        readable = [r for r in d.layers if r.verdict != "unknown"]
+        if failed and not undecided and all(r.verdict in ("allow", "not-applicable") for r in readable):
+            # Claim only what was checked: the layers s3why read allow it; whose layers it could not read.
+            owners = all(r.layer.value in _BUCKET_OWNERS_LAYERS for r in unread)
+            whose = "the bucket owner's layers are" if owners else "some layers are"
+            return False, (
+                f"not verified: allowed by every layer s3why can read; {whose} not readable "
+                f"({'; '.join(r.detail for r in failed)})"
+            )
         if failed:
             parts.append("s3why could not read " + "; ".join(r.detail for r in failed))
         if undecided:

@@ -128,6 +128,15 @@ def workload_words(c: FixContext, cause: RootCause, templates: tuple[str, ...]) 
         parts += [f"{on_bucket} on the bucket {c.bucket}"] if on_bucket else []
         granted = " and ".join(parts)
         return f" The workload's next requests are granted with it: {ops.words()}; also {granted}."
+    if pending and cause.layer.value == "kms":
+        # the key grant carries what these requests ask KMS for (bot/fixes/values.py, kms_actions)
+        asks = ", ".join(
+            f"{w.operation} ({', '.join(spec.kms_actions)})"
+            for w in pending
+            if (spec := lookup_operation(w.operation)) is not None and spec.kms_actions
+        )
+        if asks:
+            return f" The workload's next requests use the key too and are granted with it: {ops.words()}; {asks}."
     if not pending:
         return f" The workload's other requests are already allowed: {ops.words()}."
     return f" The workload's other requests are denied by another layer: {ops.words()}."

@@ -18,7 +18,7 @@ import yaml
 
 from bot.s3ops import lookup_operation
 
-_DIRECTIONS = ("arguments", "operation", "both")
+_DIRECTIONS = ("arguments", "operation", "both", "read", "write", "text")
 _S3_URL = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/|$)")
 # Options whose value is a path or a pattern, not a path argument of the command (aws s3 sync / cp).
 _FILTERS = frozenset({"--exclude", "--include"})
@@ -41,6 +41,10 @@ class WorkloadKind:
     write: tuple[str, ...]
     options: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]  # (flag, read ops, write ops)
     source: str
+    # direction "text": the patterns that say the paste's command reads / writes the bucket (Redshift COPY / UNLOAD)
+    sides: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = ()
+    # the operation a denial in the tool's own error report is, per side (the step that moves the data)
+    reports: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class WorkloadOperations:
     bucket: str
     role: str  # "reads", "writes", "reads and writes"
     operations: tuple[str, ...]
+    reported: str | None = None  # the operation the tool's error reports on this side (None: not documented)
 
     def words(self) -> str:
         return f"{self.kind.tool} {self.role} {self.bucket}: {', '.join(self.operations)} (source: {self.kind.source})"
@@ -69,7 +74,7 @@ def _kind(raw: Any) -> WorkloadKind:
     if not isinstance(raw, dict):
         raise WorkloadTableError("a kind must be a mapping")
     name = str(raw.get("id") or "?")
-    unknown = set(raw) - {"id", "tool", "match", "direction", "read", "write", "options", "source"}
+    unknown = set(raw) - {"id", "tool", "match", "direction", "read", "write", "options", "source", "sides", "reports"}
     if unknown:
         raise WorkloadTableError(f"kind {name}: unknown field {sorted(unknown)[0]!r}")
     for key in ("id", "tool", "match", "direction", "read", "write", "source"):
@@ -84,6 +89,17 @@ def _kind(raw: Any) -> WorkloadKind:
         read = _ops(extra.get("read", []), f"kind {name} option {flag} read")
         write = _ops(extra.get("write", []), f"kind {name} option {flag} write")
         options.append((str(flag), read, write))
+    sides = raw.get("sides") or {}
+    if raw["direction"] == "text" and not sides:
+        raise WorkloadTableError(f"kind {name}: direction text needs `sides` (read/write: patterns)")
+    if not isinstance(sides, dict) or set(sides) - {"read", "write"}:
+        raise WorkloadTableError(f"kind {name}: sides must map read/write to patterns")
+    reports = raw.get("reports") or {}
+    if not isinstance(reports, dict) or set(reports) - {"read", "write"}:
+        raise WorkloadTableError(f"kind {name}: reports must map read/write to an operation")
+    for side, op in reports.items():
+        if op not in _ops(raw[side], f"kind {name} {side}"):
+            raise WorkloadTableError(f"kind {name}: reports {side} {op!r} is not one of its {side} operations")
     return WorkloadKind(
         id=name,
         tool=str(raw["tool"]),
@@ -93,6 +109,8 @@ def _kind(raw: Any) -> WorkloadKind:
         write=_ops(raw["write"], f"kind {name} write"),
         options=tuple(options),
         source=" ".join(str(raw["source"]).split()),
+        sides=tuple((side, tuple(re.compile(p, re.IGNORECASE) for p in patterns)) for side, patterns in sides.items()),
+        reports=tuple((str(side), str(op)) for side, op in reports.items()),
     )
 
 
@@ -151,6 +169,11 @@ def _roles_from_arguments(paste: str, bucket: str, kind: WorkloadKind) -> tuple[
     return roles, ""
 
 
+def _sides_in(paste: str, kind: WorkloadKind) -> set[str]:
+    """The sides ("read", "write") the kind's `sides` patterns find in the paste."""
+    return {side for side, patterns in kind.sides if any(p.search(paste) for p in patterns)}
+
+
 def workload_operations(paste: str, bucket: str | None, operation: str | None) -> WorkloadOperations | None:
     """The operations the workload in the paste performs on `bucket` (None when no kind of the table names its
     tool there, or when the paste does not say which side of the command the bucket is on)."""
@@ -164,6 +187,10 @@ def workload_operations(paste: str, bucket: str | None, operation: str | None) -
             roles, line = _roles_from_arguments(paste, bucket, kind)
         elif kind.direction == "operation":
             roles = {"write" if _is_write(operation) else "read"}
+        elif kind.direction in ("read", "write"):
+            roles = {kind.direction}
+        elif kind.direction == "text":
+            roles = _sides_in(paste, kind)
         else:
             roles = {"read", "write"}
         if not roles:
@@ -173,5 +200,8 @@ def workload_operations(paste: str, bucket: str | None, operation: str | None) -
             if re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", line):
                 ops += [*(read if "read" in roles else ()), *(write if "write" in roles else ())]
         role = "reads and writes" if roles == {"read", "write"} else ("reads" if "read" in roles else "writes")
-        return WorkloadOperations(kind, bucket, role, tuple(dict.fromkeys(ops)))
+        # the step the paste reports: its one side, or (a tool that does both) the side `sides` finds in the paste
+        step = roles if len(roles) == 1 else _sides_in(paste, kind)
+        reported = dict(kind.reports).get(next(iter(step))) if len(step) == 1 else None
+        return WorkloadOperations(kind, bucket, role, tuple(dict.fromkeys(ops)), reported)
     return None

@@ -136,3 +136,41 @@ def test_the_figures_count_each_part_by_what_s3why_answered() -> None:
     nothing = CaseResult("c", None, "unknown", FixOutcome.NONE, "", False, False)
     a = accuracy([right, wrong_fix, nothing])
     assert (a.cases, a.layer, a.decision, a.fix, a.all_three) == (3, 2, 2, 1, 1)
+
+
+def test_the_runner_takes_what_the_text_leaves_out_from_the_snapshot_as_the_cli_does() -> None:
+    # A GitLab runner's cache upload names no principal; the case's snapshot holds exactly one (issue 19 §4).
+    from bot.field.runner import diagnose_case
+
+    case = load_case(CASES / "gitlab-runner-docker-executor-cache-presigned-no-policy.yaml")
+    assert case.reporter_knows.principal is None
+    found, _, _ = diagnose_case(case)
+    principal = "arn:aws:sts::616161727272:assumed-role/ci-docker-instance/i-0c1d2e3f4a5b6c7d8"
+    assert found.request["from_snapshot"] == {"principal": principal}
+    assert found.notes[0].startswith("the text names no principal: s3why used the only one snapshot")
+    assert found.decision == "implicit-deny"
+
+
+def test_a_fix_allowed_by_every_readable_layer_says_the_owners_layers_are_unreadable_and_is_not_a_pass() -> None:
+    # Claim only what was checked: an AWS-owned bucket's settings cannot be read, so the endpoint fix is not shown
+    # allowed — the fix-check asks for allowed, and says why it is not.
+    from bot.field.runner import run_case
+
+    result = run_case(load_case(CASES / "ec2-vpce-policy-blocks-aws-owned-bucket.yaml"))
+    assert result.layer == "vpc-endpoint-policy"
+    assert result.fix is FixOutcome.FAIL
+    assert "allowed by every layer s3why can read; the bucket owner's layers are not readable" in result.fix_reason
+    assert "GetBucketPolicy" in result.fix_reason
+
+
+def test_another_principal_the_thread_describes_is_evaluated_with_its_own_policies() -> None:
+    # The partner's upload (a must_allow request) is made by the partner's role: without its identity policy in the
+    # case's setup it is denied whatever the fix; with it, the thread's fix lets it through.
+    from bot.field.runner import run_case
+
+    case = load_case(CASES / "cli-object-writer-foreign-owned-object.yaml")
+    assert run_case(case).fix is FixOutcome.PASS
+    without = case.model_copy(update={"account": case.account.model_copy(update={"others": []})})
+    result = run_case(without)
+    assert result.fix is FixOutcome.FAIL
+    assert "acme-feed-uploader is not allowed" in result.fix_reason

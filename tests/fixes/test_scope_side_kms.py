@@ -214,7 +214,9 @@ def test_a_setting_s3why_could_not_read_is_said_so_not_still_denies() -> None:
     unverified = [f for f in fixes if not f.verified and f.patches]
     assert unverified, [(f.id, f.verified, f.reason) for f in fixes]
     assert all("still denies" not in f.reason for f in unverified)
-    assert any(f.reason.startswith("not verified: s3why could not read") for f in unverified)
+    # what was checked, and whose layer could not be read (the bucket's policy)
+    said = "not verified: allowed by every layer s3why can read; the bucket owner's layers are not readable"
+    assert any(f.reason.startswith(said) and "GetBucketPolicy" in f.reason for f in unverified)
 
 
 def test_a_fix_that_authorizes_the_request_is_verified_even_if_the_key_is_then_missing() -> None:
@@ -255,3 +257,41 @@ def test_every_failing_authorization_on_the_resource_is_granted() -> None:
     document = fix.patches[0].document
     assert document is not None and fix.verified
     assert document["Statement"][-1]["Action"] == ["s3:PutObject", "s3:PutObjectAcl"]
+
+
+TF_SAVE = (
+    "Error: Failed to save state\n\n"
+    "Error saving state: failed to upload state: AccessDenied: Access Denied\n"
+    "\tstatus code: 403, request id: 6Q2N8V0K3B7D1F4H, host id: kW9m2Xb7q0Zr5Yt3Vn8Lp1Jc6Hd4Gf0Sa2Ue9Oi7Rw5Ty3=\n"
+)
+
+
+def _tf_fix(text: str) -> Any:
+    from dataclasses import replace
+
+    from bot.pipeline import Source, diagnose_and_fix
+
+    snap = _with_key(
+        snapshot(identity=[ALLOW_S3], key="network/terraform.tfstate"),
+        {"Version": "2012-10-17", "Statement": [ROOT_STATEMENT]},
+    )
+    (req,) = parse_text(text).requests
+    req = replace(req, bucket="data-bucket", key="network/terraform.tfstate")  # --bucket / --key
+    found, _ = diagnose_and_fix(req, OPTIONS, Source(snapshot=snap), paste=text)
+    return found.fixes[0]
+
+
+def test_a_workload_that_writes_and_reads_back_gets_the_kms_actions_of_both() -> None:
+    # Terraform's backend reads the state it writes (its documentation, remediations/workloads/kinds.yaml): the
+    # key grant that lets the save through must let the next plan read it.
+    fix = _tf_fix(TF_SAVE)
+    assert fix.verified
+    statement = fix.patches[0].document["Statement"][-1]
+    assert statement["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert "The workload's next requests use the key too and are granted with it" in fix.explanation
+    assert "GetObject (kms:Decrypt)" in fix.explanation
+
+
+def test_without_a_workload_the_write_gets_only_what_it_asks_kms_for() -> None:
+    fix = _tf_fix(TF_SAVE.replace("Failed to save state", "upload failed").replace("saving state", "saving"))
+    assert fix.patches[0].document["Statement"][-1]["Action"] == ["kms:GenerateDataKey"]

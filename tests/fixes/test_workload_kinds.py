@@ -241,3 +241,155 @@ def test_the_cli_fixes_the_listing_loki_makes_and_says_why(tmp_path: Path) -> No
     flat = " ".join(out.split())
     assert "Grafana Loki (object storage) performs only ListObjectsV2 on data-bucket" in flat
     assert "verified] Allow the request in the principal's identity-based policy" in flat
+
+
+# AWS services as workloads: the S3 access each service's guide documents for the role it runs as.
+FIREHOSE = (
+    '{"deliveryStreamARN":"arn:aws:firehose:us-east-1:111122223333:deliverystream/clicks",'
+    '"destination":"arn:aws:s3:::data-bucket","deliveryStreamVersionId":3,'
+    '"message":"Access was denied. Ensure that the trust policy for the provided IAM role allows Firehose to assume '
+    'the role, and the access policy allows access to the S3 bucket.","errorCode":"S3.AccessDenied"}'
+)
+UNLOAD = (
+    "dev=# UNLOAD ('select * from sales') TO 's3://data-bucket/sales/2024-05/part_' IAM_ROLE "
+    "'arn:aws:iam::111122223333:role/app' FORMAT PARQUET;\n"
+    "ERROR:  S3ServiceException:Access Denied,Status 403,Error AccessDenied,Rid 5ZS1M2X8K3J7H4G6,CanRetry 1\n"
+    "  context:   Failed to initialize S3 output stream. S3 path: s3://data-bucket/sales/2024-05/part_0000_part_00.parquet"
+)
+COPY = (
+    "dev=# COPY sales FROM 's3://data-bucket/sales/2024-05/' IAM_ROLE 'arn:aws:iam::111122223333:role/app';\n"
+    "ERROR:  S3ServiceException:Access Denied,Status 403,Error AccessDenied,Rid 5ZS1M2X8K3J7H4G6,CanRetry 1"
+)
+
+
+@pytest.mark.parametrize(
+    ("paste", "role", "ops", "reported"),
+    [
+        (
+            FIREHOSE,
+            "writes",
+            (
+                "PutObject",
+                "GetBucketLocation",
+                "ListObjectsV2",
+                "ListMultipartUploads",
+                "GetObject",
+                "AbortMultipartUpload",
+            ),
+            "PutObject",
+        ),
+        (
+            "ERROR : Error Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied) retrieving "
+            "file at s3://data-bucket/orders/x.parquet. Tables created did not infer schemas from this file.",
+            "reads",
+            ("ListObjectsV2", "GetObject"),
+            "GetObject",
+        ),
+        (UNLOAD, "writes", ("ListObjectsV2", "PutObject"), "PutObject"),
+        (COPY, "reads", ("ListObjectsV2", "GetObject"), "GetObject"),
+        (
+            "An error occurred (InsufficientS3BucketPolicyException) when calling the CreateTrail operation: "
+            "Incorrect S3 bucket policy is detected for bucket: data-bucket",
+            "writes",
+            ("GetBucketAcl", "PutObject"),
+            "PutObject",
+        ),
+    ],
+)
+def test_an_aws_service_is_a_workload_with_the_operations_its_guide_documents(
+    paste: str, role: str, ops: tuple[str, ...], reported: str
+) -> None:
+    found = workload_operations(paste, "data-bucket", None)
+    assert found is not None
+    assert (found.role, found.operations, found.reported) == (role, ops, reported)
+    assert found.kind.source.startswith("https://docs.aws.amazon.com/")
+
+
+def test_a_firehose_delivery_error_is_its_putobject_and_the_fix_grants_the_deliveries() -> None:
+    (req,) = parse_text(FIREHOSE).requests
+    assert req.operation is None and req.key is None  # the record names neither: the candidates are bucket-level
+    objects = {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::data-bucket/*"}
+    snap = snapshot(key=None, identity=[{"Version": "2012-10-17", "Statement": [objects]}])
+    found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snap), paste=FIREHOSE)
+    assert found.request["operation"] == "PutObject"
+    assert any("a denial in its error report is its PutObject" in n for n in found.notes)
+    fix = next(f for f in found.fixes if f.id == "identity-allow")
+    # The record names no object: tried on a stand-in key, the fix says so rather than claim it was verified.
+    assert not fix.verified and "names no key" in fix.reason
+    granted = {(a, r) for s in (fix.patches[0].document or {})["Statement"] for a in _actions(s) for r in s["Resource"]}
+    # The deliveries and what Firehose does beside them (its guide), exactly: no delete, nothing beyond the bucket.
+    assert granted == {
+        ("s3:PutObject", "arn:aws:s3:::data-bucket/*"),
+        ("s3:AbortMultipartUpload", "arn:aws:s3:::data-bucket/*"),
+        ("s3:GetBucketLocation", "arn:aws:s3:::data-bucket"),
+        ("s3:ListBucket", "arn:aws:s3:::data-bucket"),
+        ("s3:ListBucketMultipartUploads", "arn:aws:s3:::data-bucket"),
+    }
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [str(a) for a in action] if isinstance(action, list) else [str(action)]
+
+
+def test_a_redshift_unload_is_the_write_of_the_file_not_a_read_of_it() -> None:
+    (req,) = parse_text(UNLOAD).requests
+    snap = snapshot(key="sales/2024-05/part_0000_part_00.parquet")
+    found, _ = diagnose_and_fix(req, DiagnoseOptions(principal=SESSION), Source(snapshot=snap), paste=UNLOAD)
+    assert found.request["operation"] == "PutObject"
+    assert any(f.verified for f in found.fixes)
+
+
+def test_the_cli_names_the_service_and_the_operation_its_report_stands_for(tmp_path: Path) -> None:
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(snapshot(key=None)))
+    cmd = [sys.executable, "-m", "bot", "diagnose", "--snapshot", str(path), "--principal", SESSION]
+    out = subprocess.run(cmd, input=FIREHOSE, capture_output=True, text=True, check=True).stdout
+    flat = " ".join(out.split())
+    assert "Amazon Data Firehose (S3 destination) writes data-bucket, and a denial in its error report is its" in flat
+    assert "Allow the request in the principal's identity-based policy" in flat
+    assert "the text names no key, so s3why could only try it on a stand-in key" in flat
+
+
+FIELD = Path(__file__).parent.parent / "field" / "cases"
+
+
+def _field_cli(tmp_path: Path, case_id: str, *args: str) -> tuple[dict[str, Any], str]:
+    """`s3why diagnose --snapshot` on a field case's text and account: (the JSON diagnosis, the report in words)."""
+    from bot.field.build import compile_account
+    from bot.field.case import load_case
+
+    case = load_case(FIELD / f"{case_id}.yaml")
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(compile_account(case)))
+    cmd = [sys.executable, "-m", "bot", "diagnose", "--snapshot", str(path), *args]
+    out = subprocess.run([*cmd, "--json"], input=case.text, capture_output=True, text=True, check=True).stdout
+    report = subprocess.run(cmd, input=case.text, capture_output=True, text=True, check=True).stdout
+    (found,) = json.loads(out)["diagnoses"]
+    return dict(found), " ".join(report.split())
+
+
+def test_the_cli_reads_a_gitlab_cache_upload_as_the_put_of_the_cache_by_the_snapshots_only_principal(
+    tmp_path: Path,
+) -> None:
+    found, report = _field_cli(tmp_path, "gitlab-runner-docker-executor-cache-presigned-no-policy")
+    assert found["request"]["operation"] == "PutObject"
+    assert set(found["request"]["from_snapshot"]) == {"principal"}
+    assert "the text names no principal: s3why used the only one snapshot" in report
+    assert "GitLab Runner distributed cache (S3) reads and writes" in report
+    assert "a denial in its error report is its PutObject" in report
+    fix = found["fixes"][0]
+    assert fix["verified"] and fix["layer"] == "identity"
+
+
+def test_the_cli_reads_terraforms_inspecting_states_as_the_listing_of_the_bucket(tmp_path: Path) -> None:
+    principal = "arn:aws:iam::585858797979:user/github-provider-ci"
+    found, report = _field_cli(
+        tmp_path, "tf-s3-backend-object-permissions-without-listbucket", "--principal", principal
+    )
+    assert "it acts on the bucket, not on human/providers/github" in report
+    assert (found["request"]["operation"], found["request"]["key"]) == ("ListObjectsV2", None)
+    # the bucket came from the snapshot; its object is not claimed, the listing does not act on it
+    assert found["request"]["from_snapshot"] == {"bucket": "xyz-terraform"}
+    assert found["root_causes"][0]["layer"] == "identity"
+    assert found["fixes"][0]["verified"]
