@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.parse.entities import classify_word
-from bot.parse.extract import KNOWN_CODES, extract_request
+from bot.parse.extract import KNOWN_CODES, MESSAGE_CODES, extract_request
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest, ParseResult, ParseWarning, PresignedUrl
 from bot.parse.normalize import looks_binary, normalize
@@ -62,6 +62,10 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
     "mc: <ERROR>",
     "403 Forbidden",
     "Access denied when writing output",  # Athena
+    "HttpErrorResponseException",  # the AWS SDK for .NET's (and Unity's) exception for an HTTP error response
+    "::Errors::",  # the AWS SDK for Ruby's error classes: Aws::S3::Errors::Forbidden
+    "Excon::Error",  # Ruby's Excon (fog's HTTP client): Excon::Error::Forbidden, Excon::Errors::NotFound
+    "Domain=com.amazonaws.",  # the AWS SDK for iOS's NSError: "Error Domain=com.amazonaws.AWSS3ErrorDomain Code=..."
 )
 # Anchors that need a pattern, each behind a literal that must be present first.
 _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -74,11 +78,19 @@ _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("HTTP ", re.compile(r"\bHTTP [45]\d\d\b")),
     ("(Forbidden)", re.compile(r"[45]\d\d \(Forbidden\)")),  # browser consoles: "PUT https://... 403 (Forbidden)"
     ("(Bad Request)", re.compile(r"[45]\d\d \(Bad Request\)")),
+    # A status's reason as the code when S3's response had no body (HEAD): the JS SDK's "Forbidden: null".
+    ("Forbidden: ", re.compile(r"(?<![.\w])(?<!\d )Forbidden: ")),
+    ("retries]", re.compile(r"\[AWS [a-z0-9-]{2,40} [45]\d\d [\d.]{1,12}s \d{1,3} retries\]")),  # JS SDK v2 logger
     ("tatus", re.compile(r"[Ss]tatus(?:[ _-]?[Cc]ode)?[\"']?\s?[:=]?\s?[45]\d\d\b")),
 )
 
 
-_ALL_ANCHOR_LITERALS = (*_ANCHOR_LITERALS, *(code + ":" for code in KNOWN_CODES))
+# S3's documented error messages mark an error however a tool wraps them (a code it renames, none at all).
+_ALL_ANCHOR_LITERALS = (
+    *_ANCHOR_LITERALS,
+    *(code + ":" for code in KNOWN_CODES),
+    *(message for message, _ in MESSAGE_CODES if message not in _ANCHOR_LITERALS),
+)
 
 
 def _anchor_positions(text: str) -> list[int]:

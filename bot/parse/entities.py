@@ -591,7 +591,11 @@ def param_places(flat: str) -> list[Place]:
 # refusal. An unquoted name must look like one (a digit, dot or hyphen in it), so "bucket policy" is no bucket.
 _BUCKET_SENTENCE = re.compile(
     r"\b[Bb]ucket(?: named| name| called)?:? ?(?:([\"'`\u2018\u201c])([^\s\"'`\u2019\u201d]{3,255})[\"'`\u2019\u201d]"
-    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/:.-]))"
+    r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/.-]|:\S))"
+)
+# The name quoted in front of the word: "existence of 'fluxcd' bucket", "the \"logs-1\" S3 bucket".
+_QUOTED_BUCKET = re.compile(
+    r"[\"'`\u2018\u201c]([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])[\"'`\u2019\u201d] (?:(?:S3|s3|Amazon S3) )?[Bb]ucket\b"
 )
 
 
@@ -607,14 +611,16 @@ def sentence_places(flat: str) -> list[Place]:
     if "ucket" not in flat:
         return []
     out: list[Place] = []
-    for m in _BUCKET_SENTENCE.finditer(flat):
-        name = _clean(m.group(2) or m.group(3) or "")
+    found = [(m.start(), m.end(), m.group(2) or m.group(3) or "") for m in _BUCKET_SENTENCE.finditer(flat)]
+    found.extend((m.start(), m.end(), m.group(1)) for m in _QUOTED_BUCKET.finditer(flat))
+    for start, end, raw in sorted(found):
+        name = _clean(raw)
         if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:
             continue
-        window = _KEY_SENTENCE.finditer(flat, max(0, m.start() - 200), m.end() + 200)
-        keys = [k for k in window if k.end() <= m.start() or k.start() >= m.end()]
-        near = min(keys, key=lambda k: abs(k.start() - m.start()), default=None)
-        out.append(Place(m.start(), name, _key_or_none(near.group(1)) if near is not None else None, None, 1))
+        window = _KEY_SENTENCE.finditer(flat, max(0, start - 200), end + 200)
+        keys = [k for k in window if k.end() <= start or k.start() >= end]
+        near = min(keys, key=lambda k: abs(k.start() - start), default=None)
+        out.append(Place(start, name, _key_or_none(near.group(1)) if near is not None else None, None, 1))
     return out
 
 
@@ -753,6 +759,24 @@ _SERVICE_PACKAGE = re.compile(
 )
 
 
+# The AWS SDK for JavaScript v2's request logger names the client's serviceIdentifier: "[AWS s3 403 0.7s 0 retries]".
+_JS_LOGGER_SERVICE = re.compile(r"\[AWS ([a-z0-9-]{2,40}) [45]\d\d [\d.]{1,12}s \d{1,3} retries\]")
+
+
+# The AWS SDK for iOS's NSError domains: com.amazonaws.AWS<Service>[<Component>]ErrorDomain (AWSS3ErrorDomain,
+# AWSS3TransferUtilityErrorDomain, AWSSTSErrorDomain, AWSCognitoIdentityErrorDomain).
+_IOS_DOMAIN = re.compile(r"Domain=com\.amazonaws\.AWS([A-Z][A-Za-z0-9]{0,80})ErrorDomain\b")
+
+
+def _leading_service(name: str, known: frozenset[str]) -> str | None:
+    """The longest leading run of capitalised words in `name` that squashes to a botocore service id."""
+    ends = [i for i in range(1, len(name) + 1) if i == len(name) or name[i].isupper()]
+    for end in reversed(ends):
+        if (sid := name[:end].lower()) in known:
+            return sid
+    return None
+
+
 def refusing_service(flat: str) -> str | None:
     """The botocore service id of the service the text says refused (`lakeformation`, `rekognition`, `s3`), from
     the SDK's service label or the exception's package; None when the text names none botocore knows."""
@@ -761,7 +785,11 @@ def refusing_service(flat: str) -> str | None:
         names.extend(m.group(1) for m in _SERVICE_LABEL.finditer(flat))
     if ".model." in flat:
         names.extend(m.group(1) for m in _SERVICE_PACKAGE.finditer(flat))
+    if "retries]" in flat:
+        names.extend(m.group(1) for m in _JS_LOGGER_SERVICE.finditer(flat))
     known = vocab.service_ids()
+    if "Domain=com.amazonaws.AWS" in flat:
+        names.extend(s for m in _IOS_DOMAIN.finditer(flat) if (s := _leading_service(m.group(1), known)) is not None)
     labels = vocab.service_labels()
     for name in names:
         squashed = name.lower().replace(" ", "")

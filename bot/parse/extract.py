@@ -9,17 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote
 
 from bot.arn import Arn
 from bot.parse import entities
 from bot.parse import operations as ops
+from bot.parse import vocabulary as vocab
 from bot.parse.accesslog import read_access_log
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
 from bot.parse.entities import is_masked
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
+from bot.parse.vocabulary import endpoint_region
 from bot.s3ops import action_for_operation, canonical_operation
 
 # ---------------------------------------------------------------------------------------------------------
@@ -73,7 +76,11 @@ _CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
 # Explicit code fields, in no particular order: the earliest occurrence in the text wins. Each pattern comes
 # with literals it cannot match without (a C-speed substring test skips it on texts that lack them all).
 _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    ((") when calling the ",), re.compile(r"\((" + _CODE + r"|\d{3})\) when calling the ")),
+    # botocore's ClientError; a paste may lose the space after the code ("An error occurred (403)when calling").
+    ((") when calling the ", ")when calling the "), re.compile(r"\((" + _CODE + r"|\d{3})\) ?when calling the ")),
+    # The AWS SDK for Kotlin (smithy-kotlin): "Service returned error code 403: Forbidden" (the status stands in for
+    # the code when the error response has no body, as for HEAD).
+    (("returned error code ",), re.compile(r"[Ss]ervice returned error code (" + _CODE + r"|\d{3})\b")),
     (("Error Code",), re.compile(r"Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)")),
     (("Error Code",), re.compile(r"Error Code ?[:=]? ?(" + _CODE + r")(?: and Http Status Code|[;,)\s]|$)")),
     (("<Code>",), re.compile(r"<Code>\s?(" + _CODE + r"|\d{3})\s?</Code>")),
@@ -82,14 +89,22 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("ode: '",), re.compile(r"(?<![A-Za-z])[Cc]ode: ?'(" + _CODE + r")'")),
     (("{Code: ",), re.compile(r"\{Code: (" + _CODE + r"),")),
     (("S3::",), re.compile(r"S3::\w{1,64}\(\): \[(" + _CODE + r")\]")),
-    ((" (client): ",), re.compile(r"\b(" + _CODE + r") \(client\): ")),
+    # aws-sdk-php's AwsException: "CODE (client): message", the status as the code when the response had no body.
+    ((" (client): ", " (server): "), re.compile(r"\b(" + _CODE + r"|\d{3}) \((?:client|server)\): ")),
+    # The AWS SDK for Ruby names the code as the error's class: Aws::S3::Errors::Forbidden (v1: AWS::S3::Errors::...).
+    (("::Errors::",), re.compile(r"\bA(?:WS|ws)::[A-Z]\w{0,40}::Errors::(" + _CODE + r")\b")),
+    # The JSON protocols' error type header (Smithy awsJson1_0/1_1, restJson1): "x-amzn-ErrorType: CODE:namespace".
+    (
+        ("x-amzn-errortype", "x-amzn-ErrorType", "X-Amzn-Errortype"),
+        re.compile(r"(?i:x-amzn-errortype)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z][A-Za-z0-9.]{0,63})(?![\w.])"),
+    ),
     (('"errorCode"',), re.compile(r"\"errorCode\" ?: ?\"(" + _CODE + r")\"")),
     (('code: Some("',), re.compile(r"\bcode: Some\(\"(" + _CODE + r")\"\)")),
     (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),
 )
 
 # Messages that name their code (SDKs that print only the message: Java v2, some wrappers).
-_MESSAGE_CODES: tuple[tuple[str, str], ...] = (
+MESSAGE_CODES: tuple[tuple[str, str], ...] = (
     ("Access Denied", "AccessDenied"),
     ("Request has expired", "AccessDenied"),
     ("The AWS Access Key Id you provided does not exist in our records", "InvalidAccessKeyId"),
@@ -102,6 +117,8 @@ _MESSAGE_CODES: tuple[tuple[str, str], ...] = (
     ("All access to this object has been disabled", "AllAccessDisabled"),
     ("The bucket does not allow ACLs", "AccessControlListNotSupported"),
     ("There is a problem with your AWS account", "AccountProblem"),
+    ("The operation is not valid for the object's storage class", "InvalidObjectState"),
+    ("The operation is not valid for the current state of the object", "InvalidObjectState"),
 )
 _EXCEPTION_CONTEXT = re.compile(r"S3Exception|ServiceException|ClientError|AmazonS3|S3Error")
 
@@ -116,7 +133,14 @@ _REASONS = {
     "Unauthorized": 401,
 }
 _S3_STATUS_DIGITS = ("400", "401", "403", "404", "405", "409", "412", "416", "500", "501", "503")
+# HTTP reason phrases as class names (`Forbidden`, `NotFound`, `PreconditionFailed`), from Python's HTTPStatus: Ruby's
+# Excon (fog's HTTP client) raises Excon::Error::<Phrase> (older Excon: Excon::Errors::<Phrase>) for each status.
+_PHRASE_STATUS = {s.phrase.replace(" ", "").replace("-", ""): s.value for s in HTTPStatus if s.value >= 400}
+_EXCON_STATUS = re.compile(r"\bExcon::Errors?::([A-Z][A-Za-z]{2,40})\b")
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    # The AWS SDK for JavaScript v2's request logger: "[AWS s3 403 0.706s 0 retries] getBucketLocation({...})"
+    # (lib/event_listeners.js: "[AWS " + serviceIdentifier + " " + status + " " + delta + "s " + retries + " retries]").
+    (("retries]",), re.compile(r"\[AWS [a-z0-9-]{2,40} ([1-5]\d\d) [\d.]{1,12}s \d{1,3} retries\]")),
     (("tatus", "TATUS"), re.compile(r"(?i:status ?code)[:=]? ?(\d{3})\b")),
     # Logged as a field: status=403, "statusCode": 403, http_status: 403, httpStatusCode=403, HTTPStatusCode: 403.
     (
@@ -163,6 +187,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
     ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9]{1,128})")),
+    ("mzn-", re.compile(r"(?i:x-amzn-requestid)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z0-9-]{1,128})")),
     # Redshift's S3ServiceException: "Status 403,Error AccessDenied,Rid D14F284FE3B45734,ExtRid ...".
     ("Rid ", re.compile(r"(?<![\w-])Rid ([0-9A-Z]{16})\b")),
     ("aws_request_id", re.compile(r"aws_request_id\"?: ?\"([A-Za-z0-9]{1,128})\"")),
@@ -171,6 +196,7 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
 _OPERATIONS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     # (needle, pattern, must be a known S3 operation or SDK alias)
     ("when calling the", re.compile(r"when calling the (\w{1,64}) operation"), False),
+    ("retries]", re.compile(r"\[AWS [a-z0-9-]{2,40} [1-5]\d\d [\d.]{1,12}s \d{1,3} retries\] (\w{1,64})"), True),
     ("operation error ", re.compile(r"operation error [\w ]{1,40}: (\w{1,64}),"), False),
     ("Error executing", re.compile(r"Error executing \"(\w{1,64})\""), False),
     ("S3::", re.compile(r"S3::(\w{1,64})\(\)"), True),
@@ -244,6 +270,25 @@ _TF_BUCKET_PAREN = re.compile(r"S3 [Bb]ucket \(([^)\s]{1,255})\)")
 _LOG_BUCKET = re.compile(r"(?:\bbucket=|\\?\"bucket\\?\":\s?\\?\")([a-z0-9][a-z0-9.-]{1,62})\b")
 _TF_OBJECT = re.compile(r"object \"([^\"]{1,2048})\" in S3 [Bb]ucket \"([^\"\s]{1,255})\"")
 _TF_BUCKET_QUOTED = re.compile(r"S3 [Bb]ucket \"([^\"\s]{1,255})\"")
+# restic's (and Velero's) S3 repository: `s3:s3.amazonaws.com/BUCKET[/prefix]`, `s3:http://HOST:PORT/BUCKET[/prefix]`
+# (restic docs, "Preparing a new repository": Amazon S3, MinIO). What follows the bucket is a prefix, not a key.
+_RESTIC_REPO = re.compile(
+    r"(?<![\w:/])s3:(?:https?://[A-Za-z0-9.-]{1,253}|[A-Za-z0-9-]{1,63}\.[A-Za-z0-9.-]{1,253})(?::\d{1,5})?"
+    r"/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w.-])"
+)
+# MinIO's client: `mc COMMAND [FLAGS] ALIAS/BUCKET[/PREFIX]` (MinIO docs, "mc" command reference), for the commands
+# that take one target (so a local source path of `mc cp` is never read as ALIAS/BUCKET).
+_MC_TARGET = re.compile(
+    r"(?:(?<![\w./-])|(?<=\./))mc (?:mb|rb|ls|stat|cat|du|tree|find|head|rm|anonymous|policy|version|tag|"
+    r"retention|legalhold|ilm|encrypt|event|replicate)(?: --?[\w-]{1,40}(?:=\S{1,200})?){0,6} "
+    r"([A-Za-z0-9_.-]{1,63})/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w.-])"
+)
+# A bucket set in configuration: an environment variable or setting whose name ends in BUCKET / BUCKET_NAME after a
+# prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b).
+_CONFIG_BUCKET = re.compile(
+    r"(?<=[A-Za-z0-9][_.-])(?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?[\"']?"
+    r"([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w/:.-])"
+)
 _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
 _OSS_HOST = re.compile(r"<HostId>\s?([a-z0-9][a-z0-9.-]{1,62})\.oss-[a-z0-9-]{1,40}\.aliyuncs\.com")
 _REGION = re.compile(r"^(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]{4,10}-\d)$")
@@ -414,11 +459,25 @@ def _locations(flat: str, operation: str | None) -> list[_Location]:
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), param_key.group(1) if param_key else None))
     for m in _TF_OBJECT.finditer(flat):
         locs.append(_Location(_P_MENTION, m.start(), m.group(2), m.group(1)))
+    if "mc " in flat:
+        for m in _MC_TARGET.finditer(flat):
+            locs.append(_Location(_P_CLI, m.start(), m.group(2), None))
+    repos: list[tuple[int, int]] = []
+    if "s3:" in flat:
+        for m in _RESTIC_REPO.finditer(flat):
+            locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
+            repos.append((m.start(), m.end()))
+    if "ucket" in flat or "UCKET" in flat:
+        for m in _CONFIG_BUCKET.finditer(flat):
+            locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
     for pattern in (_TF_BUCKET_PAREN, _TF_BUCKET_QUOTED, _S3CMD_BUCKET, _LOG_BUCKET):
         for m in pattern.finditer(flat):
             locs.append(_Location(_P_MENTION, m.start(), m.group(1), None))
     if "amazonaws.com" in flat:
-        locs.extend(_host_locations(flat, _P_MENTION))
+        for loc in _host_locations(flat, _P_MENTION):
+            if any(start <= loc.pos <= end for start, end in repos):
+                loc = _Location(loc.priority, loc.pos, loc.bucket, None, loc.region)  # a repository's prefix
+            locs.append(loc)
     return locs
 
 
@@ -475,7 +534,7 @@ def _error_code(flat: str, enriched: bool) -> str | None:
     if m is not None:
         return m.group(1).rstrip(".")  # "Error Code: AccessDenied." (punctuation glued to the code)
     best: tuple[int, str] | None = None
-    for message, code in _MESSAGE_CODES:
+    for message, code in MESSAGE_CODES:
         idx = flat.find(message)
         if idx >= 0 and (best is None or idx < best[0]):
             best = (idx, code)
@@ -489,6 +548,10 @@ def _error_code(flat: str, enriched: bool) -> str | None:
 
 
 def _http_status(flat: str) -> int | None:
+    if "Excon::Error" in flat:
+        for em in _EXCON_STATUS.finditer(flat):
+            if em.group(1) in _PHRASE_STATUS:
+                return _PHRASE_STATUS[em.group(1)]
     m = _first(_STATUS, flat)
     if m is None:
         return None
@@ -672,9 +735,22 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
     if service == "s3" and (_KMS_MARKERS.search(flat) or (error_code or "").startswith("KMS.")):
         service = "kms"
 
+    if (
+        operation is not None
+        and action is None
+        and service not in _S3_FAMILY
+        and general_service in (None, "s3")
+        and action_for_operation(operation) is not None
+        and not _spelled(operation, flat)
+    ):
+        # Another service refused (Rekognition's InvalidS3ObjectException, "(Service: AmazonRekognition"): an S3
+        # operation its message describes ("Unable to get object metadata from S3") is what that service tried,
+        # not the refused request's operation, which is the other service's. (An operation the text spells out,
+        # "permission to GetObject for b/k ... denied by S3", is still the request's.)
+        operation, candidates = None, ()
     s3_operation = general_service in (None, "s3")
     if action is None and operation is not None and s3_operation and not (error_code or "").startswith("KMS."):
-        action = action_for_operation(operation)
+        action = action_for_operation(operation) or vocab.DOCUMENTED_OPERATIONS.get(operation)
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
 
@@ -1027,11 +1103,25 @@ def _http_request(flat: str) -> ops.Inferred:
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
 
 
+def _spelled(operation: str, flat: str) -> bool:
+    """Does the text write the operation's name (`GetObject`, `getObject`, `get_object`), not only describe it?"""
+    return any(n in flat for n in (operation, vocab.camel(operation), vocab.xform_name(operation)))
+
+
+_S3_FAMILY = frozenset({"s3", "s3control", "s3express", "kms", "sts", "oss", "gcs"})
 _NO_BUCKET_SERVICES = frozenset({"sts", "iam", "ecr", "ecr-public"})
+
+
+# A request's repr: smithy-kotlin's HttpRequest(method=GET, url=https://...), the same two fields in a JSON log.
+_REQUEST_REPR = re.compile(
+    r"\bmethod[=:] ?[\"']?[A-Z]{3,7}[\"']?, ?[\"']?url[\"']?[=:] ?[\"']?(https?://[^\s\"'`<>|,)]{1,4096})"
+)
 
 
 def _endpoint(flat: str) -> tuple[str, str | None] | None:
     url = m.group(2) if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None else None
+    if url is None and "url" in flat and (rm := _REQUEST_REPR.search(flat)) is not None:
+        url = rm.group(1)
     return entities.endpoint_service(flat, url)
 
 
@@ -1085,6 +1175,8 @@ def _region(flat: str, *arns: str | None) -> str | None:
         for loc in _host_locations(flat, _P_MENTION):
             if loc.region:
                 return loc.region
+        if (region := _host_region(flat)) is not None:
+            return region
     m = _BUCKET_REGION.search(flat)
     if m is not None:
         return m.group(1)
@@ -1092,6 +1184,24 @@ def _region(flat: str, *arns: str | None) -> str | None:
         return m.group(1)
     if "Region" in flat and (m := _REGION_CONSTANT.search(flat)) is not None:
         return _region_from_constant(m.group(1))
+    return None
+
+
+def _host_region(flat: str) -> str | None:
+    """The region the first regional AWS endpoint host in the text names (`sts.eu-west-1.amazonaws.com`,
+    `s3-us-west-1.amazonaws.com`, `s3.us-east-1.amazonaws.com:443`), by `endpoints.json`'s hostname templates."""
+    start = 0
+    while (idx := flat.find("amazonaws.com", start)) >= 0:
+        end = idx + len("amazonaws.com")
+        if flat.startswith(".cn", end):
+            end += 3
+        j = idx
+        floor = max(start, idx - 300)
+        while j > floor and flat[j - 1] in _HOST_CHARS:
+            j -= 1
+        if (region := endpoint_region(flat[j:end])) is not None:
+            return region
+        start = end
     return None
 
 

@@ -105,8 +105,8 @@ class DeniedRequest:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        if isinstance(data.get("presigned"), dict):
-            data["presigned"].pop("s3_message", None)  # not in the JSON contract (PresignedUrl.to_json)
+        if self.presigned is not None:
+            data["presigned"] = self.presigned.to_json()  # its own JSON: s3_message and stated_time are not in it
         data["operation_candidates"] = list(self.operation_candidates)
         data["stated_context"] = self.context
         return {k: data[k] for k in REQUEST_KEYS}

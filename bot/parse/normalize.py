@@ -42,6 +42,7 @@ def _emphasis(m: re.Match[str]) -> str:
     return m.group(1)
 
 
+_GLUED_TICK = re.compile(r"(?<=[A-Za-z])`(?=[A-Za-z])")
 _ESCAPE_MAP = {"n": "\n", "r": "\n", "t": "\t", '"': '"', "'": "'", "/": "/", "\\": "\\"}
 _LINE_PREFIX = re.compile(r"^[ \t]{0,40}(?:[│┃║|╷╵>][ \t]?){1,8}", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -68,7 +69,8 @@ def normalize(text: str) -> str:
         text = _BARE_SGR.sub("", text)
     text = _CONTROL.sub(" ", text)
     if "`" in text:
-        text = text.replace("`", "")
+        # A backtick between two words separated them (Ruby's backtrace "in`put_object'" lost its space): a space.
+        text = _GLUED_TICK.sub(" ", text).replace("`", "")
     if "*" in text:
         text = _BOLD.sub(_emphasis, text)
     if "_" in text:

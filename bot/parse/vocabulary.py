@@ -74,6 +74,12 @@ _S3_DOCUMENTED_CODES: tuple[str, ...] = (
 )
 
 
+# S3 operations the S3 API Reference documents that botocore's model leaves out (no SDK sends them as an API
+# call), with the IAM action each needs: PostObject, the browser form upload ("POST Object"), needs s3:PutObject.
+# The .NET SDK still has PostObjectRequest / PostObjectAsync for it.
+DOCUMENTED_OPERATIONS: dict[str, str] = {"PostObject": "s3:PutObject"}
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     """One API operation of one service: `Operation("s3", "GetObject")`."""
@@ -177,7 +183,8 @@ def operations() -> dict[str, tuple[Operation, ...]]:
     """
     table: dict[str, list[Operation]] = {}
     for service, model in _models():
-        for name in model["operations"]:
+        names = [*model["operations"], *(DOCUMENTED_OPERATIONS if service == "s3" else {})]
+        for name in names:
             if _is_one_word(name):
                 continue
             op = Operation(service, name)
@@ -452,4 +459,52 @@ def iac_operation(resource_type: str) -> Operation | None:
     if (m := _CFN_TYPE.fullmatch(resource_type)) is not None:
         service = {"S3": "s3", "S3Express": "s3", "KMS": "kms"}[m.group(1)]
         return _handler_operation(service, xform_name(m.group(2)))
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Partitions:
+    """What botocore's `endpoints.json` says about hostnames: each partition's DNS suffixes and regions."""
+
+    suffixes: tuple[str, ...]  # ".amazonaws.com", ".amazonaws.com.cn", ".api.aws", ... longest first
+    regions: frozenset[str]  # every region of every partition (`us-east-1`, `cn-north-1`, `us-gov-west-1`, ...)
+
+
+@cache
+def partitions() -> Partitions:
+    """The DNS suffixes (each partition's `dnsSuffix` and its variants') and regions of botocore's `endpoints.json`.
+    Empty when botocore is not installed."""
+    data = _data_dir()
+    path = data / "endpoints.json" if data is not None else None
+    if path is None or not path.is_file():
+        return Partitions((), frozenset())
+    raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    suffixes: set[str] = set()
+    regions: set[str] = set()
+    for part in raw.get("partitions", ()):
+        suffixes.add(part.get("dnsSuffix", ""))
+        suffixes.update(v.get("dnsSuffix", "") for v in part.get("defaults", {}).get("variants", ()))
+        regions.update(part.get("regions", {}))
+    suffixes.discard("")
+    return Partitions(tuple(sorted(("." + s for s in suffixes), key=len, reverse=True)), frozenset(regions))
+
+
+def endpoint_region(host: str) -> str | None:
+    """The region an AWS endpoint host names, by `endpoints.json`'s hostname templates: `{service}.{region}.{dnsSuffix}`
+    and its variants (`s3.dualstack.us-east-1.amazonaws.com`, `sts.eu-west-1.amazonaws.com`, `BUCKET.s3.REGION...`),
+    S3's legacy dash form `s3-{region}` (`s3-us-west-1.amazonaws.com`, S3 User Guide, "Legacy endpoints"), and a port
+    after the host. None for a global endpoint (`s3.amazonaws.com`, `iam.amazonaws.com`) or a host that is not AWS's."""
+    h = host.lower().rstrip(".").rsplit(":", 1)[0] if host.count(":") == 1 else host.lower().rstrip(".")
+    known = partitions()
+    suffix = next((s for s in known.suffixes if h.endswith(s)), None)
+    if suffix is None:
+        return None
+    labels = h[: -len(suffix)].split(".")
+    for label in reversed(labels[1:] if len(labels) > 1 else ()):
+        if label in known.regions:
+            return label
+    for label in labels:
+        for lead in ("s3-website-", "s3-website.", "s3-"):
+            if label.startswith(lead) and label[len(lead) :] in known.regions:
+                return label[len(lead) :]
     return None

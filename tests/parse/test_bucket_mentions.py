@@ -1,0 +1,86 @@
+"""Buckets a paste names outside a URL or an SDK parameter: in prose, in a repository URL, in configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.parse import parse_text
+
+
+def _bucket_key(text: str) -> tuple[str | None, str | None]:
+    requests = parse_text(text).requests
+    assert requests, text
+    return requests[0].bucket, requests[0].key
+
+
+@pytest.mark.parametrize(
+    ("text", "bucket"),
+    [
+        ("msg=\"failed to confirm existence of 'fluxcd' bucket: Access Denied.\"", "fluxcd"),
+        ('error: the "logs" S3 bucket refused: AccessDenied: Access Denied', "logs"),
+        (
+            "Failed to read S3 object a.txt from bucket lake-raw-1: An error occurred (AccessDenied) when calling "
+            "the GetObject operation: Access Denied",
+            "lake-raw-1",
+        ),
+    ],
+)
+def test_a_bucket_named_in_prose(text: str, bucket: str) -> None:
+    assert _bucket_key(text)[0] == bucket
+
+
+@pytest.mark.parametrize(
+    ("repo", "bucket"),
+    [
+        ("s3:http://172.31.0.1:9000/mybucket", "mybucket"),
+        ("s3:https://minio.local/backups/restic/host-1", "backups"),
+        ("s3:s3.amazonaws.com/my-bkup/restic/hostname123", "my-bkup"),
+        ("s3:https://s3.amazonaws.com/my-bkup/restic/hostname123", "my-bkup"),
+    ],
+)
+def test_a_restic_repository_names_its_bucket_and_no_key(repo: str, bucket: str) -> None:
+    # restic docs, "Preparing a new repository": what follows the bucket is the repository's prefix.
+    text = f"RESTIC_REPOSITORY={repo}\nFatal: unable to open config file: Stat: Access Denied."
+    assert _bucket_key(text) == (bucket, None)
+
+
+def test_an_arn_or_an_action_is_no_restic_repository() -> None:
+    text = "AccessDenied: not allowed s3:GetObject/x on arn:aws:s3:::real-bucket-1/k"
+    assert _bucket_key(text)[0] != "x"
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "-e REGISTRY_STORAGE_S3_BUCKET=mubucket",
+        "S3_BUCKET_NAME: mubucket",
+        'storage.bucket = "mubucket"',
+        "s3-bucket: mubucket",
+    ],
+)
+def test_a_bucket_set_in_configuration(setting: str) -> None:
+    assert _bucket_key(f"{setting}\nfails with AccessDenied during docker push") == ("mubucket", None)
+
+
+def test_a_bare_bucket_setting_word_is_not_a_name() -> None:
+    # The setting's name alone, with no prefix, stays to the rules that already read `bucket=` and `Bucket: '...'`.
+    requests = parse_text("CFG_BUCKET=arn:aws:s3:::x AccessDenied: Access Denied").requests
+    assert requests and requests[0].bucket != "arn"
+
+
+@pytest.mark.parametrize(
+    ("command", "bucket"),
+    [
+        ("./mc mb local/mybucket", "mybucket"),
+        ("mc ls tmatest123/tmatest123", "tmatest123"),
+        ("mc rb --force play/old-bucket-1", "old-bucket-1"),
+    ],
+)
+def test_minio_client_targets_name_alias_then_bucket(command: str, bucket: str) -> None:
+    text = f"$ {command}\nmc: <ERROR> Unable to make bucket. Access Denied."
+    assert _bucket_key(text) == (bucket, None)
+
+
+def test_a_local_source_of_mc_cp_is_no_bucket() -> None:
+    requests = parse_text("$ mc cp photos/cat.jpg play/pics-1/\nmc: <ERROR> Access Denied.").requests
+    assert requests and requests[0].bucket != "cat.jpg" and requests[0].bucket != "photos"
