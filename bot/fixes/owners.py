@@ -22,6 +22,7 @@ from bot.fixes.context import FixContext, account_of, statements_of
 from bot.fixes.model import Fix, Owner, Patch, PatchKind, Risk
 from bot.fixes.targets import target_of
 from bot.fixes.targets.base import Where
+from bot.source_conditions import service_names, source_accounts
 
 
 def _org_ids(snapshot: dict[str, Any]) -> dict[str, str]:
@@ -61,6 +62,8 @@ def _principal_accounts(patch: Patch) -> set[str]:
         if "*" in values:
             grants = patch.apply.get("where") != Where.VPC_ENDPOINT.value
             values = [v for v in values if v != "*"] + ((_condition_accounts(st) or ["*"]) if grants else [])
+        if service_names(principal):  # a service acts for the account its source conditions name
+            values += [a for a in source_accounts(st) if a]
         for value in values:
             parsed = Arn.parse(value)
             account = parsed.account if parsed is not None else value if value.isdigit() or value == "*" else ""
@@ -73,6 +76,21 @@ _ACCOUNT_KEYS = frozenset(
     k.lower()
     for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "s3:DataAccessPointArn", "s3:DataAccessPointAccount")
 )
+
+
+def _unsourced_services(patch: Patch) -> list[str]:
+    """The service principals the patch grants to without a condition naming whose resource they act for (or
+    naming it so that the account cannot be told): the confused-deputy case (IAM User Guide)."""
+    before = {str(s) for s in statements_of(patch.before)}
+    out: list[str] = []
+    for st in statements_of(patch.document):
+        if str(st) in before or st.get("Effect") != "Allow" or patch.apply.get("where") == Where.VPC_ENDPOINT.value:
+            continue
+        services = service_names(st.get("Principal"))
+        accounts = source_accounts(st)
+        if services and (not accounts or None in accounts):
+            out += services
+    return out
 
 
 def _condition_accounts(statement: dict[str, Any]) -> list[str]:
@@ -148,7 +166,18 @@ def place_owners(fixes: list[Fix], c: FixContext, configured: frozenset[str]) ->
         fix.owners = list(dict.fromkeys(p.owner_words for p in fix.patches if p.owner_words))
         if fix.layer in _ORGANIZATION_LAYERS:
             fix.owners.append("the organization's administrators (SCPs and RCPs are set in its management account)")
-        if not accounts.known or fix.never_automatic:
+        if fix.never_automatic:
+            continue
+        deputies = sorted({s for p in fix.patches if target_of(p) is not None for s in _unsourced_services(p)})
+        if deputies:
+            fix.risk, fix.verified = Risk.HIGH, False
+            fix.never_automatic = (
+                f"s3why does not apply a grant to {', '.join(deputies)} without an aws:SourceArn or "
+                "aws:SourceAccount condition naming whose resource it acts for: without one the service acts for "
+                "any customer (the confused-deputy problem, IAM User Guide). Add the condition first."
+            )
+            continue
+        if not accounts.known:
             continue
         outside = sorted(
             a for p in fix.patches if target_of(p) is not None for a in _principal_accounts(p) if not accounts.ours(a)
