@@ -201,3 +201,43 @@ def who_must_act(fix: Fix) -> str:
     ):
         return fix.owners[0]
     return ""
+
+
+def _partition(arn: str) -> str:
+    parsed = Arn.parse(arn)
+    return parsed.partition if parsed is not None else ""
+
+
+def refuse_cross_partition(fixes: list[Fix], c: FixContext) -> None:
+    """A principal in one AWS partition (aws, aws-cn, aws-us-gov, ...) never reaches a resource in another: each
+    partition is its own set of accounts and credentials (AWS General Reference, "ARNs": partition), so no policy
+    change on either side grants it. Such a fix is advice only, high risk, never verified: the request itself must
+    go to the partition the resource is in (or the resource must be in the caller's)."""
+    target = _partition(c.resource)
+    caller = _partition(c.principal)
+    for fix in fixes:
+        changes = [p for p in fix.patches if p.kind != PatchKind.REQUEST_CHANGE and p.document is not None]
+        granted = {_partition(str(p)) for patch in changes for p in _granted_principals(patch)} - {""}
+        others = ({caller} if caller else set()) | granted
+        outside = sorted(p for p in others if target and p != target)
+        if not outside or not changes:
+            continue
+        fix.risk, fix.verified = Risk.HIGH, False
+        fix.never_automatic = (
+            f"the principal is in partition {', '.join(outside)} and the resource in {target}: AWS partitions are "
+            "separate, so no policy change lets one reach the other. Send the request in the resource's partition "
+            "(its credentials and endpoint)."
+        )
+
+
+def _granted_principals(patch: Patch) -> list[str]:
+    """The `AWS` principals of the statements a patch adds (the resource side's grantees, as written)."""
+    before = {str(s) for s in statements_of(patch.before)}
+    out: list[str] = []
+    for st in statements_of(patch.document):
+        if str(st) in before:
+            continue
+        principal = st.get("Principal")
+        aws = principal.get("AWS") if isinstance(principal, dict) else None
+        out += [v for v in (aws if isinstance(aws, list) else [aws]) if isinstance(v, str)]
+    return out
