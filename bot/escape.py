@@ -75,14 +75,24 @@ def slack_unescape(text: str) -> str:
 # GitHub Flavored Markdown: any ASCII punctuation may be backslash-escaped (CommonMark "Backslash escapes"); these
 # are the ones that start markup, a link, an HTML tag or entity, a table cell, an @mention or a #reference.
 # https://github.github.com/gfm/#backslash-escapes
-_GFM_ACTIVE = re.compile(r"([\\`*_{}\[\]()#!|<>~@&+\-=:.])")
+# `$` starts math (GitHub renders `$...$` and `$$...$$` with MathJax): escaped too.
+_GFM_ACTIVE = re.compile(r"([\\`*_{}\[\]()#!|<>~@&+\-=:.$])")
 _GFM_LINE = re.compile(r"[\r\n\u2028\u2029]+")
+# Bidirectional controls (Unicode UAX #9: embeddings and overrides U+202A-202E, isolates U+2066-2069, marks
+# U+200E, U+200F, U+061C) reorder what a reviewer sees ("Trojan Source"): dropped from titles and bodies.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible_bidi(text: str) -> str:
+    """`text` with each bidirectional control written out (`<U+202E>`), for a code block shown to a reviewer."""
+    return _BIDI.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", text)
 
 
 def github_markdown(value: object) -> str:
     """`value` as text GitHub shows literally in a pull request's title or body (one line: newlines become
-    spaces): no emphasis, link, image, HTML, table, heading, @mention or #reference can come from it."""
-    text = _GFM_LINE.sub(" ", str(value))
+    spaces): no emphasis, link, image, HTML, table, heading, math, @mention or #reference can come from it, and no
+    bidirectional control reorders it."""
+    text = _BIDI.sub("", _GFM_LINE.sub(" ", str(value)))
     return _GFM_ACTIVE.sub(r"\\\1", text)
 
 

@@ -7,6 +7,10 @@ The approval path refuses a change that grants to an account's root, to everyone
 cannot be told (federated, canonical user), or to an account that is neither configured nor a listed member of
 the organization — whatever a stored proposal says (issue 22 §1).
 
+A grant to an AWS service principal counts for the account its `aws:SourceArn`, `aws:SourceAccount` or
+`aws:SourceOwner` condition names, and without such a condition it is the confused-deputy case (the service acts
+for any customer): never applied (bot/source_conditions.py).
+
 AWS sources: IAM JSON policy elements `Principal` and `NotPrincipal` (an account id or `:root` ARN names the
 whole account); global condition keys `aws:PrincipalArn`, `aws:PrincipalAccount`; S3 condition key
 `s3:DataAccessPointArn`.
@@ -22,6 +26,7 @@ from typing import Any
 
 from bot.approve.store import Change, Proposal
 from bot.arn import Arn
+from bot.source_conditions import source_accounts
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _ARN_KEYS = {"aws:principalarn"}
@@ -89,7 +94,10 @@ def grant_refusal(proposal: Proposal, known_accounts: Iterable[str]) -> str | No
                 if g.principal == EVERYONE:
                     return f"the change to {change.target} grants access to everyone: s3why never applies that"
                 if g.account is None:
-                    return f"the change to {change.target} grants to {g.principal}, whose account s3why cannot tell"
+                    return (
+                        f"the change to {change.target} grants to {g.principal}, whose account s3why cannot tell: "
+                        "s3why never applies that"
+                    )
                 if g.root:
                     return (
                         f"the change to {change.target} grants to the root of account {g.account} (every principal "
@@ -108,20 +116,34 @@ def _statement_grantees(st: dict[str, Any]) -> list[Grantee]:
         return [Grantee(EVERYONE, None)]
     principal = st.get("Principal")
     values: list[str] = []
+    out_services: list[Grantee] = []
     if principal == "*":
         values = ["*"]
     elif isinstance(principal, dict):
         for kind, raw in principal.items():
-            if kind == "Service":
-                continue  # an AWS service principal (cloudfront.amazonaws.com): narrowed by its own conditions
+            if kind == "Service":  # acts for whichever account its source conditions name (bot/source_conditions)
+                out_services += _service_grantees(_strings(raw), st)
+                continue
             if kind != "AWS":
                 return [Grantee(f"{kind}:{v}", None) for v in _strings(raw)]
             values += list(_strings(raw))
     else:
         return [Grantee(EVERYONE, None)] if principal is not None else []
-    out: list[Grantee] = []
+    out: list[Grantee] = list(out_services)
     for value in values:
         out += _narrowed(st.get("Condition") or {}) if value == "*" else [_grantee(value)]
+    return out
+
+
+def _service_grantees(services: tuple[str, ...], st: dict[str, Any]) -> list[Grantee]:
+    """A service principal: one grantee per account its source conditions name; without such a condition the
+    service acts for any customer (the confused-deputy case): a grantee whose account cannot be told."""
+    accounts = source_accounts(st)
+    out: list[Grantee] = []
+    for service in services:
+        if not accounts:
+            out.append(Grantee(f"{service} acting for any customer (no aws:SourceArn or aws:SourceAccount)", None))
+        out += [Grantee(f"{service} acting for", account) for account in accounts]
     return out
 
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.account.view import account_view
-from bot.arn import s3_arn
+from bot.arn import Arn, s3_arn
 from bot.diagnose import DiagnoseOptions, Diagnosis, RootCause
 from bot.diagnose.model import Decision
 from bot.engine.principal import PrincipalKind, parse_principal
@@ -25,7 +25,7 @@ from bot.fixes.cloudfront_oac import oac_migration
 from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
 from bot.fixes.model import Fix, Patch, ScopeChoice
-from bot.fixes.owners import place_owners
+from bot.fixes.owners import place_owners, refuse_cross_partition
 from bot.fixes.rank import rank_fixes, side_of, similar_side, without_sids
 from bot.fixes.request import request_changes
 from bot.fixes.scope import BUCKET, Scope, describe, literal, scopes_for
@@ -115,7 +115,8 @@ def _bucket_exists(snapshot: dict[str, Any]) -> bool:
 def _entry_scopes(entry: Remediation, c: FixContext, scopes: tuple[Scope, ...]) -> tuple[Scope, ...]:
     """The scopes an entry offers: all of them, or the whole bucket when its layer's AWS pattern says so."""
     if entry.scope == BUCKET and c.bucket:
-        return (Scope(BUCKET, f"arn:aws:s3:::{literal(c.bucket)}/*", ""),)
+        parsed = Arn.parse(c.resource)
+        return (Scope(BUCKET, f"arn:{parsed.partition if parsed else 'aws'}:s3:::{literal(c.bucket)}/*", ""),)
     return scopes
 
 
@@ -276,6 +277,7 @@ def propose_fixes(
     fixes = alternative_fixes(c) + fixes
     verify_fixes(fixes, c)
     place_owners(fixes, c, known_accounts)
+    refuse_cross_partition(fixes, c)
     for fix in fixes:
         if fix.patches and all(p.kind == "request-change" for p in fix.patches) and fix.verified:
             fix.risk = "low"  # changing the request touches no policy or setting
@@ -290,6 +292,7 @@ def propose_fixes(
     oac = next((f for cause in diagnosis.root_causes if (f := oac_migration(c, cause)) is not None), None)
     if oac is not None:
         place_owners([oac], c, known_accounts)
+        refuse_cross_partition([oac], c)
         ranked.insert(0, oac)
     return ranked
 

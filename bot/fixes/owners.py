@@ -22,6 +22,7 @@ from bot.fixes.context import FixContext, account_of, statements_of
 from bot.fixes.model import Fix, Owner, Patch, PatchKind, Risk
 from bot.fixes.targets import target_of
 from bot.fixes.targets.base import Where
+from bot.source_conditions import service_names, source_accounts
 
 
 def _org_ids(snapshot: dict[str, Any]) -> dict[str, str]:
@@ -61,6 +62,8 @@ def _principal_accounts(patch: Patch) -> set[str]:
         if "*" in values:
             grants = patch.apply.get("where") != Where.VPC_ENDPOINT.value
             values = [v for v in values if v != "*"] + ((_condition_accounts(st) or ["*"]) if grants else [])
+        if service_names(principal):  # a service acts for the account its source conditions name
+            values += [a for a in source_accounts(st) if a]
         for value in values:
             parsed = Arn.parse(value)
             account = parsed.account if parsed is not None else value if value.isdigit() or value == "*" else ""
@@ -73,6 +76,21 @@ _ACCOUNT_KEYS = frozenset(
     k.lower()
     for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "s3:DataAccessPointArn", "s3:DataAccessPointAccount")
 )
+
+
+def _unsourced_services(patch: Patch) -> list[str]:
+    """The service principals the patch grants to without a condition naming whose resource they act for (or
+    naming it so that the account cannot be told): the confused-deputy case (IAM User Guide)."""
+    before = {str(s) for s in statements_of(patch.before)}
+    out: list[str] = []
+    for st in statements_of(patch.document):
+        if str(st) in before or st.get("Effect") != "Allow" or patch.apply.get("where") == Where.VPC_ENDPOINT.value:
+            continue
+        services = service_names(st.get("Principal"))
+        accounts = source_accounts(st)
+        if services and (not accounts or None in accounts):
+            out += services
+    return out
 
 
 def _condition_accounts(statement: dict[str, Any]) -> list[str]:
@@ -148,7 +166,18 @@ def place_owners(fixes: list[Fix], c: FixContext, configured: frozenset[str]) ->
         fix.owners = list(dict.fromkeys(p.owner_words for p in fix.patches if p.owner_words))
         if fix.layer in _ORGANIZATION_LAYERS:
             fix.owners.append("the organization's administrators (SCPs and RCPs are set in its management account)")
-        if not accounts.known or fix.never_automatic:
+        if fix.never_automatic:
+            continue
+        deputies = sorted({s for p in fix.patches if target_of(p) is not None for s in _unsourced_services(p)})
+        if deputies:
+            fix.risk, fix.verified = Risk.HIGH, False
+            fix.never_automatic = (
+                f"s3why does not apply a grant to {', '.join(deputies)} without an aws:SourceArn or "
+                "aws:SourceAccount condition naming whose resource it acts for: without one the service acts for "
+                "any customer (the confused-deputy problem, IAM User Guide). Add the condition first."
+            )
+            continue
+        if not accounts.known:
             continue
         outside = sorted(
             a for p in fix.patches if target_of(p) is not None for a in _principal_accounts(p) if not accounts.ours(a)
@@ -172,3 +201,43 @@ def who_must_act(fix: Fix) -> str:
     ):
         return fix.owners[0]
     return ""
+
+
+def _partition(arn: str) -> str:
+    parsed = Arn.parse(arn)
+    return parsed.partition if parsed is not None else ""
+
+
+def refuse_cross_partition(fixes: list[Fix], c: FixContext) -> None:
+    """A principal in one AWS partition (aws, aws-cn, aws-us-gov, ...) never reaches a resource in another: each
+    partition is its own set of accounts and credentials (AWS General Reference, "ARNs": partition), so no policy
+    change on either side grants it. Such a fix is advice only, high risk, never verified: the request itself must
+    go to the partition the resource is in (or the resource must be in the caller's)."""
+    target = _partition(c.resource)
+    caller = _partition(c.principal)
+    for fix in fixes:
+        changes = [p for p in fix.patches if p.kind != PatchKind.REQUEST_CHANGE and p.document is not None]
+        granted = {_partition(str(p)) for patch in changes for p in _granted_principals(patch)} - {""}
+        others = ({caller} if caller else set()) | granted
+        outside = sorted(p for p in others if target and p != target)
+        if not outside or not changes:
+            continue
+        fix.risk, fix.verified = Risk.HIGH, False
+        fix.never_automatic = (
+            f"the principal is in partition {', '.join(outside)} and the resource in {target}: AWS partitions are "
+            "separate, so no policy change lets one reach the other. Send the request in the resource's partition "
+            "(its credentials and endpoint)."
+        )
+
+
+def _granted_principals(patch: Patch) -> list[str]:
+    """The `AWS` principals of the statements a patch adds (the resource side's grantees, as written)."""
+    before = {str(s) for s in statements_of(patch.before)}
+    out: list[str] = []
+    for st in statements_of(patch.document):
+        if str(st) in before:
+            continue
+        principal = st.get("Principal")
+        aws = principal.get("AWS") if isinstance(principal, dict) else None
+        out += [v for v in (aws if isinstance(aws, list) else [aws]) if isinstance(v, str)]
+    return out

@@ -67,12 +67,14 @@ def scopes_for(
     """
     from bot.diagnose.resolve import UNKNOWN_KEY
 
-    if bucket and key is None and resource == s3_arn(bucket, UNKNOWN_KEY):
+    parsed = Arn.parse(resource)
+    partition = parsed.partition if parsed is not None else "aws"  # the request's: aws, aws-cn, aws-us-gov, ...
+    if bucket and key is None and resource == s3_arn(bucket, UNKNOWN_KEY, partition):
         # The key is not known: evaluated on a stand-in, which never reaches a Resource. The bucket's objects.
-        return (Scope(BUCKET, f"arn:aws:s3:::{literal(bucket)}/*", ""),)
-    if not bucket or key is None or resource != s3_arn(bucket, key):
+        return (Scope(BUCKET, f"arn:{partition}:s3:::{literal(bucket)}/*", ""),)
+    if not bucket or key is None or resource != s3_arn(bucket, key, partition):
         return (Scope(EXACT, _arn_literal(resource)),)
-    head = f"arn:aws:s3:::{literal(bucket)}/"
+    head = f"arn:{partition}:s3:::{literal(bucket)}/"
     obj = Scope(OBJECT, head + literal(key))
     whole = Scope(BUCKET, head + "*", "")
     stable = deepest_prefix(key) if prefix is _DEEPEST else prefix

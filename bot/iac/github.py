@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.escape import github_markdown
+from bot.escape import github_markdown, visible_bidi
 
 DEFAULT_API = "https://api.github.com"
 
@@ -122,7 +122,8 @@ def pull_request_body(
 ) -> str:
     """The pull request's description: the diagnosis, the change and its verification. Every value that may come
     from a paste (names in the verdict, the cause, the reason, the grants in `changes`) is escaped for GitHub
-    markdown (bot/escape.py); the diff is in a fenced block, where markdown does not apply."""
+    markdown (bot/escape.py); the diff is in a fenced block, where markdown does not apply, with any bidirectional
+    control written out (`<U+202E>`) so that it cannot reorder what the reviewer reads."""
     check = "verified" if verified else f"NOT verified: {github_markdown(reason)}"
     lines = [
         "s3why diagnosed an S3 Access Denied and proposes this change.",
@@ -137,7 +138,7 @@ def pull_request_body(
         f"**Verification:** {check} (s3why parsed the patched file again and evaluated the policy it defines)",
         "",
         "```diff",
-        diff.replace("```", "'''"),
+        visible_bidi(diff.replace("```", "'''")),
         "```",
     ]
     return "\n".join(lines)

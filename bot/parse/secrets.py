@@ -13,10 +13,14 @@ Two sources, merged into one list of non-overlapping spans:
   `X%2DAmz%2DSignature`, SigV2 `Signature=`, also after `&amp;` as Slack delivers `&`), `X-Amz-Credential`,
   `X-Amz-Security-Token`, the signature of a SigV4 `Authorization` header and of a SigV2 one (`AWS KEY:SIG`),
   bearer tokens, whole PEM private-key blocks, Slack app tokens (`xapp-`), every GitHub
-  token form (`ghp_` ... and `github_pat_`), and passwords or API keys written as `name=value`.
+  token form (`ghp_` ... and `github_pat_`), passwords or API keys written as `name=value`, and the value after
+  any setting whose name says it is secret (`fs.s3a.secret.key=`, `-D...secret...=`, `--secret=`, `"secretKey":`,
+  YAML or JSON; not an S3 object `Key`, a `KmsKeyId` or a paging token), a secret key touched by `=` or following
+  an access key id (`AKIA.../KEY`), and a key split over lines (`\\` continuation, YAML `>-`, plain wrap).
 
 Encoded and obfuscated credentials too: JSON escapes, percent-encoding, base64 (a Kubernetes Secret's values), HTML
-character references, NFKC-equivalent characters (full-width `／`) and invisible characters inside a token. The rules
+character references (numeric ones with or without `;`), NFKC-equivalent characters (full-width `／`), and
+invisible characters inside a token (Unicode's Default_Ignorable_Code_Point set, no-break spaces). The rules
 run on a decoded, normalised copy; what is redacted is the original span.
 
 Every pattern is literal-led or fixed-width with bounded repetition, so a scan is linear in the text's length.
@@ -30,7 +34,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -140,6 +144,89 @@ _PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str], int], ...] = (
         1,
     ),
 )
+
+# Any other name that says it holds a secret: `spark.hadoop.fs.s3a.secret.key=`, `-Dfs.s3a.secret.key=`,
+# `S3_SECRET=`, `--secret=`, `"secretKey": "..."`, `db_password: ...`, YAML or JSON. The name is a run of word
+# characters, dots and dashes (a leading `-D` or `--` of a command line included); what counts is read from its
+# words (bot.parse.secrets._secret_name), so an S3 object `Key`, a KMS `KeyId`, a `ContinuationToken` stay.
+_NAMED_VALUE = re.compile(
+    r"(?<![\w.-])(-{0,2}[A-Za-z_][\w.-]{0,100})\\?[\"']?\s{0,5}[:=]\s{0,5}\\?[\"']?([^\s\"'&,;<>\\|`]{6,4096})"
+)
+_NAME_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_SECRET_WORDS = frozenset({"secret", "secrets", "password", "passwd", "pwd", "pass", "passphrase", "token", "tokens",
+                           "credential", "credentials", "creds", "apikey", "secretkey", "privatekey"})  # fmt: skip
+# `key` alone names an S3 object (`Key`, `--key`, `s3:key`); after one of these it names a secret
+_KEY_QUALIFIERS = frozenset(
+    [
+        "secret",
+        "private",
+        "api",
+        "access",
+        "auth",
+        "signing",
+        "client",
+        "app",
+        "shared",
+        "account",
+        "session",
+        "storage",
+        "master",
+        "customer",
+        "encryption",
+        "sas",
+        "hmac",
+    ]
+)
+# identifiers and paging, not secrets: `KmsKeyId`, `KeyArn`, `NextContinuationToken`, `TokenCode` (an MFA code
+# is shown as evidence of the call), `PasswordLastUsed`, `KeyMarker`
+_NOT_SECRET_WORDS = frozenset({"id", "ids", "arn", "arns", "marker", "next", "continuation", "page", "pagination",
+                               "count", "prefix", "name", "alias", "type", "spec", "usage", "state", "status",
+                               "length", "len", "size", "last", "used", "age", "policy", "expiration", "expires",
+                               "rotation", "enabled", "required", "file", "path", "code", "serial", "public",
+                               "provider", "providers", "store", "external", "manager", "request", "service",
+                               "ref", "reference", "source", "class", "format", "version"})  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def _secret_name(name: str) -> bool:
+    """Whether a setting's name says its value is a secret (its words: `fs.s3a.secret.key`, `MINIO_SECRET_KEY`,
+    `secretKey`, `db-password`), and not an identifier or a paging token."""
+    if name.startswith("-D"):
+        name = name[2:]
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if not words or _NOT_SECRET_WORDS.intersection(words):
+        return False
+    if _SECRET_WORDS.intersection(words):
+        return True
+    return any(w in ("key", "keys") and i > 0 and words[i - 1] in _KEY_QUALIFIERS for i, w in enumerate(words))
+
+
+_PLAIN_VALUE = re.compile(
+    r"[a-z]+|(?:[A-Z][a-z]+)+[\].;:)]*"  # a word or CamelCase name (`required`, `AccessDeniedException`)
+    r"|[a-z][a-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_$]*)+"  # a dotted class or module name (`com.amazonaws....Provider`)
+    r"|[$<{\[*%].*|arn:.*|[xX*.-]+|[0-9a-fA-F-]{36}"  # a placeholder, an ARN, a mask, a UUID (a request id)
+)
+
+
+def _plain_word(value: str) -> bool:
+    """A value that reads as a word, a name or a placeholder (`required`, `${SECRET}`, `<your-key>`, `xxxx`), not
+    a secret."""
+    return _PLAIN_VALUE.fullmatch(value) is not None
+
+
+_CREDENTIAL_SCOPE = re.compile(r"[^/\s]{1,128}/\d{8}/")
+
+
+def _named_values(text: str) -> list[SecretSpan]:
+    out: list[SecretSpan] = []
+    for m in _NAMED_VALUE.finditer(text):
+        value = m.group(2)
+        if _CREDENTIAL_SCOPE.match(value):  # `Credential=AKIA.../date/region/s3/aws4_request`: the id has its rule
+            continue
+        if _secret_name(m.group(1)) and not _plain_word(value):
+            out.append(SecretSpan("password", m.start(2), m.end(2)))
+    return out
+
 
 _ROTATE = "Rotate it now: anyone who saw it can use it."
 _MESSAGES = {
@@ -263,21 +350,39 @@ def _bare_secret_keys(text: str) -> list[SecretSpan]:
     return out
 
 
+def _looks_like_secret_key(token: str) -> bool:
+    return (
+        len(token) == 40
+        and "=" not in token
+        and "//" not in token
+        and not token.startswith("/")
+        and not token.endswith("/")
+        and any(c.islower() for c in token)
+        and any(c.isupper() for c in token)
+        and any(c.isdigit() for c in token)
+    )
+
+
+# Where a secret key can start inside a longer run: after a name's `=` (`S3_SECRET=KEY`, `q=KEY` once a query
+# is percent-decoded) or after an access key id, with or without a `/` (`AKIA.../KEY`, as some tools print a key
+# pair). Not after any `/`: the last 40 characters of a path (`mybucket/profiles/VpwZ...`) are not a key.
+_KEY_START = re.compile(r"(?<![=/])(?:(?<=[A-Za-z0-9_])=|(?<=(?:AKIA|ASIA)[A-Z0-9]{16})/?)")
+
+
 def _bare_in_run(text: str, start: int, end: int) -> list[SecretSpan]:
     out: list[SecretSpan] = []
     for m in _B64_RUN.finditer(text, start, end):
-        token = m.group(0).replace("\\/", "/")
-        if (
-            len(token) == 40
-            and "=" not in token
-            and "//" not in token
-            and not token.startswith("/")
-            and not token.endswith("/")
-            and any(c.islower() for c in token)
-            and any(c.isupper() for c in token)
-            and any(c.isdigit() for c in token)
-        ):
+        if _looks_like_secret_key(m.group(0).replace("\\/", "/")):
             out.append(SecretSpan("aws-secret-access-key", m.start(), m.end()))
+            continue
+        for cut in _KEY_START.finditer(text, m.start(), m.end()):  # a key touched by `=` or `/` on its left
+            tail = re.match(r"(?:[A-Za-z0-9+]|\\?/){40}", text[cut.end() : m.end()])
+            if tail is None:
+                continue
+            after = cut.end() + tail.end()
+            token = tail.group(0).replace("\\/", "/")
+            if (after == m.end() or text[after] in "/=") and _looks_like_secret_key(token):
+                out.append(SecretSpan("aws-secret-access-key", cut.end(), after))
     return out
 
 
@@ -288,7 +393,9 @@ def _bare_in_run(text: str, start: int, end: int) -> list[SecretSpan]:
 # to the original characters (the whole escape sequence, or the whole base64 token).
 _JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[\\/\"bfnrt])")
 _PERCENT = re.compile(r"%[0-9a-fA-F]{2}")
-_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0-9+/=])")
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_URL_SAFE = str.maketrans("-_", "+/")
+_TEXT_WHITESPACE = str.maketrans("", "", "\n\r\t")
 _SIMPLE_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 # a Kubernetes Secret: every value under data: / stringData: is a secret, whatever it looks like
 _K8S_SECRET = re.compile(r"^kind:\s*Secret\s*$", re.MULTILINE)
@@ -328,9 +435,19 @@ def _json_char(escape: str) -> str:
 # another (full-width `／` `＋` and letters, mathematical alphanumerics), and invisible characters inside a token
 # (zero-width space/joiners, word joiner, byte-order mark, soft hyphen). Unicode TR15 (NFKC); HTML's named and
 # numeric character references (html.unescape).
-_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"
+# Invisible: every Default_Ignorable_Code_Point of Unicode (DerivedCoreProperties.txt: soft hyphen, combining
+# grapheme joiner, Hangul fillers, zero-width and bidi controls U+200B-200F, U+202A-202E, U+2066-2069, word joiner,
+# variation selectors, tag characters U+E0000-E0FFF, ...), and the no-break spaces (U+00A0, U+2007, U+202F) that
+# can sit inside a token without showing.
+_INVISIBLE = (
+    "\u00a0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2007\u200b-\u200f\u202a-\u202f"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0000-\U000e0fff"
+)
+_INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE}]")
+# numeric references with or without their `;` (HTML reads `&#47` as `/` too)
 _OBFUSCATION = re.compile(
-    r"&(?:amp;)?(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,30});"
+    r"&(?:amp;)?(?:#[xX][0-9a-fA-F]{1,6};?|#[0-9]{1,7};?|[A-Za-z][A-Za-z0-9]{1,30};)"
     rf"|[{_INVISIBLE}]|[^\x00-\x7f]"
 )
 
@@ -338,9 +455,10 @@ _OBFUSCATION = re.compile(
 def _deobfuscated(match: str) -> str:
     if match[0] == "&":
         entity = match[5:] if match.startswith("&amp;") else match[1:]
-        decoded = html.unescape("&" + entity)
-        return match if decoded == "&" + entity else unicodedata.normalize("NFKC", decoded)
-    if match in _INVISIBLE:
+        full = "&" + entity + (";" if entity.startswith("#") and not entity.endswith(";") else "")
+        decoded = html.unescape(full)
+        return match if decoded == full else unicodedata.normalize("NFKC", decoded)
+    if _INVISIBLE_CHAR.fullmatch(match):
         return ""
     return unicodedata.normalize("NFKC", match)
 
@@ -370,8 +488,26 @@ def _encoded_secrets(text: str) -> list[SecretSpan]:
     return out
 
 
+# A key split over lines: a shell line continuation (`KEY=abc\\` then `def`), a YAML folded or literal scalar
+# (`key: >-` and the value on the lines below), or plainly wrapped (a line of base64 characters only, continued
+# on the next). The joined view drops those line breaks; a break is dropped only before a line that is one run of
+# base64 characters, so ordinary lines stay apart.
+_LINE_JOIN = re.compile(
+    r"(?<=[A-Za-z0-9+/=])[ \t]*\\?\r?\n[ \t]{0,40}(?=[A-Za-z0-9+/]{1,4096}={0,2}[ \t]*(?:\r?\n|$))"
+    r"|(?<=:)[ \t]*[>|][-+]?[ \t]*\r?\n[ \t]{0,40}"
+)
+
+
+def _joined(text: str) -> str:
+    return _LINE_JOIN.sub(lambda m: " " if m.group(0).lstrip(" \t")[:1] in ">|" else "", text)
+
+
 def _escaped_secrets(text: str) -> list[SecretSpan]:
     out: list[SecretSpan] = []
+    if "\n" in text and _LINE_JOIN.search(text):
+        view, where = _decoded_view(text, _LINE_JOIN, lambda m: " " if m.lstrip(" \t")[:1] in ">|" else "")
+        for span in _plain_secrets(view):
+            out.append(SecretSpan(span.kind, where[span.start][0], where[span.end - 1][1]))
     for pattern, decode in ((_JSON_ESCAPE, _json_char), (_PERCENT, lambda e: chr(int(e[1:], 16)))):
         if not pattern.search(text):
             continue
@@ -379,11 +515,14 @@ def _escaped_secrets(text: str) -> list[SecretSpan]:
         for span in _plain_secrets(view):
             out.append(SecretSpan(span.kind, where[span.start][0], where[span.end - 1][1]))
     for m in _BASE64.finditer(text):
-        try:
-            decoded = base64.b64decode(m.group(0), validate=True).decode("utf-8")
+        token = m.group(0)
+        try:  # standard base64, or the URL-safe alphabet (`-` and `_` for `+` and `/`, RFC 4648 §5)
+            raw = base64.b64decode(token.translate(_URL_SAFE) + "=" * (-len(token) % 4), validate=True)
+            decoded = raw.decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             continue
-        if decoded.isprintable() and (found := _rule_secrets(decoded)):
+        # text (a credentials file, pretty JSON: lines and tabs allowed), not binary that happened to decode
+        if decoded.translate(_TEXT_WHITESPACE).isprintable() and (found := _rule_secrets(_joined(decoded))):
             out.append(SecretSpan(found[0].kind, m.start(), m.end()))
     if _K8S_SECRET.search(text):
         out.extend(_kubernetes_secret_values(text))
@@ -393,20 +532,32 @@ def _escaped_secrets(text: str) -> list[SecretSpan]:
 def _kubernetes_secret_values(text: str) -> list[SecretSpan]:
     """The values under a Secret manifest's `data:` and `stringData:` (indented `key: value` lines)."""
     out: list[SecretSpan] = []
+    scanned = 0  # every line is read once: a `data:` inside a block already read adds nothing
     for block in _K8S_DATA.finditer(text):
+        if block.start() < scanned:
+            continue
         indent = len(block.group("indent"))
-        pos = block.end() + 1
-        for line in text[pos:].splitlines(keepends=True):
-            stripped = line.lstrip(" \t")
-            if stripped.strip() and len(line) - len(stripped) <= indent:
+        scanned = block.end()
+        for line in _lines(text, block.end() + 1):
+            pos = line.start()
+            stripped = line.group(0).lstrip(" \t")
+            if stripped.strip() and len(line.group(0)) - len(stripped) <= indent:
                 break  # the mapping ended
+            scanned = line.end()
             key, sep, value = stripped.partition(":")
             if sep and value.strip() and key.strip():
-                start = pos + (len(line) - len(stripped)) + len(key) + 1
+                start = pos + (len(line.group(0)) - len(stripped)) + len(key) + 1
                 start += len(value) - len(value.lstrip())
                 out.append(SecretSpan("kubernetes-secret", start, start + len(value.strip())))
-            pos += len(line)
     return out
+
+
+_LINE = re.compile(r"[^\r\n]+(?:\r\n|\r|\n)?|(?:\r\n|\r|\n)")
+
+
+def _lines(text: str, pos: int) -> Iterator[re.Match[str]]:
+    """The lines of the text from `pos` on, one at a time (never a copy of the rest of the text)."""
+    return _LINE.finditer(text, pos)
 
 
 def find_secrets(text: str) -> list[SecretSpan]:
@@ -427,7 +578,11 @@ def _rule_secrets(text: str) -> list[SecretSpan]:
         if present.isdisjoint(literals):
             continue
         for m in pattern.finditer(text):
+            if kind == "password" and _plain_word(m.group(group)):
+                continue  # `password: ${DB_PASSWORD}`, `api_key: xxxxxxxx`: a placeholder, not a password
             found.append(SecretSpan(kind, m.start(group), m.end(group)))
+    if any(word in low for word in ("secret", "pass", "pwd", "token", "cred", "key")):
+        found.extend(_named_values(text))  # last: a rule that names the credential's kind wins an equal span
     return found
 
 

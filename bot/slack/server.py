@@ -11,6 +11,8 @@ import signal
 import socketserver
 import sys
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -41,8 +43,11 @@ from bot.startup import require_ready
 log = logging.getLogger("s3why.serve")
 
 
-MAX_CONNECTIONS = 64  # connections served at once; more are answered 503 at once (Slack retries), never queued
-CLIENT_TIMEOUT_SECONDS = 10.0  # a client that sends its request slower than this is dropped (a slow-loris)
+MAX_CONNECTIONS = 128  # connections served at once; more are answered 503 at once (Slack retries), never queued
+# connections one client address may hold at once, so one client cannot take every slot; behind a proxy or load
+# balancer every client has the proxy's address: raise it with S3WHY_MAX_CONNECTIONS_PER_CLIENT (the proxy limits)
+MAX_CONNECTIONS_PER_CLIENT = 16
+CLIENT_TIMEOUT_SECONDS = 10.0  # the whole request (headers and body) within this, or the client is dropped
 _BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 
 
@@ -52,14 +57,36 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     request_queue_size = 256  # the listen backlog: a burst of Slack deliveries must not be refused (default 5)
     max_connections = MAX_CONNECTIONS
+    max_connections_per_client = MAX_CONNECTIONS_PER_CLIENT
 
     def server_activate(self) -> None:
         self._slots = threading.BoundedSemaphore(self.max_connections)
+        self._held: Counter[str] = Counter()  # connections held now, per client address
+        self._held_lock = threading.Lock()
         super().server_activate()
 
+    def _admit(self, client: str) -> str | None:
+        """Take a slot for this client, or say why not (all slots taken, or this client holds its share)."""
+        with self._held_lock:
+            if self._held[client] >= self.max_connections_per_client:
+                return "client"
+            if not self._slots.acquire(blocking=False):
+                return "connections"
+            self._held[client] += 1
+            return None
+
+    def _leave(self, client: str) -> None:
+        with self._held_lock:
+            self._held[client] -= 1
+            if self._held[client] <= 0:
+                del self._held[client]
+            self._slots.release()
+
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            METRICS.inc("s3why_http_refused_total", reason="connections")
+        client = str(client_address[0]) if isinstance(client_address, tuple) and client_address else ""
+        refused = self._admit(client)
+        if refused is not None:
+            METRICS.inc("s3why_http_refused_total", reason=refused)
             with contextlib.suppress(OSError):  # the client may be gone already
                 request.sendall(_BUSY)
             self.shutdown_request(request)
@@ -67,21 +94,52 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
         try:
             super().process_request(request, client_address)
         except Exception:
-            self._slots.release()
+            self._leave(client)
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._slots.release()
+            self._leave(str(client_address[0]) if isinstance(client_address, tuple) and client_address else "")
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.warning("http connection dropped", extra={"error": type(sys.exc_info()[1]).__name__})
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The request's bytes under one deadline for the whole request, headers and body: each read may wait only
+    for what is left of it, so a client trickling a byte or a header line now and then is still dropped."""
+
+    def __init__(self, sock: Any, deadline: float, write_timeout: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+        self._write_timeout = write_timeout
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request was not sent within the deadline")
+        self._sock.settimeout(left)
+        try:
+            return int(self._sock.recv_into(buffer))
+        finally:
+            self._sock.settimeout(self._write_timeout)  # the answer's writes: a timeout per send, as before
+
+
 class _Quiet(WSGIRequestHandler):
-    timeout = CLIENT_TIMEOUT_SECONDS  # socket timeout for every read of the request (StreamRequestHandler)
+    timeout = CLIENT_TIMEOUT_SECONDS  # the whole request within this (see _DeadlineReader); each send within it
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()
+        deadline = time.monotonic() + float(self.timeout or CLIENT_TIMEOUT_SECONDS)
+        raw = _DeadlineReader(self.connection, deadline, float(self.timeout or CLIENT_TIMEOUT_SECONDS))
+        self.rfile = io.BufferedReader(raw)
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -179,7 +237,14 @@ def wsgi_app(
         if length > MAX_REQUEST_BYTES:
             log.warning("slack request refused: too large", extra={"status": 413, "bytes": length})
             return _status(start_response, "413 Payload Too Large", "request too large")
-        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            raw = environ["wsgi.input"].read(length) if length else b""
+        except OSError as exc:  # TimeoutError: the body did not arrive within the request's deadline
+            log.warning("slack request refused: body not received", extra={"status": 408, "error": type(exc).__name__})
+            return _status(start_response, "408 Request Timeout", "request body not received in time")
+        if len(raw) < length:
+            log.warning("slack request refused: body cut short", extra={"status": 400, "bytes": len(raw)})
+            return _status(start_response, "400 Bad Request", "request body shorter than its Content-Length")
         environ["wsgi.input"] = io.BytesIO(raw)  # Bolt reads the same bytes again
         problem = body_problem(raw, environ.get("CONTENT_TYPE") or "")
         if problem is not None:
@@ -284,7 +349,12 @@ def serve(port: int, app: App | None = None) -> int:
         threading.Thread(target=metrics.serve_forever, name="s3why-metrics", daemon=True).start()
         log.info("s3why: metrics on port %d (/metrics)", metrics.server_port)
     app_routes = wsgi_app(app, metrics_here=not metrics_port)
+    per_client = os.environ.get("S3WHY_MAX_CONNECTIONS_PER_CLIENT")
+    if per_client is not None and not (per_client.isdigit() and 0 < int(per_client) <= MAX_CONNECTIONS):
+        raise UsageError(f"S3WHY_MAX_CONNECTIONS_PER_CLIENT must be 1-{MAX_CONNECTIONS}, not {per_client[:20]!r}")
     httpd = make_server("0.0.0.0", port, app_routes, server_class=_ThreadingWSGIServer, handler_class=_Quiet)
+    if per_client is not None:
+        httpd.max_connections_per_client = int(per_client)
     stopping = threading.Event()
 
     def stop(*_: Any) -> None:  # graceful: stop accepting, let in-flight requests finish

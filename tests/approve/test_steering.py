@@ -60,7 +60,16 @@ def _allow(principal: Any, condition: dict[str, Any] | None = None) -> dict[str,
         ),
         (_allow({"Federated": "cognito-identity.amazonaws.com"}), "cannot tell"),
         (_allow({"CanonicalUser": "79a59df900b949e55d96a1e698fbaced"}), "cannot tell"),
-        (_allow({"Service": "cloudfront.amazonaws.com"}), None),
+        # a service principal with no aws:SourceArn/SourceAccount acts for any customer (confused deputy)
+        (_allow({"Service": "cloudfront.amazonaws.com"}), "cannot tell"),
+        (
+            _allow(
+                {"Service": "cloudfront.amazonaws.com"},
+                {"StringEquals": {"AWS:SourceArn": f"arn:aws:cloudfront::{OWN}:distribution/E1"}},
+            ),
+            None,
+        ),
+        (_allow({"Service": "cloudfront.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": OUTSIDE}}), "neither"),
         ({**_allow({"AWS": "x"}), "NotPrincipal": {"AWS": f"arn:aws:iam::{OWN}:role/app"}}, "everyone"),
     ],
 )

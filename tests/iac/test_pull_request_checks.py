@@ -68,3 +68,21 @@ def test_pasted_names_are_escaped_for_github_markdown() -> None:
         prose = prose.replace(text, "")
     assert not UNESCAPED.search(prose)
     assert body.count("\\@octocat") == 5
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_math_and_bidirectional_controls_are_neutralised_in_titles_and_bodies() -> None:
+    hostile = "team-$\\color{red}{approved}$-data $$x$$ \u202eatad-maet\u202c and \u2066iso\u2069"
+    shown = github_markdown(hostile)
+    assert not re.search(r"(?<!\\)\$", shown)  # GitHub renders `$...$` as math: every `$` escaped
+    assert not any(c in shown for c in BIDI)
+    assert "atad\\-maet" in shown  # the text stays, in the order it was written
+    body = pull_request_body(
+        verdict=hostile, cause=hostile, scope=hostile, verified=False, reason=hostile, diff=f"+ {hostile}",
+        changes=(hostile,),
+    )  # fmt: skip
+    assert not any(c in body for c in BIDI)
+    assert "<U+202E>atad-maet<U+202C>" in body.split("```diff")[1]  # in the diff, written out for the reviewer
+    assert not re.search(r"(?<!\\)\$", body.split("```diff")[0])
