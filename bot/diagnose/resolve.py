@@ -198,7 +198,10 @@ def authorize(
     bucket = view.bucket
     owner = bucket.account if bucket else None
     required = required_authorizations(spec, options.context)
-    named = possible_authorization(spec, req.action) if req.action else None
+    # Only an action the text states is AWS's word; one the parser mapped from the operation is no evidence (with a
+    # versionId S3 checks the *Version action instead: S3 API Reference, GetObject, "the s3:GetObject permission is
+    # not required in this scenario").
+    named = possible_authorization(spec, req.action) if req.action and not req.action_inferred else None
     if named is not None and named not in {r.action for r in required if r.on == TARGET}:
         # AWS's message names the authorization that failed: the request needed it (e.g. it sent an ACL header).
         why = f"needed: AWS's message names {named}, which {spec.operation} needs when the request asks for it"
