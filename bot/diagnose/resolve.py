@@ -4,6 +4,7 @@ policies, the VPC endpoint, boundary and session policies)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.policies import PolicyReader
 from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context
 from bot.engine import Policy, PolicyKind, PolicySet
+from bot.engine.context import request_keys
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
@@ -232,6 +234,13 @@ def authorize(
     who = parse_principal(principal_arn)
     inputs = _policy_inputs(view, options, who.account, owner, reader)
     ctx = base_context(view, options, principal_arn)
+    # Keys on every request (IAM global condition keys, "always included"): the Region it was served in — the
+    # bucket's (another Region's endpoint redirects, it does not deny), else the text's — and the time.
+    region = (bucket.region if bucket is not None else None) or req.region
+    given = {k.lower() for k in ctx}
+    for k, v in request_keys(region=region, at=dt.datetime.now(dt.UTC)).items():
+        if k.lower() not in given:  # a value the person gives (--context) wins, in any spelling
+            ctx[k] = v
     if owner:
         ctx.setdefault("aws:ResourceAccount", (owner,))
         ctx.setdefault("s3:ResourceAccount", (owner,))
