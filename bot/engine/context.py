@@ -68,7 +68,7 @@ def request_keys(*, region: str | None, at: dt.datetime) -> dict[str, tuple[str,
     request context". The region is the one the request was served in — for S3 the bucket's Region, since another
     Region's endpoint answers with a redirect, not a 403 — and is left out only when s3why does not know it."""
     moment = at.astimezone(dt.UTC)
-    values = {
+    values: dict[str, tuple[str, ...]] = {
         "aws:CurrentTime": (moment.strftime("%Y-%m-%dT%H:%M:%SZ"),),
         "aws:EpochTime": (str(int(moment.timestamp())),),
     }
