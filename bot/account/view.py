@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.account.calls import DENIED_CODES, THROTTLE_CODES, spec_for
@@ -360,10 +360,28 @@ def _bucket_view(data: dict[str, Any]) -> BucketView:
             return fact(calls.get(name), "s3", name, account, what=f"object {key}: {name}")
 
         head = f("HeadObject")
-        retention = f("GetObjectRetention") if "GetObjectRetention" in calls else _lock_fact(head, "retention")
-        legal_hold = f("GetObjectLegalHold") if "GetObjectLegalHold" in calls else _lock_fact(head, "legal hold")
+        retention = (
+            _unwrapped(f("GetObjectRetention"), "Retention")
+            if "GetObjectRetention" in calls
+            else _lock_fact(head, "retention")
+        )
+        legal_hold = (
+            _unwrapped(f("GetObjectLegalHold"), "LegalHold")
+            if "GetObjectLegalHold" in calls
+            else _lock_fact(head, "legal hold")
+        )
         obj = ObjectView(key, head, f("GetObjectAcl"), retention, legal_hold)
     return BucketView(str(data.get("name")), account, data.get("region"), facts, obj)
+
+
+def _unwrapped(answer: Fact, member: str) -> Fact:
+    """GetObjectRetention and GetObjectLegalHold answer `{"Retention": {"Mode", "RetainUntilDate"}}` and
+    `{"LegalHold": {"Status"}}` (S3 API Reference): the member itself, the shape `_lock_fact` gives from HeadObject.
+    A snapshot that already holds the member (older s3why, hand-written) is taken as it is."""
+    if not answer.present or not isinstance(answer.value, dict) or member not in answer.value:
+        return answer
+    inner = answer.value.get(member)
+    return replace(answer, value=inner if isinstance(inner, dict) else {})
 
 
 def _lock_fact(head: Fact, what: str) -> Fact:

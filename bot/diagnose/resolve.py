@@ -4,6 +4,7 @@ policies, the VPC endpoint, boundary and session policies)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.policies import PolicyReader
 from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context
 from bot.engine import Policy, PolicyKind, PolicySet
+from bot.engine.context import request_keys
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
@@ -198,7 +200,10 @@ def authorize(
     bucket = view.bucket
     owner = bucket.account if bucket else None
     required = required_authorizations(spec, options.context)
-    named = possible_authorization(spec, req.action) if req.action else None
+    # Only an action the text states is AWS's word; one the parser mapped from the operation is no evidence (with a
+    # versionId S3 checks the *Version action instead: S3 API Reference, GetObject, "the s3:GetObject permission is
+    # not required in this scenario").
+    named = possible_authorization(spec, req.action) if req.action and not req.action_inferred else None
     if named is not None and named not in {r.action for r in required if r.on == TARGET}:
         # AWS's message names the authorization that failed: the request needed it (e.g. it sent an ACL header).
         why = f"needed: AWS's message names {named}, which {spec.operation} needs when the request asks for it"
@@ -229,6 +234,13 @@ def authorize(
     who = parse_principal(principal_arn)
     inputs = _policy_inputs(view, options, who.account, owner, reader)
     ctx = base_context(view, options, principal_arn)
+    # Keys on every request (IAM global condition keys, "always included"): the Region it was served in — the
+    # bucket's (another Region's endpoint redirects, it does not deny), else the text's — and the time.
+    region = (bucket.region if bucket is not None else None) or req.region
+    given = {k.lower() for k in ctx}
+    for k, v in request_keys(region=region, at=dt.datetime.now(dt.UTC)).items():
+        if k.lower() not in given:  # a value the person gives (--context) wins, in any spelling
+            ctx[k] = v
     if owner:
         ctx.setdefault("aws:ResourceAccount", (owner,))
         ctx.setdefault("s3:ResourceAccount", (owner,))

@@ -8,6 +8,8 @@ IAM User Guide, "AWS global condition context keys" decides which keys are prese
 - aws:PrincipalServiceName: present when an AWS service principal makes the request.
 - aws:userid: the account id for the root user, `account:caller-specified-name` for a federated user,
   `anonymous` for anonymous requests; a user's or role's unique id is not in its ARN, so it is not derived.
+- aws:RequestedRegion, aws:CurrentTime, aws:EpochTime: "This key is always included in the request context"
+  (request_keys).
 - aws:ResourceAccount; and s3:ResourceAccount, which S3 sets on every request (S3 service authorization
   reference: "Filters access by the resource owner AWS account ID").
 Keys the caller derives from account data (aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:ResourceOrgID,
@@ -16,6 +18,7 @@ aws:ResourceOrgPaths, aws:VpceAccount, aws:VpceOrgID) come in `derived`; keys gi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from bot.arn import Arn
@@ -56,6 +59,21 @@ def principal_keys(p: Principal) -> dict[str, tuple[str, ...]]:
         values["aws:userid"] = (f"{p.account}:{p.name}",)
     elif p.kind is PrincipalKind.ANONYMOUS:
         values["aws:userid"] = ("anonymous",)
+    return values
+
+
+def request_keys(*, region: str | None, at: dt.datetime) -> dict[str, tuple[str, ...]]:
+    """The keys AWS sets on every request, whoever makes it (IAM User Guide, "AWS global condition context keys"):
+    aws:RequestedRegion, aws:CurrentTime and aws:EpochTime, each "Availability – This key is always included in the
+    request context". The region is the one the request was served in — for S3 the bucket's Region, since another
+    Region's endpoint answers with a redirect, not a 403 — and is left out only when s3why does not know it."""
+    moment = at.astimezone(dt.UTC)
+    values: dict[str, tuple[str, ...]] = {
+        "aws:CurrentTime": (moment.strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        "aws:EpochTime": (str(int(moment.timestamp())),),
+    }
+    if region:
+        values["aws:RequestedRegion"] = (region,)
     return values
 
 

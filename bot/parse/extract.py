@@ -749,8 +749,10 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         # "permission to GetObject for b/k ... denied by S3", is still the request's.)
         operation, candidates = None, ()
     s3_operation = general_service in (None, "s3")
+    action_inferred = False
     if action is None and operation is not None and s3_operation and not (error_code or "").startswith("KMS."):
         action = action_for_operation(operation) or vocab.DOCUMENTED_OPERATIONS.get(operation)
+        action_inferred = action is not None
         if action is None and service == "kms" and operation in _KMS_OPERATIONS:
             action = f"kms:{operation}"
 
@@ -850,6 +852,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         request_id=(logline.request_id if logline is not None else None) or _request_id(flat),
         region=region,
         anonymous=anonymous,
+        action_inferred=action_inferred,
         policy_arn=policy_arn,
         authorization_id=_authorization_id(flat),
         reason=reason_clause,

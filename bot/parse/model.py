@@ -97,6 +97,9 @@ class DeniedRequest:
     # Not part of the JSON contract: what the diagnosis may still use.
     anonymous: bool = field(default=False, compare=False)
     presigned_expired: bool = field(default=False, compare=False)  # "Request has expired"
+    # `action` is the one the operation maps to, not one the text names: the diagnosis must not take it as the
+    # authorization AWS's message names (a versionId makes S3 check s3:GetObjectVersion instead of s3:GetObject).
+    action_inferred: bool = field(default=False, compare=False)
 
     @property
     def context(self) -> dict[str, list[str]]:

@@ -54,41 +54,57 @@ def evaluate(subject: Subject) -> LayerFinding:
         return out.done()
     if retention.present:
         mode = retention.value.get("Mode")
-        until = str(retention.value.get("RetainUntilDate"))
-        if _in_future(until):
-            if mode == "COMPLIANCE":
-                out.set(LayerId.OBJECT_LOCK, DENY, f"COMPLIANCE retention until {until}")
-                out.cause(
-                    LayerId.OBJECT_LOCK,
-                    "setting",
-                    f"the version is under COMPLIANCE retention until {until}: nobody, the root user included, can "
-                    "delete it or shorten the retention before then. This cannot be fixed by a policy change.",
-                    mode=mode,
-                    retain_until=until,
-                    version_id=version,
-                )
-                return out.done()
-            bypass = context_value(ctx, "x-amz-bypass-governance-retention") == "true"
-            request = AuthzRequest(
-                auth.who, "s3:BypassGovernanceRetention", auth.resource, auth.owner, dict(auth.context)
+        until = _moment(retention.value.get("RetainUntilDate"))
+        if mode not in ("GOVERNANCE", "COMPLIANCE") or until is None:
+            # Retention is a mode and a date (S3 API Reference, ObjectLockRetention): without both s3why cannot
+            # say what it blocks, and never guesses one.
+            out.set(
+                LayerId.OBJECT_LOCK,
+                UNKNOWN,
+                f"the version's retention could not be read as a mode and a date ({retention.value!r})",
             )
-            may_bypass = evaluate_policies(request, auth.policies).decision.value == "allow"
-            if not (bypass and may_bypass):
-                out.set(LayerId.OBJECT_LOCK, DENY, f"GOVERNANCE retention until {until}")
-                out.cause(
-                    LayerId.OBJECT_LOCK,
-                    "setting",
-                    f"the version is under GOVERNANCE retention until {until}: deleting it needs "
-                    "s3:BypassGovernanceRetention "
-                    "and the x-amz-bypass-governance-retention: true header"
-                    + ("" if may_bypass else " (the principal lacks s3:BypassGovernanceRetention)"),
-                    mode=mode,
-                    retain_until=until,
-                    version_id=version,
-                    bypass_header=bypass,
-                    bypass_permission=may_bypass,
-                )
-                return out.done()
+            return out.done()
+        if until <= dt.datetime.now(dt.UTC):
+            # "After the retain-until date has passed, the object version can be overwritten or deleted" (S3 User
+            # Guide, "How S3 Object Lock works", Retention periods): an expired retention blocks nothing.
+            out.set(
+                LayerId.OBJECT_LOCK,
+                ALLOW,
+                f"the version's {mode} retention ended on {until.isoformat()}: it no longer blocks a delete",
+            )
+            return out.done()
+        until_text = until.isoformat()
+        if mode == "COMPLIANCE":
+            out.set(LayerId.OBJECT_LOCK, DENY, f"COMPLIANCE retention until {until_text}")
+            out.cause(
+                LayerId.OBJECT_LOCK,
+                "setting",
+                f"the version is under COMPLIANCE retention until {until_text}: nobody, the root user included, can "
+                "delete it or shorten the retention before then. This cannot be fixed by a policy change.",
+                mode=mode,
+                retain_until=until_text,
+                version_id=version,
+            )
+            return out.done()
+        bypass = context_value(ctx, "x-amz-bypass-governance-retention") == "true"
+        request = AuthzRequest(auth.who, "s3:BypassGovernanceRetention", auth.resource, auth.owner, dict(auth.context))
+        may_bypass = evaluate_policies(request, auth.policies).decision.value == "allow"
+        if not (bypass and may_bypass):
+            out.set(LayerId.OBJECT_LOCK, DENY, f"GOVERNANCE retention until {until_text}")
+            out.cause(
+                LayerId.OBJECT_LOCK,
+                "setting",
+                f"the version is under GOVERNANCE retention until {until_text}: deleting it needs "
+                "s3:BypassGovernanceRetention "
+                "and the x-amz-bypass-governance-retention: true header"
+                + ("" if may_bypass else " (the principal lacks s3:BypassGovernanceRetention)"),
+                mode=mode,
+                retain_until=until_text,
+                version_id=version,
+                bypass_header=bypass,
+                bypass_permission=may_bypass,
+            )
+            return out.done()
     out.set(
         LayerId.OBJECT_LOCK,
         ALLOW if retention.known else UNKNOWN,
@@ -97,14 +113,19 @@ def evaluate(subject: Subject) -> LayerFinding:
     return out.done()
 
 
-def _in_future(when: str) -> bool:
-    try:
-        moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
-    except ValueError:
-        return True
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment > dt.datetime.now(dt.UTC)
+def _moment(when: object) -> dt.datetime | None:
+    """A RetainUntilDate as botocore gives it (a datetime) or as a snapshot stores it (ISO 8601); None when it is
+    neither."""
+    if isinstance(when, dt.datetime):
+        moment = when
+    elif isinstance(when, str):
+        try:
+            moment = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 CHECK = LayerCheck(
