@@ -24,6 +24,7 @@ from bot.fixes.catalogue import Remediation, catalogue, render_statement
 from bot.fixes.cloudfront_oac import oac_migration
 from bot.fixes.context import FixContext, account_of, role_arn, statements_of
 from bot.fixes.kms import companion_needed, kms_plan
+from bot.fixes.listing import scope_listing
 from bot.fixes.model import Fix, Patch, ScopeChoice
 from bot.fixes.owners import place_owners
 from bot.fixes.rank import rank_fixes, side_of, similar_side, without_sids
@@ -79,13 +80,15 @@ def _patches_for(entry: Remediation, cause: RootCause, c: FixContext, scope: Sco
     target = BY_CATALOGUE_NAME.get(entry.target or "")
     for template in entry.templates:
         main, *extras = with_workload(c, cause, values, scope) if template in WORKLOAD_TEMPLATES else [values]
-        statement = render_statement(template, main)
+        statement = scope_listing(render_statement(template, main), c)
         patch = (
             target.patch(TargetInput(c.snapshot, c.principal_policy_arn, values["key"]), statement) if target else None
         )
         for extra in extras if target is not None else []:
             if patch is not None:
-                patch = _with_statement(patch, target, c, values["key"], render_statement(template, extra))
+                patch = _with_statement(
+                    patch, target, c, values["key"], scope_listing(render_statement(template, extra), c)
+                )
         if patch is not None:
             out.append(patch)
     return out

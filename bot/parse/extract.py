@@ -18,6 +18,7 @@ from bot.parse.accesslog import read_access_log
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
 from bot.parse.entities import is_masked
+from bot.parse.list_params import listing_keys
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
 from bot.s3ops import action_for_operation, canonical_operation
@@ -739,6 +740,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
 
     context = list(record.context) if record is not None else []
     context.extend(stated_keys(flat))
+    context.extend(listing_keys(flat, operation, bucket))
     if http.scheme is not None:
         # aws:SecureTransport is whether the request itself used TLS (IAM global condition keys).
         context.append(("aws:SecureTransport", "true" if http.scheme == "https" else "false"))
