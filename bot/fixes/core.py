@@ -182,6 +182,7 @@ def propose_fixes(
         bucket=(snapshot.get("bucket") or {}).get("name"),
         owner=resolved.get("resource_owner"),
         analyzer=analyzer,
+        paste=paste,
     )
     c.workload = _workload(c, paste)
     c.workload_ops = workload_operations(paste, c.bucket, req.operation)
