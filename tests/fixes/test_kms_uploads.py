@@ -24,7 +24,9 @@ def _kms_statement(snap: dict[str, Any], text: str) -> tuple[Any, dict[str, Any]
     found = diagnose(req, account_view(snap), OPTIONS)
     assert found.root_causes[0].layer.value == "kms"
     fix = propose_fixes(req, snap, OPTIONS, found, paste=text)[0]
-    return fix, fix.patches[0].document["Statement"][-1]
+    document = fix.patches[0].document
+    assert document is not None
+    return fix, document["Statement"][-1]
 
 
 def _upload_snapshot(*, bucket_key: bool) -> dict[str, Any]:
