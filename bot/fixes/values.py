@@ -8,6 +8,7 @@ from typing import Any
 from bot.account.view import account_view
 from bot.arn import s3_arn
 from bot.diagnose import RootCause
+from bot.diagnose.options import context_value
 from bot.fixes.catalogue import Remediation
 from bot.fixes.context import (
     FixContext,
@@ -84,32 +85,35 @@ def kms_context(c: FixContext) -> tuple[str, list[str]]:
     Guide, "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys"). Never one object's ARN: the next object
     of the workload has another one.
 
-    Whether the Bucket Key is on: a new object (a write) gets the bucket's default encryption's setting; an
-    existing one (a read) keeps its own, from its HeadObject when s3why read it, else the bucket's default (an
-    object head not read, or read with an error, says nothing about it)."""
+    Whether the Bucket Key is on, as the KMS layer decides it (bot/diagnose/layers/kms.py): a new object (a write)
+    gets the bucket's default encryption's setting, or the request's own header — an object head s3why did not
+    read says nothing against it; an existing object (a read) keeps its own, from its HeadObject."""
     if not c.bucket:
         return "StringLike", ["*"]
-    bucket_key = _bucket_key_default(c)
     head = (((c.snapshot.get("bucket") or {}).get("object") or {}).get("calls") or {}).get("HeadObject")
-    if not _writes(c) and isinstance(head, dict) and head and "Error" not in head:
-        bucket_key = bool(head.get("BucketKeyEnabled"))
+    if _writes(c) or not head:
+        bucket_key = _bucket_key_default(c)
+    else:
+        bucket_key = isinstance(head, dict) and "Error" not in head and bool(head.get("BucketKeyEnabled"))
     if bucket_key:
         return "StringEquals", [string_literal(s3_arn(c.bucket))]
     return "StringLike", [string_literal(s3_arn(c.bucket)) + "/*"]
 
 
 def _bucket_key_default(c: FixContext) -> bool:
-    """Whether new objects of the bucket get a Bucket Key: the request's own header when it states one
-    (`x-amz-server-side-encryption-bucket-key-enabled`), else the bucket's default encryption rule."""
-    stated = next(
-        (v[0] for k, v in c.req.stated_context if k.lower() == "x-amz-server-side-encryption-bucket-key-enabled" and v),
-        None,
-    )
-    if stated is not None:
-        return stated.lower() == "true"
+    """Whether a new object of the bucket gets a Bucket Key: the request's header when it states one, else the
+    bucket's default encryption rule (SSE-KMS with BucketKeyEnabled)."""
+    header = context_value(c.options.context, "s3:x-amz-server-side-encryption-bucket-key-enabled")
+    if header is not None:
+        return header.lower() == "true"
     enc = ((c.snapshot.get("bucket") or {}).get("calls") or {}).get("GetBucketEncryption") or {}
     rules = (enc.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
-    return any(r.get("BucketKeyEnabled") for r in rules if isinstance(r, dict))
+    return any(
+        r.get("BucketKeyEnabled")
+        and (r.get("ApplyServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse")
+        for r in rules
+        if isinstance(r, dict)
+    )
 
 
 def _writes(c: FixContext) -> bool:
