@@ -147,4 +147,33 @@ def as_question(d: Diagnosis) -> Diagnosis:
         layer_id = LayerId(layer) if layer in {x.value for x in LayerId} else LayerId.BUCKET_POLICY
         decision, causes = "unknown", (RootCause(layer_id, "condition", summary, evidence), *causes)
         notes.append(f"give {b['key']}=VALUE (--context on the command line) for a definite answer")
+    if decision == "unknown" and _only_existence_unread(d):
+        # Every layer s3why read allows it; only whether the object exists was not read (object heads need
+        # s3:GetObject, which the read role does not have by default). Authorization does not depend on it: an
+        # authorized request for a missing key gets 404 NoSuchKey (403 to a caller without s3:ListBucket; S3 API
+        # Reference, GetObject and HeadObject, "Permissions").
+        decision = "allow"
+        report = d.layer(LayerId.OBJECT_MISSING)
+        notes.insert(
+            0,
+            "allowed if the object exists: s3why did not read whether it does"
+            + (f" ({report.detail})" if report.detail else "")
+            + "; for a key that does not exist S3 answers 404 NoSuchKey, or 403 without s3:ListBucket on the bucket",
+        )
     return replace(d, decision=decision, root_causes=causes, notes=tuple(notes))
+
+
+def _only_existence_unread(d: Diagnosis) -> bool:
+    """Whether the one thing the answer lacks is the object's existence: no root cause, no branch that denies,
+    every layer allows or does not apply but the object-missing one, which is unknown."""
+    if d.root_causes or any(any(o["decision"] != "allow" for o in b["outcomes"]) for b in d.branches):
+        return False
+    others = [r for r in d.layers if r.layer is not LayerId.OBJECT_MISSING]
+    missing = [r for r in d.layers if r.layer is LayerId.OBJECT_MISSING]
+    return (
+        bool(missing)
+        and all(r.verdict == "unknown" for r in missing)
+        and all(r.verdict in ("allow", "not-applicable") for r in others)
+        and any(r.verdict == "allow" for r in others)
+        and all(a.get("decision") == "allow" for a in d.authorizations)
+    )

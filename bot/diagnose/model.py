@@ -111,6 +111,12 @@ class Diagnosis:
         unnamed = self.request.get("operation_candidates") and not self.request.get("operation")
         if self.decision == "unknown" and unnamed:
             return "Undecided: the text does not name the operation"
+        if (
+            self.decision == ALLOW
+            and not self.key_missing
+            and any(r.layer is LayerId.OBJECT_MISSING and r.verdict == UNKNOWN for r in self.layers)
+        ):
+            return "Allowed: every layer s3why read allows it, if the object exists (not read)"
         if self.decision == "unknown" and self.request.get("unreproduced") and not self.root_causes:
             return "Undecided: AWS denied it, but everything s3why read allows it"
         return None

@@ -47,6 +47,7 @@ class FixContext:
     analyzer: Any = None  # bot.fixes.analyzer.AccessAnalyzer, when s3why may ask it
     workload_ops: Any = None  # bot.fixes.workload_kinds.WorkloadOperations: what the tool in the paste does next
     workload_pending: tuple[Any, ...] = ()  # bot.fixes.workload_grants.WorkloadRequest: those denied today
+    paste: str = ""  # the text the request was read from (the tool that sent it)
 
 
 def arn_literal(arn: str) -> str:

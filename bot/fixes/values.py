@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.account.view import account_view
 from bot.arn import s3_arn
 from bot.diagnose import RootCause
+from bot.diagnose.options import context_value
 from bot.fixes.catalogue import Remediation
 from bot.fixes.context import (
     FixContext,
@@ -30,6 +32,9 @@ def kms_actions(c: FixContext, cause: RootCause) -> list[str]:
     if spec is None:
         return [failing]
     side = spec.kms_actions if failing in spec.kms_actions or not spec.source_kms_actions else spec.source_kms_actions
+    if failing in spec.kms_actions and uploads_in_parts(c.paste, spec.actions):
+        multipart = lookup_operation("CreateMultipartUpload")
+        side = (*side, *(multipart.kms_actions if multipart is not None else ()))
     granted = _workload_kms_actions(c, str(cause.evidence.get("key") or ""))
     return list(dict.fromkeys([*side, failing, *granted, *_pending_kms_actions(c)]))
 
@@ -44,6 +49,22 @@ def _pending_kms_actions(c: FixContext) -> list[str]:
         spec = lookup_operation(w.operation) if "kms" in w.layers else None
         out += list(spec.kms_actions) if spec is not None else []
     return out
+
+
+# Uploaders that switch to a multipart upload above a size, so the same job's larger files need what a multipart
+# upload asks KMS for (kms:Decrypt beside kms:GenerateDataKey; S3 User Guide, "Uploading and copying objects using
+# multipart upload", permissions): the AWS CLI's high-level commands (`multipart_threshold`, 8 MB; AWS CLI
+# S3 configuration), boto3's managed transfers (`upload_file`/`upload_fileobj`, TransferConfig), the Java SDK's
+# TransferManager, the JavaScript SDK's lib-storage `Upload`, Hadoop s3a (`fs.s3a.multipart.threshold`).
+_MULTIPART_UPLOADERS = re.compile(
+    r"\baws\s+s3\s+(?:cp|mv|sync)\b|\bupload failed: |\bupload_file(?:obj)?\b|\bS3Transfer\b|\bTransferManager\b"
+    r"|@aws-sdk/lib-storage|\bs3a://|\bS3AFileSystem\b"
+)
+
+
+def uploads_in_parts(paste: str, actions: tuple[str, ...]) -> bool:
+    """The request is an upload by a tool that uploads larger files in parts."""
+    return "s3:PutObject" in actions and _MULTIPART_UPLOADERS.search(paste) is not None
 
 
 # The KMS actions S3 asks for on a caller's behalf (S3 User Guide, "Permissions for SSE-KMS").
@@ -75,18 +96,43 @@ def kms_context(c: FixContext) -> tuple[str, list[str]]:
     """The condition on kms:EncryptionContext:aws:s3:arn: every object of the bucket (StringLike `bucket/*`), or
     the bucket's ARN when S3 Bucket Keys are on (S3 then asks KMS with the bucket's ARN as the context; S3 User
     Guide, "Reducing the cost of SSE-KMS with Amazon S3 Bucket Keys"). Never one object's ARN: the next object
-    of the workload has another one."""
+    of the workload has another one.
+
+    Whether the Bucket Key is on, as the KMS layer decides it (bot/diagnose/layers/kms.py): a new object (a write)
+    gets the bucket's default encryption's setting, or the request's own header — an object head s3why did not
+    read says nothing against it; an existing object (a read) keeps its own, from its HeadObject."""
     if not c.bucket:
         return "StringLike", ["*"]
-    head = (((c.snapshot.get("bucket") or {}).get("object") or {}).get("calls") or {}).get("HeadObject") or {}
-    bucket_key = bool(head.get("BucketKeyEnabled"))
-    if not bucket_key:
-        enc = ((c.snapshot.get("bucket") or {}).get("calls") or {}).get("GetBucketEncryption") or {}
-        rules = (enc.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
-        bucket_key = not head and any(r.get("BucketKeyEnabled") for r in rules if isinstance(r, dict))
+    head = (((c.snapshot.get("bucket") or {}).get("object") or {}).get("calls") or {}).get("HeadObject")
+    if _writes(c) or not head:
+        bucket_key = _bucket_key_default(c)
+    else:
+        bucket_key = isinstance(head, dict) and "Error" not in head and bool(head.get("BucketKeyEnabled"))
     if bucket_key:
         return "StringEquals", [string_literal(s3_arn(c.bucket))]
     return "StringLike", [string_literal(s3_arn(c.bucket)) + "/*"]
+
+
+def _bucket_key_default(c: FixContext) -> bool:
+    """Whether a new object of the bucket gets a Bucket Key: the request's header when it states one, else the
+    bucket's default encryption rule (SSE-KMS with BucketKeyEnabled)."""
+    header = context_value(c.options.context, "s3:x-amz-server-side-encryption-bucket-key-enabled")
+    if header is not None:
+        return header.lower() == "true"
+    enc = ((c.snapshot.get("bucket") or {}).get("calls") or {}).get("GetBucketEncryption") or {}
+    rules = (enc.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+    return any(
+        r.get("BucketKeyEnabled")
+        and (r.get("ApplyServerSideEncryptionByDefault") or {}).get("SSEAlgorithm") in ("aws:kms", "aws:kms:dsse")
+        for r in rules
+        if isinstance(r, dict)
+    )
+
+
+def _writes(c: FixContext) -> bool:
+    """The request writes a new object (S3 encrypts it with the bucket's settings for new objects)."""
+    spec = lookup_operation(c.req.operation) if c.req.operation else None
+    return spec is not None and "s3:PutObject" in spec.actions
 
 
 def template_values(c: FixContext, cause: RootCause, entry: Remediation, scope: Scope | None = None) -> dict[str, Any]:

@@ -19,7 +19,9 @@ from bot.parse import vocabulary as vocab
 from bot.parse.accesslog import read_access_log
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
+from bot.parse.copy_source import copy_source_value
 from bot.parse.entities import is_masked
+from bot.parse.list_params import listing_keys
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest
 from bot.parse.vocabulary import endpoint_region
@@ -817,6 +819,12 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
 
     context = list(record.context) if record is not None else []
     context.extend(stated_keys(flat))
+    context.extend(listing_keys(flat, operation, bucket))
+    if (
+        not any(k == "s3:x-amz-copy-source" for k, _ in context)
+        and (source := copy_source_value(flat, operation)) is not None
+    ):
+        context.append(("s3:x-amz-copy-source", source))
     if http.scheme is not None:
         # aws:SecureTransport is whether the request itself used TLS (IAM global condition keys).
         context.append(("aws:SecureTransport", "true" if http.scheme == "https" else "false"))
