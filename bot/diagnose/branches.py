@@ -128,6 +128,8 @@ def branches(auth: Authorization, options: DiagnoseOptions) -> list[dict[str, An
 
 
 def when(key: str, value: str | None) -> str:
+    if key == "s3why:new-policy-public":
+        return "if the new policy document is public" if value == "true" else "if it is not public"
     if key.lower() == "aws:securetransport":
         return "over HTTPS" if value == "true" else "over plain HTTP"
     if value is None:

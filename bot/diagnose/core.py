@@ -15,7 +15,7 @@ from bot.account.view import AccountView, Fact
 from bot.diagnose.branches import branch_lines, branches, when
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
-from bot.diagnose.layers.block_public_access import acl_branches
+from bot.diagnose.layers.block_public_access import acl_branches, policy_branches
 from bot.diagnose.model import (
     ALLOW,
     LAYER_ORDER,
@@ -130,11 +130,18 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
 
     # A cause found in a layer s3why could not read is not a finding (an identity policy it could not list
     # cannot be said to grant nothing).
-    found = [c for c in found if reports[c.layer].verdict != UNKNOWN or c.evidence.get("not_a_denial")]
+    # A layer's likely cause (`suspect`: AWS denied the request and only what that layer could not see explains it)
+    # stays, said as such.
+    found = [
+        c
+        for c in found
+        if reports[c.layer].verdict != UNKNOWN or c.evidence.get("not_a_denial") or c.evidence.get("suspect")
+    ]
     causes = rank(found)
     if auth is not None:
         found_branches = branches(auth, options)
-        found_branches += [b for b in acl_branches(subject) if b["key"] not in {x["key"] for x in found_branches}]
+        seen_keys = {x["key"] for x in found_branches}
+        found_branches += [b for b in acl_branches(subject) + policy_branches(subject) if b["key"] not in seen_keys]
         found_branches = [b for b in found_branches if len({o["decision"] for o in b["outcomes"]}) > 1]
         resolved["resolved"]["branches"] = found_branches
         if found_branches and causes:
@@ -245,8 +252,15 @@ def _explained_by_a_branch(
             f"does not say which it was ({b['key']})"
         )
         alternatives = [{"context": {b["key"]: x["value"]}, "decision": x["decision"]} for x in b["outcomes"]]
-        evidence = {"branches": found, "alternatives": alternatives, "condition_key": b["key"]}
-        return "unknown", (RootCause(layer, "condition", summary, evidence), *causes)
+        evidence: dict[str, Any] = {"branches": found, "alternatives": alternatives, "condition_key": b["key"]}
+        kind = "condition"
+        if layer is LayerId.BLOCK_PUBLIC_ACCESS:
+            # The setting refuses what the request may have carried (a public ACL): a setting's cause, whose fix is
+            # the request-side change (bot/fixes/request.py), never the setting itself.
+            kind = "setting"
+            if b["key"] == "s3:x-amz-acl":
+                evidence["request_acl"] = o["value"]
+        return "unknown", (RootCause(layer, kind, summary, evidence), *causes)
     return decision, causes
 
 

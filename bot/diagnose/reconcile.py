@@ -118,7 +118,10 @@ def _confirmed_setting(stated: StatedFacts, subject: Subject) -> RootCause | Non
             if named in ("BlockPublicAcls", "IgnorePublicAcls")
             else "the policy it carried is public; name the principals, or add a fixed condition"
         ),
-        {"settings": flags},
+        # What the setting rejects, for the request-side fixes (bot/fixes/request.py): the ACL or the document.
+        {"settings": flags, "request_acl": "public"}
+        if named in ("BlockPublicAcls", "IgnorePublicAcls")
+        else {"settings": flags, "new_policy_public": "true"},
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,7 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
     from bot.account.signer import signer_view
     from bot.account.snapshot import validate_snapshot
     from bot.diagnose import DiagnoseOptions
-    from bot.diagnose_cli import check_snapshot_holds, given_facts
+    from bot.diagnose_cli import check_snapshot_holds, fill_from_snapshot, given_facts
     from bot.errors import UsageError
     from bot.parse import parse_text
     from bot.pipeline import Source, diagnose_and_fix
@@ -111,7 +111,12 @@ def diagnose_case(case: Case, snapshot: dict[str, Any] | None = None) -> tuple[A
     principal = case.account.principal
     session_policy = principal.session_policy if principal is not None else None
     options = DiagnoseOptions(principal=knows.principal, context=_context(knows.context), session_policy=session_policy)
-    check_snapshot_holds(snap, req, signer_view(req, knows.principal, snapshot=snap).principal, f"case {case.id}")
+    signed = signer_view(req, knows.principal, snapshot=snap).principal
+    # What the text leaves out, from a snapshot that holds exactly one of it, as `s3why diagnose --snapshot` does.
+    req, principal_arn, _ = fill_from_snapshot(snap, req, signed)
+    if principal_arn != signed:
+        options = replace(options, principal=principal_arn)
+    check_snapshot_holds(snap, req, principal_arn, f"case {case.id}")
     # The one pipeline (bot/pipeline.py), as `s3why diagnose --snapshot` runs it: the paste gives the workload.
     found, data = diagnose_and_fix(req, options, Source(snapshot=snap), paste=parsed.redacted_text)
     return found, list(found.fixes), data

@@ -11,11 +11,18 @@ from typing import Any
 
 from bot.arn import s3_arn
 from bot.diagnose import RootCause
+from bot.diagnose.layers.block_public_access import NEW_POLICY_PUBLIC
 from bot.fixes.catalogue import request_wording
 from bot.fixes.context import FixContext, rediagnose
 from bot.fixes.model import Patch, PatchKind
 from bot.fixes.request_params import RequestParameter, header_of, parameter_for
 from bot.s3ops import lookup_operation, required_authorizations
+
+# The only canned ACL a bucket with ACLs disabled accepts: "All S3 PUT requests must either specify the
+# bucket-owner-full-control canned ACL or not specify an ACL, or these requests will fail" (S3 User Guide, Object
+# Ownership "Troubleshooting"); it is not public either, so Block Public Access accepts it.
+_OWNER_ACL = "bucket-owner-full-control"
+_UPLOADS = frozenset({"PutObject", "CopyObject", "CreateMultipartUpload"})  # writes whose ACL header is optional
 
 # Condition keys that say who the caller is (IAM User Guide, "AWS global condition context keys": principal
 # properties). A request "with aws:PrincipalArn = ...role/admin" is another caller, not a change to the request:
@@ -99,11 +106,14 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
     """Changes on the request side that a diagnosis showed would work (the alternatives it evaluated), each
     valid for the operation the request made."""
     wording = request_wording()
-    out: list[Patch] = []
+    acl = _acl_changes(cause, c)
+    out: list[Patch] = list(acl)
     for alt in cause.evidence.get("alternatives") or []:
         if alt.get("decision") != "allow":
             continue
         ((key, value),) = alt["context"].items()
+        if acl and key.lower() == "s3:x-amz-acl":
+            continue  # said above, with both ways the bucket accepts
         if changes_the_caller(key):
             continue  # "be someone else" is not a fix
         if header_of(key) is not None:
@@ -114,15 +124,10 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
             if patch is not None:
                 out.append(patch)
             continue
-        out.append(_change([wording.for_key(key, value)], {key: value}))
+        out.append(_change([wording.for_key(_spelled(key, wording.condition_keys), value)], {key: value}))
     layer = cause.layer.value
-    acl = cause.evidence.get("request_acl")
-    # AccessControlListNotSupported says the request carried an ACL on a bucket with ACLs disabled, even when the
-    # text does not say which (S3 API Reference, "Error responses"; S3 User Guide, "Disabling ACLs").
-    refused_acl = layer == "object-ownership" and c.req.error_code == "AccessControlListNotSupported"
-    takes_acl = parameter_for(c.req.operation, "s3:x-amz-acl") is not None
-    if layer in ("block-public-access", "object-ownership") and (acl or (refused_acl and takes_acl)):
-        out.append(_change([wording.layers[layer]], {"s3:x-amz-acl": None}))
+    if layer == "block-public-access" and cause.evidence.get("new_policy_public") is not None:
+        out.append(_change([wording.layers["block-public-policy"]], {NEW_POLICY_PUBLIC: "false"}))
     unconditional = cause.kind == "explicit" and "Condition" not in (cause.evidence.get("statement") or {})
     acl_denied = cause.evidence.get("action") == "s3:PutObjectAcl"
     if unconditional and acl_denied and parameter_for(c.req.operation, "s3:x-amz-acl") is not None:
@@ -140,4 +145,34 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
         bucket, key = c.bucket or "BUCKET", c.req.key or "KEY"
         text = wording.layers["kms-aws-managed-key"].format(bucket=bucket, key=key)
         out.append(Patch(s3_arn(bucket, key), PatchKind.REQUEST_CHANGE, None, [text], apply={}))
+    return out
+
+
+def _spelled(key: str, known: dict[str, str]) -> str:
+    """The wording's spelling of a condition key (policies spell keys in any case: aws:sourceVpc)."""
+    return next((k for k in known if k.lower() == key.lower()), key)
+
+
+def _acl_changes(cause: RootCause, c: FixContext) -> list[Patch]:
+    """An ACL the bucket refuses (Object Ownership BucketOwnerEnforced, or a public ACL under BlockPublicAcls):
+    the writer sends no ACL header, or bucket-owner-full-control, with the operation's own parameter from S3's
+    model (the CLI flag and SDK argument). Both are request changes the writer controls."""
+    layer = cause.layer.value
+    acl = cause.evidence.get("request_acl")
+    enforced = layer == "object-ownership" and cause.evidence.get("object_ownership") == "BucketOwnerEnforced"
+    if not (enforced or (layer == "block-public-access" and acl)):
+        return []
+    if c.req.operation not in _UPLOADS:
+        return []  # PutBucketAcl / PutObjectAcl: the ACL is the request itself (the bucket's setting decides)
+    param = parameter_for(c.req.operation, "s3:x-amz-acl")
+    if param is None:
+        return []
+    grants = {f"s3:x-amz-grant-{g}": None for g in ("read", "write", "read-acp", "write-acp", "full-control")}
+    drop = [
+        f"do not send an ACL: no header {param.header} and no x-amz-grant-* header (AWS CLI: no {param.cli_flag}; "
+        f"SDKs: leave {param.member} and the Grant* parameters out)"
+    ]
+    out = [_change(drop, {"s3:x-amz-acl": None, **grants})]
+    if param.accepts(_OWNER_ACL):
+        out.append(_change(param.how_to_send(_OWNER_ACL), {"s3:x-amz-acl": _OWNER_ACL, **grants}))
     return out

@@ -278,6 +278,7 @@ def _with_presigned(
     messages = (m.group(1).strip() for chunk in group if (m := _S3_MESSAGE.search(chunk)) is not None)
     if (message := next(messages, None)) is not None:
         chosen = replace(chosen, s3_message=message)
+    chosen = replace(chosen, stated_time=_stated_time(group))
     context = dict(req.stated_context)
     if chosen.scheme is not None and "aws:SecureTransport" not in context:
         context["aws:SecureTransport"] = ("true" if chosen.scheme == "https" else "false",)
@@ -294,6 +295,27 @@ def _with_presigned(
         stated_context=tuple(context.items()),
         operation_candidates=req.operation_candidates or (() if req.operation else ("GetObject", "PutObject")),
     )
+
+
+_DATE_HEADER = re.compile(r"^\s*Date:\s*([A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)", re.M)
+_LOG_TIME = re.compile(r"^\W{0,3}(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2})(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?", re.M)
+
+
+def _stated_time(group: list[str]) -> str | None:
+    """The response's Date header (S3's clock, RFC 7231) or else the first log timestamp, as ISO 8601."""
+    from email.utils import parsedate_to_datetime
+
+    text = "\n".join(group)
+    if (m := _DATE_HEADER.search(text)) is not None:
+        try:
+            return parsedate_to_datetime(m.group(1)).isoformat()
+        except (TypeError, ValueError):
+            pass
+    if (m := _LOG_TIME.search(text)) is not None:
+        stamp = m.group(1).replace(" ", "T")
+        offset = m.group(2) or ""
+        return stamp + ("+00:00" if offset == "Z" else offset)
+    return None
 
 
 def _signature_age_ms(signed: PresignedUrl) -> int | None:

@@ -49,12 +49,16 @@ class PresignedUrl:
     region: str | None = None  # the credential scope's region (SigV4)
     scheme: str | None = None  # "https" | "http"
     server_time: str | None = None  # S3's <ServerTime> in a "Request has expired" body: when the request was refused
+    # A time the text gives for the request when S3's <ServerTime> is absent: the response's HTTP Date header (UTC),
+    # or a log line's timestamp (ISO 8601; without an offset when the log gives none); not in the JSON contract.
+    stated_time: str | None = field(default=None, compare=False)
     # S3's own <Message> in the error body that refused the URL (e.g. "Access Denied"); not in the JSON contract.
     s3_message: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("s3_message", None)
+        data.pop("stated_time", None)
         return data
 
 

@@ -85,10 +85,15 @@ def test_without_a_server_time_the_lifetime_is_compared_with_now(moto: str) -> N
     seed = seed_signer(can_read=True)
     url = seed.presign(expires=60)
     stale = _signed_at(url, "20200101T000000Z")  # signed long ago (the text says so)
+    # A bare 403 status line: no message, no time of its own, so only now can be compared with the lifetime.
     d = _diagnose(f"curl '{stale}'\nHTTP/1.1 403 Forbidden", "--operation", "GetObject")
     first = d["root_causes"][0]
     assert first["layer"] == "presigned-url" and "2020-01-01T00:01:00Z" in first["summary"]
-    assert "now (the text gives no server time)" in first["summary"]
+    assert "now (the text gives no time of its own)" in first["summary"]
+    # S3's body says "Access Denied", not "Request has expired": the URL was still valid when S3 refused it.
+    said = _diagnose(f"curl '{stale}'\n{DENIED}", "--operation", "GetObject")
+    assert not any(c["layer"] == "presigned-url" for c in said["root_causes"])
+    assert "still valid when it was refused" in _layer(said, "presigned-url")["detail"]
     fresh = _diagnose(f"curl '{url}'\n{DENIED}", "--operation", "GetObject")
     assert _layer(fresh, "presigned-url")["verdict"] == "allow"
     assert "valid until" in _layer(fresh, "presigned-url")["detail"]

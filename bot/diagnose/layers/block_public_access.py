@@ -17,6 +17,7 @@ from bot.diagnose.public import is_public_policy
 from bot.engine import PolicyKind, parse_policy
 from bot.engine.principal import PrincipalKind
 from bot.layers import LayerId
+from bot.parse.lookalikes import ACCESS_DENIED_CODES
 
 BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 PUBLIC_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
@@ -115,6 +116,87 @@ _POLICY_WRITES = {
 }
 
 
+# The document a PutBucketPolicy / PutAccessPointPolicy sends is never in an error message: whether it is public
+# (S3 User Guide, "The meaning of public") is a property of the request s3why branches on, "true" or "false"
+# (`--context s3why:new-policy-public=false` when the person knows).
+NEW_POLICY_PUBLIC = "s3why:new-policy-public"
+
+
+def _denial_in_text(subject: Subject) -> bool:
+    req = subject.req
+    return subject.options.text_is_evidence and (
+        req.error_code in ACCESS_DENIED_CODES or (req.error_code is None and req.http_status == 403)
+    )
+
+
+def _policy_write(
+    subject: Subject, auth: Authorization, operation: str, blocking: list[str], flags: dict[str, bool], out: Findings
+) -> None:
+    """BlockPublicPolicy on a policy write: decided by the new document when the person says whether it is public;
+    otherwise a branch, and the likely cause when AWS denied a request every other layer allows (S3 refuses a
+    public document with AccessDenied whatever the caller's permissions)."""
+    where = f"BlockPublicPolicy is on ({', '.join(blocking)} level)"
+    said = (context_value(auth.context, NEW_POLICY_PUBLIC) or "").lower()
+    if said == "false":
+        out.set(LayerId.BLOCK_PUBLIC_ACCESS, ALLOW, f"{where}; the new document is not public")
+        return
+    refusal = (
+        f"S3 rejects {operation} when the new document is public (a Principal of * or an account-wide grant "
+        "without a condition that fixes it to known principals, accounts, endpoints, VPCs or networks)"
+    )
+    fix = (
+        "send a document that is not public (named principals or a fixed condition; for a site behind CloudFront, "
+        "origin access control); turning BlockPublicPolicy off is the account owner's decision and a high risk"
+    )
+    if said == "true":
+        out.set(LayerId.BLOCK_PUBLIC_ACCESS, DENY, f"{where}: {refusal}")
+        out.cause(
+            LayerId.BLOCK_PUBLIC_ACCESS,
+            "setting",
+            f"{where} and the new policy is public, which S3 rejects: {fix}",
+            settings=flags,
+            levels=blocking,
+            new_policy_public="true",
+        )
+        return
+    out.set(LayerId.BLOCK_PUBLIC_ACCESS, UNKNOWN, f"{where}: {refusal}; s3why has not seen the document sent")
+    if auth.main.decision.value == "allow" and _denial_in_text(subject):
+        out.cause(
+            LayerId.BLOCK_PUBLIC_ACCESS,
+            "setting",
+            f"{where} and every other layer s3why read allows this {operation}: AWS refused it, so the new policy "
+            f"document was most likely public (S3 rejects a public one; the text does not carry it): {fix}",
+            settings=flags,
+            levels=blocking,
+            new_policy_public="unstated",
+            suspect=True,
+        )
+
+
+def policy_branches(subject: Subject) -> list[dict[str, Any]]:
+    """BlockPublicPolicy makes "the new document is public" decide a policy write the text does not show."""
+    auth, view, spec = subject.auth, subject.view, subject.spec
+    if auth is None or view.bucket is None or spec is None or spec.operation not in _POLICY_WRITES:
+        return []
+    if context_value(auth.context, NEW_POLICY_PUBLIC) is not None:
+        return []
+    levels, _ = settings_by_level(view)
+    blocking = _levels_with(levels, "BlockPublicPolicy", among=_POLICY_WRITES[spec.operation])
+    if not blocking:
+        return []
+    by = f"BlockPublicPolicy ({', '.join(blocking)} level)"
+    return [
+        {
+            "key": NEW_POLICY_PUBLIC,
+            "assumed": None,
+            "outcomes": [
+                {"value": "true", "decision": "implicit-deny", "by": by, "layer": "block-public-access"},
+                {"value": "false", "decision": auth.main.decision.value},
+            ],
+        }
+    ]
+
+
 def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
     auth, view, spec = subject.auth, subject.view, subject.spec
@@ -142,14 +224,7 @@ def evaluate(subject: Subject) -> LayerFinding:
         levels, _ = settings_by_level(view)
         blocking = _levels_with(levels, "BlockPublicPolicy", among=_POLICY_WRITES[spec.operation])
         if blocking:
-            # S3 checks the document the request sends, not the one in force: s3why has no copy of it.
-            out.set(
-                LayerId.BLOCK_PUBLIC_ACCESS,
-                UNKNOWN,
-                f"BlockPublicPolicy is on ({', '.join(blocking)} level): S3 rejects {spec.operation} when the new "
-                "document is public (a Principal of * or an account-wide grant without a condition that fixes it "
-                "to known accounts, endpoints or networks); s3why has not seen the document sent",
-            )
+            _policy_write(subject, auth, spec.operation, blocking, flags, out)
             return out.done()
     if _restricted(subject, auth, flags, out):
         return out.done()

@@ -224,6 +224,8 @@ def _implicit_causes(
             which = ev.get("sid") or ev.get("statement_index")
             summary += f" (statement {which} needs {tested}, request: {got})"
         out.cause(LayerId.IDENTITY, "condition" if "condition" in ev else "implicit", summary, **ev)
+    if same_account and not identity_ok and not bucket_ok and not via_access_point:
+        _network_path_grant(result, out, auth)
     if not same_account and not bucket_ok and via_access_point:
         ev = evidence(result, resource_layer, documents)
         out.cause(
@@ -234,7 +236,24 @@ def _implicit_causes(
             **ev,
         )
     elif not same_account and not bucket_ok and not bucket_missing:  # a bucket that does not exist has no side
-        if auth.bucket_unknown:
+        capped = any(layer_verdict(x) == "no-allow" for x in (LayerId.PERMISSIONS_BOUNDARY, LayerId.SESSION_POLICY))
+        if auth.bucket_unknown and identity_ok and not capped:
+            # "The resource-based policy in the trusting account must specify the principal of the trusted account
+            # that will have access to the resource" (IAM User Guide, "Cross-account policy evaluation logic"): the
+            # caller's side allows it, so the bucket owner's policy, which s3why cannot read, is where the grant is
+            # missing (or a Deny stands).
+            out.cause(
+                LayerId.BUCKET_POLICY,
+                "implicit",
+                "cross-account: the caller's side allows the request, so the bucket owner's side, most likely its "
+                f"policy (account {auth.owner}), refuses it; s3why cannot read it ({auth.bucket_unknown}). Nothing "
+                "in the "
+                "caller's account can grant it: it is the bucket owner's change (or use what that policy still "
+                "allows)",
+                suspect=True,
+                owner_account=auth.owner,
+            )
+        elif auth.bucket_unknown:
             out.note(f"the bucket's side is not visible: {auth.bucket_unknown}")
         else:
             ev = evidence(result, LayerId.BUCKET_POLICY, documents)
@@ -260,6 +279,45 @@ def _implicit_causes(
                 )
     if not out.causes and not bucket_side_refuses(auth.route):
         out.cause(LayerId.IDENTITY, "implicit", result.reason)
+
+
+# Keys a request carries only through a VPC endpoint (IAM User Guide, "AWS global condition context keys",
+# Availability: aws:SourceVpc and aws:SourceVpce are included only when the requester uses a VPC endpoint;
+# aws:VpcSourceIp "matches only if the request originates from the specified IP address and it goes through a VPC
+# endpoint").
+_ENDPOINT_ONLY_KEYS = frozenset({"aws:sourcevpc", "aws:sourcevpce", "aws:vpcsourceip"})
+
+
+def _network_path_grant(result: EvaluationResult, out: Findings, auth: Authorization) -> None:
+    """Neither side grants, and the bucket policy's grant for this request waits on a key only a VPC endpoint
+    sets, which this request does not carry: that statement is the grant the account meant, and the network path
+    is why it does not apply. Named after the identity cause, so the request-side alternatives (through an endpoint)
+    are evaluated for it."""
+    ev = evidence(result, LayerId.BUCKET_POLICY, auth.documents)
+    cond = ev.get("condition") or {}
+    key = str(cond.get("key") or "")
+    if key.lower() not in _ENDPOINT_ONLY_KEYS or cond.get("request_values") is not None:
+        return
+    if str(cond.get("operator", "")).rsplit(":", 1)[-1] == "Null":
+        return  # a presence test: the absent key may be what it asks for
+    which = ev.get("sid") or f"statement {ev.get('statement_index')}"
+    tested, _ = condition_in_words(cond)
+    out.cause(
+        LayerId.BUCKET_POLICY,
+        "condition",
+        f"the bucket policy's grant ({which}) needs {tested}, and the request carries no {key}: that key is set only "
+        "for a request through a VPC endpoint, so from outside one (the internet, a NAT gateway) the grant can "
+        "never apply and nothing else allows the request. Route it through a gateway VPC endpoint for S3 in that "
+        "VPC, or grant the principal itself"
+        + ("; removing the condition would open the grant to everyone" if _to_everyone(ev.get("statement")) else ""),
+        **ev,
+    )
+
+
+def _to_everyone(statement: Any) -> bool:
+    principal = statement.get("Principal") if isinstance(statement, dict) else None
+    values = principal.get("AWS") if isinstance(principal, dict) else principal
+    return "*" in (values if isinstance(values, list) else [values])
 
 
 CHECK = LayerCheck(

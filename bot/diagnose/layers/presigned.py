@@ -3,14 +3,16 @@ and only while the URL's lifetime lasts: SigV4 X-Amz-Date + X-Amz-Expires (at mo
 (epoch seconds), and never beyond the signing credentials. S3 User Guide, "Sharing objects with presigned URLs";
 S3 API Reference, "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)".
 
-The time of the error is S3's `<ServerTime>` when the text carries it; otherwise s3why can only compare the
-lifetime with now, and says so.
+The time of the error is S3's `<ServerTime>` when the text carries it, else the time the text gives (the response's
+Date header, a log timestamp); only a text with no time of its own is compared with now, and s3why says so. S3
+checks the lifetime first and answers an expired URL with "Request has expired": an error with another message
+("Access Denied") was refused while the URL was still valid, whatever today's clock says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.diagnose.layers.base import Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import ALLOW, DENY, NOT_APPLICABLE
@@ -26,6 +28,7 @@ def _now() -> datetime:
 
 
 def _moment(text: str | None) -> datetime | None:
+    """An ISO 8601 time, in UTC when it states no offset (the caller decides what a missing offset means)."""
     if not text:
         return None
     try:
@@ -35,16 +38,33 @@ def _moment(text: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+# A log timestamp without an offset may be in any time zone: UTC-12 to UTC+14.
+_ZONE_SLACK = timedelta(hours=14)
+
+
+def _naive(text: str) -> bool:
+    return _moment(text) is not None and datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is None
+
+
 def lifetime(signed: PresignedUrl, now: Callable[[], datetime] = _now) -> tuple[bool | None, str]:
-    """Whether the URL had expired when the request was refused (None: the URL states no lifetime), and how
-    s3why knows: against S3's <ServerTime> when the text gives it, else against now."""
+    """Whether the URL had expired when the request was refused (None: the URL states no lifetime, or the text's
+    time cannot tell), and how s3why knows: against S3's <ServerTime>, else the time the text gives (the response's
+    Date header, a log timestamp), else now."""
     expires_at = _moment(signed.expires_at)
     if expires_at is None:
         return None, "the URL states no expiry time"
-    server = _moment(signed.server_time)
-    when, against = (
-        (server, f"S3's server time {signed.server_time}") if server else (now(), "now (the text gives no server time)")
-    )
+    server, stated = _moment(signed.server_time), _moment(signed.stated_time)
+    if server is not None:
+        when, against = server, f"S3's server time {signed.server_time}"
+    elif stated is not None and signed.stated_time is not None:
+        against = f"the time the text gives, {signed.stated_time}"
+        if _naive(signed.stated_time):
+            against += " (no time zone)"
+            if stated - _ZONE_SLACK < expires_at <= stated + _ZONE_SLACK:
+                return None, f"the URL expires at {signed.expires_at}: {against} cannot tell whether it had expired"
+        when = stated
+    else:
+        when, against = now(), "now (the text gives no time of its own)"
     if when >= expires_at:
         return True, f"the URL expired at {signed.expires_at}, before {against}"
     return False, f"the URL is valid until {signed.expires_at} (compared with {against})"
@@ -64,7 +84,7 @@ def evaluate(subject: Subject) -> LayerFinding:
     # "Authenticating Requests: Using Query Parameters"): when the lifetime is only compared with now, a text that
     # states another reason for the denial shows the URL was still valid when it was refused.
     # S3's own error body for the refusal is such a statement too: any <Message> other than "Request has expired".
-    by_now_only = expired and signed is not None and signed.server_time is None
+    by_now_only = expired and signed is not None and signed.server_time is None and signed.stated_time is None
     s3_message = signed.s3_message if signed is not None else None
     refused_otherwise = s3_message is not None and "request has expired" not in s3_message.lower()
     other_reason = subject.req.policy_type is not None or subject.req.reason is not None or refused_otherwise
