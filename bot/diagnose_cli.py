@@ -200,6 +200,15 @@ def _filled_note(filled: dict[str, str], path: str) -> str:
     return f"the text names no {listed}: s3why used the only one snapshot {path} holds of each ({used})"
 
 
+def snapshot_aliases(snapshot: dict[str, Any]) -> frozenset[str]:
+    """The aliases a request may use in the bucket's place for the snapshot's bucket: its access point's alias
+    (GetAccessPoint's `Alias`) and its Multi-Region Access Point's (GetMultiRegionAccessPoint's `Alias`)."""
+    ap = ((snapshot.get("access_point") or {}).get("calls") or {}).get("GetAccessPoint") or {}
+    mrap = ((snapshot.get("multi_region_access_point") or {}).get("calls") or {}).get("GetMultiRegionAccessPoint") or {}
+    found = {ap.get("Alias"), (mrap.get("AccessPoint") or {}).get("Alias")}
+    return frozenset(a for a in found if isinstance(a, str) and a)
+
+
 def check_snapshot_holds(
     snapshot: dict[str, Any], req: Any, principal: str | None, path: str, *, retarget: bool = True
 ) -> None:
@@ -212,7 +221,7 @@ def check_snapshot_holds(
     held_bucket = target.get("bucket") or ((snapshot.get("bucket") or {}).get("name"))
     if not held_bucket and not target.get("principal_arn") and not snapshot.get("principal"):
         raise UsageError(f"snapshot {path} holds neither a bucket nor a principal: record one with s3why snapshot")
-    if req.bucket and held_bucket and req.bucket != held_bucket:
+    if req.bucket and held_bucket and req.bucket != held_bucket and req.bucket not in snapshot_aliases(snapshot):
         raise UsageError(
             f"snapshot {path} holds bucket {held_bucket}, but the request names {req.bucket}: "
             "record a snapshot of that bucket (s3why snapshot)"

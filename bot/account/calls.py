@@ -142,6 +142,10 @@ CALLS: dict[tuple[str, str], CallSpec] = {
             "NoSuchAccessPointPolicy",
             "NoSuchAccessPoint",
         ),
+        # Multi-Region Access Points (s3control; the control plane answers in us-west-2). Their "none" error codes
+        # are not in botocore's model, so a missing one reads as an error that names AWS's code.
+        _c("s3control", "GetMultiRegionAccessPoint", "s3:GetMultiRegionAccessPoint", "bucket"),
+        _c("s3control", "GetMultiRegionAccessPointPolicy", "s3:GetMultiRegionAccessPointPolicy", "bucket"),
         # KMS
         _c("kms", "DescribeKey", "kms:DescribeKey", "kms", "NotFoundException"),
         _c("kms", "GetKeyPolicy", "kms:GetKeyPolicy", "kms", "NotFoundException"),

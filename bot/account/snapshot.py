@@ -23,6 +23,7 @@ _SECTIONS: dict[str, type] = {
     "kms": dict,
     "vpc_endpoint": dict,
     "access_point": dict,
+    "multi_region_access_point": dict,
     "organization": dict,
     "authorization": dict,  # AWS's record of the denial (bot/account/toolbox.py)
 }
@@ -41,7 +42,7 @@ def validate_snapshot(data: Any, source: str = "snapshot") -> dict[str, Any]:
     for name, kind in _SECTIONS.items():
         if name in data and data[name] is not None and not isinstance(data[name], kind):
             raise SnapshotError(f"{source}: {name} must be an object")
-    for name in ("principal", "bucket", "vpc_endpoint", "access_point"):
+    for name in ("principal", "bucket", "vpc_endpoint", "access_point", "multi_region_access_point"):
         part = data.get(name)
         if isinstance(part, dict) and "calls" in part and not isinstance(part["calls"], dict):
             raise SnapshotError(f"{source}: {name}.calls must be an object of AWS answers")

@@ -219,6 +219,9 @@ class AccountView:
     vpc_endpoint_owner: str | None = None  # the endpoint's OwnerId (DescribeVpcEndpoints)
     # AWS's record of the denial (iam-toolbox), or why there is none; None: the snapshot has no such part.
     authorization: AuthorizationRecord | RecordUnavailable | None = None
+    # A Multi-Region Access Point the request went through: GetMultiRegionAccessPoint (its name, alias, regions and
+    # Block Public Access) and GetMultiRegionAccessPointPolicy, as s3control answers them.
+    multi_region_access_point: dict[str, Fact] | None = None
 
     def derived_context(
         self, *, principal_account: str | None, resource_account: str | None, through_endpoint: bool
@@ -516,7 +519,23 @@ def account_view(snapshot: dict[str, Any]) -> AccountView:
     caller = (snapshot.get("caller") or {}).get("Account")
     auth = snapshot.get("authorization")
     record = authorization_record(auth) if isinstance(auth, dict) else None
-    return AccountView(caller, principal, bucket, keys, vpce, access_point, orgs, vpce_owner, record)
+    mrap = None
+    if isinstance(snapshot.get("multi_region_access_point"), dict):
+        m = snapshot["multi_region_access_point"]
+        calls = m.get("calls") or {}
+        mrap = {
+            name: fact(
+                calls.get(name),
+                "s3control",
+                name,
+                m.get("account"),
+                what=f"Multi-Region Access Point {m.get('name') or m.get('alias')}: {name}",
+            )
+            for name in ("GetMultiRegionAccessPoint", "GetMultiRegionAccessPointPolicy")
+        }
+    return AccountView(
+        caller, principal, bucket, keys, vpce, access_point, orgs, vpce_owner, record, multi_region_access_point=mrap
+    )
 
 
 def arn_account(text: str | None) -> str | None:

@@ -22,7 +22,11 @@ from bot.fixes.targets import Where, target_of
 
 _BLOCKING = frozenset({"ERROR", "SECURITY_WARNING"})
 # Access Analyzer's resource types per target (botocore: ValidatePolicyResourceType, AccessCheckResourceType).
-_VALIDATE_TYPE = {Where.BUCKET: "AWS::S3::Bucket", Where.ACCESS_POINT: "AWS::S3::AccessPoint"}
+_VALIDATE_TYPE = {
+    Where.BUCKET: "AWS::S3::Bucket",
+    Where.ACCESS_POINT: "AWS::S3::AccessPoint",
+    Where.MULTI_REGION_ACCESS_POINT: "AWS::S3::MultiRegionAccessPoint",
+}  # CheckNoPublicAccess has no Multi-Region Access Point type
 _ACCESS_CHECK_TYPE = {
     Where.BUCKET: "AWS::S3::Bucket",
     Where.ACCESS_POINT: "AWS::S3::AccessPoint",

@@ -24,7 +24,16 @@ from bot.fixes.model import Risk
 
 _RISKS = tuple(r.value for r in Risk)
 _KINDS = tuple(k.value for k in CauseKind)
-_TARGETS = ("principal", "bucket", "key", "vpc_endpoint", "boundary", "access_point", None)
+_TARGETS = (
+    "principal",
+    "bucket",
+    "key",
+    "vpc_endpoint",
+    "boundary",
+    "access_point",
+    "multi_region_access_point",
+    None,
+)
 
 
 class CatalogueError(S3whyError):

@@ -49,6 +49,10 @@ _GRANTS_THE_CALLER = frozenset(
 )
 
 
+# A catalogue target -> the snapshot part that must hold what it patches: the resource the request really used.
+_ACCESS_POINT_TARGETS = {"access_point": "access_point", "multi_region_access_point": "multi_region_access_point"}
+
+
 def _grantable(principal: str) -> bool:
     """Whether a policy can grant this caller by name: an anonymous request has no identity to grant (only a grant
     to everyone would reach it, which s3why never offers), nor has a caller s3why could not resolve."""
@@ -60,6 +64,8 @@ def _grantable(principal: str) -> bool:
 def _matches(entry: Remediation, cause: RootCause, c: FixContext) -> bool:
     if entry.layers and cause.layer.value not in entry.layers:
         return False
+    if entry.target in _ACCESS_POINT_TARGETS and not c.snapshot.get(_ACCESS_POINT_TARGETS[entry.target]):
+        return False  # the policy of an access point (or Multi-Region Access Point) the request did not use
     if entry.id in _GRANTS_THE_CALLER and not _grantable(c.principal):
         return False
     if entry.target in ("principal", "boundary") and parse_principal(c.principal).has_no_identity_policies:

@@ -21,6 +21,7 @@ class PatchKind(StrEnum):
     KEY_POLICY = "key-policy"
     VPC_ENDPOINT_POLICY = "vpc-endpoint-policy"
     ACCESS_POINT_POLICY = "access-point-policy"
+    MULTI_REGION_ACCESS_POINT_POLICY = "multi-region-access-point-policy"
     SETTING = "setting"
     REQUEST_CHANGE = "request-change"
     IAC_CHANGE = "iac-change"

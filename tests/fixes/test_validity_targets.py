@@ -32,6 +32,7 @@ def test_every_catalogue_target_and_every_proposal_place_is_one_registered_modul
         "key",
         "vpce",
         "access-point",
+        "multi-region-access-point",
         "ownership-controls",
         "default-encryption",
     }

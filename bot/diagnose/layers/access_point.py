@@ -15,8 +15,12 @@ from bot.diagnose.model import DENY, NO_ALLOW, NOT_APPLICABLE, UNKNOWN
 from bot.diagnose.policies import PolicyReader
 from bot.engine import Policy, PolicyKind, PolicySet, Principal
 from bot.layers import LayerId
+from bot.parse.access_points import mrap_arn
 from bot.parse.model import DeniedRequest
 from bot.s3ops import OperationSpec, ResourceKind
+
+MRAP_ROUTE = "multi-region-access-point"
+_BPA_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
 def route_through_access_point(
@@ -35,6 +39,10 @@ def route_through_access_point(
     """The request evaluated through the access point the view holds; None when it came to the bucket directly.
 
     Adds the access point policy to `documents` (for evidence)."""
+    if view.multi_region_access_point is not None and view.bucket is not None:
+        return _route_through_mrap(
+            req, view, spec, who, owner, actions, ctx, policies, bucket_policy, reader, documents
+        )
     if view.access_point is None or view.bucket is None:
         return None
     info = view.access_point.get("GetAccessPoint")
@@ -72,6 +80,81 @@ def route_through_access_point(
     return AccessPointRoute(arn=ap_arn, through=through, bucket_side=bucket_side)
 
 
+def _route_through_mrap(
+    req: DeniedRequest,
+    view: AccountView,
+    spec: OperationSpec,
+    who: Principal,
+    owner: str | None,
+    actions: tuple[str, ...],
+    ctx: dict[str, tuple[str, ...]],
+    policies: PolicySet,
+    bucket_policy: Policy | None,
+    reader: PolicyReader,
+    documents: dict[str, Any],
+) -> AccessPointRoute:
+    """The request through a Multi-Region Access Point, routed to the bucket the view holds: "the Multi-Region
+    Access Point policy, the underlying IAM policy, the underlying bucket policy (where the request is routed to)"
+    must permit a cross-account request (S3 User Guide, Multi-Region Access Points, "Permissions"). Its ARN is
+    arn:aws:s3::ACCOUNT:accesspoint/ALIAS (no Region), its object form .../object/KEY."""
+    assert view.multi_region_access_point is not None and view.bucket is not None
+    info = view.multi_region_access_point.get("GetMultiRegionAccessPoint")
+    policy_fact = view.multi_region_access_point.get("GetMultiRegionAccessPointPolicy")
+    if info is None or not info.present:
+        return AccessPointRoute(
+            unknown=info.detail if info else "the Multi-Region Access Point was not read", kind=MRAP_ROUTE
+        )
+    report = info.value.get("AccessPoint") or {}
+    mrap_account = info.account or owner
+    alias = str(report.get("Alias") or "")
+    arn = mrap_arn(mrap_account or "", alias)
+    resource = f"{arn}/object/{req.key}" if spec.resource is ResourceKind.OBJECT and req.key else arn
+    label = f"Multi-Region Access Point policy of {report.get('Name') or alias}"
+    mrap_policy = None
+    if policy_fact is not None and policy_fact.present:
+        # GetMultiRegionAccessPointPolicy answers the Established (in force) and the Proposed document.
+        established = ((policy_fact.value.get("Policy") or {}).get("Established") or {}).get("Policy")
+        if established:
+            doc = policy_doc(established)
+            mrap_policy = reader.parse(NamedPolicy(label, doc), PolicyKind.RESOURCE, LayerId.ACCESS_POINT_POLICY)
+            documents[label] = doc
+    mrap_ctx = dict(ctx)
+    mrap_ctx.update({"s3:DataAccessPointArn": (arn,), "s3:DataAccessPointAccount": (mrap_account or "",)})
+    through = evaluate_all(who, actions, resource, mrap_account, mrap_ctx, replace(policies, resource=mrap_policy))
+    bucket_resource = (
+        s3_arn(view.bucket.name, req.key)
+        if spec.resource is ResourceKind.OBJECT and req.key
+        else s3_arn(view.bucket.name)
+    )
+    bucket_side = evaluate_all(
+        who, actions, bucket_resource, owner, mrap_ctx, replace(policies, resource=bucket_policy)
+    )
+    same_account = who.account is not None and who.account == owner == mrap_account
+    return AccessPointRoute(
+        arn=arn,
+        through=through,
+        bucket_side=bucket_side,
+        kind=MRAP_ROUTE,
+        bucket_grant_needed=not same_account,
+    )
+
+
+def mrap_block_public_access(view: AccountView) -> dict[str, bool] | None:
+    """A Multi-Region Access Point's own Block Public Access flags (GetMultiRegionAccessPoint's PublicAccessBlock):
+    "Amazon S3 evaluates the Block Public Access settings for the Multi-Region Access Point, the underlying buckets,
+    the account that owns the Multi-Region Access Point, the account that owns the underlying buckets" and they
+    cannot be changed once it exists (S3 User Guide, Multi-Region Access Points, "Permissions")."""
+    if view.multi_region_access_point is None:
+        return None
+    info = view.multi_region_access_point.get("GetMultiRegionAccessPoint")
+    if info is None or not info.present:
+        return None
+    conf = (info.value.get("AccessPoint") or {}).get("PublicAccessBlock")
+    if not isinstance(conf, dict):
+        return None
+    return {flag: bool(conf.get(flag)) for flag in _BPA_FLAGS}
+
+
 def bucket_side_refuses(route: AccessPointRoute | None) -> bool:
     """The access point allows the request but the bucket does not: the bucket's side holds when the request is
     allowed there, or when the bucket policy itself allows it and nothing denies (identity policies are checked
@@ -85,6 +168,8 @@ def bucket_side_refuses(route: AccessPointRoute | None) -> bool:
         and bucket_layer.verdict.value == "allow"
         and bucket_eval.decision.value != "explicit-deny"
     )
+    if not route.bucket_grant_needed:
+        bucket_side_ok = bucket_eval.decision.value != "explicit-deny"
     return route.through.decision.value == "allow" and not bucket_side_ok
 
 
@@ -95,7 +180,9 @@ def evaluate(subject: Subject) -> LayerFinding:
     if auth is None or route is None:
         return out.done()
     if route.unknown is not None or route.through is None or route.bucket_side is None:
-        out.set(LayerId.ACCESS_POINT_POLICY, UNKNOWN, route.unknown or "the access point was not read")
+        out.set(
+            LayerId.ACCESS_POINT_POLICY, UNKNOWN, route.unknown or f"the {route.kind.replace('-', ' ')} was not read"
+        )
         return out.done()
     ap_eval, bucket_eval = route.through, route.bucket_side
     if _outside_its_vpc(subject, out):
@@ -113,13 +200,14 @@ def evaluate(subject: Subject) -> LayerFinding:
             and any(c.key.lower() in ("s3:dataaccesspointaccount", "s3:dataaccesspointarn") for c in s.conditions)
             for s in bucket_policy.statements
         )
+        what = "the Multi-Region Access Point" if route.kind == MRAP_ROUTE else "the access point"
         summary = (
-            "the access point allows the request, but the bucket policy does not delegate access control to "
+            f"{what} allows the request, but the bucket policy does not delegate access control to "
             'access points (no Allow for "*" with an s3:DataAccessPointAccount condition) and grants nothing '
             "else to this principal"
             if not delegates
-            else "the access point allows the request, but the bucket policy does not allow it through this "
-            "access point"
+            else f"{what} allows the request, but the bucket policy does not allow it through this "
+            + ("Multi-Region Access Point" if route.kind == MRAP_ROUTE else "access point")
         )
         out.set(LayerId.BUCKET_POLICY, NO_ALLOW if bucket_eval.decision.value == "implicit-deny" else DENY, summary)
         ev = evidence(bucket_eval, LayerId.BUCKET_POLICY, auth.documents)
@@ -129,6 +217,7 @@ def evaluate(subject: Subject) -> LayerFinding:
             summary,
             access_point=route.arn,
             delegation=delegates,
+            **({"multi_region_access_point": route.arn} if route.kind == MRAP_ROUTE else {}),
             **ev,
         )
     return out.done()

@@ -46,6 +46,11 @@ class AccessPointRoute:
     arn: str | None = None
     through: EvaluationResult | None = None  # the request evaluated on the access point ARN (identity side too)
     bucket_side: EvaluationResult | None = None  # the bucket policy's view of the same request
+    # "multi-region-access-point" for a Multi-Region Access Point; its same-account requests need no bucket grant
+    # ("For same account requests, only the underlying IAM policy, which grants the appropriate access, is
+    # required": S3 User Guide, Multi-Region Access Points, "Permissions").
+    kind: str = "access-point"
+    bucket_grant_needed: bool = True
 
 
 @dataclass(frozen=True)

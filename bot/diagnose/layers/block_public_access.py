@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.account.view import AccountView
 from bot.diagnose.evidence import evaluate_all
+from bot.diagnose.layers.access_point import mrap_block_public_access
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
 from bot.diagnose.model import ALLOW, DENY, UNKNOWN
 from bot.diagnose.options import context_value
@@ -43,6 +44,8 @@ def settings_by_level(view: AccountView) -> tuple[dict[str, dict[str, bool]], bo
         if info is not None and info.present:
             conf = info.value.get("PublicAccessBlockConfiguration") or {}
             levels["access point"] = {flag: bool(conf.get(flag)) for flag in BPA_FLAGS}
+    if (mrap := mrap_block_public_access(view)) is not None:
+        levels["Multi-Region Access Point"] = mrap
     return levels, known
 
 
@@ -74,7 +77,9 @@ def acl_branches(subject: Subject) -> list[dict[str, Any]]:
     if auth.who.kind is PrincipalKind.SERVICE:
         return []  # an AWS service writes with the headers it documents (bucket-owner-full-control), not a user's
     levels, _ = settings_by_level(view)
-    blocking = _levels_with(levels, "BlockPublicAcls", among=("account", "bucket", "access point"))
+    blocking = _levels_with(
+        levels, "BlockPublicAcls", among=("account", "bucket", "access point", "Multi-Region Access Point")
+    )
     if not blocking:
         return []
     by = f"BlockPublicAcls ({', '.join(blocking)} level)"

@@ -7,6 +7,8 @@ bucket            bucket         bucket.py         20 KB                      AW
 key               key            key.py            32 KB                      AWS::KMS::Key
 vpce              vpc_endpoint   vpc_endpoint.py   20,480 characters          AWS::EC2::VPCEndpoint
 access-point      access_point   access_point.py   20 KB                      AWS::S3::AccessPoint
+multi-region-access-point (multi_region_access_point, multi_region_access_point.py): 20 KB,
+                  AWS::S3::MultiRegionAccessPointPolicy
 ownership-controls    (setting)  ownership.py  -                          AWS::S3::Bucket OwnershipControls
 default-encryption    (setting)  encryption.py -                          AWS::S3::Bucket BucketEncryption
 """
@@ -16,7 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from bot.fixes.model import Patch
-from bot.fixes.targets import access_point, bucket, encryption, identity, key, managed, ownership, vpc_endpoint
+from bot.fixes.targets import (
+    access_point,
+    bucket,
+    encryption,
+    identity,
+    key,
+    managed,
+    multi_region_access_point,
+    ownership,
+    vpc_endpoint,
+)
 from bot.fixes.targets.base import (
     ClientFor,
     PolicyTarget,
@@ -30,7 +42,17 @@ from bot.fixes.targets.identity import FIX_POLICY_NAME
 
 TARGETS: dict[Where, PolicyTarget] = {
     m.TARGET.where: m.TARGET
-    for m in (identity, managed, bucket, key, vpc_endpoint, access_point, ownership, encryption)
+    for m in (
+        identity,
+        managed,
+        bucket,
+        key,
+        vpc_endpoint,
+        access_point,
+        multi_region_access_point,
+        ownership,
+        encryption,
+    )
 }
 BY_CATALOGUE_NAME: dict[str, PolicyTarget] = {t.catalogue_name: t for t in TARGETS.values()}
 

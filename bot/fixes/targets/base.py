@@ -33,6 +33,7 @@ class Where(StrEnum):
     KEY = "key"
     VPC_ENDPOINT = "vpce"
     ACCESS_POINT = "access-point"
+    MULTI_REGION_ACCESS_POINT = "multi-region-access-point"
     OWNERSHIP = "ownership-controls"  # a bucket setting: Object Ownership
     DEFAULT_ENCRYPTION = "default-encryption"  # a bucket setting: default encryption
 

@@ -69,6 +69,21 @@ resource "aws_iam_role_policy" "write" {
   policy = file("${path.module}/policies/s3why-write.json")
 }
 
+resource "aws_iam_role_policy" "write_multi_region_access_points" {
+  count = var.create_write_role && length(var.multi_region_access_point_arns) > 0 ? 1 : 0
+  name  = "s3why-write-multi-region-access-points"
+  role  = aws_iam_role.write[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "PoliciesOfListedMultiRegionAccessPointsOnly"
+      Effect   = "Allow"
+      Action   = ["s3:GetMultiRegionAccessPointPolicy", "s3:PutMultiRegionAccessPointPolicy"]
+      Resource = var.multi_region_access_point_arns
+    }]
+  })
+}
+
 resource "aws_iam_role" "organization_read" {
   count                = var.create_organization_read_role ? 1 : 0
   name                 = "s3why-org-read"

@@ -26,3 +26,9 @@ variable "object_head_object_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "multi_region_access_point_arns" {
+  description = "Multi-Region Access Points whose policy s3why-write may change (arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap). They carry no tags, so the write role names each one. Empty: their fixes are advice only."
+  type        = list(string)
+  default     = []
+}
