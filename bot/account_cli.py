@@ -37,8 +37,12 @@ def run_snapshot(args: argparse.Namespace, read_text: object) -> int:
 
     request = None
     text = args.text
-    if text is None and not sys.stdin.isatty() and not (args.bucket or args.principal):
-        text = sys.stdin.read()
+    if text is None and sys.stdin is not None and not sys.stdin.isatty():
+        # the error on standard input, with or without --principal / --bucket (which name what the text leaves out)
+        try:
+            text = sys.stdin.read() or None
+        except (OSError, ValueError):
+            text = None  # no readable standard input (closed, or a harness's): the options alone say what to read
     if text:
         parsed = parse_text(text)
         request = parsed.requests[0] if parsed.requests else None

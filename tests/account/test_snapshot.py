@@ -108,3 +108,25 @@ def test_snapshot_without_anything_to_record_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "nothing to record" in result.stderr
+
+
+def test_snapshot_reads_the_text_on_standard_input_beside_principal(moto: str, tmp_path: Path) -> None:
+    seeded = seed_everything()
+    out = tmp_path / "snap.json"
+    text = (
+        f"download failed: s3://{seeded.bucket}/{seeded.key} to ./x An error occurred (AccessDenied) when calling "
+        "the GetObject operation: Access Denied"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "snapshot", "--principal", seeded.session_arn, "--out", str(out)],
+        input=text,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["bucket"]["name"] == seeded.bucket
+    assert data["principal"]["arn"] == seeded.session_arn
