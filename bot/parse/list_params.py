@@ -49,8 +49,10 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         out.append(
             (
                 query,
+                # The SDK member's value is a quoted literal (`Prefix='logs/'`, a repr's `'Prefix': 'logs/'`):
+                # an unquoted word after it is a variable of the caller's code (`Prefix=prefix`), not a value.
                 re.compile(
-                    rf"(?:--{re.escape(option)}[ =][\"']?|[\"']?\b{member}[\"']?\s?[:=]\s?[\"']?"
+                    rf"(?:--{re.escape(option)}[ =][\"']?|[\"']?\b{member}[\"']?\s?[:=]\s?[\"']"
                     rf"|[?&]{re.escape(query)}=)([^\s\"'&,)}}]{{1,1024}})"
                 ),
             )

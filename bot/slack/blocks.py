@@ -367,7 +367,11 @@ def statements_added(patch: Any) -> str:
     before, after = _statements(patch.before), _statements(patch.document)
     added = [s for s in after if s not in before]
     kept, removed = sum(1 for s in before if s in after), sum(1 for s in before if s not in after)
-    text = f"`{patch.kind}` of `{patch.target}`: the statement{'s' if len(added) != 1 else ''} this fix adds\n"
+    where = f"`{patch.target}`"
+    iac = patch.iac if isinstance(getattr(patch, "iac", None), dict) else {}
+    if iac.get("file"):  # the code that defines the policy: the file the pull request changes
+        where += f" in `{str(iac['file']).replace('`', '')}` ({iac.get('tool', 'code')})"
+    text = f"`{patch.kind}` of {where}: the statement{'s' if len(added) != 1 else ''} this fix adds\n"
     text += _code(json.dumps(added[0] if len(added) == 1 else added, indent=2))
     text += f"\nThe policy's other {kept} statement{'s' if kept != 1 else ''} stay as they are"
     text += f"; it removes or replaces {removed}" if removed else ""

@@ -54,6 +54,11 @@ def test_a_listings_prefix_delimiter_and_max_keys_are_in_its_context(command: st
     assert {k: v for k, v in ctx.items() if k.startswith("s3:")} == expected
 
 
+def test_a_variable_passed_as_the_prefix_is_no_value() -> None:
+    text = f"    paginator.paginate(Bucket=input_bucket, Prefix=prefix)\n{DENIED.format(op='ListObjectsV2')}"
+    assert "s3:prefix" not in _context(text)
+
+
 def test_an_object_requests_prefix_like_text_is_no_listing_key() -> None:
     ctx = _context(f"$ aws s3 cp s3://team-home/home/a.txt .\n{DENIED.format(op='GetObject')}")
     assert "s3:prefix" not in ctx

@@ -244,7 +244,8 @@ def test_the_full_report_falls_back_to_messages_without_files_write(harness: Har
     actions = _actions(_final_update(harness)["blocks"])
     click = {"type": "button", "action_id": "s3why_full_report", "value": actions[0]["value"]}
     assert post_signed(harness.endpoint, SECRET, block_action(click, "1800000000.000001"), FORM)[0] == 200
-    report = harness.fake.wait_for("chat.postMessage", 2)[-1].body
+    # the first post is the thread's answer; the report follows it in one or more messages (posted in order)
+    report = harness.fake.wait_for("chat.postMessage", 2)[1].body
     assert report["thread_ts"] == "1700000000.000100" and "Layers" in json.dumps(report["blocks"])
     assert all(len(b["text"]["text"]) <= 3000 for b in report["blocks"])
 
