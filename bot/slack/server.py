@@ -98,10 +98,15 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
             raise
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """ThreadingMixIn's, with the slot given back *before* the connection is closed: a client that sees the
+        close and connects again at once is admitted (it was answered 503 when the close came first)."""
         try:
-            super().process_request_thread(request, client_address)
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
         finally:
             self._leave(str(client_address[0]) if isinstance(client_address, tuple) and client_address else "")
+            self.shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.warning("http connection dropped", extra={"error": type(sys.exc_info()[1]).__name__})
