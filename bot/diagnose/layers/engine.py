@@ -14,6 +14,7 @@ from bot.arn import Arn, s3_arn
 from bot.diagnose.evidence import alternatives, condition_in_words, evidence, reevaluate
 from bot.diagnose.layers.access_point import bucket_side_refuses
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
+from bot.diagnose.layers.endpoint_any_principal import without_principal
 from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport, RootCause
 from bot.engine import EvaluationResult, Policy
 from bot.layers import LayerId
@@ -63,10 +64,14 @@ def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
     auth = subject.auth
     if auth is None:
-        return out.done()
+        # No principal: only what holds for every principal (the VPC endpoint policy's implicit deny).
+        return without_principal(subject)
     main = auth.main
+    # A malformed policy is skipped by the engine: its layer is unknown, never "no policy" (a guard that is not there
+    # would read as allowing everything).
+    unread = {**auth.malformed, **auth.inputs.unknown}
     for layer_id in ENGINE_LAYERS:
-        out.reports[layer_id] = engine_report(main, layer_id, auth.inputs.unknown)
+        out.reports[layer_id] = engine_report(main, layer_id, unread)
     out.reports[LayerId.BUCKET_POLICY] = _bucket_report(subject, auth)
 
     def builder(extra: dict[str, tuple[str, ...] | None]) -> str:
@@ -345,6 +350,6 @@ CHECK = LayerCheck(
         "ec2: the VPC endpoint policy",
         "GetBucketPolicy",
     ),
-    needs=Needs.AUTHORIZATION,
+    needs=Needs.TEXT,  # without a principal it still decides what holds for every one (the endpoint policy)
     evaluate=evaluate,
 )
