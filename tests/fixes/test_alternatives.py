@@ -254,3 +254,28 @@ def test_an_acl_refused_by_a_bucket_with_acls_disabled_offers_the_upload_without
         p for p in first.patches if p.kind == "request-change" and p.apply.get("context") == {"s3:x-amz-acl": None}
     ]
     assert drops and "drop the ACL header" in drops[0].commands[0]
+
+
+def test_object_actions_listed_on_the_bucket_arn_are_all_granted_on_its_objects() -> None:
+    # The statement lists PutObject, GetObject and DeleteObject (and ListBucket) on the bucket's ARN: every object
+    # action of it is denied, so the fix gives all of them the bucket's objects, not only the failing PutObject.
+    case = _case("ecmwf-delivery-role-object-actions-on-bucket-arn")
+    first = _fixes(case)[0]
+    assert first.id == "object-actions-on-objects" and first.verified
+    (patch,) = first.patches
+    assert patch.document is not None
+    (added,) = patch.document["Statement"]
+    assert sorted(added["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]  # never s3:ListBucket
+    assert added["Resource"] == ["arn:aws:s3:::ocf-ecmwf-uk-landing/*"]
+    assert "Statement[0] of inline:ecmwf-delivery" in first.title
+
+
+def test_a_conditional_statement_on_the_bucket_arn_is_not_rewritten_without_its_condition() -> None:
+    case = _case("ecmwf-delivery-role-object-actions-on-bucket-arn")
+    assert case.account.principal is not None
+    statement = dict(case.account.principal.inline["ecmwf-delivery"]["Statement"][0])
+    statement["Condition"] = {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}
+    inline = {"ecmwf-delivery": {"Version": "2012-10-17", "Statement": [statement]}}
+    principal = case.account.principal.model_copy(update={"inline": inline})
+    changed = case.model_copy(update={"account": case.account.model_copy(update={"principal": principal})})
+    assert all(f.id != "object-actions-on-objects" for f in _fixes(changed))
