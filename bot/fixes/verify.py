@@ -27,7 +27,7 @@ from bot.fixes.workload import sibling_key
 from bot.parse.model import DeniedRequest
 from bot.s3ops import lookup_operation
 
-DIAGNOSTIC_FIXES = frozenset({"object-missing-list"})
+DIAGNOSTIC_FIXES = frozenset({"object-missing-list", "object-missing-list-bucket"})
 
 
 def combine_patches(patches: list[Patch]) -> list[Patch]:

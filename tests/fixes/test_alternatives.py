@@ -279,3 +279,37 @@ def test_a_conditional_statement_on_the_bucket_arn_is_not_rewritten_without_its_
     principal = case.account.principal.model_copy(update={"inline": inline})
     changed = case.model_copy(update={"account": case.account.model_copy(update={"principal": principal})})
     assert all(f.id != "object-actions-on-objects" for f in _fixes(changed))
+
+
+def test_a_missing_key_behind_an_origin_access_identity_gets_its_list_grant_in_the_bucket_policy() -> None:
+    # An OAI has no identity policy: S3 answers 404 instead of 403 once the bucket policy lets it list the bucket
+    # (S3 API Reference, GetObject, "Permissions"); the grant is to the OAI, which belongs to the distribution's
+    # account, so it is an ordinary, verified fix, not advice about an unknown account "cloudfront".
+    case = _case("cdk-cloudfront-oai-missing-object-403-without-listbucket")
+    first = _fixes(case)[0]
+    assert first.id == "object-missing-list-bucket" and first.verified and not first.never_automatic
+    (patch,) = first.patches
+    assert patch.apply["where"] == "bucket" and patch.document is not None
+    added = patch.document["Statement"][-1]
+    assert added["Principal"] == {"AWS": case.reporter_knows.principal}
+    assert (added["Action"], added["Resource"]) == ("s3:ListBucket", "arn:aws:s3:::" + str(case.reporter_knows.bucket))
+
+
+def test_a_missing_key_for_a_role_keeps_the_list_grant_on_its_identity_side() -> None:
+    from bot.diagnose import DiagnoseOptions, diagnose
+    from bot.fixes import propose_fixes
+    from bot.parse import parse_text
+    from tests.fixes.support import SESSION, error_text, snapshot
+
+    allow = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data-bucket/*"}
+    snap = snapshot(identity=[{"Version": "2012-10-17", "Statement": [allow]}])
+    snap["bucket"]["object"]["calls"] = {
+        "HeadObject": {"Error": {"Code": "404", "Message": "Not Found"}},
+        "GetObjectAcl": {"Error": {"Code": "NoSuchKey", "Message": "The specified key does not exist."}},
+    }
+    options = DiagnoseOptions(principal=SESSION)
+    (req,) = parse_text(error_text("GetObject", "data-bucket", "a/b.txt")).requests
+    d = diagnose(req, account_view(snap), options)
+    assert d.root_causes[0].layer.value == "object-missing"
+    ids = [f.id for f in propose_fixes(req, snap, options, d)]
+    assert "object-missing-list" in ids and "object-missing-list-bucket" not in ids
