@@ -1090,6 +1090,9 @@ def _http_request(flat: str) -> ops.Inferred:
         method, target, query = m.group(1), m.group(2), m.group(3)
         op = ops.http_operation(method, has_bucket=True, has_key=target.strip("/") != "", query=query)
         return ops.Inferred(operation=op, key=unquote(target.lstrip("/")) or None)
+    elif (m := ops.METHOD_FIELD.search(flat)) is not None and (fields := entities.host_path_fields(flat)) is not None:
+        # A request logged as fields (Excon's `:method => "HEAD"`, `:host => ...`, `:path => ...`): no scheme stated.
+        method, url = m.group(1), f"https://{fields[0]}{fields[1]}"
     else:
         return ops.Inferred()
     host, path = _split_url(url)

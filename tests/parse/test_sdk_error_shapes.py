@@ -63,6 +63,20 @@ def test_excon_errors_name_the_http_status(status: HTTPStatus) -> None:
     assert (req.http_status, req.operation, req.action) == (status.value, "PutObject", "s3:PutObject")
 
 
+def test_an_excon_response_dump_states_its_method_host_and_path() -> None:
+    # Excon logs the request as fields: `:method => "HEAD"` with `:host` and `:path` is a HeadObject on that key.
+    req = _one(
+        "Excon::Error::Forbidden: Expected(200) <=> Actual(403 Forbidden)\n"
+        "excon.error.response\n"
+        '  :body          => ""\n'
+        '  :method        => "HEAD"\n'
+        '  :path          => "/img/logo.png"\n'
+        '  :host          => "site-assets.s3.amazonaws.com"\n'
+        "  :status        => 403\n"
+    )
+    assert (req.operation, req.bucket, req.key, req.http_status) == ("HeadObject", "site-assets", "img/logo.png", 403)
+
+
 def test_a_backtick_glued_between_words_separates_them() -> None:
     assert normalize("aws.rb:43:in`put_object'") == "aws.rb:43:in put_object'"
     assert normalize("`s3:*` and `bucket/*`") == "s3:* and bucket/*"
