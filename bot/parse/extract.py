@@ -81,6 +81,8 @@ _CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
 _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # botocore's ClientError; a paste may lose the space after the code ("An error occurred (403)when calling").
     ((") when calling the ", ")when calling the "), re.compile(r"\((" + _CODE + r"|\d{3})\) ?when calling the ")),
+    # Older botocore worded the same error "A client error (CODE) occurred when calling the OP operation: MESSAGE".
+    (("A client error (",), re.compile(r"A client error \((" + _CODE + r"|\d{3})\) occurred when calling the ")),
     # The AWS SDK for Kotlin (smithy-kotlin): "Service returned error code 403: Forbidden" (the status stands in for
     # the code when the error response has no body, as for HEAD).
     (("returned error code ",), re.compile(r"[Ss]ervice returned error code (" + _CODE + r"|\d{3})\b")),
@@ -596,7 +598,7 @@ _FORMAT_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("s3cmd", ("s3cmd", "S3 error: ")),
     ("aws-cli", ("upload failed:", "download failed:", "copy failed:", "move failed:", "delete failed:")),
     ("aws-cli", ("fatal error: An error occurred",)),
-    ("botocore", ("An error occurred (", "botocore", "boto3")),
+    ("botocore", ("An error occurred (", "A client error (", "botocore", "boto3")),
     ("go", ("operation error ", "status code: ", "aws-sdk-go")),
     ("js-v3", ("@aws-sdk", "$metadata", "$fault")),
     ("js-v2", ("aws-sdk/lib", "code: '", "Error: ")),

@@ -116,6 +116,24 @@ def test_the_code_an_sdk_reports(text: str, code: str) -> None:
     assert _one(text).error_code == code
 
 
+def test_the_old_botocore_wording_names_the_code_and_the_operation() -> None:
+    # botocore before 1.4 (the AWS CLI of 2015): "A client error (CODE) occurred when calling the OP operation: ...".
+    req = _one(
+        "$ aws s3 cp s3://models-1/a/manifest.txt .\n"
+        "A client error (403) occurred when calling the HeadObject operation: Forbidden\n"
+    )
+    assert (req.error_code, req.http_status, req.operation, req.bucket, req.key) == (
+        "403",
+        403,
+        "HeadObject",
+        "models-1",
+        "a/manifest.txt",
+    )
+    assert _one(
+        "A client error (AccessDenied) occurred when calling the PutObject operation: Access Denied"
+    ).error_code == ("AccessDenied")
+
+
 def test_a_status_line_is_no_reason_code() -> None:
     assert _one("HTTP/1.1 403 Forbidden: the bucket policy denies it\nAccessDenied: Access Denied").error_code == (
         "AccessDenied"
