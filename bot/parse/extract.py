@@ -802,6 +802,9 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if named:
             anchor = general.error_pos(error_code) or 0
             key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
+    if operation == "PutObject" and bucket is not None and (key is None or key.endswith("/")):
+        # The S3 console's upload summary: the destination is a folder, each failed file a Name under it.
+        key = _console_upload_key(flat, bucket) or key
     if key is not None and operation is not None and operation in _bucket_level_operations() and logline is None:
         key = None  # a bucket-level operation names no object: a path after its bucket is a prefix or a folder
     if service in _NO_BUCKET_SERVICES:
@@ -1120,6 +1123,27 @@ def _http_request(flat: str) -> ops.Inferred:
         copy_source="x-amz-copy-source" in flat.lower(),
     )
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
+
+
+# The S3 console's upload summary ("Upload failed", "Destination: s3://b/folder/", then per file "Name: f.gz  ...
+# Status: Failed  Error: Access Denied"): the object is the destination folder plus the file's name.
+_CONSOLE_DESTINATION = re.compile(r"\bDestination:?[ \t]+s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([^\s]*)")
+_CONSOLE_FILE = re.compile(
+    r"(?m)\bName:?[ \t]+(\S[^\t\n]{0,1023}?)(?=[ \t]+(?:Folder|Type|Size|Status|Error)\b|[ \t]*$)"
+)
+
+
+def _console_upload_key(flat: str, bucket: str) -> str | None:
+    """The key of the first file an S3 console upload summary names under its destination folder in `bucket`."""
+    if "Destination" not in flat or "Name" not in flat:
+        return None
+    dest = _CONSOLE_DESTINATION.search(flat)
+    if dest is None or dest.group(1) != bucket or not (dest.group(2) == "" or dest.group(2).endswith("/")):
+        return None
+    name = _CONSOLE_FILE.search(flat, dest.end())
+    if name is None or "/" in name.group(1):
+        return None
+    return dest.group(2) + name.group(1)
 
 
 def _spelled(operation: str, flat: str) -> bool:

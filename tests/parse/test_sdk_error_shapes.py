@@ -134,6 +134,22 @@ def test_the_old_botocore_wording_names_the_code_and_the_operation() -> None:
     ).error_code == ("AccessDenied")
 
 
+@pytest.mark.parametrize(
+    ("summary", "key"),
+    [
+        (
+            "Name: ami-build-logs-2025-05-20.tar.gz   Status: Failed   Error: Access Denied",
+            "uploads/ami-build-logs-2025-05-20.tar.gz",
+        ),
+        ("Name: my report.pdf\tFolder: -\tType: pdf\tStatus: Failed\nError: Access Denied", "uploads/my report.pdf"),
+    ],
+)
+def test_the_consoles_upload_summary_names_the_object_under_its_destination_folder(summary: str, key: str) -> None:
+    # The S3 console's upload result: the destination is a folder, each failed file is named under it.
+    req = _one(f"Upload failed\nDestination: s3://shared-artifacts-1/uploads/\nFailed  1 file, 48.2 MB\n{summary}\n")
+    assert (req.operation, req.bucket, req.key) == ("PutObject", "shared-artifacts-1", key)
+
+
 def test_a_status_line_is_no_reason_code() -> None:
     assert _one("HTTP/1.1 403 Forbidden: the bucket policy denies it\nAccessDenied: Access Denied").error_code == (
         "AccessDenied"
