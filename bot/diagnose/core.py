@@ -16,6 +16,7 @@ from bot.diagnose.branches import branch_lines, branches, when
 from bot.diagnose.layers import LAYERS
 from bot.diagnose.layers.base import Authorization, LayerFinding, Needs, Subject
 from bot.diagnose.layers.block_public_access import acl_branches, policy_branches
+from bot.diagnose.layers.endpoint_any_principal import endpoint_target
 from bot.diagnose.model import (
     ALLOW,
     LAYER_ORDER,
@@ -95,6 +96,11 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
     elif principal_arn is not None:
         resolved["resolved"] = {"principal": principal_arn}  # who it is about, even when nothing more resolves
     subject = Subject(req, view, options, spec, principal_arn, auth)
+    unsigned = endpoint_target(subject)
+    if unsigned is not None:
+        # No principal, but what the request needs and on what: enough for the endpoint policy (and its fix).
+        owner = view.bucket.account if view.bucket is not None else None
+        resolved["resolved"] = {"resource": unsigned[1], "actions": list(unsigned[0]), "resource_owner": owner}
 
     reports: dict[LayerId, LayerReport] = {}
     found: list[RootCause] = []

@@ -245,9 +245,45 @@ def _allowed(
         return True, ""
     if blocking:
         return False, blocking[0].summary
-    from bot.fixes.verify import outcome_of
+    from bot.fixes.verify import outcome_of, unread_owner_layers
 
+    unread = unread_owner_layers(d)
+    if unread and _owners_layers_stated_unreadable(case, wanted, unread):
+        # s3why says "not verified" (it never claims what it did not read); the corpus takes the thread's word
+        # for the owner's layers the case states s3why cannot read.
+        return True, ""
     return False, outcome_of(d)[1]  # the same words as verification: what was checked, what could not be read
+
+
+# The call whose AccessDenied leaves each of the bucket owner's layers unread (what a case's `bucket.unreadable`
+# lists).
+_OWNER_LAYER_READS = {
+    "bucket-policy": ("GetBucketPolicy",),
+    "acl": ("GetBucketAcl",),
+    "block-public-access": ("GetPublicAccessBlock",),
+    "object-ownership": ("GetBucketOwnershipControls",),
+    "object-lock": ("GetObjectLockConfiguration",),
+    "requester-pays": ("GetBucketRequestPayment",),
+}
+
+
+def _owners_layers_stated_unreadable(case: Case, wanted: WorkloadRequest, unread: tuple[Any, ...]) -> bool:
+    """Whether the case itself says the unread layers are another account's that s3why cannot read: the bucket
+    belongs to an account other than the caller's, and the case lists the call behind every unread layer as
+    unreadable (an AWS-owned bucket). Then the thread's report that its fix resolved the request stands in for
+    those layers (the README's fix-check)."""
+    bucket = case.account.bucket
+    if bucket is None or not bucket.unreadable or not case.resolution.fixable:
+        return False
+    caller = Arn.parse(wanted.principal)
+    if caller is not None and caller.account == bucket.account:
+        return False
+    stated = set(bucket.unreadable)
+    for report in unread:
+        reads = _OWNER_LAYER_READS.get(report.layer.value)
+        if reads is None or not set(reads) <= stated:
+            return False
+    return True
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:
@@ -380,7 +416,9 @@ def _statement_widens(st: dict[str, Any], accounts: set[str], workload: set[str]
         if outside:
             return f"action {a} admits {', '.join(outside[:3])} beyond the workload's"
     principal = st.get("Principal")
-    if kind == "iam-policy" or principal is None:
+    # An identity policy names no principal; a VPC endpoint policy's Principal grants nothing ("An endpoint policy
+    # does not override or replace identity-based policies or resource-based policies", VPC User Guide).
+    if kind in ("iam-policy", "vpc-endpoint-policy") or principal is None:
         return ""
     conditions = st.get("Condition") or {}
     confined = any(k.lower() in _CONFINING_KEYS for block in conditions.values() for k in (block or {}))

@@ -8,7 +8,9 @@
 - a Deny on the network path the request cannot take (aws:SourceIp, which a request through a VPC endpoint does
   not carry): the Deny narrowed to exempt the request's endpoint (aws:SourceVpce / aws:SourceVpc), never removed;
 - an Allow whose principal is a unique id (AROA…, AIDA…: the role or user was deleted, and AWS shows its id):
-  the statement's principal restored to the principal's ARN, every action of the statement with it.
+  the statement's principal restored to the principal's ARN, every action of the statement with it;
+- an identity statement that lists object actions on the bucket's ARN (where no object action applies): every
+  object action it lists granted on the bucket's objects, the resource the statement meant.
 
 Each returns a `Fix` that verification then checks like any other (bot/fixes/verify.py).
 """
@@ -20,13 +22,16 @@ import re
 from typing import Any
 
 from bot.account.view import account_view
+from bot.arn import s3_arn
 from bot.diagnose import RootCause
 from bot.fixes.context import FixContext, account_of, action_listed, statement_sid, statements_of
 from bot.fixes.model import Fix, Patch, PatchKind, Risk
 from bot.fixes.request_params import parameter_for
+from bot.fixes.scope import BUCKET
 from bot.fixes.targets import TargetInput, encryption, identity, key, ownership
 from bot.fixes.targets import bucket as bucket_target
 from bot.fixes.values import kms_actions
+from bot.s3ops import ResourceKind, lookup_operation, operations_for_action
 
 # IAM User Guide, "IAM identifiers" (unique identifiers): AIDA users, AROA roles, AGPA groups, ANPA managed policies.
 # A resource policy that named a role or user that was deleted shows the unique id in its place ("If you delete
@@ -46,7 +51,14 @@ def alternative_fixes(c: FixContext) -> list[Fix]:
     for cause in c.diagnosis.root_causes:
         if cause.evidence.get("reproduced") is False:
             continue
-        for build in (_ownership, _governance_bypass, _customer_managed_key, _deny_exempting_path, _stale_principal):
+        for build in (
+            _ownership,
+            _governance_bypass,
+            _customer_managed_key,
+            _deny_exempting_path,
+            _stale_principal,
+            _object_actions_on_bucket_arn,
+        ):
             fix = build(cause, c)
             if fix is not None:
                 out.append(fix)
@@ -334,6 +346,64 @@ def _stale_principal(cause: RootCause, c: FixContext) -> Fix | None:
         fix.intended_actions = tuple(_listed(actions))
         return fix
     return None
+
+
+# --- object actions on the bucket's ARN ----------------------------------------------------------------------------
+def _object_actions_on_bucket_arn(cause: RootCause, c: FixContext) -> Fix | None:
+    """The statement the diagnosis found allowing the action on the bucket's ARN, not its objects: object actions
+    act on `arn:aws:s3:::BUCKET/KEY` (Service Authorization Reference, Amazon S3, resource type `object`), so every
+    object action the statement lists is denied, not only the one that failed. The fix grants exactly those
+    actions on the bucket's objects (the statement's own bucket), beside the statement, which stays as it is."""
+    ev = cause.evidence
+    statement = ev.get("statement")
+    if cause.layer.value != "identity" or cause.kind != "implicit" or not isinstance(statement, dict):
+        return None
+    if not c.bucket or c.req.key is None or not c.principal_policy_arn or c.snapshot.get("access_point"):
+        return None
+    if statement.get("Effect") != "Allow" or {"Condition", "NotAction", "NotResource"} & set(statement):
+        return None  # a condition would have to come along: not this rewrite
+    bucket_arn = s3_arn(c.bucket)
+    if bucket_arn not in _listed(statement.get("Resource")):
+        return None
+    actions = [a for a in _listed(statement.get("Action")) if _object_action(a)]
+    if not actions or not all(action_listed(actions, a) for a in c.actions):
+        return None
+    resource = f"{bucket_arn}/*"
+    grant = {
+        "Sid": statement_sid("object-actions-on-objects", actions, resource, c.principal_policy_arn),
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": [resource],
+    }
+    patch = identity.TARGET.patch(_inp(c), grant)
+    if patch is None:
+        return None
+    which = statement.get("Sid") or f"Statement[{ev.get('statement_index')}]"
+    where = f"statement {which} of {ev.get('policy')}" if ev.get("policy") else f"statement {which}"
+    fix = Fix(
+        "object-actions-on-objects",
+        cause.layer.value,
+        Risk.LOW,
+        False,
+        [patch],
+        f"Give the object actions of {where} the bucket's objects as their resource",
+        f"{where} allows {', '.join(actions)} on {bucket_arn}, the bucket's ARN; object actions act on the "
+        f"bucket's objects ({resource}), so all of them are denied, not only {', '.join(c.actions)}. This grants "
+        f"exactly those actions on {resource}, the resource the statement meant; bucket actions such as "
+        "s3:ListBucket stay on the bucket's ARN.",
+    )
+    fix.intended_actions = tuple(actions)
+    fix.reach = BUCKET
+    fix.side = "identity"
+    return fix
+
+
+def _object_action(action: str) -> bool:
+    """An S3 action named in full (no wildcard) whose operations act on objects."""
+    if "*" in action or "?" in action or not action.lower().startswith("s3:"):
+        return False
+    specs = [lookup_operation(op) for op in operations_for_action(action)]
+    return bool(specs) and all(s is not None and s.resource is ResourceKind.OBJECT for s in specs)
 
 
 def _listed(actions: Any) -> list[str]:

@@ -59,6 +59,9 @@ class Remediation:
     fixes_request: bool = True
     alternatives: tuple[str, ...] = field(default=())
     scope: str | None = None  # "bucket": the entry always grants the whole bucket (AWS's pattern for its layer)
+    # False: only for a principal with no identity-based policy (a CloudFront OAI, a service), which only a
+    # resource policy can grant; True: only for one that has them; None: either.
+    identity_policies: bool | None = None
 
 
 def _home(kind: str) -> Path:
@@ -105,6 +108,7 @@ def _entry(path: Path) -> Remediation:
         cross_account=when.get("cross_account"),
         via_access_point=when.get("via_access_point"),
         identity_side=when.get("identity_side"),
+        identity_policies=when.get("identity_policies"),
         templates=templates,
         target=raw.get("target"),
         companions=tuple(raw.get("companions") or ()),

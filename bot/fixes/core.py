@@ -70,6 +70,10 @@ def _matches(entry: Remediation, cause: RootCause, c: FixContext) -> bool:
         return False
     if entry.target in ("principal", "boundary") and parse_principal(c.principal).has_no_identity_policies:
         return False  # a service, anonymous or a CloudFront OAI has no identity policy to change
+    if entry.identity_policies is False and not (
+        _grantable(c.principal) and parse_principal(c.principal).has_no_identity_policies
+    ):
+        return False  # the resource side's grant for a caller only a resource policy can name
     if cause.kind not in entry.kinds:
         return False
     cross = c.owner is not None and account_of(c.principal) != c.owner

@@ -66,6 +66,10 @@ def _principal_accounts(patch: Patch) -> set[str]:
             values += [a for a in source_accounts(st) if a]
         for value in values:
             parsed = Arn.parse(value)
+            if parsed is not None and parsed.account == "cloudfront":
+                # A CloudFront origin access identity (arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity
+                # ID) is created in, and belongs to, the distribution owner's account: "cloudfront" is no account.
+                continue
             account = parsed.account if parsed is not None else value if value.isdigit() or value == "*" else ""
             if account:
                 out.add(account)

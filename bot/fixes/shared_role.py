@@ -44,7 +44,8 @@ def _session_role(principal: str) -> tuple[str, str, str] | None:
 
 def _shared(c: FixContext, paste: str) -> tuple[str, bool] | None:
     """(the role's name, whether a Kubernetes workload runs under it) when the caller is an EC2 instance profile's
-    session (the session name is the instance id, or the snapshot says so); None otherwise."""
+    session (the session name is the instance id, or the snapshot says so); None otherwise. A presigned URL's
+    signer counts: the URL carries the instance role's credentials when the pod has no identity of its own."""
     parts = _session_role(c.principal)
     if parts is None:
         return None
@@ -53,7 +54,9 @@ def _shared(c: FixContext, paste: str) -> tuple[str, bool] | None:
     instance = _INSTANCE_ID.match(session_name) is not None or session.get("type") == "instance-profile"
     if not instance:
         return None
-    return role, bool(_KUBERNETES.search(paste)) or _NODE_ROLE.search(role) is not None
+    # The paste, or the role's own name (a cluster's worker role: "k8s-workers-...", "eks-node-..."), says whether
+    # Kubernetes workloads share it.
+    return role, any(p.search(role) for p in (_KUBERNETES, _NODE_ROLE)) or bool(_KUBERNETES.search(paste))
 
 
 def _granted_roles(c: FixContext) -> list[tuple[str, str]]:

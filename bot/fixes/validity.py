@@ -6,7 +6,8 @@ Checked for every statement a fix adds, against its target (bot/fixes/targets):
 - principal types the policy type accepts (IAM User Guide, "AWS JSON policy elements: Principal"; KMS key
   policies take AWS principals and services; access point and VPC endpoint policies take AWS principals);
 - no `*` action (`*`, `s3:*`, `kms:*`) and no `*` resource (a key policy's `"Resource": "*"` is the key itself,
-  KMS Developer Guide, "Key policies"), no Principal `*`: s3why never widens that far;
+  KMS Developer Guide, "Key policies"), no Principal `*` where a statement grants (not in a VPC endpoint policy,
+  which grants nothing: it limits what passes through the endpoint): s3why never widens that far;
 - the target's size limit, with the patched document.
 Each finding is one line in words; a patch with findings is never shown as verified.
 """
@@ -100,7 +101,8 @@ def statement_findings(target: PolicyTarget, statement: dict[str, Any]) -> list[
     if principal is None and target.has_principal and statement.get("Effect") == "Allow":
         out.append(f"{sid} names no Principal, which a {target.catalogue_name.replace('_', ' ')} policy needs")
     everyone = principal == "*" or (isinstance(principal, dict) and "*" in _values(principal.get("AWS")))
-    if grants and everyone and not _narrowed(statement):
+    # An endpoint policy's Principal "*" admits whoever the other policies grant, through this endpoint only.
+    if grants and everyone and target.grants_access and not _narrowed(statement):
         out.append(f'{sid} grants everyone (Principal "*")')
     if isinstance(principal, dict):
         wrong = sorted(k for k in principal if k not in target.principal_types)

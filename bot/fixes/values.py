@@ -9,6 +9,7 @@ from bot.account.view import account_view
 from bot.arn import s3_arn
 from bot.diagnose import RootCause
 from bot.diagnose.options import context_value
+from bot.engine.principal import PrincipalKind, parse_principal
 from bot.fixes.catalogue import Remediation
 from bot.fixes.context import (
     FixContext,
@@ -152,6 +153,8 @@ def template_values(c: FixContext, cause: RootCause, entry: Remediation, scope: 
         "kms_context_operator": operator,
         "principal": c.principal,
         "principal_arn": c.principal_policy_arn,
+        # a service principal (CloudFront's origin access control) is named as a Service, not an AWS principal
+        "principal_service": c.principal if parse_principal(c.principal).kind is PrincipalKind.SERVICE else "",
         "actions": c.actions,
         "resources": [resource],
         "resource": c.resource,

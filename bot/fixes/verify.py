@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.arn import Arn, s3_arn
 from bot.diagnose import Diagnosis
+from bot.diagnose.model import LayerReport
 from bot.diagnose.resolve import UNKNOWN_KEY
 from bot.fixes.context import (
     FixContext,
@@ -26,7 +27,7 @@ from bot.fixes.workload import sibling_key
 from bot.parse.model import DeniedRequest
 from bot.s3ops import lookup_operation
 
-DIAGNOSTIC_FIXES = frozenset({"object-missing-list"})
+DIAGNOSTIC_FIXES = frozenset({"object-missing-list", "object-missing-list-bucket"})
 
 
 def combine_patches(patches: list[Patch]) -> list[Patch]:
@@ -214,6 +215,28 @@ _BUCKET_OWNERS_LAYERS = frozenset(
 )
 
 
+def _read_failed(report: LayerReport) -> bool:
+    """Whether a read of the layer failed ("could not read"): an undecided layer may be one s3why read but cannot
+    settle (BlockPublicPolicy against a document it has not seen)."""
+    return any(w in report.detail for w in ("not read", "could not be read"))
+
+
+def unread_owner_layers(d: Diagnosis) -> tuple[LayerReport, ...]:
+    """The bucket owner's layers s3why could not read, when they are all that stands between the request and
+    "allowed": no root cause, every layer s3why read allows or does not apply, and every other layer is one of the
+    bucket owner's whose read failed (an AWS-owned bucket's policy and settings). Empty otherwise. It is never
+    "allowed": what was not read was not checked."""
+    if d.decision == "allow" or d.root_causes:
+        return ()
+    unread = tuple(r for r in d.layers if r.verdict == "unknown")
+    readable = [r for r in d.layers if r.verdict != "unknown"]
+    if not unread or not all(r.verdict in ("allow", "not-applicable") for r in readable):
+        return ()
+    if not all(r.layer.value in _BUCKET_OWNERS_LAYERS and _read_failed(r) for r in unread):
+        return ()
+    return unread
+
+
 def outcome_of(d: Diagnosis) -> tuple[bool, str]:
     """(authorized, why not): a request that is authorized but then finds no object (404) counts as authorized."""
     blocking = [x for x in d.root_causes if x.layer.value != "object-missing"]
@@ -223,15 +246,13 @@ def outcome_of(d: Diagnosis) -> tuple[bool, str]:
         return False, f"the patched account still denies the request: {blocking[0].summary}"
     unread = [r for r in d.layers if r.verdict == "unknown"]
     if unread:
-        # "could not read" only when a read failed: an undecided layer may be one s3why read but cannot settle
-        # (BlockPublicPolicy against a document it has not seen).
-        failed = [r for r in unread[:3] if any(w in r.detail for w in ("not read", "could not be read"))]
+        failed = [r for r in unread[:3] if _read_failed(r)]
         undecided = [r for r in unread[:3] if r not in failed]
         parts = []
         readable = [r for r in d.layers if r.verdict != "unknown"]
         if failed and not undecided and all(r.verdict in ("allow", "not-applicable") for r in readable):
             # Claim only what was checked: the layers s3why read allow it; whose layers it could not read.
-            owners = all(r.layer.value in _BUCKET_OWNERS_LAYERS for r in unread)
+            owners = bool(unread_owner_layers(d))
             whose = "the bucket owner's layers are" if owners else "some layers are"
             return False, (
                 f"not verified: allowed by every layer s3why can read; {whose} not readable "

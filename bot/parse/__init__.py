@@ -29,6 +29,7 @@ MAX_INPUT_CHARS = 2_000_000  # beyond this, the rest of the text is not read (an
 # anchor costs a few linear passes however long the paste is.
 _ANCHOR_LITERALS: tuple[str, ...] = (
     "An error occurred (",
+    "A client error (",  # botocore before 1.4 (the AWS CLI 1.x of 2015): "A client error (403) occurred when ..."
     ") when calling the ",
     "(Service: ",
     "operation error ",

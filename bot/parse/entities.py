@@ -715,6 +715,18 @@ def object_keys(flat: str) -> list[tuple[int, str]]:
     return out
 
 
+def host_path_fields(flat: str) -> tuple[str, str] | None:
+    """(host, path) of a request logged as two fields of one record, the first host with a path near it."""
+    paths = [(m.start(), m.group(1)) for m in _PATH_FIELD.finditer(flat)]
+    for hm in _HOST_FIELD.finditer(flat):
+        near = [
+            (abs(pos - hm.start()), path) for pos, path in _around(paths, hm.start()) if abs(pos - hm.start()) < 1500
+        ]
+        if near:
+            return hm.group(1), min(near)[1]
+    return None
+
+
 def host_path_places(flat: str, parse_host: Callable[[str], tuple[str | None, str | None, bool] | None]) -> list[Place]:
     """An S3 endpoint host and a request path logged as two fields of one record."""
     if "ost" not in flat or "ath" not in flat:

@@ -81,6 +81,8 @@ _CODE = r"[A-Za-z][A-Za-z0-9.]{0,63}"
 _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # botocore's ClientError; a paste may lose the space after the code ("An error occurred (403)when calling").
     ((") when calling the ", ")when calling the "), re.compile(r"\((" + _CODE + r"|\d{3})\) ?when calling the ")),
+    # Older botocore worded the same error "A client error (CODE) occurred when calling the OP operation: MESSAGE".
+    (("A client error (",), re.compile(r"A client error \((" + _CODE + r"|\d{3})\) occurred when calling the ")),
     # The AWS SDK for Kotlin (smithy-kotlin): "Service returned error code 403: Forbidden" (the status stands in for
     # the code when the error response has no body, as for HEAD).
     (("returned error code ",), re.compile(r"[Ss]ervice returned error code (" + _CODE + r"|\d{3})\b")),
@@ -596,7 +598,7 @@ _FORMAT_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("s3cmd", ("s3cmd", "S3 error: ")),
     ("aws-cli", ("upload failed:", "download failed:", "copy failed:", "move failed:", "delete failed:")),
     ("aws-cli", ("fatal error: An error occurred",)),
-    ("botocore", ("An error occurred (", "botocore", "boto3")),
+    ("botocore", ("An error occurred (", "A client error (", "botocore", "boto3")),
     ("go", ("operation error ", "status code: ", "aws-sdk-go")),
     ("js-v3", ("@aws-sdk", "$metadata", "$fault")),
     ("js-v2", ("aws-sdk/lib", "code: '", "Error: ")),
@@ -800,6 +802,9 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if named:
             anchor = general.error_pos(error_code) or 0
             key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
+    if operation == "PutObject" and bucket is not None and (key is None or key.endswith("/")):
+        # The S3 console's upload summary: the destination is a folder, each failed file a Name under it.
+        key = _console_upload_key(flat, bucket) or key
     if key is not None and operation is not None and operation in _bucket_level_operations() and logline is None:
         key = None  # a bucket-level operation names no object: a path after its bucket is a prefix or a folder
     if service in _NO_BUCKET_SERVICES:
@@ -1090,6 +1095,9 @@ def _http_request(flat: str) -> ops.Inferred:
         method, target, query = m.group(1), m.group(2), m.group(3)
         op = ops.http_operation(method, has_bucket=True, has_key=target.strip("/") != "", query=query)
         return ops.Inferred(operation=op, key=unquote(target.lstrip("/")) or None)
+    elif (m := ops.METHOD_FIELD.search(flat)) is not None and (fields := entities.host_path_fields(flat)) is not None:
+        # A request logged as fields (Excon's `:method => "HEAD"`, `:host => ...`, `:path => ...`): no scheme stated.
+        method, url = m.group(1), f"https://{fields[0]}{fields[1]}"
     else:
         return ops.Inferred()
     host, path = _split_url(url)
@@ -1115,6 +1123,27 @@ def _http_request(flat: str) -> ops.Inferred:
         copy_source="x-amz-copy-source" in flat.lower(),
     )
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
+
+
+# The S3 console's upload summary ("Upload failed", "Destination: s3://b/folder/", then per file "Name: f.gz  ...
+# Status: Failed  Error: Access Denied"): the object is the destination folder plus the file's name.
+_CONSOLE_DESTINATION = re.compile(r"\bDestination:?[ \t]+s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/([^\s]*)")
+_CONSOLE_FILE = re.compile(
+    r"(?m)\bName:?[ \t]+(\S[^\t\n]{0,1023}?)(?=[ \t]+(?:Folder|Type|Size|Status|Error)\b|[ \t]*$)"
+)
+
+
+def _console_upload_key(flat: str, bucket: str) -> str | None:
+    """The key of the first file an S3 console upload summary names under its destination folder in `bucket`."""
+    if "Destination" not in flat or "Name" not in flat:
+        return None
+    dest = _CONSOLE_DESTINATION.search(flat)
+    if dest is None or dest.group(1) != bucket or not (dest.group(2) == "" or dest.group(2).endswith("/")):
+        return None
+    name = _CONSOLE_FILE.search(flat, dest.end())
+    if name is None or "/" in name.group(1):
+        return None
+    return dest.group(2) + name.group(1)
 
 
 def _spelled(operation: str, flat: str) -> bool:

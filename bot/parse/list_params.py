@@ -49,10 +49,8 @@ def _patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
         out.append(
             (
                 query,
-                # The SDK member's value is a quoted literal (`Prefix='logs/'`, a repr's `'Prefix': 'logs/'`):
-                # an unquoted word after it is a variable of the caller's code (`Prefix=prefix`), not a value.
                 re.compile(
-                    rf"(?:--{re.escape(option)}[ =][\"']?|[\"']?\b{member}[\"']?\s?[:=]\s?[\"']"
+                    rf"(?:--{re.escape(option)}[ =][\"']?|[\"']?\b{member}[\"']?\s?[:=]\s?[\"']?"
                     rf"|[?&]{re.escape(query)}=)([^\s\"'&,)}}]{{1,1024}})"
                 ),
             )
@@ -85,6 +83,21 @@ def _high_level(flat: str, bucket: str | None) -> list[tuple[str, str]]:
     return found
 
 
+# A program's variable, not a value: `paginate(Bucket=input_bucket, Prefix=prefix)` in a traceback's source line,
+# `{Bucket: bucket, Prefix: prefix}` in JavaScript. A literal there is quoted.
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _a_variable(flat: str, m: re.Match[str]) -> bool:
+    """Whether a `Member=value` / `Member: value` match is an argument that names a variable: unquoted, an
+    identifier, and followed by the next argument or the end of the call (or of the object literal)."""
+    if flat[m.start()] in "?&-":
+        return False  # a query string or a CLI option: the value itself
+    quoted = flat[m.start(1) - 1] in "\"'"
+    after = flat[m.end(1) : m.end(1) + 80].lstrip(" ")[:1]
+    return not quoted and _IDENTIFIER.fullmatch(m.group(1)) is not None and after in (",", ")", "}")
+
+
 def listing_keys(flat: str, operation: str | None, bucket: str | None) -> list[tuple[str, str]]:
     """(condition key, value) pairs a listing request's text states; nothing for any other operation."""
     if operation not in _LISTINGS:
@@ -92,6 +105,8 @@ def listing_keys(flat: str, operation: str | None, bucket: str | None) -> list[t
     found: list[tuple[int, str, str]] = []
     for query, pattern in _patterns():
         for m in pattern.finditer(flat):
+            if _a_variable(flat, m):
+                continue
             value = unquote(m.group(1)) if flat[m.start()] in "?&" else m.group(1)
             found.append((m.start(), f"s3:{query}", value))
     found.sort()

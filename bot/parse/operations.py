@@ -43,6 +43,9 @@ METHOD_NAMES = ("GET", "PUT", "HEAD", "DELETE", "POST")
 _METHODS = "|".join(METHOD_NAMES)
 # `GET https://...`, and with a few words between (DuckDB's `HTTP GET error on 'https://...'`).
 METHOD_URL = re.compile(r"\b(" + _METHODS + r")\b(?: [a-z]{1,12}){0,3}[\s\"':]{1,3}(https?://[^\s\"'`<>|]{1,4096})")
+# A request logged as fields (Ruby's Excon `:method => "HEAD"`, a JSON log's `"method": "PUT"`), beside its host and
+# path fields.
+METHOD_FIELD = re.compile(r"(?<![\w-])[:\"']?(?i:method)[\"']?\s{0,12}(?:=>|[:=])\s{0,3}[\"']?(" + _METHODS + r")\b")
 REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`<>]{0,4096}) HTTP/[12](?:\.[01])?\b")
 HOST_HEADER = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
 # s3fs-fuse's insertV4Headers: "computing signature [HEAD] [/path/key] [query] [payload hash]"

@@ -93,6 +93,20 @@ def test_a_node_role_fix_names_the_role_the_bucket_already_grants(tmp_path: Path
     assert "is shared: every pod on the node gets it" in report
 
 
+def test_a_url_signed_by_a_kubernetes_workers_instance_role_gets_the_workloads_own_identity_first(
+    tmp_path: Path,
+) -> None:
+    # The URL's signer is an instance profile's session (the session name is the instance id) of a role whose name
+    # says Kubernetes workers share it: the pod should sign with its own identity, not widen the node's role.
+    snapshot, text = _case("k8s-presigned-get-signed-by-instance-role")
+    d = _run(tmp_path, snapshot, text)
+    assert d["request"]["resolved"]["principal"].endswith("assumed-role/k8s-workers-instance-role/i-04b3c2d1e0f9a8b76")
+    first, *rest = d["fixes"]
+    assert first["id"] == "workload-identity" and first["patches"] == []
+    widening = [f for f in rest if f["patches"]]
+    assert widening and all(f["risk"] != "low" for f in widening)  # the node role's grant, labelled shared
+
+
 def test_an_instance_role_without_kubernetes_or_another_grant_is_granted_as_usual(tmp_path: Path) -> None:
     snapshot, text = _case("eks-elasticsearch-snapshot-node-role-instead-of-irsa")
     # a plain EC2 application's own instance role: no Kubernetes word, no other role granted by the bucket

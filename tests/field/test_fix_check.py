@@ -151,16 +151,37 @@ def test_the_runner_takes_what_the_text_leaves_out_from_the_snapshot_as_the_cli_
     assert found.decision == "implicit-deny"
 
 
-def test_a_fix_allowed_by_every_readable_layer_says_the_owners_layers_are_unreadable_and_is_not_a_pass() -> None:
-    # Claim only what was checked: an AWS-owned bucket's settings cannot be read, so the endpoint fix is not shown
-    # allowed — the fix-check asks for allowed, and says why it is not.
+def test_an_owners_layers_the_case_states_unreadable_are_taken_on_the_threads_word() -> None:
+    # Claim only what was checked: an AWS-owned bucket's settings cannot be read, so s3why never shows the endpoint
+    # fix allowed (its own verification says so); the fix-check takes the thread's word for exactly the owner's
+    # layers the case lists as unreadable.
     from bot.field.runner import run_case
 
-    result = run_case(load_case(CASES / "ec2-vpce-policy-blocks-aws-owned-bucket.yaml"))
+    case = load_case(CASES / "ec2-vpce-policy-blocks-aws-owned-bucket.yaml")
+    result = run_case(case)
     assert result.layer == "vpc-endpoint-policy"
-    assert result.fix is FixOutcome.FAIL
-    assert "allowed by every layer s3why can read; the bucket owner's layers are not readable" in result.fix_reason
-    assert "GetBucketPolicy" in result.fix_reason
+    assert result.fix is FixOutcome.PASS, result.fix_reason
+    # s3why's own verdict on its fix stays "not verified", naming what it could not read.
+    from bot.field.runner import diagnose_case
+
+    _, fixes, _ = diagnose_case(case)
+    assert not fixes[0].verified
+    assert "allowed by every layer s3why can read; the bucket owner's layers are not readable" in fixes[0].reason
+
+
+def test_an_unread_layer_the_case_does_not_state_unreadable_is_not_taken_on_trust() -> None:
+    # The same case, but the case lists only the policy as unreadable: Requester Pays and Block Public Access, read
+    # as unreadable by the snapshot, are not covered by the case's word, so the request is not counted allowed.
+    from bot.field.runner import diagnose_case
+
+    case = load_case(CASES / "ec2-vpce-policy-blocks-aws-owned-bucket.yaml")
+    _, fixes, snapshot = diagnose_case(case)
+    assert case.account.bucket is not None
+    narrower = case.account.bucket.model_copy(update={"unreadable": ["GetBucketPolicy"]})
+    told = case.model_copy(update={"account": case.account.model_copy(update={"bucket": narrower})})
+    outcome, why = check_fix(told, fixes, snapshot)
+    assert outcome is FixOutcome.FAIL
+    assert "the bucket owner's layers are not readable" in why
 
 
 def test_another_principal_the_thread_describes_is_evaluated_with_its_own_policies() -> None:

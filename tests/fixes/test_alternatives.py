@@ -261,3 +261,62 @@ def test_an_acl_refused_by_a_bucket_with_acls_disabled_offers_the_upload_without
     ]
     assert drops and "do not send an ACL" in drops[0].commands[0]
     assert set(drops[0].apply["context"]) >= {"s3:x-amz-acl", "s3:x-amz-grant-full-control", "s3:x-amz-grant-read"}
+
+
+def test_object_actions_listed_on_the_bucket_arn_are_all_granted_on_its_objects() -> None:
+    # The statement lists PutObject, GetObject and DeleteObject (and ListBucket) on the bucket's ARN: every object
+    # action of it is denied, so the fix gives all of them the bucket's objects, not only the failing PutObject.
+    case = _case("ecmwf-delivery-role-object-actions-on-bucket-arn")
+    first = _fixes(case)[0]
+    assert first.id == "object-actions-on-objects" and first.verified
+    (patch,) = first.patches
+    assert patch.document is not None
+    (added,) = patch.document["Statement"]
+    assert sorted(added["Action"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]  # never s3:ListBucket
+    assert added["Resource"] == ["arn:aws:s3:::ocf-ecmwf-uk-landing/*"]
+    assert "Statement[0] of inline:ecmwf-delivery" in first.title
+
+
+def test_a_conditional_statement_on_the_bucket_arn_is_not_rewritten_without_its_condition() -> None:
+    case = _case("ecmwf-delivery-role-object-actions-on-bucket-arn")
+    assert case.account.principal is not None
+    statement = dict(case.account.principal.inline["ecmwf-delivery"]["Statement"][0])
+    statement["Condition"] = {"IpAddress": {"aws:SourceIp": "192.0.2.0/24"}}
+    inline = {"ecmwf-delivery": {"Version": "2012-10-17", "Statement": [statement]}}
+    principal = case.account.principal.model_copy(update={"inline": inline})
+    changed = case.model_copy(update={"account": case.account.model_copy(update={"principal": principal})})
+    assert all(f.id != "object-actions-on-objects" for f in _fixes(changed))
+
+
+def test_a_missing_key_behind_an_origin_access_identity_gets_its_list_grant_in_the_bucket_policy() -> None:
+    # An OAI has no identity policy: S3 answers 404 instead of 403 once the bucket policy lets it list the bucket
+    # (S3 API Reference, GetObject, "Permissions"); the grant is to the OAI, which belongs to the distribution's
+    # account, so it is an ordinary, verified fix, not advice about an unknown account "cloudfront".
+    case = _case("cdk-cloudfront-oai-missing-object-403-without-listbucket")
+    first = _fixes(case)[0]
+    assert first.id == "object-missing-list-bucket" and first.verified and not first.never_automatic
+    (patch,) = first.patches
+    assert patch.apply["where"] == "bucket" and patch.document is not None
+    added = patch.document["Statement"][-1]
+    assert added["Principal"] == {"AWS": case.reporter_knows.principal}
+    assert (added["Action"], added["Resource"]) == ("s3:ListBucket", "arn:aws:s3:::" + str(case.reporter_knows.bucket))
+
+
+def test_a_missing_key_for_a_role_keeps_the_list_grant_on_its_identity_side() -> None:
+    from bot.diagnose import DiagnoseOptions, diagnose
+    from bot.fixes import propose_fixes
+    from bot.parse import parse_text
+    from tests.fixes.support import SESSION, error_text, snapshot
+
+    allow = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data-bucket/*"}
+    snap = snapshot(identity=[{"Version": "2012-10-17", "Statement": [allow]}])
+    snap["bucket"]["object"]["calls"] = {
+        "HeadObject": {"Error": {"Code": "404", "Message": "Not Found"}},
+        "GetObjectAcl": {"Error": {"Code": "NoSuchKey", "Message": "The specified key does not exist."}},
+    }
+    options = DiagnoseOptions(principal=SESSION)
+    (req,) = parse_text(error_text("GetObject", "data-bucket", "a/b.txt")).requests
+    d = diagnose(req, account_view(snap), options)
+    assert d.root_causes[0].layer.value == "object-missing"
+    ids = [f.id for f in propose_fixes(req, snap, options, d)]
+    assert "object-missing-list" in ids and "object-missing-list-bucket" not in ids

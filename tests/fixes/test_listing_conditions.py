@@ -54,9 +54,17 @@ def test_a_listings_prefix_delimiter_and_max_keys_are_in_its_context(command: st
     assert {k: v for k, v in ctx.items() if k.startswith("s3:")} == expected
 
 
-def test_a_variable_passed_as_the_prefix_is_no_value() -> None:
-    text = f"    paginator.paginate(Bucket=input_bucket, Prefix=prefix)\n{DENIED.format(op='ListObjectsV2')}"
-    assert "s3:prefix" not in _context(text)
+@pytest.mark.parametrize(
+    "source",
+    [
+        "    paginator.paginate(Bucket=input_bucket, Prefix=prefix)",
+        "  await s3.listObjectsV2({ Bucket: bucket, Prefix: opts.prefix }).promise()",
+    ],
+)
+def test_a_prefix_named_by_a_programs_variable_is_not_a_value(source: str) -> None:
+    # A traceback's source line passes a variable: the prefix the program listed is not in the text.
+    ctx = _context(f"{DENIED.format(op='ListObjectsV2')}\nTraceback (most recent call last):\n{source}")
+    assert "s3:prefix" not in ctx
 
 
 def test_an_object_requests_prefix_like_text_is_no_listing_key() -> None:

@@ -80,6 +80,18 @@ def test_documented_narrow_patterns_are_not_findings() -> None:
     assert statement_findings(TARGETS[Where.BUCKET], delegation) == []
 
 
+def test_an_endpoint_statement_scoped_by_resource_to_principal_star_is_not_a_grant_to_everyone() -> None:
+    # A gateway endpoint's policy names Principal "*" (AWS PrivateLink guide, "Principals for gateway endpoints")
+    # and grants nothing: it lets through what the bucket's and the caller's policies allow. An AWS-owned bucket's
+    # objects (the ECR layer bucket, Amazon Linux repositories) are allowed by Resource alone in AWS's examples.
+    aws_owned = _statement(Principal="*", Resource=["arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"])
+    assert statement_findings(TARGETS[Where.VPC_ENDPOINT], aws_owned) == []
+    assert any("everyone" in f for f in statement_findings(TARGETS[Where.BUCKET], aws_owned))
+    # Its other checks still stand: every action of a service is a finding in an endpoint policy too.
+    widest = _statement(Principal="*", Action="s3:*")
+    assert any("every action" in f for f in statement_findings(TARGETS[Where.VPC_ENDPOINT], widest))
+
+
 def test_a_patch_over_the_targets_size_limit_or_not_valid_iam_is_a_finding() -> None:
     big = {
         "Version": "2012-10-17",

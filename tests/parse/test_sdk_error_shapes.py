@@ -63,6 +63,20 @@ def test_excon_errors_name_the_http_status(status: HTTPStatus) -> None:
     assert (req.http_status, req.operation, req.action) == (status.value, "PutObject", "s3:PutObject")
 
 
+def test_an_excon_response_dump_states_its_method_host_and_path() -> None:
+    # Excon logs the request as fields: `:method => "HEAD"` with `:host` and `:path` is a HeadObject on that key.
+    req = _one(
+        "Excon::Error::Forbidden: Expected(200) <=> Actual(403 Forbidden)\n"
+        "excon.error.response\n"
+        '  :body          => ""\n'
+        '  :method        => "HEAD"\n'
+        '  :path          => "/img/logo.png"\n'
+        '  :host          => "site-assets.s3.amazonaws.com"\n'
+        "  :status        => 403\n"
+    )
+    assert (req.operation, req.bucket, req.key, req.http_status) == ("HeadObject", "site-assets", "img/logo.png", 403)
+
+
 def test_a_backtick_glued_between_words_separates_them() -> None:
     assert normalize("aws.rb:43:in`put_object'") == "aws.rb:43:in put_object'"
     assert normalize("`s3:*` and `bucket/*`") == "s3:* and bucket/*"
@@ -100,6 +114,40 @@ def test_another_services_refusal_takes_no_s3_operation_from_its_prose() -> None
 )
 def test_the_code_an_sdk_reports(text: str, code: str) -> None:
     assert _one(text).error_code == code
+
+
+def test_the_old_botocore_wording_names_the_code_and_the_operation() -> None:
+    # botocore before 1.4 (the AWS CLI of 2015): "A client error (CODE) occurred when calling the OP operation: ...".
+    req = _one(
+        "$ aws s3 cp s3://models-1/a/manifest.txt .\n"
+        "A client error (403) occurred when calling the HeadObject operation: Forbidden\n"
+    )
+    assert (req.error_code, req.http_status, req.operation, req.bucket, req.key) == (
+        "403",
+        403,
+        "HeadObject",
+        "models-1",
+        "a/manifest.txt",
+    )
+    assert _one(
+        "A client error (AccessDenied) occurred when calling the PutObject operation: Access Denied"
+    ).error_code == ("AccessDenied")
+
+
+@pytest.mark.parametrize(
+    ("summary", "key"),
+    [
+        (
+            "Name: ami-build-logs-2025-05-20.tar.gz   Status: Failed   Error: Access Denied",
+            "uploads/ami-build-logs-2025-05-20.tar.gz",
+        ),
+        ("Name: my report.pdf\tFolder: -\tType: pdf\tStatus: Failed\nError: Access Denied", "uploads/my report.pdf"),
+    ],
+)
+def test_the_consoles_upload_summary_names_the_object_under_its_destination_folder(summary: str, key: str) -> None:
+    # The S3 console's upload result: the destination is a folder, each failed file is named under it.
+    req = _one(f"Upload failed\nDestination: s3://shared-artifacts-1/uploads/\nFailed  1 file, 48.2 MB\n{summary}\n")
+    assert (req.operation, req.bucket, req.key) == ("PutObject", "shared-artifacts-1", key)
 
 
 def test_a_status_line_is_no_reason_code() -> None:

@@ -14,6 +14,7 @@ from bot.arn import Arn, s3_arn
 from bot.diagnose.evidence import alternatives, condition_in_words, evidence, reevaluate
 from bot.diagnose.layers.access_point import bucket_side_refuses
 from bot.diagnose.layers.base import Authorization, Findings, LayerCheck, LayerFinding, Needs, Subject
+from bot.diagnose.layers.endpoint_any_principal import without_principal
 from bot.diagnose.model import NO_ALLOW, NOT_APPLICABLE, UNKNOWN, LayerReport, RootCause
 from bot.engine import EvaluationResult, Policy
 from bot.layers import LayerId
@@ -63,10 +64,14 @@ def evaluate(subject: Subject) -> LayerFinding:
     out = Findings()
     auth = subject.auth
     if auth is None:
-        return out.done()
+        # No principal: only what holds for every principal (the VPC endpoint policy's implicit deny).
+        return without_principal(subject)
     main = auth.main
+    # A malformed policy is skipped by the engine: its layer is unknown, never "no policy" (a guard that is not there
+    # would read as allowing everything).
+    unread = {**auth.malformed, **auth.inputs.unknown}
     for layer_id in ENGINE_LAYERS:
-        out.reports[layer_id] = engine_report(main, layer_id, auth.inputs.unknown)
+        out.reports[layer_id] = engine_report(main, layer_id, unread)
     out.reports[LayerId.BUCKET_POLICY] = _bucket_report(subject, auth)
 
     def builder(extra: dict[str, tuple[str, ...] | None]) -> str:
@@ -85,7 +90,11 @@ def evaluate(subject: Subject) -> LayerFinding:
                 alternatives(out, main, request_builder=builder, request_context=auth.context)
     elif main.decision.value == "implicit-deny":
         _implicit_causes(
-            main, out, auth, bucket_missing=subject.view.bucket is not None and subject.view.bucket.missing
+            main,
+            out,
+            auth,
+            bucket_missing=subject.view.bucket is not None and subject.view.bucket.missing,
+            denied=subject.options.text_is_evidence,
         )
         alternatives(out, main, request_builder=builder, request_context=auth.context)
     _name_the_authorization(out, auth)
@@ -164,10 +173,17 @@ def _resource_near_miss(policies: tuple[Policy, ...], result: EvaluationResult) 
 
 
 def _implicit_causes(
-    result: EvaluationResult, out: Findings, auth: Authorization, *, bucket_missing: bool = False
+    result: EvaluationResult,
+    out: Findings,
+    auth: Authorization,
+    *,
+    bucket_missing: bool = False,
+    denied: bool = True,
 ) -> None:
     """Which layer failed to allow, in AWS's order: the guards, then the grant (identity and resource), then the
-    boundary and the session policy, which cap what the identity-based policies grant."""
+    boundary and the session policy, which cap what the identity-based policies grant. `denied`: AWS denied this
+    request (the text is evidence); False for the same request on a changed account, where an unread layer is
+    only unread, never the likely cause."""
     documents = auth.documents
 
     def layer_verdict(layer_id: LayerId) -> str:
@@ -190,6 +206,7 @@ def _implicit_causes(
             return
     who = auth.who
     same_account = who.account is not None and who.account == auth.owner
+    owner_side_unread = False
     identity_ok = layer_verdict(LayerId.IDENTITY) in ("allow",)
     # Through an access point the resource policy evaluated with the identity side is the access point's.
     via_access_point = result.layer(LayerId.ACCESS_POINT_POLICY) is not None
@@ -237,7 +254,11 @@ def _implicit_causes(
         )
     elif not same_account and not bucket_ok and not bucket_missing:  # a bucket that does not exist has no side
         capped = any(layer_verdict(x) == "no-allow" for x in (LayerId.PERMISSIONS_BOUNDARY, LayerId.SESSION_POLICY))
-        if auth.bucket_unknown and identity_ok and not capped:
+        if auth.bucket_unknown and identity_ok and not capped and not denied:
+            # The same request on a changed account: the caller's side allows it and the owner's is unread.
+            out.note(f"the bucket's side is not visible: {auth.bucket_unknown}")
+            owner_side_unread = True
+        elif auth.bucket_unknown and identity_ok and not capped:
             # "The resource-based policy in the trusting account must specify the principal of the trusted account
             # that will have access to the resource" (IAM User Guide, "Cross-account policy evaluation logic"): the
             # caller's side allows it, so the bucket owner's policy, which s3why cannot read, is where the grant is
@@ -277,7 +298,7 @@ def _implicit_causes(
                     f"the {what} does not allow the request (it caps the identity-based policies)",
                     **ev,
                 )
-    if not out.causes and not bucket_side_refuses(auth.route):
+    if not out.causes and not owner_side_unread and not bucket_side_refuses(auth.route):
         out.cause(LayerId.IDENTITY, "implicit", result.reason)
 
 
@@ -329,6 +350,6 @@ CHECK = LayerCheck(
         "ec2: the VPC endpoint policy",
         "GetBucketPolicy",
     ),
-    needs=Needs.AUTHORIZATION,
+    needs=Needs.TEXT,  # without a principal it still decides what holds for every one (the endpoint policy)
     evaluate=evaluate,
 )

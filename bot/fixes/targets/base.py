@@ -89,6 +89,10 @@ class PolicyTarget(ABC):
     has_principal: bool = True  # resource policies name a Principal; identity policies must not
     policy_kind: PolicyKind = PolicyKind.RESOURCE  # how s3why's engine parses and checks it
     setting: bool = False  # a bucket setting, not a policy: its document is the setting's configuration
+    # Whether an Allow here grants access to its Principal. A VPC endpoint policy does not: it only limits what
+    # passes through the endpoint ("An endpoint policy does not override or replace identity-based policies or
+    # resource-based policies", VPC User Guide, "Control access to VPC endpoints using endpoint policies").
+    grants_access: bool = True
 
     def cfn_value(self, document: dict[str, Any]) -> Any:
         """The document as the CloudFormation property (`cfn_property`) holds it."""

@@ -21,6 +21,10 @@ class VpcEndpointPolicy(PolicyTarget):
     terraform_types = ("aws_vpc_endpoint", "aws_vpc_endpoint_policy")
     principal_types = ("AWS",)
     policy_kind = PolicyKind.VPC_ENDPOINT
+    # A gateway endpoint's statements name Principal "*" (scoped by Resource or aws:PrincipalArn): "For gateway
+    # endpoints, you must set the Principal element to *" (AWS PrivateLink guide, "Principals for gateway
+    # endpoints"). Such a statement lets requests through; the bucket's and the caller's policies still decide.
+    grants_access = False
 
     def size_limit(self, patch: Patch) -> SizeLimit:
         return SizeLimit(SizeUnit.CHARS, 20_480)
