@@ -725,8 +725,16 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if general_service in ("kms", "sts") and operation is not None and action is None:
             action = f"{general_service}:{operation}"  # KMS's and STS's actions are named as their operations
 
+    other = None
+    if action is None and record is None and operation is not None and canonical_operation(operation) is None:
+        # An operation only another service has ("when calling the CreateChangeSet operation"): that service's.
+        other = vocab.other_service_operation(operation)
+        if other is not None:
+            action = other[1]
     if "aliyuncs.com" in flat:
         service = "oss"
+    elif other is not None:
+        service = other[0]
     elif action is not None and ":" in action:
         service = action.split(":", 1)[0].lower()
     elif record is not None and record.service and record.service != "s3":

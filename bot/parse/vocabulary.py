@@ -106,19 +106,11 @@ def service_model(service: str) -> dict[str, Any] | None:
     data = _data_dir()
     if data is None or not (data / service).is_dir():
         return None
-    for version in sorted((p for p in (data / service).iterdir() if p.is_dir()), reverse=True):
-        plain, packed = version / "service-2.json", version / "service-2.json.gz"
-        raw = (
-            plain.read_bytes()
-            if plain.is_file()
-            else gzip.decompress(packed.read_bytes())
-            if packed.is_file()
-            else None
-        )
-        if raw is not None:
-            model: dict[str, Any] = json.loads(raw.decode("utf-8"))
-            return model
-    return None
+    raw = _newest_model_bytes(data / service)
+    if raw is None:
+        return None
+    model: dict[str, Any] = json.loads(raw.decode("utf-8"))
+    return model
 
 
 # botocore's `xform_name` (botocore/__init__.py), so that spellings match boto3's method names exactly: an
@@ -225,6 +217,49 @@ def action_spelling(text: str) -> Operation | None:
         operation = operation_named_by_action(f"s3:{name}")
         return Operation("s3", operation) if operation is not None else None
     return Operation(service, name) if model is not None and name in model["operations"] else None
+
+
+def _newest_model_bytes(service_dir: Path) -> bytes | None:
+    for version in sorted((p for p in service_dir.iterdir() if p.is_dir()), reverse=True):
+        plain, packed = version / "service-2.json", version / "service-2.json.gz"
+        if plain.is_file():
+            return plain.read_bytes()
+        if packed.is_file():
+            return gzip.decompress(packed.read_bytes())
+    return None
+
+
+@cache
+def _all_operations() -> dict[str, tuple[Operation, ...]]:
+    """Every operation of every service botocore has a model for -> the services that have it (by the IAM prefix
+    each model signs with, `signingName`, else its `endpointPrefix`). Built once, on the first text that names an
+    operation none of SERVICES has (about a second: every model is read)."""
+    data = _data_dir()
+    table: dict[str, list[Operation]] = {}
+    for service_dir in sorted(p for p in data.iterdir() if p.is_dir()) if data is not None else ():
+        raw = _newest_model_bytes(service_dir)
+        if raw is None:
+            continue
+        model = json.loads(raw.decode("utf-8"))
+        meta = model.get("metadata", {})
+        prefix = meta.get("signingName") or meta.get("endpointPrefix") or service_dir.name
+        for name in model.get("operations", {}):
+            table.setdefault(name, []).append(Operation(f"{service_dir.name} {prefix}", name))
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def other_service_operation(name: str) -> tuple[str, str] | None:
+    """(service id, IAM action) for an API operation name (`CreateChangeSet`, `StartQueryExecution`) that exactly one
+    of botocore's services has, when it is not one of S3's (S3 Control's, S3 Express's); None for an unknown name
+    or one several services share (`Publish`: SNS and IoT Data)."""
+    s3_family = (service_model(s) for s in ("s3", "s3control", "s3express"))
+    if not name[:1].isupper() or not name.isalnum() or any(m and name in m["operations"] for m in s3_family):
+        return None
+    found = {op.service for op in _all_operations().get(name, ())}
+    if len(found) != 1:
+        return None
+    service, prefix = next(iter(found)).split(" ", 1)
+    return service, f"{prefix}:{name}"
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,40 @@
+"""Operations, resource types and relayed errors that say which AWS service refused, read from botocore's models."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.parse import parse_text
+from bot.parse.model import DeniedRequest
+
+
+def _one(text: str) -> DeniedRequest:
+    (request,) = parse_text(text).requests
+    return request
+
+
+OTHER_SERVICE_CALLS = [
+    ("glue", "glue:StartCrawler", "botocore.exceptions.ClientError: An error occurred (AccessDeniedException) when calling the StartCrawler operation: Account 111122223333 is denied access"),
+    ("ssm", "ssm:GetParameter", "An error occurred (AccessDeniedException) when calling the GetParameter operation: no access"),
+    ("sts", "sts:GetSessionToken", "fatal: An error occurred (AccessDenied) when calling the GetSessionToken operation: Cannot call GetSessionToken with session credentials"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("service", "action", "text"), OTHER_SERVICE_CALLS, ids=[s for s, _, _ in OTHER_SERVICE_CALLS])
+def test_an_operation_only_another_service_has_names_that_service_and_its_action(
+    service: str, action: str, text: str
+) -> None:
+    request = _one(text)
+    assert (request.service, request.action) == (service, action)
+
+
+def test_an_s3_operation_stays_s3() -> None:
+    request = _one("An error occurred (AccessDenied) when calling the GetBucketPolicy operation: Access Denied")
+    assert (request.service, request.action) == ("s3", "s3:GetBucketPolicy")
+
+
+def test_an_operation_several_services_share_names_no_service() -> None:
+    # SNS and IoT Data both have Publish: the model does not say which one refused.
+    request = _one("An error occurred (AuthorizationError) when calling the Publish operation: not authorized")
+    assert request.action is None
+    assert request.operation == "Publish"
