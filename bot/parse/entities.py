@@ -423,6 +423,8 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
         before = [m for m in phrased if error_pos is None or m.pos <= error_pos]
         pick = before[-1] if before else phrased[0]
         return OperationChoice(pick.name, "s3")
+    if "_FAILED" in flat and (failed := _failed_resource_operation(found, flat)) is not None:
+        return OperationChoice(failed.name, failed.service)
     suggested: list[str] = []
     for m in sorted([*found, *phrases], key=lambda m: m.pos) if flat else found:
         if m.kind == "suggested":
@@ -430,6 +432,26 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
         elif m.kind == "iac":
             suggested.append(m.name)
     return OperationChoice(candidates=tuple(dict.fromkeys(suggested))[:6])
+
+
+# A CloudFormation stack event: the resource's status (`CREATE_FAILED`, `UPDATE_FAILED`) and its type
+# (`AWS::S3::BucketPolicy`) in one row, in either order (CloudFormation User Guide, "Stack events").
+_CFN_FAILED = re.compile(r"\b(?:CREATE|UPDATE)_FAILED\b")
+_CFN_EVENT_SPAN = 200
+
+
+def _failed_resource_operation(found: list[Mention], flat: str) -> Mention | None:
+    """The operation a CloudFormation resource failing on create or update stated: its type's handler's call
+    (`CREATE_FAILED | AWS::S3::BucketPolicy` -> PutBucketPolicy), when the events name one such type."""
+    statuses = [m.start() for m in _CFN_FAILED.finditer(flat)]
+    near = {
+        (m.service, m.name): m
+        for m in found
+        if m.kind == "iac"
+        and flat.startswith("AWS::", m.pos)
+        and any(abs(m.pos - at) <= _CFN_EVENT_SPAN for at in statuses)
+    }
+    return next(iter(near.values())) if len(near) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------------------

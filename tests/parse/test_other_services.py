@@ -38,3 +38,16 @@ def test_an_operation_several_services_share_names_no_service() -> None:
     request = _one("An error occurred (AuthorizationError) when calling the Publish operation: not authorized")
     assert request.action is None
     assert request.operation == "Publish"
+
+
+def test_a_cloudformation_resource_failing_on_create_states_its_handlers_operation() -> None:
+    text = '12:01:44 | CREATE_FAILED | AWS::S3::BucketPolicy | SiteBucketPolicy1A2B3C\nResource handler returned message: "Access Denied"'
+    request = _one(text)
+    assert (request.operation, request.action) == ("PutBucketPolicy", "s3:PutBucketPolicy")
+
+
+def test_a_resource_type_without_a_failure_status_only_suggests_its_operation() -> None:
+    text = "UPDATE_COMPLETE | AWS::S3::BucketPolicy | SiteBucketPolicy1A2B3C\nAccess Denied (Service: S3, Status Code: 403)"
+    request = _one(text)
+    assert request.operation is None
+    assert "PutBucketPolicy" in request.operation_candidates
