@@ -532,6 +532,16 @@ def _request_id(flat: str) -> str | None:
     return min(candidates)[1] if candidates else None
 
 
+# A service that relays S3's own error in its message (Lambda fetching a function's code: "... denied by S3 ...
+# S3 Error Code: AccessDenied. S3 Error Message: Access Denied (Service: Lambda, ... Request ID: X)"): the refusal is
+# S3's, and the SDK's label and request id around it are the relaying service's.
+_RELAYED_S3_CODE = re.compile(r"\bS3 Error Code: ?[A-Z][A-Za-z]{2,60}\b")
+
+
+def _relayed_s3_error(flat: str, service: str) -> bool:
+    return service != "s3" and "S3 Error Code:" in flat and _RELAYED_S3_CODE.search(flat) is not None
+
+
 def _error_code(flat: str, enriched: bool) -> str | None:
     m = _first(_EXPLICIT_CODES, flat)
     if m is not None:
@@ -741,6 +751,9 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         service = record.service
     else:
         service = entities.refusing_service(flat) or "s3"
+    relayed = _relayed_s3_error(flat, service)
+    if relayed:
+        service = "s3"
     endpoint = None
     if service == "s3" and action is None and (ep := _endpoint(flat)) is not None:
         endpoint = ep  # another service's endpoint answered (STS's error namespace, ECR's registry host)
@@ -868,7 +881,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         resource_arn=resource_arn,
         deny_kind=deny_kind,
         policy_type=policy_type,
-        request_id=(logline.request_id if logline is not None else None) or _request_id(flat),
+        request_id=(logline.request_id if logline is not None else None) or (None if relayed else _request_id(flat)),
         region=region,
         anonymous=anonymous,
         action_inferred=action_inferred,

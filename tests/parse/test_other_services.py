@@ -51,3 +51,30 @@ def test_a_resource_type_without_a_failure_status_only_suggests_its_operation() 
     request = _one(text)
     assert request.operation is None
     assert "PutBucketPolicy" in request.operation_candidates
+
+
+def test_s3s_error_relayed_in_another_services_message_is_s3s_without_the_relays_request_id() -> None:
+    text = (
+        'Resource handler returned message: "Your access has been denied by S3, please make sure your request '
+        "credentials have permission to GetObject for deploy-artifacts-eu/layers/deps.zip. S3 Error Code: AccessDenied. "
+        "S3 Error Message: Access Denied (Service: Lambda, Status Code: 403, Request ID: "
+        '1b2c3d4e-0000-4a4a-9f9f-123456789abc)"'
+    )
+    request = _one(text)
+    assert (request.service, request.operation, request.bucket, request.key) == (
+        "s3",
+        "GetObject",
+        "deploy-artifacts-eu",
+        "layers/deps.zip",
+    )
+    assert request.request_id is None
+
+
+def test_another_services_own_refusal_keeps_its_service_and_request_id() -> None:
+    text = (
+        "Lambda does not have permission to access the ECR image. (Service: Lambda, Status Code: 403, "
+        "Request ID: 1b2c3d4e-0000-4a4a-9f9f-123456789abc)"
+    )
+    request = _one(text)
+    assert request.service == "lambda"
+    assert request.request_id == "1b2c3d4e-0000-4a4a-9f9f-123456789abc"
