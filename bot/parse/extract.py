@@ -96,6 +96,13 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ((" (client): ", " (server): "), re.compile(r"\b(" + _CODE + r"|\d{3}) \((?:client|server)\): ")),
     # The AWS SDK for Ruby names the code as the error's class: Aws::S3::Errors::Forbidden (v1: AWS::S3::Errors::...).
     (("::Errors::",), re.compile(r"\bA(?:WS|ws)::[A-Z]\w{0,40}::Errors::(" + _CODE + r")\b")),
+    # The AWS SDK for PHP v2 names S3's exception after the code (its NamespaceExceptionFactory appends
+    # `Exception`): Aws\S3\Exception\AccessDeniedException is S3's AccessDenied (S3's codes never end in
+    # `Exception`; S3Exception is the base class, no code). An error page may space the namespace out.
+    (
+        ("Exception \\", "Exception\\"),
+        re.compile(r"\bAws ?\\ ?S3 ?\\ ?Exception ?\\ ?(?!S3Exception)([A-Z][A-Za-z0-9]{1,60}?)Exception\b"),
+    ),
     # The JSON protocols' error type header (Smithy awsJson1_0/1_1, restJson1): "x-amzn-ErrorType: CODE:namespace".
     (
         ("x-amzn-errortype", "x-amzn-ErrorType", "X-Amzn-Errortype"),
