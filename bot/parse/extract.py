@@ -1101,13 +1101,19 @@ def _http_request(flat: str) -> ops.Inferred:
     scheme: str | None = None
     curl = _curl_request(flat) if "curl" in flat else None
     if curl is None and not any(method in flat for method in ops.METHOD_NAMES):
-        return ops.Inferred()
+        return _sub_resource_request(flat)
     if curl is not None:
         method, url = curl
         scheme = url.split("://", 1)[0].lower()
     elif "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None:
         method, url = m.group(1), m.group(2)
         scheme = url.split("://", 1)[0].lower()
+        if scheme == "s3":  # the bucket and key as an S3 URI: the scheme the request used is not stated
+            uri_bucket, _, rest = url[len("s3://") :].partition("/")
+            uri_target, _, uri_query = rest.partition("?")
+            uri_key = unquote(uri_target) or None
+            op = ops.http_operation(method, has_bucket=bool(uri_bucket), has_key=uri_key is not None, query=uri_query)
+            return ops.Inferred(operation=op, bucket=uri_bucket or None, key=uri_key)
     elif " HTTP/" in flat and (m := ops.REQUEST_LINE.search(flat)) is not None:
         host_header = ops.HOST_HEADER.search(flat)
         if host_header is None:
@@ -1119,7 +1125,7 @@ def _http_request(flat: str) -> ops.Inferred:
         op = ops.http_operation(method, has_bucket=True, has_key=target.strip("/") != "", query=query)
         return ops.Inferred(operation=op, key=unquote(target.lstrip("/")) or None)
     else:
-        return ops.Inferred()
+        return _sub_resource_request(flat)
     host, path = _split_url(url)
     parsed = parse_s3_host(host)
     target, _, query = path.partition("?")
@@ -1145,6 +1151,34 @@ def _http_request(flat: str) -> ops.Inferred:
     return ops.Inferred(operation=op, bucket=bucket, key=key, scheme=scheme)
 
 
+# A URL with a query, written without its method (a client's log of the request it built: Swift's
+# `URLRequest(https://b.s3.REGION.amazonaws.com/?delete)`). No `:` in the path or query, so that a scan never runs
+# past the next URL's scheme (linear on a text of many URLs).
+_QUERY_URL = re.compile(
+    r"https?://([A-Za-z0-9.-]{1,300})(?::\d{1,5})?(/[^\s\"'`<>|?():]{0,2048})\?([^\s\"'`<>|():]{1,2048})"
+)
+
+
+def _sub_resource_request(flat: str) -> ops.Inferred:
+    """The request an S3 URL states by its query alone, with no method written (`?delete`: DeleteObjects)."""
+    if "?" not in flat or "://" not in flat:
+        return ops.Inferred()
+    for m in _QUERY_URL.finditer(flat):
+        host, target, query = m.group(1), m.group(2).lstrip("/"), m.group(3)
+        parsed = parse_s3_host(host)
+        if parsed is None:
+            continue
+        bucket, _region, path_style = parsed
+        key: str | None = target or None
+        if path_style:
+            first, _, rest = target.partition("/")
+            bucket, key = first or None, rest or None
+        op = ops.sub_resource_operation(query, has_key=key is not None) if bucket is not None else None
+        if op is not None:
+            return ops.Inferred(operation=op, bucket=bucket, key=unquote(key) if key else None)
+    return ops.Inferred()
+
+
 def _spelled(operation: str, flat: str) -> bool:
     """Does the text write the operation's name (`GetObject`, `getObject`, `get_object`), not only describe it?"""
     return any(n in flat for n in (operation, vocab.camel(operation), vocab.xform_name(operation)))
@@ -1162,6 +1196,8 @@ _REQUEST_REPR = re.compile(
 
 def _endpoint(flat: str) -> tuple[str, str | None] | None:
     url = m.group(2) if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None else None
+    if url is not None and url.startswith("s3://"):
+        url = None
     if url is None and "url" in flat and (rm := _REQUEST_REPR.search(flat)) is not None:
         url = rm.group(1)
     return entities.endpoint_service(flat, url)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
+from bot.parse.vocabulary import service_model
 from bot.s3ops import SDK_ALIASES, canonical_operation
 
 
@@ -41,8 +43,11 @@ def known(name: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 METHOD_NAMES = ("GET", "PUT", "HEAD", "DELETE", "POST")
 _METHODS = "|".join(METHOD_NAMES)
-# `GET https://...`, and with a few words between (DuckDB's `HTTP GET error on 'https://...'`).
-METHOD_URL = re.compile(r"\b(" + _METHODS + r")\b(?: [a-z]{1,12}){0,3}[\s\"':]{1,3}(https?://[^\s\"'`<>|]{1,4096})")
+# `GET https://...`, and with a few words between (DuckDB's `HTTP GET error on 'https://...'`); a tool may write the
+# request's URL as the S3 URI it was made from (DuckDB's `HTTP GET error reading 's3://b/?list-type=2&prefix='`).
+METHOD_URL = re.compile(
+    r"\b(" + _METHODS + r")\b(?: [a-z]{1,12}){0,3}[\s\"':]{1,3}((?:https?|s3)://[^\s\"'`<>|]{1,4096})"
+)
 REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`<>]{0,4096}) HTTP/[12](?:\.[01])?\b")
 HOST_HEADER = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
 # s3fs-fuse's insertV4Headers: "computing signature [HEAD] [/path/key] [query] [payload hash]"
@@ -100,6 +105,33 @@ def s3_query_names() -> frozenset[str]:
     """The query parameters that name one of S3's sub-resources or list forms (the tables above)."""
     subs = {sub for table in _OBJECT_SUB.values() for sub, _ in table} | {sub for sub, _ in _BUCKET_SUBS}
     return frozenset(subs | {"list-type", "versions", "uploads", "location", "delete", "x-id"})
+
+
+@lru_cache(maxsize=1)
+def _sub_resource_owners() -> dict[str, tuple[str, bool]]:
+    """Each query parameter that exactly one S3 operation's request URI carries (`delete` -> DeleteObjects,
+    `versions` -> ListObjectVersions, `restore` -> RestoreObject) -> (that operation, whether it names a key), from
+    the `http.requestUri` of every operation in botocore's S3 model."""
+    model = service_model("s3")
+    owners: dict[str, list[tuple[str, bool]]] = {}
+    for name, op in (model or {}).get("operations", {}).items():
+        uri = op.get("http", {}).get("requestUri", "")
+        path, _, query = uri.partition("?")
+        for part in query.split("&"):
+            if part:
+                owners.setdefault(part.split("=", 1)[0], []).append((name, "{Key" in path))
+    return {k: v[0] for k, v in owners.items() if len(v) == 1}
+
+
+def sub_resource_operation(query: str, *, has_key: bool) -> str | None:
+    """The operation a request's query names by itself, whatever the method (`?delete` is only DeleteObjects'):
+    a parameter only one S3 operation's request URI has, on a target of the kind it takes (bucket or object)."""
+    owners = _sub_resource_owners()
+    for name, _ in parse_qsl(query, keep_blank_values=True):
+        owner = owners.get(name)
+        if owner is not None and owner[1] == has_key:
+            return owner[0]
+    return None
 
 
 def http_operation(

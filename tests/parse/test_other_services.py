@@ -78,3 +78,26 @@ def test_another_services_own_refusal_keeps_its_service_and_request_id() -> None
     request = _one(text)
     assert request.service == "lambda"
     assert request.request_id == "1b2c3d4e-0000-4a4a-9f9f-123456789abc"
+
+
+def test_a_request_logged_with_its_method_and_an_s3_uri_states_its_operation() -> None:
+    text = "Error: HTTP GET error reading 's3://lake-raw-eu/?encoding-type=url&list-type=2&prefix=events%2F' (HTTP 403 Forbidden)"
+    request = _one(text)
+    assert (request.operation, request.action, request.bucket) == ("ListObjectsV2", "s3:ListBucket", "lake-raw-eu")
+
+
+def test_a_url_whose_query_only_one_operation_takes_states_it_without_a_method() -> None:
+    text = "debug : start URLRequest(https://photos-archive-7.s3.eu-west-1.amazonaws.com/?delete) called\nAccessDenied"
+    request = _one(text)
+    assert (request.operation, request.action, request.bucket) == (
+        "DeleteObjects",
+        "s3:DeleteObject",
+        "photos-archive-7",
+    )
+
+
+def test_a_url_whose_query_several_operations_take_states_none_without_a_method() -> None:
+    # ?acl is GetBucketAcl's and PutBucketAcl's: only the method would tell them apart.
+    text = "request URLRequest(https://photos-archive-7.s3.eu-west-1.amazonaws.com/?acl) failed: AccessDenied"
+    request = _one(text)
+    assert request.operation not in ("GetBucketAcl", "PutBucketAcl")
