@@ -280,9 +280,27 @@ def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> 
     every noun is the operation's, `suggested` (candidates) when several or when nouns are left over ("get object
     info"); None when they name none."""
     found = _phrase_match(verb, nouns, names)
+    if found is not None and found[0] == "phrased" and _whole_resource(verb, nouns[: found[2]]):
+        return "suggested", found[1]
     if found is None or found[0] != "phrased" or found[2] == len(nouns) or vocab.is_transfer_verb(verb):
         return (found[0], found[1]) if found is not None else None
     return "suggested", found[1]
+
+
+# The nouns that name a whole bucket or object, no sub-resource of it.
+_WHOLE_RESOURCES = (("bucket",), ("object",))
+
+
+def _whole_resource(verb: str, nouns: list[str]) -> bool:
+    """A tool's own verb, not the API's (`reading`, `checking`, `stat`), on a whole bucket or object: "error reading
+    S3 Bucket" is the tool reading everything it manages about the bucket (HeadBucket, then its ACL, policy, ...),
+    so it suggests an operation rather than naming one. A sub-resource ("reading the bucket lifecycle
+    configuration") or the API's own verb ("getting object") still names the call; so do upload and download,
+    whose object is the data itself."""
+    if tuple(nouns) not in _WHOLE_RESOURCES or vocab.is_transfer_verb(verb):
+        return False
+    api_verbs = {said[0] for said in vocab.phrase_operations().stated}
+    return verb.lower() not in api_verbs and vocab.verb_class(verb) != ()
 
 
 def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...], int] | None:
@@ -315,8 +333,9 @@ def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tupl
             if fits:
                 return "suggested", tuple(dict.fromkeys(fits)), n
     if vocab.is_transfer_verb(verb) and classes and nouns[0] not in vocab.model_nouns():
-        # "failed to upload state": what an upload or download moves, when it is none of S3's nouns, is an object.
-        return "phrased", (f"{classes[0]}Object",), len(nouns)
+        # "failed to upload state", "Upload error": what an upload or download moves, when it is none of S3's
+        # nouns, is an object; but an upload may be one PUT or a multipart upload, so the words only suggest it.
+        return "suggested", (f"{classes[0]}Object",), len(nouns)
     return None
 
 
