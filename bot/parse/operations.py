@@ -48,7 +48,8 @@ _METHODS = "|".join(METHOD_NAMES)
 METHOD_URL = re.compile(
     r"\b(" + _METHODS + r")\b(?: [a-z]{1,12}){0,3}[\s\"':]{1,3}((?:https?|s3)://[^\s\"'`<>|]{1,4096})"
 )
-REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`<>]{0,4096}) HTTP/[12](?:\.[01])?\b")
+# The path may hold a poster's placeholder (`GET /<redacted>/?location= HTTP/1.1`): the request is still stated.
+REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`]{0,4096}) HTTP/[12](?:\.[01])?\b")
 HOST_HEADER = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
 # s3fs-fuse's insertV4Headers: "computing signature [HEAD] [/path/key] [query] [payload hash]"
 S3FS_SIGNATURE = re.compile(r"computing signature \[(" + _METHODS + r")\] \[(/[^\]\s]{0,2048})\] \[([^\]\s]{0,2048})\]")
@@ -316,7 +317,7 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # a trace of `s3.GetBucketLocation ... 403`).
     ("Unable to list", ("ListObjectsV2", "GetBucketLocation")),
     ("Unable to remove", ("DeleteObject",)),
-    ("Unable to stat", ("HeadObject",)),
+    ("Unable to stat", ("HeadObject", "ListObjectsV2")),
     ("Unable to make bucket", ("CreateBucket",)),
     # Athena (Knowledge Center "access-denied-athena"): writing query results, reading the source data
     ("Access denied when writing output to url", ("PutObject",)),
@@ -424,6 +425,9 @@ _AIRFLOW_OPS: dict[str, tuple[str, ...]] = {
 }
 
 
+_STAT = re.compile(r"(?i:\bstat\b)")
+
+
 def _ops(found: tuple[str, ...]) -> Inferred:
     return Inferred(operation=found[0]) if len(found) == 1 else Inferred(candidates=found)
 
@@ -467,6 +471,10 @@ def from_tools(flat: str) -> Inferred:
     go = go_object_call(flat)
     if go.operation is not None and (best is None or flat.find(" object ") < best[0]):
         return go
+    if best is not None and _STAT.search(flat, best[0], best[0] + 20) is not None:
+        # POSIX's stat, which S3's API has no verb for: a tool implements it as a HEAD (or a LIST for a folder),
+        # so its word only suggests the call.
+        return Inferred(candidates=best[1])
     if best is None and "Failed to copy: " in flat:  # rclone, when nothing more specific says which side failed
         best = (0, ("GetObject", "PutObject"))
     return _ops(best[1]) if best is not None else Inferred()
