@@ -198,6 +198,14 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
             canon = canonical_operation(name.replace("_", "").replace("-", ""))
             if canon is not None and canon in SDK_ALIASES and name not in _NOT_CALLS:
                 return "operation", "s3", SDK_ALIASES[canon]
+    if "With" in last[1:]:
+        # An Objective-C selector's first part names its first argument after `With` (`putObjectWithFile:`,
+        # `getObjectWithRequest:`): the operation is what comes before, when the rest is one capitalised word.
+        head, _, arg = last.partition("With")
+        if head[:1].islower() and arg[:1].isupper() and arg.isalpha() and sum(c.isupper() for c in arg) == 1:
+            named = ops.get(head)
+            if named and named[0].service == "s3":
+                return "operation", "s3", named[0].name
     named_after = _noun_verb_call(last)
     return ("operation", "s3", named_after) if named_after is not None else None
 
@@ -252,6 +260,8 @@ _FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my
 # A preposition ends the noun phrase: "putting object in S3 bucket (b)", "uploading object to S3 bucket".
 _PREPOSITIONS = frozenset({"to", "from", "in", "into", "for", "with", "at", "on", "of", "by", "using", "via", "while"})
 _PHRASE_END = frozenset(":,.;!?")
+# Words that join or point, never a name a poster typed: what follows "bucket name" in prose ("bucket name and key").
+_FUNCTION_WORDS = _FILLER | _PREPOSITIONS | frozenset({"and", "or", "nor", "but", "is", "was", "are", "were"})
 _PHRASE_WINDOW = 400  # characters either side of the error
 # A run of letters: each is checked against the verbs (a set lookup is cheaper than a regex alternation of them).
 _LETTERS = re.compile(r"[A-Za-z]{3,40}")
@@ -732,6 +742,8 @@ def prose_places(flat: str) -> list[Place]:
     out: list[Place] = []
     for m in _PROSE_PAIR.finditer(flat):
         bucket = _clean(m.group(1))
+        if bucket.lower() in _FUNCTION_WORDS:
+            continue  # "by giving its bucket name and key name": English, not a name
         if valid_bucket(bucket) and _REGION_NAME.fullmatch(bucket) is None:
             out.append(Place(m.start(), bucket, _key_or_none(m.group(2)), None, 2))
     return out

@@ -147,6 +147,7 @@ _S3_STATUS_DIGITS = ("400", "401", "403", "404", "405", "409", "412", "416", "50
 # Excon (fog's HTTP client) raises Excon::Error::<Phrase> (older Excon: Excon::Errors::<Phrase>) for each status.
 _PHRASE_STATUS = {s.phrase.replace(" ", "").replace("-", ""): s.value for s in HTTPStatus if s.value >= 400}
 _EXCON_STATUS = re.compile(r"\bExcon::Errors?::([A-Z][A-Za-z]{2,40})\b")
+REASON_THEN_CODE = r"\b(?i:forbidden|unauthorized|bad request|not found) \(([45]\d\d)\)"
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # The AWS SDK for JavaScript v2's request logger: "[AWS s3 403 0.706s 0 retries] getBucketLocation({...})"
     # (lib/event_listeners.js: "[AWS " + serviceIdentifier + " " + status + " " + delta + "s " + retries + " retries]").
@@ -166,8 +167,12 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
     (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),
     (("Response {",), re.compile(r"\bResponse \{ (?:inner: Response \{ )?status: (\d{3})\b")),  # Rust SDK, older
-    (("response code",), re.compile(r"HTTP response code:? (\d{3})\b")),
+    (("esponse code",), re.compile(r"(?:HTTP r|\bR)esponse code:? (\d{3})\b")),
     (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
+    (("googleapi: Error ",), re.compile(r"\bgoogleapi: Error (\d{3})\b")),  # Google's Go API clients
+    # The reason before its code, as Apple's NSHTTPURLResponse words it (AFNetworking: "Request failed: forbidden
+    # (403)"); HTTP reasons are case-insensitive.
+    (("orbidden (", "nauthorized (", "equest (", "ound ("), re.compile(REASON_THEN_CODE)),
     (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
     (
         ("Http Status Code ",),
@@ -294,9 +299,10 @@ _MC_TARGET = re.compile(
     r"([A-Za-z0-9_.-]{1,63})/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w.-])"
 )
 # A bucket set in configuration: an environment variable or setting whose name ends in BUCKET / BUCKET_NAME after a
-# prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b).
+# prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b), the value may be an
+# Objective-C string literal (manager.bucket = @"b").
 _CONFIG_BUCKET = re.compile(
-    r"(?<=[A-Za-z0-9][_.-])(?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?[\"']?"
+    r"(?<=[A-Za-z0-9][_.-])(?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?@?[\"']?"
     r"([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w/:.-])"
 )
 _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
@@ -545,6 +551,14 @@ def _request_id(flat: str) -> str | None:
 _RELAYED_S3_CODE = re.compile(r"\bS3 Error Code: ?[A-Z][A-Za-z]{2,60}\b")
 
 
+# Google Cloud Storage's refusals: its Go client's `googleapi: Error 403: ...`, GCS's IAM permission names in
+# "does not have storage.objects.get access", or the product's name beside a refusal (a relaying tool's words).
+_GCS_REFUSAL = re.compile(
+    r"googleapi: Error [45]\d\d\b|\bstorage\.(?:objects|buckets)\.[a-z]{3,20} access to (?:the )?Google Cloud Storage"
+    r"|\bGoogle Cloud Storage bucket"
+)
+
+
 def _relayed_s3_error(flat: str, service: str) -> bool:
     return service != "s3" and "S3 Error Code:" in flat and _RELAYED_S3_CODE.search(flat) is not None
 
@@ -750,6 +764,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             action = other[1]
     if "aliyuncs.com" in flat:
         service = "oss"
+    elif "oogle" in flat and _GCS_REFUSAL.search(flat) is not None:
+        service = "gcs"  # a lookalike: Google Cloud Storage refused, not S3
     elif other is not None:
         service = other[0]
     elif action is not None and ":" in action:
