@@ -84,7 +84,8 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # The AWS SDK for Kotlin (smithy-kotlin): "Service returned error code 403: Forbidden" (the status stands in for
     # the code when the error response has no body, as for HEAD).
     (("returned error code ",), re.compile(r"[Ss]ervice returned error code (" + _CODE + r"|\d{3})\b")),
-    (("Error Code",), re.compile(r"Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)")),
+    # (not "HTTP Error Code: 403", a tool's label for the status beside its "AWS Error Code: AccessDenied")
+    (("Error Code",), re.compile(r"(?<!HTTP )Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)")),
     (("Error Code",), re.compile(r"Error Code ?[:=]? ?(" + _CODE + r")(?: and Http Status Code|[;,)\s]|$)")),
     (("<Code>",), re.compile(r"<Code>\s?(" + _CODE + r"|\d{3})\s?</Code>")),
     (("api error ",), re.compile(r"api error (" + _CODE + r"):")),
@@ -110,6 +111,8 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
     (('"errorCode"',), re.compile(r"\"errorCode\" ?: ?\"(" + _CODE + r")\"")),
     (('code: Some("',), re.compile(r"\bcode: Some\(\"(" + _CODE + r")\"\)")),
+    # The AWS SDK for Swift's UnknownAWSHTTPServiceError: typeName: Optional("CODE").
+    (("typeName: ",), re.compile(r"\btypeName: Optional\(\"(" + _CODE + r")\"\)")),
     (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),
 )
 
@@ -170,6 +173,7 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("esponse code",), re.compile(r"(?:HTTP r|\bR)esponse code:? (\d{3})\b")),
     (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
     (("googleapi: Error ",), re.compile(r"\bgoogleapi: Error (\d{3})\b")),  # Google's Go API clients
+    (("http_status_",), re.compile(r"\bhttp_status_(\d{3})\b")),  # the AWS SDK for Swift's status names
     # The reason before its code, as Apple's NSHTTPURLResponse words it (AFNetworking: "Request failed: forbidden
     # (403)"); HTTP reasons are case-insensitive.
     (("orbidden (", "nauthorized (", "equest (", "ound ("), re.compile(REASON_THEN_CODE)),
@@ -201,7 +205,8 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
-    ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9]{1,128})")),
+    # S3-compatible stores write other shapes (Ceph RGW: tx000...-00570d4891-c9fa396-default).
+    ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9][A-Za-z0-9-]{0,127})")),
     ("mzn-", re.compile(r"(?i:x-amzn-requestid)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z0-9-]{1,128})")),
     # Redshift's S3ServiceException: "Status 403,Error AccessDenied,Rid D14F284FE3B45734,ExtRid ...".
     ("Rid ", re.compile(r"(?<![\w-])Rid ([0-9A-Z]{16})\b")),
@@ -720,6 +725,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             request_id=_request_id(flat),
         )
     http = _http_request(flat)
+    if http.operation is None and "StringToSign:" in text:
+        http = ops.string_to_sign_request(text)
     if principal is None and not anonymous and _unsigned_fetch(flat):
         anonymous = True
     candidates: tuple[str, ...] = ()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 from bot.parse.vocabulary import service_model
 from bot.s3ops import SDK_ALIASES, canonical_operation
@@ -170,6 +170,36 @@ def http_operation(
         if sub in params:
             return known(verb + suffix)
     return {"GET": "ListObjects", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}.get(method)
+
+
+# A Signature Version 2 string to sign, as SDKs log it before sending (botocore's `StringToSign:` debug line): the
+# method on the first line, then Content-MD5, Content-Type, Date and the x-amz- headers, each on its own line, and
+# last the canonicalized resource, `/bucket/key?sub-resource` (S3 User Guide, "Signing and authenticating REST
+# requests", StringToSign).
+_STRING_TO_SIGN_LINES = 12
+
+
+def string_to_sign_request(text: str) -> Inferred:
+    """The request a logged SigV2 string to sign states (method and canonicalized resource), or nothing."""
+    at = text.find("StringToSign:")
+    if at < 0:
+        return Inferred()
+    lines = [line.strip() for line in text[at + len("StringToSign:") :].split("\n", _STRING_TO_SIGN_LINES + 1)]
+    lines = lines[:_STRING_TO_SIGN_LINES]
+    if not lines[0]:
+        lines = lines[1:]
+    if not lines or lines[0] not in METHOD_NAMES:
+        return Inferred()
+    method = lines[0]
+    resource = next((line for line in lines[1:] if line.startswith("/")), None)
+    if resource is None or " " in resource:
+        return Inferred()
+    target, _, query = resource.partition("?")
+    bucket, _, key = target.lstrip("/").partition("/")
+    if not bucket:
+        return Inferred(operation=http_operation(method, has_bucket=False, has_key=False, query=query))
+    op = http_operation(method, has_bucket=True, has_key=bool(key), query=query)
+    return Inferred(operation=op, bucket=bucket, key=unquote(key) or None)
 
 
 # ---------------------------------------------------------------------------------------------------------
