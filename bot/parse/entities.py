@@ -595,6 +595,9 @@ def _literal(m: re.Match[str], *, bucket: bool) -> bool:
     first = re.split(r"[.\[(]", value, maxsplit=1)[0]
     if first in _CODE_WORDS or value in _CODE_WORDS or "(" in value:
         return False
+    before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
+    if before and before in "\"'" and after == before and "=" in m.group(0):
+        return True  # a quoted assignment, as command lines pass settings: -backend-config="key=prod"
     if bucket:
         return value.startswith("arn:") or _MODERN_BUCKET.fullmatch(value) is not None
     return "/" in value or "." in value  # a bare word is more likely a variable than a key
@@ -644,6 +647,12 @@ _BUCKET_SENTENCE = re.compile(
     r"\b[Bb]ucket(?: named| name| called)?:? ?(?:([\"'`\u2018\u201c])([^\s\"'`\u2019\u201d]{3,255})[\"'`\u2019\u201d]"
     r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/.-]|:\S))"
 )
+# A bucket's sub-resource for the bucket, then the cause: the Terraform AWS provider's "error creating S3 bucket ACL
+# for NAME: CAUSE" (its messages' `for %s: %w`). As in a sentence, the unquoted name must look like one (a digit, dot
+# or hyphen in it): "Bucket Policy for compliance:" names no bucket.
+_BUCKET_PART_FOR = re.compile(
+    r"\b[Bb]ucket(?: [A-Z][A-Za-z]{1,30}){1,3} for ([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,61}[a-z0-9]): "
+)
 # The name quoted in front of the word: "existence of 'fluxcd' bucket", "the \"logs-1\" S3 bucket".
 _QUOTED_BUCKET = re.compile(
     r"[\"'`\u2018\u201c]([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])[\"'`\u2019\u201d] (?:(?:S3|s3|Amazon S3) )?[Bb]ucket\b"
@@ -664,6 +673,8 @@ def sentence_places(flat: str) -> list[Place]:
     out: list[Place] = []
     found = [(m.start(), m.end(), m.group(2) or m.group(3) or "") for m in _BUCKET_SENTENCE.finditer(flat)]
     found.extend((m.start(), m.end(), m.group(1)) for m in _QUOTED_BUCKET.finditer(flat))
+    if " for " in flat:
+        found.extend((m.start(), m.end(), m.group(1)) for m in _BUCKET_PART_FOR.finditer(flat))
     for start, end, raw in sorted(found):
         name = _clean(raw)
         if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:

@@ -84,3 +84,27 @@ def test_minio_client_targets_name_alias_then_bucket(command: str, bucket: str) 
 def test_a_local_source_of_mc_cp_is_no_bucket() -> None:
     requests = parse_text("$ mc cp photos/cat.jpg play/pics-1/\nmc: <ERROR> Access Denied.").requests
     assert requests and requests[0].bucket != "cat.jpg" and requests[0].bucket != "photos"
+
+
+def test_a_quoted_command_line_assignment_states_its_key() -> None:
+    text = '`terraform init -backend-config="bucket=state-eu-2" -backend-config="key=network"`\nError refreshing state: AccessDenied: Access Denied\n\tstatus code: 403, request id: '
+    (request,) = parse_text(text).requests
+    assert (request.bucket, request.key) == ("state-eu-2", "network")
+
+
+def test_an_unquoted_bare_word_key_is_still_a_variable() -> None:
+    text = "s3.get_object(Bucket='state-eu-2', Key=network)\nAn error occurred (AccessDenied) when calling the GetObject operation: Access Denied"
+    (request,) = parse_text(text).requests
+    assert request.key is None
+
+
+def test_a_providers_bucket_sub_resource_for_a_name_states_the_bucket() -> None:
+    text = "Error: error putting S3 Bucket Versioning for logs-archive-eu-1: AccessDenied: Access Denied\n\tstatus code: 403, request id: Q1W2E3R4T5Y6U7I8"
+    (request,) = parse_text(text).requests
+    assert request.bucket == "logs-archive-eu-1"
+
+
+def test_a_bucket_word_for_a_purpose_is_no_bucket() -> None:
+    text = "We use the Bucket Policy for compliance: AccessDenied: Access Denied\n\tstatus code: 403, request id: Q1W2E3R4T5Y6U7I8"
+    (request,) = parse_text(text).requests
+    assert request.bucket is None
