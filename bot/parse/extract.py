@@ -564,6 +564,37 @@ _GCS_REFUSAL = re.compile(
 )
 
 
+# A tool's "error <verb>ing <Service> <Resource>": the Terraform AWS provider's "error creating Secrets Manager
+# Secret: ...", "error reading Secrets Manager Secret Version: ..." name the service by its model's serviceId.
+_SERVICE_CALL = re.compile(r"\b(?:[Ee]rror|[Ff]ailed)(?: to)? ([a-z]{3,20}) (?=[A-Z])")
+_SERVICE_CALL_WORDS = 7
+
+
+def _named_service_call(flat: str) -> tuple[str, str | None] | None:
+    """(service id, IAM action or None) of the first "error <verb>ing <Service> <Resource>" that names a service
+    other than S3 by its serviceId; the action when the verb and the resource's words spell one of its operations
+    (creating + Secret -> secretsmanager:CreateSecret)."""
+    for m in _SERVICE_CALL.finditer(flat):
+        words: list[str] = []
+        for word in flat[m.end() : m.end() + 200].split(" ", _SERVICE_CALL_WORDS)[:_SERVICE_CALL_WORDS]:
+            bare = word.rstrip(":,(")
+            if not bare[:1].isupper() or not bare.isalnum():
+                break
+            words.append(bare)
+            if bare != word:
+                break
+        found = vocab.named_service(tuple(words)) if words else None
+        if found is None:
+            continue
+        (service, prefix), used = found
+        nouns = "".join(words[used:])
+        for api in vocab.verb_class(m.group(1)) if nouns else ():
+            if vocab.service_operation(service, api + nouns):
+                return service, f"{prefix}:{api}{nouns}"
+        return service, None
+    return None
+
+
 def _relayed_s3_error(flat: str, service: str) -> bool:
     return service != "s3" and "S3 Error Code:" in flat and _RELAYED_S3_CODE.search(flat) is not None
 
@@ -769,6 +800,14 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         other = vocab.other_service_operation(operation)
         if other is not None:
             action = other[1]
+    if other is None and operation is None and record is None and ("rror " in flat or "ailed " in flat):
+        # A tool's words name the service (and maybe the call): "error creating Secrets Manager Secret: ...".
+        service_call = _named_service_call(flat)
+        if service_call is not None and action is None and entities.refusing_service(flat) is None:
+            other = (service_call[0], service_call[1] or "")
+            action = service_call[1]
+        if service_call is not None and service_call[1] is not None and action == service_call[1]:
+            operation, candidates = service_call[1].split(":", 1)[1], ()
     if "aliyuncs.com" in flat:
         service = "oss"
     elif "oogle" in flat and _GCS_REFUSAL.search(flat) is not None:

@@ -229,23 +229,37 @@ def _newest_model_bytes(service_dir: Path) -> bytes | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Catalogue:
+    """Every service botocore has a model for, as (service id, IAM prefix): by operation name and by `serviceId`."""
+
+    by_operation: dict[str, tuple[tuple[str, str], ...]]
+    by_name: dict[str, tuple[str, str]]  # serviceId ("Secrets Manager", "CloudFormation") -> its service
+    operations: dict[str, frozenset[str]]  # service id -> its operation names
+
+
 @cache
-def _all_operations() -> dict[str, tuple[Operation, ...]]:
-    """Every operation of every service botocore has a model for -> the services that have it (by the IAM prefix
-    each model signs with, `signingName`, else its `endpointPrefix`). Built once, on the first text that names an
-    operation none of SERVICES has (about a second: every model is read)."""
+def _catalogue() -> _Catalogue:
+    """Built once, on the first text that names an operation or a service none of SERVICES reads (about a second:
+    every model is read). The IAM prefix is the name each model signs with (`signingName`, else its
+    `endpointPrefix`)."""
     data = _data_dir()
-    table: dict[str, list[Operation]] = {}
+    by_operation: dict[str, list[tuple[str, str]]] = {}
+    by_name: dict[str, tuple[str, str]] = {}
+    operations: dict[str, frozenset[str]] = {}
     for service_dir in sorted(p for p in data.iterdir() if p.is_dir()) if data is not None else ():
         raw = _newest_model_bytes(service_dir)
         if raw is None:
             continue
         model = json.loads(raw.decode("utf-8"))
         meta = model.get("metadata", {})
-        prefix = meta.get("signingName") or meta.get("endpointPrefix") or service_dir.name
-        for name in model.get("operations", {}):
-            table.setdefault(name, []).append(Operation(f"{service_dir.name} {prefix}", name))
-    return {k: tuple(v) for k, v in table.items()}
+        service = (service_dir.name, meta.get("signingName") or meta.get("endpointPrefix") or service_dir.name)
+        if meta.get("serviceId"):
+            by_name.setdefault(meta["serviceId"], service)
+        operations[service_dir.name] = frozenset(model.get("operations", {}))
+        for name in operations[service_dir.name]:
+            by_operation.setdefault(name, []).append(service)
+    return _Catalogue({k: tuple(v) for k, v in by_operation.items()}, by_name, operations)
 
 
 def other_service_operation(name: str) -> tuple[str, str] | None:
@@ -255,11 +269,28 @@ def other_service_operation(name: str) -> tuple[str, str] | None:
     s3_family = (service_model(s) for s in ("s3", "s3control", "s3express"))
     if not name[:1].isupper() or not name.isalnum() or any(m and name in m["operations"] for m in s3_family):
         return None
-    found = {op.service for op in _all_operations().get(name, ())}
+    found = set(_catalogue().by_operation.get(name, ()))
     if len(found) != 1:
         return None
-    service, prefix = next(iter(found)).split(" ", 1)
+    service, prefix = next(iter(found))
     return service, f"{prefix}:{name}"
+
+
+def named_service(words: tuple[str, ...]) -> tuple[tuple[str, str], int] | None:
+    """The service whose `serviceId` the leading words spell (`("Secrets", "Manager", "Secret")` -> secretsmanager,
+    2 words), the longest such run, as (service id, IAM prefix) and how many words it took; None when none does or
+    it is S3's (read by S3's own tables)."""
+    names = _catalogue().by_name
+    for n in range(len(words), 0, -1):
+        found = names.get(" ".join(words[:n]))
+        if found is not None:
+            return (found, n) if found[0] not in ("s3", "s3control", "s3express") else None
+    return None
+
+
+def service_operation(service: str, name: str) -> bool:
+    """Does the service's model have this operation?"""
+    return name in _catalogue().operations.get(service, frozenset())
 
 
 @lru_cache(maxsize=1)

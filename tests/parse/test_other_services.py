@@ -101,3 +101,21 @@ def test_a_url_whose_query_several_operations_take_states_none_without_a_method(
     text = "request URLRequest(https://photos-archive-7.s3.eu-west-1.amazonaws.com/?acl) failed: AccessDenied"
     request = _one(text)
     assert request.operation not in ("GetBucketAcl", "PutBucketAcl")
+
+
+def test_a_tool_naming_a_service_and_its_resource_states_the_service_and_call() -> None:
+    text = "Error: error creating CloudWatch Logs Log Group (app-logs): AccessDeniedException: not allowed\n\tstatus code: 400, request id: 1b2c3d4e-0000-4a4a-9f9f-123456789abc"
+    request = _one(text)
+    assert (request.service, request.operation, request.action) == ("logs", "CreateLogGroup", "logs:CreateLogGroup")
+
+
+def test_a_tool_naming_a_service_but_no_call_of_it_states_only_the_service() -> None:
+    text = "Error: error reading SSM Parameter Tier (db-pass): AccessDeniedException: denied\n\tstatus code: 400, request id: 1b2c3d4e-0000-4a4a-9f9f-123456789abc"
+    request = _one(text)
+    assert (request.service, request.operation) == ("ssm", None)
+
+
+def test_a_tool_naming_s3_keeps_s3s_own_reading() -> None:
+    text = "Error: error creating S3 Bucket (logs-2024-eu): AccessDenied: Access Denied\n\tstatus code: 403, request id: Q1W2E3R4T5Y6U7I8"
+    request = _one(text)
+    assert (request.service, request.operation) == ("s3", "CreateBucket")
