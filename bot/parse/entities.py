@@ -801,6 +801,32 @@ def host_path_places(flat: str, parse_host: Callable[[str], tuple[str | None, st
     return out
 
 
+# A host the text shows receiving requests signed for S3 (a `Host:` header, and a SigV4 credential scope
+# `.../s3/aws4_request`): an S3-compatible endpoint (MinIO, Ceph), which clients address path-style.
+_SIGNED_HOST = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
+# No `:` in the path, so that a scan stops at the next URL's scheme (linear on a text of many URLs).
+_HOST_URL = re.compile(r"https?://([A-Za-z0-9.-]{1,300})(?::\d{1,5})?/([^\s\"'`<>|\]\[)(:]{1,2048})")
+
+
+def signed_host_places(
+    flat: str, parse_host: Callable[[str], tuple[str | None, str | None, bool] | None]
+) -> list[Place]:
+    """Path-style URLs (`https://minio.example.com/BUCKET/KEY`) on a host that is not AWS's but that the text shows
+    receiving requests signed for S3."""
+    if "/s3/aws4_request" not in flat or "ost:" not in flat:
+        return []
+    hosts = {m.group(1).lower() for m in _SIGNED_HOST.finditer(flat)}
+    out: list[Place] = []
+    for m in _HOST_URL.finditer(flat):
+        host = m.group(1).lower()
+        if host not in hosts or parse_host(host) is not None:
+            continue
+        bucket, _, key = unquote(m.group(2).split("?", 1)[0].split("#", 1)[0]).partition("/")
+        if valid_bucket(bucket):
+            out.append(Place(m.start(), bucket, _key_or_none(key), None, 3))
+    return out
+
+
 def places(flat: str, found: list[Mention]) -> list[Place]:
     """Every statement of a bucket (or access point) and key in the text."""
     return [

@@ -983,6 +983,7 @@ class _General:
             self._places = [
                 *entities.places(self.flat, self._mentions or []),
                 *entities.host_path_places(self.flat, parse_s3_host),
+                *entities.signed_host_places(self.flat, parse_s3_host),
             ]
         return self._places
 

@@ -108,3 +108,20 @@ def test_a_bucket_word_for_a_purpose_is_no_bucket() -> None:
     text = "We use the Bucket Policy for compliance: AccessDenied: Access Denied\n\tstatus code: 403, request id: Q1W2E3R4T5Y6U7I8"
     (request,) = parse_text(text).requests
     assert request.bucket is None
+
+
+SIGNED_TRACE = (
+    "mc: <ERROR> Failed to copy `https://store.internal.example:9000/media-2/photos/cat.jpg`. Access Denied.\n"
+    "mc: <DEBUG> HEAD /media-2/photos/dog.jpg HTTP/1.1\nHost: store.internal.example:9000\n"
+    "Authorization: AWS4-HMAC-SHA256 Credential=MINIOUSER/20240101/us-east-1/{service}/aws4_request, "
+    "SignedHeaders=host, Signature=**REDACTED**\n"
+)
+
+
+def test_a_path_style_url_on_a_host_signed_for_s3_states_bucket_and_key() -> None:
+    assert _bucket_key(SIGNED_TRACE.format(service="s3")) == ("media-2", "photos/cat.jpg")
+
+
+def test_a_url_on_a_host_signed_for_another_service_states_no_bucket() -> None:
+    (request,) = parse_text(SIGNED_TRACE.format(service="execute-api")).requests
+    assert request.bucket != "media-2"
