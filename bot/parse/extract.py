@@ -1193,7 +1193,13 @@ def _http_request(flat: str) -> ops.Inferred:
     parsed = parse_s3_host(host)
     target, _, query = path.partition("?")
     if parsed is None and _s3_compatible(host, query):
-        parsed = (None, None, True)  # MinIO, R2, Ceph: S3's API on another host, addressed path-style
+        # MinIO, R2, Ceph: S3's API on another host, addressed path-style; but a sub-resource asked of the root
+        # (`https://b.sfo3.digitaloceanspaces.com/?acl`) is a bucket's, so the bucket is the host's first label
+        # (virtual-hosted: the service root, ListBuckets, takes no sub-resource).
+        first_label = host.split(".", 1)[0]
+        root = target.strip("/") == ""
+        hosted = root and host.count(".") >= 2 and not host.replace(".", "").isdigit()
+        parsed = (first_label, None, False) if hosted and entities.valid_bucket(first_label) else (None, None, True)
     if parsed is None:  # not S3 itself (CloudFront, a website): its scheme says nothing about the S3 request
         return ops.Inferred()
     bucket, _region_unused, path_style = parsed

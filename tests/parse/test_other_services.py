@@ -119,3 +119,15 @@ def test_a_tool_naming_s3_keeps_s3s_own_reading() -> None:
     text = "Error: error creating S3 Bucket (logs-2024-eu): AccessDenied: Access Denied\n\tstatus code: 403, request id: Q1W2E3R4T5Y6U7I8"
     request = _one(text)
     assert (request.service, request.operation) == ("s3", "CreateBucket")
+
+
+def test_a_sub_resource_of_an_s3_compatible_hosts_root_is_the_buckets_named_by_the_host() -> None:
+    text = "Client error: `GET https://media-eu.ams3.example-spaces.com/?versioning` resulted in a `403 Forbidden` response"
+    request = _one(text)
+    assert (request.operation, request.bucket) == ("GetBucketVersioning", "media-eu")
+
+
+def test_a_path_style_request_to_an_s3_compatible_host_names_the_bucket_in_its_path() -> None:
+    text = "Client error: `GET https://store.example.com/media-eu/?versioning` resulted in a `403 Forbidden` response"
+    request = _one(text)
+    assert (request.operation, request.bucket) == ("GetBucketVersioning", "media-eu")
