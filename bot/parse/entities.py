@@ -827,6 +827,28 @@ def signed_host_places(
     return out
 
 
+# ClickHouse's `s3('URL', ...)` table function (and `s3Cluster`): the URL of one object, which for an S3-compatible
+# endpoint (OCI, MinIO) is path-style, `https://HOST/BUCKET/KEY` (ClickHouse docs, "s3 Table Function").
+_S3_TABLE_FUNCTION = re.compile(r"\bs3(?:Cluster)? ?\( ?'https?://([^'\s/]{1,300})/([^'\s]{1,2048})'")
+
+
+def table_function_places(
+    flat: str, parse_host: Callable[[str], tuple[str | None, str | None, bool] | None]
+) -> list[Place]:
+    """The bucket and key of an `s3('https://HOST/BUCKET/KEY', ...)` table function on a host that is not AWS's
+    (AWS's own hosts are read as every S3 endpoint is)."""
+    if "'http" not in flat or "s3" not in flat:
+        return []
+    out: list[Place] = []
+    for m in _S3_TABLE_FUNCTION.finditer(flat):
+        if parse_host(m.group(1).split(":", 1)[0]) is not None:
+            continue
+        bucket, _, key = unquote(m.group(2).split("?", 1)[0]).partition("/")
+        if valid_bucket(bucket):
+            out.append(Place(m.start(), bucket, _key_or_none(key), None, 3))
+    return out
+
+
 def places(flat: str, found: list[Mention]) -> list[Place]:
     """Every statement of a bucket (or access point) and key in the text."""
     return [

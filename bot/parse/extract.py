@@ -984,6 +984,7 @@ class _General:
                 *entities.places(self.flat, self._mentions or []),
                 *entities.host_path_places(self.flat, parse_s3_host),
                 *entities.signed_host_places(self.flat, parse_s3_host),
+                *entities.table_function_places(self.flat, parse_s3_host),
             ]
         return self._places
 

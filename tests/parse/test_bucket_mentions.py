@@ -125,3 +125,19 @@ def test_a_path_style_url_on_a_host_signed_for_s3_states_bucket_and_key() -> Non
 def test_a_url_on_a_host_signed_for_another_service_states_no_bucket() -> None:
     (request,) = parse_text(SIGNED_TRACE.format(service="execute-api")).requests
     assert request.bucket != "media-2"
+
+
+def test_clickhouses_s3_table_function_on_a_compatible_host_is_path_style() -> None:
+    text = (
+        "SELECT count() FROM s3 ('https://objects.example.net:9000/lake-raw-7/events/2024.parquet', 'Parquet')\n"
+        "Code: 499. DB::Exception: Failed to get object info: No response body.. HTTP response code: 403"
+    )
+    assert _bucket_key(text) == ("lake-raw-7", "events/2024.parquet")
+
+
+def test_clickhouses_s3_table_function_on_aws_is_read_as_aws_addresses_it() -> None:
+    text = (
+        "SELECT count() FROM s3('https://lake-raw-7.s3.eu-west-1.amazonaws.com/events/2024.parquet')\n"
+        "Code: 499. DB::Exception: Failed to get object info: No response body.. HTTP response code: 403"
+    )
+    assert _bucket_key(text) == ("lake-raw-7", "events/2024.parquet")
