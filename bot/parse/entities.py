@@ -322,6 +322,11 @@ def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tupl
             alias = SDK_ALIASES.get(api + "".join(w.title() for w in nouns[:n]))
             if alias is not None:
                 return "phrased", (alias,), n
+        # The object's own call named by its API verb after the nouns ("getting object head": the object's HEAD,
+        # HeadObject): the verb last, as in minio-go's BucketExists.
+        inverted = nouns[n - 1].title() + "".join(w.title() for w in nouns[: n - 1])
+        if inverted in names and vocab.words_of(inverted)[1:] == tuple(nouns[: n - 1]):
+            return "phrased", (inverted,), n
     for n in range(len(nouns), 0, -1):
         variants = [tuple(nouns[:n])]
         if nouns[0] == "bucket" and n > 1:

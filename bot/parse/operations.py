@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote
 
-from bot.parse.vocabulary import service_model
+from bot.parse.vocabulary import service_model, words_of
 from bot.s3ops import SDK_ALIASES, canonical_operation
 
 
@@ -467,7 +467,18 @@ def go_object_call(flat: str) -> Inferred:
     if "rror " not in flat:
         return Inferred()
     gm = _GO_OBJECT_VERB.search(flat)
-    return Inferred(operation=_GO_OBJECT_OPS[gm.group(1)], key=gm.group(2)) if gm is not None else Inferred()
+    if gm is None or gm.group(2).lower() in _operation_words():
+        # "error getting object head:", "... object metadata:": a word of S3's operation names is what the call
+        # asked of the object, not the object's key.
+        return Inferred()
+    return Inferred(operation=_GO_OBJECT_OPS[gm.group(1)], key=gm.group(2))
+
+
+@lru_cache(maxsize=1)
+def _operation_words() -> frozenset[str]:
+    """Every word of S3's operation names in botocore's model (`head`, `object`, `tagging`, `acl`, `attributes`)."""
+    model = service_model("s3")
+    return frozenset(w for name in (model or {}).get("operations", {}) for w in words_of(name))
 
 
 def from_tools(flat: str) -> Inferred:

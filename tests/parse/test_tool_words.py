@@ -36,3 +36,13 @@ def test_a_request_line_whose_bucket_the_poster_masked_still_states_the_operatio
     )
     request = _one(text)
     assert (request.operation, request.bucket) == ("GetBucketLocation", None)
+
+
+def test_an_api_verb_after_the_object_names_the_objects_own_call_not_a_key() -> None:
+    request = _one("ERROR Error getting object head: { code: 'Forbidden', statusCode: 403 }")
+    assert (request.operation, request.key) == ("HeadObject", None)
+
+
+def test_a_real_key_after_getting_object_is_still_the_key() -> None:
+    request = _one("ERROR Error getting object reports/head.csv: AccessDenied: Access Denied")
+    assert (request.operation, request.key) == ("GetObject", "reports/head.csv")
