@@ -658,6 +658,8 @@ _BUCKET_SENTENCE = re.compile(
 _BUCKET_PART_FOR = re.compile(
     r"\b[Bb]ucket(?: [A-Z][A-Za-z]{1,30}){1,3} for ([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,61}[a-z0-9]): "
 )
+_QUOTES = "\"'`\u2018\u201c"
+_NAME_MARK = re.compile(r"[.\d-]")
 # The name quoted in front of the word: "existence of 'fluxcd' bucket", "the \"logs-1\" S3 bucket".
 _QUOTED_BUCKET = re.compile(
     r"[\"'`\u2018\u201c]([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])[\"'`\u2019\u201d] (?:(?:S3|s3|Amazon S3) )?[Bb]ucket\b"
@@ -684,6 +686,9 @@ def sentence_places(flat: str) -> list[Place]:
         name = _clean(raw)
         if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:
             continue
+        unquoted = raw == flat[end - len(raw) : end] and flat[end - len(raw) - 1 : end - len(raw)] not in _QUOTES
+        if unquoted and _NAME_MARK.search(name) is None:
+            continue  # unquoted, its digit, dot or hyphen was only the sentence's full stop: "the bucket path."
         window = _KEY_SENTENCE.finditer(flat, max(0, start - 200), end + 200)
         keys = [k for k in window if k.end() <= start or k.start() >= end]
         near = min(keys, key=lambda k: abs(k.start() - start), default=None)

@@ -141,3 +141,15 @@ def test_clickhouses_s3_table_function_on_aws_is_read_as_aws_addresses_it() -> N
         "Code: 499. DB::Exception: Failed to get object info: No response body.. HTTP response code: 403"
     )
     assert _bucket_key(text) == ("lake-raw-7", "events/2024.parquet")
+
+
+def test_a_sentences_full_stop_does_not_make_a_word_a_bucket_name() -> None:
+    text = "store put chunk: AccessDenied: Owner may not write to the bucket path.\n\tstatus code: 403, request id: 77"
+    (request,) = parse_text(text).requests
+    assert request.bucket is None
+
+
+def test_an_unquoted_name_with_a_hyphen_before_the_full_stop_is_still_a_bucket() -> None:
+    text = "store put chunk: AccessDenied: Owner may not write to the bucket loki-chunks.\n\tstatus code: 403, request id: 77"
+    (request,) = parse_text(text).requests
+    assert request.bucket == "loki-chunks"
