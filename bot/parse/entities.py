@@ -309,8 +309,7 @@ def _whole_resource(verb: str, nouns: list[str]) -> bool:
     whose object is the data itself."""
     if tuple(nouns) not in _WHOLE_RESOURCES or vocab.is_transfer_verb(verb):
         return False
-    api_verbs = {said[0] for said in vocab.phrase_operations().stated}
-    return verb.lower() not in api_verbs and vocab.verb_class(verb) != ()
+    return verb.lower() not in vocab.api_verb_forms() and vocab.verb_class(verb) != ()
 
 
 def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...], int] | None:
