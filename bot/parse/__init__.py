@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.parse.entities import classify_word
-from bot.parse.extract import KNOWN_CODES, MESSAGE_CODES, extract_request
+from bot.parse.extract import KNOWN_CODES, MESSAGE_CODES, REASON_THEN_CODE, extract_request
 from bot.parse.lookalikes import LOOKALIKES
 from bot.parse.model import DeniedRequest, ParseResult, ParseWarning, PresignedUrl
 from bot.parse.normalize import looks_binary, normalize
@@ -72,13 +72,18 @@ _ANCHOR_LITERALS: tuple[str, ...] = (
 _ANCHOR_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("tatus code: ", re.compile(r"[Ss]tatus code: \d{3}, [Rr]equest id")),
     ("HTTP/", re.compile(r"HTTP/[123](?:\.[01])? [45]\d\d")),
-    ("response code", re.compile(r"HTTP response code:? [45]\d\d")),  # s3fs-fuse, the AWS SDK for C++
+    # s3fs-fuse, the AWS SDK for C++ ("No response body. Response code: 403" when the error has no body)
+    ("esponse code", re.compile(r"(?:HTTP r|\bR)esponse code:? [45]\d\d\b")),
     ("HTTP Error ", re.compile(r"HTTP Error [45]\d\d: ")),  # Python's urllib (cfn-response)
+    ("googleapi: Error ", re.compile(r"googleapi: Error [45]\d\d\b")),  # Google's Go clients (a GCS lookalike)
     ("tatus code: ", re.compile(r"(?m)^Status code: [45]\d\d$")),  # cfn-response's reply to the presigned PUT
     # An HTTP error status however a tool logs it: "(HTTP 403)", "status: 403", "Status 403", "status=403".
     ("HTTP ", re.compile(r"\bHTTP [45]\d\d\b")),
     ("(Forbidden)", re.compile(r"[45]\d\d \(Forbidden\)")),  # browser consoles: "PUT https://... 403 (Forbidden)"
     ("(Bad Request)", re.compile(r"[45]\d\d \(Bad Request\)")),
+    # The reason, then its code (Apple's NSHTTPURLResponse wording: "Request failed: forbidden (403)").
+    ("orbidden (", re.compile(REASON_THEN_CODE)),
+    ("nauthorized (", re.compile(REASON_THEN_CODE)),
     # A status's reason as the code when S3's response had no body (HEAD): the JS SDK's "Forbidden: null".
     ("Forbidden: ", re.compile(r"(?<![.\w])(?<!\d )Forbidden: ")),
     ("retries]", re.compile(r"\[AWS [a-z0-9-]{2,40} [45]\d\d [\d.]{1,12}s \d{1,3} retries\]")),  # JS SDK v2 logger

@@ -198,6 +198,14 @@ def classify_word(word: str) -> tuple[str, str, str] | None:
             canon = canonical_operation(name.replace("_", "").replace("-", ""))
             if canon is not None and canon in SDK_ALIASES and name not in _NOT_CALLS:
                 return "operation", "s3", SDK_ALIASES[canon]
+    if "With" in last[1:]:
+        # An Objective-C selector's first part names its first argument after `With` (`putObjectWithFile:`,
+        # `getObjectWithRequest:`): the operation is what comes before, when the rest is one capitalised word.
+        head, _, arg = last.partition("With")
+        if head[:1].islower() and arg[:1].isupper() and arg.isalpha() and sum(c.isupper() for c in arg) == 1:
+            named = ops.get(head)
+            if named and named[0].service == "s3":
+                return "operation", "s3", named[0].name
     named_after = _noun_verb_call(last)
     return ("operation", "s3", named_after) if named_after is not None else None
 
@@ -252,6 +260,8 @@ _FILLER = frozenset({"s3", "amazon", "aws", "the", "a", "an", "new", "your", "my
 # A preposition ends the noun phrase: "putting object in S3 bucket (b)", "uploading object to S3 bucket".
 _PREPOSITIONS = frozenset({"to", "from", "in", "into", "for", "with", "at", "on", "of", "by", "using", "via", "while"})
 _PHRASE_END = frozenset(":,.;!?")
+# Words that join or point, never a name a poster typed: what follows "bucket name" in prose ("bucket name and key").
+_FUNCTION_WORDS = _FILLER | _PREPOSITIONS | frozenset({"and", "or", "nor", "but", "is", "was", "are", "were"})
 _PHRASE_WINDOW = 400  # characters either side of the error
 # A run of letters: each is checked against the verbs (a set lookup is cheaper than a regex alternation of them).
 _LETTERS = re.compile(r"[A-Za-z]{3,40}")
@@ -280,9 +290,26 @@ def _phrase_operation(verb: str, nouns: list[str], names: dict[str, object]) -> 
     every noun is the operation's, `suggested` (candidates) when several or when nouns are left over ("get object
     info"); None when they name none."""
     found = _phrase_match(verb, nouns, names)
+    if found is not None and found[0] == "phrased" and _whole_resource(verb, nouns[: found[2]]):
+        return "suggested", found[1]
     if found is None or found[0] != "phrased" or found[2] == len(nouns) or vocab.is_transfer_verb(verb):
         return (found[0], found[1]) if found is not None else None
     return "suggested", found[1]
+
+
+# The nouns that name a whole bucket or object, no sub-resource of it.
+_WHOLE_RESOURCES = (("bucket",), ("object",))
+
+
+def _whole_resource(verb: str, nouns: list[str]) -> bool:
+    """A tool's own verb, not the API's (`reading`, `checking`, `stat`), on a whole bucket or object: "error reading
+    S3 Bucket" is the tool reading everything it manages about the bucket (HeadBucket, then its ACL, policy, ...),
+    so it suggests an operation rather than naming one. A sub-resource ("reading the bucket lifecycle
+    configuration") or the API's own verb ("getting object") still names the call; so do upload and download,
+    whose object is the data itself."""
+    if tuple(nouns) not in _WHOLE_RESOURCES or vocab.is_transfer_verb(verb):
+        return False
+    return verb.lower() not in vocab.api_verb_forms() and vocab.verb_class(verb) != ()
 
 
 def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tuple[str, tuple[str, ...], int] | None:
@@ -294,6 +321,11 @@ def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tupl
             alias = SDK_ALIASES.get(api + "".join(w.title() for w in nouns[:n]))
             if alias is not None:
                 return "phrased", (alias,), n
+        # The object's own call named by its API verb after the nouns ("getting object head": the object's HEAD,
+        # HeadObject): the verb last, as in minio-go's BucketExists.
+        inverted = nouns[n - 1].title() + "".join(w.title() for w in nouns[: n - 1])
+        if inverted in names and vocab.words_of(inverted)[1:] == tuple(nouns[: n - 1]):
+            return "phrased", (inverted,), n
     for n in range(len(nouns), 0, -1):
         variants = [tuple(nouns[:n])]
         if nouns[0] == "bucket" and n > 1:
@@ -315,8 +347,9 @@ def _phrase_match(verb: str, nouns: list[str], names: dict[str, object]) -> tupl
             if fits:
                 return "suggested", tuple(dict.fromkeys(fits)), n
     if vocab.is_transfer_verb(verb) and classes and nouns[0] not in vocab.model_nouns():
-        # "failed to upload state": what an upload or download moves, when it is none of S3's nouns, is an object.
-        return "phrased", (f"{classes[0]}Object",), len(nouns)
+        # "failed to upload state", "Upload error": what an upload or download moves, when it is none of S3's
+        # nouns, is an object; but an upload may be one PUT or a multipart upload, so the words only suggest it.
+        return "suggested", (f"{classes[0]}Object",), len(nouns)
     return None
 
 
@@ -423,6 +456,8 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
         before = [m for m in phrased if error_pos is None or m.pos <= error_pos]
         pick = before[-1] if before else phrased[0]
         return OperationChoice(pick.name, "s3")
+    if "_FAILED" in flat and (failed := _failed_resource_operation(found, flat)) is not None:
+        return OperationChoice(failed.name, failed.service)
     suggested: list[str] = []
     for m in sorted([*found, *phrases], key=lambda m: m.pos) if flat else found:
         if m.kind == "suggested":
@@ -430,6 +465,26 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
         elif m.kind == "iac":
             suggested.append(m.name)
     return OperationChoice(candidates=tuple(dict.fromkeys(suggested))[:6])
+
+
+# A CloudFormation stack event: the resource's status (`CREATE_FAILED`, `UPDATE_FAILED`) and its type
+# (`AWS::S3::BucketPolicy`) in one row, in either order (CloudFormation User Guide, "Stack events").
+_CFN_FAILED = re.compile(r"\b(?:CREATE|UPDATE)_FAILED\b")
+_CFN_EVENT_SPAN = 200
+
+
+def _failed_resource_operation(found: list[Mention], flat: str) -> Mention | None:
+    """The operation a CloudFormation resource failing on create or update stated: its type's handler's call
+    (`CREATE_FAILED | AWS::S3::BucketPolicy` -> PutBucketPolicy), when the events name one such type."""
+    statuses = [m.start() for m in _CFN_FAILED.finditer(flat)]
+    near = {
+        (m.service, m.name): m
+        for m in found
+        if m.kind == "iac"
+        and flat.startswith("AWS::", m.pos)
+        and any(abs(m.pos - at) <= _CFN_EVENT_SPAN for at in statuses)
+    }
+    return next(iter(near.values())) if len(near) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -544,6 +599,9 @@ def _literal(m: re.Match[str], *, bucket: bool) -> bool:
     first = re.split(r"[.\[(]", value, maxsplit=1)[0]
     if first in _CODE_WORDS or value in _CODE_WORDS or "(" in value:
         return False
+    before, after = m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
+    if before and before in "\"'" and after == before and "=" in m.group(0):
+        return True  # a quoted assignment, as command lines pass settings: -backend-config="key=prod"
     if bucket:
         return value.startswith("arn:") or _MODERN_BUCKET.fullmatch(value) is not None
     return "/" in value or "." in value  # a bare word is more likely a variable than a key
@@ -593,6 +651,14 @@ _BUCKET_SENTENCE = re.compile(
     r"\b[Bb]ucket(?: named| name| called)?:? ?(?:([\"'`\u2018\u201c])([^\s\"'`\u2019\u201d]{3,255})[\"'`\u2019\u201d]"
     r"|([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,62})(?![\w/.-]|:\S))"
 )
+# A bucket's sub-resource for the bucket, then the cause: the Terraform AWS provider's "error creating S3 bucket ACL
+# for NAME: CAUSE" (its messages' `for %s: %w`). As in a sentence, the unquoted name must look like one (a digit, dot
+# or hyphen in it): "Bucket Policy for compliance:" names no bucket.
+_BUCKET_PART_FOR = re.compile(
+    r"\b[Bb]ucket(?: [A-Z][A-Za-z]{1,30}){1,3} for ([a-z0-9][a-z0-9-]{0,61}[.\d-][a-z0-9.-]{0,61}[a-z0-9]): "
+)
+_QUOTES = "\"'`\u2018\u201c"
+_NAME_MARK = re.compile(r"[.\d-]")
 # The name quoted in front of the word: "existence of 'fluxcd' bucket", "the \"logs-1\" S3 bucket".
 _QUOTED_BUCKET = re.compile(
     r"[\"'`\u2018\u201c]([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])[\"'`\u2019\u201d] (?:(?:S3|s3|Amazon S3) )?[Bb]ucket\b"
@@ -613,10 +679,15 @@ def sentence_places(flat: str) -> list[Place]:
     out: list[Place] = []
     found = [(m.start(), m.end(), m.group(2) or m.group(3) or "") for m in _BUCKET_SENTENCE.finditer(flat)]
     found.extend((m.start(), m.end(), m.group(1)) for m in _QUOTED_BUCKET.finditer(flat))
+    if " for " in flat:
+        found.extend((m.start(), m.end(), m.group(1)) for m in _BUCKET_PART_FOR.finditer(flat))
     for start, end, raw in sorted(found):
         name = _clean(raw)
         if not valid_bucket(name) or _REGION_NAME.fullmatch(name) is not None:
             continue
+        unquoted = raw == flat[end - len(raw) : end] and flat[end - len(raw) - 1 : end - len(raw)] not in _QUOTES
+        if unquoted and _NAME_MARK.search(name) is None:
+            continue  # unquoted, its digit, dot or hyphen was only the sentence's full stop: "the bucket path."
         window = _KEY_SENTENCE.finditer(flat, max(0, start - 200), end + 200)
         keys = [k for k in window if k.end() <= start or k.start() >= end]
         near = min(keys, key=lambda k: abs(k.start() - start), default=None)
@@ -691,6 +762,8 @@ def prose_places(flat: str) -> list[Place]:
     out: list[Place] = []
     for m in _PROSE_PAIR.finditer(flat):
         bucket = _clean(m.group(1))
+        if bucket.lower() in _FUNCTION_WORDS:
+            continue  # "by giving its bucket name and key name": English, not a name
         if valid_bucket(bucket) and _REGION_NAME.fullmatch(bucket) is None:
             out.append(Place(m.start(), bucket, _key_or_none(m.group(2)), None, 2))
     return out
@@ -746,6 +819,54 @@ def host_path_places(flat: str, parse_host: Callable[[str], tuple[str | None, st
             bucket, _, path = path.partition("/")
         if valid_bucket(bucket):
             out.append(Place(hm.start(), bucket, _key_or_none(path), None, 3))
+    return out
+
+
+# A host the text shows receiving requests signed for S3 (a `Host:` header, and a SigV4 credential scope
+# `.../s3/aws4_request`): an S3-compatible endpoint (MinIO, Ceph), which clients address path-style.
+_SIGNED_HOST = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
+# No `:` in the path, so that a scan stops at the next URL's scheme (linear on a text of many URLs).
+_HOST_URL = re.compile(r"https?://([A-Za-z0-9.-]{1,300})(?::\d{1,5})?/([^\s\"'`<>|\]\[)(:]{1,2048})")
+
+
+def signed_host_places(
+    flat: str, parse_host: Callable[[str], tuple[str | None, str | None, bool] | None]
+) -> list[Place]:
+    """Path-style URLs (`https://minio.example.com/BUCKET/KEY`) on a host that is not AWS's but that the text shows
+    receiving requests signed for S3."""
+    if "/s3/aws4_request" not in flat or "ost:" not in flat:
+        return []
+    hosts = {m.group(1).lower() for m in _SIGNED_HOST.finditer(flat)}
+    out: list[Place] = []
+    for m in _HOST_URL.finditer(flat):
+        host = m.group(1).lower()
+        if host not in hosts or parse_host(host) is not None:
+            continue
+        bucket, _, key = unquote(m.group(2).split("?", 1)[0].split("#", 1)[0]).partition("/")
+        if valid_bucket(bucket):
+            out.append(Place(m.start(), bucket, _key_or_none(key), None, 3))
+    return out
+
+
+# ClickHouse's `s3('URL', ...)` table function (and `s3Cluster`): the URL of one object, which for an S3-compatible
+# endpoint (OCI, MinIO) is path-style, `https://HOST/BUCKET/KEY` (ClickHouse docs, "s3 Table Function").
+_S3_TABLE_FUNCTION = re.compile(r"\bs3(?:Cluster)? ?\( ?'https?://([^'\s/]{1,300})/([^'\s]{1,2048})'")
+
+
+def table_function_places(
+    flat: str, parse_host: Callable[[str], tuple[str | None, str | None, bool] | None]
+) -> list[Place]:
+    """The bucket and key of an `s3('https://HOST/BUCKET/KEY', ...)` table function on a host that is not AWS's
+    (AWS's own hosts are read as every S3 endpoint is)."""
+    if "'http" not in flat or "s3" not in flat:
+        return []
+    out: list[Place] = []
+    for m in _S3_TABLE_FUNCTION.finditer(flat):
+        if parse_host(m.group(1).split(":", 1)[0]) is not None:
+            continue
+        bucket, _, key = unquote(m.group(2).split("?", 1)[0]).partition("/")
+        if valid_bucket(bucket):
+            out.append(Place(m.start(), bucket, _key_or_none(key), None, 3))
     return out
 
 

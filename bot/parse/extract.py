@@ -86,7 +86,8 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # The AWS SDK for Kotlin (smithy-kotlin): "Service returned error code 403: Forbidden" (the status stands in for
     # the code when the error response has no body, as for HEAD).
     (("returned error code ",), re.compile(r"[Ss]ervice returned error code (" + _CODE + r"|\d{3})\b")),
-    (("Error Code",), re.compile(r"Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)")),
+    # (not "HTTP Error Code: 403", a tool's label for the status beside its "AWS Error Code: AccessDenied")
+    (("Error Code",), re.compile(r"(?<!HTTP )Error Code: ?(\d{3}(?: [A-Z][a-z]{2,20})?)")),
     (("Error Code",), re.compile(r"Error Code ?[:=]? ?(" + _CODE + r")(?: and Http Status Code|[;,)\s]|$)")),
     (("<Code>",), re.compile(r"<Code>\s?(" + _CODE + r"|\d{3})\s?</Code>")),
     (("api error ",), re.compile(r"api error (" + _CODE + r"):")),
@@ -98,6 +99,13 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ((" (client): ", " (server): "), re.compile(r"\b(" + _CODE + r"|\d{3}) \((?:client|server)\): ")),
     # The AWS SDK for Ruby names the code as the error's class: Aws::S3::Errors::Forbidden (v1: AWS::S3::Errors::...).
     (("::Errors::",), re.compile(r"\bA(?:WS|ws)::[A-Z]\w{0,40}::Errors::(" + _CODE + r")\b")),
+    # The AWS SDK for PHP v2 names S3's exception after the code (its NamespaceExceptionFactory appends
+    # `Exception`): Aws\S3\Exception\AccessDeniedException is S3's AccessDenied (S3's codes never end in
+    # `Exception`; S3Exception is the base class, no code). An error page may space the namespace out.
+    (
+        ("Exception \\", "Exception\\"),
+        re.compile(r"\bAws ?\\ ?S3 ?\\ ?Exception ?\\ ?(?!S3Exception)([A-Z][A-Za-z0-9]{1,60}?)Exception\b"),
+    ),
     # The JSON protocols' error type header (Smithy awsJson1_0/1_1, restJson1): "x-amzn-ErrorType: CODE:namespace".
     (
         ("x-amzn-errortype", "x-amzn-ErrorType", "X-Amzn-Errortype"),
@@ -105,6 +113,8 @@ _EXPLICIT_CODES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
     (('"errorCode"',), re.compile(r"\"errorCode\" ?: ?\"(" + _CODE + r")\"")),
     (('code: Some("',), re.compile(r"\bcode: Some\(\"(" + _CODE + r")\"\)")),
+    # The AWS SDK for Swift's UnknownAWSHTTPServiceError: typeName: Optional("CODE").
+    (("typeName: ",), re.compile(r"\btypeName: Optional\(\"(" + _CODE + r")\"\)")),
     (KNOWN_CODES, re.compile(r"(?<![.\w])(" + _CODE_ALT + r"): ")),
 )
 
@@ -142,6 +152,7 @@ _S3_STATUS_DIGITS = ("400", "401", "403", "404", "405", "409", "412", "416", "50
 # Excon (fog's HTTP client) raises Excon::Error::<Phrase> (older Excon: Excon::Errors::<Phrase>) for each status.
 _PHRASE_STATUS = {s.phrase.replace(" ", "").replace("-", ""): s.value for s in HTTPStatus if s.value >= 400}
 _EXCON_STATUS = re.compile(r"\bExcon::Errors?::([A-Z][A-Za-z]{2,40})\b")
+REASON_THEN_CODE = r"\b(?i:forbidden|unauthorized|bad request|not found) \(([45]\d\d)\)"
 _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # The AWS SDK for JavaScript v2's request logger: "[AWS s3 403 0.706s 0 retries] getBucketLocation({...})"
     # (lib/event_listeners.js: "[AWS " + serviceIdentifier + " " + status + " " + delta + "s " + retries + " retries]").
@@ -161,8 +172,13 @@ _STATUS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("S3 error: ",), re.compile(r"S3 error: (\d{3})\b")),
     (("StatusCode(",), re.compile(r"\bStatusCode\((\d{3})\)")),
     (("Response {",), re.compile(r"\bResponse \{ (?:inner: Response \{ )?status: (\d{3})\b")),  # Rust SDK, older
-    (("response code",), re.compile(r"HTTP response code:? (\d{3})\b")),
+    (("esponse code",), re.compile(r"(?:HTTP r|\bR)esponse code:? (\d{3})\b")),
     (("HTTP Error ",), re.compile(r"\bHTTP Error (\d{3}): ")),
+    (("googleapi: Error ",), re.compile(r"\bgoogleapi: Error (\d{3})\b")),  # Google's Go API clients
+    (("http_status_",), re.compile(r"\bhttp_status_(\d{3})\b")),  # the AWS SDK for Swift's status names
+    # The reason before its code, as Apple's NSHTTPURLResponse words it (AFNetworking: "Request failed: forbidden
+    # (403)"); HTTP reasons are case-insensitive.
+    (("orbidden (", "nauthorized (", "equest (", "ound ("), re.compile(REASON_THEN_CODE)),
     (("An error occurred (",), re.compile(r"An error occurred \((\d{3})\)")),
     (
         ("Http Status Code ",),
@@ -191,7 +207,8 @@ _REQUEST_ID: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("<RequestId>", re.compile(r"<RequestId>\s?([^<\s]{0,128})\s?</RequestId>")),
-    ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9]{1,128})")),
+    # S3-compatible stores write other shapes (Ceph RGW: tx000...-00570d4891-c9fa396-default).
+    ("", re.compile(r"(?i:x-amz-request-id)[\"']?\s?[:=]\s?[\"']?([A-Za-z0-9][A-Za-z0-9-]{0,127})")),
     ("mzn-", re.compile(r"(?i:x-amzn-requestid)[\"']?\s?[:=]\s?\[?[\"']?([A-Za-z0-9-]{1,128})")),
     # Redshift's S3ServiceException: "Status 403,Error AccessDenied,Rid D14F284FE3B45734,ExtRid ...".
     ("Rid ", re.compile(r"(?<![\w-])Rid ([0-9A-Z]{16})\b")),
@@ -289,9 +306,10 @@ _MC_TARGET = re.compile(
     r"([A-Za-z0-9_.-]{1,63})/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w.-])"
 )
 # A bucket set in configuration: an environment variable or setting whose name ends in BUCKET / BUCKET_NAME after a
-# prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b).
+# prefix (REGISTRY_STORAGE_S3_BUCKET=b, S3_BUCKET_NAME: b, storage.bucket = "b", s3-bucket: b), the value may be an
+# Objective-C string literal (manager.bucket = @"b").
 _CONFIG_BUCKET = re.compile(
-    r"(?<=[A-Za-z0-9][_.-])(?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?[\"']?"
+    r"(?<=[A-Za-z0-9][_.-])(?:BUCKET|[Bb]ucket)(?:[_-]?(?:NAME|[Nn]ame))?[\"']?\s?[:=]\s?@?[\"']?"
     r"([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?![\w/:.-])"
 )
 _S3CMD_BUCKET = re.compile(r"Access to bucket '([^'\s]{1,255})' was denied")
@@ -534,6 +552,55 @@ def _request_id(flat: str) -> str | None:
     return min(candidates)[1] if candidates else None
 
 
+# A service that relays S3's own error in its message (Lambda fetching a function's code: "... denied by S3 ...
+# S3 Error Code: AccessDenied. S3 Error Message: Access Denied (Service: Lambda, ... Request ID: X)"): the refusal is
+# S3's, and the SDK's label and request id around it are the relaying service's.
+_RELAYED_S3_CODE = re.compile(r"\bS3 Error Code: ?[A-Z][A-Za-z]{2,60}\b")
+
+
+# Google Cloud Storage's refusals: its Go client's `googleapi: Error 403: ...`, GCS's IAM permission names in
+# "does not have storage.objects.get access", or the product's name beside a refusal (a relaying tool's words).
+_GCS_REFUSAL = re.compile(
+    r"googleapi: Error [45]\d\d\b|\bstorage\.(?:objects|buckets)\.[a-z]{3,20} access to (?:the )?Google Cloud Storage"
+    r"|\bGoogle Cloud Storage bucket"
+)
+
+
+# A tool's "error <verb>ing <Service> <Resource>": the Terraform AWS provider's "error creating Secrets Manager
+# Secret: ...", "error reading Secrets Manager Secret Version: ..." name the service by its model's serviceId.
+_SERVICE_CALL = re.compile(r"\b(?:[Ee]rror|[Ff]ailed)(?: to)? ([a-z]{3,20}) (?=[A-Z])")
+_SERVICE_CALL_WORDS = 7
+
+
+def _named_service_call(flat: str) -> tuple[str, str | None] | None:
+    """(service id, IAM action or None) of the first "error <verb>ing <Service> <Resource>" that names a service
+    other than S3 by its serviceId; the action when the verb and the resource's words spell one of its operations
+    (creating + Secret -> secretsmanager:CreateSecret)."""
+    for m in _SERVICE_CALL.finditer(flat):
+        words: list[str] = []
+        for word in flat[m.end() : m.end() + 200].split(" ", _SERVICE_CALL_WORDS)[:_SERVICE_CALL_WORDS]:
+            bare = word.rstrip(":,(")
+            if not bare[:1].isupper() or not bare.isalnum():
+                break
+            words.append(bare)
+            if bare != word:
+                break
+        found = vocab.named_service(tuple(words)) if words else None
+        if found is None:
+            continue
+        (service, prefix), used = found
+        nouns = "".join(words[used:])
+        for api in vocab.verb_class(m.group(1)) if nouns else ():
+            if vocab.service_operation(service, api + nouns):
+                return service, f"{prefix}:{api}{nouns}"
+        return service, None
+    return None
+
+
+def _relayed_s3_error(flat: str, service: str) -> bool:
+    return service != "s3" and "S3 Error Code:" in flat and _RELAYED_S3_CODE.search(flat) is not None
+
+
 def _error_code(flat: str, enriched: bool) -> str | None:
     m = _first(_EXPLICIT_CODES, flat)
     if m is not None:
@@ -691,6 +758,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
             request_id=_request_id(flat),
         )
     http = _http_request(flat)
+    if http.operation is None and "StringToSign:" in text:
+        http = ops.string_to_sign_request(text)
     if principal is None and not anonymous and _unsigned_fetch(flat):
         anonymous = True
     candidates: tuple[str, ...] = ()
@@ -727,14 +796,35 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if general_service in ("kms", "sts") and operation is not None and action is None:
             action = f"{general_service}:{operation}"  # KMS's and STS's actions are named as their operations
 
+    other = None
+    if action is None and record is None and operation is not None and canonical_operation(operation) is None:
+        # An operation only another service has ("when calling the CreateChangeSet operation"): that service's.
+        other = vocab.other_service_operation(operation)
+        if other is not None:
+            action = other[1]
+    if other is None and operation is None and record is None and ("rror " in flat or "ailed " in flat):
+        # A tool's words name the service (and maybe the call): "error creating Secrets Manager Secret: ...".
+        service_call = _named_service_call(flat)
+        if service_call is not None and action is None and entities.refusing_service(flat) is None:
+            other = (service_call[0], service_call[1] or "")
+            action = service_call[1]
+        if service_call is not None and service_call[1] is not None and action == service_call[1]:
+            operation, candidates = service_call[1].split(":", 1)[1], ()
     if "aliyuncs.com" in flat:
         service = "oss"
+    elif "oogle" in flat and _GCS_REFUSAL.search(flat) is not None:
+        service = "gcs"  # a lookalike: Google Cloud Storage refused, not S3
+    elif other is not None:
+        service = other[0]
     elif action is not None and ":" in action:
         service = action.split(":", 1)[0].lower()
     elif record is not None and record.service and record.service != "s3":
         service = record.service
     else:
         service = entities.refusing_service(flat) or "s3"
+    relayed = _relayed_s3_error(flat, service)
+    if relayed:
+        service = "s3"
     endpoint = None
     if service == "s3" and action is None and (ep := _endpoint(flat)) is not None:
         endpoint = ep  # another service's endpoint answered (STS's error namespace, ECR's registry host)
@@ -802,7 +892,8 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         if named:
             anchor = general.error_pos(error_code) or 0
             key = min(named, key=lambda pk: abs(pk[0] - anchor))[1]
-    if operation == "PutObject" and bucket is not None and (key is None or key.endswith("/")):
+    uploads = operation == "PutObject" or (operation is None and "PutObject" in candidates)
+    if uploads and bucket is not None and (key is None or key.endswith("/")):
         # The S3 console's upload summary: the destination is a folder, each failed file a Name under it.
         key = _console_upload_key(flat, bucket) or key
     if key is not None and operation is not None and operation in _bucket_level_operations() and logline is None:
@@ -865,7 +956,7 @@ def extract_request(text: str, *, brief: bool = False) -> DeniedRequest:
         resource_arn=resource_arn,
         deny_kind=deny_kind,
         policy_type=policy_type,
-        request_id=(logline.request_id if logline is not None else None) or _request_id(flat),
+        request_id=(logline.request_id if logline is not None else None) or (None if relayed else _request_id(flat)),
         region=region,
         anonymous=anonymous,
         action_inferred=action_inferred,
@@ -898,6 +989,8 @@ class _General:
             self._places = [
                 *entities.places(self.flat, self._mentions or []),
                 *entities.host_path_places(self.flat, parse_s3_host),
+                *entities.signed_host_places(self.flat, parse_s3_host),
+                *entities.table_function_places(self.flat, parse_s3_host),
             ]
         return self._places
 
@@ -1078,13 +1171,19 @@ def _http_request(flat: str) -> ops.Inferred:
     scheme: str | None = None
     curl = _curl_request(flat) if "curl" in flat else None
     if curl is None and not any(method in flat for method in ops.METHOD_NAMES):
-        return ops.Inferred()
+        return _sub_resource_request(flat)
     if curl is not None:
         method, url = curl
         scheme = url.split("://", 1)[0].lower()
     elif "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None:
         method, url = m.group(1), m.group(2)
         scheme = url.split("://", 1)[0].lower()
+        if scheme == "s3":  # the bucket and key as an S3 URI: the scheme the request used is not stated
+            uri_bucket, _, rest = url[len("s3://") :].partition("/")
+            uri_target, _, uri_query = rest.partition("?")
+            uri_key = unquote(uri_target) or None
+            op = ops.http_operation(method, has_bucket=bool(uri_bucket), has_key=uri_key is not None, query=uri_query)
+            return ops.Inferred(operation=op, bucket=uri_bucket or None, key=uri_key)
     elif " HTTP/" in flat and (m := ops.REQUEST_LINE.search(flat)) is not None:
         host_header = ops.HOST_HEADER.search(flat)
         if host_header is None:
@@ -1099,12 +1198,18 @@ def _http_request(flat: str) -> ops.Inferred:
         # A request logged as fields (Excon's `:method => "HEAD"`, `:host => ...`, `:path => ...`): no scheme stated.
         method, url = m.group(1), f"https://{fields[0]}{fields[1]}"
     else:
-        return ops.Inferred()
+        return _sub_resource_request(flat)
     host, path = _split_url(url)
     parsed = parse_s3_host(host)
     target, _, query = path.partition("?")
     if parsed is None and _s3_compatible(host, query):
-        parsed = (None, None, True)  # MinIO, R2, Ceph: S3's API on another host, addressed path-style
+        # MinIO, R2, Ceph: S3's API on another host, addressed path-style; but a sub-resource asked of the root
+        # (`https://b.sfo3.digitaloceanspaces.com/?acl`) is a bucket's, so the bucket is the host's first label
+        # (virtual-hosted: the service root, ListBuckets, takes no sub-resource).
+        first_label = host.split(".", 1)[0]
+        root = target.strip("/") == ""
+        hosted = root and host.count(".") >= 2 and not host.replace(".", "").isdigit()
+        parsed = (first_label, None, False) if hosted and entities.valid_bucket(first_label) else (None, None, True)
     if parsed is None:  # not S3 itself (CloudFront, a website): its scheme says nothing about the S3 request
         return ops.Inferred()
     bucket, _region_unused, path_style = parsed
@@ -1146,6 +1251,34 @@ def _console_upload_key(flat: str, bucket: str) -> str | None:
     return dest.group(2) + name.group(1)
 
 
+# A URL with a query, written without its method (a client's log of the request it built: Swift's
+# `URLRequest(https://b.s3.REGION.amazonaws.com/?delete)`). No `:` in the path or query, so that a scan never runs
+# past the next URL's scheme (linear on a text of many URLs).
+_QUERY_URL = re.compile(
+    r"https?://([A-Za-z0-9.-]{1,300})(?::\d{1,5})?(/[^\s\"'`<>|?():]{0,2048})\?([^\s\"'`<>|():]{1,2048})"
+)
+
+
+def _sub_resource_request(flat: str) -> ops.Inferred:
+    """The request an S3 URL states by its query alone, with no method written (`?delete`: DeleteObjects)."""
+    if "?" not in flat or "://" not in flat:
+        return ops.Inferred()
+    for m in _QUERY_URL.finditer(flat):
+        host, target, query = m.group(1), m.group(2).lstrip("/"), m.group(3)
+        parsed = parse_s3_host(host)
+        if parsed is None:
+            continue
+        bucket, _region, path_style = parsed
+        key: str | None = target or None
+        if path_style:
+            first, _, rest = target.partition("/")
+            bucket, key = first or None, rest or None
+        op = ops.sub_resource_operation(query, has_key=key is not None) if bucket is not None else None
+        if op is not None:
+            return ops.Inferred(operation=op, bucket=bucket, key=unquote(key) if key else None)
+    return ops.Inferred()
+
+
 def _spelled(operation: str, flat: str) -> bool:
     """Does the text write the operation's name (`GetObject`, `getObject`, `get_object`), not only describe it?"""
     return any(n in flat for n in (operation, vocab.camel(operation), vocab.xform_name(operation)))
@@ -1163,6 +1296,8 @@ _REQUEST_REPR = re.compile(
 
 def _endpoint(flat: str) -> tuple[str, str | None] | None:
     url = m.group(2) if "://" in flat and (m := ops.METHOD_URL.search(flat)) is not None else None
+    if url is not None and url.startswith("s3://"):
+        url = None
     if url is None and "url" in flat and (rm := _REQUEST_REPR.search(flat)) is not None:
         url = rm.group(1)
     return entities.endpoint_service(flat, url)

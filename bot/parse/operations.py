@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from functools import lru_cache
+from urllib.parse import parse_qsl, unquote
 
+from bot.parse.vocabulary import service_model, words_of
 from bot.s3ops import SDK_ALIASES, canonical_operation
 
 
@@ -41,12 +43,16 @@ def known(name: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 METHOD_NAMES = ("GET", "PUT", "HEAD", "DELETE", "POST")
 _METHODS = "|".join(METHOD_NAMES)
-# `GET https://...`, and with a few words between (DuckDB's `HTTP GET error on 'https://...'`).
-METHOD_URL = re.compile(r"\b(" + _METHODS + r")\b(?: [a-z]{1,12}){0,3}[\s\"':]{1,3}(https?://[^\s\"'`<>|]{1,4096})")
+# `GET https://...`, and with a few words between (DuckDB's `HTTP GET error on 'https://...'`); a tool may write the
+# request's URL as the S3 URI it was made from (DuckDB's `HTTP GET error reading 's3://b/?list-type=2&prefix='`).
+METHOD_URL = re.compile(
+    r"\b(" + _METHODS + r")\b(?: [a-z]{1,12}){0,3}[\s\"':]{1,3}((?:https?|s3)://[^\s\"'`<>|]{1,4096})"
+)
 # A request logged as fields (Ruby's Excon `:method => "HEAD"`, a JSON log's `"method": "PUT"`), beside its host and
 # path fields.
 METHOD_FIELD = re.compile(r"(?<![\w-])[:\"']?(?i:method)[\"']?\s{0,12}(?:=>|[:=])\s{0,3}[\"']?(" + _METHODS + r")\b")
-REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`<>]{0,4096}) HTTP/[12](?:\.[01])?\b")
+# The path may hold a poster's placeholder (`GET /<redacted>/?location= HTTP/1.1`): the request is still stated.
+REQUEST_LINE = re.compile(r"\b(" + _METHODS + r") (/[^\s\"'`]{0,4096}) HTTP/[12](?:\.[01])?\b")
 HOST_HEADER = re.compile(r"\b[Hh]ost: ?([A-Za-z0-9.-]{1,300})")
 # s3fs-fuse's insertV4Headers: "computing signature [HEAD] [/path/key] [query] [payload hash]"
 S3FS_SIGNATURE = re.compile(r"computing signature \[(" + _METHODS + r")\] \[(/[^\]\s]{0,2048})\] \[([^\]\s]{0,2048})\]")
@@ -105,6 +111,33 @@ def s3_query_names() -> frozenset[str]:
     return frozenset(subs | {"list-type", "versions", "uploads", "location", "delete", "x-id"})
 
 
+@lru_cache(maxsize=1)
+def _sub_resource_owners() -> dict[str, tuple[str, bool]]:
+    """Each query parameter that exactly one S3 operation's request URI carries (`delete` -> DeleteObjects,
+    `versions` -> ListObjectVersions, `restore` -> RestoreObject) -> (that operation, whether it names a key), from
+    the `http.requestUri` of every operation in botocore's S3 model."""
+    model = service_model("s3")
+    owners: dict[str, list[tuple[str, bool]]] = {}
+    for name, op in (model or {}).get("operations", {}).items():
+        uri = op.get("http", {}).get("requestUri", "")
+        path, _, query = uri.partition("?")
+        for part in query.split("&"):
+            if part:
+                owners.setdefault(part.split("=", 1)[0], []).append((name, "{Key" in path))
+    return {k: v[0] for k, v in owners.items() if len(v) == 1}
+
+
+def sub_resource_operation(query: str, *, has_key: bool) -> str | None:
+    """The operation a request's query names by itself, whatever the method (`?delete` is only DeleteObjects'):
+    a parameter only one S3 operation's request URI has, on a target of the kind it takes (bucket or object)."""
+    owners = _sub_resource_owners()
+    for name, _ in parse_qsl(query, keep_blank_values=True):
+        owner = owners.get(name)
+        if owner is not None and owner[1] == has_key:
+            return owner[0]
+    return None
+
+
 def http_operation(
     method: str, *, has_bucket: bool, has_key: bool, query: str, copy_source: bool = False
 ) -> str | None:
@@ -140,6 +173,36 @@ def http_operation(
         if sub in params:
             return known(verb + suffix)
     return {"GET": "ListObjects", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}.get(method)
+
+
+# A Signature Version 2 string to sign, as SDKs log it before sending (botocore's `StringToSign:` debug line): the
+# method on the first line, then Content-MD5, Content-Type, Date and the x-amz- headers, each on its own line, and
+# last the canonicalized resource, `/bucket/key?sub-resource` (S3 User Guide, "Signing and authenticating REST
+# requests", StringToSign).
+_STRING_TO_SIGN_LINES = 12
+
+
+def string_to_sign_request(text: str) -> Inferred:
+    """The request a logged SigV2 string to sign states (method and canonicalized resource), or nothing."""
+    at = text.find("StringToSign:")
+    if at < 0:
+        return Inferred()
+    lines = [line.strip() for line in text[at + len("StringToSign:") :].split("\n", _STRING_TO_SIGN_LINES + 1)]
+    lines = lines[:_STRING_TO_SIGN_LINES]
+    if not lines[0]:
+        lines = lines[1:]
+    if not lines or lines[0] not in METHOD_NAMES:
+        return Inferred()
+    method = lines[0]
+    resource = next((line for line in lines[1:] if line.startswith("/")), None)
+    if resource is None or " " in resource:
+        return Inferred()
+    target, _, query = resource.partition("?")
+    bucket, _, key = target.lstrip("/").partition("/")
+    if not bucket:
+        return Inferred(operation=http_operation(method, has_bucket=False, has_key=False, query=query))
+    op = http_operation(method, has_bucket=True, has_key=bool(key), query=query)
+    return Inferred(operation=op, bucket=bucket, key=unquote(key) or None)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -287,7 +350,7 @@ _TOOL_PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     # a trace of `s3.GetBucketLocation ... 403`).
     ("Unable to list", ("ListObjectsV2", "GetBucketLocation")),
     ("Unable to remove", ("DeleteObject",)),
-    ("Unable to stat", ("HeadObject",)),
+    ("Unable to stat", ("HeadObject", "ListObjectsV2")),
     ("Unable to make bucket", ("CreateBucket",)),
     # Athena (Knowledge Center "access-denied-athena"): writing query results, reading the source data
     ("Access denied when writing output to url", ("PutObject",)),
@@ -395,6 +458,9 @@ _AIRFLOW_OPS: dict[str, tuple[str, ...]] = {
 }
 
 
+_STAT = re.compile(r"(?i:\bstat\b)")
+
+
 def _ops(found: tuple[str, ...]) -> Inferred:
     return Inferred(operation=found[0]) if len(found) == 1 else Inferred(candidates=found)
 
@@ -404,7 +470,18 @@ def go_object_call(flat: str) -> Inferred:
     if "rror " not in flat:
         return Inferred()
     gm = _GO_OBJECT_VERB.search(flat)
-    return Inferred(operation=_GO_OBJECT_OPS[gm.group(1)], key=gm.group(2)) if gm is not None else Inferred()
+    if gm is None or gm.group(2).lower() in _operation_words():
+        # "error getting object head:", "... object metadata:": a word of S3's operation names is what the call
+        # asked of the object, not the object's key.
+        return Inferred()
+    return Inferred(operation=_GO_OBJECT_OPS[gm.group(1)], key=gm.group(2))
+
+
+@lru_cache(maxsize=1)
+def _operation_words() -> frozenset[str]:
+    """Every word of S3's operation names in botocore's model (`head`, `object`, `tagging`, `acl`, `attributes`)."""
+    model = service_model("s3")
+    return frozenset(w for name in (model or {}).get("operations", {}) for w in words_of(name))
 
 
 def from_tools(flat: str) -> Inferred:
@@ -438,6 +515,10 @@ def from_tools(flat: str) -> Inferred:
     go = go_object_call(flat)
     if go.operation is not None and (best is None or flat.find(" object ") < best[0]):
         return go
+    if best is not None and _STAT.search(flat, best[0], best[0] + 20) is not None:
+        # POSIX's stat, which S3's API has no verb for: a tool implements it as a HEAD (or a LIST for a folder),
+        # so its word only suggests the call.
+        return Inferred(candidates=best[1])
     if best is None and "Failed to copy: " in flat:  # rclone, when nothing more specific says which side failed
         best = (0, ("GetObject", "PutObject"))
     return _ops(best[1]) if best is not None else Inferred()

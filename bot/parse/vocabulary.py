@@ -29,6 +29,7 @@ import gzip
 import importlib.util
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -106,19 +107,11 @@ def service_model(service: str) -> dict[str, Any] | None:
     data = _data_dir()
     if data is None or not (data / service).is_dir():
         return None
-    for version in sorted((p for p in (data / service).iterdir() if p.is_dir()), reverse=True):
-        plain, packed = version / "service-2.json", version / "service-2.json.gz"
-        raw = (
-            plain.read_bytes()
-            if plain.is_file()
-            else gzip.decompress(packed.read_bytes())
-            if packed.is_file()
-            else None
-        )
-        if raw is not None:
-            model: dict[str, Any] = json.loads(raw.decode("utf-8"))
-            return model
-    return None
+    raw = _newest_model_bytes(data / service)
+    if raw is None:
+        return None
+    model: dict[str, Any] = json.loads(raw.decode("utf-8"))
+    return model
 
 
 # botocore's `xform_name` (botocore/__init__.py), so that spellings match boto3's method names exactly: an
@@ -225,6 +218,107 @@ def action_spelling(text: str) -> Operation | None:
         operation = operation_named_by_action(f"s3:{name}")
         return Operation("s3", operation) if operation is not None else None
     return Operation(service, name) if model is not None and name in model["operations"] else None
+
+
+def _newest_model_file(service_dir: Path) -> Path | None:
+    for version in sorted((p for p in service_dir.iterdir() if p.is_dir()), reverse=True):
+        for name in ("service-2.json", "service-2.json.gz"):
+            if (version / name).is_file():
+                return version / name
+    return None
+
+
+def _newest_model_bytes(service_dir: Path) -> bytes | None:
+    path = _newest_model_file(service_dir)
+    if path is None:
+        return None
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+# A model's `metadata` comes before its operations: its head is enough to name the service.
+_MODEL_HEAD = 16384
+_META_FIELD = re.compile(rb'"(serviceId|signingName|endpointPrefix)": ?"([^"]{1,100})"')
+
+
+def _model_head(path: Path) -> bytes:
+    if path.suffix != ".gz":
+        with path.open("rb") as f:
+            return f.read(_MODEL_HEAD)
+    return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(path.read_bytes(), _MODEL_HEAD)
+
+
+@cache
+def _services() -> dict[str, tuple[str, str]]:
+    """Every service botocore has a model for: service id -> (its `serviceId`, its IAM prefix: the name it signs
+    with, `signingName`, else its `endpointPrefix`). Read from each model's head only (a few milliseconds for all)."""
+    data = _data_dir()
+    out: dict[str, tuple[str, str]] = {}
+    for service_dir in sorted(p for p in data.iterdir() if p.is_dir()) if data is not None else ():
+        path = _newest_model_file(service_dir)
+        if path is None:
+            continue
+        head = _model_head(path)
+        cut = head.find(b'"operations"')
+        meta = {k.decode(): v.decode() for k, v in _META_FIELD.findall(head[: cut if cut >= 0 else len(head)])}
+        prefix = meta.get("signingName") or meta.get("endpointPrefix") or service_dir.name
+        out[service_dir.name] = (meta.get("serviceId", ""), prefix)
+    return out
+
+
+@cache
+def _operation_index() -> dict[str, tuple[str, ...]]:
+    """Every operation of every service botocore has a model for -> the service ids that have it. Built once, on the
+    first text that names an operation none of SERVICES has (about a second: every model is read)."""
+    data = _data_dir()
+    table: dict[str, list[str]] = {}
+    for service_dir in sorted(p for p in data.iterdir() if p.is_dir()) if data is not None else ():
+        raw = _newest_model_bytes(service_dir)
+        if raw is None:
+            continue
+        for name in json.loads(raw.decode("utf-8")).get("operations", {}):
+            table.setdefault(name, []).append(service_dir.name)
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def other_service_operation(name: str) -> tuple[str, str] | None:
+    """(service id, IAM action) for an API operation name (`CreateChangeSet`, `StartQueryExecution`) that exactly one
+    of botocore's services has, when it is not one of S3's (S3 Control's, S3 Express's); None for an unknown name
+    or one several services share (`Publish`: SNS and IoT Data)."""
+    s3_family = (service_model(s) for s in ("s3", "s3control", "s3express"))
+    if not name[:1].isupper() or not name.isalnum() or any(m and name in m["operations"] for m in s3_family):
+        return None
+    found = set(_operation_index().get(name, ()))
+    if len(found) != 1:
+        return None
+    service = next(iter(found))
+    return service, f"{_services()[service][1]}:{name}"
+
+
+@cache
+def _by_service_id() -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for service, (service_id, prefix) in _services().items():
+        if service_id:
+            out.setdefault(service_id, (service, prefix))
+    return out
+
+
+def named_service(words: tuple[str, ...]) -> tuple[tuple[str, str], int] | None:
+    """The service whose `serviceId` the leading words spell (`("Secrets", "Manager", "Secret")` -> secretsmanager,
+    2 words), the longest such run, as (service id, IAM prefix) and how many words it took; None when none does or
+    it is S3's (read by S3's own tables)."""
+    names = _by_service_id()
+    for n in range(len(words), 0, -1):
+        found = names.get(" ".join(words[:n]))
+        if found is not None:
+            return (found, n) if found[0] not in ("s3", "s3control", "s3express") else None
+    return None
+
+
+def service_operation(service: str, name: str) -> bool:
+    """Does the service's model have this operation?"""
+    model = service_model(service)
+    return model is not None and name in model.get("operations", {})
 
 
 @lru_cache(maxsize=1)
@@ -385,6 +479,12 @@ def phrase_operations() -> PhraseTables:
 def model_nouns() -> frozenset[str]:
     """Every noun of S3's operation names (`object`, `bucket`, `policy`, `objects`, ...)."""
     return frozenset(w for key in phrase_operations().loose for w in key)
+
+
+@lru_cache(maxsize=1)
+def api_verb_forms() -> frozenset[str]:
+    """The model's API verbs as a phrase writes them, base and -ing forms (`get`, `getting`, `put`, `putting`)."""
+    return frozenset(said[0] for said in phrase_operations().stated)
 
 
 @lru_cache(maxsize=1)

@@ -266,7 +266,7 @@ TF_SAVE = (
 )
 
 
-def _tf_fix(text: str) -> Any:
+def _tf_fix(text: str, operation: str | None = None) -> Any:
     from dataclasses import replace
 
     from bot.pipeline import Source, diagnose_and_fix
@@ -277,6 +277,8 @@ def _tf_fix(text: str) -> Any:
     )
     (req,) = parse_text(text).requests
     req = replace(req, bucket="data-bucket", key="network/terraform.tfstate")  # --bucket / --key
+    if operation is not None:  # --operation: the text only suggests an upload
+        req = replace(req, operation=operation, action=f"s3:{operation}", operation_candidates=())
     found, _ = diagnose_and_fix(req, OPTIONS, Source(snapshot=snap), paste=text)
     return found.fixes[0]
 
@@ -293,5 +295,6 @@ def test_a_workload_that_writes_and_reads_back_gets_the_kms_actions_of_both() ->
 
 
 def test_without_a_workload_the_write_gets_only_what_it_asks_kms_for() -> None:
-    fix = _tf_fix(TF_SAVE.replace("Failed to save state", "upload failed").replace("saving state", "saving"))
+    text = TF_SAVE.replace("Failed to save state", "upload failed").replace("saving state", "saving")
+    fix = _tf_fix(text, operation="PutObject")
     assert fix.patches[0].document["Statement"][-1]["Action"] == ["kms:GenerateDataKey"]

@@ -147,7 +147,9 @@ def test_the_old_botocore_wording_names_the_code_and_the_operation() -> None:
 def test_the_consoles_upload_summary_names_the_object_under_its_destination_folder(summary: str, key: str) -> None:
     # The S3 console's upload result: the destination is a folder, each failed file is named under it.
     req = _one(f"Upload failed\nDestination: s3://shared-artifacts-1/uploads/\nFailed  1 file, 48.2 MB\n{summary}\n")
-    assert (req.operation, req.bucket, req.key) == ("PutObject", "shared-artifacts-1", key)
+    # "Upload failed" names no call (a large file goes as a multipart upload): PutObject is a candidate only
+    assert (req.bucket, req.key) == ("shared-artifacts-1", key)
+    assert req.operation == "PutObject" or "PutObject" in req.operation_candidates
 
 
 def test_a_status_line_is_no_reason_code() -> None:

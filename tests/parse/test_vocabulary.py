@@ -161,8 +161,6 @@ def test_hand_aliases_stay_for_names_the_models_lack() -> None:
     ("text", "operation"),
     [
         ("Error: Error putting object in S3 bucket (b-1): AccessDenied: Access Denied", "PutObject"),
-        ("Error saving state: failed to upload state: AccessDenied: Access Denied", "PutObject"),
-        ("Error: error reading S3 Bucket (b-1): Forbidden: Forbidden\n\tstatus code: 403", "HeadBucket"),
         ("Error: error creating S3 bucket ACL for b-1: AccessDenied: Access Denied", "PutBucketAcl"),
         (
             "error getting S3 Bucket Object Lock configuration: AccessDenied: Access Denied",
@@ -183,6 +181,11 @@ def test_a_tools_phrasing_of_one_operation_states_it(text: str, operation: str) 
         ("Error: error putting S3 policy: AccessDenied: Access Denied", ("PutBucketPolicy",)),  # "Bucket" left out
         ("failed listing objects: AccessDenied: Access Denied", ("ListObjectsV2", "ListObjects")),
         ("Error reading object data: AccessDenied: Access Denied", ("GetObject", "HeadObject")),
+        # A tool's verb on a whole bucket or object (the corpus README: words that only suggest an operation, such
+        # as `Stat`, `Uploading ...`, are not a stated one): the tool's read does several calls.
+        ("Error: error reading S3 Bucket (b-1): Forbidden: Forbidden\n\tstatus code: 403", ("HeadBucket",)),
+        # An upload of what S3's model has no noun for may be one PUT or a multipart upload.
+        ("Error saving state: failed to upload state: AccessDenied: Access Denied", ("PutObject",)),
     ],
 )
 def test_a_phrasing_that_leaves_several_or_shortens_the_nouns_only_suggests(
@@ -280,3 +283,28 @@ def test_stss_short_refusal_names_its_action_and_the_java_client_label_its_servi
     (req,) = parse_text(text).requests
     assert (req.service, req.action, req.error_code) == ("sts", "sts:AssumeRoleWithWebIdentity", "AccessDenied")
     assert vocab.service_labels()["awssecuritytokenservice"] == "sts"
+
+
+@pytest.mark.parametrize(
+    ("text", "candidates"),
+    [
+        ("sync: error checking object (photos/a.jpg): Forbidden: Forbidden\n\tstatus code: 403", ("HeadObject",)),
+        ("backup aborted: failed to upload manifest: AccessDenied: Access Denied", ("PutObject",)),
+    ],
+)
+def test_a_tools_own_verb_on_a_whole_bucket_or_object_only_suggests(text: str, candidates: tuple[str, ...]) -> None:
+    (req,) = parse_text(text).requests
+    assert req.operation is None and set(candidates) <= set(req.operation_candidates)
+
+
+@pytest.mark.parametrize(
+    ("text", "operation"),
+    [
+        ("error reading the S3 bucket lifecycle configuration: AccessDenied: Access Denied", "GetBucketLifecycleConfiguration"),
+        ("Error uploading object to S3 bucket (b-1): AccessDenied: Access Denied", "PutObject"),
+        ("error getting object: AccessDenied: Access Denied", "GetObject"),
+    ],
+)  # fmt: skip
+def test_a_sub_resource_an_api_verb_or_an_uploaded_object_still_names_the_call(text: str, operation: str) -> None:
+    (req,) = parse_text(text).requests
+    assert req.operation == operation
