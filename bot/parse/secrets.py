@@ -320,9 +320,63 @@ def _high_entropy(text: str) -> list[SecretSpan]:
     return out
 
 
+def _required(items: Any) -> tuple[str, ...]:
+    """Strings one of which every match of the parsed pattern `items` (re's own parse) contains, or () when no
+    such set is found: the first run of two or more literal characters the pattern requires, or an alternation
+    (a group, a repeat of at least one) each of whose branches requires such strings."""
+    run: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(av))
+            continue
+        if len(run) >= 2:
+            return ("".join(run),)
+        run = []
+        found: tuple[str, ...] = ()
+        if name == "BRANCH":
+            branches = [_required(branch) for branch in av[1]]
+            found = tuple(x for b in branches for x in b) if all(branches) else ()
+        elif name == "SUBPATTERN":
+            found = _required(av[-1])
+        elif name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"} and av[0] >= 1:
+            found = _required(av[2])
+        if found:
+            return found
+    return ("".join(run),) if len(run) >= 2 else ()
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    """Strings one of which every match of `pattern` contains (lowercased when it ignores case); () when unknown."""
+    import re._parser as parser  # type: ignore[import-not-found]  # the standard library's reading of a pattern
+
+    if pattern.flags & re.VERBOSE:
+        return ()
+    try:
+        found = _required(parser.parse(pattern.pattern, pattern.flags))
+    except (re.error, RecursionError, TypeError, ValueError):
+        return ()
+    return tuple(x.casefold() for x in found) if pattern.flags & re.IGNORECASE else found
+
+
+@lru_cache(maxsize=1)
+def _detect_secrets_needles() -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """Per rule of _detect_secrets_rules: strings one of which its every match contains, and whether they are
+    compared without case, so that a rule none of whose strings is in the text is not run (the same spans)."""
+    return tuple((required_literals(p), bool(p.flags & re.IGNORECASE)) for _, p in _detect_secrets_rules())
+
+
 def _from_detect_secrets(text: str) -> list[SecretSpan]:
     out: list[SecretSpan] = []
-    for kind, pattern in _detect_secrets_rules():
+    folded: str | None = None
+    for (kind, pattern), (needle, nocase) in zip(_detect_secrets_rules(), _detect_secrets_needles(), strict=True):
+        if needle:
+            if nocase:
+                folded = text.casefold() if folded is None else folded
+                if not any(n in folded for n in needle):
+                    continue
+            elif not any(n in text for n in needle):
+                continue
         for m in pattern.finditer(text):
             # A rule's group 1 is the secret when it is long enough to be one (AWS keys by name, URL passwords);
             # otherwise (a token's prefix) the whole match is.
