@@ -37,7 +37,7 @@ from bot.errors import UsageError
 from bot.escape import mrkdwn
 from bot.fixes import diagnosis_with_scope
 from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
-from bot.iac.approve import approve_pull_request
+from bot.iac.approve import approve_pull_request, change_digest
 from bot.layers import LayerId
 from bot.logs import safe_logger
 from bot.metrics import METRICS
@@ -194,6 +194,10 @@ _NOT_YOURS = (
     "Paste the error yourself to get your own answer."
 )
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
+_PR_CHANGED = (
+    "Nothing opened: the change s3why computes now is not the one this button was shown with. Use *Re-run fresh* "
+    "and approve the new answer."
+)
 
 
 def _message_text(event: dict[str, Any]) -> str:
@@ -506,6 +510,7 @@ def create_app(
             more = diagnosis_blocks(
                 extra,
                 run_id,
+                diagnosis_index=index,
                 fix_format=run.fix_format,
                 proposals=propose(run, run_id, extra, index),
                 asked_by=(run.requester or "", *run.requesters),
@@ -973,17 +978,22 @@ def create_app(
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 
     def on_iac_pr(body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread."""
+        """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread:
+        the fix of the error the button is under, and only when the change computed now is the one it showed."""
         run_id, run = load_run_here(body, action["value"])
         if run is None:
             return
-        index = int(action["value"].rsplit("|", 1)[1])
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
+        parts = str(action["value"]).split("|")
+        if len(parts) != 4 or not (parts[1].isdigit() and parts[2].isdigit()):  # an older answer's, or forged
+            client.chat_postEphemeral(channel=channel, user=user, text=_PR_CHANGED)
+            return
+        index, which, digest = int(parts[1]), int(parts[2]), parts[3]
         if user in run.requesters and not config.self_approval:  # everyone who asked, not only the first
             client.chat_postEphemeral(channel=channel, user=user, text=_OWN_FIX)
             return
-        if not store.claim(f"iac-pr:{run_id}:{index}:{user}", ttl=60):
+        if not store.claim(f"iac-pr:{run_id}:{which}:{index}:{user}", ttl=60):
             return  # a double click
         _, diagnoses = diagnoser(
             run.text,
@@ -993,9 +1003,13 @@ def create_app(
             account=run.account,
             facts=run.facts or None,
         )
-        d = diagnosis_with_scope(diagnoses[0], run.scope) if diagnoses else None
+        d = diagnosis_with_scope(diagnoses[which], run.scope) if which < len(diagnoses) else None
         if d is None or index >= len(d.fixes):
             expired(body)
+            return
+        if change_digest(d.fixes[index]) != digest:
+            log.warning("pull request refused: the change computed now is not the one the button showed")
+            client.chat_postEphemeral(channel=channel, user=user, text=_PR_CHANGED)
             return
         done, message = approve_pull_request(
             fix=d.fixes[index],
