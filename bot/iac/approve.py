@@ -104,7 +104,7 @@ def approve_pull_request(
     if refused is None:
         refused = grant_refusal(proposal, config.known_accounts())
     if refused is None and approvals is not None:
-        refused = approvals.own_role_refusal(proposal)
+        refused = approvals.access_refusal(proposal)
     if refused is not None:
         if approvals is not None:
             approvals.store.audit("refused", proposal, user, reason=f"pull request: {refused}")

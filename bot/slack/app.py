@@ -564,7 +564,7 @@ def create_app(
             )
             if made is None or not approvals.writable(made):
                 continue
-            own = approvals.own_role_refusal(made) or grant_refusal(made, config.known_accounts())
+            own = grant_refusal(made, config.known_accounts()) or approvals.access_refusal(made)
             if own:  # advice only: s3why never offers to change its own access, nor to grant outside
                 log.warning("fix not offered for approval: %s", own)
                 continue

@@ -85,7 +85,7 @@ class Wiring:
         out: dict[int, str] = {}
         for i, fix in enumerate(d.fixes[:5]):
             made = proposal_for(fix, requester=None, channel=channel, thread_ts=ts, run_id=run_id, request=request)
-            if made is None or not self.approvals.writable(made) or self.approvals.own_role_refusal(made):
+            if made is None or not self.approvals.writable(made) or self.approvals.access_refusal(made):
                 continue
             if grant_refusal(made, self.approvals.config.known_accounts()):  # never to everyone, a root, outside
                 continue
