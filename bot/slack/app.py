@@ -194,6 +194,7 @@ _NOT_YOURS = (
     "Paste the error yourself to get your own answer."
 )
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
+_OFF = "s3why is turned off in this channel (mode: off): ask in another channel."
 _PR_CHANGED = (
     "Nothing opened: the change s3why computes now is not the one this button was shown with. Use *Re-run fresh* "
     "and approve the new answer."
@@ -418,11 +419,8 @@ def create_app(
             run.account = config.channels[run.channel].account
         refused = ask_refusal(run)
         charged = actor or run.requester
-        if refused is None and charged and store.count(f"rate:{charged}", 60) > runs_per_user_minute:
-            refused = (
-                f"You have asked s3why more than {runs_per_user_minute} times in the last minute: wait a moment and "
-                "ask again (one person cannot starve the others)."
-            )
+        if refused is None and charged:
+            refused = rate_refusal(charged)
         if refused:
             if charged:
                 client.chat_postEphemeral(channel=run.channel, user=charged, text=refused)
@@ -698,6 +696,15 @@ def create_app(
         every = [(*a.approvers, *(x for v in a.approvers_by_risk.values() for x in v)) for a in accounts]
         return any(approvals._is_approver(user, approvers) for approvers in every)
 
+    def rate_refusal(user: str) -> str | None:
+        """Spend one of this person's asks for the minute; why not, once they are spent."""
+        if store.count(f"rate:{user}", 60) > runs_per_user_minute:
+            return (
+                f"You have asked s3why more than {runs_per_user_minute} times in the last minute: wait a moment and "
+                "ask again (one person cannot starve the others)."
+            )
+        return None
+
     def ask_refusal(run: Run) -> str | None:
         """Why this person may not ask in this channel (`channels.<id>.askers`), None when they may."""
         settings = config.channels.get(run.channel)
@@ -767,6 +774,9 @@ def create_app(
     # --- /s3why ----------------------------------------------------------------------------------------
     def ack_command(ack: Callable[..., None], command: dict[str, Any], client: WebClient) -> None:
         text = (command.get("text") or "").strip()
+        if channel_mode(command.get("channel_id", "")) == "off" and text.lower() not in ("help", "-h", "--help"):
+            ack(response_type="ephemeral", text=_OFF)
+            return
         if is_can(text):  # "/s3why can PRINCIPAL ACTION RESOURCE": a question, not an error (bot/slack/can.py)
             try:
                 read_question(text)
@@ -793,6 +803,9 @@ def create_app(
         text = (command.get("text") or "").strip()
         if not text or text.lower() in ("help", "-h", "--help"):
             return
+        if channel_mode(command["channel_id"]) == "off":
+            log.info("question not taken: s3why is off in this channel (the ack said so)")
+            return
         if is_can(text):
             if asker is None:
                 return
@@ -800,13 +813,23 @@ def create_app(
                 question = read_question(text)
             except UsageError:
                 return  # the ack said why
+            channel, user = command["channel_id"], command.get("user_id", "")
+            # the same gate as every other way of asking: who may ask here, the asker's rate limit, then (on the
+            # answer, before anything is posted) the accounts this channel may see
+            asking = Run("", channel, "", requester=user)
+            refused = ask_refusal(asking) or rate_refusal(user)
+            if refused:
+                log.info("question not taken in %s: not an asker, or over the rate limit", channel)
+                client.chat_postEphemeral(channel=channel, user=user, text=refused)
+                return
             answer_question(
                 client,
                 asker,
                 question,
-                channel=command["channel_id"],
-                user=command.get("user_id", ""),
+                channel=channel,
+                user=user,
                 private_documents=guarded_reports(),
+                refusal=lambda found: account_refusal(asking, [found]),
             )
             return
         parsed = parse_text(text)
@@ -862,6 +885,9 @@ def create_app(
         channel = (shortcut.get("channel") or {}).get("id", "")
         parsed = parse_text(message.get("text") or "")
         thread_ts = str(message.get("thread_ts") or message.get("ts") or "")
+        if channel_mode(channel) == "off":
+            client.chat_postEphemeral(channel=channel, user=shortcut["user"]["id"], text=_OFF)
+            return
         if not actionable(parsed):
             client.chat_postEphemeral(
                 channel=channel, user=shortcut["user"]["id"], text="No AWS error found in that message."
