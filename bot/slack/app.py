@@ -1059,8 +1059,19 @@ def create_app(
     app.action("s3why_iac_pr")(ack=ack_action, lazy=[on_iac_pr])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The whole report in the thread (with approvers configured: to an approver, privately). Who may see it is
+        decided, and the clicker's rate limit spent, before anything is diagnosed: a held button floods nothing."""
         _, run = load_run_here(body, action["value"])
         if run is None:
+            return
+        user = clicker(body)
+        if guarded_reports() and not is_approver_for(run, user):
+            client.chat_postEphemeral(channel=run.channel, user=user, text=_APPROVERS_ONLY)
+            return
+        refused = rate_refusal(user) if user else None
+        if refused:
+            log.info("full report refused: its clicker is over the rate limit")
+            client.chat_postEphemeral(channel=run.channel, user=user, text=refused)
             return
         _, diagnoses = diagnoser(
             run.text,
@@ -1072,10 +1083,6 @@ def create_app(
         )
         report = "\n".join(diagnosis_text(d) for d in diagnoses) or "(no AWS error found)"
         if guarded_reports():  # approvers are configured: full documents go to approvers only, privately
-            user = str((body.get("user") or {}).get("id", ""))
-            if not is_approver_for(run, user):
-                client.chat_postEphemeral(channel=run.channel, user=user, text=_APPROVERS_ONLY)
-                return
             chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)]
             for n, chunk in enumerate(chunks[:20]):
                 cut = "\n_… truncated: run `s3why diagnose`_" if n == 19 and len(chunks) > 20 else ""
