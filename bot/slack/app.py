@@ -255,6 +255,9 @@ class Run:
     # the facts s3why asked for in its answer (principal, operation, object, context): a thread reply may give
     # only these, never switch what the diagnosis already knows
     asked: list[str] = field(default_factory=list)
+    # the accounts the answer involved (the principal's, the resource owner's, the one asked about): whose approvers
+    # may see its full report and steer it; empty until it is answered
+    involved: list[str] = field(default_factory=list)
     # each request's presigned-URL access key id (redacted from `text`): held in memory for the first diagnosis
     # only, to find the URL's signer; never stored (`stored()`), re-runs use the signer the first one resolved
     signer_keys: list[str | None] = field(default_factory=list)
@@ -453,6 +456,7 @@ def create_app(
             show(run, progress_ts, f"s3why could not finish: {reason}", [_mrkdwn(text)])
             return
         diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
+        run.involved = sorted(involved_accounts(run, diagnoses))
         outside = account_refusal(run, diagnoses)
         if outside:  # nothing of the diagnosis is shown, nothing proposed
             show(run, progress_ts, outside, [_mrkdwn(f":no_entry: {outside}")])
@@ -689,11 +693,19 @@ def create_app(
         return any(a.approvers or a.approvers_by_risk for a in config.accounts)
 
     def is_approver_for(run: Run, user: str) -> bool:
-        """An approver of the run's account (of any configured account when the run names none)."""
+        """An approver of every account the run's answer involved that names approvers (the principal's, the
+        resource owner's, the one asked about): an approver of another account is not one here. A run not answered
+        yet: of its account, else of any configured account."""
         if approvals is None or not user:
             return False
-        accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
+        if run.involved:
+            accounts = [a for a in config.accounts if a.id in run.involved]
+        else:
+            accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
         every = [(*a.approvers, *(x for v in a.approvers_by_risk.values() for x in v)) for a in accounts]
+        every = [approvers for approvers in every if approvers]
+        if run.involved:
+            return bool(every) and all(approvals._is_approver(user, approvers) for approvers in every)
         return any(approvals._is_approver(user, approvers) for approvers in every)
 
     def rate_refusal(user: str) -> str | None:
@@ -721,13 +733,7 @@ def create_app(
         settings = config.channels.get(run.channel)
         if settings is None or settings.accounts is None:
             return None
-        involved = {run.account} if run.account else set()
-        for d in diagnoses:
-            resolved = d.request.get("resolved") or {}
-            principal = Arn.parse(str(resolved.get("principal") or d.request.get("principal_arn") or ""))
-            involved |= {principal.account} if principal is not None and principal.account else set()
-            owner = resolved.get("resource_owner")
-            involved |= {str(owner)} if owner else set()
+        involved = involved_accounts(run, diagnoses)
         allowed = ", ".join(settings.accounts) or "none"
         if not involved:
             return f"s3why could not tell which account this is about; this channel may ask about {allowed} only."
@@ -735,6 +741,17 @@ def create_app(
         if outside:
             return f"This channel may ask about accounts {allowed} only; this error involves {', '.join(outside)}."
         return None
+
+    def involved_accounts(run: Run, diagnoses: list[Diagnosis]) -> set[str]:
+        """The accounts an answer involves: the one asked about, each principal's and each resource owner's."""
+        involved = {run.account} if run.account else set()
+        for d in diagnoses:
+            resolved = d.request.get("resolved") or {}
+            principal = Arn.parse(str(resolved.get("principal") or d.request.get("principal_arn") or ""))
+            involved |= {principal.account} if principal is not None and principal.account else set()
+            owner = resolved.get("resource_owner")
+            involved |= {str(owner)} if owner else set()
+        return involved
 
     def may_continue(run: Run, user: str | None) -> bool:
         """A thread reply continues a run only from someone who asked, or an approver of the run's account (of
