@@ -263,6 +263,21 @@ class Approvals:
         if refused:
             self.store.audit("refused", proposal, user, reason=refused)
             return Outcome(False, f"Not applied: {refused}.", proposal, private=True)
+        if not proposal.everyone_who_asked and not self.config.self_approval:
+            # nobody asked for it (s3why watch found the denial on its own): the person denied may be this very
+            # approver, so their click asks for the fix and another approver applies it (two-person rule)
+            asked = self.store.ask(proposal_id, user)
+            if asked is None:
+                current = self.store.get(proposal_id)
+                state = current.state if current else "expired"
+                return Outcome(False, f"Nothing done: this fix is already {state}.", current, private=True)
+            self.store.audit("asked", asked, user)
+            return Outcome(
+                True,
+                f"<@{user}> asks for this fix (s3why found the denial on its own, nobody had asked): another approver "
+                "applies it (two-person rule).",
+                asked,
+            )
         moved = self.store.move(proposal_id, "approved", actor=user)
         if moved is None:
             current = self.store.get(proposal_id)

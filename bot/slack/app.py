@@ -1194,6 +1194,8 @@ def create_app(
     def settle_buttons(body: dict[str, Any], proposal: Proposal, user: str) -> None:
         """Once a proposal is decided, its Approve/Reject buttons in the answer give way to one line saying what
         happened (a stale button could only be refused; Slack keeps the rest of the message as it was)."""
+        if proposal.state == "proposed":  # asked for, not decided (a fix nobody had asked for): the buttons stay
+            return
         message = body.get("message") or {}
         blocks = message.get("blocks") or []
         block_id = f"s3why_fix_{proposal.id[:12]}"
