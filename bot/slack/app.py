@@ -195,6 +195,7 @@ _NOT_YOURS = (
 )
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
 _OFF = "s3why is turned off in this channel (mode: off): ask in another channel."
+_PR_APPROVERS = "Nothing done: only the approvers of the accounts this answer involves can ask for its pull request."
 _PR_CHANGED = (
     "Nothing opened: the change s3why computes now is not the one this button was shown with. Use *Re-run fresh* "
     "and approve the new answer."
@@ -1054,6 +1055,25 @@ def create_app(
             log.warning("pull request refused: the change computed now is not the one the button showed")
             client.chat_postEphemeral(channel=channel, user=user, text=_PR_CHANGED)
             return
+        requesters = tuple(run.requesters)
+        if not (run.requester or requesters) and not config.self_approval:
+            # nobody asked (s3why watch found the denial): the person denied may be this approver, so the first
+            # approver's click asks for the pull request and another approver's opens it (two-person rule)
+            ask_key = f"iac-ask:{run_id}:{which}:{index}"
+            asked = store.get(ask_key)
+            if asked is None:
+                if not is_approver_for(run, user):
+                    client.chat_postEphemeral(channel=channel, user=user, text=_PR_APPROVERS)
+                    return
+                store.put(ask_key, {"user": user})
+                ask = f"<@{user}> asks for this pull request (s3why found the denial on its own, nobody had asked): "
+                client.chat_postMessage(
+                    channel=run.channel,
+                    thread_ts=run.thread_ts,
+                    text=mrkdwn(ask + "another approver opens it (two-person rule).", mentions=(user,)),
+                )
+                return
+            requesters = (str(asked.get("user") or ""),)
         done, message = approve_pull_request(
             fix=d.fixes[index],
             verdict=verdict_line(d),
@@ -1064,7 +1084,7 @@ def create_app(
             account=run.account,
             is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
             approvals=approvals,
-            requesters=tuple(run.requesters),
+            requesters=requesters,
             run={"channel": run.channel, "thread_ts": run.thread_ts, "run_id": run_id, "request": {"text": run.text}},
         )
         message = mrkdwn(message, mentions=(user,))  # the reason may quote pasted names; the mention stays live

@@ -118,3 +118,44 @@ def test_a_button_whose_fix_changed_since_the_answer_opens_nothing(
         finally:
             httpd.shutdown()
         assert gh.pulls == []
+
+
+def test_a_pull_request_nobody_asked_for_needs_a_second_approver(
+    harness: Harness, redis_client: redis.Redis, redis_prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = _checkout(tmp_path)
+    cfg = replace(config(), iac=IacConfig(terraform=TerraformIac(path=str(checkout), github_repo="acme/infra")))
+    client("iam").create_role(RoleName="s3why-write", AssumeRolePolicyDocument="{}")
+    s_identity_missing_put()
+    with fake_github() as gh:
+        monkeypatch.setenv("GITHUB_TOKEN", gh.token)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        endpoint, httpd = start_app(
+            harness.slack_url, harness.store, harness.gate, cfg, PatchStore(redis_client, prefix=redis_prefix)
+        )
+        try:
+            assert (
+                post_signed(endpoint, SECRET, event(message(PASTE, user=REQUESTER), event_id="EvPr4"), JSON)[0] == 200
+            )
+            (button,) = _pr_buttons(harness.fake.wait_for("chat.update")[-1].body["blocks"])
+            run_id = button["value"].split("|")[0]
+            stored = harness.store.get(f"run:{run_id}")
+            assert stored is not None
+            harness.store.put(f"run:{run_id}", {**stored, "requester": None, "requesters": []})  # as watch stores it
+
+            def click(user: str) -> None:
+                action = {"type": "button", "action_id": "s3why_iac_pr", "value": button["value"]}
+                assert (
+                    post_signed(endpoint, SECRET, block_action(action, "1800000000.000002", user=user), FORM)[0] == 200
+                )
+
+            click(APPROVER)
+            asked = harness.fake.wait_for("chat.postMessage", 2)[-1].body
+            assert f"<@{APPROVER}> asks for this pull request" in asked["text"]
+            assert gh.pulls == []
+            click(REQUESTER)  # another approver (the run has no requester now)
+            opened = harness.fake.wait_for("chat.postMessage", 3)[-1].body
+            assert "https://github.example/acme/infra/pull/1" in opened["text"]
+        finally:
+            httpd.shutdown()
+        assert len(gh.pulls) == 1
