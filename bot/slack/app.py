@@ -670,7 +670,7 @@ def create_app(
             shown = {k.lower() for k in branch_keys(continued)}
             taken = {k: list(v) for k, v in pending.items() if k.lower() in shown}
             continued = replace(continued, context={**context, **taken})
-        run_and_post(continued)
+        run_and_post(continued, actor=user)  # the replier's rate limit, not the asker's
 
     def branch_keys(run: Run) -> set[str]:
         """The keys the answer to this run would show as branches (what it would ask about how the request was
