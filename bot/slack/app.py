@@ -8,6 +8,7 @@ paste are never repeated: only the redacted text is echoed, stored or logged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -414,10 +415,16 @@ def create_app(
         return ts
 
     def run_and_post(
-        run: Run, *, fresh: bool = False, progress_ts: str | None = None, actor: str | None = None
+        run: Run,
+        *,
+        fresh: bool = False,
+        progress_ts: str | None = None,
+        actor: str | None = None,
+        again: bool = False,
     ) -> None:
         """Diagnose and answer; `actor`: who clicked, when a click under an answer started it (their rate limit is
-        the one spent, not the asker's)."""
+        the one spent, not the asker's); `again`: the answer at `progress_ts` says "Looking again…" while it runs —
+        only once the ask is taken (a refused click leaves the answer as it was)."""
         started = time.perf_counter()
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
@@ -427,9 +434,11 @@ def create_app(
             refused = rate_refusal(charged)
         if refused:
             if charged:
-                client.chat_postEphemeral(channel=run.channel, user=charged, text=refused)
+                tell_refused(run.channel, charged, refused)
             log.info("ask refused in %s: not an asker, or over the rate limit", run.channel)
             return
+        if again and progress_ts is not None:
+            show(run, progress_ts, "Looking again…", progress_blocks(len(LayerId)))
         if progress_ts is None:
             progress_ts = show(run, None, "Looking at the layers…", progress_blocks(len(LayerId)))
         run.message_ts = progress_ts
@@ -709,6 +718,12 @@ def create_app(
             return bool(every) and all(approvals._is_approver(user, approvers) for approvers in every)
         return any(approvals._is_approver(user, approvers) for approvers in every)
 
+    def tell_refused(channel: str, user: str, text: str) -> None:
+        """Tell a person why s3why did not act, at most once a minute for one reason: a held button or a flood of
+        asks cannot make s3why spend Slack's rate limit (which every asker shares) on refusals."""
+        if store.claim(f"told:{user}:{hashlib.sha256(text.encode()).hexdigest()[:16]}", ttl=60):
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+
     def rate_refusal(user: str) -> str | None:
         """Spend one of this person's asks for the minute; why not, once they are spent."""
         if store.count(f"rate:{user}", 60) > runs_per_user_minute:
@@ -838,7 +853,7 @@ def create_app(
             refused = ask_refusal(asking) or rate_refusal(user)
             if refused:
                 log.info("question not taken in %s: not an asker, or over the rate limit", channel)
-                client.chat_postEphemeral(channel=channel, user=user, text=refused)
+                tell_refused(channel, user, refused)
                 return
             answer_question(
                 client,
@@ -953,13 +968,8 @@ def create_app(
         _, run = load_run_here(body, action["value"])
         if run is None:
             return
-        client.chat_update(
-            channel=run.channel,
-            ts=run.message_ts or body["container"]["message_ts"],
-            text="Looking again…",
-            blocks=progress_blocks(len(LayerId)),
-        )
-        run_and_post(run, fresh=True, progress_ts=run.message_ts, actor=clicker(body))
+        progress = run.message_ts or str((body.get("container") or {}).get("message_ts") or "") or None
+        run_and_post(run, fresh=True, progress_ts=progress, actor=clicker(body), again=True)
 
     app.action("s3why_rerun")(ack=ack_action, lazy=[on_rerun])
 
@@ -1108,7 +1118,7 @@ def create_app(
         refused = rate_refusal(user) if user else None
         if refused:
             log.info("full report refused: its clicker is over the rate limit")
-            client.chat_postEphemeral(channel=run.channel, user=user, text=refused)
+            tell_refused(run.channel, user, refused)
             return
         _, diagnoses = diagnoser(
             run.text,
