@@ -180,10 +180,26 @@ def _trustees(st: dict[str, Any]) -> list[Grantee]:
             if kind == "AWS":
                 out += _narrowed(condition) if value == "*" else [_grantee(value)]
             elif kind == "Federated":
-                out.append(Grantee(value, _account_of(value)))
+                out.append(_federated(value, condition))
             else:
                 out.append(Grantee(f"{kind}:{value}", None))
     return out  # a root of a known account delegates to that account's IAM: not refused here
+
+
+def _federated(provider: str, condition: dict[str, Any]) -> Grantee:
+    """An identity provider of an account. An OpenID Connect provider (GitHub Actions, EKS, ...) vouches for anyone
+    it issues tokens to — every GitHub repository, every cluster's service account — unless the trust statement
+    names the subject: without a condition on `PROVIDER:sub` (other than a bare `*`) it is anyone (IAM User Guide,
+    "Creating a role for web identity or OpenID Connect federation")."""
+    parsed = Arn.parse(provider)
+    if parsed is None or not parsed.resource.startswith("oidc-provider/"):
+        return Grantee(provider, _account_of(provider))
+    subject = f"{parsed.resource.removeprefix('oidc-provider/').lower()}:sub"
+    for block in condition.values():
+        values = [v for k, raw in (block or {}).items() if str(k).lower() == subject for v in _strings(raw)]
+        if values and all(v.strip("*") for v in values):
+            return Grantee(provider, _account_of(provider))
+    return Grantee(f"{provider} for any subject (no condition on {subject})", None)
 
 
 def _role_arn(value: str) -> str | None:

@@ -57,6 +57,12 @@ def _answer(h: Harness, endpoint: str, event_id: str) -> str:
             "Principal": {"Federated": "accounts.google.com"},
             "Action": "sts:AssumeRoleWithWebIdentity",
         },
+        {  # an OpenID Connect provider of the account, but any subject: every GitHub repository
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}},
+        },
     ],
 )
 def test_a_role_others_can_become_gets_no_approve_button(
@@ -74,6 +80,18 @@ def test_a_role_only_known_accounts_and_services_can_become_keeps_its_approve_bu
     _trust({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root", "Service": "ec2.amazonaws.com"},
             "Action": ASSUME})  # fmt: skip
     assert "s3why_approve" in _answer(harness, endpoint, "EvTrustOk")
+
+
+def test_an_oidc_provider_narrowed_to_one_subject_keeps_the_approve_button(harness: Harness, endpoint: str) -> None:
+    _trust(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": f"arn:aws:iam::{OWN}:oidc-provider/token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/infra:*"}},
+        }
+    )
+    assert "s3why_approve" in _answer(harness, endpoint, "EvTrustOidc")
 
 
 def test_a_trust_widened_after_the_proposal_is_refused_at_the_click(harness: Harness, endpoint: str) -> None:
