@@ -429,6 +429,13 @@ def create_app(
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
         refused = ask_refusal(run)
+        if (
+            refused is None
+            and actor
+            and actor not in {run.requester, *run.requesters}
+            and not is_approver_for(run, actor)
+        ):
+            refused = ask_refusal(replace(run, requester=actor))  # a click makes s3why read AWS too: askers only
         charged = actor or run.requester
         if refused is None and charged:
             refused = rate_refusal(charged)
