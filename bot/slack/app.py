@@ -870,6 +870,7 @@ def create_app(
                 user=user,
                 private_documents=guarded_reports(),
                 refusal=lambda found: account_refusal(asking, [found]),
+                response_url=command.get("response_url") if slash_reply(channel) == "ephemeral" else None,
             )
             return
         parsed = parse_text(text)

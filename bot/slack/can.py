@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
 from bot.can import asked_request
 from bot.diagnose import Diagnosis
@@ -66,9 +67,11 @@ def answer_question(
     user: str,
     private_documents: bool = False,
     refusal: Callable[[Diagnosis], str | None] | None = None,
+    response_url: str | None = None,
 ) -> None:
     """The answer in a thread under the question (`private_documents`: policy documents are for approvers;
-    `refusal`: why this channel may not see this answer — then only the asker is told, and nothing is posted)."""
+    `refusal`: why this channel may not see this answer — then only the asker is told, and nothing is posted;
+    `response_url`: answer only the asker, through the command's response URL)."""
     r = question.request
     what = r.operation or r.action
     where = f"s3://{r.bucket}/{r.key or ''}" if r.bucket else r.resource_arn
@@ -83,12 +86,10 @@ def answer_question(
         log.info("question not taken: the answer involves an account outside the channel's list")
         client.chat_postEphemeral(channel=channel, user=user, text=refused)
         return
-    parent = client.chat_postMessage(
-        channel=channel, text=f"<@{mrkdwn(user)}> asked: can {mrkdwn(r.principal_arn)} {mrkdwn(what)} {mrkdwn(where)}?"
-    )
-    client.chat_postMessage(
-        channel=channel,
-        thread_ts=parent["ts"],
-        text=verdict_line(found)[:3000],
-        blocks=diagnosis_blocks(found, uuid.uuid4().hex, for_can=True, private_documents=private_documents),
-    )
+    asked = f"<@{mrkdwn(user)}> asked: can {mrkdwn(r.principal_arn)} {mrkdwn(what)} {mrkdwn(where)}?"
+    blocks = diagnosis_blocks(found, uuid.uuid4().hex, for_can=True, private_documents=private_documents)
+    if response_url:  # a channel whose answers only the asker sees (`slash_reply: ephemeral`)
+        WebhookClient(response_url).send(text=verdict_line(found)[:3000], blocks=blocks, response_type="ephemeral")
+        return
+    parent = client.chat_postMessage(channel=channel, text=asked)
+    client.chat_postMessage(channel=channel, thread_ts=parent["ts"], text=verdict_line(found)[:3000], blocks=blocks)

@@ -90,3 +90,14 @@ def test_questions_spend_the_askers_rate_limit(harness: Harness, app_with: Calla
     assert refusal["user"] == REQUESTER and "times in the last minute" in refusal["text"]
     harness.fake.wait_for("chat.postMessage", 2)  # the first question and its answer
     assert len([c for c in harness.fake.of("chat.postMessage") if not c.body.get("thread_ts")]) == 1
+
+
+def test_a_channel_with_ephemeral_answers_answers_a_question_only_to_the_asker(
+    harness: Harness, app_with: Callable[..., str]
+) -> None:
+    endpoint = app_with(_channel(slash_reply="ephemeral"))
+    s_identity_missing_put()
+    assert post_signed(endpoint, SECRET, slash(QUESTION, f"{harness.slack_url}/response/7"), FORM)[0] == 200
+    answer = harness.fake.wait_for("response/7")[0].body
+    assert answer["response_type"] == "ephemeral" and "identity" in json.dumps(answer["blocks"])
+    assert harness.fake.of("chat.postMessage") == []
