@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.cache import DEFAULT_TTLS
 from bot.config import (
@@ -187,6 +196,14 @@ class _Channel(BaseModel):
     slash_reply: Literal["thread", "ephemeral"] = "thread"
     accounts: list[AccountId] | None = None  # the only accounts this channel may ask about
     askers: list[SlackId] | None = None  # the only users (or user groups' members) who may ask here
+
+    @field_validator("askers")
+    @classmethod
+    def _askers_name_someone(cls, value: list[str] | None) -> list[str] | None:
+        # An empty list would read as "no restriction": everyone could ask where the file meant to restrict it.
+        if value is not None and not value:
+            raise ValueError("askers is empty: name the users or user groups who may ask, or leave the key out")
+        return value
 
 
 class _Approval(BaseModel):

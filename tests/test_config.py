@@ -311,3 +311,12 @@ def test_serve_refuses_to_start_on_an_invalid_file(tmp_path: Path) -> None:
     errors = [line for line in out.stderr.splitlines() if str(path) in line]
     assert errors == [f"s3why: {path}:2: approval.self_approval must be true or false without quotes (the string "
                       "'false' is not a boolean)"]  # fmt: skip
+
+
+def test_an_empty_askers_list_is_refused_not_read_as_everyone(tmp_path: Path) -> None:
+    path = tmp_path / "s3why.yaml"
+    path.write_text("channels:\n  C0123DATA:\n    askers: []\n")
+    out = _s3why("config", "check", str(path))
+    assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith(f"{path}:3:") and "askers is empty" in line, line

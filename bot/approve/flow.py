@@ -21,7 +21,7 @@ from typing import Any
 import redis
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.approve.grants import grant_refusal
+from bot.approve.grants import grant_refusal, role_grantees, trust_refusal
 from bot.approve.store import IN_FLIGHT, Change, PatchStore, Proposal
 from bot.approve.verified import Verified
 from bot.approve.writer import WriteError, Writer, policy_hash
@@ -218,6 +218,31 @@ class Approvals:
                 return f"role {key[1]} in account {key[0]} is tagged {S3WHY_ROLE_TAG}: s3why never changes its access"
         return None
 
+    def access_refusal(self, proposal: Proposal, session_for: Callable[[str], Any] | None = None) -> str | None:
+        """Why s3why never applies this proposal, read from AWS: it touches s3why's own roles, or it grants to a
+        role that a principal outside the known accounts (or anyone) can become (its trust policy)."""
+        return self.own_role_refusal(proposal, session_for) or self.trust_refusal(proposal, session_for)
+
+    def trust_refusal(self, proposal: Proposal, session_for: Callable[[str], Any] | None = None) -> str | None:
+        """A grant to a role is a grant to whoever can assume it: refused when its trust policy admits anyone
+        outside the configured accounts and the organization's listed members; a trust policy that cannot be read
+        refuses too (bot/approve/grants.py `trust_refusal`)."""
+        known = self.config.known_accounts()
+        for arn in sorted(role_grantees(proposal)):
+            key = role_key(arn)
+            if key is None:
+                continue
+            account, name = key
+            try:
+                session = session_for(account) if session_for is not None else None
+                trust = self.writer.role_trust(account, name, session)
+            except AWS_ERRORS as exc:
+                return f"who can become role {name} in account {account} could not be read ({_describe(exc)})"
+            refused = trust_refusal(arn, trust, known)
+            if refused:
+                return refused
+        return None
+
     def _role_tags(self, key: tuple[str, str], session_for: Callable[[str], Any] | None) -> dict[str, str]:
         account, name = key
         return self.writer.role_tags(account, name, session_for(account) if session_for is not None else None)
@@ -238,6 +263,21 @@ class Approvals:
         if refused:
             self.store.audit("refused", proposal, user, reason=refused)
             return Outcome(False, f"Not applied: {refused}.", proposal, private=True)
+        if not proposal.everyone_who_asked and not self.config.self_approval:
+            # nobody asked for it (s3why watch found the denial on its own): the person denied may be this very
+            # approver, so their click asks for the fix and another approver applies it (two-person rule)
+            asked = self.store.ask(proposal_id, user)
+            if asked is None:
+                current = self.store.get(proposal_id)
+                state = current.state if current else "expired"
+                return Outcome(False, f"Nothing done: this fix is already {state}.", current, private=True)
+            self.store.audit("asked", asked, user)
+            return Outcome(
+                True,
+                f"<@{user}> asks for this fix (s3why found the denial on its own, nobody had asked): another approver "
+                "applies it (two-person rule).",
+                asked,
+            )
         moved = self.store.move(proposal_id, "approved", actor=user)
         if moved is None:
             current = self.store.get(proposal_id)
@@ -260,7 +300,7 @@ class Approvals:
                     return self._fail(p, user, "drift", f"The live policy of {c.target} changed since the diagnosis: "
                                       "nothing applied. Diagnose again for a fix computed from the current policy.",
                                       changed)  # fmt: skip
-            own = self.own_role_refusal(p, sessions.get)  # the write session where there is one, else read
+            own = self.access_refusal(p, sessions.get)  # the write session where there is one, else read
             if own:
                 return self._fail(p, user, "refused", f"Not applied: {own}. Nothing was changed.")
             if self.verify(p, True) != "allow":

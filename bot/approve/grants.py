@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 
 from bot.approve.store import Change, Proposal
@@ -108,6 +109,109 @@ def grant_refusal(proposal: Proposal, known_accounts: Iterable[str]) -> str | No
                         f"the change to {change.target} grants to {g.principal} in account {g.account}, which is "
                         "neither configured nor a listed member of the organization: s3why never applies that"
                     )
+    return None
+
+
+# The calls that make a principal into a role (AWS STS API Reference): a trust statement allowing any of them admits
+# its principals to whatever the role's policies — and any resource policy naming the role — grant.
+_ASSUME_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:assumerolewithsaml")
+
+
+def role_grantees(proposal: Proposal) -> set[str]:
+    """The roles (ARNs) whoever can become gets what the proposal grants: every role a grant names (a resource
+    policy's principal, an inline policy's role) and, for a change to a policy attached to the diagnosed principal
+    (inline or managed), that principal's role."""
+    out: set[str] = set()
+    for change in proposal.changes:
+        for grant in grants(change):
+            out |= {g.principal for g in grant.grantees if g.account and _role_arn(g.principal)}
+        if change.where in ("principal-inline", "managed"):
+            principal = str(proposal.request.get("principal_arn") or proposal.request.get("principal") or "")
+            role = _role_arn(principal)
+            out |= {role} if role else set()
+    return {r for r in (_role_arn(x) for x in out) if r}
+
+
+def trust_refusal(role_arn: str, trust: dict[str, Any] | None, known_accounts: Iterable[str]) -> str | None:
+    """Why a grant to this role is a grant outside the known accounts (None: only principals of known accounts,
+    their roots included — the root delegates to that account's IAM —, AWS services and identity providers of known
+    accounts can become it). `trust` None: the trust policy could not be read (refused: fail closed)."""
+    where = Arn.parse(role_arn)
+    name = f"role {where.resource.rsplit('/', 1)[-1]} in account {where.account}" if where else f"role {role_arn}"
+    if trust is None:
+        return f"who can become {name} could not be read (its trust policy): s3why never applies a grant to it"
+    known = set(known_accounts)
+    for st in _statements(trust):
+        if st.get("Effect") != "Allow" or not _assumes(st):
+            continue
+        for g in _trustees(st):
+            if g.principal == EVERYONE or g.account is None or g.account not in known:
+                who = g.words if g.principal == EVERYONE or g.account else f"{g.principal} (an unknown account)"
+                return (
+                    f"{name} can be assumed by {who}, outside the accounts s3why knows: a grant to the role is a grant "
+                    "to them, s3why never applies that"
+                )
+    return None
+
+
+def _assumes(st: dict[str, Any]) -> bool:
+    if "NotAction" in st:
+        return not any(fnmatchcase(a, n.lower()) for a in _ASSUME_ACTIONS for n in _strings(st.get("NotAction")))
+    return any(fnmatchcase(a, n.lower()) for a in _ASSUME_ACTIONS for n in _strings(st.get("Action")))
+
+
+def _trustees(st: dict[str, Any]) -> list[Grantee]:
+    """Who a trust statement lets become the role. AWS services (ec2.amazonaws.com) run the account's own code;
+    an identity provider is its account's (`arn:aws:iam::ACCOUNT:saml-provider/...`); a public one
+    (`accounts.google.com`, `cognito-identity.amazonaws.com`) belongs to no account s3why can tell."""
+    if "NotPrincipal" in st:
+        return [Grantee(EVERYONE, None)]
+    principal = st.get("Principal")
+    condition = st.get("Condition") or {}
+    if principal == "*":
+        return _narrowed(condition)
+    if not isinstance(principal, dict):
+        return [Grantee(EVERYONE, None)] if principal is not None else []
+    out: list[Grantee] = []
+    for kind, raw in principal.items():
+        for value in _strings(raw):
+            if kind == "Service":
+                continue
+            if kind == "AWS":
+                out += _narrowed(condition) if value == "*" else [_grantee(value)]
+            elif kind == "Federated":
+                out.append(_federated(value, condition))
+            else:
+                out.append(Grantee(f"{kind}:{value}", None))
+    return out  # a root of a known account delegates to that account's IAM: not refused here
+
+
+def _federated(provider: str, condition: dict[str, Any]) -> Grantee:
+    """An identity provider of an account. An OpenID Connect provider (GitHub Actions, EKS, ...) vouches for anyone
+    it issues tokens to — every GitHub repository, every cluster's service account — unless the trust statement
+    names the subject: without a condition on `PROVIDER:sub` (other than a bare `*`) it is anyone (IAM User Guide,
+    "Creating a role for web identity or OpenID Connect federation")."""
+    parsed = Arn.parse(provider)
+    if parsed is None or not parsed.resource.startswith("oidc-provider/"):
+        return Grantee(provider, _account_of(provider))
+    subject = f"{parsed.resource.removeprefix('oidc-provider/').lower()}:sub"
+    for block in condition.values():
+        values = [v for k, raw in (block or {}).items() if str(k).lower() == subject for v in _strings(raw)]
+        if values and all(v.strip("*") for v in values):
+            return Grantee(provider, _account_of(provider))
+    return Grantee(f"{provider} for any subject (no condition on {subject})", None)
+
+
+def _role_arn(value: str) -> str | None:
+    """The role ARN of a role or of a role session ARN (the path kept for a role ARN)."""
+    parsed = Arn.parse(value)
+    if parsed is None or not parsed.account:
+        return None
+    if parsed.service == "iam" and parsed.resource.startswith("role/"):
+        return value
+    if parsed.service == "sts" and parsed.resource.startswith("assumed-role/"):
+        parts = parsed.resource.split("/")
+        return f"arn:{parsed.partition}:iam::{parsed.account}:role/{parts[1]}" if len(parts) >= 2 else None
     return None
 
 

@@ -232,6 +232,35 @@ class PatchStore:
                 except redis.WatchError:
                     continue
 
+    def ask(self, proposal_id: str, user: str) -> Proposal | None:
+        """A proposal nobody asked for (s3why watch found it) is asked for by `user`: they become its requester, so
+        the two-person rule applies to it (re-signed: who asked is signed). None when it is gone, no longer
+        proposed, already asked for, or altered (its signature)."""
+        key = self._key(proposal_id)
+        with self.client.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)  # type: ignore[no-untyped-call]
+                    raw = pipe.get(key)
+                    current = self._loaded(raw) if raw else None
+                    if (
+                        current is None
+                        or current.state != ProposalState.PROPOSED
+                        or current.everyone_who_asked
+                        or not self.authentic(current)
+                    ):
+                        pipe.unwatch()
+                        return None
+                    current.requesters = [user]
+                    current.signature = sign(current, self.key)
+                    current.history.append(_event("asked", user))
+                    pipe.multi()
+                    pipe.set(key, self._stored(current), keepttl=True)
+                    pipe.execute()
+                    return current
+                except redis.WatchError:
+                    continue
+
     def record_intent(self, proposal: Proposal, *, action: str, actor: str) -> Proposal | None:
         """Record what is about to be written (approver, targets, the changes with their before-documents) on a
         proposal in flight, before any AWS write. None when the proposal is no longer in flight."""

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 from botocore.exceptions import ClientError
@@ -100,6 +101,23 @@ class Writer:
 
     def default_version(self, session: boto3.Session, policy_arn: str) -> str:
         return str(self._client(session, "iam").get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"])
+
+    def role_trust(self, account: str, role_name: str, session: boto3.Session | None = None) -> dict[str, Any] | None:
+        """A role's trust policy (iam:GetRole's AssumeRolePolicyDocument), read with `session` or else s3why's
+        read access to the account; None when there is no such role or s3why cannot read the account. Raises what
+        AWS raises (callers fail closed)."""
+        iam = self._client(session, "iam") if session is not None else self.sessions.client(account, "iam")
+        if iam is None:
+            return None
+        try:
+            document = iam.get_role(RoleName=role_name)["Role"].get("AssumeRolePolicyDocument")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return None
+            raise
+        if isinstance(document, str):  # URL-encoded JSON when botocore did not decode it
+            document = json.loads(unquote(document))
+        return document if isinstance(document, dict) else None
 
     def role_tags(self, account: str, role_name: str, session: boto3.Session | None = None) -> dict[str, str]:
         """A role's tags (iam:GetRole), read with `session` or else s3why's read access to the account;

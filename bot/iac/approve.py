@@ -6,6 +6,7 @@ rule); what is approved is the change to the file, verified against the policy t
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +40,14 @@ def _account(patch: Patch, fallback: str | None) -> str | None:
         return str(live["account"])
     parsed = Arn.parse(patch.target)
     return (parsed.account if parsed is not None and parsed.account else None) or fallback
+
+
+def change_digest(fix: Fix) -> str:
+    """What the pull-request button was shown with: the fix and its Terraform change (a click opens a pull request
+    only when the change computed at the click is this one)."""
+    patch = terraform_patch(fix)
+    diff = str((patch.iac or {}).get("diff") or "") if patch is not None else ""
+    return hashlib.sha256(f"{fix.id}\0{diff}".encode()).hexdigest()[:20]
 
 
 def pull_request_proposal(
@@ -95,7 +104,7 @@ def approve_pull_request(
     if refused is None:
         refused = grant_refusal(proposal, config.known_accounts())
     if refused is None and approvals is not None:
-        refused = approvals.own_role_refusal(proposal)
+        refused = approvals.access_refusal(proposal)
     if refused is not None:
         if approvals is not None:
             approvals.store.audit("refused", proposal, user, reason=f"pull request: {refused}")
@@ -155,4 +164,4 @@ def _refusal(
     return None
 
 
-__all__: list[Any] = ["approve_pull_request", "iac_options", "terraform_patch"]
+__all__: list[Any] = ["approve_pull_request", "change_digest", "iac_options", "terraform_patch"]

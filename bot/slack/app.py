@@ -8,6 +8,7 @@ paste are never repeated: only the redacted text is echoed, stored or logged.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -37,7 +38,7 @@ from bot.errors import UsageError
 from bot.escape import mrkdwn
 from bot.fixes import diagnosis_with_scope
 from bot.fixes.scope import BUCKET, EXACT, OBJECT, PREFIX
-from bot.iac.approve import approve_pull_request
+from bot.iac.approve import approve_pull_request, change_digest
 from bot.layers import LayerId
 from bot.logs import safe_logger
 from bot.metrics import METRICS
@@ -194,6 +195,12 @@ _NOT_YOURS = (
     "Paste the error yourself to get your own answer."
 )
 _OWN_FIX = "Nothing done: a person who asked cannot approve the fix (two-person rule): ask another approver."
+_OFF = "s3why is turned off in this channel (mode: off): ask in another channel."
+_PR_APPROVERS = "Nothing done: only the approvers of the accounts this answer involves can ask for its pull request."
+_PR_CHANGED = (
+    "Nothing opened: the change s3why computes now is not the one this button was shown with. Use *Re-run fresh* "
+    "and approve the new answer."
+)
 
 
 def _message_text(event: dict[str, Any]) -> str:
@@ -250,6 +257,9 @@ class Run:
     # the facts s3why asked for in its answer (principal, operation, object, context): a thread reply may give
     # only these, never switch what the diagnosis already knows
     asked: list[str] = field(default_factory=list)
+    # the accounts the answer involved (the principal's, the resource owner's, the one asked about): whose approvers
+    # may see its full report and steer it; empty until it is answered
+    involved: list[str] = field(default_factory=list)
     # each request's presigned-URL access key id (redacted from `text`): held in memory for the first diagnosis
     # only, to find the URL's signer; never stored (`stored()`), re-runs use the signer the first one resolved
     signer_keys: list[str | None] = field(default_factory=list)
@@ -405,25 +415,37 @@ def create_app(
         return ts
 
     def run_and_post(
-        run: Run, *, fresh: bool = False, progress_ts: str | None = None, actor: str | None = None
+        run: Run,
+        *,
+        fresh: bool = False,
+        progress_ts: str | None = None,
+        actor: str | None = None,
+        again: bool = False,
     ) -> None:
         """Diagnose and answer; `actor`: who clicked, when a click under an answer started it (their rate limit is
-        the one spent, not the asker's)."""
+        the one spent, not the asker's); `again`: the answer at `progress_ts` says "Looking again…" while it runs —
+        only once the ask is taken (a refused click leaves the answer as it was)."""
         started = time.perf_counter()
         if run.account is None and run.channel in config.channels:
             run.account = config.channels[run.channel].account
         refused = ask_refusal(run)
+        if (
+            refused is None
+            and actor
+            and actor not in {run.requester, *run.requesters}
+            and not is_approver_for(run, actor)
+        ):
+            refused = ask_refusal(replace(run, requester=actor))  # a click makes s3why read AWS too: askers only
         charged = actor or run.requester
-        if refused is None and charged and store.count(f"rate:{charged}", 60) > runs_per_user_minute:
-            refused = (
-                f"You have asked s3why more than {runs_per_user_minute} times in the last minute: wait a moment and "
-                "ask again (one person cannot starve the others)."
-            )
+        if refused is None and charged:
+            refused = rate_refusal(charged)
         if refused:
             if charged:
-                client.chat_postEphemeral(channel=run.channel, user=charged, text=refused)
+                tell_refused(run.channel, charged, refused)
             log.info("ask refused in %s: not an asker, or over the rate limit", run.channel)
             return
+        if again and progress_ts is not None:
+            show(run, progress_ts, "Looking again…", progress_blocks(len(LayerId)))
         if progress_ts is None:
             progress_ts = show(run, None, "Looking at the layers…", progress_blocks(len(LayerId)))
         run.message_ts = progress_ts
@@ -451,6 +473,7 @@ def create_app(
             show(run, progress_ts, f"s3why could not finish: {reason}", [_mrkdwn(text)])
             return
         diagnoses = [diagnosis_with_scope(d, run.scope) for d in diagnoses]
+        run.involved = sorted(involved_accounts(run, diagnoses))
         outside = account_refusal(run, diagnoses)
         if outside:  # nothing of the diagnosis is shown, nothing proposed
             show(run, progress_ts, outside, [_mrkdwn(f":no_entry: {outside}")])
@@ -506,6 +529,7 @@ def create_app(
             more = diagnosis_blocks(
                 extra,
                 run_id,
+                diagnosis_index=index,
                 fix_format=run.fix_format,
                 proposals=propose(run, run_id, extra, index),
                 asked_by=(run.requester or "", *run.requesters),
@@ -559,7 +583,7 @@ def create_app(
             )
             if made is None or not approvals.writable(made):
                 continue
-            own = approvals.own_role_refusal(made) or grant_refusal(made, config.known_accounts())
+            own = grant_refusal(made, config.known_accounts()) or approvals.access_refusal(made)
             if own:  # advice only: s3why never offers to change its own access, nor to grant outside
                 log.warning("fix not offered for approval: %s", own)
                 continue
@@ -662,7 +686,7 @@ def create_app(
             shown = {k.lower() for k in branch_keys(continued)}
             taken = {k: list(v) for k, v in pending.items() if k.lower() in shown}
             continued = replace(continued, context={**context, **taken})
-        run_and_post(continued)
+        run_and_post(continued, actor=user)  # the replier's rate limit, not the asker's
 
     def branch_keys(run: Run) -> set[str]:
         """The keys the answer to this run would show as branches (what it would ask about how the request was
@@ -686,12 +710,35 @@ def create_app(
         return any(a.approvers or a.approvers_by_risk for a in config.accounts)
 
     def is_approver_for(run: Run, user: str) -> bool:
-        """An approver of the run's account (of any configured account when the run names none)."""
+        """An approver of every account the run's answer involved that names approvers (the principal's, the
+        resource owner's, the one asked about): an approver of another account is not one here. A run not answered
+        yet: of its account, else of any configured account."""
         if approvals is None or not user:
             return False
-        accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
+        if run.involved:
+            accounts = [a for a in config.accounts if a.id in run.involved]
+        else:
+            accounts = [a for a in config.accounts if run.account is None or a.id == run.account]
         every = [(*a.approvers, *(x for v in a.approvers_by_risk.values() for x in v)) for a in accounts]
+        every = [approvers for approvers in every if approvers]
+        if run.involved:
+            return bool(every) and all(approvals._is_approver(user, approvers) for approvers in every)
         return any(approvals._is_approver(user, approvers) for approvers in every)
+
+    def tell_refused(channel: str, user: str, text: str) -> None:
+        """Tell a person why s3why did not act, at most once a minute for one reason: a held button or a flood of
+        asks cannot make s3why spend Slack's rate limit (which every asker shares) on refusals."""
+        if store.claim(f"told:{user}:{hashlib.sha256(text.encode()).hexdigest()[:16]}", ttl=60):
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+    def rate_refusal(user: str) -> str | None:
+        """Spend one of this person's asks for the minute; why not, once they are spent."""
+        if store.count(f"rate:{user}", 60) > runs_per_user_minute:
+            return (
+                f"You have asked s3why more than {runs_per_user_minute} times in the last minute: wait a moment and "
+                "ask again (one person cannot starve the others)."
+            )
+        return None
 
     def ask_refusal(run: Run) -> str | None:
         """Why this person may not ask in this channel (`channels.<id>.askers`), None when they may."""
@@ -709,13 +756,7 @@ def create_app(
         settings = config.channels.get(run.channel)
         if settings is None or settings.accounts is None:
             return None
-        involved = {run.account} if run.account else set()
-        for d in diagnoses:
-            resolved = d.request.get("resolved") or {}
-            principal = Arn.parse(str(resolved.get("principal") or d.request.get("principal_arn") or ""))
-            involved |= {principal.account} if principal is not None and principal.account else set()
-            owner = resolved.get("resource_owner")
-            involved |= {str(owner)} if owner else set()
+        involved = involved_accounts(run, diagnoses)
         allowed = ", ".join(settings.accounts) or "none"
         if not involved:
             return f"s3why could not tell which account this is about; this channel may ask about {allowed} only."
@@ -723,6 +764,17 @@ def create_app(
         if outside:
             return f"This channel may ask about accounts {allowed} only; this error involves {', '.join(outside)}."
         return None
+
+    def involved_accounts(run: Run, diagnoses: list[Diagnosis]) -> set[str]:
+        """The accounts an answer involves: the one asked about, each principal's and each resource owner's."""
+        involved = {run.account} if run.account else set()
+        for d in diagnoses:
+            resolved = d.request.get("resolved") or {}
+            principal = Arn.parse(str(resolved.get("principal") or d.request.get("principal_arn") or ""))
+            involved |= {principal.account} if principal is not None and principal.account else set()
+            owner = resolved.get("resource_owner")
+            involved |= {str(owner)} if owner else set()
+        return involved
 
     def may_continue(run: Run, user: str | None) -> bool:
         """A thread reply continues a run only from someone who asked, or an approver of the run's account (of
@@ -762,6 +814,9 @@ def create_app(
     # --- /s3why ----------------------------------------------------------------------------------------
     def ack_command(ack: Callable[..., None], command: dict[str, Any], client: WebClient) -> None:
         text = (command.get("text") or "").strip()
+        if channel_mode(command.get("channel_id", "")) == "off" and text.lower() not in ("help", "-h", "--help"):
+            ack(response_type="ephemeral", text=_OFF)
+            return
         if is_can(text):  # "/s3why can PRINCIPAL ACTION RESOURCE": a question, not an error (bot/slack/can.py)
             try:
                 read_question(text)
@@ -788,6 +843,9 @@ def create_app(
         text = (command.get("text") or "").strip()
         if not text or text.lower() in ("help", "-h", "--help"):
             return
+        if channel_mode(command["channel_id"]) == "off":
+            log.info("question not taken: s3why is off in this channel (the ack said so)")
+            return
         if is_can(text):
             if asker is None:
                 return
@@ -795,13 +853,24 @@ def create_app(
                 question = read_question(text)
             except UsageError:
                 return  # the ack said why
+            channel, user = command["channel_id"], command.get("user_id", "")
+            # the same gate as every other way of asking: who may ask here, the asker's rate limit, then (on the
+            # answer, before anything is posted) the accounts this channel may see
+            asking = Run("", channel, "", requester=user)
+            refused = ask_refusal(asking) or rate_refusal(user)
+            if refused:
+                log.info("question not taken in %s: not an asker, or over the rate limit", channel)
+                tell_refused(channel, user, refused)
+                return
             answer_question(
                 client,
                 asker,
                 question,
-                channel=command["channel_id"],
-                user=command.get("user_id", ""),
+                channel=channel,
+                user=user,
                 private_documents=guarded_reports(),
+                refusal=lambda found: account_refusal(asking, [found]),
+                response_url=command.get("response_url") if slash_reply(channel) == "ephemeral" else None,
             )
             return
         parsed = parse_text(text)
@@ -857,6 +926,9 @@ def create_app(
         channel = (shortcut.get("channel") or {}).get("id", "")
         parsed = parse_text(message.get("text") or "")
         thread_ts = str(message.get("thread_ts") or message.get("ts") or "")
+        if channel_mode(channel) == "off":
+            client.chat_postEphemeral(channel=channel, user=shortcut["user"]["id"], text=_OFF)
+            return
         if not actionable(parsed):
             client.chat_postEphemeral(
                 channel=channel, user=shortcut["user"]["id"], text="No AWS error found in that message."
@@ -904,13 +976,8 @@ def create_app(
         _, run = load_run_here(body, action["value"])
         if run is None:
             return
-        client.chat_update(
-            channel=run.channel,
-            ts=run.message_ts or body["container"]["message_ts"],
-            text="Looking again…",
-            blocks=progress_blocks(len(LayerId)),
-        )
-        run_and_post(run, fresh=True, progress_ts=run.message_ts, actor=clicker(body))
+        progress = run.message_ts or str((body.get("container") or {}).get("message_ts") or "") or None
+        run_and_post(run, fresh=True, progress_ts=progress, actor=clicker(body), again=True)
 
     app.action("s3why_rerun")(ack=ack_action, lazy=[on_rerun])
 
@@ -973,17 +1040,22 @@ def create_app(
     app.action("s3why_fix_scope")(ack=ack_action, lazy=[on_scope])
 
     def on_iac_pr(body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread."""
+        """Approving a Terraform fix opens a pull request (bot/iac/approve.py) and posts its link in the thread:
+        the fix of the error the button is under, and only when the change computed now is the one it showed."""
         run_id, run = load_run_here(body, action["value"])
         if run is None:
             return
-        index = int(action["value"].rsplit("|", 1)[1])
         user = body["user"]["id"]
         channel = (body.get("channel") or {}).get("id", "")
+        parts = str(action["value"]).split("|")
+        if len(parts) != 4 or not (parts[1].isdigit() and parts[2].isdigit()):  # an older answer's, or forged
+            client.chat_postEphemeral(channel=channel, user=user, text=_PR_CHANGED)
+            return
+        index, which, digest = int(parts[1]), int(parts[2]), parts[3]
         if user in run.requesters and not config.self_approval:  # everyone who asked, not only the first
             client.chat_postEphemeral(channel=channel, user=user, text=_OWN_FIX)
             return
-        if not store.claim(f"iac-pr:{run_id}:{index}:{user}", ttl=60):
+        if not store.claim(f"iac-pr:{run_id}:{which}:{index}:{user}", ttl=60):
             return  # a double click
         _, diagnoses = diagnoser(
             run.text,
@@ -993,10 +1065,33 @@ def create_app(
             account=run.account,
             facts=run.facts or None,
         )
-        d = diagnosis_with_scope(diagnoses[0], run.scope) if diagnoses else None
+        d = diagnosis_with_scope(diagnoses[which], run.scope) if which < len(diagnoses) else None
         if d is None or index >= len(d.fixes):
             expired(body)
             return
+        if change_digest(d.fixes[index]) != digest:
+            log.warning("pull request refused: the change computed now is not the one the button showed")
+            client.chat_postEphemeral(channel=channel, user=user, text=_PR_CHANGED)
+            return
+        requesters = tuple(run.requesters)
+        if not (run.requester or requesters) and not config.self_approval:
+            # nobody asked (s3why watch found the denial): the person denied may be this approver, so the first
+            # approver's click asks for the pull request and another approver's opens it (two-person rule)
+            ask_key = f"iac-ask:{run_id}:{which}:{index}"
+            asked = store.get(ask_key)
+            if asked is None:
+                if not is_approver_for(run, user):
+                    client.chat_postEphemeral(channel=channel, user=user, text=_PR_APPROVERS)
+                    return
+                store.put(ask_key, {"user": user})
+                ask = f"<@{user}> asks for this pull request (s3why found the denial on its own, nobody had asked): "
+                client.chat_postMessage(
+                    channel=run.channel,
+                    thread_ts=run.thread_ts,
+                    text=mrkdwn(ask + "another approver opens it (two-person rule).", mentions=(user,)),
+                )
+                return
+            requesters = (str(asked.get("user") or ""),)
         done, message = approve_pull_request(
             fix=d.fixes[index],
             verdict=verdict_line(d),
@@ -1007,7 +1102,7 @@ def create_app(
             account=run.account,
             is_member=(lambda u, g: approvals is not None and approvals._is_approver(u, (g,))),
             approvals=approvals,
-            requesters=tuple(run.requesters),
+            requesters=requesters,
             run={"channel": run.channel, "thread_ts": run.thread_ts, "run_id": run_id, "request": {"text": run.text}},
         )
         message = mrkdwn(message, mentions=(user,))  # the reason may quote pasted names; the mention stays live
@@ -1019,8 +1114,19 @@ def create_app(
     app.action("s3why_iac_pr")(ack=ack_action, lazy=[on_iac_pr])
 
     def on_full_report(body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The whole report in the thread (with approvers configured: to an approver, privately). Who may see it is
+        decided, and the clicker's rate limit spent, before anything is diagnosed: a held button floods nothing."""
         _, run = load_run_here(body, action["value"])
         if run is None:
+            return
+        user = clicker(body)
+        if guarded_reports() and not is_approver_for(run, user):
+            client.chat_postEphemeral(channel=run.channel, user=user, text=_APPROVERS_ONLY)
+            return
+        refused = rate_refusal(user) if user else None
+        if refused:
+            log.info("full report refused: its clicker is over the rate limit")
+            tell_refused(run.channel, user, refused)
             return
         _, diagnoses = diagnoser(
             run.text,
@@ -1032,10 +1138,6 @@ def create_app(
         )
         report = "\n".join(diagnosis_text(d) for d in diagnoses) or "(no AWS error found)"
         if guarded_reports():  # approvers are configured: full documents go to approvers only, privately
-            user = str((body.get("user") or {}).get("id", ""))
-            if not is_approver_for(run, user):
-                client.chat_postEphemeral(channel=run.channel, user=user, text=_APPROVERS_ONLY)
-                return
             chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)]
             for n, chunk in enumerate(chunks[:20]):
                 cut = "\n_… truncated: run `s3why diagnose`_" if n == 19 and len(chunks) > 20 else ""
@@ -1130,6 +1232,8 @@ def create_app(
     def settle_buttons(body: dict[str, Any], proposal: Proposal, user: str) -> None:
         """Once a proposal is decided, its Approve/Reject buttons in the answer give way to one line saying what
         happened (a stale button could only be refused; Slack keeps the rest of the message as it was)."""
+        if proposal.state == "proposed":  # asked for, not decided (a fix nobody had asked for): the buttons stay
+            return
         message = body.get("message") or {}
         blocks = message.get("blocks") or []
         block_id = f"s3why_fix_{proposal.id[:12]}"

@@ -19,6 +19,7 @@ from bot.diagnose.evidence import ANY_VALUE, condition_in_words
 from bot.diagnose.render import cause_location, headline, headline_location, request_action, request_resource
 from bot.escape import mrkdwn
 from bot.fixes.owners import who_must_act
+from bot.iac.approve import change_digest
 from bot.parse.model import ParseWarning
 
 MAX_BLOCKS = 50
@@ -152,8 +153,10 @@ def diagnosis_blocks(
     asked_by: tuple[str, ...] = (),
     for_can: bool = False,
     private_documents: bool = False,
+    diagnosis_index: int = 0,
 ) -> list[dict[str, Any]]:
-    """The answer's blocks; `asked_by`: the Slack user ids of who asked (shown on every answer); `for_can`: an
+    """The answer's blocks (`diagnosis_index`: which error of the run's text it answers); `asked_by`: the Slack
+    user ids of who asked (shown on every answer); `for_can`: an
     answer to `can` (no error text: what decides the outcome is what the question did not give);
     `private_documents`: policy documents are for approvers (their Full report): the deciding statement is
     summarised, and a fix shows the statements it adds, never the rest of the policy nor the merged document."""
@@ -289,7 +292,8 @@ def diagnosis_blocks(
         elif fix.verified and any(
             p.kind == "iac-change" and (p.iac or {}).get("tool") == "terraform" for p in fix.patches
         ):
-            blocks.append(pull_request_action(run_id, index))  # issue 15: managed by Terraform -> a pull request
+            # issue 15: managed by Terraform -> a pull request, for this error's fix and the change shown here
+            blocks.append(pull_request_action(run_id, index, diagnosis=diagnosis_index, digest=change_digest(fix)))
     elements: list[dict[str, Any]] = [
         {
             "type": "button",
@@ -392,8 +396,9 @@ def statement_summary(statement: Any, condition: dict[str, Any] | None) -> str:
     return line + " (the statement in full: *Full report*, approvers)"
 
 
-def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
-    """Approve a Terraform fix: s3why opens a pull request with the change (never a live write)."""
+def pull_request_action(run_id: str, index: int, *, diagnosis: int = 0, digest: str = "") -> dict[str, Any]:
+    """Approve a Terraform fix: s3why opens a pull request with the change (never a live write). The value names
+    the run, the fix, the error of the run it fixes, and the change shown (`bot.iac.approve.change_digest`)."""
     return {
         "type": "actions",
         "block_id": f"s3why_pr_{index}",
@@ -401,7 +406,7 @@ def pull_request_action(run_id: str, index: int) -> dict[str, Any]:
             {
                 "type": "button",
                 "action_id": "s3why_iac_pr",
-                "value": f"{run_id}|{index}",
+                "value": f"{run_id}|{index}|{diagnosis}|{digest}",
                 "style": "primary",
                 "text": {"type": "plain_text", "text": "Approve: open a pull request"},
                 "confirm": {

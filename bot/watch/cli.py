@@ -73,6 +73,7 @@ def run_watch(args: argparse.Namespace) -> int:
         render=wiring.render,
         propose=wiring.propose if wiring.approvals is not None else None,
         applied_at=wiring.applied_at,
+        known_accounts=config.known_accounts(),
     )
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():

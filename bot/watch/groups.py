@@ -10,7 +10,9 @@ Keys (under `prefix`, default `s3why:watch:`):
 - `post:{group}` — who posts the group's message (SET NX, expires so a dead poster's claim passes on);
 - `upd:{group}` — who updates the thread now (SET NX, expires after the update interval);
 - `dirty` — groups with events not yet shown in their thread; `diag:{request}` — a shared diagnosis summary;
-- `rate:{channel}` — the per-channel post slot (bot/watch/slack_out.py).
+- `rate:{channel}` — the per-channel post slot (bot/watch/slack_out.py);
+- `shapes:{source}` — the distinct requests (caller, operation, bucket, key prefix) a source opened this window: a
+  source past its budget opens no more groups (`GroupStore.admit`, bounded flood).
 """
 
 from __future__ import annotations
@@ -63,6 +65,25 @@ if redis.call('SET', KEYS[2], g, 'NX', 'EX', ARGV[8]) then
 end
 local f = redis.call('HMGET', grp, 'ts', 'fix_applied_at')
 return {g, counted, f[1] or '', f[2] or ''}
+"""
+
+
+# A request shape, admitted for every source it comes from or for none. KEYS: the sources' `shapes:` sets; ARGV: the
+# shape, the window (ms), then one budget per key. A shape a source admitted before stays admitted (its events go on
+# being counted); a new one only while every source is under its budget. Returns 1 (admitted) or 0.
+_ADMIT = """
+local fresh = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SISMEMBER', key, ARGV[1]) == 0 then
+    if redis.call('SCARD', key) >= tonumber(ARGV[i + 2]) then return 0 end
+    fresh[#fresh + 1] = key
+  end
+end
+for _, key in ipairs(fresh) do
+  redis.call('SADD', key, ARGV[1])
+  if redis.call('PTTL', key) < 0 then redis.call('PEXPIRE', key, ARGV[2]) end
+end
+return 1
 """
 
 
@@ -119,6 +140,7 @@ class GroupStore:
         self.prefix = prefix
         self.window_ms = max(1, window_seconds) * 1000
         self._event = client.register_script(_EVENT)
+        self._admit = client.register_script(_ADMIT)
 
     def k(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
@@ -131,6 +153,12 @@ class GroupStore:
         args += [event_time, session, obj or "", SEEN_TTL_SECONDS, GROUP_TTL_SECONDS]
         group, new, ts, applied = self._event(keys=keys, args=args)
         return Counted(_s(group), bool(new), _s(ts), _s(applied))
+
+    def admit(self, shape: str, budgets: dict[str, int]) -> bool:
+        """Whether a request of this shape may open groups: each source (key of `budgets`) opens at most its budget
+        of distinct shapes in a group window; a shape admitted before stays admitted."""
+        keys = [self.k("shapes", hashlib.sha256(source.encode()).hexdigest()[:32]) for source in budgets]
+        return bool(self._admit(keys=keys, args=[shape, self.window_ms, *budgets.values()]))
 
     def seen(self, event_id: str) -> bool:
         return bool(self.r.exists(self.k("seen", event_id)))

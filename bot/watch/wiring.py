@@ -29,6 +29,7 @@ class Wiring:
     @classmethod
     def from_config(cls, config: Config, *, redis_url: str, fast_redis: redis.Redis, namespace: str = "") -> Wiring:
         from bot.account.sessions import SessionProvider
+        from bot.approve.signing import key_from_env
         from bot.approve.store import PatchStore
         from bot.approve.writer import Writer
         from bot.cache import RedisCache, key_root
@@ -38,8 +39,14 @@ class Wiring:
         sessions = SessionProvider(config)
         collector = Collector(sessions, RedisCache.from_url(redis_url, config.cache_ttls, namespace=namespace))
         verifier = LiveDiagnoser(collector)
+        # the proposals it records are approved in `s3why serve`, which checks their signature with the shared key: a
+        # key of this process only would make every one of them "altered" there (a write role means approvals)
+        writes = any(a.write_role_arn for a in config.accounts)
         patches = PatchStore(
-            fast_redis, prefix=f"{key_root()}s3why:{namespace}", ttl_seconds=int(config.proposal_ttl_hours * 3600)
+            fast_redis,
+            prefix=f"{key_root()}s3why:{namespace}",
+            ttl_seconds=int(config.proposal_ttl_hours * 3600),
+            key=key_from_env(required=writes),
         )
         approvals = Approvals(patches, Writer(sessions), config, verifier.verify, verifier.invalidate)
         return cls(collector, approvals, Store(fast_redis, prefix=f"{key_root()}s3why:slack:{namespace}"))
@@ -85,7 +92,7 @@ class Wiring:
         out: dict[int, str] = {}
         for i, fix in enumerate(d.fixes[:5]):
             made = proposal_for(fix, requester=None, channel=channel, thread_ts=ts, run_id=run_id, request=request)
-            if made is None or not self.approvals.writable(made) or self.approvals.own_role_refusal(made):
+            if made is None or not self.approvals.writable(made) or self.approvals.access_refusal(made):
                 continue
             if grant_refusal(made, self.approvals.config.known_accounts()):  # never to everyone, a root, outside
                 continue

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.arn import Arn
 from bot.bounded import LruDict
 from bot.config import WatchConfig
 from bot.diagnose import Diagnosis
@@ -54,6 +55,13 @@ DIGEST_KEEP_MS = 2 * 24 * 3600 * 1000  # how long "posted today" is remembered
 MEMO_SIZE = 4096  # diagnoses kept by one process (least recently used dropped)
 FLUSH_SECONDS = 1.0  # how often a process looks for threads to update (each group: at most every update_seconds)
 POSTER_WAIT_SECONDS = 3.0  # how long an event waits for another process to post its group
+# Whoever is denied chooses the key, the action and (in their own account) the role: every distinct request could be
+# a group, a post and a diagnosis. In one group window a caller opens at most this many distinct requests (operation,
+# bucket, key prefix) on a bucket; anonymous requests share one budget ("anonymous" is one caller); callers of an
+# account that is neither the trail's nor configured share NEW_SHAPES_PER_ACCOUNT on a bucket. Beyond: counted as
+# noise ("flood"), never diagnosed or posted.
+NEW_SHAPES_PER_SOURCE = 10
+NEW_SHAPES_PER_ACCOUNT = 30
 
 
 @dataclass
@@ -127,12 +135,16 @@ class Watcher:
         applied_at: AppliedAt | None = None,
         clock: Callable[[], float] = time.time,
         wait_seconds: int = 20,
+        known_accounts: frozenset[str] = frozenset(),
     ) -> None:
+        """`known_accounts`: the configured accounts and the organization's listed members (their callers are
+        budgeted per caller only; any other account's callers also share one budget per bucket)."""
         self.sqs, self.s3, self.queue_url = sqs, s3, queue_url
         self.store, self.poster, self.config = store, poster, config
         self.diagnose, self.render, self.propose, self.applied_at = diagnose, render, propose, applied_at
         self.clock = clock
         self.wait_seconds = wait_seconds
+        self.known_accounts = known_accounts
         self.worker_id = uuid.uuid4().hex[:12]
         self.summary = Summary()
         self._memo: LruDict[str, tuple[float, Diagnosis, dict[str, str]]] = LruDict(MEMO_SIZE)
@@ -259,6 +271,10 @@ class Watcher:
             self.summary.noise += 1
             self.store.r.hincrby(self.store.k("noise"), event.noise, 1)
             return True
+        if not self._admitted(event):
+            self.summary.noise += 1
+            self.store.r.hincrby(self.store.k("noise"), "flood", 1)
+            return True
         d, tags = self._diagnosis(event)
         cause = cause_of(event, d)
         counted = self.store.count(
@@ -279,6 +295,19 @@ class Watcher:
         if "ts" in fields or int(fields.get("count") or 0) < 1:
             return False
         return bool(fields.get("cause")) and json.loads(fields["cause"]) == cause.to_json()
+
+    def _admitted(self, event: WatchEvent) -> bool:
+        """Whether this request may open a group (bounded flood, NEW_SHAPES_PER_SOURCE): its shape ignores what
+        varies between the events of one workload (sessions, addresses, objects under one prefix)."""
+        r = event.request
+        bucket = r.bucket or ""
+        shape = json.dumps([event.caller, r.operation, bucket, workload_prefix(r.key)])
+        budgets = {f"caller\0{event.caller}\0{bucket}": NEW_SHAPES_PER_SOURCE}
+        parsed = Arn.parse(event.caller)
+        account = parsed.account if parsed is not None else None
+        if account and account != event.account and account not in self.known_accounts:
+            budgets[f"account\0{account}\0{bucket}"] = NEW_SHAPES_PER_ACCOUNT
+        return self.store.admit(shape, budgets)
 
     # --- diagnosis, once per request shape --------------------------------------------------------------------
     def _request_key(self, event: WatchEvent) -> str:

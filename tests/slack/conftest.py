@@ -87,6 +87,7 @@ def start_app(
             diagnoser.invalidate,
             rebuild=diagnoser.rebuild,
         )
+    app_options.setdefault("asker", diagnoser.can)  # `/s3why can`, wired as `s3why serve` wires it
     app = create_app(
         client=client,
         signing_secret=SECRET,

@@ -69,6 +69,14 @@ def test_a_bad_watch_block_names_the_line(text: str, expected: str) -> None:
     assert any(line.startswith(expected) for line in err.value.lines()), err.value.lines()
 
 
+WRITES = """\
+accounts:
+  - id: "222222222222"
+    role_arn: arn:aws:iam::222222222222:role/s3why-read
+    write_role_arn: arn:aws:iam::222222222222:role/s3why-write
+"""
+
+
 def _watch(tmp_path: Path, config: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "s3why.yaml"
     path.write_text(config)
@@ -86,6 +94,12 @@ def _watch(tmp_path: Path, config: str, env: dict[str, str], *args: str) -> subp
         (GOOD, {}, ("--once",), "set REDIS_URL"),
         (GOOD, {"REDIS_URL": "redis://127.0.0.1:6379/0"}, ("--once",), "set SLACK_BOT_TOKEN"),
         ("watch:\n  queue_url: nope\n", {}, (), "watch.queue_url: must be an SQS queue URL"),
+        (  # its proposals are approved by `s3why serve`: signed with the shared key, or refused there as altered
+            GOOD + WRITES,
+            {"REDIS_URL": "redis://127.0.0.1:6379/0", "SLACK_BOT_TOKEN": "xoxb-test"},
+            ("--once",),
+            "approvals need S3WHY_PROPOSAL_KEY",
+        ),
     ],
 )
 def test_watch_refuses_to_start_with_one_line(
