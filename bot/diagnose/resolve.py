@@ -186,6 +186,48 @@ def base_context(view: AccountView, options: DiagnoseOptions, principal_arn: str
     return ctx
 
 
+# Uploads whose ACL header only gives the bucket owner control. AWS's own cross-account bucket policies grant such
+# writers s3:PutObject alone: S3 User Guide, "Policy examples for ACLs" ("granting the s3:PutObject permission to
+# Dave, with a condition that the request include ACL-specific headers that either grant full permission explicitly
+# or use a canned ACL"), and the CloudTrail and log delivery bucket policies (s3:PutObject with s3:x-amz-acl =
+# bucket-owner-full-control). The writer's own side still needs s3:PutObjectAcl (S3 API Reference, PutObject), and
+# any Deny still applies; only the bucket owner's grant of it is not needed (shared/reference/S3_AUTHZ.md §2.6:
+# with `private` or `bucket-owner-full-control` a missing s3:PutObjectAcl is no definite cause).
+_UPLOADS_WITH_ACL = frozenset({"PutObject", "CopyObject", "CreateMultipartUpload"})
+_OWNER_ONLY_ACLS = ["bucket-owner-full-control", "private"]
+OWNER_ACL_SID = "s3why-implied-owner-acl-on-upload"
+
+
+def _with_owner_acl_grant(
+    document: Any, view: AccountView, spec: OperationSpec, who: Any, owner: str | None, resource: str
+) -> Any:
+    """The bucket policy as S3 applies it to another account's upload: its own statements, plus the bucket owner's
+    implied acceptance of s3:PutObjectAcl for an ACL that only gives the owner control (never for a public or
+    another grantee's ACL, never for the PutObjectAcl operation itself)."""
+    if spec.operation not in _UPLOADS_WITH_ACL or not isinstance(document, dict) or owner is None:
+        return document
+    if who.kind is PrincipalKind.SERVICE and who.service:
+        principal: dict[str, str] = {"Service": who.service}
+    elif who.account and who.account != owner and who.kind is not PrincipalKind.ANONYMOUS:
+        principal = {"AWS": f"arn:aws:iam::{who.account}:root"}
+    else:
+        return document  # the owner's own account: its IAM policies decide, as before
+    statements = document.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else list(statements or [])
+    base = {"Effect": "Allow", "Principal": principal, "Action": "s3:PutObjectAcl", "Resource": resource}
+    statements.append({"Sid": OWNER_ACL_SID, **base, "Condition": {"StringEquals": {"s3:x-amz-acl": _OWNER_ONLY_ACLS}}})
+    acl = view.bucket.get("GetBucketAcl") if view.bucket is not None else None
+    owner_id = ((acl.value or {}).get("Owner") or {}).get("ID") if acl is not None and acl.present else None
+    if owner_id:
+        others = ("s3:x-amz-grant-read", "s3:x-amz-grant-read-acp", "s3:x-amz-grant-write-acp")
+        grant = {
+            "StringEquals": {"s3:x-amz-grant-full-control": [f"id={owner_id}", f'id="{owner_id}"']},
+            "Null": dict.fromkeys(others, "true"),  # that grant alone: no one else is given anything
+        }
+        statements.append({"Sid": OWNER_ACL_SID + "-grant", **base, "Condition": grant})
+    return {**document, "Statement": statements}
+
+
 def authorize(
     req: DeniedRequest,
     view: AccountView,
@@ -262,7 +304,8 @@ def authorize(
         bp = bucket.policy
         if bp.present:
             name = f"bucket policy of {bucket.name}"
-            bucket_policy = reader.parse(NamedPolicy(name, bp.value), PolicyKind.RESOURCE, LayerId.BUCKET_POLICY)
+            document = _with_owner_acl_grant(bp.value, view, spec, who, owner, resource)
+            bucket_policy = reader.parse(NamedPolicy(name, document), PolicyKind.RESOURCE, LayerId.BUCKET_POLICY)
             documents[name] = bp.value
         elif not bp.known:
             bucket_unknown = bp.detail

@@ -8,7 +8,10 @@
 - a Deny on the network path the request cannot take (aws:SourceIp, which a request through a VPC endpoint does
   not carry): the Deny narrowed to exempt the request's endpoint (aws:SourceVpce / aws:SourceVpc), never removed;
 - an Allow whose principal is a unique id (AROA…, AIDA…: the role or user was deleted, and AWS shows its id):
-  the statement's principal restored to the principal's ARN, every action of the statement with it.
+  the statement's principal restored to the principal's ARN, every action of the statement with it;
+- an Allow that would grant the request but for its condition on something the sender controls (a header such as
+  `x-amz-acl: bucket-owner-full-control` or the encryption headers, HTTPS, the VPC endpoint): the request meeting
+  the condition, which is what the policy's author asked for; a new grant without it would undo the condition.
 
 Each returns a `Fix` that verification then checks like any other (bot/fixes/verify.py).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 from typing import Any
 
 from bot.account.view import account_view
@@ -46,7 +50,14 @@ def alternative_fixes(c: FixContext) -> list[Fix]:
     for cause in c.diagnosis.root_causes:
         if cause.evidence.get("reproduced") is False:
             continue
-        for build in (_ownership, _governance_bypass, _customer_managed_key, _deny_exempting_path, _stale_principal):
+        for build in (
+            _ownership,
+            _governance_bypass,
+            _customer_managed_key,
+            _deny_exempting_path,
+            _stale_principal,
+            _meet_allow_condition,
+        ):
             fix = build(cause, c)
             if fix is not None:
                 out.append(fix)
@@ -338,3 +349,54 @@ def _stale_principal(cause: RootCause, c: FixContext) -> Fix | None:
 
 def _listed(actions: Any) -> list[str]:
     return [str(a) for a in (actions if isinstance(actions, list) else [actions]) if isinstance(a, str)]
+
+
+# --- an Allow whose condition the request can meet ------------------------------------------------------------------
+_MEETABLE_LAYERS = frozenset({"bucket-policy", "identity", "access-point-policy", "vpc-endpoint-policy"})
+
+
+def _sender_sets(key: str) -> bool:
+    """A key the sender controls and s3why can say how to send: a header of the request, or one of the request-side
+    keys the wording names (HTTPS, the VPC endpoint, the source address, TLS, the signature)."""
+    from bot.fixes.catalogue import request_wording
+    from bot.fixes.request_params import header_of
+
+    if header_of(key) is not None:
+        return True
+    return any(key.lower() == k.lower() for k in request_wording().condition_keys if k != "default")
+
+
+def _meet_allow_condition(cause: RootCause, c: FixContext) -> Fix | None:
+    from bot.fixes.request import request_changes
+
+    if cause.kind != "condition" or cause.layer.value not in _MEETABLE_LAYERS:
+        return None
+    ev = cause.evidence
+    statement = ev.get("statement")
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return None
+    meets = [
+        alt
+        for alt in ev.get("alternatives") or []
+        if alt.get("decision") == "allow"
+        and all(value is not None and _sender_sets(key) for key, value in (alt.get("context") or {}).items())
+    ]
+    if not meets:
+        return None
+    patches = request_changes(replace(cause, evidence={**ev, "alternatives": meets[:1]}), c)
+    if not patches:
+        return None
+    ((key, value),) = meets[0]["context"].items()
+    sid = statement.get("Sid") or f"statement {ev.get('statement_index')}"
+    where = ev.get("policy") or cause.layer.value
+    return Fix(
+        "meet-allow-condition",
+        cause.layer.value,
+        Risk.LOW,
+        False,
+        patches[:1],
+        f"Send the request as {sid} asks ({key} = {value})",
+        f"{sid} in {where} allows this request only when {key} is {value}, and the request did not say so. Meeting "
+        "the condition is the change its author asked for (a new grant without it would undo the condition); it is "
+        "the sender's change, no policy is touched.",
+    )
