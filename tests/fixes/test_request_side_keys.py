@@ -32,7 +32,7 @@ TEXT = (
 )
 
 
-def _diagnose(tmp_path: Path, condition: dict[str, Any]) -> dict[str, Any]:
+def _diagnose(tmp_path: Path, condition: dict[str, Any], *given: str) -> dict[str, Any]:
     deny = {
         "Sid": "Guard",
         "Effect": "Deny",
@@ -48,7 +48,7 @@ def _diagnose(tmp_path: Path, condition: dict[str, Any]) -> dict[str, Any]:
         organization={"principal_account": not_in_org(OWNER)},
     )
     snap["target"] = {"principal_arn": SESSION, "bucket": BUCKET, "key": KEY}
-    return diagnose_snapshot(tmp_path, snap, TEXT, "--principal", SESSION)
+    return diagnose_snapshot(tmp_path, snap, TEXT, "--principal", SESSION, *given)
 
 
 def _request_changes(d: dict[str, Any]) -> list[str]:
@@ -62,17 +62,28 @@ def _request_changes(d: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("condition", "key"),
+    ("condition", "key", "given"),
     [
-        ({"StringNotEquals": {"aws:ResourceAccount": "555555555555"}}, "aws:ResourceAccount"),
-        ({"StringNotEquals": {"s3:ResourceAccount": "555555555555"}}, "s3:ResourceAccount"),
-        ({"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}, "aws:RequestedRegion"),
-        ({"StringNotEquals": {"aws:ResourceTag/team": "data"}}, "aws:ResourceTag/team"),
-        ({"StringNotEquals": {"s3:ExistingObjectTag/class": "public"}}, "s3:ExistingObjectTag/class"),
+        ({"StringNotEquals": {"aws:ResourceAccount": "555555555555"}}, "aws:ResourceAccount", ()),
+        ({"StringNotEquals": {"s3:ResourceAccount": "555555555555"}}, "s3:ResourceAccount", ()),
+        ({"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}, "aws:RequestedRegion", ()),
+        # Tags s3why does not read are given, as a person who knows them would (else the verdict is undecided).
+        (
+            {"StringNotEquals": {"aws:ResourceTag/team": "data"}},
+            "aws:ResourceTag/team",
+            ("--context", "aws:ResourceTag/team=web"),
+        ),
+        (
+            {"StringNotEquals": {"s3:ExistingObjectTag/class": "public"}},
+            "s3:ExistingObjectTag/class",
+            ("--context", "s3:ExistingObjectTag/class=private"),
+        ),
     ],
 )
-def test_no_request_change_on_a_key_the_sender_cannot_set(tmp_path: Path, condition: dict[str, Any], key: str) -> None:
-    d = _diagnose(tmp_path, condition)
+def test_no_request_change_on_a_key_the_sender_cannot_set(
+    tmp_path: Path, condition: dict[str, Any], key: str, given: tuple[str, ...]
+) -> None:
+    d = _diagnose(tmp_path, condition, *given)
     assert d["decision"] == "explicit-deny", d["root_causes"]
     assert d["root_causes"][0]["layer"] == "bucket-policy"
     offered = _request_changes(d)
