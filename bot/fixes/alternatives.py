@@ -151,17 +151,26 @@ def _governance_bypass(cause: RootCause, c: FixContext) -> Fix | None:
                 apply={"context": {"x-amz-bypass-governance-retention": "true"}},
             )
         )
+    granted = any(p.kind != PatchKind.REQUEST_CHANGE for p in patches)
+    header = any(p.kind == PatchKind.REQUEST_CHANGE for p in patches)
+    if granted and header:
+        title = "Let the principal bypass GOVERNANCE retention on this object, and send the bypass header"
+    elif granted:
+        title = "Let the principal bypass GOVERNANCE retention on this object (the request sends the bypass header)"
+    else:
+        title = "Send the bypass header (the principal already has s3:BypassGovernanceRetention)"
     return Fix(
         "object-lock-bypass-governance",
         cause.layer.value,
         Risk.HIGH,
         False,
         patches,
-        "Let the principal bypass GOVERNANCE retention on this object, and send the bypass header",
+        title,
         f"The version is under GOVERNANCE retention until {ev.get('retain_until')}. Deleting it (or shortening its "
         "retention) needs both s3:BypassGovernanceRetention and the x-amz-bypass-governance-retention: true header "
-        "on the request; the grant covers exactly this object. COMPLIANCE retention has no such way out. (S3 User "
-        'Guide, "Bypassing governance mode".)',
+        "on the request"
+        + ("; the grant covers exactly this object" if granted else "; the principal already has the permission")
+        + '. COMPLIANCE retention has no such way out. (S3 User Guide, "Bypassing governance mode".)',
     )
 
 
