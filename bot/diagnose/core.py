@@ -31,6 +31,7 @@ from bot.diagnose.reconcile import reconcile
 from bot.diagnose.resolve import authorize, operation_of
 from bot.diagnose.stated import stated_facts
 from bot.diagnose.unread import unread_keys, why_unread
+from bot.engine.principal import PrincipalKind
 from bot.layers import LayerId
 from bot.parse.lookalikes import ACCESS_DENIED_CODES
 from bot.parse.model import DeniedRequest
@@ -203,7 +204,8 @@ def _undecided_by_unread_keys(
     """A cause whose failing condition tests a key AWS sets from data s3why did not read (an organization, an
     object's tags, ABAC tags it could not read) stands only on s3why's "absent": its layer is unknown, and the note
     says which value would change the outcome (bot/diagnose/unread.py)."""
-    unread = unread_keys(view, options, auth.who.account, auth.owner)
+    tagged = auth.who.kind in (PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION)
+    unread = unread_keys(view, options, auth.who.account, auth.owner, tagged_caller=tagged)
     lines: list[str] = []
     for cause in found:
         cond = cause.evidence.get("condition") or {}

@@ -20,7 +20,12 @@ _OBJECT_TAGS = "s3:existingobjecttag/"
 
 
 def unread_keys(
-    view: AccountView, options: DiagnoseOptions, principal_account: str | None, resource_account: str | None
+    view: AccountView,
+    options: DiagnoseOptions,
+    principal_account: str | None,
+    resource_account: str | None,
+    *,
+    tagged_caller: bool = True,
 ) -> dict[str, str]:
     """Lower-cased key (or prefix ending in "/") -> why its value is unknown to s3why. Keys the person gave
     (`--context`) are facts."""
@@ -42,7 +47,9 @@ def unread_keys(
         elif enabled and not tags.known:
             out["aws:resourcetag/"] = f"the tags of {bucket.name} were not read (GetBucketTagging)"
     principal = view.principal
-    if principal is None or principal.unseen:
+    if tagged_caller and (principal is None or principal.unseen):
+        # An IAM user or role s3why could not read (the root user, an anonymous request or a service carry no
+        # principal tags).
         out["aws:principaltag/"] = "the caller's tags were not read"
     given = {k.lower() for k in options.context}
     return {k: v for k, v in out.items() if not any(g == k or (k.endswith("/") and g.startswith(k)) for g in given)}
