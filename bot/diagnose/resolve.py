@@ -15,7 +15,7 @@ from bot.diagnose.layers.base import Authorization, AuthorizationCheck, PolicyIn
 from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.policies import PolicyReader
 from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context
-from bot.engine import Policy, PolicyKind, PolicySet
+from bot.engine import Policy, PolicyKind, PolicySet, Principal
 from bot.engine.context import request_keys
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.layers import LayerId
@@ -109,17 +109,29 @@ def _org_policies(view: AccountView, which: str, kind: str, account: str | None,
     return tuple(levels)
 
 
+# Callers with IAM policies of their own: an IAM user, a role and its sessions (IAM User Guide, "Policy evaluation
+# logic"). The root user, a federated user, a service and an anonymous request have none to read.
+_WITH_IDENTITY_POLICIES = frozenset({PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION})
+
+
 def _policy_inputs(
     view: AccountView,
     options: DiagnoseOptions,
     principal_account: str | None,
     resource_account: str | None,
     reader: PolicyReader,
+    who: Principal | None = None,
 ) -> PolicyInputs:
     unknown: dict[LayerId, str] = {}
     identity: tuple[Policy, ...] = ()
     boundary = session = vpce = None
     p = view.principal
+    if p is None and who is not None and who.kind in _WITH_IDENTITY_POLICIES:
+        # Nothing read for this user or role (a snapshot with no principal section): its identity-based policies
+        # and permissions boundary are unknown, never "none" (CONTRACT: unknown when a layer was not read).
+        why = f"{who.arn}: the snapshot holds no principal section, so its policies were not read"
+        unknown[LayerId.IDENTITY] = why
+        unknown[LayerId.PERMISSIONS_BOUNDARY] = why
     if p is not None:
         for fact in p.facts.values():
             if not fact.known:
@@ -274,7 +286,7 @@ def authorize(
             RequiredAuthorization(express.action, TARGET, "needed because a directory bucket authorizes a session"),
         )
     who = parse_principal(principal_arn)
-    inputs = _policy_inputs(view, options, who.account, owner, reader)
+    inputs = _policy_inputs(view, options, who.account, owner, reader, who)
     ctx = base_context(view, options, principal_arn)
     # Keys on every request (IAM global condition keys, "always included"): the Region it was served in — the
     # bucket's (another Region's endpoint redirects, it does not deny), else the text's — and the time.
