@@ -126,7 +126,9 @@ def _policy_inputs(
     identity: tuple[Policy, ...] = ()
     boundary = session = vpce = None
     p = view.principal
-    if p is None and who is not None and who.kind in _WITH_IDENTITY_POLICIES:
+    # A CloudFront origin access identity (arn:aws:iam::cloudfront:user/...) is no account's user: no policies.
+    in_an_account = who is not None and (who.account or "").isdigit()
+    if p is None and who is not None and in_an_account and who.kind in _WITH_IDENTITY_POLICIES:
         # Nothing read for this user or role (a snapshot with no principal section): its identity-based policies
         # and permissions boundary are unknown, never "none" (CONTRACT: unknown when a layer was not read).
         why = f"{who.arn}: the snapshot holds no principal section, so its policies were not read"
