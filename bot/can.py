@@ -59,9 +59,19 @@ def asked_request(principal: str, action: str, resource: str) -> DeniedRequest:
         principal_arn=principal.strip(),
         resource_arn=resource_arn,
     )
-    if operation_of(req) is None:
+    spec = operation_of(req)
+    if spec is None:
         raise UsageError(f"{action}: no S3 API operation needs this action; give an S3 operation (GetObject)")
+    if key is not None and resource.strip().lower().startswith("s3://") and spec.primary_action in _LISTINGS:
+        # `s3://BUCKET/PREFIX` on a listing is what `aws s3 ls s3://BUCKET/PREFIX` asks: the objects under that
+        # prefix (ListObjectsV2's `prefix`, the s3:prefix condition key), not an object.
+        req = replace(req, key=None, stated_context=(("s3:prefix", (key,)),))
     return req
+
+
+# Listings whose request names a prefix (S3 Service Authorization Reference: s3:prefix is a condition key of
+# s3:ListBucket and s3:ListBucketVersions).
+_LISTINGS = frozenset({"s3:ListBucket", "s3:ListBucketVersions"})
 
 
 def can_options(principal: str, context: dict[str, tuple[str, ...]]) -> DiagnoseOptions:

@@ -31,6 +31,8 @@ from bot.diagnose.principals import describe_principal
 from bot.diagnose.reconcile import reconcile
 from bot.diagnose.resolve import authorize, operation_of
 from bot.diagnose.stated import stated_facts
+from bot.diagnose.unread import unread_keys, why_unread
+from bot.engine.principal import PrincipalKind
 from bot.layers import LayerId
 from bot.parse.lookalikes import ACCESS_DENIED_CODES
 from bot.parse.model import DeniedRequest
@@ -130,6 +132,8 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
             if layer in reports:
                 reports[layer] = LayerReport(layer, NOT_APPLICABLE, gone)
         found = [c for c in found if c.layer not in _BUCKET_LAYERS]
+    if auth is not None and not not_a_denial:
+        notes.extend(_undecided_by_unread_keys(found, reports, view, options, auth))
     for layer in LAYER_ORDER:
         reports.setdefault(layer, LayerReport(layer, NOT_APPLICABLE, "does not apply to this request"))
     layers = tuple(reports[layer] for layer in LAYER_ORDER)
@@ -191,6 +195,54 @@ def diagnose(req: DeniedRequest, view: AccountView, options: DiagnoseOptions | N
         notes.extend(_allowed_possibilities(principal_arn))
     notes.extend(unseen_lines(view.unknowns()))
     return Diagnosis(resolved, decision, causes, layers, (), tuple(dict.fromkeys(notes)))
+
+
+_DECISION_RANK = {"explicit-deny": 0, "implicit-deny": 1, "allow": 2}
+
+
+def _undecided_by_unread_keys(
+    found: list[RootCause],
+    reports: dict[LayerId, LayerReport],
+    view: AccountView,
+    options: DiagnoseOptions,
+    auth: Authorization,
+) -> list[str]:
+    """A cause whose failing condition tests a key AWS sets from data s3why did not read (an organization, an
+    object's tags, ABAC tags it could not read) stands only on s3why's "absent": its layer is unknown, and the note
+    says which value would change the outcome (bot/diagnose/unread.py)."""
+    tagged = auth.who.kind in (PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION)
+    unread = unread_keys(view, options, auth.who.account, auth.owner, tagged_caller=tagged)
+    lines: list[str] = []
+    for cause in found:
+        cond = cause.evidence.get("condition") or {}
+        key = cond.get("key")
+        why = why_unread(str(key), unread) if key else None
+        if why is None or cond.get("request_values") is not None:
+            continue
+        current = "explicit-deny" if cause.kind == "explicit" else "implicit-deny"
+        better = [
+            alt
+            for alt in cause.evidence.get("alternatives") or []
+            if _DECISION_RANK.get(alt.get("decision"), 0) > _DECISION_RANK[current]
+            and next(iter((alt.get("context") or {}).values()), None) is not None
+        ]
+        # A value written as a pattern or a policy variable (`${aws:PrincipalTag/team}`) is not tried as an
+        # alternative, but a present value may still meet it.
+        patterns = [v for v in cond.get("policy_values") or [] if "*" in v or "?" in v or "${" in v]
+        if better:
+            value, outcome = next(iter(better[0]["context"].values())), better[0]["decision"]
+        elif patterns:
+            value, outcome = patterns[0], "a different decision"
+        else:
+            continue
+        before = reports.get(cause.layer)
+        said = before.detail if before is not None and before.detail else cause.summary
+        reports[cause.layer] = LayerReport(cause.layer, UNKNOWN, f"{said}, unless {key} is {value}: {why}")
+        lines.append(
+            f"{key} was not read ({why}): s3why took it as absent, and with {key} = {value} the {cause.layer.value} "
+            f"layer gives {outcome} (pass --context {key}=VALUE with the value AWS sees)"
+        )
+    return lines
 
 
 def unseen_lines(facts: list[Fact]) -> list[str]:

@@ -15,7 +15,7 @@ from bot.diagnose.layers.base import Authorization, AuthorizationCheck, PolicyIn
 from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.policies import PolicyReader
 from bot.diagnose.s3_newer import express_session, is_directory_bucket, resource_tag_context
-from bot.engine import Policy, PolicyKind, PolicySet
+from bot.engine import Policy, PolicyKind, PolicySet, Principal
 from bot.engine.context import request_keys
 from bot.engine.principal import PrincipalKind, parse_principal
 from bot.layers import LayerId
@@ -109,17 +109,31 @@ def _org_policies(view: AccountView, which: str, kind: str, account: str | None,
     return tuple(levels)
 
 
+# Callers with IAM policies of their own: an IAM user, a role and its sessions (IAM User Guide, "Policy evaluation
+# logic"). The root user, a federated user, a service and an anonymous request have none to read.
+_WITH_IDENTITY_POLICIES = frozenset({PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION})
+
+
 def _policy_inputs(
     view: AccountView,
     options: DiagnoseOptions,
     principal_account: str | None,
     resource_account: str | None,
     reader: PolicyReader,
+    who: Principal | None = None,
 ) -> PolicyInputs:
     unknown: dict[LayerId, str] = {}
     identity: tuple[Policy, ...] = ()
     boundary = session = vpce = None
     p = view.principal
+    # A CloudFront origin access identity (arn:aws:iam::cloudfront:user/...) is no account's user: no policies.
+    in_an_account = who is not None and (who.account or "").isdigit()
+    if p is None and who is not None and in_an_account and who.kind in _WITH_IDENTITY_POLICIES:
+        # Nothing read for this user or role (a snapshot with no principal section): its identity-based policies
+        # and permissions boundary are unknown, never "none" (CONTRACT: unknown when a layer was not read).
+        why = f"{who.arn}: the snapshot holds no principal section, so its policies were not read"
+        unknown[LayerId.IDENTITY] = why
+        unknown[LayerId.PERMISSIONS_BOUNDARY] = why
     if p is not None:
         for fact in p.facts.values():
             if not fact.known:
@@ -186,6 +200,48 @@ def base_context(view: AccountView, options: DiagnoseOptions, principal_arn: str
     return ctx
 
 
+# Uploads whose ACL header only gives the bucket owner control. AWS's own cross-account bucket policies grant such
+# writers s3:PutObject alone: S3 User Guide, "Policy examples for ACLs" ("granting the s3:PutObject permission to
+# Dave, with a condition that the request include ACL-specific headers that either grant full permission explicitly
+# or use a canned ACL"), and the CloudTrail and log delivery bucket policies (s3:PutObject with s3:x-amz-acl =
+# bucket-owner-full-control). The writer's own side still needs s3:PutObjectAcl (S3 API Reference, PutObject), and
+# any Deny still applies; only the bucket owner's grant of it is not needed (shared/reference/S3_AUTHZ.md §2.6:
+# with `private` or `bucket-owner-full-control` a missing s3:PutObjectAcl is no definite cause).
+_UPLOADS_WITH_ACL = frozenset({"PutObject", "CopyObject", "CreateMultipartUpload"})
+_OWNER_ONLY_ACLS = ["bucket-owner-full-control", "private"]
+OWNER_ACL_SID = "s3why-implied-owner-acl-on-upload"
+
+
+def _with_owner_acl_grant(
+    document: Any, view: AccountView, spec: OperationSpec, who: Any, owner: str | None, resource: str
+) -> Any:
+    """The bucket policy as S3 applies it to another account's upload: its own statements, plus the bucket owner's
+    implied acceptance of s3:PutObjectAcl for an ACL that only gives the owner control (never for a public or
+    another grantee's ACL, never for the PutObjectAcl operation itself)."""
+    if spec.operation not in _UPLOADS_WITH_ACL or not isinstance(document, dict) or owner is None:
+        return document
+    if who.kind is PrincipalKind.SERVICE and who.service:
+        principal: dict[str, str] = {"Service": who.service}
+    elif who.account and who.account != owner and who.kind is not PrincipalKind.ANONYMOUS:
+        principal = {"AWS": f"arn:aws:iam::{who.account}:root"}
+    else:
+        return document  # the owner's own account: its IAM policies decide, as before
+    statements = document.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else list(statements or [])
+    base = {"Effect": "Allow", "Principal": principal, "Action": "s3:PutObjectAcl", "Resource": resource}
+    statements.append({"Sid": OWNER_ACL_SID, **base, "Condition": {"StringEquals": {"s3:x-amz-acl": _OWNER_ONLY_ACLS}}})
+    acl = view.bucket.get("GetBucketAcl") if view.bucket is not None else None
+    owner_id = ((acl.value or {}).get("Owner") or {}).get("ID") if acl is not None and acl.present else None
+    if owner_id:
+        others = ("s3:x-amz-grant-read", "s3:x-amz-grant-read-acp", "s3:x-amz-grant-write-acp")
+        grant = {
+            "StringEquals": {"s3:x-amz-grant-full-control": [f"id={owner_id}", f'id="{owner_id}"']},
+            "Null": dict.fromkeys(others, "true"),  # that grant alone: no one else is given anything
+        }
+        statements.append({"Sid": OWNER_ACL_SID + "-grant", **base, "Condition": grant})
+    return {**document, "Statement": statements}
+
+
 def authorize(
     req: DeniedRequest,
     view: AccountView,
@@ -232,7 +288,7 @@ def authorize(
             RequiredAuthorization(express.action, TARGET, "needed because a directory bucket authorizes a session"),
         )
     who = parse_principal(principal_arn)
-    inputs = _policy_inputs(view, options, who.account, owner, reader)
+    inputs = _policy_inputs(view, options, who.account, owner, reader, who)
     ctx = base_context(view, options, principal_arn)
     # Keys on every request (IAM global condition keys, "always included"): the Region it was served in — the
     # bucket's (another Region's endpoint redirects, it does not deny), else the text's — and the time.
@@ -262,7 +318,8 @@ def authorize(
         bp = bucket.policy
         if bp.present:
             name = f"bucket policy of {bucket.name}"
-            bucket_policy = reader.parse(NamedPolicy(name, bp.value), PolicyKind.RESOURCE, LayerId.BUCKET_POLICY)
+            document = _with_owner_acl_grant(bp.value, view, spec, who, owner, resource)
+            bucket_policy = reader.parse(NamedPolicy(name, document), PolicyKind.RESOURCE, LayerId.BUCKET_POLICY)
             documents[name] = bp.value
         elif not bp.known:
             bucket_unknown = bp.detail

@@ -10,7 +10,10 @@
 - an Allow whose principal is a unique id (AROA…, AIDA…: the role or user was deleted, and AWS shows its id):
   the statement's principal restored to the principal's ARN, every action of the statement with it;
 - an identity statement that lists object actions on the bucket's ARN (where no object action applies): every
-  object action it lists granted on the bucket's objects, the resource the statement meant.
+  object action it lists granted on the bucket's objects, the resource the statement meant;
+- an Allow that would grant the request but for its condition on something the sender controls (a header such as
+  `x-amz-acl: bucket-owner-full-control` or the encryption headers, HTTPS, the VPC endpoint): the request meeting
+  the condition, which is what the policy's author asked for; a new grant without it would undo the condition.
 
 Each returns a `Fix` that verification then checks like any other (bot/fixes/verify.py).
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 from typing import Any
 
 from bot.account.view import account_view
@@ -58,6 +62,7 @@ def alternative_fixes(c: FixContext) -> list[Fix]:
             _deny_exempting_path,
             _stale_principal,
             _object_actions_on_bucket_arn,
+            _meet_allow_condition,
         ):
             fix = build(cause, c)
             if fix is not None:
@@ -152,17 +157,26 @@ def _governance_bypass(cause: RootCause, c: FixContext) -> Fix | None:
                 apply={"context": {"x-amz-bypass-governance-retention": "true"}},
             )
         )
+    granted = any(p.kind != PatchKind.REQUEST_CHANGE for p in patches)
+    header = any(p.kind == PatchKind.REQUEST_CHANGE for p in patches)
+    if granted and header:
+        title = "Let the principal bypass GOVERNANCE retention on this object, and send the bypass header"
+    elif granted:
+        title = "Let the principal bypass GOVERNANCE retention on this object (the request sends the bypass header)"
+    else:
+        title = "Send the bypass header (the principal already has s3:BypassGovernanceRetention)"
     return Fix(
         "object-lock-bypass-governance",
         cause.layer.value,
         Risk.HIGH,
         False,
         patches,
-        "Let the principal bypass GOVERNANCE retention on this object, and send the bypass header",
+        title,
         f"The version is under GOVERNANCE retention until {ev.get('retain_until')}. Deleting it (or shortening its "
         "retention) needs both s3:BypassGovernanceRetention and the x-amz-bypass-governance-retention: true header "
-        "on the request; the grant covers exactly this object. COMPLIANCE retention has no such way out. (S3 User "
-        'Guide, "Bypassing governance mode".)',
+        "on the request"
+        + ("; the grant covers exactly this object" if granted else "; the principal already has the permission")
+        + '. COMPLIANCE retention has no such way out. (S3 User Guide, "Bypassing governance mode".)',
     )
 
 
@@ -408,3 +422,54 @@ def _object_action(action: str) -> bool:
 
 def _listed(actions: Any) -> list[str]:
     return [str(a) for a in (actions if isinstance(actions, list) else [actions]) if isinstance(a, str)]
+
+
+# --- an Allow whose condition the request can meet ------------------------------------------------------------------
+_MEETABLE_LAYERS = frozenset({"bucket-policy", "identity", "access-point-policy", "vpc-endpoint-policy"})
+
+
+def _sender_sets(key: str) -> bool:
+    """A key the sender controls and s3why can say how to send: a header of the request, or one of the request-side
+    keys the wording names (HTTPS, the VPC endpoint, the source address, TLS, the signature)."""
+    from bot.fixes.catalogue import request_wording
+    from bot.fixes.request_params import header_of
+
+    if header_of(key) is not None:
+        return True
+    return any(key.lower() == k.lower() for k in request_wording().condition_keys if k != "default")
+
+
+def _meet_allow_condition(cause: RootCause, c: FixContext) -> Fix | None:
+    from bot.fixes.request import request_changes
+
+    if cause.kind != "condition" or cause.layer.value not in _MEETABLE_LAYERS:
+        return None
+    ev = cause.evidence
+    statement = ev.get("statement")
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return None
+    meets = [
+        alt
+        for alt in ev.get("alternatives") or []
+        if alt.get("decision") == "allow"
+        and all(value is not None and _sender_sets(key) for key, value in (alt.get("context") or {}).items())
+    ]
+    if not meets:
+        return None
+    patches = request_changes(replace(cause, evidence={**ev, "alternatives": meets[:1]}), c)
+    if not patches:
+        return None
+    ((key, value),) = meets[0]["context"].items()
+    sid = statement.get("Sid") or f"statement {ev.get('statement_index')}"
+    where = ev.get("policy") or cause.layer.value
+    return Fix(
+        "meet-allow-condition",
+        cause.layer.value,
+        Risk.LOW,
+        False,
+        patches[:1],
+        f"Send the request as {sid} asks ({key} = {value})",
+        f"{sid} in {where} allows this request only when {key} is {value}, and the request did not say so. Meeting "
+        "the condition is the change its author asked for (a new grant without it would undo the condition); it is "
+        "the sender's change, no policy is touched.",
+    )

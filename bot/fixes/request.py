@@ -35,6 +35,32 @@ def changes_the_caller(key: str) -> bool:
     return low.startswith("aws:principal") or low in _CALLER_KEYS
 
 
+# Condition keys whose value the sender cannot choose (IAM User Guide, "AWS global condition context keys"; S3
+# Service Authorization Reference): the resource's own properties (its owner account, organization, tags, an object's
+# existing tags), the Region S3 serves the bucket in (another Region's endpoint redirects, it does not authorize:
+# bot/engine/context.py) and the time. "Make the request with aws:ResourceAccount = ..." is another resource, not a
+# change to the request: s3why never offers it (tester3 report, D2).
+_NOT_THE_SENDERS = frozenset(
+    {
+        "aws:resourceaccount",
+        "aws:resourceorgid",
+        "aws:resourceorgpaths",
+        "s3:resourceaccount",
+        "aws:requestedregion",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:tokenissuetime",
+    }
+)
+_NOT_THE_SENDERS_PREFIXES = ("aws:resourcetag/", "s3:existingobjecttag/")
+
+
+def sender_cannot_set(key: str) -> bool:
+    """Whether `key`'s value is beyond the sender's reach (a property of the resource, the Region or the time)."""
+    low = key.lower()
+    return low in _NOT_THE_SENDERS or low.startswith(_NOT_THE_SENDERS_PREFIXES)
+
+
 def _change(commands: list[str], context: dict[str, Any], target: str = "request") -> Patch:
     return Patch(target, PatchKind.REQUEST_CHANGE, None, commands, apply={"context": context})
 
@@ -116,6 +142,8 @@ def request_changes(cause: RootCause, c: FixContext) -> list[Patch]:
             continue  # said above, with both ways the bucket accepts
         if changes_the_caller(key):
             continue  # "be someone else" is not a fix
+        if sender_cannot_set(key):
+            continue  # another resource, Region or time: not a change the sender can make
         if header_of(key) is not None:
             param = parameter_for(c.req.operation, key)
             if param is None:

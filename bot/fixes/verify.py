@@ -164,10 +164,27 @@ def _short(principal: str) -> str:
 
 
 def _neighbour_snapshot(snapshot: dict[str, Any], principal: str | None) -> dict[str, Any]:
-    """Another principal has none of the original principal's identity policies."""
+    """Another principal has none of the original principal's identity policies: a role read with none (said as
+    read, so its identity layer is "no policy", not "not read")."""
     if principal is None:
         return snapshot
-    return {k: v for k, v in snapshot.items() if k != "principal"}
+    out = {k: v for k, v in snapshot.items() if k != "principal"}
+    arn = Arn.parse(principal)
+    if arn is not None and arn.resource.startswith("role/"):
+        name = arn.resource.rsplit("/", 1)[-1]
+        out["principal"] = {
+            "arn": principal,
+            "account": arn.account,
+            "kind": "role",
+            "calls": {
+                "GetRole": {"Role": {"Path": "/", "RoleName": name, "Arn": principal}},
+                "ListRolePolicies": {"PolicyNames": [], "IsTruncated": False},
+                "ListAttachedRolePolicies": {"AttachedPolicies": [], "IsTruncated": False},
+                "RolePolicies": {},
+                "Policies": {},
+            },
+        }
+    return out
 
 
 def _added_statements(patch: Patch) -> list[dict[str, Any]]:

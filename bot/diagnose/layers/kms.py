@@ -243,26 +243,34 @@ def _key_policy_check(
         result = evaluate_policies(AuthzRequest(who, action, key.arn, key.account, kctx), policies)
         if result.decision.value == "allow":
             continue
-        if result.decision.value == "implicit-deny" and _grant_allows(grants, who, view, action):
+        if (
+            result.decision.value == "implicit-deny"
+            and not _guard_withholds(result)
+            and _grant_allows(grants, who, view, action, kctx)
+        ):
             continue
         documents = {
             key_policy.name: key.policy.value,
             **{n.name: n.document for n in (view.principal.policies if view.principal else ())},
         }
-        if result.decision.value == "explicit-deny":
-            for guard in (LayerId.SCP, LayerId.RCP):
+        if result.decision.value == "explicit-deny" or _guard_withholds(result):
+            # An SCP or RCP that denies the KMS action, or does not allow it, is the cause whatever the key says.
+            wanted = "deny" if result.decision.value == "explicit-deny" else "no-allow"
+            for guard in _GUARDS:
                 guard_layer = result.layer(guard)
-                if guard_layer is not None and guard_layer.verdict.value == "deny":
+                if guard_layer is not None and guard_layer.verdict.value == wanted:
                     ev = evidence(
                         result,
                         guard,
                         {p.name: p.document for lvl in (inputs.scps or ()) + (inputs.rcps or ()) for p in lvl},
                     )
                     ev.update(key=key.arn, action=action)
-                    summary = f"an {guard.value.upper()} denies {action} on the key {key.arn} ({guard_layer.detail})"
-                    out.set(LayerId.KMS, DENY, summary)
-                    out.set(guard, DENY, guard_layer.detail + f" (for {action} on the key)")
-                    out.cause(guard, "explicit", summary, **ev)
+                    explicit = wanted == "deny"
+                    verb = "denies" if explicit else "does not allow"
+                    summary = f"an {guard.value.upper()} {verb} {action} on the key {key.arn} ({guard_layer.detail})"
+                    out.set(LayerId.KMS, DENY if explicit else NO_ALLOW, summary)
+                    out.set(guard, DENY if explicit else NO_ALLOW, guard_layer.detail + f" (for {action} on the key)")
+                    out.cause(guard, "explicit" if explicit else "implicit", summary, **ev)
                     return
         kms_layer = result.layer(LayerId.KMS)
         source = (
@@ -303,10 +311,52 @@ def _key_policy_check(
     out.set(LayerId.KMS, ALLOW, f"{', '.join(actions)} on {key.arn} is allowed")
 
 
-def _grant_allows(grants: Any, who: Principal, view: AccountView, action: str) -> bool:
+# Guards a grant cannot lift: "If an SCP ... does not allow an action, the action is denied" whatever grants it
+# (IAM User Guide, "Policy evaluation logic": SCPs and RCPs apply to every request of an account's principals and
+# to the account's resources, resource-based permissions included).
+_GUARDS = (LayerId.SCP, LayerId.RCP)
+
+
+def _guard_withholds(result: Any) -> bool:
+    """Whether the implicit deny comes from an SCP or RCP (a grant allows only what the key policy could)."""
+    for guard in _GUARDS:
+        layer = result.layer(guard)
+        if layer is not None and layer.verdict.value in ("deny", "no-allow"):
+            return True
+    return False
+
+
+def _encryption_context(kctx: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The encryption context S3 sends to KMS for this request (the kms:EncryptionContext:* keys)."""
+    prefix = "kms:encryptioncontext:"
+    return {k[len(prefix) :]: v[0] for k, v in kctx.items() if k.lower().startswith(prefix) and v}
+
+
+def _constraints_hold(grant: dict[str, Any], context: dict[str, str]) -> bool:
+    """A grant's constraints (KMS Developer Guide, "Using grant constraints"): EncryptionContextSubset "allows the
+    operation only when the encryption context in the request includes the encryption context specified in the
+    constraint"; EncryptionContextEquals "only when the encryption context in the request is an exact,
+    case-sensitive match". Both compare exactly: no wildcards."""
+    constraints = grant.get("Constraints") or {}
+    if not isinstance(constraints, dict):
+        return False
+    subset = constraints.get("EncryptionContextSubset")
+    if isinstance(subset, dict) and any(context.get(k) != v for k, v in subset.items()):
+        return False
+    equals = constraints.get("EncryptionContextEquals")
+    return not (isinstance(equals, dict) and equals != context)
+
+
+def _grant_allows(
+    grants: Any, who: Principal, view: AccountView, action: str, kctx: dict[str, tuple[str, ...]]
+) -> bool:
     names = {who.arn, who.role_arn, view.principal.role_arn if view.principal else None}
     op = action.split(":", 1)[1]
-    return any(g.get("GranteePrincipal") in names and op in (g.get("Operations") or []) for g in grants or ())
+    context = _encryption_context(kctx)
+    return any(
+        g.get("GranteePrincipal") in names and op in (g.get("Operations") or []) and _constraints_hold(g, context)
+        for g in grants or ()
+    )
 
 
 CHECK = LayerCheck(

@@ -133,6 +133,12 @@ def evaluate(subject: Subject) -> LayerFinding:
             object_ownership=ownership,
         )
         return out.done()
+    if (
+        object_owner_id
+        and bucket_owner_id == object_owner_id
+        and _acl_grant(subject, out, object_acl.value, str(object_owner_id))
+    ):
+        return out.done()
     out.set(
         LayerId.ACL,
         ALLOW,
@@ -175,4 +181,94 @@ def _acl_grants_any_caller(view: AccountView, acl: dict[str, object], owner_id: 
                 return True
         elif grantee.get("ID") and grantee.get("ID") != owner_id:
             return True
+    return False
+
+
+# Object ACL permissions and the actions they satisfy (S3 User Guide, "Access control list (ACL) overview",
+# "Mapping of ACL permissions and access policy permissions": READ on an object -> s3:GetObject,
+# s3:GetObjectVersion; READ_ACP -> s3:GetObjectAcl, s3:GetObjectVersionAcl; WRITE_ACP -> s3:PutObjectAcl,
+# s3:PutObjectVersionAcl; FULL_CONTROL -> all of them).
+_ACL_GRANTS: dict[str, frozenset[str]] = {
+    "s3:GetObject": frozenset({"READ", "FULL_CONTROL"}),
+    "s3:GetObjectVersion": frozenset({"READ", "FULL_CONTROL"}),
+    "s3:GetObjectAcl": frozenset({"READ_ACP", "FULL_CONTROL"}),
+    "s3:GetObjectVersionAcl": frozenset({"READ_ACP", "FULL_CONTROL"}),
+    "s3:PutObjectAcl": frozenset({"WRITE_ACP", "FULL_CONTROL"}),
+    "s3:PutObjectVersionAcl": frozenset({"WRITE_ACP", "FULL_CONTROL"}),
+}
+
+
+def _only_the_bucket_side_withholds(subject: Subject) -> bool:
+    """The engine denies only because no resource-side grant reaches this caller (an anonymous request, or another
+    account's): every other layer allows. An ACL grant is another resource-side grant (S3_AUTHZ.md §1: "When ACLs
+    are enabled, an ACL grant is just another way to satisfy these actions")."""
+    auth = subject.auth
+    assert auth is not None
+    main = auth.main
+    if main.decision.value != "implicit-deny" or auth.route is not None:
+        return False
+    bucket = main.layer(LayerId.BUCKET_POLICY)
+    if bucket is not None and bucket.verdict.value not in ("no-allow", "not-applicable"):
+        return False  # no bucket policy at all is "not-applicable": nothing on the resource side grants either
+    others = [layer for layer in main.layers if layer.layer is not LayerId.BUCKET_POLICY]
+    return all(layer.verdict.value not in ("deny", "no-allow") for layer in others)
+
+
+def _acl_grant(subject: Subject, out: Findings, acl: dict[str, object], owner_id: str) -> bool:
+    """An object ACL that grants the request to the caller, the bucket owning the object (ACLs in force): it is
+    the resource side's grant, or Block Public Access voids it (IgnorePublicAcls: "causes Amazon S3 to ignore all
+    public ACLs on this bucket and objects in this bucket", S3 API Reference, PublicAccessBlockConfiguration).
+    Returns True when it decided the ACL layer."""
+    from bot.diagnose.layers.block_public_access import PUBLIC_GRANTEES, effective_settings
+
+    auth = subject.auth
+    assert auth is not None
+    wanted = [_ACL_GRANTS.get(action) for action in auth.actions]
+    if not wanted or any(w is None for w in wanted) or not _only_the_bucket_side_withholds(subject):
+        return False
+    anonymous = auth.who.account is None and auth.who.service is None
+    grants = acl.get("Grants") if isinstance(acl, dict) else None
+    public: list[str] = []
+    others: list[str] = []
+    for grant in grants if isinstance(grants, list) else []:
+        if not isinstance(grant, dict):
+            continue
+        permission, grantee = grant.get("Permission"), grant.get("Grantee") or {}
+        if not isinstance(grantee, dict) or not all(permission in w for w in wanted if w is not None):
+            continue
+        uri = str(grantee.get("URI") or "")
+        if uri.endswith(PUBLIC_GRANTEES[0]) or (uri.endswith(PUBLIC_GRANTEES[1]) and not anonymous):
+            public.append(f"{permission} to {uri.rsplit('/', 1)[-1]}")
+        elif grantee.get("ID") and grantee.get("ID") != owner_id and not anonymous:
+            others.append(f"{permission} to canonical user {str(grantee.get('ID'))[:12]}…")
+    if public:
+        settings, _ = effective_settings(subject.view)
+        if settings["IgnorePublicAcls"]:
+            instead = (
+                "sign the request as a principal the bucket policy grants"
+                if anonymous
+                else "grant the caller in the bucket policy"
+            )
+            summary = (
+                f"the object's ACL grants {public[0]}, but IgnorePublicAcls makes S3 ignore public ACLs, and nothing "
+                f"else grants this caller: Block Public Access denies it. Instead, {instead} (or serve the object "
+                "through CloudFront with origin access control); turning IgnorePublicAcls off makes the object public"
+            )
+            out.set(LayerId.BLOCK_PUBLIC_ACCESS, DENY, f"IgnorePublicAcls voids the object ACL's {public[0]}")
+            out.set(LayerId.ACL, ALLOW, f"the object's ACL grants {public[0]} (ignored: IgnorePublicAcls)")
+            out.cause(LayerId.BLOCK_PUBLIC_ACCESS, "setting", summary, setting="IgnorePublicAcls", acl_grant=public[0])
+        else:
+            out.set(LayerId.ACL, ALLOW, f"the object's ACL grants {public[0]}: it grants this request")
+        out.supersedes.add(LayerId.BUCKET_POLICY)
+        return True
+    if others:
+        # A canonical user id names an account s3why cannot tell from it: the grant may be the caller's account's.
+        out.set(
+            LayerId.ACL,
+            UNKNOWN,
+            f"the object's ACL grants {others[0]}: if that is account {auth.who.account}'s canonical id, the ACL "
+            "grants this request (s3why cannot tell an account from a canonical id)",
+        )
+        out.supersedes.add(LayerId.BUCKET_POLICY)
+        return True
     return False
