@@ -413,6 +413,7 @@ def _names_the_failure(flat: str, start: int, error_pos: int | None) -> bool:
 
 
 _API_LABELS = ("API: ", "API:", "api: ")
+_API_ACTION = re.compile(r"\b(?:API|api): ?[a-z0-9-]{2,20}:[A-Za-z0-9]{2,128}\b")
 _X_ID = re.compile(r"[?&]x-id=([A-Za-z0-9]{1,64})")
 
 
@@ -456,7 +457,14 @@ def choose_operation(found: list[Mention], error_pos: int | None, flat: str = ""
         before = [m for m in phrased if error_pos is None or m.pos <= error_pos]
         pick = before[-1] if before else phrased[0]
         return OperationChoice(pick.name, "s3")
-    if "_FAILED" in flat and (failed := _failed_resource_operation(found, flat)) is not None:
+    if (
+        "_FAILED" in flat
+        and (failed := _failed_resource_operation(found, flat)) is not None
+        and _API_ACTION.search(flat) is None
+    ):
+        # (an event that names the API it was refused, `API: s3:ListBucket` under AWS::S3::Bucket, where that API
+        # is no operation's name, says which of the handler's calls failed: the type's own call is not it, and the
+        # operation stays open among the action's)
         return OperationChoice(failed.name, failed.service)
     suggested: list[str] = []
     for m in sorted([*found, *phrases], key=lambda m: m.pos) if flat else found:

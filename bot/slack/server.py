@@ -14,6 +14,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from typing import Any
 from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -371,4 +372,9 @@ def serve(port: int, app: App | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     log.info("s3why: HTTP on port %d (/slack/events, /healthz)", port)
     httpd.serve_forever(poll_interval=0.2)
+    # The work already acknowledged (a diagnosis, its answer being posted) finishes before the process ends: the
+    # listener executor's workers are daemon threads, which the interpreter would otherwise drop at exit.
+    executor = getattr(getattr(app, "listener_runner", None), "listener_executor", None)
+    if isinstance(executor, Executor):
+        executor.shutdown(wait=True)
     return 0
