@@ -27,7 +27,7 @@ from bot.approve.verified import Verified
 from bot.approve.writer import WriteError, Writer, policy_hash
 from bot.arn import Arn
 from bot.config import S3WHY_ROLE_TAG, Config
-from bot.fixes.model import Fix, Patch
+from bot.fixes.model import Fix, Patch, Risk
 from bot.fixes.targets import TARGETS, target_of
 
 log = logging.getLogger("s3why.approve")
@@ -55,6 +55,26 @@ class Outcome:
     private: bool = False  # only the person who clicked should see it (refusals, already handled, expired)
 
 
+# The risks a fix may have and still be applied (docs/approvals.md, "Which fixes can be approved"): high-risk fixes and
+# any risk s3why does not know are explained, never applied.
+APPLICABLE_RISKS = frozenset({Risk.LOW.value, Risk.MEDIUM.value})
+
+
+def ineligibility(fix: Fix) -> str | None:
+    """Why s3why never applies this fix, live or as a pull request (None: it may be approved): advice only
+    (`never_automatic`), a risk other than low or medium, not verified, or nothing to change. The one check of
+    eligibility for both paths (`proposal_for`, `bot.iac.approve.approve_pull_request`)."""
+    if fix.never_automatic:
+        return f"this fix is advice only ({fix.never_automatic})"
+    if str(fix.risk) not in APPLICABLE_RISKS:
+        return f"this fix is {fix.risk} risk: s3why never applies {fix.risk}-risk fixes"
+    if not fix.verified:
+        return f"the change is not verified ({fix.reason})"
+    if not fix.patches:
+        return "this fix changes no policy"
+    return None
+
+
 def proposal_for(
     fix: Fix,
     *,
@@ -68,7 +88,7 @@ def proposal_for(
     """The proposal for a fix, or None when it is not something s3why applies (advice, high risk, unverified).
 
     `requesters`: everyone who asked besides `requester` (e.g. the author of the message a shortcut ran on)."""
-    if fix.never_automatic or fix.risk == "high" or not fix.verified or not fix.patches:
+    if ineligibility(fix) is not None:
         return None
     changes = [_change(p) for p in fix.patches]
     if any(c is None for c in changes):
