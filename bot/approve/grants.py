@@ -161,6 +161,16 @@ def trust_refusal(role_arn: str, trust: dict[str, Any] | None, known_accounts: I
     return None
 
 
+def trusted_roles(trust: dict[str, Any] | None) -> set[str]:
+    """The roles (ARNs) a trust policy lets become its role: whoever can become one of them can become this one
+    too, so a grant to the role reaches them (a role chain)."""
+    out: set[str] = set()
+    for st in _statements(trust):
+        if st.get("Effect") == "Allow" and _assumes(st):
+            out |= {r for g in _trustees(st) if g.account for r in [_role_arn(g.principal)] if r}
+    return out
+
+
 def _assumes(st: dict[str, Any]) -> bool:
     if "NotAction" in st:
         return not any(fnmatchcase(a, n.lower()) for a in _ASSUME_ACTIONS for n in _strings(st.get("NotAction")))
