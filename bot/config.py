@@ -64,7 +64,11 @@ class AccountConfig:
     approvers_by_risk: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     def approvers_for(self, risk: str) -> tuple[str, ...]:
-        return self.approvers_by_risk.get(risk, self.approvers)
+        """Who may approve a fix of this risk: nobody for a high-risk fix (or a risk s3why does not know) — such
+        fixes are never applied, whatever `approvers` lists (A3-7)."""
+        if str(risk) not in ("low", "medium"):
+            return ()
+        return self.approvers_by_risk.get(str(risk), self.approvers)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +21,13 @@ from typing import Any
 import redis
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.approve.grants import grant_refusal, role_grantees, trust_refusal
+from bot.approve.grants import grant_refusal, role_grantees, trust_refusal, trusted_roles
 from bot.approve.store import IN_FLIGHT, Change, PatchStore, Proposal
 from bot.approve.verified import Verified
 from bot.approve.writer import WriteError, Writer, policy_hash
 from bot.arn import Arn
 from bot.config import S3WHY_ROLE_TAG, Config
-from bot.fixes.model import Fix, Patch
+from bot.fixes.model import Fix, Patch, Risk
 from bot.fixes.targets import TARGETS, target_of
 
 log = logging.getLogger("s3why.approve")
@@ -55,6 +55,28 @@ class Outcome:
     private: bool = False  # only the person who clicked should see it (refusals, already handled, expired)
 
 
+# How many roles s3why follows from a role a grant names to the roles that can become it (a role chain).
+TRUST_CHAIN_DEPTH = 5
+# The risks a fix may have and still be applied (docs/approvals.md, "Which fixes can be approved"): high-risk fixes and
+# any risk s3why does not know are explained, never applied.
+APPLICABLE_RISKS = frozenset({Risk.LOW.value, Risk.MEDIUM.value})
+
+
+def ineligibility(fix: Fix) -> str | None:
+    """Why s3why never applies this fix, live or as a pull request (None: it may be approved): advice only
+    (`never_automatic`), a risk other than low or medium, not verified, or nothing to change. The one check of
+    eligibility for both paths (`proposal_for`, `bot.iac.approve.approve_pull_request`)."""
+    if fix.never_automatic:
+        return f"this fix is advice only ({fix.never_automatic})"
+    if str(fix.risk) not in APPLICABLE_RISKS:
+        return f"this fix is {fix.risk} risk: s3why never applies {fix.risk}-risk fixes"
+    if not fix.verified:
+        return f"the change is not verified ({fix.reason})"
+    if not fix.patches:
+        return "this fix changes no policy"
+    return None
+
+
 def proposal_for(
     fix: Fix,
     *,
@@ -68,7 +90,7 @@ def proposal_for(
     """The proposal for a fix, or None when it is not something s3why applies (advice, high risk, unverified).
 
     `requesters`: everyone who asked besides `requester` (e.g. the author of the message a shortcut ran on)."""
-    if fix.never_automatic or fix.risk == "high" or not fix.verified or not fix.patches:
+    if ineligibility(fix) is not None:
         return None
     changes = [_change(p) for p in fix.patches]
     if any(c is None for c in changes):
@@ -228,19 +250,47 @@ class Approvals:
         outside the configured accounts and the organization's listed members; a trust policy that cannot be read
         refuses too (bot/approve/grants.py `trust_refusal`)."""
         known = self.config.known_accounts()
-        for arn in sorted(role_grantees(proposal)):
-            key = role_key(arn)
-            if key is None:
-                continue
-            account, name = key
-            try:
-                session = session_for(account) if session_for is not None else None
-                trust = self.writer.role_trust(account, name, session)
-            except AWS_ERRORS as exc:
-                return f"who can become role {name} in account {account} could not be read ({_describe(exc)})"
-            refused = trust_refusal(arn, trust, known)
+        for granted in sorted(role_grantees(proposal)):
+            refused = self._chain_refusal(granted, known, session_for)
             if refused:
                 return refused
+        return None
+
+    def _chain_refusal(
+        self, granted: str, known: Iterable[str], session_for: Callable[[str], Any] | None
+    ) -> str | None:
+        """The trust of `granted` and of every role that can become it, followed through roles of known accounts
+        (a role trusted only by another role, itself assumable from outside, is a grant to that outside too), up to
+        TRUST_CHAIN_DEPTH links: a link that admits outsiders or cannot be read refuses, and so does a chain
+        longer than that (fail closed)."""
+        seen: set[tuple[str, str]] = set()
+        level = [granted]
+        for depth in range(TRUST_CHAIN_DEPTH + 2):
+            after: list[str] = []
+            for arn in level:
+                key = role_key(arn)
+                if key is None or key in seen:
+                    continue
+                seen.add(key)
+                account, name = key
+                via = "" if depth == 0 else f" (a chain of {depth} role(s) to {granted}, which the change grants to)"
+                if depth > TRUST_CHAIN_DEPTH:
+                    return (
+                        f"role {name} in account {account} can become the role a grant names through more than "
+                        f"{TRUST_CHAIN_DEPTH} roles: s3why never applies a grant it cannot follow to its end"
+                    )
+                try:
+                    session = session_for(account) if session_for is not None else None
+                    trust = self.writer.role_trust(account, name, session)
+                except AWS_ERRORS as exc:
+                    return f"who can become role {name} in account {account}{via} could not be read ({_describe(exc)})"
+                refused = trust_refusal(arn, trust, known)
+                if refused:
+                    return refused + via
+                after += sorted(trusted_roles(trust))
+            if not after:
+                return None
+            level = after
         return None
 
     def _role_tags(self, key: tuple[str, str], session_for: Callable[[str], Any] | None) -> dict[str, str]:

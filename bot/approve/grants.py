@@ -5,14 +5,16 @@ the statement's `Principal` (narrowed by an `aws:PrincipalArn`, `aws:PrincipalAc
 condition when the principal is `*`); for an identity policy it is the role or user the policy is attached to.
 The approval path refuses a change that grants to an account's root, to everyone, to a principal whose account
 cannot be told (federated, canonical user), or to an account that is neither configured nor a listed member of
-the organization — whatever a stored proposal says (issue 22 §1).
+the organization — whatever a stored proposal says (issue 22 §1). `*` narrowed to an account (`aws:PrincipalAccount`,
+or an `aws:PrincipalArn` with a wildcard after the account) reaches as far as that account's root and is refused as
+one; narrowed to an organization (`aws:PrincipalOrgID`), it reaches every member account and is refused.
 
 A grant to an AWS service principal counts for the account its `aws:SourceArn`, `aws:SourceAccount` or
 `aws:SourceOwner` condition names, and without such a condition it is the confused-deputy case (the service acts
 for any customer): never applied (bot/source_conditions.py).
 
 AWS sources: IAM JSON policy elements `Principal` and `NotPrincipal` (an account id or `:root` ARN names the
-whole account); global condition keys `aws:PrincipalArn`, `aws:PrincipalAccount`; S3 condition key
+whole account); global condition keys `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:PrincipalOrgID`; S3 condition key
 `s3:DataAccessPointArn`.
 """
 
@@ -31,7 +33,7 @@ from bot.source_conditions import source_accounts
 
 _ACCOUNT_ID = re.compile(r"\d{12}")
 _ARN_KEYS = {"aws:principalarn"}
-_ACCOUNT_KEYS = {"aws:principalaccount", "s3:dataaccesspointaccount"}
+_ORG_KEYS = {"aws:principalorgid"}
 _ACCESS_POINT_KEYS = {"s3:dataaccesspointarn"}
 _NARROWING = ("StringEquals", "ArnEquals", "ArnLike", "StringLike")
 EVERYONE = "everyone (*)"
@@ -94,20 +96,25 @@ def grant_refusal(proposal: Proposal, known_accounts: Iterable[str]) -> str | No
             for g in grant.grantees:
                 if g.principal == EVERYONE:
                     return f"the change to {change.target} grants access to everyone: s3why never applies that"
+                if g.account is None and g.root:
+                    return (
+                        f"the change to {change.target} grants to {g.principal}, every account in it and their roots "
+                        "included: s3why never applies that"
+                    )
                 if g.account is None:
                     return (
                         f"the change to {change.target} grants to {g.principal}, whose account s3why cannot tell: "
                         "s3why never applies that"
                     )
-                if g.root:
-                    return (
-                        f"the change to {change.target} grants to the root of account {g.account} (every principal "
-                        "there): s3why never applies that"
-                    )
                 if g.account not in known:
                     return (
                         f"the change to {change.target} grants to {g.principal} in account {g.account}, which is "
                         "neither configured nor a listed member of the organization: s3why never applies that"
+                    )
+                if g.root:
+                    return (
+                        f"the change to {change.target} grants to {g.principal}: as far as the root of account "
+                        f"{g.account} (every principal there): s3why never applies that"
                     )
     return None
 
@@ -152,6 +159,16 @@ def trust_refusal(role_arn: str, trust: dict[str, Any] | None, known_accounts: I
                     "to them, s3why never applies that"
                 )
     return None
+
+
+def trusted_roles(trust: dict[str, Any] | None) -> set[str]:
+    """The roles (ARNs) a trust policy lets become its role: whoever can become one of them can become this one
+    too, so a grant to the role reaches them (a role chain)."""
+    out: set[str] = set()
+    for st in _statements(trust):
+        if st.get("Effect") == "Allow" and _assumes(st):
+            out |= {r for g in _trustees(st) if g.account for r in [_role_arn(g.principal)] if r}
+    return out
 
 
 def _assumes(st: dict[str, Any]) -> bool:
@@ -252,30 +269,52 @@ def _service_grantees(services: tuple[str, ...], st: dict[str, Any]) -> list[Gra
 
 
 def _narrowed(condition: dict[str, Any]) -> list[Grantee]:
-    """Principal `*`: who a narrowing condition lets in; everyone when no condition narrows it."""
+    """Principal `*`: who a narrowing condition lets in; everyone when no condition narrows it. Conditions are ANDed,
+    so the narrowest kind present bounds who gets in: named principals, then access points, then accounts, then an
+    organization. `*` narrowed to an account (`aws:PrincipalAccount`) admits every principal of it — the reach of a
+    grant to its root, and refused as one —; narrowed to an organization (`aws:PrincipalOrgID`), every principal of
+    every member account."""
+    found: dict[str, list[str]] = {}
     for operator in _NARROWING:
-        block = condition.get(operator) or {}
-        for key, raw in block.items():
-            k = key.lower()
-            if k in _ARN_KEYS:
-                return [_grantee(v) for v in _strings(raw)]
-            if k in _ACCOUNT_KEYS:
-                accounts = _strings(raw)
-                return [Grantee(f"any principal of {v}", v if _ACCOUNT_ID.fullmatch(v) else None) for v in accounts]
-            if k in _ACCESS_POINT_KEYS:
-                return [Grantee(f"access point {v}", _account_of(v)) for v in _strings(raw)]
+        for key, raw in (condition.get(operator) or {}).items():
+            found.setdefault(key.lower(), []).extend(_strings(raw))
+    arns = [v for k in _ARN_KEYS for v in found.get(k, [])]
+    if arns:
+        return [_grantee(v) for v in arns]
+    points = [v for k in _ACCESS_POINT_KEYS for v in found.get(k, [])]
+    if points:
+        return [Grantee(f"access point {v}", _account_of(v)) for v in points]
+    if found.get("aws:principalaccount"):
+        return [_whole_account(v) for v in found["aws:principalaccount"]]
+    if found.get("s3:dataaccesspointaccount"):
+        accounts = found["s3:dataaccesspointaccount"]
+        return [Grantee(f"any access point of {v}", v if _ACCOUNT_ID.fullmatch(v) else None) for v in accounts]
+    orgs = [v for k in _ORG_KEYS for v in found.get(k, [])]
+    if orgs:
+        return [Grantee(f"every principal of organization {v}", None, root=True) for v in orgs]
     return [Grantee(EVERYONE, None)]
 
 
+def _whole_account(account: str) -> Grantee:
+    if not _ACCOUNT_ID.fullmatch(account):
+        return Grantee(f"any principal of {account}", None)
+    return Grantee(f"any principal of {account}", account, root=True)
+
+
 def _grantee(value: str) -> Grantee:
+    """One principal as written. An ARN with a wildcard after its account (`arn:aws:iam::ACCOUNT:*`,
+    `...:role/*`, as an `aws:PrincipalArn` under `ArnLike` is read) matches principals s3why cannot name — nor read
+    the trust policies of —: it counts as the whole account, like its root."""
     if value == "*":
         return Grantee(EVERYONE, None)
     if _ACCOUNT_ID.fullmatch(value):
         return Grantee(value, value, root=True)
     parsed = Arn.parse(value)
-    if parsed is None or not parsed.account or "*" in parsed.account:
+    if parsed is None or not parsed.account or "*" in parsed.account or "?" in parsed.account:
         return Grantee(value, None)
-    return Grantee(value, parsed.account, root=parsed.service == "iam" and parsed.resource == "root")
+    wildcard = "*" in parsed.resource or "?" in parsed.resource
+    root = wildcard or (parsed.service == "iam" and parsed.resource == "root")
+    return Grantee(value, parsed.account, root=root)
 
 
 def _account_of(arn: str) -> str | None:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from bot.approve.flow import Approvals
+from bot.approve.flow import Approvals, ineligibility
 from bot.approve.grants import change_lines, grant_refusal
 from bot.approve.store import Change, Proposal
 from bot.arn import Arn
@@ -89,14 +89,16 @@ def approve_pull_request(
 ) -> tuple[bool, str]:
     """(done, message for the thread): open the pull request for an approved Terraform fix, or say why not.
 
-    The same checks as a live apply: the account's approvers for the fix's risk, the two-person rule over
-    everyone who asked, no grant to everyone, a root or an account neither configured nor in the organization,
-    never s3why's own roles (with `approvals`); each decision is an audit entry (with `approvals`)."""
+    The same checks as a live apply: only a fix a live proposal could be made of (`ineligibility`), the account's
+    approvers for the fix's risk, the two-person rule over everyone who asked, no grant to everyone, a root or an
+    account neither configured nor in the organization, never s3why's own roles
+    (with `approvals`); each decision is an audit entry (with `approvals`)."""
     patch = terraform_patch(fix)
     if patch is None or patch.iac is None:
         return False, "This fix has no Terraform change to propose."
-    if not fix.verified:
-        return False, f"Not opened: the change is not verified ({fix.reason})."
+    ineligible = ineligibility(fix)  # the live path's own check (proposal_for): advice only, high risk, unverified
+    if ineligible is not None:
+        return False, f"Not opened: {ineligible}."
     where = _account(patch, account)
     asked = tuple(dict.fromkeys(r for r in (requester, *requesters) if r))
     proposal = pull_request_proposal(fix, patch, where or "", asked, run or {})

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from bot.approve.flow import Outcome
+from bot.approve.flow import Outcome, ineligibility
 from bot.approve.grants import change_lines, scope_words
 from bot.approve.store import Proposal
 from bot.diagnose import Diagnosis
@@ -289,7 +289,7 @@ def diagnosis_blocks(
         if proposal is not None:
             blocks.append(approval_summary(proposal))
             blocks.append(approval_actions(proposal))
-        elif fix.verified and any(
+        elif ineligibility(fix) is None and any(
             p.kind == "iac-change" and (p.iac or {}).get("tool") == "terraform" for p in fix.patches
         ):
             # issue 15: managed by Terraform -> a pull request, for this error's fix and the change shown here

@@ -82,6 +82,49 @@ def test_a_grant_is_approvable_only_to_a_named_principal_of_a_known_account(
     assert (reason is None) if refused is None else (reason is not None and refused in reason)
 
 
+@pytest.mark.parametrize(
+    ("condition", "refused"),
+    [
+        # `*` narrowed to an account admits every principal of it: the reach of its root, refused as one
+        ({"StringEquals": {"aws:PrincipalAccount": OWN}}, "root of account"),
+        ({"StringEquals": {"aws:PrincipalAccount": [OWN, OTHER]}}, "root of account"),
+        # a wildcard PrincipalArn over an account: principals s3why cannot name, nor read the trust of
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OWN}:*"}}, "root of account"),
+        ({"StringLike": {"aws:PrincipalArn": f"arn:aws:iam::{OWN}:role/*"}}, "root of account"),
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OWN}:role/app-?"}}, "root of account"),
+        # a narrowing to an account s3why does not know is never approvable, whatever it admits
+        ({"StringEquals": {"aws:PrincipalAccount": [OUTSIDE, OWN]}}, "neither configured"),
+        ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OUTSIDE}:*"}}, "neither configured"),
+        # an organization: every principal of every member account, roots included
+        ({"StringEquals": {"aws:PrincipalOrgID": "o-abcdef1234"}}, "every account in it"),
+        # conditions are ANDed: a named role bounds an account or organization narrowing
+        (
+            {
+                "StringEquals": {"aws:PrincipalAccount": OWN, "aws:PrincipalOrgID": "o-abcdef1234"},
+                "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{OWN}:role/app"},
+            },
+            None,
+        ),
+    ],
+    ids=[
+        "account-own",
+        "accounts-known",
+        "arn-wildcard-account",
+        "arn-every-role",
+        "arn-one-char",
+        "account-one-outside",
+        "arn-wildcard-outside",
+        "organization",
+        "named-role-and-account",
+    ],
+)
+def test_everyone_narrowed_to_a_whole_account_or_organization_is_refused_like_a_root(
+    condition: dict[str, Any], refused: str | None
+) -> None:
+    reason = grant_refusal(_proposal(_bucket_change(_allow("*", condition))), KNOWN)
+    assert (reason is None) if refused is None else (reason is not None and refused in reason)
+
+
 def test_a_statement_already_in_the_policy_is_not_a_new_grant() -> None:
     old = {"Version": "2012-10-17", "Statement": [_allow("*")]}  # someone else's, before s3why
     change = _bucket_change(_allow({"AWS": f"arn:aws:iam::{OWN}:role/app"}), before=old)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
+from bot.approve.flow import ineligibility, proposal_for
 from bot.config import IacConfig, TerraformIac
 from bot.escape import github_markdown
-from bot.fixes.model import Fix, Patch
+from bot.fixes.model import Fix, Patch, Risk
 from bot.iac.approve import approve_pull_request
 from bot.iac.github import pull_request_body
 from tests.account.conftest import OTHER, OWN
@@ -45,6 +47,36 @@ def test_a_pull_request_granting_an_outside_account_or_a_root_is_never_opened() 
             fix=_fix(principal), verdict="v", cause="c", user=APPROVER, requester=REQUESTER, config=cfg, account=OTHER
         )
         assert not done and said in message and message.startswith("Not opened")
+
+
+def test_a_pull_request_is_opened_only_for_a_fix_a_live_proposal_could_be_made_of() -> None:
+    """A3-7: the pull-request path checks eligibility with the live path's own function (risk, advice only)."""
+    cfg = config()
+    cfg = type(cfg)(
+        accounts=tuple(replace(a, approvers_by_risk={}) for a in cfg.accounts),
+        iac=IacConfig(terraform=TerraformIac(path="/nonexistent", github_repo="a/b")),
+    )
+    grant = _fix(f"arn:aws:iam::{OWN}:role/app")
+    for fix, said in (
+        (replace(grant, risk=Risk.HIGH), "high risk"),
+        (replace(grant, risk="critical"), "critical risk"),
+        (replace(grant, never_automatic="an explicit deny decides"), "advice only"),
+    ):
+        assert (
+            ineligibility(fix) is not None
+            and proposal_for(fix, requester=REQUESTER, channel="C1", thread_ts="1.1", run_id="r", request={}) is None
+        )
+        done, message = approve_pull_request(
+            fix=fix, verdict="v", cause="c", user=APPROVER, requester=REQUESTER, config=cfg, account=OTHER
+        )
+        assert not done and said in message and message.startswith("Not opened"), message
+
+
+def test_nobody_approves_a_high_risk_fix_whatever_approvers_lists() -> None:
+    account = config().account(OTHER)
+    assert account is not None and APPROVER in account.approvers
+    assert account.approvers_for("high") == () and account.approvers_for("unknown") == ()
+    assert account.approvers_for("low") == account.approvers
 
 
 def test_everyone_who_asked_is_held_to_the_two_person_rule() -> None:

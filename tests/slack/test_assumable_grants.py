@@ -110,3 +110,74 @@ def test_a_trust_widened_after_the_proposal_is_refused_at_the_click(harness: Har
     outcome = json.dumps(harness.fake.wait_for("chat.postMessage", 2)[-1].body)
     assert "Not applied" in outcome and OUTSIDE in outcome, outcome
     assert client("iam").list_role_policies(RoleName="app")["PolicyNames"] == ["app"]
+
+
+def _role(name: str, statement: dict[str, Any]) -> str:
+    client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=policy_json(statement))
+    return f"arn:aws:iam::{OWN}:role/{name}"
+
+
+def _assumable_by(arn: str) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": {"AWS": arn}, "Action": ASSUME}
+
+
+def _chain(length: int, first: dict[str, Any]) -> str:
+    """Roles hop1 … hopN of the account, each trusted only by the next; the last one's trust is `first`."""
+    arn = _role(f"hop{length}", first)
+    for i in range(length - 1, 0, -1):
+        arn = _role(f"hop{i}", _assumable_by(arn))
+    return arn
+
+
+@pytest.mark.parametrize("length", [1, 4])
+def test_a_role_trusted_by_a_role_an_outside_account_can_become_gets_no_approve_button(
+    harness: Harness, endpoint: str, length: int
+) -> None:
+    _trust(_assumable_by(_chain(length, {"Effect": "Allow", "Principal": {"AWS": OUTSIDE}, "Action": ASSUME})))
+    shown = _answer(harness, endpoint, f"EvChain{length}")
+    assert "s3:PutObject" in shown and "s3why_approve" not in shown
+
+
+def test_a_role_trusted_by_a_role_whose_trust_cannot_be_read_gets_no_approve_button(
+    harness: Harness, endpoint: str
+) -> None:
+    _trust(_assumable_by(f"arn:aws:iam::{OWN}:role/gone"))
+    shown = _answer(harness, endpoint, "EvChainGone")
+    assert "s3:PutObject" in shown and "s3why_approve" not in shown
+
+
+def test_a_role_chain_longer_than_s3why_follows_gets_no_approve_button(harness: Harness, endpoint: str) -> None:
+    _trust(
+        _assumable_by(_chain(6, {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": ASSUME}))
+    )
+    assert "s3why_approve" not in _answer(harness, endpoint, "EvChainLong")
+
+
+def test_a_role_chain_within_the_account_keeps_the_approve_button(harness: Harness, endpoint: str) -> None:
+    _trust(
+        _assumable_by(_chain(4, {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": ASSUME}))
+    )
+    assert "s3why_approve" in _answer(harness, endpoint, "EvChainOk")
+
+
+def test_a_role_chain_widened_after_the_proposal_is_refused_at_the_click(harness: Harness, endpoint: str) -> None:
+    _trust(_assumable_by(_role("hop1", {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                        "Action": ASSUME})))  # fmt: skip
+    shown = _answer(harness, endpoint, "EvChainLate")
+    button = next(
+        e
+        for b in json.loads(shown)
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "s3why_approve"
+    )
+    client("iam").update_assume_role_policy(
+        RoleName="hop1",
+        PolicyDocument=policy_json({"Effect": "Allow", "Principal": {"AWS": OUTSIDE}, "Action": ASSUME}),
+    )
+    body = block_action({"type": "button", "action_id": "s3why_approve", "value": button["value"]}, "1800000000.000001",
+                        user=APPROVER)  # fmt: skip
+    assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
+    outcome = json.dumps(harness.fake.wait_for("chat.postMessage", 2)[-1].body)
+    assert "Not applied" in outcome and OUTSIDE in outcome, outcome
+    assert client("iam").list_role_policies(RoleName="app")["PolicyNames"] == ["app"]

@@ -17,7 +17,11 @@ import redis
 from bot.approve.store import PatchStore
 from bot.config import IacConfig, TerraformIac
 from bot.demo.scenarios import s_identity_missing_put
+from bot.diagnose import Diagnosis
+from bot.fixes import diagnosis_with_scope
+from bot.fixes.model import Risk
 from bot.iac.fake_github import fake_github
+from bot.slack import app as slack_app
 from tests.account.conftest import client
 from tests.approve.support import APPROVER, REQUESTER, config
 from tests.slack.conftest import SECRET, Harness, start_app
@@ -159,3 +163,53 @@ def test_a_pull_request_nobody_asked_for_needs_a_second_approver(
         finally:
             httpd.shutdown()
         assert len(gh.pulls) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"risk": Risk.HIGH}, {"never_automatic": "an explicit deny decides"}],
+    ids=["high-risk", "advice-only"],
+)
+def test_a_click_on_a_fix_that_became_high_risk_or_advice_only_opens_nothing(
+    change: dict[str, Any],
+    harness: Harness,
+    redis_client: redis.Redis,
+    redis_prefix: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A3-7: the click checks the fix computed now as a live proposal is checked (the button's value carries only
+    the fix's id and change, which a high-risk or advice-only fix of the same change shares)."""
+    checkout = _checkout(tmp_path)
+    cfg = replace(config(), iac=IacConfig(terraform=TerraformIac(path=str(checkout), github_repo="acme/infra")))
+    client("iam").create_role(RoleName="s3why-write", AssumeRolePolicyDocument="{}")
+    s_identity_missing_put()
+    with fake_github() as gh:
+        monkeypatch.setenv("GITHUB_TOKEN", gh.token)
+        monkeypatch.setenv("GITHUB_API_URL", gh.url)
+        endpoint, httpd = start_app(
+            harness.slack_url, harness.store, harness.gate, cfg, PatchStore(redis_client, prefix=redis_prefix)
+        )
+        try:
+            assert (
+                post_signed(endpoint, SECRET, event(message(PASTE, user=REQUESTER), event_id="EvPr4"), JSON)[0] == 200
+            )
+            (button,) = _pr_buttons(harness.fake.wait_for("chat.update")[-1].body["blocks"])
+            scoped = diagnosis_with_scope
+
+            def riskier(d: Diagnosis, scope: str | None) -> Diagnosis:
+                d = scoped(d, scope)
+                return replace(d, fixes=tuple(replace(f, **change) for f in d.fixes))
+
+            monkeypatch.setattr(slack_app, "diagnosis_with_scope", riskier)
+            body = block_action(
+                {"type": "button", "action_id": "s3why_iac_pr", "value": button["value"]},
+                "1800000000.000002",
+                user=APPROVER,
+            )
+            assert post_signed(endpoint, SECRET, body, FORM)[0] == 200
+            said = harness.fake.wait_for("chat.postEphemeral")[-1].body
+            assert said["user"] == APPROVER and "Not opened" in said["text"], said
+        finally:
+            httpd.shutdown()
+        assert gh.pulls == []
