@@ -19,6 +19,7 @@ import orjson
 from bot.arn import Arn
 from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate
 from bot.engine.policy import PolicyCompiler
+from bot.engine.principal import is_anonymous
 from bot.errors import PolicyError, UsageError
 from bot.process import end_batch
 from bot.render import dumps
@@ -64,7 +65,7 @@ def principal_problem(text: str) -> str | None:
     an IAM user or role, the account root, an STS role session or federated user, an AWS service, or an
     anonymous caller (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html)."""
     t = text.strip()
-    if t in ("anonymous", "*") or _ACCOUNT.fullmatch(t) or _SERVICE_PRINCIPAL.fullmatch(t):
+    if is_anonymous(t) or _ACCOUNT.fullmatch(t) or _SERVICE_PRINCIPAL.fullmatch(t):
         return None
     arn = Arn.parse(t) if t.startswith("arn:") else None
     if arn is None:
