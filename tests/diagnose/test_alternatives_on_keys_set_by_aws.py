@@ -103,7 +103,7 @@ def test_a_key_the_request_can_change_keeps_its_if_it_were_line() -> None:
 
 
 def test_fixes_and_wording_read_one_list_of_keys_the_sender_cannot_set() -> None:
-    assert request_fixes.sender_cannot_set is sender_cannot_set
+    assert vars(request_fixes)["sender_cannot_set"] is sender_cannot_set  # not a copy of the list
     for key in ("aws:CurrentTime", "s3:ExistingObjectTag/class", "aws:ResourceOrgID", "aws:TokenIssueTime"):
         assert sender_cannot_set(key) and set_by_aws(key)
     for key in ("aws:SecureTransport", "aws:SourceVpce", "s3:x-amz-acl", "aws:PrincipalTag/team"):
