@@ -1,9 +1,10 @@
 """`s3why can PRINCIPAL ACTION RESOURCE`: the request asked about, as the diagnosis reads it (no error text).
 
-CONTRACT.md: PRINCIPAL is an IAM user, role, role-session or root ARN; ACTION an IAM action (`s3:GetObject`) or
-an S3 API operation (`GetObject`: every authorization it needs is checked, as for a pasted error); RESOURCE an
-ARN (bucket, object, access point) or an `s3://bucket[/key]` URI. No text is evidence: the answer is `allow` only
-when every layer s3why read allows (`DiagnoseOptions(text_is_evidence=False)`).
+CONTRACT.md: PRINCIPAL is an IAM user, role, role-session or root ARN, or `anonymous` (as `simulate --principal`
+names it: an unsigned request, which only public grants can allow and Block Public Access can void); ACTION an
+IAM action (`s3:GetObject`) or an S3 API operation (`GetObject`: every authorization it needs is checked, as for
+a pasted error); RESOURCE an ARN (bucket, object, access point) or an `s3://bucket[/key]` URI. No text is
+evidence: the answer is `allow` only when every layer s3why read allows (`DiagnoseOptions(text_is_evidence=False)`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.diagnose.branches import when
 from bot.diagnose.model import Diagnosis, RootCause
 from bot.diagnose.options import DiagnoseOptions
 from bot.diagnose.resolve import operation_of
-from bot.engine.principal import PrincipalKind, parse_principal
+from bot.engine.principal import PrincipalKind, is_anonymous, parse_principal
 from bot.errors import UsageError
 from bot.layers import LayerId
 from bot.parse.model import DeniedRequest
@@ -41,11 +42,12 @@ def asked_request(principal: str, action: str, resource: str) -> DeniedRequest:
     """The request `s3why can` evaluates. Raises UsageError (one line) for a principal, action or resource it
     cannot be. Every value is redacted (bot/parse/secrets.py) before anything echoes, stores or logs it."""
     principal, action, resource = (redact_secrets(v) for v in (principal, action, resource))
+    anonymous = is_anonymous(principal)
     who = parse_principal(principal.strip())
-    if not principal.strip().startswith("arn:") or who.kind not in _CALLERS or not who.account:
+    if not anonymous and (not principal.strip().startswith("arn:") or who.kind not in _CALLERS or not who.account):
         raise UsageError(
             f"{principal!r} is not a caller's ARN: give an IAM user, role, role-session or root ARN "
-            "(arn:aws:iam::111122223333:role/NAME)"
+            "(arn:aws:iam::111122223333:role/NAME), or anonymous for an unsigned request"
         )
     bucket, key, resource_arn = _resource(resource.strip())
     operation, iam_action = _action(action.strip())
@@ -56,8 +58,10 @@ def asked_request(principal: str, action: str, resource: str) -> DeniedRequest:
         action=iam_action,
         bucket=bucket,
         key=key,
-        principal_arn=principal.strip(),
+        principal_arn="anonymous" if anonymous else principal.strip(),
         resource_arn=resource_arn,
+        # A request nothing signs (S3 User Guide, "Authenticating requests"): no principal's data is read.
+        anonymous=anonymous,
     )
     spec = operation_of(req)
     if spec is None:

@@ -12,7 +12,11 @@ from bot.errors import S3whyError, UsageError
 
 
 def add_can_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("principal", metavar="PRINCIPAL", help="IAM user, role, role-session or root ARN")
+    p.add_argument(
+        "principal",
+        metavar="PRINCIPAL",
+        help="IAM user, role, role-session or root ARN, or anonymous (an unsigned request)",
+    )
     p.add_argument("action", metavar="ACTION", help="an IAM action (s3:GetObject) or S3 operation (GetObject)")
     p.add_argument("resource", metavar="RESOURCE", help="an S3 ARN or s3://bucket[/key]")
     p.add_argument("--context", metavar="KEY=VALUE", action="append", default=[], help="request context keys")

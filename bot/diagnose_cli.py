@@ -215,7 +215,7 @@ def check_snapshot_holds(
     """Refuse a snapshot that does not hold the bucket, key or principal the request names: diagnosing another
     bucket's or role's configuration would answer a question nobody asked (never substitute silently).
     `retarget`: the command has --bucket/--key to point the request at the snapshot's (diagnose; `can` has not)."""
-    from bot.engine.principal import parse_principal
+    from bot.engine.principal import is_anonymous, parse_principal
 
     target = snapshot.get("target") or {}
     held_bucket = target.get("bucket") or ((snapshot.get("bucket") or {}).get("name"))
@@ -240,7 +240,8 @@ def check_snapshot_holds(
         )
     asked = principal or req.principal_arn
     held = target.get("principal_arn")
-    if asked and held and asked != held:
+    # An anonymous request has no principal whose data a snapshot would hold: any snapshot of the bucket answers it.
+    if asked and held and asked != held and not is_anonymous(asked):
         a, h = parse_principal(asked), parse_principal(held)
         same = a.account == h.account and (a.name or a.arn) == (h.name or h.arn)  # sessions of one role
         if not same:

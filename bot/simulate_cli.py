@@ -19,6 +19,7 @@ import orjson
 from bot.arn import Arn
 from bot.engine import AuthzRequest, EvaluationResult, Policy, PolicyKind, PolicySet, evaluate
 from bot.engine.policy import PolicyCompiler
+from bot.engine.principal import is_anonymous
 from bot.errors import PolicyError, UsageError
 from bot.process import end_batch
 from bot.render import dumps
@@ -64,7 +65,7 @@ def principal_problem(text: str) -> str | None:
     an IAM user or role, the account root, an STS role session or federated user, an AWS service, or an
     anonymous caller (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html)."""
     t = text.strip()
-    if t in ("anonymous", "*") or _ACCOUNT.fullmatch(t) or _SERVICE_PRINCIPAL.fullmatch(t):
+    if is_anonymous(t) or _ACCOUNT.fullmatch(t) or _SERVICE_PRINCIPAL.fullmatch(t):
         return None
     arn = Arn.parse(t) if t.startswith("arn:") else None
     if arn is None:
@@ -327,17 +328,20 @@ _CASE_NAME_JSON = _compact(_CASE_NAME)[1:-1]
 
 
 class CaseResults:
-    """The results of `--cases`, each as compact JSON, in order.
+    """The results of `--cases`, each as compact JSON, in order; `errors`, why each case that cannot be read
+    cannot (CONTRACT.md defines no per-case error result: a file with one is unreadable input, see `refusal`).
 
     A request repeated in the file (the same principal, action, resource, policies and context: the same canonical
     JSON) is evaluated once: the engine is deterministic in the case's content, and only the case's index, in
     the names its policies are given ("case 7.identity_policies[0]"), differs between repeats — it is written
-    in when the result is reused."""
+    in when the result is reused. Once a case cannot be read, the others are only read, not evaluated: no
+    result will be printed."""
 
     def __init__(self, cache: _PolicyCache) -> None:
         self.cache = cache
         self.json: list[str] = []
         self.decisions: list[str] = []
+        self.errors: list[tuple[int, str]] = []
         self._seen: dict[bytes, tuple[str, str]] = {}
 
     def add(self, index: int, case: Any) -> None:
@@ -346,18 +350,28 @@ class CaseResults:
         if hit is None:
             try:
                 request, policies = case_from_json(case, index if key is None else _CASE_NAME, self.cache)
+                if self.errors:
+                    return
                 result = evaluate(request, policies).to_json()
             except (UsageError, PolicyError) as exc:
-                message = str(exc).replace(_CASE_NAME, f"case {index}")
-                print(f"s3why: {message}", file=sys.stderr)
-                self.json.append(_compact({"error": message}))
-                self.decisions.append(f"error: {message}")
+                self.errors.append((index, str(exc).replace(_CASE_NAME, f"case {index}")))
                 return
             hit = (_compact(result), str(result["decision"]))
             if key is not None:
                 self._seen[key] = hit
         self.json.append(hit[0].replace(_CASE_NAME_JSON, f"case {index}") if key is not None else hit[0])
         self.decisions.append(hit[1])
+
+    def refusal(self) -> UsageError | None:
+        """The one line `--cases` exits 2 with when a case cannot be read: the first case's reason, and which
+        others cannot be read either (CONTRACT.md: exit 2 for unreadable input, with a one-line reason)."""
+        if not self.errors:
+            return None
+        (_, first), others = self.errors[0], [i for i, _ in self.errors[1:]]
+        if not others:
+            return UsageError(first)
+        shown = ", ".join(str(i) for i in others[:10]) + (", ..." if len(others) > 10 else "")
+        return UsageError(f"{first} (and {len(others)} more case{'s' if len(others) > 1 else ''}: {shown})")
 
 
 def _case_key(case: Any) -> bytes | None:
@@ -415,6 +429,9 @@ def run_simulate(args: argparse.Namespace) -> int:
         cases = CaseResults(_PolicyCache())
         for i, case in enumerate(raw):
             cases.add(i, case)
+        refused = cases.refusal()
+        if refused is not None:
+            raise refused
         if args.json:
             # Compact: thousands of results (the one-document contract holds either way).
             sys.stdout.write('{"results":[' + ",".join(cases.json) + "]}\n")

@@ -78,7 +78,9 @@ def test_a_file_that_is_not_a_policy_is_refused(tmp_path: Path, content: str, sa
     assert says in line and str(path) in line and "identity policy" in line
 
 
-def test_a_case_with_a_bad_principal_or_action_is_an_error_result(tmp_path: Path) -> None:
+def test_a_case_with_a_bad_principal_or_action_is_unreadable_input(tmp_path: Path) -> None:
+    """CONTRACT.md defines each result of --cases as {"decision", "layers"} and no error result: a file holding a
+    case that cannot be read is unreadable input, exit 2 with one line naming the first and the others."""
     cases: list[dict[str, Any]] = [
         {"principal": "bob", "action": "s3:GetObject", "resource": OBJ},
         {"principal": ROLE, "action": "s3:GetObjekt", "resource": OBJ},
@@ -86,11 +88,14 @@ def test_a_case_with_a_bad_principal_or_action_is_an_error_result(tmp_path: Path
     ]
     path = tmp_path / "cases.json"
     path.write_text(json.dumps(cases))
+    line = _one_line(simulate("--cases", str(path), "--json"))
+    assert line.startswith("s3why: case 0: principal 'bob'") and line.endswith("(and 1 more case: 1)"), line
+    assert _one_line(simulate("--cases", str(path))) == line  # the text output too
+    path.write_text(json.dumps(cases[1:]))
+    assert "did you mean s3:GetObject?" in _one_line(simulate("--cases", str(path), "--json"))
+    path.write_text(json.dumps(cases[2:]))
     out = simulate("--cases", str(path), "--json")
-    results = json.loads(out.stdout)["results"]
-    assert "case 0: principal 'bob'" in results[0]["error"]
-    assert "did you mean s3:GetObject?" in results[1]["error"]
-    assert results[2]["decision"] == "allow"
+    assert out.returncode == 0 and json.loads(out.stdout)["results"][0]["decision"] == "allow"
 
 
 def test_an_endpoint_without_its_policy_says_no_endpoint_policy_given() -> None:
@@ -123,7 +128,7 @@ def test_a_star_resource_and_an_account_owner_are_accepted() -> None:
     assert json.loads(out.stdout)["decision"] == "implicit-deny"
 
 
-def test_a_case_with_a_bad_resource_or_owner_is_an_error_result(tmp_path: Path) -> None:
+def test_a_case_with_a_bad_resource_or_owner_is_unreadable_input(tmp_path: Path) -> None:
     cases: list[dict[str, Any]] = [
         {"principal": ROLE, "action": "s3:GetObject", "resource": "notanarn", "identity_policies": [POLICY]},
         {"principal": ROLE, "action": "s3:GetObject", "resource": OBJ, "resource_owner": "abc"},
@@ -133,13 +138,16 @@ def test_a_case_with_a_bad_resource_or_owner_is_an_error_result(tmp_path: Path) 
     ]  # fmt: skip
     path = tmp_path / "cases.json"
     path.write_text(json.dumps(cases))
+    line = _one_line(simulate("--cases", str(path), "--json"))
+    assert line.startswith("s3why: case 0: resource 'notanarn': not an ARN or *"), line
+    assert line.endswith("(and 2 more cases: 1, 2)"), line
+    for i in (1, 2):
+        path.write_text(json.dumps(cases[i : i + 1]))
+        line = _one_line(simulate("--cases", str(path), "--json"))
+        assert line == "s3why: case 0: resource_owner: expected a 12-digit account id"
+    path.write_text(json.dumps(cases[3:]))
     out = simulate("--cases", str(path), "--json")
-    assert out.returncode == 0, out.stderr
-    results = json.loads(out.stdout)["results"]
-    assert results[0]["error"].startswith("case 0: resource 'notanarn': not an ARN or *")
-    assert results[1]["error"] == "case 1: resource_owner: expected a 12-digit account id"
-    assert results[2]["error"] == "case 2: resource_owner: expected a 12-digit account id"
-    assert results[3]["decision"] == "allow"
+    assert out.returncode == 0 and json.loads(out.stdout)["results"][0]["decision"] == "allow"
 
 
 def test_the_text_output_says_the_decision_once(tmp_path: Path) -> None:

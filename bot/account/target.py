@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.account.collector import Target
 from bot.arn import Arn
+from bot.engine.principal import is_anonymous
 from bot.parse.model import DeniedRequest
 
 
@@ -35,6 +36,8 @@ def target_for(
             access_point_arn = access_point_arn or str(resource)
             if key is None and "/object/" in resource.resource:
                 key = resource.resource.split("/object/", 1)[1]
+    if is_anonymous(principal):
+        principal = None  # an unsigned request: no principal's policies to read
     return Target(
         principal_arn=principal,
         bucket=bucket,

@@ -10,11 +10,13 @@ person gave (`--context`) are facts, not branches.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.diagnose.evidence import ANY_VALUE, evaluate_all, is_null_check, possible_on_the_path, present_value
 from bot.diagnose.options import DiagnoseOptions
 from bot.engine import EvaluationResult, Policy
+from bot.engine.context import always_set, set_by_aws
 
 if TYPE_CHECKING:
     from bot.diagnose.layers.base import Authorization
@@ -149,3 +151,38 @@ def branch_lines(found: list[dict[str, Any]]) -> list[str]:
             parts.append(f"{verdict} {when(b['key'], o['value'])}")
         lines.append(f"{b['key']} (the text cannot tell): " + "; ".join(parts))
     return lines
+
+
+Outcomes = list[tuple[str | None, str]]  # (a value of the key, None for absent; the decision with it)
+
+
+def split_alternatives(alternatives: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Outcomes]]:
+    """A cause's alternatives (`evidence["alternatives"]`: {context: {key: value}, decision}) split into those on
+    keys the request can change, as they are, and, per key AWS sets from the resource, its account, the Region or
+    the time (bot/engine/context.py:set_by_aws, the one list fixes use too), its values and where each leads.
+    "If aws:ResourceAccount were X" is no change anyone can make to the request: said as what the outcome depends
+    on. A key in every request's context is never absent, so its "absent" outcome is dropped (it adds nothing)."""
+    request_side: list[dict[str, Any]] = []
+    fixed: dict[str, Outcomes] = {}
+    for alt in alternatives:
+        ((key, value),) = alt["context"].items()
+        if set_by_aws(key) is None:
+            request_side.append(alt)
+        elif value is not None or not always_set(key):
+            fixed.setdefault(key, []).append((value, str(alt["decision"])))
+    return request_side, fixed
+
+
+def depends_on_line(
+    key: str,
+    outcomes: Outcomes,
+    *,
+    shown: Callable[[str | None], str],
+    name: Callable[[str], str] = str,
+    decision: Callable[[str], str] = str,
+) -> str:
+    """One line for a key the sender cannot set: "aws:RequestedRegion is the Region S3 serves the bucket in, not
+    something the request can change: allow if it is eu-west-1". `shown`, `name`, `decision`: how the renderer
+    writes a value, the key and a decision."""
+    parts = dict.fromkeys(f"{decision(d)} if it is {shown(v)}" for v, d in outcomes)
+    return f"{name(key)} is {set_by_aws(key)}, not something the request can change: " + "; ".join(parts)

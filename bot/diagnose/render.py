@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 from bot.arn import s3_arn
+from bot.diagnose.branches import depends_on_line, split_alternatives
 from bot.diagnose.evidence import ANY_VALUE, condition_in_words
 from bot.diagnose.model import Diagnosis, RootCause
 
@@ -146,10 +147,13 @@ def diagnosis_text(d: Diagnosis, fix_format: str = "cli", width: int | None = No
             tested, got = condition_in_words(ev["condition"])
             text = f"condition: the policy tests {tested}; the request has {got}"
             lines.extend(_wrap(text, w, indent="  ", hanging="    "))
-        for alt in ev.get("alternatives") or []:
+        request_side, fixed = split_alternatives(list(ev.get("alternatives") or []))
+        for alt in request_side:
             ((key, value),) = alt["context"].items()
             text = f"if {key} were {_alt_value(value)}: {alt['decision']}"
             lines.extend(_wrap(text, w, indent="  ", hanging="    "))
+        for key, outcomes in fixed.items():
+            lines.extend(_wrap(depends_on_line(key, outcomes, shown=_alt_value), w, indent="  ", hanging="    "))
     lines.append("")
     lines.append("Layers")
     for layer in d.layers:

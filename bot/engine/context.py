@@ -35,6 +35,48 @@ PRINCIPAL_TYPES: dict[PrincipalKind, str] = {
 }
 
 
+# Condition keys whose value the sender cannot choose (IAM User Guide, "AWS global condition context keys"; S3
+# Service Authorization Reference), each with what its value is a property of: the resource's own properties (its
+# owner account, organization, tags, an object's existing tags), the Region S3 serves the bucket in (another Region's
+# endpoint redirects, it does not authorize: request_keys) and the time. "Make the request with aws:ResourceAccount =
+# ..." is another resource, not a change to the request: s3why never offers it as a fix, nor words it as one
+# (tester3 report, D2).
+_SET_BY_AWS = {
+    "aws:resourceaccount": "the account that owns the resource",
+    "s3:resourceaccount": "the account that owns the resource",
+    "aws:resourceorgid": "the organization of the resource's account",
+    "aws:resourceorgpaths": "where the resource's account sits in its organization",
+    "aws:requestedregion": "the Region S3 serves the bucket in",
+    "aws:currenttime": "the time of the request",
+    "aws:epochtime": "the time of the request",
+    "aws:tokenissuetime": "when the caller's temporary credentials were issued",
+}
+_SET_BY_AWS_PREFIXES = {"aws:resourcetag/": "a tag of the resource", "s3:existingobjecttag/": "a tag the object has"}
+# Of those, the keys in every request's context (request_keys, resource_keys): never absent.
+_ALWAYS_SET = frozenset(
+    {"aws:resourceaccount", "s3:resourceaccount", "aws:requestedregion", "aws:currenttime", "aws:epochtime"}
+)
+
+
+def set_by_aws(key: str) -> str | None:
+    """What `key`'s value is a property of, in words, when the sender cannot choose it (the resource, its account,
+    the Region, the time); None for a key the request itself can change."""
+    low = key.lower()
+    if low in _SET_BY_AWS:
+        return _SET_BY_AWS[low]
+    return next((what for prefix, what in _SET_BY_AWS_PREFIXES.items() if low.startswith(prefix)), None)
+
+
+def sender_cannot_set(key: str) -> bool:
+    """Whether `key`'s value is beyond the sender's reach (a property of the resource, the Region or the time)."""
+    return set_by_aws(key) is not None
+
+
+def always_set(key: str) -> bool:
+    """Whether AWS puts `key` in every S3 request's context, so that "absent" is no value it can have."""
+    return key.lower() in _ALWAYS_SET
+
+
 def principal_keys(p: Principal) -> dict[str, tuple[str, ...]]:
     """The keys AWS sets from the caller alone (lower-cased names)."""
     values: dict[str, tuple[str, ...]] = {}

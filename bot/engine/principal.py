@@ -11,6 +11,9 @@ from bot.arn import Arn
 from bot.engine.policy import PrincipalSpec
 
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
+# How a request nothing signs is named where a principal is asked for (`--principal`, `s3why can`, a case's
+# `principal`): `anonymous`, or `*` as a Principal element names everyone.
+ANONYMOUS_NAMES = frozenset({"anonymous", "*"})
 
 
 class PrincipalKind(StrEnum):
@@ -79,11 +82,16 @@ class Principal:
         return self.kind in (PrincipalKind.USER, PrincipalKind.ROLE, PrincipalKind.ROLE_SESSION)
 
 
+def is_anonymous(text: str | None) -> bool:
+    """Whether `text` names the anonymous caller (an unsigned request): only public grants apply to it."""
+    return text is not None and text.strip() in ANONYMOUS_NAMES
+
+
 @lru_cache(maxsize=4096)
 def parse_principal(text: str) -> Principal:
     """Parse what `--principal` names: an ARN, an account id, a service principal, or `anonymous`."""
     t = text.strip()
-    if t in ("anonymous", "*", ""):
+    if t in ANONYMOUS_NAMES or not t:
         return Principal(PrincipalKind.ANONYMOUS, None, None)
     if _ACCOUNT_RE.match(t):
         return Principal(PrincipalKind.ROOT, f"arn:aws:iam::{t}:root", t)

@@ -12,6 +12,7 @@ from typing import Any
 from bot.arn import s3_arn
 from bot.diagnose import RootCause
 from bot.diagnose.layers.block_public_access import NEW_POLICY_PUBLIC
+from bot.engine.context import sender_cannot_set
 from bot.fixes.catalogue import request_wording
 from bot.fixes.context import FixContext, rediagnose
 from bot.fixes.model import Patch, PatchKind
@@ -33,32 +34,6 @@ _CALLER_KEYS = frozenset({"aws:userid", "aws:username", "aws:sourceidentity", "a
 def changes_the_caller(key: str) -> bool:
     low = key.lower()
     return low.startswith("aws:principal") or low in _CALLER_KEYS
-
-
-# Condition keys whose value the sender cannot choose (IAM User Guide, "AWS global condition context keys"; S3
-# Service Authorization Reference): the resource's own properties (its owner account, organization, tags, an object's
-# existing tags), the Region S3 serves the bucket in (another Region's endpoint redirects, it does not authorize:
-# bot/engine/context.py) and the time. "Make the request with aws:ResourceAccount = ..." is another resource, not a
-# change to the request: s3why never offers it (tester3 report, D2).
-_NOT_THE_SENDERS = frozenset(
-    {
-        "aws:resourceaccount",
-        "aws:resourceorgid",
-        "aws:resourceorgpaths",
-        "s3:resourceaccount",
-        "aws:requestedregion",
-        "aws:currenttime",
-        "aws:epochtime",
-        "aws:tokenissuetime",
-    }
-)
-_NOT_THE_SENDERS_PREFIXES = ("aws:resourcetag/", "s3:existingobjecttag/")
-
-
-def sender_cannot_set(key: str) -> bool:
-    """Whether `key`'s value is beyond the sender's reach (a property of the resource, the Region or the time)."""
-    low = key.lower()
-    return low in _NOT_THE_SENDERS or low.startswith(_NOT_THE_SENDERS_PREFIXES)
 
 
 def _change(commands: list[str], context: dict[str, Any], target: str = "request") -> Patch:

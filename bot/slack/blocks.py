@@ -14,7 +14,7 @@ from bot.approve.flow import Outcome, ineligibility
 from bot.approve.grants import change_lines, scope_words
 from bot.approve.store import Proposal
 from bot.diagnose import Diagnosis
-from bot.diagnose.branches import branch_lines
+from bot.diagnose.branches import branch_lines, depends_on_line, split_alternatives
 from bot.diagnose.evidence import ANY_VALUE, condition_in_words
 from bot.diagnose.render import cause_location, headline, headline_location, request_action, request_resource
 from bot.escape import mrkdwn
@@ -66,6 +66,20 @@ _MARKUP = re.compile(r"[*_~`]")
 _TOKEN = re.compile(r"[^\s]+")
 _EDGE = "([{\"'"
 _TRAIL = ".,;:!?)]}\"'"
+
+
+def _alt_shown(value: str | None) -> str:
+    """An alternative context value in words: absent, set to any value (a Null check), or the value."""
+    return "absent" if value is None else ("set (any value)" if value == ANY_VALUE else value)
+
+
+def _alt_shown_code(value: str | None) -> str:
+    return f"`{_alt_shown(value)}`"
+
+
+def _alt_shown_private(value: str | None) -> str:
+    """A value the policy names is the policy's (approvers only): "another value"; absent and any value are not."""
+    return _alt_shown_code(value) if value in (None, ANY_VALUE) else "another value"
 
 
 def literal(text: str) -> str:
@@ -227,13 +241,18 @@ def diagnosis_blocks(
             lines.append(f"Condition: the statement tests `{condition['key']}`; the request has {literal(got)}")
         elif condition:
             lines.append(f"Condition: the policy tests {literal(tested)}; the request has {literal(got)}")
-        for alt in ev.get("alternatives") or []:
+        request_side, fixed = split_alternatives(list(ev.get("alternatives") or []))
+        for alt in request_side:
             ((key, value),) = alt["context"].items()
-            shown = "absent" if value is None else ("set (any value)" if value == ANY_VALUE else value)
+            shown = _alt_shown(value)
             if private_documents and value not in (None, ANY_VALUE):
                 lines.append(f"• with another `{key}`: *{alt['decision']}*")
             else:
                 lines.append(f"• if `{key}` were `{shown}`: *{alt['decision']}*")
+        in_words = _alt_shown_private if private_documents else _alt_shown_code
+        for key, outcomes in fixed.items():
+            line = depends_on_line(key, outcomes, shown=in_words, name=lambda k: f"`{k}`", decision=lambda d: f"*{d}*")
+            lines.append(f"• {line}")
         blocks.append(_section("\n".join(lines)))
         if ev.get("statement") is not None and private_documents:
             blocks.append(_section(statement_summary(ev["statement"], condition)))

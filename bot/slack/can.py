@@ -28,7 +28,7 @@ log = logging.getLogger("s3why.slack")
 # (the request asked, its context) -> the answer
 Asker = Callable[[DeniedRequest, dict[str, tuple[str, ...]]], Diagnosis]
 USAGE = (
-    "usage: `/s3why can PRINCIPAL_ARN ACTION RESOURCE [KEY=VALUE ...]` "
+    "usage: `/s3why can PRINCIPAL_ARN|anonymous ACTION RESOURCE [KEY=VALUE ...]` "
     "(e.g. `/s3why can arn:aws:iam::111122223333:role/etl GetObject s3://bucket/key`)"
 )
 

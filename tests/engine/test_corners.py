@@ -32,7 +32,7 @@ def simulate_cases(tmp_path: Path, cases: list[dict[str, Any]]) -> list[dict[str
 
 
 def decisions(tmp_path: Path, cases: list[dict[str, Any]]) -> list[str]:
-    return [r.get("decision", r.get("error", "")) for r in simulate_cases(tmp_path, cases)]
+    return [r["decision"] for r in simulate_cases(tmp_path, cases)]
 
 
 # The data-perimeter RCP of AWS's data-perimeter-policy-examples: only the organization's identities, and AWS
@@ -239,11 +239,19 @@ def test_scps_and_rcps_do_not_apply_in_the_management_account(tmp_path: Path) ->
                 "rcps": [[rcp_deny]],
                 "management_account": MGMT,
             },
-            {**base, "principal": f"arn:aws:iam::{ACCT}:user/alice", "management_account": "not-an-account"},
         ],
     )
-    assert got[:4] == ["allow", "explicit-deny", "allow", "explicit-deny"]
-    assert "management_account" in got[4]
+    assert got == ["allow", "explicit-deny", "allow", "explicit-deny"]
+    bad = [{**base, "principal": f"arn:aws:iam::{ACCT}:user/alice", "management_account": "not-an-account"}]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "simulate", "--cases", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "case 0: management_account" in proc.stderr
 
 
 def test_management_account_flag(tmp_path: Path) -> None:

@@ -82,17 +82,16 @@ def test_batch_form_evaluates_cases_in_order(tmp_path: Path) -> None:
     ]
 
 
-def test_a_malformed_case_reports_its_error_and_the_others_still_run(tmp_path: Path) -> None:
+def test_a_malformed_case_makes_the_file_unreadable_input_naming_each_bad_case(tmp_path: Path) -> None:
     cases = [
         {"principal": ALICE, "action": "s3:GetObject", "resource": "*", "identity_policies": [{"Statement": [{"Effect": "Maybe"}]}]},
         {"principal": ALICE, "action": "s3:GetObject", "resource": "*", "identity_policies": [doc(stmt())]},
         {"action": "s3:GetObject"},
     ]  # fmt: skip
     out = run("--cases", write(tmp_path, "cases.json", cases), "--json")
-    results = json.loads(out.stdout)["results"]
-    assert "Statement[0].Effect" in results[0]["error"]
-    assert results[1]["decision"] == "allow"
-    assert "principal" in results[2]["error"]
+    assert out.returncode == 2 and out.stdout == "", out.stdout
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("s3why: case 0") and "Statement[0].Effect" in line and line.endswith("(and 1 more case: 2)")
 
 
 def test_a_malformed_policy_file_is_a_usage_error_naming_the_place(tmp_path: Path) -> None:

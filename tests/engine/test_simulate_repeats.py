@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import orjson
-import pytest
 
 from bot.simulate_cli import CaseResults, _PolicyCache
 from tests.engine.support import ALICE, doc, stmt
@@ -44,11 +43,15 @@ def test_a_repeated_case_names_its_own_index_and_equals_evaluating_it_alone() ->
     assert got[4] == json.loads(fresh.json[0])
 
 
-def test_a_repeated_bad_case_names_each_index(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_repeated_bad_case_names_each_index() -> None:
     bad = {"principal": ALICE, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "identity_policies": [7]}
-    got = _results([bad, bad])
-    assert "case 0" in got[0]["error"] and "case 1" in got[1]["error"]
-    assert "\x00" not in capsys.readouterr().err
+    out = CaseResults(_PolicyCache())
+    for i in range(2):
+        out.add(i, bad)
+    assert [i for i, _ in out.errors] == [0, 1]
+    assert out.errors[0][1].startswith("case 0") and out.errors[1][1].startswith("case 1")
+    refused = str(out.refusal())
+    assert "\x00" not in refused and refused.endswith("(and 1 more case: 1)")
 
 
 def test_a_case_holding_a_nul_is_evaluated_on_its_own() -> None:
