@@ -399,6 +399,19 @@ def create_app(
         return next()
 
     # --- the work, shared by every entry point ---------------------------------------------------------
+    def diagnose_run(run: Run, *, fresh: bool) -> tuple[ParseResult, list[Diagnosis]]:
+        """The run's text diagnosed with everything the run holds (principal, context, account, facts, presigned
+        signers' keys): the answer, its branches, its full report and its pull requests all read the same one."""
+        return diagnoser(
+            run.text,
+            principal=run.principal,
+            context=run.options_context(),
+            fresh=fresh,
+            account=run.account,
+            facts=run.facts or None,
+            **({"signer_keys": run.signer_keys} if run.signer_keys else {}),
+        )
+
     def show(run: Run, ts: str | None, text: str, blocks: list[dict[str, Any]]) -> str:
         """Post (ts None) or update the answer where this run lives; returns the message's ts."""
         text = mrkdwn(text)  # the notification text is mrkdwn too; s3why's own here has no markup
@@ -454,15 +467,7 @@ def create_app(
         if not run.response_url:  # a reply in this thread naming a missing fact continues this run
             point_thread(run, run_id)
         try:
-            parsed, diagnoses = diagnoser(
-                run.text,
-                principal=run.principal,
-                context=run.options_context(),
-                fresh=fresh,
-                account=run.account,
-                facts=run.facts or None,
-                **({"signer_keys": run.signer_keys} if run.signer_keys else {}),
-            )
+            parsed, diagnoses = diagnose_run(run, fresh=fresh)
         except Exception as exc:
             log.exception("diagnosis failed", extra={"request_id": run_id})
             reason = failure_reason(exc)  # e.g. "s3why has no usable AWS credentials", not NoCredentialsError
@@ -692,14 +697,7 @@ def create_app(
         """The keys the answer to this run would show as branches (what it would ask about how the request was
         sent): a reply that names the principal and how the request was sent answers both at once."""
         try:
-            _, found = diagnoser(
-                run.text,
-                principal=run.principal,
-                context=run.options_context(),
-                fresh=False,
-                account=run.account,
-                facts=run.facts or None,
-            )
+            _, found = diagnose_run(run, fresh=False)
         except Exception:  # run_and_post diagnoses again and says what failed
             log.info("thread reply: could not tell which branches the continued answer shows")
             return set()
@@ -1057,14 +1055,7 @@ def create_app(
             return
         if not store.claim(f"iac-pr:{run_id}:{which}:{index}:{user}", ttl=60):
             return  # a double click
-        _, diagnoses = diagnoser(
-            run.text,
-            principal=run.principal,
-            context=run.options_context(),
-            fresh=False,
-            account=run.account,
-            facts=run.facts or None,
-        )
+        _, diagnoses = diagnose_run(run, fresh=False)
         d = diagnosis_with_scope(diagnoses[which], run.scope) if which < len(diagnoses) else None
         if d is None or index >= len(d.fixes):
             expired(body)
@@ -1128,14 +1119,7 @@ def create_app(
             log.info("full report refused: its clicker is over the rate limit")
             tell_refused(run.channel, user, refused)
             return
-        _, diagnoses = diagnoser(
-            run.text,
-            principal=run.principal,
-            context=run.options_context(),
-            fresh=False,
-            account=run.account,
-            facts=run.facts or None,
-        )
+        _, diagnoses = diagnose_run(run, fresh=False)
         report = "\n".join(diagnosis_text(d) for d in diagnoses) or "(no AWS error found)"
         if guarded_reports():  # approvers are configured: full documents go to approvers only, privately
             chunks = [report[i : i + 2900] for i in range(0, len(report), 2900)]
